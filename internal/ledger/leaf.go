@@ -1,0 +1,257 @@
+// Package ledger is Vigil's tamper-evident record of what it accepted: one
+// leaf per accepted batch or retention deletion in an append-only Merkle
+// tree per workspace (RFC 6962 hashing), with signed checkpoints.
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"vigil/internal/schema"
+)
+
+// LeafKind says what a leaf records.
+type LeafKind uint8
+
+// The kinds of leaf.
+const (
+	// BatchLeaf records one accepted batch.
+	BatchLeaf LeafKind = 1
+	// RetentionLeaf records a deletion by retention policy.
+	RetentionLeaf LeafKind = 2
+)
+
+// Leaf is what one entry of a workspace's Merkle tree commits to.
+type Leaf struct {
+	Kind      LeafKind
+	Workspace string
+	// Seq is the workspace's sequence number of the record, which is also
+	// the leaf's index in the workspace's tree.
+	Seq   uint64
+	Table string
+	// Time is when the batch was received, or when retention deleted.
+	Time time.Time
+	// Rows is the batch's row count, or the number of rows retention removed.
+	Rows int64
+	// RawHash is the SHA-256 of the batch's original bytes (zero for retention).
+	RawHash [32]byte
+	// RowsHash is HashRows of the batch's rows as stored (zero for retention).
+	RowsHash [32]byte
+	// Cutoff is, for retention, the time before which rows (by
+	// TimeGenerated) of Table were removed.
+	Cutoff time.Time
+	// Policy names the retention policy that deleted, e.g. "table 30d".
+	Policy string
+}
+
+// leafVersion is the first byte of every encoded leaf, so the format can change.
+const leafVersion = 1
+
+// Encode returns the leaf's canonical encoding, the bytes its leaf hash is
+// computed over: version, kind, then each field in declaration order;
+// strings as uvarint length and bytes, integers and times (Unix
+// nanoseconds) as 8-byte big-endian, hashes as 32 bytes.
+func (l Leaf) Encode() []byte {
+	b := make([]byte, 0, 128+len(l.Workspace)+len(l.Table)+len(l.Policy))
+	b = append(b, leafVersion, byte(l.Kind))
+	b = appendString(b, l.Workspace)
+	b = binary.BigEndian.AppendUint64(b, l.Seq)
+	b = appendString(b, l.Table)
+	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(l.Time)))
+	b = binary.BigEndian.AppendUint64(b, uint64(l.Rows))
+	b = append(b, l.RawHash[:]...)
+	b = append(b, l.RowsHash[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(l.Cutoff)))
+	b = appendString(b, l.Policy)
+	return b
+}
+
+// DecodeLeaf parses the output of Encode.
+func DecodeLeaf(b []byte) (Leaf, error) {
+	var l Leaf
+	d := decoder{b: b}
+	if v := d.byte(); v != leafVersion {
+		return l, fmt.Errorf("ledger: leaf version %d is not %d", v, leafVersion)
+	}
+	l.Kind = LeafKind(d.byte())
+	l.Workspace = d.string()
+	l.Seq = d.uint64()
+	l.Table = d.string()
+	l.Time = fromUnixNano(int64(d.uint64()))
+	l.Rows = int64(d.uint64())
+	copy(l.RawHash[:], d.bytes(32))
+	copy(l.RowsHash[:], d.bytes(32))
+	l.Cutoff = fromUnixNano(int64(d.uint64()))
+	l.Policy = d.string()
+	if d.err != nil {
+		return Leaf{}, d.err
+	}
+	if len(d.b) != 0 {
+		return Leaf{}, errors.New("ledger: trailing bytes after leaf")
+	}
+	if l.Kind != BatchLeaf && l.Kind != RetentionLeaf {
+		return Leaf{}, fmt.Errorf("ledger: unknown leaf kind %d", l.Kind)
+	}
+	return l, nil
+}
+
+// Hash returns the leaf's RFC 6962 record hash: SHA-256(0x00 || Encode()).
+func (l Leaf) Hash() tlog.Hash {
+	return tlog.RecordHash(l.Encode())
+}
+
+// HashRows returns the hash of rows as stored, the leaf's RowsHash. Each
+// value must be in the canonical Go form schema documents (the form the
+// store holds and reads back). The encoding is: the row count, then per
+// row its non-null cells sorted by column name, each as name, type and
+// value; nulls are left out, so a column added to a table later does not
+// change the hash of older rows.
+//
+//	bool      1 byte
+//	int, long 8-byte big-endian two's complement
+//	real      8-byte big-endian IEEE 754 bits (-0 as +0, one NaN)
+//	datetime  8-byte big-endian Unix microseconds
+//	timespan  8-byte big-endian 100 ns ticks
+//	decimal, string, guid, dynamic  uvarint length and the text's bytes
+func HashRows(cols []schema.Column, rows [][]any) [32]byte {
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return cols[order[a]].Name < cols[order[b]].Name })
+	h := sha256.New()
+	var buf []byte
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(rows)))
+	for _, row := range rows {
+		cells := 0
+		for _, i := range order {
+			if i < len(row) && row[i] != nil {
+				cells++
+			}
+		}
+		buf = binary.AppendUvarint(buf, uint64(cells))
+		for _, i := range order {
+			if i >= len(row) || row[i] == nil {
+				continue
+			}
+			buf = appendString(buf, cols[i].Name)
+			buf = append(buf, byte(cols[i].Type))
+			buf = appendValue(buf, row[i])
+		}
+		if len(buf) > 32<<10 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+func appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return append(b, 1)
+		}
+		return append(b, 0)
+	case int32:
+		return binary.BigEndian.AppendUint64(b, uint64(int64(x)))
+	case int64:
+		return binary.BigEndian.AppendUint64(b, uint64(x))
+	case float64:
+		if x == 0 {
+			x = 0
+		}
+		if math.IsNaN(x) {
+			return binary.BigEndian.AppendUint64(b, 0x7ff8000000000001)
+		}
+		return binary.BigEndian.AppendUint64(b, math.Float64bits(x))
+	case time.Time:
+		return binary.BigEndian.AppendUint64(b, uint64(x.UnixMicro()))
+	case time.Duration:
+		return binary.BigEndian.AppendUint64(b, uint64(x/schema.Tick))
+	case string:
+		return appendString(b, x)
+	case json.RawMessage:
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		return append(b, x...)
+	default:
+		// Not a canonical value: hash its printed form so that the hash is
+		// still deterministic, and a mismatch shows up in verification.
+		return appendString(b, fmt.Sprintf("%T:%v", v, v))
+	}
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b) < n {
+		d.err = errors.New("ledger: leaf is truncated")
+		return nil
+	}
+	out := d.b[:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *decoder) byte() byte {
+	if b := d.bytes(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (d *decoder) uint64() uint64 {
+	if b := d.bytes(8); b != nil {
+		return binary.BigEndian.Uint64(b)
+	}
+	return 0
+}
+
+func (d *decoder) string() string {
+	if d.err != nil {
+		return ""
+	}
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || n > uint64(len(d.b)-k) {
+		d.err = errors.New("ledger: bad string length in leaf")
+		return ""
+	}
+	d.b = d.b[k:]
+	return string(d.bytes(int(n)))
+}
