@@ -41,13 +41,18 @@ func IsCustomName(name string) bool {
 // store fills them: TimeGenerated from the record or the time received,
 // TenantId with the workspace id, Type with the table name, _ItemId with a
 // GUID derived from the batch sequence number and row position, and
-// _TimeReceived with the time the batch was accepted.
+// _TimeReceived with the time the batch was accepted, _BatchSeq and
+// _BatchRow with the row's origin.
 const (
 	ColTimeGenerated = "TimeGenerated"
 	ColTenantID      = "TenantId"
 	ColType          = "Type"
 	ColItemID        = "_ItemId"
 	ColTimeReceived  = "_TimeReceived"
+	// ColBatchSeq and ColBatchRow say where a row came from: the sequence
+	// number of its batch (its ledger leaf) and its position in the batch.
+	ColBatchSeq = "_BatchSeq"
+	ColBatchRow = "_BatchRow"
 )
 
 // StandardColumns returns the columns every table has, in the order they
@@ -59,5 +64,7 @@ func StandardColumns() []Column {
 		{Name: ColType, Type: String, Description: "Name of the table."},
 		{Name: ColItemID, Type: String, Hidden: true, Description: "Unique ID of the record."},
 		{Name: ColTimeReceived, Type: DateTime, Hidden: true, Description: "Time the record was received by Vigil (UTC)."},
+		{Name: ColBatchSeq, Type: Long, Hidden: true, Description: "Sequence number of the batch the record came in (its ledger leaf)."},
+		{Name: ColBatchRow, Type: Int, Hidden: true, Description: "Position of the record in its batch, from 0."},
 	}
 }
