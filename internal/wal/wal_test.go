@@ -1,0 +1,368 @@
+package wal
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func record(i int) []byte {
+	return []byte(fmt.Sprintf("record-%06d-%s", i, strings.Repeat("x", i%97)))
+}
+
+func readAll(t *testing.T, w *WAL, from LSN) [][]byte {
+	t.Helper()
+	var out [][]byte
+	if err := w.Replay(from, func(_ LSN, rec []byte) error {
+		out = append(out, append([]byte(nil), rec...))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRoundTripAcrossSegments(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lsns []LSN
+	for i := 0; i < 500; i++ {
+		lsn, err := w.Append(record(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lsns = append(lsns, lsn)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.wal"))
+	if len(files) < 5 {
+		t.Fatalf("expected rotation into several segments, got %d files", len(files))
+	}
+	w, err = Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got := w.Recovery(); got.Records != 500 || got.CutFile != "" {
+		t.Fatalf("recovery = %+v, want 500 records and no cut", got)
+	}
+	recs := readAll(t, w, 0)
+	if len(recs) != 500 {
+		t.Fatalf("replayed %d records, want 500", len(recs))
+	}
+	for i, r := range recs {
+		if !bytes.Equal(r, record(i)) {
+			t.Fatalf("record %d = %q", i, r)
+		}
+	}
+	if got := readAll(t, w, lsns[399]); len(got) != 100 || !bytes.Equal(got[0], record(400)) {
+		t.Fatalf("replay from record 400's predecessor gave %d records", len(got))
+	}
+	if w.End() != lsns[499] {
+		t.Fatalf("End = %d, want %d", w.End(), lsns[499])
+	}
+	if err := w.TruncateBefore(lsns[399]); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, w, lsns[399]); len(got) != 100 {
+		t.Fatalf("after TruncateBefore, replay from 400 gave %d records, want 100", len(got))
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*.wal"))
+	if len(left) >= len(files) {
+		t.Fatalf("TruncateBefore removed nothing: %d files left of %d", len(left), len(files))
+	}
+}
+
+func TestTornTailIsCut(t *testing.T) {
+	for _, damage := range []string{"truncate", "garbage", "flip"} {
+		t.Run(damage, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 10; i++ {
+				if _, err := w.Append(record(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.Close()
+			path := filepath.Join(dir, fmt.Sprintf("%016x.wal", 0))
+			data, _ := os.ReadFile(path)
+			switch damage {
+			case "truncate":
+				data = data[:len(data)-5]
+			case "garbage":
+				data = append(data, 0, 0, 0, 9, 1, 2, 3)
+			case "flip":
+				data[len(data)-3] ^= 0x40
+			}
+			os.WriteFile(path, data, 0o644)
+			w, err = Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 9
+			if damage == "garbage" {
+				want = 10
+			}
+			rec := w.Recovery()
+			if rec.Records != want || rec.CutFile != path || rec.Reason == "" {
+				t.Fatalf("recovery = %+v, want %d records and a cut of %s", rec, want, path)
+			}
+			if _, err := w.Append([]byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			w, _ = Open(dir, Options{})
+			defer w.Close()
+			recs := readAll(t, w, 0)
+			if len(recs) != want+1 || string(recs[want]) != "after" {
+				t.Fatalf("after cut and append got %d records, last %q", len(recs), recs[len(recs)-1])
+			}
+		})
+	}
+}
+
+func TestCorruptionInEarlierSegmentIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := Open(dir, Options{SegmentSize: 1024})
+	for i := 0; i < 100; i++ {
+		if _, err := w.Append(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	first := filepath.Join(dir, fmt.Sprintf("%016x.wal", 0))
+	data, _ := os.ReadFile(first)
+	data[headerSize+frameHeader+2] ^= 1
+	os.WriteFile(first, data, 0o644)
+	_, err := Open(dir, Options{SegmentSize: 1024})
+	if err == nil || !strings.Contains(err.Error(), first) || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Fatalf("Open error = %v, want a checksum mismatch naming %s", err, first)
+	}
+}
+
+// TestDiskFull fills a real, small tmpfs: appends fail with a disk-full
+// error, what was acknowledged stays intact, and appends work again once
+// space is freed.
+func TestDiskFull(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", mnt).Run()
+	dir := filepath.Join(mnt, "wal")
+	w, err := Open(dir, Options{SegmentSize: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ballast := filepath.Join(mnt, "ballast")
+	if err := os.WriteFile(ballast, make([]byte, 600<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := bytes.Repeat([]byte("y"), 10<<10)
+	acked := 0
+	var full error
+	for i := 0; i < 200; i++ {
+		if _, err := w.Append(rec); err != nil {
+			full = err
+			break
+		}
+		acked++
+	}
+	if full == nil || !errors.Is(full, ErrDiskFull) {
+		t.Fatalf("expected a disk-full error, got %v after %d appends", full, acked)
+	}
+	if !strings.Contains(full.Error(), "disk full") {
+		t.Fatalf("error %q does not say the disk is full", full)
+	}
+	if _, err := w.Append(rec); err == nil {
+		t.Fatal("append succeeded on a full disk")
+	}
+	os.Remove(ballast)
+	if _, err := w.Append([]byte("after space returned")); err != nil {
+		t.Fatalf("append after space returned: %v", err)
+	}
+	w.Close()
+	w, err = Open(dir, Options{SegmentSize: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	recs := readAll(t, w, 0)
+	if len(recs) != acked+1 || string(recs[acked]) != "after space returned" {
+		t.Fatalf("after disk full: %d records, want %d acknowledged + 1", len(recs), acked)
+	}
+	for i := 0; i < acked; i++ {
+		if !bytes.Equal(recs[i], rec) {
+			t.Fatalf("acknowledged record %d damaged", i)
+		}
+	}
+}
+
+// TestCrash kills a child process that appends from several goroutines at
+// a random moment, and checks that every record it acknowledged is there,
+// exactly once, in an order consistent with each writer's order.
+func TestCrash(t *testing.T) {
+	if dir := os.Getenv("VIGIL_WAL_CRASH_CHILD"); dir != "" {
+		crashChild(dir)
+		return
+	}
+	iterations := 20
+	if testing.Short() {
+		iterations = 3
+	}
+	for it := 0; it < iterations; it++ {
+		dir := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$")
+		cmd.Env = append(os.Environ(), "VIGIL_WAL_CRASH_CHILD="+dir)
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		acked := map[string]bool{}
+		sc := bufio.NewScanner(stdout)
+		deadline := 20 + rand.Intn(400)
+		for sc.Scan() {
+			acked[sc.Text()] = true
+			if len(acked) >= deadline {
+				break
+			}
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		for sc.Scan() {
+			acked[sc.Text()] = true
+		}
+		cmd.Wait()
+		w, err := Open(dir, Options{SegmentSize: 64 << 10})
+		if err != nil {
+			t.Fatalf("iteration %d: reopen: %v", it, err)
+		}
+		seen := map[string]int{}
+		last := map[string]int{}
+		w.Replay(0, func(_ LSN, rec []byte) error {
+			id := string(rec[:bytes.IndexByte(rec, ' ')])
+			seen[id]++
+			writer, n, _ := strings.Cut(id, "-")
+			k, _ := strconv.Atoi(n)
+			if prev, ok := last[writer]; ok && k <= prev {
+				t.Errorf("iteration %d: writer %s's record %d after %d", it, writer, k, prev)
+			}
+			last[writer] = k
+			return nil
+		})
+		w.Close()
+		for id := range acked {
+			if seen[id] != 1 {
+				t.Fatalf("iteration %d: acknowledged record %s present %d times", it, id, seen[id])
+			}
+		}
+	}
+}
+
+func crashChild(dir string) {
+	w, err := Open(dir, Options{SegmentSize: 64 << 10})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var mu sync.Mutex
+	out := bufio.NewWriter(os.Stdout)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			pad := strings.Repeat("p", 1000)
+			for i := 0; ; i++ {
+				id := fmt.Sprintf("%d-%d", g, i)
+				if _, err := w.Append([]byte(id + " " + pad)); err != nil {
+					os.Exit(2)
+				}
+				mu.Lock()
+				out.WriteString(id + "\n")
+				out.Flush()
+				mu.Unlock()
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+func FuzzOpen(f *testing.F) {
+	good := new(bytes.Buffer)
+	good.Write(segmentHeader())
+	for _, r := range [][]byte{[]byte("hello"), {}, bytes.Repeat([]byte{0xff}, 40)} {
+		dir := f.TempDir()
+		w, _ := Open(dir, Options{})
+		w.Append(r)
+		w.Close()
+		data, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)))
+		f.Add(data)
+	}
+	f.Add(good.Bytes())
+	f.Add([]byte("VIGILWAL"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)), data, 0o644)
+		w, err := Open(dir, Options{})
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		n := 0
+		if err := w.Replay(0, func(_ LSN, rec []byte) error { n++; return nil }); err != nil {
+			t.Fatalf("replay after a successful open: %v", err)
+		}
+		if n != w.Recovery().Records {
+			t.Fatalf("replayed %d records, recovery counted %d", n, w.Recovery().Records)
+		}
+		if _, err := w.Append([]byte("next")); err != nil {
+			t.Fatalf("append after recovery: %v", err)
+		}
+	})
+}
+
+// BenchmarkAppend measures durable appends of ~300 KB records (a batch of
+// 1,000 syslog-like rows) from 1, 8 and 64 concurrent writers.
+func BenchmarkAppend(b *testing.B) {
+	rec := bytes.Repeat([]byte("<34>1 2024-03-01T12:00:00Z host app 123 ID47 - a syslog-like message of ordinary size "), 4000)[:300<<10]
+	for _, writers := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			w, err := Open(b.TempDir(), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			b.SetBytes(int64(len(rec)))
+			b.SetParallelism((writers + 1) / 2)
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := w.Append(rec); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+		})
+	}
+}
