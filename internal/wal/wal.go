@@ -288,9 +288,7 @@ func (w *WAL) Write(rec []byte) (LSN, error) {
 		return 0, errors.New("wal: closed")
 	}
 	if w.failed != nil {
-		if err := w.repair(); err != nil {
-			return 0, err
-		}
+		return 0, fmt.Errorf("wal: an earlier write failed and the log awaits Repair: %w", w.failed)
 	}
 	cur := &w.segs[len(w.segs)-1]
 	if int64(cur.end-cur.base) >= w.opts.SegmentSize {
@@ -339,11 +337,24 @@ func (w *WAL) fail(err error) error {
 	return fmt.Errorf("wal: %w", err)
 }
 
-// repair cuts the log back to its last durable record after a failed
+// Failed reports whether a write failed and the log awaits Repair.
+func (w *WAL) Failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed != nil
+}
+
+// Repair cuts the log back to its last durable record after a failed
 // write, so that no half record stays, and starts a new segment after the
 // lost range: LSNs are never reused, so a writer whose record was lost can
-// never be told by a later Sync that it is durable. Called with mu held.
-func (w *WAL) repair() error {
+// never be told by a later Sync that it is durable. It returns the range
+// (from, to] of LSNs lost, for callers that numbered those records.
+func (w *WAL) Repair() (from, to LSN, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failed == nil {
+		return w.end, w.end, nil
+	}
 	cur := &w.segs[len(w.segs)-1]
 	w.w.Reset(w.f)
 	keep := w.durable
@@ -351,21 +362,22 @@ func (w *WAL) repair() error {
 		keep = cur.base
 	}
 	if err := w.f.Truncate(int64(headerSize) + int64(keep-cur.base)); err != nil {
-		return fmt.Errorf("wal: cannot cut back failed write: %w", describe(err))
+		return 0, 0, fmt.Errorf("wal: cannot cut back failed write: %w", describe(err))
 	}
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("wal: %w", describe(err))
+		return 0, 0, fmt.Errorf("wal: %w", describe(err))
 	}
 	cur.end = keep
-	w.lost = append(w.lost, lsnRange{keep, w.end})
+	lost := lsnRange{keep, w.end}
 	old := w.f
 	if err := w.newSegment(w.end); err != nil {
-		return err
+		return 0, 0, err
 	}
 	old.Close()
+	w.lost = append(w.lost, lost)
 	w.durable = w.end
 	w.failed = nil
-	return nil
+	return lost.from, lost.to, nil
 }
 
 // Sync returns when every record up to lsn is on stable storage. Callers
@@ -419,8 +431,14 @@ func (w *WAL) Sync(lsn LSN) error {
 	return nil
 }
 
-// Append writes rec and waits until it is durable.
+// Append writes rec and waits until it is durable, repairing the log
+// first if an earlier write failed.
 func (w *WAL) Append(rec []byte) (LSN, error) {
+	if w.Failed() {
+		if _, _, err := w.Repair(); err != nil {
+			return 0, err
+		}
+	}
 	lsn, err := w.Write(rec)
 	if err != nil {
 		return 0, err
