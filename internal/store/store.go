@@ -1,0 +1,494 @@
+// Package store is Vigil's embedded system of record: a write-ahead log
+// for durability, hot buffers in DuckDB for read-your-writes, and
+// immutable zstd Parquet segments per workspace, table and UTC day,
+// listed in an atomically replaced catalog. See docs/storage.md.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"vigil/internal/schema"
+	"vigil/internal/wal"
+)
+
+// Options tunes a Store. Zero values mean defaults.
+type Options struct {
+	// HotMaxBytes bounds the memory of rows not yet sealed; over it Append
+	// returns ErrBusy. Default 1 GiB.
+	HotMaxBytes int64
+	// A table's hot rows are sealed into segments when they reach
+	// SealRows rows or SealBytes bytes, or the oldest is SealAge old.
+	// Defaults: 1,000,000 rows, 256 MiB, 5 minutes.
+	SealRows  int
+	SealBytes int64
+	SealAge   time.Duration
+	// RetentionInterval is how often expired segments are deleted.
+	// Default 10 minutes.
+	RetentionInterval time.Duration
+	// WALSegmentSize is passed to the WAL. Default 64 MiB.
+	WALSegmentSize int64
+	// ReadOnly opens the directory for forensic reading: the WAL is
+	// replayed into memory and nothing in the directory is written.
+	ReadOnly bool
+	// Logger receives background errors. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for retention; default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.HotMaxBytes <= 0 {
+		o.HotMaxBytes = 1 << 30
+	}
+	if o.SealRows <= 0 {
+		o.SealRows = 1_000_000
+	}
+	if o.SealBytes <= 0 {
+		o.SealBytes = 256 << 20
+	}
+	if o.SealAge <= 0 {
+		o.SealAge = 5 * time.Minute
+	}
+	if o.RetentionInterval <= 0 {
+		o.RetentionInterval = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Store is an open data directory. It is safe for concurrent use.
+type Store struct {
+	dir  string
+	opts Options
+	db   *sql.DB
+	wal  *wal.WAL // nil when read-only
+	log  *slog.Logger
+
+	// seqMu orders the WAL: a record's sequence number is assigned and the
+	// record written under it, so each workspace's records are in seq order.
+	seqMu    sync.Mutex
+	next     map[string]uint64   // workspace -> next sequence number
+	inflight map[wal.LSN]pending // written to the WAL, not yet in a hot buffer
+
+	mu     sync.Mutex // guards tables and cat
+	tables map[tableKey]*table
+	cat    *catalog
+	catMu  sync.Mutex // serializes catalog writes
+	genSeq atomic.Uint64
+
+	hotBytes atomic.Int64
+	verified sync.Map // segment path -> checksum verified this process
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+type tableKey struct{ workspace, name string }
+
+type pending struct {
+	workspace string
+	seq       uint64
+}
+
+// Open opens the data directory dir, creating it if needed, and recovers:
+// it reads the catalog, removes files a crash left half made, and replays
+// the WAL records not yet sealed into the hot buffers.
+func Open(dir string, opts Options) (*Store, error) {
+	opts.setDefaults()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{
+		dir: dir, opts: opts, log: opts.Logger,
+		next: map[string]uint64{}, inflight: map[wal.LSN]pending{},
+		tables: map[tableKey]*table{}, stop: make(chan struct{}),
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	cat, err := loadCatalog(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.cat = cat
+	for ws, m := range cat.Workspaces {
+		s.next[ws] = m.NextSeq
+	}
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening DuckDB: %w", err)
+	}
+	s.db = sql.OpenDB(connector)
+	for _, seg := range cat.Segments {
+		t := s.tableFor(seg.Workspace, seg.Table)
+		t.segs = append(t.segs, seg)
+	}
+	if !opts.ReadOnly {
+		if err := s.removeOrphans(); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
+	if err := s.replay(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		s.wg.Add(1)
+		go s.background()
+	}
+	return s, nil
+}
+
+// DB returns the DuckDB database the relations of Tables are valid in.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// tableFor returns the state of a table, creating it. The definition is
+// the built-in one, the catalog's for a known custom table, or nil.
+func (s *Store) tableFor(workspace, name string) *table {
+	key := tableKey{workspace, name}
+	if t, ok := s.tables[key]; ok {
+		return t
+	}
+	t := &table{store: s, workspace: workspace, name: name}
+	if def, ok := schema.Builtin(name); ok {
+		t.def = def
+	} else if def := s.cat.customTable(workspace, name); def != nil {
+		t.def = def
+	}
+	s.tables[key] = t
+	return t
+}
+
+// lookup returns the table if it exists in the workspace: a built-in
+// table, or a custom table that has received rows.
+func (s *Store) lookup(workspace, name string) *table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.tables[tableKey{workspace, name}]; ok && t.definition() != nil {
+		return t
+	}
+	if _, ok := schema.Builtin(name); ok {
+		return s.tableFor(workspace, name)
+	}
+	return nil
+}
+
+// Append makes a batch durable and visible. It returns when the batch is
+// in the WAL, fsynced, and in the hot buffer; on error nothing of it was
+// accepted.
+func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
+	if s.wal == nil {
+		return Ack{}, errors.New("store: opened read-only")
+	}
+	if err := ctx.Err(); err != nil {
+		return Ack{}, err
+	}
+	if b.Workspace == "" || !validWorkspace(b.Workspace) {
+		return Ack{}, fmt.Errorf("store: invalid workspace id %q", b.Workspace)
+	}
+	_, builtin := schema.Builtin(b.Table)
+	if !builtin && (!schema.IsCustomName(b.Table) || !validName(b.Table)) {
+		return Ack{}, fmt.Errorf("store: unknown table %q: not a built-in table, and custom table names end in _CL and use letters, digits and underscores", b.Table)
+	}
+	if s.hotBytes.Load() > s.opts.HotMaxBytes {
+		s.sealAll(false)
+		return Ack{}, ErrBusy
+	}
+	received := b.Received
+	if received.IsZero() {
+		received = s.opts.Now()
+	}
+	received = received.UTC().Truncate(time.Microsecond)
+
+	s.mu.Lock()
+	t := s.tableFor(b.Workspace, b.Table)
+	s.mu.Unlock()
+
+	// Normalizing and growing a custom table's columns are serialized per
+	// table, so two batches cannot add the same column twice.
+	t.defMu.Lock()
+	grown, cols, rows, err := normalize(b.Workspace, t.definition(), b, received)
+	if err != nil {
+		t.defMu.Unlock()
+		return Ack{}, fmt.Errorf("store: %s: %w", b.Table, err)
+	}
+	rec := &batchRecord{workspace: b.Workspace, table: b.Table, contentType: b.ContentType,
+		received: received, cols: cols, rows: rows, raw: b.Raw}
+	enc := rec.encode()
+	if grown != t.definition() {
+		if err := t.grow(grown); err != nil {
+			t.defMu.Unlock()
+			return Ack{}, err
+		}
+	}
+	t.defMu.Unlock()
+
+	lsn, seq, err := s.writeRecord(b.Workspace, enc)
+	if err != nil {
+		return Ack{}, err
+	}
+	rec.seq = seq
+	if err := s.wal.Sync(lsn); err != nil {
+		s.forget(lsn)
+		return Ack{}, fmt.Errorf("store: batch not stored: %w", err)
+	}
+	if err := t.insert(lsn, rec); err != nil {
+		// The batch is durable in the WAL and will be served after a
+		// restart; say so rather than claim it was refused.
+		s.forget(lsn)
+		return Ack{}, fmt.Errorf("store: batch %d is durable but could not be made visible until restart: %w", seq, err)
+	}
+	s.forget(lsn)
+	return Ack{Seq: seq}, nil
+}
+
+// writeRecord numbers rec for workspace and writes it to the WAL.
+func (s *Store) writeRecord(workspace string, rec []byte) (wal.LSN, uint64, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if s.wal.Failed() {
+		from, to, err := s.wal.Repair()
+		if err != nil {
+			return 0, 0, fmt.Errorf("store: batch not stored: %w", err)
+		}
+		// Records in the lost range were never durable: their numbers are
+		// handed out again, so each workspace's sequence has no gap.
+		for lsn, p := range s.inflight {
+			if lsn > from && lsn <= to {
+				if p.seq < s.next[p.workspace] {
+					s.next[p.workspace] = p.seq
+				}
+				delete(s.inflight, lsn)
+			}
+		}
+	}
+	seq := s.next[workspace]
+	setSeq(rec, seq)
+	lsn, err := s.wal.Write(rec)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: batch not stored: %w", err)
+	}
+	s.next[workspace] = seq + 1
+	s.inflight[lsn] = pending{workspace, seq}
+	return lsn, seq, nil
+}
+
+func (s *Store) forget(lsn wal.LSN) {
+	s.seqMu.Lock()
+	delete(s.inflight, lsn)
+	s.seqMu.Unlock()
+}
+
+// replay puts the WAL records the catalog does not cover into the hot
+// buffers. In read-only mode the WAL is read without being opened for
+// writing, so a torn tail is left as it is.
+func (s *Store) replay() error {
+	sealed := s.cat.sealedSeqs()
+	apply := func(lsn wal.LSN, b []byte) error {
+		v, err := decodeRecord(b)
+		if err != nil {
+			return fmt.Errorf("store: WAL record at %d: %w", lsn, err)
+		}
+		switch rec := v.(type) {
+		case *batchRecord:
+			if rec.seq >= s.next[rec.workspace] {
+				s.next[rec.workspace] = rec.seq + 1
+			}
+			if sealed[rec.workspace].has(rec.seq) {
+				return nil
+			}
+			t := s.tableFor(rec.workspace, rec.table)
+			if t.definition() == nil {
+				t.def = &schema.Table{Name: rec.table, Custom: true, Columns: schema.StandardColumns()}
+			}
+			t.growTo(rec.cols)
+			return t.insert(lsn, rec)
+		case *retentionRecord:
+			if rec.seq >= s.next[rec.workspace] {
+				s.next[rec.workspace] = rec.seq + 1
+			}
+			return nil
+		}
+		return nil
+	}
+	walDir := filepath.Join(s.dir, "wal")
+	if s.opts.ReadOnly {
+		return wal.ReadOnlyReplay(walDir, wal.LSN(s.cat.ReplayFrom), apply)
+	}
+	w, err := wal.Open(walDir, wal.Options{SegmentSize: s.opts.WALSegmentSize})
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if r := w.Recovery(); r.CutFile != "" {
+		s.log.Warn("WAL tail cut at recovery", "file", r.CutFile, "offset", r.CutAt, "bytes", r.CutSize, "reason", r.Reason)
+	}
+	s.wal = w
+	if err := w.Replay(wal.LSN(s.cat.ReplayFrom), apply); err != nil {
+		w.Close()
+		return err
+	}
+	return nil
+}
+
+// background seals hot buffers and applies retention.
+func (s *Store) background() {
+	defer s.wg.Done()
+	sealTick := time.NewTicker(time.Second)
+	defer sealTick.Stop()
+	retTick := time.NewTicker(s.opts.RetentionInterval)
+	defer retTick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-sealTick.C:
+			s.sealAll(false)
+		case <-retTick.C:
+			if err := s.applyRetention(); err != nil {
+				s.log.Error("retention", "err", err)
+			}
+		}
+	}
+}
+
+// sealAll seals every table whose hot buffer is due (or every non-empty
+// one when force is set).
+func (s *Store) sealAll(force bool) error {
+	s.mu.Lock()
+	ts := make([]*table, 0, len(s.tables))
+	for _, t := range s.tables {
+		ts = append(ts, t)
+	}
+	s.mu.Unlock()
+	sort.Slice(ts, func(i, j int) bool {
+		return ts[i].workspace+ts[i].name < ts[j].workspace+ts[j].name
+	})
+	var first error
+	for _, t := range ts {
+		if force || t.due() {
+			if err := t.seal(); err != nil {
+				s.log.Error("seal", "workspace", t.workspace, "table", t.name, "err", err)
+				if first == nil {
+					first = err
+				}
+			}
+		}
+	}
+	return first
+}
+
+// Flush seals every hot buffer into segments now.
+func (s *Store) Flush() error {
+	if s.wal == nil {
+		return errors.New("store: opened read-only")
+	}
+	return s.sealAll(true)
+}
+
+// Close stops background work and closes the WAL and DuckDB. Everything
+// acknowledged is in the WAL or in segments, so nothing is lost.
+func (s *Store) Close() error {
+	close(s.stop)
+	s.wg.Wait()
+	var err error
+	if s.wal != nil {
+		err = s.wal.Close()
+	}
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Stats is what the store reports for metrics.
+type Stats struct {
+	WALBytes     int64
+	HotBytes     int64
+	Segments     int
+	SegmentBytes int64
+	Tables       []TableStats
+}
+
+// TableStats is one table's share.
+type TableStats struct {
+	Workspace, Table string
+	HotRows          int64
+	SegmentRows      int64
+	SegmentBytes     int64
+}
+
+// Stats returns sizes for metrics.
+func (s *Store) Stats() Stats {
+	st := Stats{HotBytes: s.hotBytes.Load()}
+	if s.wal != nil {
+		st.WALBytes = s.wal.Size()
+	}
+	s.mu.Lock()
+	ts := make([]*table, 0, len(s.tables))
+	for _, t := range s.tables {
+		ts = append(ts, t)
+	}
+	s.mu.Unlock()
+	for _, t := range ts {
+		ts := t.stats()
+		if ts.HotRows == 0 && ts.SegmentRows == 0 {
+			continue
+		}
+		st.Tables = append(st.Tables, ts)
+	}
+	for _, t := range st.Tables {
+		st.SegmentBytes += t.SegmentBytes
+	}
+	s.catMu.Lock()
+	st.Segments = len(s.cat.Segments)
+	s.catMu.Unlock()
+	sort.Slice(st.Tables, func(i, j int) bool {
+		a, b := st.Tables[i], st.Tables[j]
+		return a.Workspace < b.Workspace || a.Workspace == b.Workspace && a.Table < b.Table
+	})
+	return st
+}
+
+// validWorkspace reports whether id can name a directory safely.
+func validWorkspace(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// withConn runs fn on one DuckDB connection, for the appender.
+func (s *Store) withConn(ctx context.Context, fn func(driver.Conn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return fn(dc.(driver.Conn)) })
+}
