@@ -115,12 +115,19 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 		return nil
 	}
 	rec := &retentionRecord{workspace: t.workspace, table: t.name, time: s.opts.Now().UTC(), cutoff: cutoff, policy: policy, rows: rows}
-	lsn, seq, err := s.writeRecord(t.workspace, rec.encode())
+	lsn, seq, err := s.writeRecord(t.workspace, rec.encode(), retentionLeaf(rec))
 	if err != nil {
 		return err
 	}
-	err = s.wal.Sync(lsn)
+	if err := s.wal.Sync(lsn); err != nil {
+		return fmt.Errorf("store: recording retention: %w", err)
+	}
+	err = s.appendLeaves(t.workspace, seq)
 	s.forget(lsn)
+	if err == nil {
+		// The catalog below marks the record done: its leaf must be on disk.
+		err = s.syncLedgers()
+	}
 	if err != nil {
 		return fmt.Errorf("store: recording retention: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"vigil/internal/ledger"
 	"vigil/internal/schema"
 	"vigil/internal/wal"
 )
@@ -93,6 +94,10 @@ type Store struct {
 	catMu  sync.Mutex // serializes catalog writes
 	genSeq atomic.Uint64
 
+	ledgerMu  sync.Mutex
+	ledgers   map[string]*ledger.Log
+	leafQueue map[string][]queuedLeaf
+
 	hotBytes atomic.Int64
 	verified sync.Map // segment path -> checksum verified this process
 
@@ -120,6 +125,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		dir: dir, opts: opts, log: opts.Logger,
 		next: map[string]uint64{}, inflight: map[wal.LSN]pending{},
 		tables: map[tableKey]*table{}, stop: make(chan struct{}),
+		ledgers: map[string]*ledger.Log{}, leafQueue: map[string][]queuedLeaf{},
 	}
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -244,14 +250,20 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 	}
 	t.defMu.Unlock()
 
-	lsn, seq, err := s.writeRecord(b.Workspace, enc)
+	leaf := batchLeaf(rec)
+	lsn, seq, err := s.writeRecord(b.Workspace, enc, leaf)
 	if err != nil {
 		return Ack{}, err
 	}
 	rec.seq = seq
 	if err := s.wal.Sync(lsn); err != nil {
-		s.forget(lsn)
+		// The record stays in inflight until the WAL is repaired, which
+		// hands its number out again.
 		return Ack{}, fmt.Errorf("store: batch not stored: %w", err)
+	}
+	if err := s.appendLeaves(b.Workspace, seq); err != nil {
+		s.forget(lsn)
+		return Ack{}, fmt.Errorf("store: batch %d is durable but its ledger leaf could not be written until restart: %w", seq, err)
 	}
 	if err := t.insert(lsn, rec); err != nil {
 		// The batch is durable in the WAL and will be served after a
@@ -263,8 +275,9 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 	return Ack{Seq: seq}, nil
 }
 
-// writeRecord numbers rec for workspace and writes it to the WAL.
-func (s *Store) writeRecord(workspace string, rec []byte) (wal.LSN, uint64, error) {
+// writeRecord numbers rec for workspace, writes it to the WAL and queues
+// its leaf for the ledger.
+func (s *Store) writeRecord(workspace string, rec []byte, leaf ledger.Leaf) (wal.LSN, uint64, error) {
 	s.seqMu.Lock()
 	defer s.seqMu.Unlock()
 	if s.wal.Failed() {
@@ -282,6 +295,7 @@ func (s *Store) writeRecord(workspace string, rec []byte) (wal.LSN, uint64, erro
 				delete(s.inflight, lsn)
 			}
 		}
+		s.dropLostLeaves(from, to)
 	}
 	seq := s.next[workspace]
 	setSeq(rec, seq)
@@ -291,6 +305,8 @@ func (s *Store) writeRecord(workspace string, rec []byte) (wal.LSN, uint64, erro
 	}
 	s.next[workspace] = seq + 1
 	s.inflight[lsn] = pending{workspace, seq}
+	leaf.Seq = seq
+	s.queueLeaf(lsn, leaf)
 	return lsn, seq, nil
 }
 
@@ -315,6 +331,11 @@ func (s *Store) replay() error {
 			if rec.seq >= s.next[rec.workspace] {
 				s.next[rec.workspace] = rec.seq + 1
 			}
+			if !s.opts.ReadOnly {
+				if err := s.replayLeaf(batchLeaf(rec)); err != nil {
+					return err
+				}
+			}
 			if sealed[rec.workspace].has(rec.seq) {
 				return nil
 			}
@@ -327,6 +348,9 @@ func (s *Store) replay() error {
 		case *retentionRecord:
 			if rec.seq >= s.next[rec.workspace] {
 				s.next[rec.workspace] = rec.seq + 1
+			}
+			if !s.opts.ReadOnly {
+				return s.replayLeaf(retentionLeaf(rec))
 			}
 			return nil
 		}
@@ -414,6 +438,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.wal != nil {
 		err = s.wal.Close()
+		if lerr := s.closeLedgers(); err == nil {
+			err = lerr
+		}
 	}
 	if cerr := s.db.Close(); err == nil {
 		err = cerr

@@ -322,6 +322,13 @@ func (t *table) seal() error {
 		return err
 	}
 
+	// The catalog write below moves the WAL's replay point past these
+	// batches, so their leaves (appended when they were acknowledged) must
+	// be on disk first: the WAL is where lost leaves are rebuilt from.
+	if err := s.syncLedgers(); err != nil {
+		cleanup()
+		return err
+	}
 	s.catMu.Lock()
 	t.mu.Lock()
 	s.cat.Segments = append(s.cat.Segments, made...)
