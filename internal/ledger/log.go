@@ -419,25 +419,44 @@ func (l *Log) Leaves(start, end uint64) iter.Seq2[Leaf, error] {
 			yield(Leaf{}, fmt.Errorf("ledger: %w", err))
 			return
 		}
-		r := bufio.NewReaderSize(io.NewSectionReader(f, off, length-off), 256<<10)
-		for i := start; i < end; i++ {
-			body, err := readBody(r, length)
-			var lf Leaf
-			if err == nil {
-				lf, err = DecodeLeaf(body)
-			}
-			if err == nil && lf.Seq != i {
-				err = fmt.Errorf("ledger: leaf %d has seq %d", i, lf.Seq)
-			}
-			if err != nil {
-				yield(Leaf{}, fmt.Errorf("ledger: leaf %d: %w", i, err))
-				return
-			}
+		r := io.NewSectionReader(f, off, length-off)
+		err = scanRecords(r, length, start, end, func(_ uint64, lf Leaf, _ []byte) error {
 			if !yield(lf, nil) {
-				return
+				return errStop
 			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			yield(Leaf{}, err)
 		}
 	}
+}
+
+// errStop ends a scan early without an error to report.
+var errStop = errors.New("stop")
+
+// scanRecords reads the records of leaves start up to end from r, which
+// is positioned at leaf start, and calls fn with each leaf and its encoded
+// bytes. It checks each record's checksum and that leaf i has Seq i.
+func scanRecords(r io.Reader, limit int64, start, end uint64, fn func(i uint64, lf Leaf, body []byte) error) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	for i := start; i < end; i++ {
+		body, err := readBody(br, limit)
+		var lf Leaf
+		if err == nil {
+			lf, err = DecodeLeaf(body)
+		}
+		if err == nil && lf.Seq != i {
+			err = fmt.Errorf("has seq %d", lf.Seq)
+		}
+		if err != nil {
+			return fmt.Errorf("ledger: leaf %d: %w", i, err)
+		}
+		if err := fn(i, lf, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TreeHash returns the root hash of the tree of the first n leaves.

@@ -1,0 +1,553 @@
+package ledger
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"vigil/internal/schema"
+)
+
+// Holdings is what verification needs from the store: for each workspace,
+// where its ledger is and what it holds. Both iterations go in ascending
+// seq order and need keep only one batch in memory at a time.
+type Holdings interface {
+	// Workspaces lists the ids of the workspaces that have a ledger.
+	Workspaces() ([]string, error)
+	// LogDir returns the directory of workspace's ledger (OpenLog's dir).
+	LogDir(workspace string) string
+	// Batches calls fn once for each batch whose original bytes are kept,
+	// in ascending seq, with a reader of exactly those bytes.
+	Batches(workspace string, fn func(seq uint64, raw io.Reader) error) error
+	// Rows calls fn once for each batch that has rows stored, in ascending
+	// seq (_BatchSeq), with the table they are in and all of the batch's
+	// stored rows in _BatchRow order, as canonical values of cols: the
+	// columns and values the store hashed into the leaf's RowsHash.
+	Rows(workspace string, fn func(seq uint64, table string, cols []schema.Column, rows [][]any) error) error
+}
+
+// ProblemKind names a kind of problem verification finds.
+type ProblemKind string
+
+// The problems verification reports.
+const (
+	// LedgerCorrupt: a ledger's files are unreadable or its stored hashes
+	// do not follow from its leaves.
+	LedgerCorrupt ProblemKind = "ledger-corrupt"
+	// CheckpointBadSignature: a checkpoint is not validly signed by any
+	// of the verifier keys.
+	CheckpointBadSignature ProblemKind = "checkpoint-bad-signature"
+	// CheckpointInconsistent: a ledger's tree is not the one a signed
+	// checkpoint recorded, or is shorter: the ledger was rewritten or cut.
+	CheckpointInconsistent ProblemKind = "checkpoint-inconsistent"
+	// RawMismatch: a batch's original bytes do not hash to its leaf's RawHash.
+	RawMismatch ProblemKind = "raw-mismatch"
+	// RawMissing: a batch's original bytes are gone and no later
+	// retention leaf of its table explains it.
+	RawMissing ProblemKind = "raw-missing"
+	// RawUnaccounted: original bytes are kept for a seq that has no batch leaf.
+	RawUnaccounted ProblemKind = "raw-unaccounted"
+	// RowsMismatch: a batch's stored rows do not hash to its leaf's RowsHash.
+	RowsMismatch ProblemKind = "rows-mismatch"
+	// RowsMissing: some or all rows of a batch are gone and no later
+	// retention leaf of its table explains it.
+	RowsMissing ProblemKind = "rows-missing"
+	// RowsUnaccounted: stored rows name a seq that has no batch leaf of
+	// their table.
+	RowsUnaccounted ProblemKind = "rows-unaccounted"
+	// RowCountMismatch: a table holds a different number of rows than its
+	// batch leaves minus its retention leaves account for.
+	RowCountMismatch ProblemKind = "row-count-mismatch"
+)
+
+// Problem is one thing verification found wrong.
+type Problem struct {
+	Kind      ProblemKind
+	Workspace string
+	// Seq is the leaf the problem concerns, or -1.
+	Seq    int64
+	Detail string
+}
+
+func (p Problem) String() string {
+	if p.Seq >= 0 {
+		return fmt.Sprintf("%s: workspace %s seq %d: %s", p.Kind, p.Workspace, p.Seq, p.Detail)
+	}
+	if p.Workspace != "" {
+		return fmt.Sprintf("%s: workspace %s: %s", p.Kind, p.Workspace, p.Detail)
+	}
+	return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
+}
+
+// VerifyOptions configures Verify.
+type VerifyOptions struct {
+	// VerifierKeys are the public keys (note.NewVerifier's form) a
+	// checkpoint must be signed by. At least one is required.
+	VerifierKeys []string
+	// CheckpointFiles are copies of checkpoints kept outside the data
+	// directory, to check each ledger against: a single note, or JSON
+	// lines of CheckpointRecord (a copy file). Each ledger's own history
+	// is always checked too.
+	CheckpointFiles []string
+	// Deep also checks every stored row against its leaf's RowsHash and
+	// each table's row count, which reads all rows.
+	Deep bool
+	// Progress, if set, is called as verification advances.
+	Progress func(Progress)
+	// MaxProblems bounds the problems kept in the report (default 1000);
+	// the rest are only counted.
+	MaxProblems int
+}
+
+// Progress says how far verification is.
+type Progress struct {
+	Workspace string
+	// Phase is "ledger", "checkpoints", "raw" or "rows".
+	Phase string
+	// Done of Total leaves of the workspace are through this phase.
+	Done, Total uint64
+	// Bytes is the original bytes hashed so far in all workspaces.
+	Bytes int64
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Workspaces  int
+	Leaves      uint64
+	Checkpoints int
+	// RawBytes is how many original bytes were hashed.
+	RawBytes int64
+	// Rows is how many stored rows were hashed (Deep only).
+	Rows     int64
+	Problems []Problem
+	// Dropped counts problems beyond MaxProblems.
+	Dropped int
+}
+
+// OK reports whether verification found no problem.
+func (r *Report) OK() bool { return len(r.Problems) == 0 && r.Dropped == 0 }
+
+// progressEvery is how many leaves pass between progress reports.
+const progressEvery = 1 << 14
+
+// Verify checks the ledgers of h against what h holds and against signed
+// checkpoints, and reports every problem it finds. It reads the ledger
+// files without changing them, so it may run beside a live server; leaves
+// appended after it starts are not checked. Memory stays bounded: leaves,
+// bytes and rows are streamed, and what is kept per workspace is the
+// retention leaves and per-table counts. An error means verification could
+// not run (bad options, unreadable holdings), not that it found problems.
+func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
+	if len(opts.VerifierKeys) == 0 {
+		return nil, errors.New("ledger: verify: no checkpoint verifier key")
+	}
+	if opts.MaxProblems <= 0 {
+		opts.MaxProblems = 1000
+	}
+	v := &verifier{opts: opts, rep: &Report{}, logs: map[string]*snapshot{}}
+	defer v.close()
+	wss, err := h.Workspaces()
+	if err != nil {
+		return nil, fmt.Errorf("ledger: verify: %w", err)
+	}
+	v.rep.Workspaces = len(wss)
+	for _, ws := range wss {
+		s, err := openSnapshot(h.LogDir(ws))
+		if err != nil {
+			v.problem(LedgerCorrupt, ws, -1, "%v", err)
+			continue
+		}
+		v.logs[ws] = s
+		v.rep.Leaves += s.size
+		if !v.checkLedger(ws, s) {
+			// Nothing else can be judged against a ledger that is wrong.
+			delete(v.logs, ws)
+			s.close()
+		}
+	}
+	for _, ws := range wss {
+		if s := v.logs[ws]; s != nil {
+			if err := v.checkCheckpointFile(filepath.Join(s.dir, historyFile), ws); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, f := range opts.CheckpointFiles {
+		if err := v.checkCheckpointFile(f, ""); err != nil {
+			return nil, err
+		}
+	}
+	for _, ws := range wss {
+		s := v.logs[ws]
+		if s == nil {
+			continue
+		}
+		if err := v.checkRaw(h, ws, s); err != nil {
+			return nil, err
+		}
+		if opts.Deep {
+			if err := v.checkRows(h, ws, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v.rep, nil
+}
+
+type verifier struct {
+	opts VerifyOptions
+	rep  *Report
+	logs map[string]*snapshot
+}
+
+func (v *verifier) problem(kind ProblemKind, ws string, seq int64, format string, args ...any) {
+	if len(v.rep.Problems) >= v.opts.MaxProblems {
+		v.rep.Dropped++
+		return
+	}
+	v.rep.Problems = append(v.rep.Problems, Problem{Kind: kind, Workspace: ws, Seq: seq, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (v *verifier) progress(ws, phase string, done, total uint64) {
+	if v.opts.Progress != nil && (done%progressEvery == 0 || done == total) {
+		v.opts.Progress(Progress{Workspace: ws, Phase: phase, Done: done, Total: total, Bytes: v.rep.RawBytes})
+	}
+}
+
+func (v *verifier) close() {
+	for _, s := range v.logs {
+		s.close()
+	}
+}
+
+// snapshot is a read-only view of a log directory, as of when it was
+// opened: the leaves that its index and stored hashes both cover.
+type snapshot struct {
+	dir            string
+	leaves, hashes *os.File
+	size           uint64
+	leavesLen      int64
+	// retention holds the workspace's retention leaves, in seq order.
+	retention []Leaf
+}
+
+func openSnapshot(dir string) (*snapshot, error) {
+	s := &snapshot{dir: dir}
+	var err error
+	if s.leaves, err = os.Open(filepath.Join(dir, leavesFile)); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", dir, err)
+	}
+	if s.hashes, err = os.Open(filepath.Join(dir, hashesFile)); err != nil {
+		s.close()
+		return nil, fmt.Errorf("ledger %s: %w", dir, err)
+	}
+	idx, err := os.Stat(filepath.Join(dir, indexFile))
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("ledger %s: %w", dir, err)
+	}
+	hs, err := fileSize(s.hashes)
+	if err == nil {
+		s.leavesLen, err = fileSize(s.leaves)
+	}
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("ledger %s: %w", dir, err)
+	}
+	// A live log writes leaves, then index, then hashes: the leaves both
+	// later files cover are whole.
+	s.size = uint64(idx.Size() / 8)
+	for s.size > 0 && tlog.StoredHashCount(int64(s.size))*tlog.HashSize > hs {
+		s.size--
+	}
+	return s, nil
+}
+
+func (s *snapshot) close() {
+	if s.leaves != nil {
+		s.leaves.Close()
+	}
+	if s.hashes != nil {
+		s.hashes.Close()
+	}
+}
+
+// scan calls fn with each leaf of the snapshot and its encoded bytes.
+func (s *snapshot) scan(fn func(i uint64, lf Leaf, body []byte) error) error {
+	return scanRecords(io.NewSectionReader(s.leaves, 0, s.leavesLen), s.leavesLen, 0, s.size, fn)
+}
+
+// cursor returns a pull iterator over the snapshot's leaves, for merging
+// with what the store holds.
+func (s *snapshot) cursor() (next func() (Leaf, bool), stop func()) {
+	seq := iter.Seq[Leaf](func(yield func(Leaf) bool) {
+		s.scan(func(_ uint64, lf Leaf, _ []byte) error {
+			if !yield(lf) {
+				return errStop
+			}
+			return nil
+		})
+	})
+	return iter.Pull(seq)
+}
+
+// checkLedger recomputes every stored hash from the leaves and compares it
+// with the stored one, and collects the retention leaves. Each leaf's
+// hashes are computed from stored hashes already checked, so by induction
+// all are checked. It reports whether the ledger is sound.
+func (v *verifier) checkLedger(ws string, s *snapshot) bool {
+	stored := bufio.NewReaderSize(s.hashes, 256<<10)
+	r := fileHashReader{s.hashes}
+	var got [tlog.HashSize]byte
+	err := s.scan(func(i uint64, lf Leaf, body []byte) error {
+		if lf.Workspace != ws {
+			return fmt.Errorf("leaf %d belongs to workspace %q", i, lf.Workspace)
+		}
+		hs, err := tlog.StoredHashesForRecordHash(int64(i), tlog.RecordHash(body), r)
+		if err != nil {
+			return fmt.Errorf("leaf %d: %w", i, err)
+		}
+		for k, h := range hs {
+			if _, err := io.ReadFull(stored, got[:]); err != nil {
+				return fmt.Errorf("stored hash %d: %w", tlog.StoredHashIndex(0, int64(i))+int64(k), err)
+			}
+			if got != h {
+				return fmt.Errorf("stored hash %d does not follow from leaf %d", tlog.StoredHashIndex(0, int64(i))+int64(k), i)
+			}
+		}
+		if lf.Kind == RetentionLeaf {
+			s.retention = append(s.retention, lf)
+		}
+		v.progress(ws, "ledger", i+1, s.size)
+		return nil
+	})
+	if err != nil {
+		v.problem(LedgerCorrupt, ws, -1, "%s: %v", s.dir, err)
+		return false
+	}
+	return true
+}
+
+// checkCheckpointFile checks each checkpoint in the file at path: its
+// signature, and that the ledger of its workspace has its tree as a
+// prefix. ws, if set, is the only workspace the file may speak for.
+func (v *verifier) checkCheckpointFile(path, ws string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) && ws != "" {
+		return nil // no checkpoint made yet
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: verify: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	first, err := br.Peek(1)
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: verify: %s: %w", path, err)
+	}
+	if first[0] != '{' {
+		msg, err := io.ReadAll(io.LimitReader(br, 1<<20))
+		if err != nil {
+			return fmt.Errorf("ledger: verify: %s: %w", path, err)
+		}
+		v.checkCheckpoint(path, ws, msg)
+		return nil
+	}
+	n := 0
+	err = ReadCheckpointRecords(br, func(rec CheckpointRecord) error {
+		n++
+		v.checkCheckpoint(fmt.Sprintf("%s:%d", path, n), ws, []byte(rec.Note))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: verify: %s: %w", path, err)
+	}
+	return nil
+}
+
+func (v *verifier) checkCheckpoint(where, ws string, msg []byte) {
+	v.rep.Checkpoints++
+	cp, err := OpenCheckpoint(msg, v.opts.VerifierKeys...)
+	if err != nil {
+		v.problem(CheckpointBadSignature, ws, -1, "%s: %v", where, err)
+		return
+	}
+	if ws != "" && cp.Workspace != ws {
+		v.problem(CheckpointInconsistent, ws, -1, "%s: checkpoint is of workspace %s", where, cp.Workspace)
+		return
+	}
+	s := v.logs[cp.Workspace]
+	if s == nil {
+		// Either the workspace is unknown, or its ledger already failed.
+		v.problem(CheckpointInconsistent, cp.Workspace, -1, "%s: checkpoint of size %d but no sound ledger to check it against", where, cp.Tree.N)
+		return
+	}
+	if uint64(cp.Tree.N) > s.size {
+		v.problem(CheckpointInconsistent, cp.Workspace, -1, "%s: checkpoint has %d leaves but the ledger only %d: leaves were removed", where, cp.Tree.N, s.size)
+		return
+	}
+	h, err := tlog.TreeHash(cp.Tree.N, fileHashReader{s.hashes})
+	if err != nil {
+		v.problem(LedgerCorrupt, cp.Workspace, -1, "tree hash of size %d: %v", cp.Tree.N, err)
+		return
+	}
+	if h != cp.Tree.Hash {
+		v.problem(CheckpointInconsistent, cp.Workspace, -1, "%s: the ledger's first %d leaves do not hash to the checkpoint's root: the ledger was rewritten", where, cp.Tree.N)
+	}
+}
+
+// retainedAfter returns the latest retention leaf of table after seq, if
+// any: the only thing that may legitimately remove a batch's data.
+func (s *snapshot) retainedAfter(table string, seq uint64) (Leaf, bool) {
+	for i := len(s.retention) - 1; i >= 0 && s.retention[i].Seq > seq; i-- {
+		if s.retention[i].Table == table {
+			return s.retention[i], true
+		}
+	}
+	return Leaf{}, false
+}
+
+// checkRaw hashes each batch's kept original bytes and compares them with
+// its leaf, and finds batches whose bytes are gone.
+func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
+	next, stop := s.cursor()
+	defer stop()
+	var cur Leaf
+	have := false
+	advance := func() {
+		cur, have = next()
+		if have {
+			v.progress(ws, "raw", cur.Seq+1, s.size)
+		}
+	}
+	// missing reports the batch leaf cur whose bytes the store lacks.
+	missing := func() {
+		if cur.Kind != BatchLeaf {
+			return
+		}
+		if _, ok := s.retainedAfter(cur.Table, cur.Seq); !ok {
+			v.problem(RawMissing, ws, int64(cur.Seq), "original bytes of the %s batch are gone, and no retention leaf of %s follows", cur.Table, cur.Table)
+		}
+	}
+	advance()
+	hasher := sha256.New()
+	buf := make([]byte, 256<<10)
+	err := h.Batches(ws, func(seq uint64, raw io.Reader) error {
+		for have && cur.Seq < seq {
+			missing()
+			advance()
+		}
+		if !have || cur.Seq != seq || cur.Kind != BatchLeaf {
+			v.problem(RawUnaccounted, ws, int64(seq), "original bytes kept for seq %d, which no batch leaf records", seq)
+			return nil
+		}
+		hasher.Reset()
+		n, err := io.CopyBuffer(hasher, raw, buf)
+		if err != nil {
+			return fmt.Errorf("ledger: verify: workspace %s batch %d: %w", ws, seq, err)
+		}
+		v.rep.RawBytes += n
+		if !bytes.Equal(hasher.Sum(nil), cur.RawHash[:]) {
+			v.problem(RawMismatch, ws, int64(seq), "the %d original bytes of the %s batch do not hash to the leaf's RawHash", n, cur.Table)
+		}
+		advance()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: verify: workspace %s batches: %w", ws, err)
+	}
+	for have {
+		missing()
+		advance()
+	}
+	return nil
+}
+
+// checkRows hashes each batch's stored rows and compares them with its
+// leaf, finds rows gone without a retention leaf and rows no leaf
+// accounts for, and checks each table's row count against the ledger.
+func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
+	next, stop := s.cursor()
+	defer stop()
+	// expect is, per table, rows accepted minus rows retention removed.
+	expect, present := map[string]int64{}, map[string]int64{}
+	var cur Leaf
+	have := false
+	advance := func() {
+		cur, have = next()
+		if !have {
+			return
+		}
+		v.progress(ws, "rows", cur.Seq+1, s.size)
+		switch cur.Kind {
+		case BatchLeaf:
+			expect[cur.Table] += cur.Rows
+		case RetentionLeaf:
+			expect[cur.Table] -= cur.Rows
+		}
+	}
+	missing := func(have int64) {
+		if cur.Kind != BatchLeaf || have >= cur.Rows {
+			return
+		}
+		if _, ok := s.retainedAfter(cur.Table, cur.Seq); !ok {
+			v.problem(RowsMissing, ws, int64(cur.Seq), "%d of the %d rows of the %s batch are gone, and no retention leaf of %s follows", cur.Rows-have, cur.Rows, cur.Table, cur.Table)
+		}
+	}
+	advance()
+	err := h.Rows(ws, func(seq uint64, table string, cols []schema.Column, rows [][]any) error {
+		v.rep.Rows += int64(len(rows))
+		present[table] += int64(len(rows))
+		for have && cur.Seq < seq {
+			missing(0)
+			advance()
+		}
+		if !have || cur.Seq != seq || cur.Kind != BatchLeaf || cur.Table != table {
+			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s name batch %d, which no batch leaf of %s records", len(rows), table, seq, table)
+			return nil
+		}
+		switch n := int64(len(rows)); {
+		case n == cur.Rows:
+			if HashRows(cols, rows) != cur.RowsHash {
+				v.problem(RowsMismatch, ws, int64(seq), "the %d stored rows of the %s batch do not hash to the leaf's RowsHash", n, table)
+			}
+		case n > cur.Rows:
+			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s are stored for a batch of %d", n, table, cur.Rows)
+		default:
+			// Retention removed some rows: what is left cannot be hashed
+			// against the whole batch; the table's count still checks it.
+			missing(n)
+		}
+		advance()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: verify: workspace %s rows: %w", ws, err)
+	}
+	for have {
+		missing(0)
+		advance()
+	}
+	for table, n := range expect {
+		if present[table] != n {
+			v.problem(RowCountMismatch, ws, -1, "table %s holds %d rows; its batch leaves minus its retention leaves account for %d", table, present[table], n)
+		}
+	}
+	for table, n := range present {
+		if _, ok := expect[table]; !ok {
+			v.problem(RowCountMismatch, ws, -1, "table %s holds %d rows; the ledger records none", table, n)
+		}
+	}
+	return nil
+}

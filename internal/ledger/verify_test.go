@@ -1,0 +1,494 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"vigil/internal/schema"
+)
+
+// fileHoldings holds what a store would, in real files: per workspace a
+// ledger, each batch's original bytes in raw/<seq>, and each batch's rows
+// in rows/<seq>.json as JSON values of typed columns, read back through
+// schema.Convert as the store reads its segments back into canonical values.
+type fileHoldings struct{ root string }
+
+type rowsFile struct {
+	Table   string          `json:"table"`
+	Columns []schema.Column `json:"columns"`
+	Rows    [][]any         `json:"rows"`
+}
+
+func (h fileHoldings) Workspaces() ([]string, error) {
+	ents, err := os.ReadDir(h.root)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+func (h fileHoldings) LogDir(ws string) string { return filepath.Join(h.root, ws, "ledger") }
+
+// seqFiles lists the files of dir named by seq, in ascending seq.
+func seqFiles(dir string) ([]uint64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for _, e := range ents {
+		n, err := strconv.ParseUint(strings.TrimSuffix(e.Name(), ".json"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a seq: %w", e.Name(), err)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (h fileHoldings) Batches(ws string, fn func(uint64, io.Reader) error) error {
+	dir := filepath.Join(h.root, ws, "raw")
+	seqs, err := seqFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		f, err := os.Open(filepath.Join(dir, strconv.FormatUint(s, 10)))
+		if err != nil {
+			return err
+		}
+		err = fn(s, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h fileHoldings) Rows(ws string, fn func(uint64, string, []schema.Column, [][]any) error) error {
+	dir := filepath.Join(h.root, ws, "rows")
+	seqs, err := seqFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		b, err := os.ReadFile(filepath.Join(dir, strconv.FormatUint(s, 10)+".json"))
+		if err != nil {
+			return err
+		}
+		var rf rowsFile
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&rf); err != nil {
+			return err
+		}
+		for _, row := range rf.Rows {
+			for i, v := range row {
+				if row[i], err = schema.Convert(rf.Columns[i].Type, v); err != nil {
+					return err
+				}
+			}
+		}
+		if err := fn(s, rf.Table, rf.Columns, rf.Rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var testCols = []schema.Column{
+	{Name: schema.ColTimeGenerated, Type: schema.DateTime},
+	{Name: "Computer", Type: schema.String},
+	{Name: "EventID", Type: schema.Long},
+	{Name: "Score", Type: schema.Real},
+	{Name: "Props", Type: schema.Dynamic},
+	{Name: schema.ColBatchSeq, Type: schema.Long},
+	{Name: schema.ColBatchRow, Type: schema.Int},
+}
+
+// fixture is a data directory of one workspace built through the real
+// ledger: 40 batches alternating Syslog and Heartbeat, with the Syslog
+// batches of the first ten days then removed by a retention leaf.
+type fixture struct {
+	h      fileHoldings
+	ws     string
+	signer note.Signer
+	vkey   string
+	// outside is a copy file of checkpoints, as CopyFile would hold.
+	outside string
+}
+
+var fixtureStart = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{h: fileHoldings{t.TempDir()}, ws: "ws-a"}
+	f.signer, f.vkey = testKey(t)
+	f.outside = filepath.Join(t.TempDir(), "copy.jsonl")
+	for _, d := range []string{"raw", "rows"} {
+		if err := os.MkdirAll(filepath.Join(f.h.root, f.ws, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := OpenLog(f.h.LogDir(f.ws))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i := range uint64(40) {
+		if err := l.Append(f.writeBatch(t, i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 9 {
+			f.checkpoint(t, l)
+		}
+	}
+	// Retention removes Syslog rows generated before day 10: the whole of
+	// batches 0, 2, ..., 18, original bytes included.
+	cutoff := fixtureStart.AddDate(0, 0, 10)
+	var removed int64
+	for i := uint64(0); i < 20; i += 2 {
+		rf := f.readRows(t, i)
+		removed += int64(len(rf.Rows))
+		f.remove(t, "raw", i)
+		f.remove(t, "rows", i)
+	}
+	if err := l.Append(Leaf{Kind: RetentionLeaf, Workspace: f.ws, Seq: 40, Table: "Syslog", Time: fixtureStart.AddDate(0, 1, 10), Rows: removed, Cutoff: cutoff, Policy: "table 30d"}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkpoint(t, l)
+	return f
+}
+
+// writeBatch writes batch i's bytes and rows and returns its leaf.
+func (f *fixture) writeBatch(t *testing.T, i uint64) Leaf {
+	table := "Syslog"
+	if i%2 == 1 {
+		table = "Heartbeat"
+	}
+	raw := fmt.Appendf(nil, `{"batch":%d,"payload":%q}`, i, strings.Repeat("x", int(i)*13))
+	rf := rowsFile{Table: table, Columns: testCols}
+	for r := range int(i%4) + 1 {
+		rf.Rows = append(rf.Rows, []any{
+			fixtureStart.AddDate(0, 0, int(i)/2).Add(time.Duration(r) * time.Second),
+			fmt.Sprintf("host-%d", r),
+			int64(4624 + r),
+			float64(r) / 4,
+			json.RawMessage(fmt.Sprintf(`{"r":%d}`, r)),
+			int64(i),
+			int32(r),
+		})
+	}
+	f.write(t, "raw", i, raw)
+	b, err := json.Marshal(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write(t, "rows", i, b)
+	return Leaf{
+		Kind: BatchLeaf, Workspace: f.ws, Seq: i, Table: table,
+		Time:     fixtureStart.AddDate(0, 0, int(i)/2),
+		Rows:     int64(len(rf.Rows)),
+		RawHash:  sha256.Sum256(raw),
+		RowsHash: HashRows(testCols, rf.Rows),
+	}
+}
+
+func (f *fixture) checkpoint(t *testing.T, l *Log) {
+	t.Helper()
+	tree, err := l.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := SignTree(f.signer, f.ws, tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record(f.ws, time.Now(), tree, msg)
+	if err := SaveCheckpoint(l.Dir(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendRecord(f.outside, rec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) path(kind string, seq uint64) string {
+	name := strconv.FormatUint(seq, 10)
+	if kind == "rows" {
+		name += ".json"
+	}
+	return filepath.Join(f.h.root, f.ws, kind, name)
+}
+
+func (f *fixture) write(t *testing.T, kind string, seq uint64, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(f.path(kind, seq), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) remove(t *testing.T, kind string, seq uint64) {
+	t.Helper()
+	if err := os.Remove(f.path(kind, seq)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) readRows(t *testing.T, seq uint64) rowsFile {
+	t.Helper()
+	b, err := os.ReadFile(f.path("rows", seq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf rowsFile
+	if err := json.Unmarshal(b, &rf); err != nil {
+		t.Fatal(err)
+	}
+	return rf
+}
+
+// rewriteLedger replaces the ledger with one built from its leaves as
+// edit changes them, with fresh local checkpoints signed by the real key:
+// what an attacker with the host's key and data directory can do.
+func (f *fixture) rewriteLedger(t *testing.T, edit func([]Leaf) []Leaf) {
+	t.Helper()
+	l, err := OpenLog(f.h.LogDir(f.ws))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaves []Leaf
+	for lf, err := range l.Leaves(0, l.Size()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves = append(leaves, lf)
+	}
+	l.Close()
+	if err := os.RemoveAll(f.h.LogDir(f.ws)); err != nil {
+		t.Fatal(err)
+	}
+	l, err = OpenLog(f.h.LogDir(f.ws))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Append(edit(leaves)...); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := l.Tree()
+	msg, err := SignTree(f.signer, f.ws, tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveCheckpoint(l.Dir(), record(f.ws, time.Now(), tree, msg)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flipByteAt(t *testing.T, path string, off int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off] ^= 0x01
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type wantProblem struct {
+	kind ProblemKind
+	seq  int64
+}
+
+func TestVerify(t *testing.T) {
+	cases := []struct {
+		name    string
+		tamper  func(t *testing.T, f *fixture)
+		deep    bool
+		outside bool
+		want    []wantProblem
+	}{
+		{name: "untouched", deep: true, outside: true},
+		{name: "untouched, shallow", outside: true},
+		{name: "original bytes altered", tamper: func(t *testing.T, f *fixture) {
+			flipByteAt(t, f.path("raw", 21), 3)
+		}, want: []wantProblem{{RawMismatch, 21}}},
+		{name: "original bytes removed", tamper: func(t *testing.T, f *fixture) {
+			f.remove(t, "raw", 25)
+		}, want: []wantProblem{{RawMissing, 25}}},
+		{name: "Heartbeat bytes removed: Syslog retention does not cover them", tamper: func(t *testing.T, f *fixture) {
+			f.remove(t, "raw", 3)
+		}, want: []wantProblem{{RawMissing, 3}}},
+		{name: "original bytes inserted", tamper: func(t *testing.T, f *fixture) {
+			f.write(t, "raw", 40, []byte("forged"))
+			f.write(t, "raw", 41, []byte("forged"))
+		}, want: []wantProblem{{RawUnaccounted, 40}, {RawUnaccounted, 41}}},
+		{name: "row altered", deep: true, tamper: func(t *testing.T, f *fixture) {
+			rf := f.readRows(t, 23)
+			rf.Rows[0][1] = "other-host"
+			b, _ := json.Marshal(rf)
+			f.write(t, "rows", 23, b)
+		}, want: []wantProblem{{RowsMismatch, 23}}},
+		{name: "row altered, shallow does not read rows", tamper: func(t *testing.T, f *fixture) {
+			rf := f.readRows(t, 23)
+			rf.Rows[0][1] = "other-host"
+			b, _ := json.Marshal(rf)
+			f.write(t, "rows", 23, b)
+		}},
+		{name: "row removed", deep: true, tamper: func(t *testing.T, f *fixture) {
+			rf := f.readRows(t, 27)
+			rf.Rows = rf.Rows[1:]
+			b, _ := json.Marshal(rf)
+			f.write(t, "rows", 27, b)
+		}, want: []wantProblem{{RowsMissing, 27}, {RowCountMismatch, -1}}},
+		{name: "batch's rows removed", deep: true, tamper: func(t *testing.T, f *fixture) {
+			f.remove(t, "rows", 31)
+		}, want: []wantProblem{{RowsMissing, 31}, {RowCountMismatch, -1}}},
+		{name: "rows inserted", deep: true, tamper: func(t *testing.T, f *fixture) {
+			b, _ := json.Marshal(f.readRows(t, 21))
+			f.write(t, "rows", 40, b) // the retention leaf's seq
+			f.write(t, "rows", 45, b) // past the ledger
+		}, want: []wantProblem{{RowsUnaccounted, 40}, {RowsUnaccounted, 45}, {RowCountMismatch, -1}}},
+		{name: "stored hash altered", tamper: func(t *testing.T, f *fixture) {
+			flipByteAt(t, filepath.Join(f.h.LogDir(f.ws), hashesFile), 32*7+5)
+		}, want: []wantProblem{{LedgerCorrupt, -1}}},
+		{name: "ledger rewritten to match altered bytes", outside: true, tamper: func(t *testing.T, f *fixture) {
+			flipByteAt(t, f.path("raw", 21), 3)
+			b, _ := os.ReadFile(f.path("raw", 21))
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[21].RawHash = sha256.Sum256(b)
+				return ls
+			})
+			// The local history is rewritten too.
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+			// The copies at 10 and 20 leaves predate leaf 21 and still hold.
+		}, want: []wantProblem{{CheckpointInconsistent, -1}, {CheckpointInconsistent, -1}, {CheckpointInconsistent, -1}}},
+		{name: "ledger rewritten, no outside copy to catch it", tamper: func(t *testing.T, f *fixture) {
+			flipByteAt(t, f.path("raw", 21), 3)
+			b, _ := os.ReadFile(f.path("raw", 21))
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[21].RawHash = sha256.Sum256(b)
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}},
+		{name: "ledger cut back with its latest batches", outside: true, tamper: func(t *testing.T, f *fixture) {
+			for i := uint64(35); i < 40; i++ {
+				f.remove(t, "raw", i)
+				f.remove(t, "rows", i)
+			}
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ret := ls[40]
+				ret.Seq = 35
+				return append(ls[:35:35], ret)
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}, want: []wantProblem{{CheckpointInconsistent, -1}, {CheckpointInconsistent, -1}}},
+		{name: "checkpoint copy forged", outside: true, tamper: func(t *testing.T, f *fixture) {
+			b, _ := os.ReadFile(f.outside)
+			b = bytes.Replace(b, []byte(`\n30\n`), []byte(`\n31\n`), 1)
+			os.WriteFile(f.outside, b, 0o644)
+		}, want: []wantProblem{{CheckpointBadSignature, -1}}},
+		{name: "checkpoint by another key", outside: true, tamper: func(t *testing.T, f *fixture) {
+			other, _ := testKey(t)
+			l, _ := OpenLog(f.h.LogDir(f.ws))
+			defer l.Close()
+			tree, _ := l.Tree()
+			msg, _ := SignTree(other, f.ws, tree)
+			appendRecord(f.outside, record(f.ws, time.Now(), tree, msg))
+		}, want: []wantProblem{{CheckpointBadSignature, -1}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.tamper != nil {
+				tc.tamper(t, f)
+			}
+			opts := VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: tc.deep}
+			if tc.outside {
+				opts.CheckpointFiles = []string{f.outside}
+			}
+			var phases []string
+			opts.Progress = func(p Progress) {
+				if p.Done == p.Total {
+					phases = append(phases, p.Phase)
+				}
+			}
+			rep, err := Verify(f.h, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []wantProblem
+			for _, p := range rep.Problems {
+				got = append(got, wantProblem{p.Kind, p.Seq})
+			}
+			sortProblems(got)
+			sortProblems(tc.want)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("problems:\n%s\nwant %v", problemList(rep), tc.want)
+			}
+			if rep.OK() != (len(tc.want) == 0) {
+				t.Fatalf("OK() = %v with %d problems", rep.OK(), len(rep.Problems))
+			}
+			if len(tc.want) == 0 {
+				if rep.Leaves != 41 || rep.RawBytes == 0 {
+					t.Fatalf("report = %+v", rep)
+				}
+				wantPhases := []string{"ledger", "raw"}
+				if tc.deep {
+					wantPhases = append(wantPhases, "rows")
+				}
+				if !slices.Equal(phases, wantPhases) {
+					t.Fatalf("completed phases = %v, want %v", phases, wantPhases)
+				}
+			}
+		})
+	}
+}
+
+func sortProblems(ps []wantProblem) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].kind != ps[j].kind {
+			return ps[i].kind < ps[j].kind
+		}
+		return ps[i].seq < ps[j].seq
+	})
+}
+
+func problemList(r *Report) string {
+	var b strings.Builder
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "  %s\n", p)
+	}
+	return b.String()
+}
+
+func TestVerifyNeedsKey(t *testing.T) {
+	if _, err := Verify(fileHoldings{t.TempDir()}, VerifyOptions{}); err == nil || !strings.Contains(err.Error(), "verifier key") {
+		t.Fatalf("err = %v", err)
+	}
+}
