@@ -383,3 +383,31 @@ func ParseGUID(s string) (string, error) {
 	}
 	return strings.ToLower(t), nil
 }
+
+// TypeOf returns the type a loose Go value naturally has: the type a
+// custom column gets when the value first arrives, or the type of the
+// extra column a value goes to when it does not fit its column.
+func TypeOf(v any) Type {
+	switch x := v.(type) {
+	case bool:
+		return Bool
+	case int32:
+		return Int
+	case int, int8, int16, int64, uint8, uint16, uint32, uint64, uint:
+		return Long
+	case float32, float64:
+		return Real
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return Long
+		}
+		return Real
+	case time.Time:
+		return DateTime
+	case time.Duration:
+		return Timespan
+	case json.RawMessage, map[string]any, []any:
+		return Dynamic
+	}
+	return String
+}

@@ -50,7 +50,8 @@ func validName(s string) bool {
 // custom table a value that does not convert to its column's type goes to
 // a column named after the column and the value's type (Latency_string),
 // so nothing is lost and the batch is not refused; for a built-in table it
-// is an error naming the column, row and value.
+// is an error naming the column, row and value, as it is for a
+// TimeGenerated that is not a time.
 func normalize(workspace string, def *schema.Table, b *Batch, received time.Time) (*schema.Table, []schema.Column, [][]any, error) {
 	custom := def == nil || def.Custom
 	if def == nil {
@@ -102,13 +103,14 @@ func normalize(workspace string, def *schema.Table, b *Batch, received time.Time
 			j := target[i]
 			cv, err := schema.Convert(cols[j].Type, v)
 			if err != nil {
-				if !custom || v == nil {
+				if !custom || v == nil || cols[j].Name == schema.ColTimeGenerated {
 					return nil, nil, nil, fmt.Errorf("row %d, column %s: %v", r, cols[j].Name, err)
 				}
-				alt := cols[j].Name + "_" + b.Columns[i].Type.String()
+				vt := schema.TypeOf(v)
+				alt := cols[j].Name + "_" + vt.String()
 				k, ok := index[alt]
 				if !ok {
-					k = addColumn(schema.Column{Name: alt, Type: b.Columns[i].Type})
+					k = addColumn(schema.Column{Name: alt, Type: vt})
 					row = append(row, nil)
 				}
 				if cv, err = schema.Convert(cols[k].Type, v); err != nil {

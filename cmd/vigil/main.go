@@ -1,0 +1,44 @@
+// Command vigil is Vigil: a self-hosted logging, auditing and
+// security-monitoring platform in one binary. Run `vigil help` for the
+// subcommands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+var commands = map[string]struct {
+	run  func(args []string) error
+	help string
+}{
+	"serve":   {runServe, "run the server on a data directory"},
+	"version": {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		usage()
+		return
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "vigil: unknown command %q\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err := cmd.run(os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
+	for _, name := range []string{"serve", "version"} {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].help)
+	}
+}

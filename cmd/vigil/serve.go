@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"vigil/internal/api"
+	"vigil/internal/auth"
+	"vigil/internal/store"
+	"vigil/internal/workspace"
+)
+
+// envOr returns the environment variable name's value, or def.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func runServe(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	dataDir := fs.String("data", envOr("VIGIL_DATA", "./vigil-data"), "data directory (env VIGIL_DATA)")
+	httpAddr := fs.String("http", envOr("VIGIL_HTTP", "127.0.0.1:8080"), "HTTP listen address (env VIGIL_HTTP)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	st, err := store.Open(*dataDir, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keys, err := auth.OpenKeys(filepath.Join(*dataDir, "keys.json"))
+	if err != nil {
+		return err
+	}
+	workspaces, err := workspace.Open(filepath.Join(*dataDir, "workspaces.json"))
+	if err != nil {
+		return err
+	}
+	if keys.Empty() {
+		secret, key, err := keys.Create(auth.Owner, "", "bootstrap", time.Time{}, os.Getenv("VIGIL_BOOTSTRAP_KEY"))
+		if err != nil {
+			return fmt.Errorf("creating the bootstrap key: %w", err)
+		}
+		fmt.Printf("Bootstrap Owner key (id %s), shown once; send it as 'Authorization: Bearer <key>':\n%s\n", key.ID, secret)
+	}
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.New(api.Config{Logger: log}, st, keys, workspaces),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	fmt.Printf("Vigil listening on http://%s (data in %s)\n", ln.Addr(), *dataDir)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain: requests in flight finish (their batches are durable when
+	// they are answered); then the store closes.
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"vigil/internal/store"
+)
+
+type metrics struct {
+	requests      *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	ingestedRows  *prometheus.CounterVec
+	ingestedBytes *prometheus.CounterVec
+}
+
+func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_requests_total",
+			Help: "HTTP requests by method and status class."}, []string{"method", "code"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_rejected_requests_total",
+			Help: "Requests refused, by reason."}, []string{"reason"}),
+		ingestedRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_rows_total",
+			Help: "Rows accepted durably, by table."}, []string{"table"}),
+		ingestedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_bytes_total",
+			Help: "Original bytes accepted durably, by table."}, []string{"table"}),
+	}
+	reg.MustRegister(m.requests, m.rejected, m.ingestedRows, m.ingestedBytes, storeCollector{st},
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// storeCollector reports the store's sizes when scraped.
+type storeCollector struct{ st *store.Store }
+
+var (
+	descWAL      = prometheus.NewDesc("vigil_wal_bytes", "Bytes of write-ahead log on disk.", nil, nil)
+	descHot      = prometheus.NewDesc("vigil_hot_bytes", "Estimated bytes of rows not yet sealed.", nil, nil)
+	descSegments = prometheus.NewDesc("vigil_segments", "Sealed segments.", nil, nil)
+	descSegBytes = prometheus.NewDesc("vigil_segment_bytes", "Bytes of sealed segments.", nil, nil)
+	descRows     = prometheus.NewDesc("vigil_table_rows", "Rows held, by workspace, table and state (hot or sealed).", []string{"workspace", "table", "state"}, nil)
+)
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descWAL, descHot, descSegments, descSegBytes, descRows} {
+		ch <- d
+	}
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.st.Stats()
+	ch <- prometheus.MustNewConstMetric(descWAL, prometheus.GaugeValue, float64(st.WALBytes))
+	ch <- prometheus.MustNewConstMetric(descHot, prometheus.GaugeValue, float64(st.HotBytes))
+	ch <- prometheus.MustNewConstMetric(descSegments, prometheus.GaugeValue, float64(st.Segments))
+	ch <- prometheus.MustNewConstMetric(descSegBytes, prometheus.GaugeValue, float64(st.SegmentBytes))
+	for _, t := range st.Tables {
+		ch <- prometheus.MustNewConstMetric(descRows, prometheus.GaugeValue, float64(t.HotRows), t.Workspace, t.Table, "hot")
+		ch <- prometheus.MustNewConstMetric(descRows, prometheus.GaugeValue, float64(t.SegmentRows), t.Workspace, t.Table, "sealed")
+	}
+}
