@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"vigil/internal/store"
 )
@@ -25,7 +26,7 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 			Help: "Original bytes accepted durably, by table."}, []string{"table"}),
 	}
 	reg.MustRegister(m.requests, m.rejected, m.ingestedRows, m.ingestedBytes, storeCollector{st},
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
