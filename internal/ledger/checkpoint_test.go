@@ -145,13 +145,16 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 	}
 	var errMu sync.Mutex
 	var errs []error
-	cp := NewCheckpointer(CheckpointerConfig{
+	cp, err := NewCheckpointer(CheckpointerConfig{
 		Signer:   s,
 		Interval: 30 * time.Millisecond,
 		CopyFile: copyFile,
 		CopyURL:  srv.URL,
 		OnError:  func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := map[string]*Log{}
 	for _, ws := range []string{"ws-a", "ws-b"} {
 		l, err := OpenLog(filepath.Join(t.TempDir(), ws))
@@ -218,6 +221,20 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 	defer errMu.Unlock()
 	if len(errs) < 2 || !strings.Contains(errs[0].Error(), "503") {
 		t.Fatalf("refused posts were not reported: %v", errs)
+	}
+}
+
+func TestCheckpointerConfig(t *testing.T) {
+	s, _ := testKey(t)
+	for _, cfg := range []CheckpointerConfig{
+		{Interval: time.Second},
+		{Signer: s},
+		{Signer: s, Interval: time.Second, CopyURL: "ftp://example/"},
+		{Signer: s, Interval: time.Second, CopyURL: "http://"},
+	} {
+		if _, err := NewCheckpointer(cfg); err == nil {
+			t.Errorf("NewCheckpointer(%+v) succeeded", cfg)
+		}
 	}
 }
 

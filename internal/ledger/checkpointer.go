@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -54,7 +56,19 @@ type Checkpointer struct {
 }
 
 // NewCheckpointer returns a checkpointer; Run starts it.
-func NewCheckpointer(cfg CheckpointerConfig) *Checkpointer {
+func NewCheckpointer(cfg CheckpointerConfig) (*Checkpointer, error) {
+	if cfg.Signer == nil {
+		return nil, errors.New("ledger: checkpointer: no signer")
+	}
+	if cfg.Interval <= 0 {
+		return nil, fmt.Errorf("ledger: checkpointer: interval %v is not positive", cfg.Interval)
+	}
+	if cfg.CopyURL != "" {
+		u, err := url.Parse(cfg.CopyURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("ledger: checkpointer: copy URL %q is not an http(s) URL", cfg.CopyURL)
+		}
+	}
 	if cfg.Client == nil {
 		cfg.Client = http.DefaultClient
 	}
@@ -67,7 +81,7 @@ func NewCheckpointer(cfg CheckpointerConfig) *Checkpointer {
 		last:    map[string]int64{},
 		pending: map[string]CheckpointRecord{},
 		wake:    make(chan struct{}, 1),
-	}
+	}, nil
 }
 
 // Add makes the checkpointer checkpoint workspace's log.

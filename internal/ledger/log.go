@@ -216,23 +216,27 @@ func (l *Log) fillFrontier() error {
 
 // Append adds leaves to the end of the log. Each leaf's Seq must equal the
 // log's size at the time it is added: leaves go in order, none skipped.
+// If any leaf is wrong, none is added.
 func (l *Log) Append(leaves ...Leaf) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {
 		return l.err
 	}
-	for _, lf := range leaves {
-		if lf.Seq != l.size {
-			return fmt.Errorf("ledger: append leaf seq %d to log of size %d", lf.Seq, l.size)
+	// Check every leaf first, so a bad one adds none of them.
+	for i, lf := range leaves {
+		if lf.Seq != l.size+uint64(i) {
+			return fmt.Errorf("ledger: append leaf seq %d to log of size %d", lf.Seq, l.size+uint64(i))
 		}
 		if lf.Kind != BatchLeaf && lf.Kind != RetentionLeaf {
 			return fmt.Errorf("ledger: append leaf seq %d: unknown kind %d", lf.Seq, lf.Kind)
 		}
-		body := lf.Encode()
-		if len(body) > maxLeafSize {
-			return fmt.Errorf("ledger: append leaf seq %d: encoded leaf is %d bytes, over %d", lf.Seq, len(body), maxLeafSize)
+		if n := len(lf.Workspace) + len(lf.Table) + len(lf.Policy); n > maxLeafSize/2 {
+			return fmt.Errorf("ledger: append leaf seq %d: its names are %d bytes, over %d", lf.Seq, n, maxLeafSize/2)
 		}
+	}
+	for _, lf := range leaves {
+		body := lf.Encode()
 		off := l.leavesLen + int64(len(l.pendLeaves))
 		l.pendIndex = binary.BigEndian.AppendUint64(l.pendIndex, uint64(off))
 		l.pendLeaves = binary.BigEndian.AppendUint32(l.pendLeaves, uint32(len(body)))

@@ -125,11 +125,14 @@ func TestLogAppendWrongSeq(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "seq 5 to log of size 3") {
 		t.Fatalf("append out of order: err = %v", err)
 	}
-	if err := l.Append(Leaf{Seq: 3}); err == nil {
+	if err := l.Append(testLeaf("ws", 3), Leaf{Seq: 4}); err == nil {
 		t.Fatal("append of a leaf without a kind succeeded")
 	}
+	if err := l.Append(testLeaf("ws", 3), testLeaf("ws", 5)); err == nil {
+		t.Fatal("append of leaves with a gap succeeded")
+	}
 	if l.Size() != 3 {
-		t.Fatalf("size = %d after rejected appends, want 3", l.Size())
+		t.Fatalf("size = %d after rejected appends, want 3: a rejected call must add nothing", l.Size())
 	}
 }
 

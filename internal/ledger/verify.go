@@ -110,7 +110,7 @@ type VerifyOptions struct {
 // Progress says how far verification is.
 type Progress struct {
 	Workspace string
-	// Phase is "ledger", "checkpoints", "raw" or "rows".
+	// Phase is "ledger", "raw" or "rows".
 	Phase string
 	// Done of Total leaves of the workspace are through this phase.
 	Done, Total uint64
