@@ -4,6 +4,7 @@
 package ledger
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -74,7 +75,8 @@ func (l Leaf) Encode() []byte {
 	return b
 }
 
-// DecodeLeaf parses the output of Encode.
+// DecodeLeaf parses the output of Encode, and only that: any other bytes
+// are an error.
 func DecodeLeaf(b []byte) (Leaf, error) {
 	var l Leaf
 	d := decoder{b: b}
@@ -99,6 +101,11 @@ func DecodeLeaf(b []byte) (Leaf, error) {
 	}
 	if l.Kind != BatchLeaf && l.Kind != RetentionLeaf {
 		return Leaf{}, fmt.Errorf("ledger: unknown leaf kind %d", l.Kind)
+	}
+	// One leaf has one encoding: reject padded lengths and the like, so
+	// that bytes which hash differently never read as the same leaf.
+	if !bytes.Equal(l.Encode(), b) {
+		return Leaf{}, errors.New("ledger: leaf is not in canonical encoding")
 	}
 	return l, nil
 }
