@@ -1,0 +1,491 @@
+package kql
+
+// Node is any node of the AST.
+type Node interface {
+	Position() Pos
+}
+
+// Expr is a scalar expression.
+type Expr interface {
+	Node
+	exprNode()
+}
+
+// Tabular is an expression whose value is a table.
+type Tabular interface {
+	Node
+	tabularNode()
+}
+
+// Operator is a tabular operator after a pipe.
+type Operator interface {
+	Node
+	operatorNode()
+}
+
+// Query is a whole query: let statements, then the tabular expression
+// whose result is returned.
+type Query struct {
+	Lets []*Let
+	Body Tabular
+}
+
+// Let binds a name to a scalar expression, a tabular expression or a
+// user function.
+type Let struct {
+	P    Pos
+	Name string
+	// Value is an Expr or a Tabular; a bare name is an *Ident, which the
+	// compiler resolves to a table or a scalar.
+	Value Node
+	Func  *FuncDef
+}
+
+// FuncDef is a user function: typed parameters with optional defaults
+// and a body of lets and a final expression.
+type FuncDef struct {
+	Params []Param
+	Lets   []*Let
+	Body   Node // Expr or Tabular
+}
+
+// Param is a function parameter.
+type Param struct {
+	Name    string
+	Type    string // a scalar type name, or "table" for (*) tabular parameters
+	Default Expr
+}
+
+// --- scalar expressions ---
+
+// Ident is a name: a column, a let binding or a table.
+type Ident struct {
+	P    Pos
+	Name string
+}
+
+// LitKind says what a Literal holds.
+type LitKind int
+
+// The literal kinds.
+const (
+	LitString LitKind = iota
+	LitLong
+	LitReal
+	LitBool
+	LitTimespan
+	LitNull
+)
+
+// Literal is a literal of a basic type; Value is its source text (for
+// strings, the decoded value).
+type Literal struct {
+	P     Pos
+	Kind  LitKind
+	Value string
+}
+
+// TypedLit is a literal written as type(text): datetime(2024-01-01),
+// guid(...), long(null), real(nan), time(1.00:00:00), dynamic(...).
+type TypedLit struct {
+	P    Pos
+	Type string
+	Text string // the raw text between the parentheses, trimmed
+	// Dyn holds the value of dynamic(...) literals.
+	Dyn Expr
+}
+
+// ArrayLit is a dynamic array [a, b, ...] inside dynamic(...).
+type ArrayLit struct {
+	P     Pos
+	Elems []Expr
+}
+
+// BagLit is a dynamic property bag {"k": v, ...} inside dynamic(...).
+type BagLit struct {
+	P    Pos
+	Keys []string
+	Vals []Expr
+}
+
+// Binary is a binary operation, including comparisons and the string
+// operators (has, contains, startswith, ...); Op is as written, lowercased.
+type Binary struct {
+	P    Pos
+	Op   string
+	L, R Expr
+}
+
+// Unary is a unary minus or plus.
+type Unary struct {
+	P  Pos
+	Op string
+	X  Expr
+}
+
+// Call is a function call; a * argument is a *Star.
+type Call struct {
+	P    Pos
+	Name string
+	Args []Expr
+}
+
+// Star is * as a function argument or in project-away patterns.
+type Star struct{ P Pos }
+
+// Member is x.name on a dynamic value (or $left.name / $right.name).
+type Member struct {
+	P    Pos
+	X    Expr
+	Name string
+}
+
+// Index is x[i] on a dynamic value.
+type Index struct {
+	P    Pos
+	X, I Expr
+}
+
+// In is x in (...), x !in (...), x in~ (...), x !in~ (...).
+type In struct {
+	P    Pos
+	X    Expr
+	Op   string
+	List []Expr
+}
+
+// Between is x between (lo .. hi) or x !between (lo .. hi).
+type Between struct {
+	P         Pos
+	X, Lo, Hi Expr
+	Not       bool
+}
+
+// ToScalar is toscalar(tabular).
+type ToScalar struct {
+	P     Pos
+	Table Tabular
+}
+
+func (e *Ident) Position() Pos    { return e.P }
+func (e *Literal) Position() Pos  { return e.P }
+func (e *TypedLit) Position() Pos { return e.P }
+func (e *ArrayLit) Position() Pos { return e.P }
+func (e *BagLit) Position() Pos   { return e.P }
+func (e *Binary) Position() Pos   { return e.P }
+func (e *Unary) Position() Pos    { return e.P }
+func (e *Call) Position() Pos     { return e.P }
+func (e *Star) Position() Pos     { return e.P }
+func (e *Member) Position() Pos   { return e.P }
+func (e *Index) Position() Pos    { return e.P }
+func (e *In) Position() Pos       { return e.P }
+func (e *Between) Position() Pos  { return e.P }
+func (e *ToScalar) Position() Pos { return e.P }
+func (*Ident) exprNode()          {}
+func (*Literal) exprNode()        {}
+func (*TypedLit) exprNode()       {}
+func (*ArrayLit) exprNode()       {}
+func (*BagLit) exprNode()         {}
+func (*Binary) exprNode()         {}
+func (*Unary) exprNode()          {}
+func (*Call) exprNode()           {}
+func (*Star) exprNode()           {}
+func (*Member) exprNode()         {}
+func (*Index) exprNode()          {}
+func (*In) exprNode()             {}
+func (*Between) exprNode()        {}
+func (*ToScalar) exprNode()       {}
+
+// NamedExpr is an expression with an optional output name (Name = Expr).
+type NamedExpr struct {
+	Name string
+	Expr Expr
+}
+
+// SortKey is one key of sort, order, top.
+type SortKey struct {
+	Expr Expr
+	Desc bool
+	// Nulls is "first", "last" or "" for the default (first when
+	// ascending, last when descending).
+	Nulls string
+}
+
+// --- tabular sources ---
+
+// TableRef names a table, a tabular let, or a function without
+// arguments; Workspace is set for workspace("x").Table.
+type TableRef struct {
+	P         Pos
+	Name      string
+	Workspace string
+}
+
+// Datatable is datatable(Col:type, ...)[values...].
+type Datatable struct {
+	P      Pos
+	Cols   []ColumnDecl
+	Values []Expr
+}
+
+// ColumnDecl is a column name and type in datatable.
+type ColumnDecl struct {
+	Name string
+	Type string
+}
+
+// Range is range Col from a to b step c.
+type Range struct {
+	P              Pos
+	Col            string
+	From, To, Step Expr
+}
+
+// Print is print [name =] expr, ...
+type Print struct {
+	P     Pos
+	Items []NamedExpr
+}
+
+// Pipe applies an operator to its input.
+type Pipe struct {
+	P     Pos
+	Input Tabular
+	Op    Operator
+}
+
+// UnionSrc is union at the start of a query: union T1, T2, ...
+type UnionSrc struct {
+	P     Pos
+	Union *Union
+}
+
+// Invoke calls a user function with arguments as a tabular source.
+type Invoke struct {
+	P    Pos
+	Name string
+	Args []Expr
+}
+
+func (t *TableRef) Position() Pos  { return t.P }
+func (t *Datatable) Position() Pos { return t.P }
+func (t *Range) Position() Pos     { return t.P }
+func (t *Print) Position() Pos     { return t.P }
+func (t *Pipe) Position() Pos      { return t.P }
+func (t *UnionSrc) Position() Pos  { return t.P }
+func (t *Invoke) Position() Pos    { return t.P }
+func (*TableRef) tabularNode()     {}
+func (*Datatable) tabularNode()    {}
+func (*Range) tabularNode()        {}
+func (*Print) tabularNode()        {}
+func (*Pipe) tabularNode()         {}
+func (*UnionSrc) tabularNode()     {}
+func (*Invoke) tabularNode()       {}
+
+// --- operators ---
+
+// Where keeps rows whose predicate is true.
+type Where struct {
+	P    Pos
+	Pred Expr
+}
+
+// Project selects, computes and names columns.
+type Project struct {
+	P     Pos
+	Items []NamedExpr
+}
+
+// ProjectAway removes columns (names may use * wildcards).
+type ProjectAway struct {
+	P     Pos
+	Names []string
+}
+
+// ProjectKeep keeps only the columns named (wildcards allowed).
+type ProjectKeep struct {
+	P     Pos
+	Names []string
+}
+
+// ProjectRename renames columns: New = Old.
+type ProjectRename struct {
+	P     Pos
+	Pairs [][2]string // {new, old}
+}
+
+// ProjectReorder puts the named columns first.
+type ProjectReorder struct {
+	P     Pos
+	Names []string
+}
+
+// Extend adds or replaces computed columns.
+type Extend struct {
+	P     Pos
+	Items []NamedExpr
+}
+
+// Summarize aggregates by groups.
+type Summarize struct {
+	P    Pos
+	Aggs []NamedExpr
+	By   []NamedExpr
+}
+
+// Count counts rows.
+type Count struct{ P Pos }
+
+// Take keeps the first N rows.
+type Take struct {
+	P Pos
+	N Expr
+}
+
+// Top keeps the first N rows by keys.
+type Top struct {
+	P    Pos
+	N    Expr
+	Keys []SortKey
+}
+
+// Sort orders rows.
+type Sort struct {
+	P    Pos
+	Keys []SortKey
+}
+
+// Distinct keeps distinct combinations of the columns (or all with *).
+type Distinct struct {
+	P     Pos
+	Items []NamedExpr
+	All   bool
+}
+
+// Join joins with another table.
+type Join struct {
+	P     Pos
+	Kind  string
+	Right Tabular
+	// On holds equality conditions: {left, right} column names; a plain
+	// `on Col` gives {Col, Col}.
+	On [][2]string
+}
+
+// Union appends other tables' rows.
+type Union struct {
+	P          Pos
+	Kind       string // "outer" (default) or "inner"
+	WithSource string
+	Tables     []Tabular
+}
+
+// Render records how a client should draw the result.
+type Render struct {
+	P             Pos
+	Visualization string
+	Props         map[string]string
+}
+
+// GetSchema returns the input's columns and types.
+type GetSchema struct{ P Pos }
+
+// MvExpand expands dynamic arrays into rows.
+type MvExpand struct {
+	P     Pos
+	Items []NamedExpr
+	// ToType is the type of `to typeof(T)`, or "".
+	ToType []string
+	Limit  Expr
+}
+
+// Serialize marks the input as ordered and may add columns.
+type Serialize struct {
+	P     Pos
+	Items []NamedExpr
+}
+
+// As binds the input to a name for later reference in the query.
+type As struct {
+	P    Pos
+	Name string
+}
+
+// Lookup extends rows with columns of a dimension table.
+type Lookup struct {
+	P     Pos
+	Kind  string
+	Right Tabular
+	On    [][2]string
+}
+
+// ParseOp extracts columns from a string by a pattern.
+type ParseOp struct {
+	P    Pos
+	Kind string // simple, regex, relaxed
+	X    Expr
+	// Pattern alternates literal strings and column captures.
+	Pattern []ParsePart
+	Where   bool // parse-where: drop rows that do not match
+}
+
+// ParsePart is a literal to match or a column to capture (Col with Type).
+type ParsePart struct {
+	Literal string
+	Col     string
+	Type    string
+	Star    bool // * : skip anything
+}
+
+// SampleOp picks N rows at random.
+type SampleOp struct {
+	P Pos
+	N Expr
+}
+
+func (o *Where) Position() Pos          { return o.P }
+func (o *Project) Position() Pos        { return o.P }
+func (o *ProjectAway) Position() Pos    { return o.P }
+func (o *ProjectKeep) Position() Pos    { return o.P }
+func (o *ProjectRename) Position() Pos  { return o.P }
+func (o *ProjectReorder) Position() Pos { return o.P }
+func (o *Extend) Position() Pos         { return o.P }
+func (o *Summarize) Position() Pos      { return o.P }
+func (o *Count) Position() Pos          { return o.P }
+func (o *Take) Position() Pos           { return o.P }
+func (o *Top) Position() Pos            { return o.P }
+func (o *Sort) Position() Pos           { return o.P }
+func (o *Distinct) Position() Pos       { return o.P }
+func (o *Join) Position() Pos           { return o.P }
+func (o *Union) Position() Pos          { return o.P }
+func (o *Render) Position() Pos         { return o.P }
+func (o *GetSchema) Position() Pos      { return o.P }
+func (o *MvExpand) Position() Pos       { return o.P }
+func (o *Serialize) Position() Pos      { return o.P }
+func (o *As) Position() Pos             { return o.P }
+func (o *Lookup) Position() Pos         { return o.P }
+func (o *ParseOp) Position() Pos        { return o.P }
+func (o *SampleOp) Position() Pos       { return o.P }
+func (*Where) operatorNode()            {}
+func (*Project) operatorNode()          {}
+func (*ProjectAway) operatorNode()      {}
+func (*ProjectKeep) operatorNode()      {}
+func (*ProjectRename) operatorNode()    {}
+func (*ProjectReorder) operatorNode()   {}
+func (*Extend) operatorNode()           {}
+func (*Summarize) operatorNode()        {}
+func (*Count) operatorNode()            {}
+func (*Take) operatorNode()             {}
+func (*Top) operatorNode()              {}
+func (*Sort) operatorNode()             {}
+func (*Distinct) operatorNode()         {}
+func (*Join) operatorNode()             {}
+func (*Union) operatorNode()            {}
+func (*Render) operatorNode()           {}
+func (*GetSchema) operatorNode()        {}
+func (*MvExpand) operatorNode()         {}
+func (*Serialize) operatorNode()        {}
+func (*As) operatorNode()               {}
+func (*Lookup) operatorNode()           {}
+func (*ParseOp) operatorNode()          {}
+func (*SampleOp) operatorNode()         {}
