@@ -4,6 +4,7 @@
 package kql
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -107,7 +108,7 @@ func lex(src string) ([]token, error) {
 			}
 			s, n, err := lexString(src[i+prefix:], verbatim)
 			if err != nil {
-				return nil, Errorf(pos, "%s", err.Error())
+				return nil, Errorf(pos, "Syntax error: %s", err.Error())
 			}
 			advance(prefix + n)
 			toks = append(toks, token{tString, s, pos})
@@ -231,7 +232,7 @@ func lexString(s string, verbatim bool) (string, int, error) {
 			}
 			return b.String(), i + 1, nil
 		case c == '\n' && !verbatim:
-			return "", 0, fmt.Errorf("Syntax error: unterminated string literal")
+			return "", 0, errors.New("unterminated string literal")
 		case c == '\\' && !verbatim && i+1 < len(s):
 			i++
 			switch s[i] {
@@ -260,5 +261,5 @@ func lexString(s string, verbatim bool) (string, int, error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", 0, fmt.Errorf("Syntax error: unterminated string literal")
+	return "", 0, errors.New("unterminated string literal")
 }
