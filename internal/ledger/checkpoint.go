@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
@@ -214,38 +215,65 @@ func LatestCheckpoint(dir string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadCheckpointRecords calls fn with each record of a history file (or a
-// copy-out file) in order. A torn last line, left by a crash while
-// appending, is skipped; any other bad line is an error naming its number.
-func ReadCheckpointRecords(r io.Reader, fn func(CheckpointRecord) error) error {
-	dec := json.NewDecoder(r)
+// ReadCheckpointRecords calls fn with each line of a history file (or a
+// copy file) in order: its number from 1, and its record or why it is not
+// one. A last line without its newline, torn by a crash while appending,
+// is left out. fn's error stops the reading and is returned.
+func ReadCheckpointRecords(r io.Reader, fn func(line int, rec CheckpointRecord, err error) error) error {
+	br := bufio.NewReaderSize(r, maxRecordLine)
 	for line := 1; ; line++ {
-		var rec CheckpointRecord
-		err := dec.Decode(&rec)
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		b, err := br.ReadSlice('\n')
+		if err == io.EOF {
 			return nil
+		}
+		if err == bufio.ErrBufferFull {
+			return fmt.Errorf("ledger: checkpoint record %d is longer than %d bytes", line, maxRecordLine)
 		}
 		if err != nil {
 			return fmt.Errorf("ledger: checkpoint record %d: %w", line, err)
 		}
-		if err := fn(rec); err != nil {
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		var rec CheckpointRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			err = fmt.Errorf("ledger: checkpoint record %d: %w", line, err)
+			if ferr := fn(line, CheckpointRecord{}, err); ferr != nil {
+				return ferr
+			}
+			continue
+		}
+		if err := fn(line, rec, nil); err != nil {
 			return err
 		}
 	}
 }
 
+// maxRecordLine bounds a checkpoint record line; real ones are under 1 KiB.
+const maxRecordLine = 1 << 20
+
 // appendRecord appends rec as one JSON line to the file at path, in a
-// single write so that concurrent appenders do not interleave.
+// single write so that concurrent appenders do not interleave. If a crash
+// tore the previous line, the new one still starts on a line of its own.
 func appendRecord(path string, rec CheckpointRecord) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	_, err = f.Write(append(b, '\n'))
+	var last [1]byte
+	st, err := f.Stat()
+	if err == nil && st.Size() > 0 {
+		if _, err = f.ReadAt(last[:], st.Size()-1); err == nil && last[0] != '\n' {
+			b = append([]byte{'\n'}, b...)
+		}
+	}
+	if err == nil {
+		_, err = f.Write(append(b, '\n'))
+	}
 	if err == nil {
 		err = f.Sync()
 	}

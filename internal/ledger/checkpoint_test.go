@@ -128,7 +128,14 @@ func readRecords(t *testing.T, path string) []CheckpointRecord {
 	}
 	defer f.Close()
 	var out []CheckpointRecord
-	if err := ReadCheckpointRecords(f, func(r CheckpointRecord) error { out = append(out, r); return nil }); err != nil {
+	err = ReadCheckpointRecords(f, func(line int, r CheckpointRecord, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -235,6 +242,50 @@ func TestCheckpointerConfig(t *testing.T) {
 		if _, err := NewCheckpointer(cfg); err == nil {
 			t.Errorf("NewCheckpointer(%+v) succeeded", cfg)
 		}
+	}
+}
+
+// TestCheckpointHistoryTornLine: a crash tore the last line of a history
+// file; the torn line is left out while it is last, and once more lines
+// follow it is named as unreadable, the new lines still read.
+func TestCheckpointHistoryTornLine(t *testing.T) {
+	s, _ := testKey(t)
+	path := filepath.Join(t.TempDir(), historyFile)
+	rec := func(n int64) CheckpointRecord {
+		tree := tlog.Tree{N: n}
+		msg, err := SignTree(s, "ws", tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return record("ws", time.Now(), tree, msg)
+	}
+	if err := appendRecord(path, rec(1)); err != nil {
+		t.Fatal(err)
+	}
+	appendBytes(t, path, []byte(`{"workspace":"ws","ti`))
+	if got := readRecords(t, path); len(got) != 1 || got[0].Size != 1 {
+		t.Fatalf("with a torn last line, read %+v", got)
+	}
+	if err := appendRecord(path, rec(2)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sizes []int64
+	var bad []int
+	err = ReadCheckpointRecords(f, func(line int, r CheckpointRecord, err error) error {
+		if err != nil {
+			bad = append(bad, line)
+		} else {
+			sizes = append(sizes, r.Size)
+		}
+		return nil
+	})
+	if err != nil || len(bad) != 1 || bad[0] != 2 || len(sizes) != 2 || sizes[1] != 2 {
+		t.Fatalf("after appending past a torn line: sizes %v, bad lines %v, err %v", sizes, bad, err)
 	}
 }
 

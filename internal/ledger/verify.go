@@ -45,6 +45,8 @@ const (
 	// CheckpointBadSignature: a checkpoint is not validly signed by any
 	// of the verifier keys.
 	CheckpointBadSignature ProblemKind = "checkpoint-bad-signature"
+	// CheckpointUnreadable: a line of a checkpoint file is not a record.
+	CheckpointUnreadable ProblemKind = "checkpoint-unreadable"
 	// CheckpointInconsistent: a ledger's tree is not the one a signed
 	// checkpoint recorded, or is shorter: the ledger was rewritten or cut.
 	CheckpointInconsistent ProblemKind = "checkpoint-inconsistent"
@@ -364,10 +366,12 @@ func (v *verifier) checkCheckpointFile(path, ws string) error {
 		v.checkCheckpoint(path, ws, msg)
 		return nil
 	}
-	n := 0
-	err = ReadCheckpointRecords(br, func(rec CheckpointRecord) error {
-		n++
-		v.checkCheckpoint(fmt.Sprintf("%s:%d", path, n), ws, []byte(rec.Note))
+	err = ReadCheckpointRecords(br, func(line int, rec CheckpointRecord, err error) error {
+		if err != nil {
+			v.problem(CheckpointUnreadable, ws, -1, "%s: %v", path, err)
+		} else {
+			v.checkCheckpoint(fmt.Sprintf("%s:%d", path, line), ws, []byte(rec.Note))
+		}
 		return nil
 	})
 	if err != nil {

@@ -413,6 +413,9 @@ func TestVerify(t *testing.T) {
 			b = bytes.Replace(b, []byte(`\n30\n`), []byte(`\n31\n`), 1)
 			os.WriteFile(f.outside, b, 0o644)
 		}, want: []wantProblem{{CheckpointBadSignature, -1}}},
+		{name: "checkpoint copy with an unreadable line", outside: true, tamper: func(t *testing.T, f *fixture) {
+			appendBytes(t, f.outside, []byte("not json\n"))
+		}, want: []wantProblem{{CheckpointUnreadable, -1}}},
 		{name: "checkpoint by another key", outside: true, tamper: func(t *testing.T, f *fixture) {
 			other, _ := testKey(t)
 			l, _ := OpenLog(f.h.LogDir(f.ws))
