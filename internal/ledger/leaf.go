@@ -61,7 +61,12 @@ const leafVersion = 1
 // strings as uvarint length and bytes, integers and times (Unix
 // nanoseconds) as 8-byte big-endian, hashes as 32 bytes.
 func (l Leaf) Encode() []byte {
-	b := make([]byte, 0, 128+len(l.Workspace)+len(l.Table)+len(l.Policy))
+	return l.appendEncoding(make([]byte, 0, 128+len(l.Workspace)+len(l.Table)+len(l.Policy)))
+}
+
+// appendEncoding appends the leaf's encoding to b, so the log can encode
+// straight into its write buffer.
+func (l Leaf) appendEncoding(b []byte) []byte {
 	b = append(b, leafVersion, byte(l.Kind))
 	b = appendString(b, l.Workspace)
 	b = binary.BigEndian.AppendUint64(b, l.Seq)

@@ -236,12 +236,13 @@ func (l *Log) Append(leaves ...Leaf) error {
 		}
 	}
 	for _, lf := range leaves {
-		body := lf.Encode()
-		off := l.leavesLen + int64(len(l.pendLeaves))
-		l.pendIndex = binary.BigEndian.AppendUint64(l.pendIndex, uint64(off))
-		l.pendLeaves = binary.BigEndian.AppendUint32(l.pendLeaves, uint32(len(body)))
-		l.pendLeaves = binary.BigEndian.AppendUint32(l.pendLeaves, crc32.Checksum(body, castagnoli))
-		l.pendLeaves = append(l.pendLeaves, body...)
+		// Encode in place after room for the header, then fill it in.
+		start := len(l.pendLeaves)
+		l.pendIndex = binary.BigEndian.AppendUint64(l.pendIndex, uint64(l.leavesLen+int64(start)))
+		l.pendLeaves = lf.appendEncoding(append(l.pendLeaves, make([]byte, recordHeader)...))
+		body := l.pendLeaves[start+recordHeader:]
+		binary.BigEndian.PutUint32(l.pendLeaves[start:], uint32(len(body)))
+		binary.BigEndian.PutUint32(l.pendLeaves[start+4:], crc32.Checksum(body, castagnoli))
 		if err := l.addHashes(l.size, tlog.RecordHash(body)); err != nil {
 			l.err = fmt.Errorf("ledger: append leaf seq %d: %w", lf.Seq, err)
 			return l.err
