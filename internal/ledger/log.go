@@ -55,9 +55,8 @@ type Log struct {
 	leavesLen, indexLen, hashesLen int64
 	pendLeaves, pendIndex          []byte
 	pendHashes                     []byte
-	// frontier caches the stored hashes tlog.StoredHashes reads when
-	// appending: the roots of the complete subtrees left of the next leaf.
-	frontier map[int64]tlog.Hash
+	// frontier serves the stored hashes appends read.
+	frontier *frontier
 	err      error
 }
 
@@ -69,7 +68,8 @@ func OpenLog(dir string) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	l := &Log{dir: dir, frontier: map[int64]tlog.Hash{}}
+	l := &Log{dir: dir}
+	l.frontier = &frontier{m: map[int64]tlog.Hash{}, fallback: lockedReader{l}}
 	var err error
 	open := func(name string) *os.File {
 		if err != nil {
@@ -191,27 +191,7 @@ func (l *Log) recoverHashes() error {
 	if err := l.flush(); err != nil {
 		return err
 	}
-	return l.fillFrontier()
-}
-
-// fillFrontier loads the hashes the next append will read.
-func (l *Log) fillFrontier() error {
-	clear(l.frontier)
-	n := int64(l.size)
-	var idx []int64
-	for level := 0; n>>level > 0; level++ {
-		if (n>>level)&1 == 1 {
-			idx = append(idx, tlog.StoredHashIndex(level, (n>>level)-1))
-		}
-	}
-	hs, err := l.readHashes(idx)
-	if err != nil {
-		return err
-	}
-	for i, h := range hs {
-		l.frontier[idx[i]] = h
-	}
-	return nil
+	return l.frontier.load(int64(l.size))
 }
 
 // Append adds leaves to the end of the log. Each leaf's Seq must equal the
@@ -261,23 +241,14 @@ func (l *Log) Append(leaves ...Leaf) error {
 // addHashes computes and buffers the stored hashes of leaf n, keeping the
 // frontier up to date.
 func (l *Log) addHashes(n uint64, h tlog.Hash) error {
-	hs, err := tlog.StoredHashesForRecordHash(int64(n), h, frontierReader{l})
+	hs, err := tlog.StoredHashesForRecordHash(int64(n), h, l.frontier)
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
 		l.pendHashes = append(l.pendHashes, h[:]...)
 	}
-	// The hashes just added are the roots of the subtrees that leaf n
-	// completed; the subtrees they merged are no longer on the frontier.
-	start := tlog.StoredHashIndex(0, int64(n))
-	for level := range hs {
-		l.frontier[start+int64(level)] = hs[level]
-		if level > 0 {
-			delete(l.frontier, tlog.StoredHashIndex(level-1, int64(n)>>(level-1)))
-			delete(l.frontier, tlog.StoredHashIndex(level-1, int64(n)>>(level-1)-1))
-		}
-	}
+	l.frontier.add(int64(n), hs)
 	return nil
 }
 
@@ -532,20 +503,59 @@ func (r lockedReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return r.l.readHashes(indexes)
 }
 
-// frontierReader serves appends from the frontier cache, falling back to
-// the files when the cache lacks a hash.
-type frontierReader struct{ l *Log }
+// frontier holds the roots of the complete subtrees left of the next
+// leaf: the stored hashes tlog reads to compute the next leaf's stored
+// hashes. Keeping them saves a file read per leaf when appending and
+// verifying.
+type frontier struct {
+	m map[int64]tlog.Hash
+	// fallback reads hashes the frontier lacks.
+	fallback tlog.HashReader
+}
 
-func (r frontierReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+// ReadHashes serves indexes from the frontier, or all from the fallback.
+func (f *frontier) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
-		h, ok := r.l.frontier[x]
+		h, ok := f.m[x]
 		if !ok {
-			return r.l.readHashes(indexes)
+			return f.fallback.ReadHashes(indexes)
 		}
 		out[i] = h
 	}
 	return out, nil
+}
+
+// add records the stored hashes of leaf n: the roots of the subtrees it
+// completed. The subtrees they merged leave the frontier.
+func (f *frontier) add(n int64, hs []tlog.Hash) {
+	start := tlog.StoredHashIndex(0, n)
+	for level := range hs {
+		f.m[start+int64(level)] = hs[level]
+		if level > 0 {
+			delete(f.m, tlog.StoredHashIndex(level-1, n>>(level-1)))
+			delete(f.m, tlog.StoredHashIndex(level-1, n>>(level-1)-1))
+		}
+	}
+}
+
+// load fills the frontier of a tree of n leaves from the fallback.
+func (f *frontier) load(n int64) error {
+	clear(f.m)
+	var idx []int64
+	for level := 0; n>>level > 0; level++ {
+		if (n>>level)&1 == 1 {
+			idx = append(idx, tlog.StoredHashIndex(level, (n>>level)-1))
+		}
+	}
+	hs, err := f.fallback.ReadHashes(idx)
+	if err != nil {
+		return err
+	}
+	for i, h := range hs {
+		f.m[idx[i]] = h
+	}
+	return nil
 }
 
 // fileHashReader reads stored hashes straight from a hashes file.

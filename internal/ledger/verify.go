@@ -307,7 +307,7 @@ func (s *snapshot) cursor() (next func() (Leaf, bool), stop func()) {
 // all are checked. It reports whether the ledger is sound.
 func (v *verifier) checkLedger(ws string, s *snapshot) bool {
 	stored := bufio.NewReaderSize(s.hashes, 256<<10)
-	r := fileHashReader{s.hashes}
+	r := &frontier{m: map[int64]tlog.Hash{}, fallback: fileHashReader{s.hashes}}
 	var got [tlog.HashSize]byte
 	err := s.scan(func(i uint64, lf Leaf, body []byte) error {
 		if lf.Workspace != ws {
@@ -325,6 +325,8 @@ func (v *verifier) checkLedger(ws string, s *snapshot) bool {
 				return fmt.Errorf("stored hash %d does not follow from leaf %d", tlog.StoredHashIndex(0, int64(i))+int64(k), i)
 			}
 		}
+		// Checked, the hashes can serve the leaves that follow.
+		r.add(int64(i), hs)
 		if lf.Kind == RetentionLeaf {
 			s.retention = append(s.retention, lf)
 		}
