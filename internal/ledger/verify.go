@@ -144,9 +144,10 @@ const progressEvery = 1 << 14
 // checkpoints, and reports every problem it finds. It reads the ledger
 // files without changing them, so it may run beside a live server; leaves
 // appended after it starts are not checked. Memory stays bounded: leaves,
-// bytes and rows are streamed, and what is kept per workspace is the
-// retention leaves and per-table counts. An error means verification could
-// not run (bad options, unreadable holdings), not that it found problems.
+// bytes and rows are streamed, and what is kept per workspace is, per
+// table, a row count and the seq of its last retention leaf. An error
+// means verification could not run (bad options, unreadable holdings),
+// not that it found problems.
 func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 	if len(opts.VerifierKeys) == 0 {
 		return nil, errors.New("ledger: verify: no checkpoint verifier key")
@@ -237,12 +238,12 @@ type snapshot struct {
 	leaves, hashes *os.File
 	size           uint64
 	leavesLen      int64
-	// retention holds the workspace's retention leaves, in seq order.
-	retention []Leaf
+	// lastRetention is the seq of each table's last retention leaf.
+	lastRetention map[string]uint64
 }
 
 func openSnapshot(dir string) (*snapshot, error) {
-	s := &snapshot{dir: dir}
+	s := &snapshot{dir: dir, lastRetention: map[string]uint64{}}
 	var err error
 	if s.leaves, err = os.Open(filepath.Join(dir, leavesFile)); err != nil {
 		return nil, fmt.Errorf("ledger %s: %w", dir, err)
@@ -302,9 +303,9 @@ func (s *snapshot) cursor() (next func() (Leaf, bool), stop func()) {
 }
 
 // checkLedger recomputes every stored hash from the leaves and compares it
-// with the stored one, and collects the retention leaves. Each leaf's
-// hashes are computed from stored hashes already checked, so by induction
-// all are checked. It reports whether the ledger is sound.
+// with the stored one. Each leaf's hashes are computed from stored hashes
+// already checked, so by induction all are checked. It notes each table's
+// last retention leaf, and reports whether the ledger is sound.
 func (v *verifier) checkLedger(ws string, s *snapshot) bool {
 	stored := bufio.NewReaderSize(s.hashes, 256<<10)
 	r := &frontier{m: map[int64]tlog.Hash{}, fallback: fileHashReader{s.hashes}}
@@ -328,7 +329,7 @@ func (v *verifier) checkLedger(ws string, s *snapshot) bool {
 		// Checked, the hashes can serve the leaves that follow.
 		r.add(int64(i), hs)
 		if lf.Kind == RetentionLeaf {
-			s.retention = append(s.retention, lf)
+			s.lastRetention[lf.Table] = lf.Seq
 		}
 		v.progress(ws, "ledger", i+1, s.size)
 		return nil
@@ -413,15 +414,11 @@ func (v *verifier) checkCheckpoint(where, ws string, msg []byte) {
 	}
 }
 
-// retainedAfter returns the latest retention leaf of table after seq, if
-// any: the only thing that may legitimately remove a batch's data.
-func (s *snapshot) retainedAfter(table string, seq uint64) (Leaf, bool) {
-	for i := len(s.retention) - 1; i >= 0 && s.retention[i].Seq > seq; i-- {
-		if s.retention[i].Table == table {
-			return s.retention[i], true
-		}
-	}
-	return Leaf{}, false
+// retainedAfter reports whether a retention leaf of table follows seq:
+// the only thing that may legitimately remove a batch's data.
+func (s *snapshot) retainedAfter(table string, seq uint64) bool {
+	last, ok := s.lastRetention[table]
+	return ok && last > seq
 }
 
 // checkRaw hashes each batch's kept original bytes and compares them with
@@ -442,7 +439,7 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		if cur.Kind != BatchLeaf {
 			return
 		}
-		if _, ok := s.retainedAfter(cur.Table, cur.Seq); !ok {
+		if !s.retainedAfter(cur.Table, cur.Seq) {
 			v.problem(RawMissing, ws, int64(cur.Seq), "original bytes of the %s batch are gone, and no retention leaf of %s follows", cur.Table, cur.Table)
 		}
 	}
@@ -507,7 +504,7 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 		if cur.Kind != BatchLeaf || have >= cur.Rows {
 			return
 		}
-		if _, ok := s.retainedAfter(cur.Table, cur.Seq); !ok {
+		if !s.retainedAfter(cur.Table, cur.Seq) {
 			v.problem(RowsMissing, ws, int64(cur.Seq), "%d of the %d rows of the %s batch are gone, and no retention leaf of %s follows", cur.Rows-have, cur.Rows, cur.Table, cur.Table)
 		}
 	}
