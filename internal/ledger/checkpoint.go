@@ -86,11 +86,25 @@ func LoadOrCreateKey(path, name string) (note.Signer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("ledger: checkpoint key %s: %w", path, err)
 	}
-	vkey, err := os.ReadFile(path + ".pub")
+	vkey, err := ReadVerifierKey(path + ".pub")
 	if err != nil {
-		return nil, "", fmt.Errorf("ledger: checkpoint public key: %w", err)
+		return nil, "", err
 	}
-	return s, strings.TrimSpace(string(vkey)), nil
+	return s, vkey, nil
+}
+
+// ReadVerifierKey reads a public checkpoint key (note.NewVerifier's form,
+// as LoadOrCreateKey writes to path+".pub"), for verifying checkpoints.
+func ReadVerifierKey(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("ledger: checkpoint public key: %w", err)
+	}
+	vkey := strings.TrimSpace(string(b))
+	if _, err := note.NewVerifier(vkey); err != nil {
+		return "", fmt.Errorf("ledger: checkpoint public key %s: %w", path, err)
+	}
+	return vkey, nil
 }
 
 func createKey(path, name string) (note.Signer, string, error) {

@@ -43,6 +43,17 @@ func TestLoadOrCreateKey(t *testing.T) {
 	if v1 != v2 || s2.Name() != "vigil-host1" || s1.KeyHash() != s2.KeyHash() {
 		t.Fatalf("reloaded key differs: %q %q %s", v1, v2, s2.Name())
 	}
+	if v, err := ReadVerifierKey(path + ".pub"); err != nil || v != v1 {
+		t.Fatalf("ReadVerifierKey = %q, %v; want %q", v, err, v1)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pub")
+	writeTestFile(t, bad, []byte("vigil-host1+1234+notakey\n"))
+	if _, err := ReadVerifierKey(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("ReadVerifierKey of a malformed key: err = %v", err)
+	}
+	if _, err := ReadVerifierKey(filepath.Join(filepath.Dir(path), "missing.pub")); err == nil {
+		t.Fatal("ReadVerifierKey of a missing file succeeded")
+	}
 	if err := os.Chmod(path, 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +118,10 @@ func (s *copySink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rec CheckpointRecord
+	if r.Header.Get("Authorization") != "Bearer audit-token" {
+		http.Error(w, "who are you", http.StatusUnauthorized)
+		return
+	}
 	if err := json.NewDecoder(r.Body).Decode(&rec); err != nil || r.Method != http.MethodPost {
 		http.Error(w, "bad checkpoint", http.StatusBadRequest)
 		return
@@ -153,11 +168,12 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 	var errMu sync.Mutex
 	var errs []error
 	cp, err := NewCheckpointer(CheckpointerConfig{
-		Signer:   s,
-		Interval: 30 * time.Millisecond,
-		CopyFile: copyFile,
-		CopyURL:  srv.URL,
-		OnError:  func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
+		Signer:     s,
+		Interval:   30 * time.Millisecond,
+		CopyFile:   copyFile,
+		CopyURL:    srv.URL,
+		CopyHeader: http.Header{"Authorization": {"Bearer audit-token"}},
+		OnError:    func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -178,9 +194,15 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 
 	// Data arrives over several intervals; each interval with new leaves
 	// gets a checkpoint.
-	for range 4 {
+	// Data arrives in four rounds; each is checkpointed without a call
+	// to Checkpoint, by the interval alone.
+	for round := range 4 {
 		appendN(t, logs["ws-a"], "ws-a", 10)
-		time.Sleep(70 * time.Millisecond)
+		waitFor(t, func() bool {
+			msg, err := LatestCheckpoint(logs["ws-a"].Dir())
+			c, _ := OpenCheckpoint(msg, vkey)
+			return err == nil && c.Tree.N == int64(10*(round+1))
+		})
 	}
 	appendN(t, logs["ws-b"], "ws-b", 5)
 	waitFor(t, func() bool {
@@ -199,7 +221,7 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 
 	hist := readRecords(t, filepath.Join(logs["ws-a"].Dir(), historyFile))
 	if len(hist) < 4 {
-		t.Fatalf("ws-a history has %d checkpoints, want one per interval with data (>= 4)", len(hist))
+		t.Fatalf("ws-a history has %d checkpoints, want one per round of data (>= 4)", len(hist))
 	}
 	for i, rec := range hist {
 		c, err := OpenCheckpoint([]byte(rec.Note), vkey)

@@ -31,6 +31,9 @@ type CheckpointerConfig struct {
 	// backoff until it succeeds or a newer checkpoint of the same
 	// workspace supersedes it.
 	CopyURL string
+	// CopyHeader is added to each POST, e.g. an Authorization the
+	// receiving service requires.
+	CopyHeader http.Header
 	// Client posts to CopyURL; http.DefaultClient when nil.
 	Client *http.Client
 	// OnError is told of failures to checkpoint or to copy out; they do
@@ -242,6 +245,9 @@ func (c *Checkpointer) postOne(rec CheckpointRecord) error {
 	req, err := http.NewRequestWithContext(pctx, http.MethodPost, c.cfg.CopyURL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("ledger: post checkpoint: %w", err)
+	}
+	for k, vs := range c.cfg.CopyHeader {
+		req.Header[k] = vs
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.cfg.Client.Do(req)
