@@ -207,9 +207,9 @@ func record(workspace string, at time.Time, tree tlog.Tree, msg []byte) Checkpoi
 	}
 }
 
-// SaveCheckpoint keeps a checkpoint of the log in its directory: it
+// saveCheckpoint keeps a checkpoint of the log in its directory: it
 // replaces the latest checkpoint file atomically and appends to history.
-func SaveCheckpoint(dir string, rec CheckpointRecord) error {
+func saveCheckpoint(dir string, rec CheckpointRecord) error {
 	if err := appendRecord(filepath.Join(dir, historyFile), rec); err != nil {
 		return err
 	}

@@ -163,7 +163,7 @@ func (c *Checkpointer) Checkpoint(workspace string) (CheckpointRecord, error) {
 		return CheckpointRecord{}, err
 	}
 	rec := record(workspace, time.Now(), tree, msg)
-	if err := SaveCheckpoint(l.Dir(), rec); err != nil {
+	if err := saveCheckpoint(l.Dir(), rec); err != nil {
 		return CheckpointRecord{}, err
 	}
 	c.mu.Lock()

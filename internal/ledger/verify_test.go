@@ -226,7 +226,7 @@ func (f *fixture) checkpoint(t *testing.T, l *Log) {
 		t.Fatal(err)
 	}
 	rec := record(f.ws, time.Now(), tree, msg)
-	if err := SaveCheckpoint(l.Dir(), rec); err != nil {
+	if err := saveCheckpoint(l.Dir(), rec); err != nil {
 		t.Fatal(err)
 	}
 	if err := appendRecord(f.outside, rec); err != nil {
@@ -302,7 +302,7 @@ func (f *fixture) rewriteLedger(t *testing.T, edit func([]Leaf) []Leaf) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveCheckpoint(l.Dir(), record(f.ws, time.Now(), tree, msg)); err != nil {
+	if err := saveCheckpoint(l.Dir(), record(f.ws, time.Now(), tree, msg)); err != nil {
 		t.Fatal(err)
 	}
 }
