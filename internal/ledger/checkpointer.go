@@ -129,7 +129,8 @@ func (c *Checkpointer) checkpointAll() {
 	c.mu.Lock()
 	var grown []string
 	for ws, l := range c.logs {
-		if int64(l.Size()) != c.last[ws] {
+		// An empty log has nothing to commit to yet.
+		if n := int64(l.Size()); n > 0 && n != c.last[ws] {
 			grown = append(grown, ws)
 		}
 	}
