@@ -179,7 +179,7 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := map[string]*Log{}
-	for _, ws := range []string{"ws-a", "ws-b"} {
+	for _, ws := range []string{"ws-a", "ws-b", "ws-empty"} {
 		l, err := OpenLog(filepath.Join(t.TempDir(), ws))
 		if err != nil {
 			t.Fatal(err)
@@ -238,6 +238,9 @@ func TestCheckpointerCopiesOut(t *testing.T) {
 	}
 	if c, err := OpenCheckpoint(latest, vkey); err != nil || c.Tree.N != 6 {
 		t.Fatalf("latest ws-b checkpoint after shutdown = %+v, %v; want size 6", c, err)
+	}
+	if msg, err := LatestCheckpoint(logs["ws-empty"].Dir()); err != nil || msg != nil {
+		t.Fatalf("empty log got a checkpoint: %q, %v", msg, err)
 	}
 	copied := readRecords(t, copyFile)
 	if latestSize(copied, "ws-a") != 40 || latestSize(copied, "ws-b") != 6 {
