@@ -334,3 +334,15 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestKeyName: the default key name is one note accepts, whatever the
+// host is called.
+func TestKeyName(t *testing.T) {
+	name := KeyName()
+	if !strings.HasPrefix(name, "vigil-") || strings.ContainsAny(name, "+ \t\n") {
+		t.Fatalf("KeyName() = %q", name)
+	}
+	if _, _, err := LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), name); err != nil {
+		t.Fatalf("key named %q: %v", name, err)
+	}
+}
