@@ -12,6 +12,7 @@ import (
 
 	"vigil/internal/schema"
 	"vigil/internal/source"
+	"vigil/internal/sqlgen"
 )
 
 // Tables returns the workspace's tables as the query engine reads them.
@@ -167,12 +168,12 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 		b.WriteString("SELECT ")
 		for i, c := range rec {
 			if i < ncols {
-				fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", quoteIdent(c.Name), duckType(c.Type), quoteIdent(c.Name))
+				fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
 			} else {
-				fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", duckType(c.Type), quoteIdent(c.Name))
+				fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
 			}
 		}
-		fmt.Fprintf(&b, "%s, %s FROM %s", quoteIdent(schema.ColBatchSeq), quoteIdent(schema.ColBatchRow), src)
+		fmt.Fprintf(&b, "%s, %s FROM %s", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow), src)
 		return b.String()
 	}
 	var parts []string
@@ -182,7 +183,7 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 		if _, ok := byCols[seg.Columns]; !ok {
 			widths = append(widths, seg.Columns)
 		}
-		byCols[seg.Columns] = append(byCols[seg.Columns], quoteLit(filepath.Join(t.store.dir, seg.Path)))
+		byCols[seg.Columns] = append(byCols[seg.Columns], sqlgen.QuoteString(filepath.Join(t.store.dir, seg.Path)))
 	}
 	for _, n := range widths {
 		parts = append(parts, part(n, "read_parquet(["+strings.Join(byCols[n], ", ")+"])"))
@@ -191,7 +192,7 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 		parts = append(parts, part(g.cols, g.rowsTable()))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, part(0, "(SELECT CAST(NULL AS BIGINT) AS "+quoteIdent(schema.ColBatchSeq)+", CAST(NULL AS INTEGER) AS "+quoteIdent(schema.ColBatchRow)+" WHERE false)"))
+		parts = append(parts, part(0, "(SELECT CAST(NULL AS BIGINT) AS "+sqlgen.QuoteIdent(schema.ColBatchSeq)+", CAST(NULL AS INTEGER) AS "+sqlgen.QuoteIdent(schema.ColBatchRow)+" WHERE false)"))
 	}
 	var out strings.Builder
 	out.WriteString("(SELECT ")
@@ -200,14 +201,14 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 			out.WriteString(", ")
 		}
 		if c.Name == schema.ColItemID {
-			out.WriteString(itemIDExpr + " AS " + quoteIdent(c.Name))
+			out.WriteString(itemIDExpr + " AS " + sqlgen.QuoteIdent(c.Name))
 		} else {
-			out.WriteString(quoteIdent(c.Name))
+			out.WriteString(sqlgen.QuoteIdent(c.Name))
 		}
 	}
 	out.WriteString(" FROM (" + strings.Join(parts, " UNION ALL ") + ")")
 	var conds []string
-	tg := quoteIdent(schema.ColTimeGenerated)
+	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
 	if !from.IsZero() {
 		conds = append(conds, tg+" >= "+timeLit(from))
 	}
@@ -226,6 +227,6 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 // the MD5 of "workspace:seq:row" in GUID form.
 var itemIDExpr = func() string {
 	h := fmt.Sprintf("md5(%s || ':' || CAST(%s AS VARCHAR) || ':' || CAST(%s AS VARCHAR))",
-		quoteIdent(schema.ColTenantID), quoteIdent(schema.ColBatchSeq), quoteIdent(schema.ColBatchRow))
+		sqlgen.QuoteIdent(schema.ColTenantID), sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow))
 	return fmt.Sprintf("substr(%[1]s, 1, 8) || '-' || substr(%[1]s, 9, 4) || '-' || substr(%[1]s, 13, 4) || '-' || substr(%[1]s, 17, 4) || '-' || substr(%[1]s, 21, 12)", h)
 }()

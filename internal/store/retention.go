@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"vigil/internal/sqlgen"
 )
 
 // SetRetention sets how many days rows are kept. With table "" it sets
@@ -240,7 +242,7 @@ func (s *Store) Raw(workspace string, seq uint64) ([]byte, string, error) {
 	s.catMu.Lock()
 	for _, r := range s.cat.Raws {
 		if r.Workspace == workspace && r.Seqs.has(seq) {
-			src = append(src, "read_parquet("+quoteLit(filepath.Join(s.dir, r.Path))+")")
+			src = append(src, "read_parquet("+sqlgen.QuoteString(filepath.Join(s.dir, r.Path))+")")
 		}
 	}
 	s.catMu.Unlock()

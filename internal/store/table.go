@@ -21,6 +21,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
 	"vigil/internal/wal"
 )
 
@@ -100,33 +101,6 @@ func (t *table) growTo(cols []schema.Column) {
 	t.defPtr.Store(grown)
 }
 
-// duckType is the DuckDB type a KQL type is stored as (docs/architecture.md).
-func duckType(t schema.Type) string {
-	switch t {
-	case schema.Bool:
-		return "BOOLEAN"
-	case schema.Int:
-		return "INTEGER"
-	case schema.Long, schema.Timespan:
-		return "BIGINT"
-	case schema.Real:
-		return "DOUBLE"
-	case schema.Decimal:
-		return "DECIMAL(38,18)"
-	case schema.DateTime:
-		return "TIMESTAMP"
-	case schema.GUID:
-		return "UUID"
-	case schema.Dynamic:
-		return "JSON"
-	default:
-		return "VARCHAR"
-	}
-}
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func quoteLit(s string) string   { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
-
 // newGen creates the DuckDB tables of a generation with cols. Called with
 // appendMu held.
 func (t *table) newGen(cols []schema.Column) (*gen, error) {
@@ -134,9 +108,9 @@ func (t *table) newGen(cols []schema.Column) (*gen, error) {
 	var ddl strings.Builder
 	fmt.Fprintf(&ddl, "CREATE TABLE %s (", g.rowsTable())
 	for _, c := range cols {
-		fmt.Fprintf(&ddl, "%s %s, ", quoteIdent(c.Name), duckType(c.Type))
+		fmt.Fprintf(&ddl, "%s %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type))
 	}
-	fmt.Fprintf(&ddl, "%s BIGINT, %s INTEGER);", quoteIdent(schema.ColBatchSeq), quoteIdent(schema.ColBatchRow))
+	fmt.Fprintf(&ddl, "%s BIGINT, %s INTEGER);", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow))
 	fmt.Fprintf(&ddl, "CREATE TABLE %s (seq BIGINT, content_type VARCHAR, received TIMESTAMP, raw BLOB);", g.rawTable())
 	if _, err := t.store.db.Exec(ddl.String()); err != nil {
 		return nil, fmt.Errorf("store: creating hot buffer: %w", err)
@@ -162,7 +136,7 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
 	}
 	for i := g.cols; i < len(rec.cols); i++ {
 		c := rec.cols[i]
-		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), quoteIdent(c.Name), duckType(c.Type))); err != nil {
+		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type))); err != nil {
 			return fmt.Errorf("store: adding column %s: %w", c.Name, err)
 		}
 		g.cols = i + 1
@@ -289,7 +263,7 @@ func (t *table) seal() error {
 		return fmt.Errorf("store: %w", err)
 	}
 	var days []string
-	rows, err := s.db.Query(fmt.Sprintf(`SELECT DISTINCT strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') FROM %s ORDER BY 1`, quoteIdent(schema.ColTimeGenerated), g.rowsTable()))
+	rows, err := s.db.Query(fmt.Sprintf(`SELECT DISTINCT strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') FROM %s ORDER BY 1`, sqlgen.QuoteIdent(schema.ColTimeGenerated), g.rowsTable()))
 	if err != nil {
 		return fmt.Errorf("store: seal: %w", err)
 	}
@@ -426,13 +400,13 @@ func (t *table) writeSegment(g *gen, cols []schema.Column, dir, day string) (*Se
 	tmp := path + ".tmp"
 	var sel strings.Builder
 	for _, c := range cols {
-		sel.WriteString(quoteIdent(c.Name) + ", ")
+		sel.WriteString(sqlgen.QuoteIdent(c.Name) + ", ")
 	}
-	sel.WriteString(quoteIdent(schema.ColBatchSeq) + ", " + quoteIdent(schema.ColBatchRow))
-	tg := quoteIdent(schema.ColTimeGenerated)
+	sel.WriteString(sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow))
+	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
 	q := fmt.Sprintf(`COPY (SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s)
 		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)`,
-		sel.String(), g.rowsTable(), tg, quoteLit(day), tg, quoteLit(tmp))
+		sel.String(), g.rowsTable(), tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp))
 	if _, err := s.db.Exec(q); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing segment: %w", err)
@@ -440,7 +414,7 @@ func (t *table) writeSegment(g *gen, cols []schema.Column, dir, day string) (*Se
 	var seg Segment
 	var seqs []int64
 	err := s.db.QueryRow(fmt.Sprintf(`SELECT count(*), min(%s), max(%s), list(DISTINCT %s) FROM read_parquet(%s)`,
-		tg, tg, quoteIdent(schema.ColBatchSeq), quoteLit(tmp))).Scan(&seg.Rows, &seg.MinTime, &seg.MaxTime, duckdbList(&seqs))
+		tg, tg, sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteString(tmp))).Scan(&seg.Rows, &seg.MinTime, &seg.MaxTime, duckdbList(&seqs))
 	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: reading back segment: %w", err)
@@ -476,7 +450,7 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 		return nil, err
 	}
 	tmp := path + ".tmp"
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s ORDER BY seq) TO %s (FORMAT parquet, COMPRESSION zstd)`, g.rawTable(), quoteLit(tmp))); err != nil {
+	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s ORDER BY seq) TO %s (FORMAT parquet, COMPRESSION zstd)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}
