@@ -1,0 +1,945 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/source"
+	"vigil/internal/sqlgen"
+)
+
+// col is a column of a relation being compiled.
+type col struct {
+	name   string
+	typ    schema.Type
+	hidden bool
+}
+
+// relation is a compiled tabular expression: a SELECT statement and its
+// columns.
+type relation struct {
+	sql    string
+	cols   []col
+	render *Render
+}
+
+func (r *relation) find(name string) (col, bool) {
+	for _, c := range r.cols {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return col{}, false
+}
+
+// scalar is a compiled scalar expression.
+type scalar struct {
+	sql string
+	typ schema.Type // 0 for an untyped null
+}
+
+// scope holds what names mean: let bindings, with their parent scope.
+type scope struct {
+	parent  *scope
+	scalars map[string]scalar
+	tables  map[string]*relation
+	funcs   map[string]*kql.FuncDef
+	lazy    map[string]kql.Node // lets not yet compiled
+}
+
+func newScope(parent *scope) *scope {
+	return &scope{parent: parent, scalars: map[string]scalar{}, tables: map[string]*relation{},
+		funcs: map[string]*kql.FuncDef{}, lazy: map[string]kql.Node{}}
+}
+
+type compiler struct {
+	ctx      context.Context
+	req      Request
+	now      time.Time
+	releases []func()
+	sc       *scope
+}
+
+func newCompiler(ctx context.Context, req Request) *compiler {
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil)}
+}
+
+func (c *compiler) release() {
+	for _, r := range c.releases {
+		r()
+	}
+	c.releases = nil
+}
+
+// failure unwinds compilation with a user error.
+type failure struct{ err error }
+
+func (c *compiler) fail(n kql.Node, format string, args ...any) {
+	panic(failure{kql.Errorf(n.Position(), format, args...)})
+}
+
+func (c *compiler) compile() (rel *relation, err error) {
+	q, err := kql.Parse(c.req.Query)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(failure)
+			if !ok {
+				panic(r)
+			}
+			rel, err = nil, f.err
+		}
+	}()
+	for _, l := range q.Lets {
+		c.bindLet(l)
+	}
+	return c.tabular(q.Body), nil
+}
+
+func (c *compiler) bindLet(l *kql.Let) {
+	switch {
+	case l.Func != nil:
+		c.sc.funcs[l.Name] = l.Func
+	default:
+		switch v := l.Value.(type) {
+		case kql.Tabular:
+			c.sc.tables[l.Name] = c.tabular(v)
+		case *kql.Ident:
+			// A bare name: a table or tabular let if there is one, else a scalar.
+			if rel, ok := c.lookupTable(v.Name); ok {
+				c.sc.tables[l.Name] = rel
+			} else if c.sourceHas(v.Name) {
+				c.sc.tables[l.Name] = c.tabular(&kql.TableRef{P: v.P, Name: v.Name})
+			} else {
+				c.sc.scalars[l.Name] = c.expr(v, nil)
+			}
+		case kql.Expr:
+			c.sc.scalars[l.Name] = c.expr(v, nil)
+		}
+	}
+}
+
+func (c *compiler) lookupTable(name string) (*relation, bool) {
+	for s := c.sc; s != nil; s = s.parent {
+		if r, ok := s.tables[name]; ok {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+func (c *compiler) lookupScalar(name string) (scalar, bool) {
+	for s := c.sc; s != nil; s = s.parent {
+		if v, ok := s.scalars[name]; ok {
+			return v, true
+		}
+	}
+	return scalar{}, false
+}
+
+func (c *compiler) lookupFunc(name string) (*kql.FuncDef, bool) {
+	for s := c.sc; s != nil; s = s.parent {
+		if f, ok := s.funcs[name]; ok {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+func (c *compiler) sourceHas(name string) bool {
+	if c.req.Tables == nil {
+		return false
+	}
+	_, ok := c.req.Tables.Table(name)
+	return ok
+}
+
+// --- tabular ---
+
+func (c *compiler) tabular(t kql.Tabular) *relation {
+	switch t := t.(type) {
+	case *kql.Pipe:
+		in := c.tabular(t.Input)
+		return c.operator(in, t.Op)
+	case *kql.TableRef:
+		return c.tableRef(t)
+	case *kql.Datatable:
+		return c.datatable(t)
+	case *kql.Range:
+		return c.rangeSrc(t)
+	case *kql.Print:
+		var sel []string
+		var cols []col
+		for i, it := range t.Items {
+			v := c.expr(it.Expr, nil)
+			name := it.Name
+			if name == "" {
+				name = "print_" + strconv.Itoa(i)
+			}
+			sel = append(sel, c.typed(v)+" AS "+sqlgen.QuoteIdent(name))
+			cols = append(cols, col{name: name, typ: orString(v.typ)})
+		}
+		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: cols}
+	case *kql.UnionSrc:
+		return c.union(nil, t.Union)
+	case *kql.Invoke:
+		return c.invokeTabular(t.Name, t.Args, t)
+	}
+	c.fail(t, "unsupported tabular expression")
+	return nil
+}
+
+func orString(t schema.Type) schema.Type {
+	if t == 0 {
+		return schema.String
+	}
+	return t
+}
+
+// typed returns the SQL of v with an explicit type where SQL would
+// otherwise guess (untyped nulls, small integer literals).
+func (c *compiler) typed(v scalar) string {
+	if v.typ == 0 {
+		return "CAST(NULL AS VARCHAR)"
+	}
+	return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(v.typ) + ")"
+}
+
+func (c *compiler) tableRef(t *kql.TableRef) *relation {
+	if t.Workspace == "" {
+		if rel, ok := c.lookupTable(t.Name); ok {
+			return rel
+		}
+		if f, ok := c.lookupFunc(t.Name); ok {
+			return c.callFuncTabular(f, nil, t)
+		}
+	}
+	tables := c.req.Tables
+	if t.Workspace != "" {
+		if c.req.Workspace == nil {
+			c.fail(t, "Cross-workspace queries are not allowed here: workspace(%q)", t.Workspace)
+		}
+		ws, err := c.req.Workspace(t.Workspace)
+		if err != nil {
+			c.fail(t, "Failed to resolve workspace %q: %v", t.Workspace, err)
+		}
+		tables = ws
+	}
+	if tables == nil {
+		c.fail(t, "Failed to resolve table or column expression named '%s'", t.Name)
+	}
+	def, ok := tables.Table(t.Name)
+	if !ok {
+		c.fail(t, "Failed to resolve table or column expression named '%s'", t.Name)
+	}
+	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To})
+	if err != nil {
+		c.fail(t, "Cannot read table '%s': %v", t.Name, err)
+	}
+	c.releases = append(c.releases, rel.Release)
+	out := &relation{sql: "SELECT * FROM " + rel.SQL}
+	for _, cd := range def.Columns {
+		out.cols = append(out.cols, col{name: cd.Name, typ: cd.Type, hidden: cd.Hidden})
+	}
+	return out
+}
+
+func (c *compiler) datatable(t *kql.Datatable) *relation {
+	rel := &relation{}
+	for _, cd := range t.Cols {
+		typ, err := schema.ParseType(cd.Type)
+		if err != nil {
+			c.fail(t, "datatable column %s: %v", cd.Name, err)
+		}
+		rel.cols = append(rel.cols, col{name: cd.Name, typ: typ})
+	}
+	if len(t.Values) == 0 {
+		var sel []string
+		for _, cl := range rel.cols {
+			sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+		}
+		rel.sql = "SELECT " + strings.Join(sel, ", ") + " WHERE false"
+		return rel
+	}
+	var rows []string
+	for i := 0; i < len(t.Values); i += len(t.Cols) {
+		var vals []string
+		for j, cl := range rel.cols {
+			v := c.expr(t.Values[i+j], nil)
+			vals = append(vals, c.convert(v, cl.typ, t.Values[i+j]))
+		}
+		rows = append(rows, "("+strings.Join(vals, ", ")+")")
+	}
+	var names []string
+	for _, cl := range rel.cols {
+		names = append(names, sqlgen.QuoteIdent(cl.name))
+	}
+	rel.sql = "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _v(" + strings.Join(names, ", ") + ")"
+	return rel
+}
+
+func (c *compiler) rangeSrc(t *kql.Range) *relation {
+	from := c.expr(t.From, nil)
+	to := c.expr(t.To, nil)
+	step := c.expr(t.Step, nil)
+	name := sqlgen.QuoteIdent(t.Col)
+	switch from.typ {
+	case schema.DateTime:
+		return &relation{
+			sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, to_microseconds((%s) // 10))", name, from.sql, c.convert(to, schema.DateTime, t.To), step.sql),
+			cols: []col{{name: t.Col, typ: schema.DateTime}},
+		}
+	case schema.Real:
+		return &relation{
+			sql:  fmt.Sprintf("SELECT CAST(%s + i * (%s) AS DOUBLE) AS %s FROM generate_series(0, CAST(floor((%s - %s) / (%s)) AS BIGINT)) AS _g(i)", from.sql, step.sql, name, to.sql, from.sql, step.sql),
+			cols: []col{{name: t.Col, typ: schema.Real}},
+		}
+	}
+	if !isNumeric(from.typ) && from.typ != schema.Timespan {
+		c.fail(t, "range needs numeric, datetime or timespan bounds, not %s", from.typ)
+	}
+	typ := schema.Long
+	if from.typ == schema.Timespan {
+		typ = schema.Timespan
+	}
+	if step.typ == schema.Real || to.typ == schema.Real {
+		return c.rangeSrc(&kql.Range{P: t.P, Col: t.Col, From: &kql.Call{P: t.P, Name: "todouble", Args: []kql.Expr{t.From}}, To: t.To, Step: t.Step})
+	}
+	return &relation{
+		sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))", name, from.sql, to.sql, step.sql),
+		cols: []col{{name: t.Col, typ: typ}},
+	}
+}
+
+// wrap makes a new relation selecting exprs from in.
+func wrap(in *relation, sel []string, cols []col, tail string) *relation {
+	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t" + tail, cols: cols, render: in.render}
+}
+
+func allCols(in *relation) ([]string, []col) {
+	var sel []string
+	for _, cl := range in.cols {
+		sel = append(sel, sqlgen.QuoteIdent(cl.name))
+	}
+	return sel, append([]col(nil), in.cols...)
+}
+
+func (c *compiler) operator(in *relation, op kql.Operator) *relation {
+	switch op := op.(type) {
+	case *kql.Where:
+		p := c.expr(op.Pred, in)
+		if p.typ != schema.Bool && p.typ != 0 {
+			c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
+		}
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " WHERE "+p.sql)
+	case *kql.Project:
+		return c.project(in, op.Items, false)
+	case *kql.Extend:
+		return c.project(in, op.Items, true)
+	case *kql.ProjectAway, *kql.ProjectKeep:
+		var names []string
+		keep := false
+		if pa, ok := op.(*kql.ProjectAway); ok {
+			names = pa.Names
+		} else {
+			names, keep = op.(*kql.ProjectKeep).Names, true
+		}
+		matched := map[string]bool{}
+		for _, n := range names {
+			found := false
+			for _, cl := range in.cols {
+				if ok, _ := path.Match(n, cl.name); ok {
+					matched[cl.name], found = true, true
+				}
+			}
+			if !found && !strings.Contains(n, "*") {
+				c.fail(op, "Failed to resolve column or scalar expression named '%s'", n)
+			}
+		}
+		var sel []string
+		var cols []col
+		for _, cl := range in.cols {
+			if matched[cl.name] == keep {
+				sel = append(sel, sqlgen.QuoteIdent(cl.name))
+				cols = append(cols, cl)
+			}
+		}
+		if len(sel) == 0 {
+			c.fail(op, "The operator leaves no columns")
+		}
+		return wrap(in, sel, cols, "")
+	case *kql.ProjectRename:
+		renames := map[string]string{}
+		for _, p := range op.Pairs {
+			if _, ok := in.find(p[1]); !ok {
+				c.fail(op, "Failed to resolve column or scalar expression named '%s'", p[1])
+			}
+			renames[p[1]] = p[0]
+		}
+		var sel []string
+		var cols []col
+		for _, cl := range in.cols {
+			name := cl.name
+			if n, ok := renames[name]; ok {
+				name = n
+			}
+			sel = append(sel, sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
+			cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+		}
+		return wrap(in, sel, cols, "")
+	case *kql.ProjectReorder:
+		var first []col
+		seen := map[string]bool{}
+		for _, n := range op.Names {
+			for _, cl := range in.cols {
+				if ok, _ := path.Match(n, cl.name); ok && !seen[cl.name] {
+					first = append(first, cl)
+					seen[cl.name] = true
+				}
+			}
+		}
+		for _, cl := range in.cols {
+			if !seen[cl.name] {
+				first = append(first, cl)
+			}
+		}
+		var sel []string
+		for _, cl := range first {
+			sel = append(sel, sqlgen.QuoteIdent(cl.name))
+		}
+		return wrap(in, sel, first, "")
+	case *kql.Summarize:
+		return c.summarize(in, op)
+	case *kql.Count:
+		return &relation{sql: "SELECT count(*) AS \"Count\" FROM (" + in.sql + ")", cols: []col{{name: "Count", typ: schema.Long}}, render: in.render}
+	case *kql.Take:
+		n := c.expr(op.N, nil)
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " LIMIT "+n.sql)
+	case *kql.SampleOp:
+		n := c.expr(op.N, nil)
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " USING SAMPLE "+n.sql+" ROWS")
+	case *kql.Top:
+		n := c.expr(op.N, nil)
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " ORDER BY "+c.orderBy(in, op.Keys)+" LIMIT "+n.sql)
+	case *kql.Sort:
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " ORDER BY "+c.orderBy(in, op.Keys))
+	case *kql.Distinct:
+		if op.All {
+			var sel []string
+			var cols []col
+			for _, cl := range in.cols {
+				if !cl.hidden {
+					sel = append(sel, sqlgen.QuoteIdent(cl.name))
+					cols = append(cols, cl)
+				}
+			}
+			return &relation{sql: "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ")", cols: cols, render: in.render}
+		}
+		p := c.project(in, op.Items, false)
+		p.sql = strings.Replace(p.sql, "SELECT ", "SELECT DISTINCT ", 1)
+		return p
+	case *kql.Join:
+		return c.join(in, op.Kind, c.joinRight(op.Right), op.On, op, false)
+	case *kql.Lookup:
+		kind := op.Kind
+		if kind == "" {
+			kind = "leftouter"
+		}
+		return c.join(in, kind, c.joinRight(op.Right), op.On, op, true)
+	case *kql.Union:
+		return c.union(in, op)
+	case *kql.Render:
+		out := *in
+		out.render = &Render{Visualization: op.Visualization, Properties: op.Props}
+		return &out
+	case *kql.GetSchema:
+		var rows []string
+		for i, cl := range in.cols {
+			if cl.hidden {
+				continue
+			}
+			rows = append(rows, fmt.Sprintf("(%s, %d, %s, %s)", sqlgen.QuoteString(cl.name), i, sqlgen.QuoteString(dotnetType(cl.typ)), sqlgen.QuoteString(cl.typ.String())))
+		}
+		return &relation{
+			sql: "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(\"ColumnName\", \"ColumnOrdinal\", \"DataType\", \"ColumnType\")",
+			cols: []col{{name: "ColumnName", typ: schema.String}, {name: "ColumnOrdinal", typ: schema.Int},
+				{name: "DataType", typ: schema.String}, {name: "ColumnType", typ: schema.String}},
+		}
+	case *kql.Serialize:
+		if len(op.Items) == 0 {
+			return in
+		}
+		return c.project(in, op.Items, true)
+	case *kql.As:
+		c.sc.tables[op.Name] = in
+		return in
+	case *kql.MvExpand:
+		return c.mvExpand(in, op)
+	case *kql.ParseOp:
+		return c.parseOp(in, op)
+	}
+	c.fail(op, "This operator is not supported yet")
+	return nil
+}
+
+func (c *compiler) joinRight(t kql.Tabular) *relation { return c.tabular(t) }
+
+// project computes items over in: for extend, after in's columns (an item
+// naming an existing column replaces it in place).
+func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *relation {
+	var sel []string
+	var cols []col
+	index := map[string]int{}
+	if extend {
+		sel, cols = allCols(in)
+		for i, cl := range cols {
+			index[cl.name] = i
+		}
+	}
+	for i, it := range items {
+		v := c.expr(it.Expr, in)
+		name := it.Name
+		if name == "" {
+			name = c.defaultName(it.Expr, i, extend)
+		}
+		if v.typ == 0 {
+			v.typ = schema.String
+			v.sql = "CAST(NULL AS VARCHAR)"
+		}
+		entry := v.sql + " AS " + sqlgen.QuoteIdent(name)
+		if j, ok := index[name]; ok {
+			sel[j], cols[j] = entry, col{name: name, typ: v.typ}
+			continue
+		}
+		index[name] = len(sel)
+		sel = append(sel, entry)
+		cols = append(cols, col{name: name, typ: v.typ})
+	}
+	return wrap(in, sel, cols, "")
+}
+
+// defaultName names an unnamed expression as Kusto does: a column keeps
+// its name, dynamic access is named by its path, others are ColumnN /
+// print_N.
+func (c *compiler) defaultName(e kql.Expr, i int, extend bool) string {
+	switch x := e.(type) {
+	case *kql.Ident:
+		return x.Name
+	case *kql.Member:
+		return memberName(x)
+	case *kql.Index:
+		if lit, ok := x.I.(*kql.Literal); ok && lit.Kind == kql.LitString {
+			return memberName(x.X) + "_" + lit.Value
+		}
+	}
+	return "Column" + strconv.Itoa(i+1)
+}
+
+func memberName(e kql.Expr) string {
+	switch x := e.(type) {
+	case *kql.Ident:
+		return x.Name
+	case *kql.Member:
+		return memberName(x.X) + "_" + x.Name
+	}
+	return "Column1"
+}
+
+func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
+	var parts []string
+	for _, k := range keys {
+		v := c.expr(k.Expr, in)
+		dir := "DESC"
+		nulls := "NULLS LAST"
+		if !k.Desc {
+			dir, nulls = "ASC", "NULLS FIRST"
+		}
+		switch k.Nulls {
+		case "first":
+			nulls = "NULLS FIRST"
+		case "last":
+			nulls = "NULLS LAST"
+		}
+		parts = append(parts, v.sql+" "+dir+" "+nulls)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *compiler) join(left *relation, kind string, right *relation, on [][2]string, n kql.Node, lookup bool) *relation {
+	if kind == "" {
+		kind = "innerunique"
+	}
+	var conds []string
+	rightKeys := map[string]bool{}
+	for _, k := range on {
+		lc, ok := left.find(k[0])
+		if !ok {
+			c.fail(n, "Failed to resolve column or scalar expression named '%s' on the left side of the join", k[0])
+		}
+		rc, ok := right.find(k[1])
+		if !ok {
+			c.fail(n, "Failed to resolve column or scalar expression named '%s' on the right side of the join", k[1])
+		}
+		if lc.typ != rc.typ && !(isNumeric(lc.typ) && isNumeric(rc.typ)) {
+			c.fail(n, "join key %s is %s on the left but %s on the right", k[0], lc.typ, rc.typ)
+		}
+		conds = append(conds, "_l."+sqlgen.QuoteIdent(k[0])+" = _r."+sqlgen.QuoteIdent(k[1]))
+		rightKeys[k[1]] = true
+	}
+	cond := strings.Join(conds, " AND ")
+	lsql := "(" + left.sql + ")"
+	if kind == "innerunique" {
+		var keys []string
+		for _, k := range on {
+			keys = append(keys, sqlgen.QuoteIdent(k[0]))
+		}
+		lsql = "(SELECT * FROM (" + left.sql + ") QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ") = 1)"
+	}
+	side := func(r *relation, alias string) ([]string, []col) {
+		var sel []string
+		for _, cl := range r.cols {
+			sel = append(sel, alias+"."+sqlgen.QuoteIdent(cl.name))
+		}
+		return sel, append([]col(nil), r.cols...)
+	}
+	switch kind {
+	case "leftanti", "anti", "leftantisemi", "leftsemi":
+		not := ""
+		if strings.Contains(kind, "anti") {
+			not = "NOT "
+		}
+		sel, cols := side(left, "_l")
+		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l WHERE " + not + "EXISTS (SELECT 1 FROM (" + right.sql + ") AS _r WHERE " + cond + ")", cols: cols}
+	case "rightanti", "rightantisemi", "rightsemi":
+		not := ""
+		if strings.Contains(kind, "anti") {
+			not = "NOT "
+		}
+		sel, cols := side(right, "_r")
+		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + right.sql + ") AS _r WHERE " + not + "EXISTS (SELECT 1 FROM " + lsql + " AS _l WHERE " + cond + ")", cols: cols}
+	}
+	sqlKind := map[string]string{"innerunique": "INNER", "inner": "INNER", "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL OUTER"}[kind]
+	if sqlKind == "" {
+		c.fail(n, "Unknown join kind '%s'", kind)
+	}
+	sel, cols := side(left, "_l")
+	names := map[string]bool{}
+	for _, cl := range cols {
+		names[cl.name] = true
+	}
+	for _, cl := range right.cols {
+		if lookup && rightKeys[cl.name] {
+			continue
+		}
+		name := cl.name
+		for i := 1; names[name]; i++ {
+			name = cl.name + strconv.Itoa(i)
+		}
+		names[name] = true
+		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
+		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+	}
+	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l " + sqlKind + " JOIN (" + right.sql + ") AS _r ON " + cond, cols: cols}
+}
+
+// union appends relations, with the union of their columns (outer) or
+// only the common ones (inner), in order of first appearance.
+func (c *compiler) union(in *relation, u *kql.Union) *relation {
+	type branch struct {
+		rel  *relation
+		name string
+	}
+	var branches []branch
+	if in != nil {
+		branches = append(branches, branch{in, "union_arg0"})
+	}
+	for i, t := range u.Tables {
+		if ref, ok := t.(*kql.TableRef); ok && strings.Contains(ref.Name, "*") {
+			if c.req.Tables == nil {
+				continue
+			}
+			for _, name := range c.req.Tables.Names() {
+				if ok, _ := path.Match(ref.Name, name); ok {
+					branches = append(branches, branch{c.tableRef(&kql.TableRef{P: ref.P, Name: name}), name})
+				}
+			}
+			continue
+		}
+		name := "union_arg" + strconv.Itoa(i+len(branches))
+		if ref, ok := t.(*kql.TableRef); ok {
+			name = ref.Name
+		}
+		branches = append(branches, branch{c.tabular(t), name})
+	}
+	if len(branches) == 0 {
+		c.fail(u, "union has no tables to read")
+	}
+	var cols []col
+	seen := map[string]int{}
+	count := map[string]int{}
+	for _, b := range branches {
+		for _, cl := range b.rel.cols {
+			count[cl.name]++
+			if _, ok := seen[cl.name]; !ok {
+				seen[cl.name] = len(cols)
+				cols = append(cols, cl)
+			}
+		}
+	}
+	if u.Kind == "inner" {
+		var common []col
+		for _, cl := range cols {
+			if count[cl.name] == len(branches) {
+				common = append(common, cl)
+			}
+		}
+		cols = common
+	}
+	var parts []string
+	for _, b := range branches {
+		var sel []string
+		if u.WithSource != "" {
+			sel = append(sel, sqlgen.QuoteString(b.name)+" AS "+sqlgen.QuoteIdent(u.WithSource))
+		}
+		for _, cl := range cols {
+			if have, ok := b.rel.find(cl.name); ok {
+				sel = append(sel, c.convert(scalar{sqlgen.QuoteIdent(cl.name), have.typ}, cl.typ, u)+" AS "+sqlgen.QuoteIdent(cl.name))
+			} else {
+				sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+			}
+		}
+		parts = append(parts, "SELECT "+strings.Join(sel, ", ")+" FROM ("+b.rel.sql+")")
+	}
+	if u.WithSource != "" {
+		cols = append([]col{{name: u.WithSource, typ: schema.String}}, cols...)
+	}
+	return &relation{sql: strings.Join(parts, " UNION ALL "), cols: cols}
+}
+
+func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
+	sel, cols := allCols(in)
+	for i, it := range op.Items {
+		v := c.expr(it.Expr, in)
+		name := it.Name
+		if name == "" {
+			name = c.defaultName(it.Expr, i, true)
+		}
+		if v.typ != schema.Dynamic {
+			c.fail(it.Expr, "mv-expand needs a dynamic column, not %s", v.typ)
+		}
+		elem := fmt.Sprintf("unnest(CASE WHEN json_type(%[1]s) = 'ARRAY' THEN CAST(%[1]s AS JSON[]) ELSE [%[1]s] END)", v.sql)
+		typ := schema.Dynamic
+		if t := op.ToType[i]; t != "" {
+			to, err := schema.ParseType(t)
+			if err != nil {
+				c.fail(it.Expr, "%v", err)
+			}
+			elem = c.convert(scalar{elem, schema.Dynamic}, to, it.Expr)
+			typ = to
+		}
+		entry := elem + " AS " + sqlgen.QuoteIdent(name)
+		replaced := false
+		for j, cl := range cols {
+			if cl.name == name {
+				sel[j], cols[j], replaced = entry, col{name: name, typ: typ}, true
+			}
+		}
+		if !replaced {
+			sel = append(sel, entry)
+			cols = append(cols, col{name: name, typ: typ})
+		}
+	}
+	out := wrap(in, sel, cols, "")
+	if op.Limit != nil {
+		out = wrap(out, quoted(cols), cols, " LIMIT "+c.expr(op.Limit, nil).sql)
+	}
+	return out
+}
+
+func quoted(cols []col) []string {
+	var out []string
+	for _, cl := range cols {
+		out = append(out, sqlgen.QuoteIdent(cl.name))
+	}
+	return out
+}
+
+// parseOp compiles parse and parse-where into one regular expression:
+// literals match themselves, captures match lazily (the last greedily).
+func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
+	x := c.expr(op.X, in)
+	src := c.convert(x, schema.String, op.X)
+	var re strings.Builder
+	type capture struct {
+		name string
+		typ  schema.Type
+		idx  int
+	}
+	var caps []capture
+	last := -1
+	for i, p := range op.Pattern {
+		if p.Col != "" || p.Star {
+			last = i
+		}
+	}
+	group := 0
+	for i, p := range op.Pattern {
+		switch {
+		case p.Literal != "":
+			if op.Kind == "regex" {
+				re.WriteString(p.Literal)
+			} else {
+				re.WriteString(regexpQuote(p.Literal))
+			}
+		case p.Star:
+			re.WriteString("(?:.*?)")
+		default:
+			typ, err := schema.ParseType(p.Type)
+			if err != nil {
+				c.fail(op, "parse column %s: %v", p.Col, err)
+			}
+			group++
+			if i == last && i == len(op.Pattern)-1 {
+				re.WriteString("(.*)")
+			} else {
+				re.WriteString("(.*?)")
+			}
+			caps = append(caps, capture{p.Col, typ, group})
+		}
+	}
+	pattern := sqlgen.QuoteString("(?s)" + re.String())
+	if op.Kind != "relaxed" {
+		pattern = sqlgen.QuoteString("(?s)^" + re.String() + "$")
+		if op.Kind == "simple" || op.Kind == "" {
+			pattern = sqlgen.QuoteString("(?s)" + re.String())
+		}
+	}
+	sel, cols := allCols(in)
+	for _, cp := range caps {
+		val := fmt.Sprintf("CASE WHEN regexp_matches(%s, %s) THEN regexp_extract(%s, %s, %d) END", src, pattern, src, pattern, cp.idx)
+		entry := c.convert(scalar{val, schema.String}, cp.typ, op) + " AS " + sqlgen.QuoteIdent(cp.name)
+		replaced := false
+		for j, cl := range cols {
+			if cl.name == cp.name {
+				sel[j], cols[j], replaced = entry, col{name: cp.name, typ: cp.typ}, true
+			}
+		}
+		if !replaced {
+			sel = append(sel, entry)
+			cols = append(cols, col{name: cp.name, typ: cp.typ})
+		}
+	}
+	tail := ""
+	if op.Where {
+		tail = " WHERE regexp_matches(" + src + ", " + pattern + ")"
+	}
+	return wrap(in, sel, cols, tail)
+}
+
+func regexpQuote(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// invokeTabular calls a user function as a tabular source.
+func (c *compiler) invokeTabular(name string, args []kql.Expr, n kql.Node) *relation {
+	f, ok := c.lookupFunc(name)
+	if !ok {
+		c.fail(n, "Failed to resolve function or table named '%s'", name)
+	}
+	return c.callFuncTabular(f, args, n)
+}
+
+func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node) *relation {
+	restore := c.enterFunc(f, args, n, nil)
+	defer restore()
+	body, ok := f.Body.(kql.Tabular)
+	if !ok {
+		if id, isID := f.Body.(*kql.Ident); isID {
+			return c.tabular(&kql.TableRef{P: id.P, Name: id.Name})
+		}
+		c.fail(n, "The function returns a scalar, not a table")
+	}
+	return c.tabular(body)
+}
+
+// enterFunc binds a function's parameters in a new scope.
+func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation) func() {
+	if len(args) > len(f.Params) {
+		c.fail(n, "The function takes %d arguments, not %d", len(f.Params), len(args))
+	}
+	vals := make([]scalar, len(f.Params))
+	for i, p := range f.Params {
+		switch {
+		case i < len(args):
+			vals[i] = c.expr(args[i], in)
+		case p.Default != nil:
+			vals[i] = c.expr(p.Default, nil)
+		default:
+			c.fail(n, "The function's parameter '%s' has no value", p.Name)
+		}
+		if typ, err := schema.ParseType(p.Type); err == nil {
+			vals[i] = scalar{c.convert(vals[i], typ, n), typ}
+		}
+	}
+	outer := c.sc
+	c.sc = newScope(outer)
+	for i, p := range f.Params {
+		c.sc.scalars[p.Name] = vals[i]
+	}
+	for _, l := range f.Lets {
+		c.bindLet(l)
+	}
+	return func() { c.sc = outer }
+}
+
+func dotnetType(t schema.Type) string {
+	switch t {
+	case schema.Bool:
+		return "System.Boolean"
+	case schema.Int:
+		return "System.Int32"
+	case schema.Long:
+		return "System.Int64"
+	case schema.Real:
+		return "System.Double"
+	case schema.Decimal:
+		return "System.Data.SqlTypes.SqlDecimal"
+	case schema.DateTime:
+		return "System.DateTime"
+	case schema.Timespan:
+		return "System.TimeSpan"
+	case schema.GUID:
+		return "System.Guid"
+	case schema.Dynamic:
+		return "System.Object"
+	}
+	return "System.String"
+}
+
+func isNumeric(t schema.Type) bool {
+	return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal
+}

@@ -1,0 +1,289 @@
+// Package engine runs KQL queries: it parses them (internal/kql), resolves
+// names and types against the tables of a workspace (internal/source),
+// compiles them to DuckDB SQL and returns typed results.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"vigil/internal/schema"
+	"vigil/internal/source"
+	"vigil/internal/sqlgen"
+)
+
+// Column is a result column.
+type Column struct {
+	Name string
+	Type schema.Type
+}
+
+// Render is how a query asked its result to be drawn.
+type Render struct {
+	Visualization string
+	Properties    map[string]string
+}
+
+// Result is a query's typed table. Rows hold the canonical Go values of
+// internal/schema.
+type Result struct {
+	Columns   []Column
+	Rows      [][]any
+	Render    *Render
+	Truncated bool
+}
+
+// Request is one query.
+type Request struct {
+	Query string
+	// Tables is the workspace queried; nil allows only datatable, range,
+	// print and lets.
+	Tables source.Tables
+	// Workspace resolves workspace("x") references, checking access; nil
+	// refuses them.
+	Workspace func(nameOrID string) (source.Tables, error)
+	// From and To restrict TimeGenerated in every table read; zero is
+	// unbounded.
+	From, To time.Time
+	// Now is the time of now() and ago(); zero is the current time.
+	Now time.Time
+	// MaxRows bounds the result; beyond it Truncated is set. 0: no limit.
+	MaxRows int
+}
+
+// Engine runs queries on a DuckDB database.
+type Engine struct {
+	db        *sql.DB
+	setupOnce sync.Once
+	setupErr  error
+}
+
+// New returns an engine over db, the database the tables' relations are
+// valid in.
+func New(db *sql.DB) *Engine {
+	return &Engine{db: db}
+}
+
+// setup creates the SQL macros compiled queries use, once.
+func (e *Engine) setup(ctx context.Context) error {
+	e.setupOnce.Do(func() {
+		for _, m := range macros {
+			if _, err := e.db.ExecContext(ctx, m); err != nil {
+				e.setupErr = fmt.Errorf("engine: creating SQL macros: %w", err)
+				return
+			}
+		}
+	})
+	return e.setupErr
+}
+
+// Compile parses and compiles a query, returning the SQL and the result
+// columns. The relations it took are released before it returns, so the
+// SQL is for inspection and tests, not to run later.
+func (e *Engine) Compile(ctx context.Context, req Request) (string, []Column, error) {
+	c := newCompiler(ctx, req)
+	defer c.release()
+	rel, err := c.compile()
+	if err != nil {
+		return "", nil, err
+	}
+	sqlText, cols := finalSelect(rel)
+	return sqlText, cols, nil
+}
+
+// Query runs a query. Errors the user caused are *kql.Error.
+func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
+	if err := e.setup(ctx); err != nil {
+		return nil, err
+	}
+	c := newCompiler(ctx, req)
+	defer c.release()
+	rel, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	sqlText, cols := finalSelect(rel)
+	limit := req.MaxRows
+	if limit > 0 {
+		sqlText = fmt.Sprintf("SELECT * FROM (%s) LIMIT %d", sqlText, limit+1)
+	}
+	rows, err := e.db.QueryContext(ctx, sqlText)
+	if err != nil {
+		return nil, queryError(ctx, err)
+	}
+	defer rows.Close()
+	res := &Result{Columns: cols, Render: rel.render}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for i, col := range cols {
+			v, err := canonical(col.Type, vals[i])
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %w", col.Name, err)
+			}
+			vals[i] = v
+		}
+		if limit > 0 && len(res.Rows) == limit {
+			res.Truncated = true
+			break
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, queryError(ctx, err)
+	}
+	return res, nil
+}
+
+// queryError reports cancellation as such; any other error from DuckDB
+// for a query the compiler accepted is a bug in the compiler, said so.
+func queryError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &ExecError{Err: err}
+}
+
+// ExecError is a failure running SQL the compiler produced: a runtime
+// error of the data (a bad regex, a failed conversion) or a compiler bug.
+type ExecError struct{ Err error }
+
+func (e *ExecError) Error() string { return "query execution failed: " + e.Err.Error() }
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// finalSelect lists the visible columns, converting each to a form the
+// driver returns losslessly: dynamic as JSON text.
+func finalSelect(rel *relation) (string, []Column) {
+	var sel []string
+	var cols []Column
+	for _, c := range rel.cols {
+		if c.hidden {
+			continue
+		}
+		expr := sqlgen.QuoteIdent(c.name)
+		if c.typ == schema.Dynamic {
+			expr = "CAST(" + expr + " AS VARCHAR)"
+		}
+		sel = append(sel, expr+" AS "+sqlgen.QuoteIdent(c.name))
+		cols = append(cols, Column{Name: c.name, Type: c.typ})
+	}
+	if len(sel) == 0 {
+		return "SELECT 1 WHERE false", nil
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rel.sql + ")", cols
+}
+
+// canonical converts what the driver returned to the KQL type's Go value.
+func canonical(t schema.Type, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t {
+	case schema.Timespan:
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return time.Duration(n) * schema.Tick, nil
+	case schema.Int:
+		n, err := toInt64(v)
+		return int32(n), err
+	case schema.Long:
+		return toInt64(v)
+	case schema.Real:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		case duckdb.Decimal:
+			return x.Float64(), nil
+		}
+		n, err := toInt64(v)
+		return float64(n), err
+	case schema.Decimal:
+		if d, ok := v.(duckdb.Decimal); ok {
+			return schema.Convert(schema.Decimal, decimalString(d))
+		}
+	case schema.GUID:
+		switch x := v.(type) {
+		case []byte:
+			if len(x) == 16 {
+				return schema.ParseGUID(fmt.Sprintf("%x", x))
+			}
+		case duckdb.UUID:
+			return schema.ParseGUID(fmt.Sprintf("%x", x[:]))
+		}
+	case schema.Dynamic:
+		s, ok := v.(string)
+		if !ok {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			s = string(b)
+		}
+		return json.RawMessage(s), nil
+	case schema.DateTime:
+		if tm, ok := v.(time.Time); ok {
+			return tm.UTC(), nil
+		}
+	}
+	return schema.Convert(t, v)
+}
+
+func decimalString(d duckdb.Decimal) string {
+	r := new(big.Rat).SetFrac(d.Value, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil))
+	s := r.FloatString(int(d.Scale))
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case uint64:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case float64:
+		return int64(x), nil
+	case *big.Int:
+		return x.Int64(), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unexpected %T from the database", v)
+}

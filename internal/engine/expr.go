@@ -1,0 +1,567 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// expr compiles a scalar expression over the columns of in (nil outside
+// a row context).
+func (c *compiler) expr(e kql.Expr, in *relation) scalar {
+	switch e := e.(type) {
+	case *kql.Literal:
+		return c.literal(e)
+	case *kql.TypedLit:
+		return c.typedLiteral(e)
+	case *kql.Ident:
+		if in != nil {
+			if cl, ok := in.find(e.Name); ok {
+				return scalar{sqlgen.QuoteIdent(cl.name), cl.typ}
+			}
+		}
+		if v, ok := c.lookupScalar(e.Name); ok {
+			return v
+		}
+		if f, ok := c.lookupFunc(e.Name); ok && len(f.Params) == 0 {
+			return c.callFuncScalar(f, nil, e, in)
+		}
+		c.fail(e, "Failed to resolve column or scalar expression named '%s'", e.Name)
+	case *kql.Unary:
+		x := c.expr(e.X, in)
+		if !isNumeric(x.typ) && x.typ != schema.Timespan {
+			c.fail(e, "Unary %s needs a number or timespan, not %s", e.Op, x.typ)
+		}
+		return scalar{"(" + e.Op + x.sql + ")", x.typ}
+	case *kql.Binary:
+		return c.binary(e, in)
+	case *kql.In:
+		return c.in(e, in)
+	case *kql.Between:
+		x := c.expr(e.X, in)
+		lo := c.expr(e.Lo, in)
+		hi := c.expr(e.Hi, in)
+		if x.typ == schema.DateTime && hi.typ == schema.Timespan {
+			hi = scalar{fmt.Sprintf("(%s + to_microseconds((%s) // 10))", lo.sql, hi.sql), schema.DateTime}
+		}
+		not := ""
+		if e.Not {
+			not = "NOT "
+		}
+		return scalar{fmt.Sprintf("(%s %sBETWEEN %s AND %s)", x.sql, not, c.convert(lo, x.typ, e), c.convert(hi, x.typ, e)), schema.Bool}
+	case *kql.Member, *kql.Index:
+		return c.dynamicAccess(e, in)
+	case *kql.Call:
+		return c.call(e, in)
+	case *kql.ToScalar:
+		rel := c.tabular(e.Table)
+		if len(rel.cols) == 0 {
+			c.fail(e, "toscalar needs a table with a column")
+		}
+		first := rel.cols[0]
+		return scalar{"(SELECT " + sqlgen.QuoteIdent(first.name) + " FROM (" + rel.sql + ") LIMIT 1)", first.typ}
+	case *kql.Star:
+		c.fail(e, "'*' is only valid as a function argument")
+	case *kql.ArrayLit, *kql.BagLit:
+		return c.dynamicLiteral(e)
+	}
+	c.fail(e, "Unsupported expression")
+	return scalar{}
+}
+
+func (c *compiler) literal(e *kql.Literal) scalar {
+	switch e.Kind {
+	case kql.LitString:
+		return scalar{sqlgen.QuoteString(e.Value), schema.String}
+	case kql.LitBool:
+		return scalar{strings.ToUpper(e.Value), schema.Bool}
+	case kql.LitNull:
+		return scalar{"NULL", 0}
+	case kql.LitLong:
+		n, err := strconv.ParseInt(e.Value, 0, 64)
+		if err != nil {
+			c.fail(e, "Invalid long literal %s", e.Value)
+		}
+		return scalar{"CAST(" + strconv.FormatInt(n, 10) + " AS BIGINT)", schema.Long}
+	case kql.LitReal:
+		f, err := strconv.ParseFloat(e.Value, 64)
+		if err != nil {
+			c.fail(e, "Invalid real literal %s", e.Value)
+		}
+		return scalar{realLit(f), schema.Real}
+	case kql.LitTimespan:
+		d, err := schema.ParseTimespan(e.Value)
+		if err != nil {
+			c.fail(e, "Invalid timespan literal %s", e.Value)
+		}
+		return scalar{"CAST(" + strconv.FormatInt(int64(d/schema.Tick), 10) + " AS BIGINT)", schema.Timespan}
+	}
+	c.fail(e, "Unsupported literal")
+	return scalar{}
+}
+
+func realLit(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "CAST('NaN' AS DOUBLE)"
+	case math.IsInf(f, 1):
+		return "CAST('Infinity' AS DOUBLE)"
+	case math.IsInf(f, -1):
+		return "CAST('-Infinity' AS DOUBLE)"
+	}
+	return "CAST(" + strconv.FormatFloat(f, 'g', -1, 64) + " AS DOUBLE)"
+}
+
+func (c *compiler) typedLiteral(e *kql.TypedLit) scalar {
+	typ, err := schema.ParseType(e.Type)
+	if err != nil {
+		c.fail(e, "%v", err)
+	}
+	if typ == schema.Dynamic {
+		if e.Dyn == nil {
+			return scalar{"CAST(NULL AS JSON)", schema.Dynamic}
+		}
+		return c.dynamicLiteral(e.Dyn)
+	}
+	text := strings.Trim(e.Text, `"'`)
+	if text == "null" || text == "" {
+		return scalar{"CAST(NULL AS " + sqlgen.DuckDBType(typ) + ")", typ}
+	}
+	switch typ {
+	case schema.Real:
+		switch strings.ToLower(text) {
+		case "nan":
+			return scalar{realLit(math.NaN()), typ}
+		case "+inf", "inf":
+			return scalar{realLit(math.Inf(1)), typ}
+		case "-inf":
+			return scalar{realLit(math.Inf(-1)), typ}
+		}
+	case schema.Timespan:
+		d, err := schema.ParseTimespan(text)
+		if err != nil {
+			c.fail(e, "%v", err)
+		}
+		return scalar{"CAST(" + strconv.FormatInt(int64(d/schema.Tick), 10) + " AS BIGINT)", typ}
+	case schema.DateTime:
+		t, err := schema.ParseDateTime(text)
+		if err != nil {
+			c.fail(e, "%v", err)
+		}
+		return scalar{timeLit(t), typ}
+	}
+	v, err := schema.Convert(typ, text)
+	if err != nil {
+		c.fail(e, "%v", err)
+	}
+	return scalar{"CAST(" + sqlgen.QuoteString(fmt.Sprint(v)) + " AS " + sqlgen.DuckDBType(typ) + ")", typ}
+}
+
+func timeLit(t interface{ Format(string) string }) string {
+	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
+}
+
+// dynamicLiteral evaluates a constant dynamic value to JSON text.
+func (c *compiler) dynamicLiteral(e kql.Expr) scalar {
+	v := c.constJSON(e)
+	b, _ := json.Marshal(v)
+	return scalar{"CAST(" + sqlgen.QuoteString(string(b)) + " AS JSON)", schema.Dynamic}
+}
+
+func (c *compiler) constJSON(e kql.Expr) any {
+	switch x := e.(type) {
+	case *kql.ArrayLit:
+		out := []any{}
+		for _, el := range x.Elems {
+			out = append(out, c.constJSON(el))
+		}
+		return out
+	case *kql.BagLit:
+		out := map[string]any{}
+		for i, k := range x.Keys {
+			out[k] = c.constJSON(x.Vals[i])
+		}
+		return out
+	case *kql.Literal:
+		switch x.Kind {
+		case kql.LitString:
+			return x.Value
+		case kql.LitBool:
+			return x.Value == "true"
+		case kql.LitNull:
+			return nil
+		case kql.LitLong, kql.LitReal:
+			return json.Number(x.Value)
+		case kql.LitTimespan:
+			d, _ := schema.ParseTimespan(x.Value)
+			return formatTimespan(d)
+		}
+	case *kql.TypedLit:
+		if x.Type == "datetime" {
+			t, err := schema.ParseDateTime(x.Text)
+			if err == nil {
+				return t.Format("2006-01-02T15:04:05.0000000Z")
+			}
+		}
+		return x.Text
+	}
+	c.fail(e, "A dynamic literal may hold only constants")
+	return nil
+}
+
+// convert returns v's SQL as type to (Kusto's implicit conversions:
+// numbers widen, dynamic values are read as the scalar they hold).
+func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
+	if v.typ == to {
+		return v.sql
+	}
+	if v.typ == 0 {
+		return "CAST(NULL AS " + sqlgen.DuckDBType(to) + ")"
+	}
+	if v.typ == schema.Dynamic {
+		switch to {
+		case schema.String:
+			return "json_extract_string(" + v.sql + ", '$')"
+		case schema.DateTime:
+			return "TRY_CAST(json_extract_string(" + v.sql + ", '$') AS TIMESTAMP)"
+		case schema.Timespan:
+			return "kql_totimespan(json_extract_string(" + v.sql + ", '$'))"
+		}
+		return "TRY_CAST(json_extract_string(" + v.sql + ", '$') AS " + sqlgen.DuckDBType(to) + ")"
+	}
+	if to == schema.Dynamic {
+		return "to_json(" + v.sql + ")"
+	}
+	if to == schema.String {
+		return c.toString(v)
+	}
+	if isNumeric(v.typ) && isNumeric(to) {
+		return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
+	}
+	if v.typ == schema.String {
+		return "TRY_CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
+	}
+	c.fail(n, "Cannot convert %s to %s", v.typ, to)
+	return ""
+}
+
+// toString renders v as Kusto's tostring() does.
+func (c *compiler) toString(v scalar) string {
+	switch v.typ {
+	case schema.String:
+		return v.sql
+	case schema.DateTime:
+		return "kql_datetime_str(" + v.sql + ")"
+	case schema.Timespan:
+		return "kql_timespan_str(" + v.sql + ")"
+	case schema.Dynamic:
+		return "json_extract_string(" + v.sql + ", '$')"
+	case schema.Bool:
+		return "CASE WHEN " + v.sql + " THEN 'true' WHEN NOT " + v.sql + " THEN 'false' END"
+	case schema.Real:
+		return "kql_real_str(" + v.sql + ")"
+	case 0:
+		return "CAST(NULL AS VARCHAR)"
+	}
+	return "CAST(" + v.sql + " AS VARCHAR)"
+}
+
+func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
+	l := c.expr(e.L, in)
+	r := c.expr(e.R, in)
+	switch e.Op {
+	case "and", "or":
+		for _, s := range []scalar{l, r} {
+			if s.typ != schema.Bool && s.typ != 0 {
+				c.fail(e, "The operator '%s' needs bool operands, not %s", e.Op, s.typ)
+			}
+		}
+		return scalar{"(" + l.sql + " " + strings.ToUpper(e.Op) + " " + r.sql + ")", schema.Bool}
+	case "+", "-", "*", "/", "%":
+		return c.arith(e, l, r)
+	case "==", "!=", "<", ">", "<=", ">=":
+		ls, rs := c.comparable(e, l, r)
+		return scalar{"(" + ls + " " + e.Op + " " + rs + ")", schema.Bool}
+	case "=~", "!~":
+		ls, rs := c.convert(l, schema.String, e), c.convert(r, schema.String, e)
+		op := "="
+		if e.Op == "!~" {
+			op = "<>"
+		}
+		return scalar{"(lower(" + ls + ") " + op + " lower(" + rs + "))", schema.Bool}
+	}
+	// The string operators.
+	neg := strings.HasPrefix(e.Op, "!")
+	op := strings.TrimPrefix(e.Op, "!")
+	ls, rs := c.convert(l, schema.String, e), c.convert(r, schema.String, e)
+	cs := strings.HasSuffix(op, "_cs")
+	op = strings.TrimSuffix(op, "_cs")
+	lower := func(s string) string {
+		if cs {
+			return s
+		}
+		return "lower(" + s + ")"
+	}
+	var out string
+	switch op {
+	case "contains":
+		out = "contains(" + lower(ls) + ", " + lower(rs) + ")"
+	case "startswith":
+		out = "starts_with(" + lower(ls) + ", " + lower(rs) + ")"
+	case "endswith":
+		out = "ends_with(" + lower(ls) + ", " + lower(rs) + ")"
+	case "has", "hasprefix", "hassuffix":
+		out = c.hasTerm(op, ls, r, rs, cs)
+	case "matches regex":
+		out = "regexp_matches(" + ls + ", " + rs + ")"
+	default:
+		c.fail(e, "Unsupported operator '%s'", e.Op)
+	}
+	if neg {
+		out = "(NOT coalesce(" + out + ", false))"
+	}
+	return scalar{out, schema.Bool}
+}
+
+// termBoundary is what separates terms: any character that is not an
+// ASCII letter or digit, as in Kusto's term index.
+const termBoundary = `[^0-9A-Za-z]`
+
+// hasTerm matches whole terms (has), term prefixes (hasprefix) or term
+// suffixes (hassuffix), not substrings: 'has "err"' does not match
+// "error". A literal term is compiled to a fixed regular expression with
+// a cheap substring test in front.
+func (c *compiler) hasTerm(op, ls string, r scalar, rs string, cs bool) string {
+	flags := "(?i)"
+	if cs {
+		flags = ""
+	}
+	pre, post := "(^|"+termBoundary+")", "($|"+termBoundary+")"
+	switch op {
+	case "hasprefix":
+		post = ""
+	case "hassuffix":
+		pre = ""
+	}
+	if strings.HasPrefix(r.sql, "'") && r.typ == schema.String {
+		term, _ := strconv.Unquote(`"` + strings.ReplaceAll(strings.ReplaceAll(strings.Trim(r.sql, "'"), `\`, `\\`), `"`, `\"`) + `"`)
+		term = strings.ReplaceAll(term, "''", "'")
+		if term == "" {
+			return "(" + ls + " IS NOT NULL)"
+		}
+		pattern := sqlgen.QuoteString(flags + pre + regexpQuote(term) + post)
+		sub := "contains(lower(" + ls + "), " + sqlgen.QuoteString(strings.ToLower(term)) + ")"
+		if cs {
+			sub = "contains(" + ls + ", " + sqlgen.QuoteString(term) + ")"
+		}
+		return "(" + sub + " AND regexp_matches(" + ls + ", " + pattern + "))"
+	}
+	return "regexp_matches(" + ls + ", " + sqlgen.QuoteString(flags+pre) + " || regexp_escape(" + rs + ") || " + sqlgen.QuoteString(post) + ")"
+}
+
+// comparable brings both sides of a comparison to one type.
+func (c *compiler) comparable(n kql.Node, l, r scalar) (string, string) {
+	switch {
+	case l.typ == r.typ, l.typ == 0, r.typ == 0:
+		return l.sql, r.sql
+	case isNumeric(l.typ) && isNumeric(r.typ):
+		return l.sql, r.sql
+	case l.typ == schema.Dynamic:
+		return c.convert(l, r.typ, n), r.sql
+	case r.typ == schema.Dynamic:
+		return l.sql, c.convert(r, l.typ, n)
+	case l.typ == schema.String && r.typ == schema.GUID, l.typ == schema.GUID && r.typ == schema.String:
+		return "CAST(" + l.sql + " AS VARCHAR)", "CAST(" + r.sql + " AS VARCHAR)"
+	}
+	c.fail(n, "Cannot compare %s with %s", l.typ, r.typ)
+	return "", ""
+}
+
+func (c *compiler) arith(e *kql.Binary, l, r scalar) scalar {
+	if l.typ == schema.Dynamic {
+		l = scalar{c.convert(l, schema.Real, e), schema.Real}
+	}
+	if r.typ == schema.Dynamic {
+		r = scalar{c.convert(r, schema.Real, e), schema.Real}
+	}
+	lt, rt := l.typ, r.typ
+	switch {
+	case lt == schema.DateTime && rt == schema.DateTime && e.Op == "-":
+		return scalar{"((epoch_us(" + l.sql + ") - epoch_us(" + r.sql + ")) * 10)", schema.Timespan}
+	case lt == schema.DateTime && rt == schema.Timespan && (e.Op == "+" || e.Op == "-"):
+		return scalar{"(" + l.sql + " " + e.Op + " to_microseconds((" + r.sql + ") // 10))", schema.DateTime}
+	case lt == schema.Timespan && rt == schema.DateTime && e.Op == "+":
+		return scalar{"(" + r.sql + " + to_microseconds((" + l.sql + ") // 10))", schema.DateTime}
+	case lt == schema.Timespan && rt == schema.Timespan:
+		switch e.Op {
+		case "+", "-", "%":
+			return scalar{"(" + l.sql + " " + e.Op + " " + r.sql + ")", schema.Timespan}
+		case "/":
+			return scalar{"(CAST(" + l.sql + " AS DOUBLE) / " + r.sql + ")", schema.Real}
+		}
+	case lt == schema.Timespan && isNumeric(rt) && (e.Op == "*" || e.Op == "/"):
+		return scalar{"CAST(" + l.sql + " " + e.Op + " " + r.sql + " AS BIGINT)", schema.Timespan}
+	case isNumeric(lt) && rt == schema.Timespan && e.Op == "*":
+		return scalar{"CAST(" + l.sql + " * " + r.sql + " AS BIGINT)", schema.Timespan}
+	case (isNumeric(lt) || lt == 0) && (isNumeric(rt) || rt == 0):
+		typ := schema.Long
+		switch {
+		case lt == schema.Real || rt == schema.Real:
+			typ = schema.Real
+		case lt == schema.Decimal || rt == schema.Decimal:
+			typ = schema.Decimal
+		case lt == schema.Int && rt == schema.Int:
+			typ = schema.Int
+		}
+		op := e.Op
+		if op == "/" && (typ == schema.Long || typ == schema.Int) {
+			op = "//" // integer division truncates, as in Kusto
+		}
+		return scalar{"(" + l.sql + " " + op + " " + r.sql + ")", typ}
+	}
+	c.fail(e, "The operator '%s' cannot be applied to %s and %s", e.Op, lt, rt)
+	return scalar{}
+}
+
+func (c *compiler) in(e *kql.In, in *relation) scalar {
+	x := c.expr(e.X, in)
+	var items []string
+	for _, it := range e.List {
+		if ts, ok := it.(*kql.ToScalar); ok {
+			it = ts
+		}
+		v := c.expr(it, in)
+		if v.typ == schema.Dynamic && x.typ != schema.Dynamic {
+			// x in (dynamic([...])): each element of the array.
+			items = append(items, "UNNEST(CAST("+v.sql+" AS JSON[]))")
+			continue
+		}
+		items = append(items, c.convert(v, orType(x.typ, v.typ), it))
+	}
+	switch e.Op {
+	case "has_any", "has_all":
+		var parts []string
+		xs := c.convert(x, schema.String, e)
+		for i, it := range e.List {
+			v := c.expr(it, in)
+			parts = append(parts, c.hasTerm("has", xs, v, items[i], false))
+		}
+		joiner := " OR "
+		if e.Op == "has_all" {
+			joiner = " AND "
+		}
+		return scalar{"(" + strings.Join(parts, joiner) + ")", schema.Bool}
+	case "in~", "!in~":
+		for i := range items {
+			items[i] = "lower(" + items[i] + ")"
+		}
+		op := "IN"
+		if e.Op == "!in~" {
+			op = "NOT IN"
+		}
+		return scalar{"(lower(" + c.convert(x, schema.String, e) + ") " + op + " (" + strings.Join(items, ", ") + "))", schema.Bool}
+	}
+	op := "IN"
+	if e.Op == "!in" {
+		op = "NOT IN"
+	}
+	for i, it := range items {
+		if strings.HasPrefix(it, "UNNEST(") {
+			items[i] = "(SELECT " + c.convert(scalar{"u", schema.Dynamic}, orType(x.typ, schema.String), e) + " FROM (SELECT " + it + " AS u))"
+			return scalar{"(" + x.sql + " " + op + " " + items[i] + ")", schema.Bool}
+		}
+	}
+	return scalar{"(" + x.sql + " " + op + " (" + strings.Join(items, ", ") + "))", schema.Bool}
+}
+
+func orType(a, b schema.Type) schema.Type {
+	if a == 0 {
+		return b
+	}
+	return a
+}
+
+// dynamicAccess compiles x.a.b[0]["c"] into one JSON path.
+func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
+	var steps []string
+	var dyn []string
+	cur := e
+	for {
+		switch x := cur.(type) {
+		case *kql.Member:
+			steps = append([]string{"." + jsonKey(x.Name)}, steps...)
+			dyn = append([]string{""}, dyn...)
+			cur = x.X
+			continue
+		case *kql.Index:
+			idx := c.expr(x.I, in)
+			switch {
+			case strings.HasPrefix(idx.sql, "'") && idx.typ == schema.String:
+				steps = append([]string{"." + jsonKey(strings.ReplaceAll(strings.Trim(idx.sql, "'"), "''", "'"))}, steps...)
+				dyn = append([]string{""}, dyn...)
+			case isNumeric(idx.typ):
+				steps = append([]string{""}, steps...)
+				dyn = append([]string{"[' || CAST(" + idx.sql + " AS VARCHAR) || ']"}, dyn...)
+			default:
+				c.fail(x.I, "An index must be a number or a string, not %s", idx.typ)
+			}
+			cur = x.X
+			continue
+		}
+		break
+	}
+	if id, ok := cur.(*kql.Ident); ok && (id.Name == "$left" || id.Name == "$right") {
+		c.fail(cur, "$left and $right are only valid in join conditions")
+	}
+	base := c.expr(cur, in)
+	if base.typ != schema.Dynamic {
+		c.fail(e, "Member access needs a dynamic value, not %s", base.typ)
+	}
+	var p strings.Builder
+	p.WriteString("'$")
+	for i := range steps {
+		p.WriteString(strings.ReplaceAll(steps[i], "'", "''"))
+		p.WriteString(dyn[i])
+	}
+	p.WriteString("'")
+	return scalar{"json_extract(" + base.sql + ", " + p.String() + ")", schema.Dynamic}
+}
+
+func jsonKey(k string) string {
+	return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
+}
+
+func (c *compiler) callFuncScalar(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation) scalar {
+	restore := c.enterFunc(f, args, n, in)
+	defer restore()
+	body, ok := f.Body.(kql.Expr)
+	if !ok {
+		c.fail(n, "The function returns a table, not a scalar")
+	}
+	return c.expr(body, nil)
+}
+
+// formatTimespan renders d as Kusto does: [-][d.]hh:mm:ss[.fffffff].
+func formatTimespan(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	ticks := int64(d / schema.Tick)
+	days := ticks / 864000000000
+	s := fmt.Sprintf("%02d:%02d:%02d", ticks/36000000000%24, ticks/600000000%60, ticks/10000000%60)
+	if days > 0 {
+		s = strconv.FormatInt(days, 10) + "." + s
+	}
+	if frac := ticks % 10000000; frac != 0 {
+		s += fmt.Sprintf(".%07d", frac)
+	}
+	return sign + s
+}

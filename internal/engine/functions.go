@@ -1,0 +1,555 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// macros are SQL helpers for conversions Kusto defines and DuckDB
+// spells differently; New creates them in the database.
+var macros = []string{
+	`CREATE OR REPLACE MACRO kql_datetime_str(t) AS CASE WHEN epoch_us(t) % 1000000 = 0 THEN strftime(t, '%Y-%m-%dT%H:%M:%SZ') ELSE strftime(t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z' END`,
+	`CREATE OR REPLACE MACRO kql_timespan_str(x) AS CASE WHEN x IS NULL THEN NULL ELSE
+		(CASE WHEN x < 0 THEN '-' ELSE '' END) ||
+		(CASE WHEN abs(x) >= 864000000000 THEN CAST(abs(x) // 864000000000 AS VARCHAR) || '.' ELSE '' END) ||
+		lpad(CAST((abs(x) // 36000000000) % 24 AS VARCHAR), 2, '0') || ':' ||
+		lpad(CAST((abs(x) // 600000000) % 60 AS VARCHAR), 2, '0') || ':' ||
+		lpad(CAST((abs(x) // 10000000) % 60 AS VARCHAR), 2, '0') ||
+		(CASE WHEN abs(x) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(x) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
+	`CREATE OR REPLACE MACRO kql_real_str(r) AS CASE WHEN isfinite(r) AND r = trunc(r) AND abs(r) < 1e15 THEN CAST(CAST(r AS BIGINT) AS VARCHAR) ELSE CAST(r AS VARCHAR) END`,
+	`CREATE OR REPLACE MACRO kql_totimespan(s) AS CASE WHEN regexp_matches(s, '^-?(\d+\.)?\d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,7})?)?$') THEN
+		(CASE WHEN starts_with(s, '-') THEN -1 ELSE 1 END) * (
+		coalesce(TRY_CAST(regexp_extract(s, '^-?(\d+)\.\d+:', 1) AS BIGINT), 0) * 864000000000 +
+		CAST(regexp_extract(s, '(\d+):\d+', 1) AS BIGINT) * 36000000000 +
+		CAST(regexp_extract(s, '\d+:(\d+)', 1) AS BIGINT) * 600000000 +
+		coalesce(TRY_CAST(regexp_extract(s, '\d+:\d+:(\d+)', 1) AS BIGINT), 0) * 10000000 +
+		coalesce(TRY_CAST(rpad(regexp_extract(s, ':\d+\.(\d+)$', 1), 7, '0') AS BIGINT), 0)) END`,
+}
+
+// call compiles a scalar function call.
+func (c *compiler) call(e *kql.Call, in *relation) scalar {
+	if f, ok := c.lookupFunc(e.Name); ok {
+		return c.callFuncScalar(f, e.Args, e, in)
+	}
+	if _, ok := aggregates[e.Name]; ok {
+		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
+	}
+	args := make([]scalar, len(e.Args))
+	for i, a := range e.Args {
+		if _, star := a.(*kql.Star); star {
+			continue
+		}
+		args[i] = c.expr(a, in)
+	}
+	need := func(n int) {
+		if len(args) < n {
+			c.fail(e, "The function '%s' needs %d arguments, got %d", e.Name, n, len(args))
+		}
+	}
+	str := func(i int) string { return c.convert(args[i], schema.String, e.Args[i]) }
+	num := func(i int) string { return c.convert(args[i], schema.Real, e.Args[i]) }
+	lng := func(i int) string { return c.convert(args[i], schema.Long, e.Args[i]) }
+	dt := func(i int) string { return c.convert(args[i], schema.DateTime, e.Args[i]) }
+	same := func(i int) scalar { return args[i] }
+	nowLit := timeLit(c.now)
+	switch e.Name {
+	// --- time ---
+	case "now":
+		if len(args) == 1 {
+			return scalar{"(" + nowLit + " + to_microseconds((" + args[0].sql + ") // 10))", schema.DateTime}
+		}
+		return scalar{nowLit, schema.DateTime}
+	case "ago":
+		need(1)
+		return scalar{"(" + nowLit + " - to_microseconds((" + c.convert(args[0], schema.Timespan, e.Args[0]) + ") // 10))", schema.DateTime}
+	case "datetime", "todatetime":
+		need(1)
+		return scalar{dt(0), schema.DateTime}
+	case "bin", "floor":
+		need(2)
+		return c.bin(e, args[0], args[1])
+	case "bin_at":
+		need(3)
+		if args[0].typ == schema.DateTime {
+			return scalar{fmt.Sprintf("make_timestamp(((epoch_us(%[1]s) - epoch_us(%[3]s)) // ((%[2]s) // 10)) * ((%[2]s) // 10) + epoch_us(%[3]s))", args[0].sql, args[1].sql, dt(2)), schema.DateTime}
+		}
+		return scalar{fmt.Sprintf("(floor((%[1]s - %[3]s) / %[2]s) * %[2]s + %[3]s)", num(0), num(1), num(2)), schema.Real}
+	case "startofday", "startofweek", "startofmonth", "startofyear":
+		need(1)
+		unit := strings.TrimPrefix(e.Name, "startof")
+		start := "CAST(date_trunc('" + unit + "', " + dt(0) + ") AS TIMESTAMP)"
+		if unit == "week" {
+			// Kusto's weeks start on Sunday.
+			start = "(date_trunc('day', " + dt(0) + ") - to_days(CAST(dayofweek(" + dt(0) + ") AS INTEGER)))"
+		}
+		if len(args) > 1 {
+			start = "(" + start + " + to_" + unit + "s(CAST(" + lng(1) + " AS INTEGER)))"
+		}
+		return scalar{start, schema.DateTime}
+	case "endofday", "endofweek", "endofmonth", "endofyear":
+		need(1)
+		unit := strings.TrimPrefix(e.Name, "endof")
+		start := c.call(&kql.Call{P: e.P, Name: "startof" + unit, Args: e.Args}, in).sql
+		return scalar{"(" + start + " + INTERVAL 1 " + unit + " - INTERVAL 1 MICROSECOND)", schema.DateTime}
+	case "dayofweek":
+		need(1)
+		return scalar{"(CAST(dayofweek(" + dt(0) + ") AS BIGINT) * 864000000000)", schema.Timespan}
+	case "dayofmonth":
+		return scalar{"CAST(day(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "dayofyear":
+		return scalar{"CAST(dayofyear(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "hourofday":
+		return scalar{"CAST(hour(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "getmonth", "monthofyear":
+		return scalar{"CAST(month(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "getyear":
+		return scalar{"CAST(year(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "week_of_year":
+		return scalar{"CAST(weekofyear(" + dt(0) + ") AS INTEGER)", schema.Int}
+	case "datetime_add":
+		need(3)
+		part := strings.Trim(args[0].sql, "'")
+		return scalar{"(" + dt(2) + " + to_" + durationUnit(c, e, part) + "(" + lng(1) + "))", schema.DateTime}
+	case "datetime_diff":
+		need(3)
+		part := strings.Trim(args[0].sql, "'")
+		return scalar{"date_diff(" + sqlgen.QuoteString(datePart(c, e, part)) + ", " + dt(2) + ", " + dt(1) + ")", schema.Long}
+	case "datetime_part":
+		need(2)
+		part := strings.Trim(args[0].sql, "'")
+		return scalar{"CAST(date_part(" + sqlgen.QuoteString(datePart(c, e, part)) + ", " + dt(1) + ") AS INTEGER)", schema.Int}
+	case "make_datetime":
+		need(3)
+		parts := []string{lng(0), lng(1), lng(2), "0", "0", "0"}
+		for i := 3; i < len(args) && i < 5; i++ {
+			parts[i] = lng(i)
+		}
+		if len(args) > 5 {
+			parts[5] = num(5)
+		}
+		return scalar{"make_timestamp(" + strings.Join(parts, ", ") + ")", schema.DateTime}
+	case "unixtime_seconds_todatetime":
+		return scalar{"make_timestamp(CAST(" + num(0) + " * 1000000 AS BIGINT))", schema.DateTime}
+	case "unixtime_milliseconds_todatetime":
+		return scalar{"make_timestamp(CAST(" + num(0) + " * 1000 AS BIGINT))", schema.DateTime}
+	case "unixtime_microseconds_todatetime":
+		return scalar{"make_timestamp(CAST(" + num(0) + " AS BIGINT))", schema.DateTime}
+	case "format_datetime":
+		need(2)
+		return scalar{"strftime(" + dt(0) + ", " + sqlgen.QuoteString(strftimeFormat(strings.Trim(args[1].sql, "'"))) + ")", schema.String}
+	case "totimespan", "time":
+		need(1)
+		return scalar{c.convert(args[0], schema.Timespan, e.Args[0]), schema.Timespan}
+	case "format_timespan":
+		return scalar{"kql_timespan_str(" + args[0].sql + ")", schema.String}
+
+	// --- conversions ---
+	case "tostring":
+		need(1)
+		return scalar{c.toString(args[0]), schema.String}
+	case "toint":
+		return scalar{c.toNumber(args[0], schema.Int, e), schema.Int}
+	case "tolong":
+		return scalar{c.toNumber(args[0], schema.Long, e), schema.Long}
+	case "toreal", "todouble":
+		return scalar{c.toNumber(args[0], schema.Real, e), schema.Real}
+	case "todecimal":
+		return scalar{c.toNumber(args[0], schema.Decimal, e), schema.Decimal}
+	case "tobool", "toboolean":
+		if args[0].typ == schema.String {
+			return scalar{"CASE lower(" + args[0].sql + ") WHEN 'true' THEN true WHEN 'false' THEN false END", schema.Bool}
+		}
+		return scalar{c.convert(args[0], schema.Bool, e), schema.Bool}
+	case "toguid":
+		return scalar{"TRY_CAST(" + str(0) + " AS UUID)", schema.GUID}
+	case "todynamic", "parse_json":
+		need(1)
+		if args[0].typ == schema.Dynamic {
+			return args[0]
+		}
+		s := str(0)
+		return scalar{"CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) ELSE to_json(" + s + ") END", schema.Dynamic}
+
+	// --- strings ---
+	case "strlen":
+		return scalar{"CAST(length(" + str(0) + ") AS BIGINT)", schema.Long}
+	case "tolower":
+		return scalar{"lower(" + str(0) + ")", schema.String}
+	case "toupper":
+		return scalar{"upper(" + str(0) + ")", schema.String}
+	case "strcat":
+		var parts []string
+		for i := range args {
+			parts = append(parts, "coalesce("+str(i)+", '')")
+		}
+		return scalar{"(" + strings.Join(parts, " || ") + ")", schema.String}
+	case "strcat_delim":
+		need(2)
+		var parts []string
+		for i := 1; i < len(args); i++ {
+			parts = append(parts, "coalesce("+str(i)+", '')")
+		}
+		return scalar{"concat_ws(" + str(0) + ", " + strings.Join(parts, ", ") + ")", schema.String}
+	case "substring":
+		need(2)
+		if len(args) > 2 {
+			return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1, " + lng(2) + ")", schema.String}
+		}
+		return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1)", schema.String}
+	case "indexof":
+		need(2)
+		start, hay := "0", str(0)
+		if len(args) > 2 {
+			start = lng(2)
+			hay = "substring(" + hay + ", " + start + " + 1)"
+			if len(args) > 3 {
+				hay = "substring(" + str(0) + ", " + start + " + 1, " + lng(3) + ")"
+			}
+		}
+		pos := "strpos(" + hay + ", " + str(1) + ")"
+		return scalar{"CASE WHEN " + pos + " = 0 THEN -1 ELSE CAST(" + pos + " AS BIGINT) - 1 + " + start + " END", schema.Long}
+	case "trim", "trim_start", "trim_end":
+		need(2)
+		re := str(0)
+		switch e.Name {
+		case "trim":
+			return scalar{"regexp_replace(" + str(1) + ", '^(' || " + re + " || ')+|(' || " + re + " || ')+$', '', 'g')", schema.String}
+		case "trim_start":
+			return scalar{"regexp_replace(" + str(1) + ", '^(' || " + re + " || ')+', '')", schema.String}
+		}
+		return scalar{"regexp_replace(" + str(1) + ", '(' || " + re + " || ')+$', '')", schema.String}
+	case "replace_string":
+		need(3)
+		return scalar{"replace(" + str(0) + ", " + str(1) + ", " + str(2) + ")", schema.String}
+	case "replace_regex", "replace":
+		need(3)
+		return scalar{"regexp_replace(" + str(0) + ", " + str(1) + ", regexp_replace(" + str(2) + ", '\\$(\\d)', '\\\\\\1', 'g'), 'g')", schema.String}
+	case "reverse":
+		return scalar{"reverse(" + str(0) + ")", schema.String}
+	case "strcmp":
+		need(2)
+		return scalar{"CASE WHEN " + str(0) + " < " + str(1) + " THEN -1 WHEN " + str(0) + " > " + str(1) + " THEN 1 ELSE 0 END", schema.Int}
+	case "countof":
+		need(2)
+		if len(args) > 2 && strings.Trim(args[2].sql, "'") == "regex" {
+			return scalar{"CAST(len(regexp_extract_all(" + str(0) + ", " + str(1) + ")) AS BIGINT)", schema.Long}
+		}
+		return scalar{"CAST((length(" + str(0) + ") - length(replace(" + str(0) + ", " + str(1) + ", ''))) // length(" + str(1) + ") AS BIGINT)", schema.Long}
+	case "extract":
+		need(3)
+		group, ok := constInt(e.Args[1])
+		if !ok {
+			c.fail(e.Args[1], "extract's capture group must be a constant number")
+		}
+		v := "NULLIF(regexp_extract(" + str(2) + ", " + str(0) + ", " + strconv.FormatInt(group, 10) + "), '')"
+		if len(e.Args) > 3 {
+			if t, ok := e.Args[3].(*kql.Call); ok && t.Name == "typeof" && len(t.Args) == 1 {
+				if id, ok := t.Args[0].(*kql.Ident); ok {
+					if typ, err := schema.ParseType(id.Name); err == nil {
+						return scalar{c.convert(scalar{v, schema.String}, typ, e), typ}
+					}
+				}
+			}
+		}
+		return scalar{v, schema.String}
+	case "extract_all":
+		need(2)
+		return scalar{"to_json(regexp_extract_all(" + str(1) + ", " + str(0) + ", 1))", schema.Dynamic}
+	case "split":
+		need(2)
+		if len(args) > 2 {
+			return scalar{"to_json([string_split(" + str(0) + ", " + str(1) + ")[" + lng(2) + " + 1]])", schema.Dynamic}
+		}
+		return scalar{"to_json(string_split(" + str(0) + ", " + str(1) + "))", schema.Dynamic}
+	case "base64_encode_tostring", "base64_encodestring":
+		return scalar{"to_base64(encode(" + str(0) + "))", schema.String}
+	case "base64_decode_tostring", "base64_decodestring":
+		return scalar{"decode(from_base64(" + str(0) + "))", schema.String}
+	case "url_encode", "url_encode_component":
+		return scalar{"url_encode(" + str(0) + ")", schema.String}
+	case "url_decode":
+		return scalar{"url_decode(" + str(0) + ")", schema.String}
+	case "hash_sha256":
+		return scalar{"sha256(" + str(0) + ")", schema.String}
+	case "hash_md5":
+		return scalar{"md5(" + str(0) + ")", schema.String}
+	case "hash":
+		return scalar{"CAST(hash(" + args[0].sql + ") >> 1 AS BIGINT)", schema.Long}
+	case "isascii":
+		return scalar{"regexp_matches(" + str(0) + ", '^[\\x00-\\x7F]*$')", schema.Bool}
+
+	// --- logic ---
+	case "iff", "iif":
+		need(3)
+		typ := orType(args[1].typ, args[2].typ)
+		return scalar{"CASE WHEN " + args[0].sql + " THEN " + c.convert(args[1], typ, e) + " ELSE " + c.convert(args[2], typ, e) + " END", typ}
+	case "case":
+		need(3)
+		typ := orType(args[1].typ, args[len(args)-1].typ)
+		var b strings.Builder
+		b.WriteString("CASE")
+		for i := 0; i+1 < len(args); i += 2 {
+			b.WriteString(" WHEN " + args[i].sql + " THEN " + c.convert(args[i+1], typ, e))
+		}
+		b.WriteString(" ELSE " + c.convert(args[len(args)-1], typ, e) + " END")
+		return scalar{b.String(), typ}
+	case "coalesce":
+		need(1)
+		typ := args[0].typ
+		var parts []string
+		for i := range args {
+			parts = append(parts, c.convert(args[i], typ, e))
+		}
+		return scalar{"coalesce(" + strings.Join(parts, ", ") + ")", typ}
+	case "isempty":
+		need(1)
+		if args[0].typ == schema.String {
+			return scalar{"(" + args[0].sql + " IS NULL OR " + args[0].sql + " = '')", schema.Bool}
+		}
+		return scalar{"(" + c.toString(args[0]) + " IS NULL OR " + c.toString(args[0]) + " = '')", schema.Bool}
+	case "isnotempty":
+		need(1)
+		return scalar{"(" + c.toString(args[0]) + " IS NOT NULL AND " + c.toString(args[0]) + " <> '')", schema.Bool}
+	case "isnull":
+		need(1)
+		return scalar{"(" + args[0].sql + " IS NULL)", schema.Bool}
+	case "isnotnull":
+		need(1)
+		return scalar{"(" + args[0].sql + " IS NOT NULL)", schema.Bool}
+	case "not":
+		need(1)
+		return scalar{"(NOT " + args[0].sql + ")", schema.Bool}
+	case "max_of", "min_of":
+		need(1)
+		fn := "greatest"
+		if e.Name == "min_of" {
+			fn = "least"
+		}
+		typ := args[0].typ
+		var parts []string
+		for i := range args {
+			if args[i].typ == schema.Real {
+				typ = schema.Real
+			}
+		}
+		for i := range args {
+			parts = append(parts, c.convert(args[i], typ, e))
+		}
+		return scalar{fn + "(" + strings.Join(parts, ", ") + ")", typ}
+	case "gettype":
+		return scalar{sqlgen.QuoteString(args[0].typ.String()), schema.String}
+
+	// --- math ---
+	case "abs":
+		return scalar{"abs(" + args[0].sql + ")", same(0).typ}
+	case "round":
+		if len(args) > 1 {
+			return scalar{"round(" + num(0) + ", " + lng(1) + ")", schema.Real}
+		}
+		return scalar{"round(" + num(0) + ")", schema.Real}
+	case "ceiling":
+		return scalar{"ceil(" + num(0) + ")", schema.Real}
+	case "sqrt", "exp", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "degrees", "radians":
+		return scalar{e.Name + "(" + num(0) + ")", schema.Real}
+	case "log":
+		return scalar{"ln(" + num(0) + ")", schema.Real}
+	case "exp2":
+		return scalar{"pow(2, " + num(0) + ")", schema.Real}
+	case "exp10":
+		return scalar{"pow(10, " + num(0) + ")", schema.Real}
+	case "pow":
+		need(2)
+		return scalar{"pow(" + num(0) + ", " + num(1) + ")", schema.Real}
+	case "sign":
+		return scalar{"sign(" + num(0) + ")", schema.Real}
+	case "rand":
+		if len(args) > 0 {
+			return scalar{"CAST(floor(random() * " + num(0) + ") AS BIGINT)", schema.Long}
+		}
+		return scalar{"random()", schema.Real}
+	case "pi":
+		return scalar{"pi()", schema.Real}
+	case "isnan":
+		return scalar{"isnan(" + num(0) + ")", schema.Bool}
+	case "isinf":
+		return scalar{"isinf(" + num(0) + ")", schema.Bool}
+	case "isfinite":
+		return scalar{"isfinite(" + num(0) + ")", schema.Bool}
+
+	// --- dynamic ---
+	case "array_length":
+		return scalar{"CASE WHEN json_type(" + args[0].sql + ") = 'ARRAY' THEN CAST(json_array_length(" + args[0].sql + ") AS BIGINT) END", schema.Long}
+	case "bag_keys":
+		return scalar{"to_json(json_keys(" + args[0].sql + "))", schema.Dynamic}
+	case "pack_array":
+		var parts []string
+		for i := range args {
+			parts = append(parts, c.convert(args[i], schema.Dynamic, e))
+		}
+		return scalar{"to_json([" + strings.Join(parts, ", ") + "])", schema.Dynamic}
+	case "bag_pack", "pack":
+		var parts []string
+		for i := 0; i+1 < len(args); i += 2 {
+			parts = append(parts, str(i)+", "+c.convert(args[i+1], schema.Dynamic, e))
+		}
+		return scalar{"json_object(" + strings.Join(parts, ", ") + ")", schema.Dynamic}
+	case "set_has_element":
+		need(2)
+		return scalar{"list_contains(CAST(" + args[0].sql + " AS JSON[]), " + c.convert(args[1], schema.Dynamic, e) + ")", schema.Bool}
+	case "array_concat":
+		var parts []string
+		for i := range args {
+			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
+		}
+		return scalar{"to_json(flatten([" + strings.Join(parts, ", ") + "]))", schema.Dynamic}
+	case "array_slice":
+		need(3)
+		return scalar{"to_json(CAST(" + args[0].sql + " AS JSON[])[" + lng(1) + " + 1:" + lng(2) + " + 1])", schema.Dynamic}
+
+	// --- networking ---
+	case "ipv4_is_private":
+		s := str(0)
+		return scalar{"regexp_matches(" + s + ", '^(10\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.)')", schema.Bool}
+	case "parse_ipv4":
+		return scalar{ipv4ToLong(str(0)), schema.Long}
+	case "ipv4_is_in_range":
+		need(2)
+		return scalar{ipv4InRange(str(0), str(1)), schema.Bool}
+	case "ipv4_is_in_any_range":
+		need(2)
+		var parts []string
+		for i := 1; i < len(args); i++ {
+			parts = append(parts, ipv4InRange(str(0), str(i)))
+		}
+		return scalar{"(" + strings.Join(parts, " OR ") + ")", schema.Bool}
+	case "range":
+		need(2)
+		step := "1"
+		if len(args) > 2 {
+			step = lng(2)
+		}
+		// Like Kusto, at most 1,048,576 elements.
+		end := "CASE WHEN " + step + " > 0 THEN least(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") ELSE greatest(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") END"
+		return scalar{"to_json(generate_series(" + lng(0) + ", " + end + ", " + step + "))", schema.Dynamic}
+	case "typeof":
+		c.fail(e, "typeof() is only valid in a type position")
+	}
+	c.fail(e, "Unknown function: '%s'", e.Name)
+	return scalar{}
+}
+
+func ipv4ToLong(s string) string {
+	p := func(i int) string {
+		return "TRY_CAST(split_part(split_part(" + s + ", '/', 1), '.', " + strconv.Itoa(i) + ") AS BIGINT)"
+	}
+	return "CASE WHEN regexp_matches(" + s + ", '^\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?$') THEN (" + p(1) + " * 16777216 + " + p(2) + " * 65536 + " + p(3) + " * 256 + " + p(4) + ") END"
+}
+
+func ipv4InRange(ip, cidr string) string {
+	bits := "coalesce(TRY_CAST(NULLIF(split_part(" + cidr + ", '/', 2), '') AS BIGINT), 32)"
+	mask := "(4294967296 - CAST(pow(2, 32 - " + bits + ") AS BIGINT))"
+	return "((" + ipv4ToLong(ip) + " & " + mask + ") = (" + ipv4ToLong(cidr) + " & " + mask + "))"
+}
+
+// toNumber converts to a number as tolong/toint/todouble do: text that
+// does not parse is null, a real is truncated toward zero for integers.
+func (c *compiler) toNumber(v scalar, to schema.Type, n kql.Node) string {
+	switch {
+	case v.typ == schema.Real && (to == schema.Long || to == schema.Int):
+		return "TRY_CAST(trunc(" + v.sql + ") AS " + sqlgen.DuckDBType(to) + ")"
+	case v.typ == schema.DateTime && to == schema.Long:
+		return "(epoch_us(" + v.sql + ") * 10 + 621355968000000000)"
+	case v.typ == schema.Timespan:
+		return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
+	case v.typ == schema.Bool:
+		return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
+	case v.typ == schema.String:
+		return "TRY_CAST(trim(" + v.sql + ") AS " + sqlgen.DuckDBType(to) + ")"
+	}
+	return c.convert(v, to, n)
+}
+
+// bin rounds down to a multiple of size: numbers, datetimes (from the
+// Unix epoch, which is what Kusto's bin does for units up to a day) and
+// timespans.
+func (c *compiler) bin(e *kql.Call, x, size scalar) scalar {
+	switch x.typ {
+	case schema.DateTime:
+		sz := c.convert(size, schema.Timespan, e)
+		return scalar{"make_timestamp((epoch_us(" + x.sql + ") // ((" + sz + ") // 10)) * ((" + sz + ") // 10))", schema.DateTime}
+	case schema.Timespan:
+		sz := c.convert(size, schema.Timespan, e)
+		return scalar{"((" + x.sql + " // " + sz + ") * " + sz + ")", schema.Timespan}
+	case schema.Int, schema.Long:
+		if size.typ == schema.Real {
+			return scalar{"(floor(" + x.sql + " / " + size.sql + ") * " + size.sql + ")", schema.Real}
+		}
+		return scalar{"(CAST(floor(" + x.sql + " / " + size.sql + ") AS BIGINT) * " + size.sql + ")", x.typ}
+	case schema.Real, schema.Decimal:
+		return scalar{"(floor(" + x.sql + " / " + size.sql + ") * " + size.sql + ")", schema.Real}
+	}
+	c.fail(e, "bin() needs a number, datetime or timespan, not %s", x.typ)
+	return scalar{}
+}
+
+func datePart(c *compiler, n kql.Node, part string) string {
+	switch strings.ToLower(part) {
+	case "year":
+		return "year"
+	case "quarter":
+		return "quarter"
+	case "month":
+		return "month"
+	case "week", "week_of_year":
+		return "week"
+	case "day":
+		return "day"
+	case "dayofyear":
+		return "doy"
+	case "hour":
+		return "hour"
+	case "minute":
+		return "minute"
+	case "second":
+		return "second"
+	case "millisecond":
+		return "millisecond"
+	case "microsecond":
+		return "microsecond"
+	}
+	c.fail(n, "Unknown date part '%s'", part)
+	return ""
+}
+
+func durationUnit(c *compiler, n kql.Node, part string) string {
+	switch p := datePart(c, n, part); p {
+	case "doy":
+		return "days"
+	case "week":
+		return "weeks"
+	default:
+		return p + "s"
+	}
+}
+
+// strftimeFormat maps Kusto's format_datetime specifiers to strftime.
+func strftimeFormat(f string) string {
+	r := strings.NewReplacer("yyyy", "%Y", "yy", "%y", "MM", "%m", "dd", "%d", "HH", "%H", "hh", "%I",
+		"mm", "%M", "ss", "%S", "fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p")
+	return r.Replace(f)
+}
+
+// constInt returns the value of an integer literal.
+func constInt(e kql.Expr) (int64, bool) {
+	lit, ok := e.(*kql.Literal)
+	if !ok || lit.Kind != kql.LitLong {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(lit.Value, 0, 64)
+	return n, err == nil
+}

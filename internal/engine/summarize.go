@@ -1,0 +1,296 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// aggregates are the aggregation functions summarize knows, with the
+// prefix of their default output name.
+var aggregates = map[string]string{
+	"count": "count_", "countif": "countif_", "dcount": "dcount_", "dcountif": "dcountif_",
+	"sum": "sum_", "sumif": "sumif_", "avg": "avg_", "avgif": "avgif_", "min": "min_", "max": "max_",
+	"minif": "minif_", "maxif": "maxif_", "make_set": "set_", "make_set_if": "set_",
+	"make_list": "list_", "make_list_if": "list_", "take_any": "take_any_", "any": "any_",
+	"percentile": "percentile_", "percentiles": "percentiles_", "stdev": "stdev_", "variance": "variance_",
+	"arg_max": "max_", "arg_min": "min_", "make_bag": "make_bag_",
+}
+
+// summarize groups by the by-expressions and computes aggregates. The
+// output is the by columns, then the aggregates. arg_max/arg_min pick one
+// whole row per group through a struct, so the columns they return come
+// from the same row.
+func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
+	var sel, groups []string
+	var cols []col
+	used := map[string]bool{}
+	unique := func(name string) string {
+		base := name
+		for i := 1; used[name]; i++ {
+			name = base + strconv.Itoa(i)
+		}
+		used[name] = true
+		return name
+	}
+	for i, by := range op.By {
+		v := c.expr(by.Expr, in)
+		name := by.Name
+		if name == "" {
+			name = byName(by.Expr, i)
+		}
+		name = unique(name)
+		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
+		groups = append(groups, v.sql)
+		cols = append(cols, col{name: name, typ: v.typ})
+	}
+	// post holds the outer projection when arg_max/arg_min need unpacking.
+	var post []string
+	var postCols []col
+	for _, cl := range cols {
+		post = append(post, sqlgen.QuoteIdent(cl.name))
+		postCols = append(postCols, cl)
+	}
+	for i, agg := range op.Aggs {
+		call, ok := agg.Expr.(*kql.Call)
+		if !ok {
+			c.fail(agg.Expr, "summarize needs an aggregation function, such as count() or sum(x)")
+		}
+		if call.Name == "arg_max" || call.Name == "arg_min" {
+			s, outs := c.argMinMax(in, call, cols, &used, i)
+			sel = append(sel, s)
+			for _, o := range outs {
+				post = append(post, "_am"+strconv.Itoa(i)+"."+sqlgen.QuoteIdent(o.key)+" AS "+sqlgen.QuoteIdent(o.col.name))
+				postCols = append(postCols, o.col)
+			}
+			continue
+		}
+		sqls, types, names := c.aggregate(in, call)
+		for j := range sqls {
+			name := names[j]
+			if agg.Name != "" {
+				name = agg.Name
+				if len(sqls) > 1 {
+					name += "_" + strconv.Itoa(j)
+				}
+			}
+			name = unique(name)
+			sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(name))
+			cols = append(cols, col{name: name, typ: types[j]})
+			post = append(post, sqlgen.QuoteIdent(name))
+			postCols = append(postCols, col{name: name, typ: types[j]})
+		}
+	}
+	tail := ""
+	if len(groups) > 0 {
+		tail = " GROUP BY " + strings.Join(groups, ", ")
+	}
+	out := wrap(in, sel, cols, tail)
+	if len(post) != len(cols) || hasPrefixAny(post, "_am") {
+		out = &relation{sql: "SELECT " + strings.Join(post, ", ") + " FROM (" + out.sql + ")", cols: postCols, render: in.render}
+	}
+	return out
+}
+
+func hasPrefixAny(list []string, p string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func byName(e kql.Expr, i int) string {
+	switch x := e.(type) {
+	case *kql.Ident:
+		return x.Name
+	case *kql.Call:
+		if (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at") && len(x.Args) > 0 {
+			if id, ok := x.Args[0].(*kql.Ident); ok {
+				return id.Name
+			}
+		}
+	case *kql.Member:
+		return memberName(x)
+	}
+	return "Column" + strconv.Itoa(i+1)
+}
+
+type argOut struct {
+	key string
+	col col
+}
+
+// argMinMax compiles arg_max(expr, cols...) / arg_min into a struct
+// picked by the extreme of expr, and the columns to unpack from it.
+func (c *compiler) argMinMax(in *relation, call *kql.Call, groupCols []col, used *map[string]bool, i int) (string, []argOut) {
+	if len(call.Args) < 1 {
+		c.fail(call, "%s needs an expression to maximize or minimize", call.Name)
+	}
+	by := c.expr(call.Args[0], in)
+	var fields []string
+	var outs []argOut
+	add := func(name string, sqlText string, typ schema.Type) {
+		if (*used)[name] {
+			return
+		}
+		(*used)[name] = true
+		key := "f" + strconv.Itoa(len(fields))
+		fields = append(fields, sqlgen.QuoteString(key)+": "+sqlText)
+		outs = append(outs, argOut{key, col{name: name, typ: typ}})
+	}
+	first := byName(call.Args[0], 0)
+	if _, ok := call.Args[0].(*kql.Ident); !ok {
+		first = aggregates[call.Name] + first
+	}
+	add(first, by.sql, by.typ)
+	for _, a := range call.Args[1:] {
+		if _, star := a.(*kql.Star); star {
+			for _, cl := range in.cols {
+				if !cl.hidden {
+					add(cl.name, sqlgen.QuoteIdent(cl.name), cl.typ)
+				}
+			}
+			continue
+		}
+		v := c.expr(a, in)
+		add(byName(a, 0), v.sql, v.typ)
+	}
+	fn := "arg_max"
+	if call.Name == "arg_min" {
+		fn = "arg_min"
+	}
+	return fn + "({" + strings.Join(fields, ", ") + "}, " + by.sql + ") AS _am" + strconv.Itoa(i), outs
+}
+
+// aggregate compiles one aggregation call into one or more columns.
+func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.Type, []string) {
+	prefix, ok := aggregates[call.Name]
+	if !ok {
+		c.fail(call, "Unknown aggregation function: '%s'", call.Name)
+	}
+	var args []scalar
+	for _, a := range call.Args {
+		if _, star := a.(*kql.Star); star {
+			continue
+		}
+		args = append(args, c.expr(a, in))
+	}
+	need := func(n int) {
+		if len(args) < n {
+			c.fail(call, "%s needs %d arguments", call.Name, n)
+		}
+	}
+	name := prefix
+	if len(call.Args) > 0 && !strings.HasSuffix(prefix, "if_") && call.Name != "countif" {
+		name = prefix + byName(call.Args[0], 0)
+		if _, ok := call.Args[0].(*kql.Ident); !ok {
+			if _, isMember := call.Args[0].(*kql.Member); !isMember {
+				name = strings.TrimSuffix(prefix, "_")
+			}
+		}
+	} else if (strings.HasSuffix(prefix, "if_") || strings.HasSuffix(call.Name, "_if")) && len(call.Args) > 1 && call.Name != "countif" {
+		name = prefix + byName(call.Args[0], 0)
+	}
+	one := func(sqlText string, typ schema.Type) ([]string, []schema.Type, []string) {
+		return []string{sqlText}, []schema.Type{typ}, []string{name}
+	}
+	filter := func(i int) string { return " FILTER (WHERE " + args[i].sql + ")" }
+	sumType := func(t schema.Type) schema.Type {
+		switch t {
+		case schema.Int, schema.Long, schema.Bool:
+			return schema.Long
+		case schema.Timespan, schema.Decimal:
+			return t
+		}
+		return schema.Real
+	}
+	switch call.Name {
+	case "count":
+		if len(args) > 0 {
+			return one("count("+args[0].sql+")", schema.Long)
+		}
+		return one("count(*)", schema.Long)
+	case "countif":
+		need(1)
+		return one("count(*)"+filter(0), schema.Long)
+	case "dcount":
+		need(1)
+		return one("count(DISTINCT "+args[0].sql+")", schema.Long)
+	case "dcountif":
+		need(2)
+		return one("count(DISTINCT "+args[0].sql+")"+filter(1), schema.Long)
+	case "sum":
+		need(1)
+		return one("CAST(sum("+args[0].sql+") AS "+sqlgen.DuckDBType(sumType(args[0].typ))+")", sumType(args[0].typ))
+	case "sumif":
+		need(2)
+		return one("CAST(sum("+args[0].sql+")"+filter(1)+" AS "+sqlgen.DuckDBType(sumType(args[0].typ))+")", sumType(args[0].typ))
+	case "avg":
+		need(1)
+		if args[0].typ == schema.Timespan {
+			return one("CAST(avg("+args[0].sql+") AS BIGINT)", schema.Timespan)
+		}
+		return one("avg("+c.convert(args[0], schema.Real, call)+")", schema.Real)
+	case "avgif":
+		need(2)
+		return one("avg("+c.convert(args[0], schema.Real, call)+")"+filter(1), schema.Real)
+	case "min", "max":
+		need(1)
+		return one(call.Name+"("+args[0].sql+")", args[0].typ)
+	case "minif", "maxif":
+		need(2)
+		return one(strings.TrimSuffix(call.Name, "if")+"("+args[0].sql+")"+filter(1), args[0].typ)
+	case "take_any", "any":
+		need(1)
+		return one("any_value("+args[0].sql+")", args[0].typ)
+	case "make_set", "make_list", "make_set_if", "make_list_if":
+		need(1)
+		cond := args[0].sql + " IS NOT NULL"
+		if strings.HasSuffix(call.Name, "_if") {
+			need(2)
+			cond = args[1].sql + " AND " + cond
+		}
+		// The elements of array values are added one by one, as in Kusto.
+		var elems string
+		if args[0].typ == schema.Dynamic {
+			elems = "flatten(list(CASE WHEN json_type(" + args[0].sql + ") = 'ARRAY' THEN CAST(" + args[0].sql + " AS JSON[]) ELSE [" + args[0].sql + "] END) FILTER (WHERE " + cond + "))"
+		} else {
+			elems = "list(" + c.convert(args[0], schema.Dynamic, call) + ") FILTER (WHERE " + cond + ")"
+		}
+		if strings.HasPrefix(call.Name, "make_set") {
+			elems = "list_distinct(" + elems + ")"
+		}
+		return one("coalesce(to_json("+elems+"), '[]'::JSON)", schema.Dynamic)
+	case "make_bag":
+		need(1)
+		return one("coalesce(CAST(json_merge_patch_agg("+args[0].sql+") AS JSON), '{}'::JSON)", schema.Dynamic)
+	case "stdev":
+		need(1)
+		return one("stddev_samp("+c.convert(args[0], schema.Real, call)+")", schema.Real)
+	case "variance":
+		need(1)
+		return one("var_samp("+c.convert(args[0], schema.Real, call)+")", schema.Real)
+	case "percentile", "percentiles":
+		need(2)
+		var sqls []string
+		var types []schema.Type
+		var names []string
+		base := byName(call.Args[0], 0)
+		for _, p := range args[1:] {
+			pv := strings.TrimSuffix(strings.TrimPrefix(p.sql, "CAST("), " AS BIGINT)")
+			pv = strings.TrimSuffix(pv, " AS DOUBLE)")
+			typ := args[0].typ
+			sqls = append(sqls, "quantile_disc("+args[0].sql+", "+c.convert(p, schema.Real, call)+" / 100.0)")
+			types = append(types, typ)
+			names = append(names, "percentile_"+base+"_"+strings.ReplaceAll(pv, ".", "_"))
+		}
+		return sqls, types, names
+	}
+	c.fail(call, "Unknown aggregation function: '%s'", call.Name)
+	return nil, nil, nil
+}
