@@ -12,6 +12,8 @@ type metrics struct {
 	rejected      *prometheus.CounterVec
 	ingestedRows  *prometheus.CounterVec
 	ingestedBytes *prometheus.CounterVec
+	queries       *prometheus.CounterVec
+	queryDuration prometheus.Histogram
 }
 
 func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
@@ -24,8 +26,12 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 			Help: "Rows accepted durably, by table."}, []string{"table"}),
 		ingestedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_bytes_total",
 			Help: "Original bytes accepted durably, by table."}, []string{"table"}),
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_queries_total",
+			Help: "Queries run, by status."}, []string{"status"}),
+		queryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_query_duration_seconds",
+			Help: "Query latency.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
 	}
-	reg.MustRegister(m.requests, m.rejected, m.ingestedRows, m.ingestedBytes, storeCollector{st},
+	reg.MustRegister(m.requests, m.rejected, m.ingestedRows, m.ingestedBytes, m.queries, m.queryDuration, storeCollector{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/auth"
+	"vigil/internal/engine"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
@@ -25,7 +26,10 @@ import (
 type Config struct {
 	// MaxBodyBytes bounds a request body after decompression. Default 64 MiB.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// MaxResultRows bounds a query's result; beyond it the response is
+	// partial, with the API's partial-result error. Default 500,000.
+	MaxResultRows int
+	Logger        *slog.Logger
 }
 
 // Server is Vigil's HTTP API.
@@ -34,6 +38,7 @@ type Server struct {
 	store      *store.Store
 	keys       *auth.Keys
 	workspaces *workspace.Registry
+	engine     *engine.Engine
 	log        *slog.Logger
 	mux        *http.ServeMux
 	metrics    *metrics
@@ -44,16 +49,25 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 20
 	}
+	if cfg.MaxResultRows <= 0 {
+		cfg.MaxResultRows = 500_000
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: st, keys: keys, workspaces: ws, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: st, keys: keys, workspaces: ws, log: cfg.Logger, mux: http.NewServeMux(), engine: engine.New(st.DB())}
 	reg := prometheus.NewRegistry()
 	s.metrics = newMetrics(reg, st)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.route("POST /v1/workspaces/{workspace}/tables/{table}/rows", auth.PermIngest, s.ingestRows)
+	// The query API, also without /v1: some official clients given a
+	// custom endpoint call /workspaces/{id}/query.
+	for _, prefix := range []string{"/v1", ""} {
+		s.route("GET "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
+		s.route("POST "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
+	}
 	s.route("GET /v1/workspaces", auth.PermQuery, s.listWorkspaces)
 	s.route("GET /v1/workspaces/{workspace}", auth.PermQuery, s.showWorkspace)
 	s.route("GET /v1/workspaces/{workspace}/ledger/checkpoint", auth.PermQuery, s.ledgerSize)

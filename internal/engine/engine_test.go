@@ -36,7 +36,7 @@ func display(v any) string {
 	case time.Time:
 		return x.UTC().Format("2006-01-02T15:04:05.0000000Z")
 	case time.Duration:
-		return formatTimespan(x)
+		return schema.FormatTimespan(x)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case json.RawMessage:

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"vigil/internal/kql"
 	"vigil/internal/schema"
@@ -201,7 +200,7 @@ func (c *compiler) constJSON(e kql.Expr) any {
 			return json.Number(x.Value)
 		case kql.LitTimespan:
 			d, _ := schema.ParseTimespan(x.Value)
-			return formatTimespan(d)
+			return schema.FormatTimespan(d)
 		}
 	case *kql.TypedLit:
 		if x.Type == "datetime" {
@@ -548,20 +547,3 @@ func (c *compiler) callFuncScalar(f *kql.FuncDef, args []kql.Expr, n kql.Node, i
 	return c.expr(body, nil)
 }
 
-// formatTimespan renders d as Kusto does: [-][d.]hh:mm:ss[.fffffff].
-func formatTimespan(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	ticks := int64(d / schema.Tick)
-	days := ticks / 864000000000
-	s := fmt.Sprintf("%02d:%02d:%02d", ticks/36000000000%24, ticks/600000000%60, ticks/10000000%60)
-	if days > 0 {
-		s = strconv.FormatInt(days, 10) + "." + s
-	}
-	if frac := ticks % 10000000; frac != 0 {
-		s += fmt.Sprintf(".%07d", frac)
-	}
-	return sign + s
-}

@@ -411,3 +411,20 @@ func TypeOf(v any) Type {
 	}
 	return String
 }
+
+// FormatTimespan renders d as Kusto does: [-][d.]hh:mm:ss[.fffffff].
+func FormatTimespan(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	ticks := int64(d / Tick)
+	s := fmt.Sprintf("%02d:%02d:%02d", ticks/36000000000%24, ticks/600000000%60, ticks/10000000%60)
+	if days := ticks / 864000000000; days > 0 {
+		s = strconv.FormatInt(days, 10) + "." + s
+	}
+	if frac := ticks % 10000000; frac != 0 {
+		s += fmt.Sprintf(".%07d", frac)
+	}
+	return sign + s
+}

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/azquery"
+
+	"vigil/internal/auth"
+	"vigil/internal/store"
+	"vigil/internal/workspace"
+)
+
+func ingest(t *testing.T, f *fixture, table, body string) {
+	t.Helper()
+	if code, resp := f.do(t, "POST", "/v1/workspaces/default/tables/"+table+"/rows", f.keys[auth.Owner], []byte(body)); code != 204 {
+		t.Fatalf("ingest: %d %s", code, resp)
+	}
+}
+
+func TestQueryAPI(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now().UTC()
+	ingest(t, f, "Web_CL", `[{"TimeGenerated":"`+now.Add(-10*time.Minute).Format(time.RFC3339)+`","Path":"/a","Ms":12.5,"Ok":true},
+		{"TimeGenerated":"`+now.Add(-5*time.Minute).Format(time.RFC3339)+`","Path":"/b","Ms":40,"Ok":false},
+		{"TimeGenerated":"`+now.Add(-48*time.Hour).Format(time.RFC3339)+`","Path":"/old","Ms":1,"Ok":true}]`)
+	q := `{"query":"Web_CL | summarize n = count(), worst = max(Ms) by Ok | order by Ok asc","timespan":"PT1H"}`
+	for _, path := range []string{"/v1/workspaces/default/query", "/workspaces/" + f.ws.ID + "/query"} {
+		code, body := f.do(t, "POST", path, f.keys[auth.Reader], []byte(q), "Content-Type", "application/json")
+		if code != 200 {
+			t.Fatalf("%s: %d %s", path, code, body)
+		}
+		var resp QueryResponse
+		json.Unmarshal([]byte(body), &resp)
+		tab := resp.Tables[0]
+		if tab.Name != "PrimaryResult" || len(tab.Columns) != 3 || tab.Columns[1].Type != "long" || tab.Columns[2].Type != "real" {
+			t.Fatalf("%s: table %+v", path, tab)
+		}
+		// The 48-hour-old row is outside the timespan.
+		if got, _ := json.Marshal(tab.Rows); string(got) != `[[false,1,40],[true,1,12.5]]` {
+			t.Fatalf("%s: rows %s", path, got)
+		}
+	}
+	code, body := f.do(t, "GET", "/v1/workspaces/default/query?query="+strings.ReplaceAll("Web_CL | where Pathh == 'x'", " ", "%20"), f.keys[auth.Reader], nil)
+	if code != 400 || !strings.Contains(body, `"BadArgumentError"`) || !strings.Contains(body, "Failed to resolve column or scalar expression named 'Pathh' (line 1, column 16)") {
+		t.Fatalf("semantic error: %d %s", code, body)
+	}
+	if code, body = f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Ingestor], []byte(q)); code != 403 {
+		t.Fatalf("ingestor querying: %d %s", code, body)
+	}
+	if code, body = f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Owner], []byte(`{"query":"print 1","timespan":"P1X"}`)); code != 400 || !strings.Contains(body, "invalid timespan") {
+		t.Fatalf("bad timespan: %d %s", code, body)
+	}
+	// workspace() is checked against the caller's access.
+	cross := `{"query":"workspace('other').Web_CL | count"}`
+	if code, body = f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Reader], []byte(cross)); code != 400 || !strings.Contains(body, "scoped to workspace") {
+		t.Fatalf("cross-workspace for a scoped key: %d %s", code, body)
+	}
+	if code, body = f.do(t, "POST", "/v1/workspaces/other/tables/Web_CL/rows", f.keys[auth.Owner], []byte(`{"Path":"/x"}`)); code != 204 {
+		t.Fatalf("ingest into other: %d %s", code, body)
+	}
+	if code, body = f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Owner], []byte(cross)); code != 200 || !strings.Contains(body, `"rows":[[1]]`) {
+		t.Fatalf("cross-workspace for an owner: %d %s", code, body)
+	}
+	code, body = f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Reader], []byte(`{"query":"print d = datetime(2024-01-02 03:04:05), s = 90m, j = dynamic({'a':[1]}), g = toguid('0f8fad5b-d9cb-469f-a165-70867728950e') | render timechart"}`), "Prefer", "include-render=true, include-statistics=true")
+	if code != 200 || !strings.Contains(body, `"2024-01-02T03:04:05.0000000Z","01:30:00","{\"a\":[1]}","0f8fad5b-d9cb-469f-a165-70867728950e"`) ||
+		!strings.Contains(body, `"visualization":"timechart"`) || !strings.Contains(body, `"statistics"`) {
+		t.Fatalf("encodings: %d %s", code, body)
+	}
+}
+
+func TestParseTimespan(t *testing.T) {
+	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string][2]string{
+		"PT1H":                       {"2024-03-01T11:00:00Z", "2024-03-01T12:00:00Z"},
+		"P1D":                        {"2024-02-29T12:00:00Z", "2024-03-01T12:00:00Z"},
+		"P1DT12H":                    {"2024-02-29T00:00:00Z", "2024-03-01T12:00:00Z"},
+		"2024-01-01/2024-01-02":      {"2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"},
+		"2024-01-01T00:00:00Z/PT2H":  {"2024-01-01T00:00:00Z", "2024-01-01T02:00:00Z"},
+		"PT30M/2024-01-01T01:00:00Z": {"2024-01-01T00:30:00Z", "2024-01-01T01:00:00Z"},
+	} {
+		from, to, err := ParseTimespan(in, now)
+		if err != nil || from.Format(time.RFC3339) != want[0] || to.Format(time.RFC3339) != want[1] {
+			t.Errorf("ParseTimespan(%q) = %v, %v, %v; want %v", in, from, to, err, want)
+		}
+	}
+	for _, bad := range []string{"", "P", "1H", "2024-01-02/2024-01-01", "x/y"} {
+		if _, _, err := ParseTimespan(bad, now); err == nil {
+			t.Errorf("ParseTimespan(%q) accepted", bad)
+		}
+	}
+}
+
+// keyCredential hands the SDK an API key as its bearer token.
+type keyCredential string
+
+func (k keyCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: string(k), ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// TestAzureSDKQueryClient points the official Go SDK's LogsClient at the
+// server over TLS and checks it gets typed results.
+func TestAzureSDKQueryClient(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	keys, _ := auth.OpenKeys(filepath.Join(dir, "keys.json"))
+	reg, _ := workspace.Open(filepath.Join(dir, "workspaces.json"))
+	ws, _ := reg.Resolve("default")
+	secret, _, _ := keys.Create(auth.Reader, ws.ID, "sdk", time.Time{}, "")
+	srv := httptest.NewTLSServer(New(Config{}, st, keys, reg))
+	defer srv.Close()
+
+	client, err := azquery.NewLogsClient(keyCredential(secret), &azquery.LogsClientOptions{ClientOptions: azcore.ClientOptions{
+		Transport: srv.Client(),
+		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			azquery.ServiceNameLogs: {Endpoint: srv.URL + "/v1", Audience: srv.URL},
+		}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "range x from 1 to 3 step 1 | extend s = strcat('n', x), t = datetime(2024-01-01) + x * 1h"
+	res, err := client.QueryWorkspace(context.Background(), ws.ID, azquery.Body{Query: &q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := res.Tables[0]
+	if *tab.Name != "PrimaryResult" || len(tab.Rows) != 3 || *tab.Columns[0].Type != azquery.LogsColumnTypeLong || *tab.Columns[2].Type != azquery.LogsColumnTypeDatetime {
+		t.Fatalf("table: %+v", tab)
+	}
+	if tab.Rows[2][1] != "n3" || tab.Rows[0][2] != "2024-01-01T01:00:00.0000000Z" {
+		t.Fatalf("rows: %v", tab.Rows)
+	}
+	bad := "print nope"
+	if _, err := client.QueryWorkspace(context.Background(), ws.ID, azquery.Body{Query: &bad}, nil); err == nil || !strings.Contains(err.Error(), "BadArgumentError") {
+		t.Fatalf("the SDK should surface the error code: %v", err)
+	}
+}
