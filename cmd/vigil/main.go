@@ -4,6 +4,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 )
@@ -16,6 +17,7 @@ var commands = map[string]struct {
 	help string
 }{
 	"serve":   {runServe, "run the server on a data directory"},
+	"query":   {runQuery, "run a KQL query against a server or, read-only, a data directory"},
 	"version": {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
 }
 
@@ -38,7 +40,23 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "version"} {
+	for _, name := range []string{"serve", "query", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].help)
+	}
+}
+
+// parseFlags parses args allowing flags after positional arguments too
+// (vigil query 'KQL' --format csv), returning the positionals.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 }

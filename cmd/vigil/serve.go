@@ -32,8 +32,10 @@ func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dataDir := fs.String("data", envOr("VIGIL_DATA", "./vigil-data"), "data directory (env VIGIL_DATA)")
 	httpAddr := fs.String("http", envOr("VIGIL_HTTP", "127.0.0.1:8080"), "HTTP listen address (env VIGIL_HTTP)")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseFlags(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", pos)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	st, err := store.Open(*dataDir, store.Options{Logger: log})

@@ -56,6 +56,15 @@ func Open(path string) (*Registry, error) {
 	return r, nil
 }
 
+// OpenExisting loads the registry at path without creating it: an error
+// wrapping os.ErrNotExist when there is none.
+func OpenExisting(path string) (*Registry, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	return Open(path)
+}
+
 // Create adds a workspace.
 func (r *Registry) Create(name string, retentionDays int) (*Workspace, error) {
 	if !validName(name) {

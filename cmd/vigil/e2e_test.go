@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// serverBinary builds the vigil binary once for the tests that run it.
+func serverBinary(t *testing.T) string {
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vigil-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "vigil")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+const testKey = "vgl_test_bootstrap_key_0123456789"
+
+// startServer runs `vigil serve` on a free loopback port and waits until
+// it answers.
+func startServer(t *testing.T, dataDir string) (*exec.Cmd, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(serverBinary(t), "serve", "--data", dataDir, "--http", addr)
+	cmd.Env = append(os.Environ(), "VIGIL_BOOTSTRAP_KEY="+testKey)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + addr
+	for i := 0; ; i++ {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 300 {
+			cmd.Process.Kill()
+			t.Fatalf("server did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cmd, url
+}
+
+func post(url, body string) (int, error) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func vigil(t *testing.T, args ...string) (string, error) {
+	out, err := exec.Command(serverBinary(t), args...).CombinedOutput()
+	return string(out), err
+}
+
+func TestServeIngestQueryCLI(t *testing.T) {
+	dir := t.TempDir()
+	srv, url := startServer(t, dir)
+	defer srv.Process.Kill()
+	code, err := post(url+"/v1/workspaces/default/tables/Cli_CL/rows", "{\"Host\":\"web1\",\"Bytes\":10}\n{\"Host\":\"web2\",\"Bytes\":32}\n")
+	if err != nil || code != 204 {
+		t.Fatalf("ingest: %d %v", code, err)
+	}
+	out, err := vigil(t, "query", "--url", url, "--key", testKey, "--workspace", "default", "Cli_CL | summarize total = sum(Bytes)")
+	if err != nil || !strings.Contains(out, "total") || !strings.Contains(out, "42") {
+		t.Fatalf("query table: %v\n%s", err, out)
+	}
+	out, err = vigil(t, "query", "--url", url, "--key", testKey, "--format", "csv", "Cli_CL | project Host, Bytes | order by Host asc")
+	if err != nil || out != "Host,Bytes\nweb1,10\nweb2,32\n" {
+		t.Fatalf("query csv: %v\n%q", err, out)
+	}
+	out, err = vigil(t, "query", "--url", url, "--key", testKey, "Cli_CL | where Hots == 1")
+	if err == nil || !strings.Contains(out, "Failed to resolve column or scalar expression named 'Hots'") {
+		t.Fatalf("bad query: %v\n%s", err, out)
+	}
+	out, err = vigil(t, "query", "--url", url, "--key", "wrong-key-wrong-key", "print 1")
+	if err == nil || !strings.Contains(out, "401") {
+		t.Fatalf("bad key: %v\n%s", err, out)
+	}
+	// SIGTERM drains and exits cleanly; the data stays.
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("server exit after SIGTERM: %v", err)
+	}
+	out, err = vigil(t, "query", "--data", dir, "--format", "json", "Cli_CL | count")
+	if err != nil || !strings.Contains(out, `"rows": [`) || !strings.Contains(out, "2") {
+		t.Fatalf("read-only query on the data directory: %v\n%s", err, out)
+	}
+}
+
+// TestKillDuringIngestion sends batches from several clients, kills the
+// server with SIGKILL mid-stream, restarts it and checks that every batch
+// that got a 2xx is there exactly once.
+func TestKillDuringIngestion(t *testing.T) {
+	dir := t.TempDir()
+	rounds := 3
+	if testing.Short() {
+		rounds = 1
+	}
+	acked := map[string]bool{}
+	var mu sync.Mutex
+	for round := 0; round < rounds; round++ {
+		srv, url := startServer(t, dir)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for c := 0; c < 4; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					id := fmt.Sprintf("r%d-c%d-%d", round, c, i)
+					var b strings.Builder
+					for k := 0; k < 50; k++ {
+						fmt.Fprintf(&b, "{\"Batch\":%q,\"K\":%d,\"Msg\":\"some log line text for the batch\"}\n", id, k)
+					}
+					code, err := post(url+"/v1/workspaces/default/tables/Kill_CL/rows", b.String())
+					if err != nil {
+						return
+					}
+					if code == 204 {
+						mu.Lock()
+						acked[id] = true
+						mu.Unlock()
+					}
+				}
+			}(c)
+		}
+		time.Sleep(time.Duration(300+round*200) * time.Millisecond)
+		srv.Process.Signal(syscall.SIGKILL)
+		srv.Wait()
+		close(stop)
+		wg.Wait()
+	}
+	srv, url := startServer(t, dir)
+	defer srv.Process.Kill()
+	req, _ := http.NewRequest("POST", url+"/v1/workspaces/default/query", strings.NewReader(`{"query":"Kill_CL | summarize n = count() by Batch"}`))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Tables []struct{ Rows [][]any }
+	}
+	if err := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]float64{}
+	for _, r := range out.Tables[0].Rows {
+		seen[r[0].(string)] = r[1].(float64)
+	}
+	if len(acked) == 0 {
+		t.Fatal("no batch was acknowledged before the kill")
+	}
+	for id := range acked {
+		if seen[id] != 50 {
+			t.Fatalf("acknowledged batch %s has %v rows after kill -9 and restart, want 50", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if n != 50 {
+			t.Fatalf("batch %s has %v rows: a batch is all or nothing", id, n)
+		}
+	}
+	t.Logf("%d acknowledged batches survived %d kills", len(acked), rounds)
+}
