@@ -546,4 +546,3 @@ func (c *compiler) callFuncScalar(f *kql.FuncDef, args []kql.Expr, n kql.Node, i
 	}
 	return c.expr(body, nil)
 }
-
