@@ -18,6 +18,8 @@ var commands = map[string]struct {
 }{
 	"serve":   {runServe, "run the server on a data directory"},
 	"query":   {runQuery, "run a KQL query against a server or, read-only, a data directory"},
+	"backup":  {runBackup, "copy a data directory consistently, even while a server writes to it"},
+	"restore": {runRestore, "copy a backup into a new data directory"},
 	"version": {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
 }
 
@@ -40,7 +42,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "query", "version"} {
+	for _, name := range []string{"serve", "query", "backup", "restore", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].help)
 	}
 }
