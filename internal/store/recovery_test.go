@@ -266,7 +266,7 @@ func TestDiskFull(t *testing.T) {
 }
 
 // TestCrash runs a child process that appends from several goroutines
-// while sealing and retention run, kills it with SIGKILL at a random
+// while sealing and compaction run, kills it with SIGKILL at a random
 // moment, restarts, and checks that every acknowledged batch is present
 // exactly once, and that the ledger holds one leaf per record.
 func TestCrash(t *testing.T) {
@@ -335,7 +335,7 @@ func TestCrash(t *testing.T) {
 
 func crashChild(dir string) {
 	it, _ := strconv.Atoi(os.Getenv("VIGIL_STORE_CRASH_IT"))
-	s, err := Open(dir, Options{SealRows: 100 + rand.Intn(300), WALSegmentSize: 64 << 10})
+	s, err := Open(dir, Options{SealRows: 100 + rand.Intn(300), WALSegmentSize: 64 << 10, CompactMinSegments: 2, CompactInterval: time.Hour})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		os.Exit(1)
@@ -372,6 +372,12 @@ func crashChild(dir string) {
 		if err := s.Flush(); err != nil {
 			fmt.Fprintln(os.Stderr, "child flush:", err)
 			os.Exit(3)
+		}
+		if rand.Intn(3) == 0 {
+			if err := s.compactAll(); err != nil {
+				fmt.Fprintln(os.Stderr, "child compaction:", err)
+				os.Exit(4)
+			}
 		}
 	}
 }
@@ -457,4 +463,54 @@ func TestBackupWhileAppending(t *testing.T) {
 		t.Fatalf("restored ledger has %d leaves for %d records", l.Size(), r.next[ws])
 	}
 	t.Logf("%d batches acknowledged before the backup, %d restored", len(before), len(seen))
+}
+
+func TestCompaction(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{CompactInterval: time.Hour})
+	t0 := time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC)
+	for i := 0; i < 5; i++ {
+		b := customBatch("C_CL", i*10, 10, t0)
+		if i >= 3 { // a column added half-way: older segments lack it
+			b.Columns = append(b.Columns, schema.Column{Name: "Late", Type: schema.String})
+			for j := range b.Rows {
+				b.Rows[j] = append(b.Rows[j], "late")
+			}
+		}
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		s.Flush()
+	}
+	want := query(t, s, "C_CL", source.Scan{}, "SELECT count(*), count(Late), sum(N), count(DISTINCT _ItemId) FROM {T}")[0]
+	// A query that started before the compaction keeps reading its files.
+	held, err := s.Tables(ws).Relation(context.Background(), "C_CL", source.Scan{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.compactAll(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "segments", ws, "C_CL", "*.parquet"))
+	if len(files) != 6 { // five inputs kept for the held relation, one output
+		t.Fatalf("files during a held query: %d", len(files))
+	}
+	var n int64
+	if err := s.DB().QueryRow("SELECT count(*) FROM " + held.SQL).Scan(&n); err != nil || n != 50 {
+		t.Fatalf("held relation after compaction: %d, %v", n, err)
+	}
+	held.Release()
+	files, _ = filepath.Glob(filepath.Join(dir, "segments", ws, "C_CL", "*.parquet"))
+	if len(files) != 1 {
+		t.Fatalf("after release: %d files, want 1", len(files))
+	}
+	if got := query(t, s, "C_CL", source.Scan{}, "SELECT count(*), count(Late), sum(N), count(DISTINCT _ItemId) FROM {T}")[0]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after compaction %v, before %v", got, want)
+	}
+	s.Close()
+	s = open(t, dir, Options{})
+	defer s.Close()
+	if got := query(t, s, "C_CL", source.Scan{}, "SELECT count(*), count(Late), sum(N), count(DISTINCT _ItemId) FROM {T}")[0]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after restart %v, want %v", got, want)
+	}
 }

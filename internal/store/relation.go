@@ -163,19 +163,7 @@ func timeLit(t time.Time) string {
 // the derived _ItemId and filters the time range.
 func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, from, to time.Time) string {
 	rec := recordColumns(def)
-	part := func(ncols int, src string) string {
-		var b strings.Builder
-		b.WriteString("SELECT ")
-		for i, c := range rec {
-			if i < ncols {
-				fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
-			} else {
-				fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
-			}
-		}
-		fmt.Fprintf(&b, "%s, %s FROM %s", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow), src)
-		return b.String()
-	}
+	part := func(ncols int, src string) string { return partSQL(rec, ncols, src) }
 	var parts []string
 	byCols := map[int][]string{}
 	var widths []int
@@ -220,6 +208,22 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, fro
 	}
 	out.WriteString(")")
 	return out.String()
+}
+
+// partSQL selects a table's stored columns in order from src, which has
+// the first ncols record columns: later columns read as NULL.
+func partSQL(rec []schema.Column, ncols int, src string) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range rec {
+		if i < ncols {
+			fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
+		} else {
+			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
+		}
+	}
+	fmt.Fprintf(&b, "%s, %s FROM %s", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow), src)
+	return b.String()
 }
 
 // itemIDExpr derives a row's _ItemId from its origin, so it costs no

@@ -39,6 +39,10 @@ type Options struct {
 	// RetentionInterval is how often expired segments are deleted.
 	// Default 10 minutes.
 	RetentionInterval time.Duration
+	// CompactInterval is how often small segments of a day are merged,
+	// once a day has CompactMinSegments of them. Defaults: 1 minute, 4.
+	CompactInterval    time.Duration
+	CompactMinSegments int
 	// WALSegmentSize is passed to the WAL. Default 64 MiB.
 	WALSegmentSize int64
 	// ReadOnly opens the directory for forensic reading: the WAL is
@@ -65,6 +69,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.RetentionInterval <= 0 {
 		o.RetentionInterval = 10 * time.Minute
+	}
+	if o.CompactInterval <= 0 {
+		o.CompactInterval = time.Minute
+	}
+	if o.CompactMinSegments <= 1 {
+		o.CompactMinSegments = 4
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -375,19 +385,26 @@ func (s *Store) replay() error {
 	return nil
 }
 
-// background seals hot buffers and applies retention.
+// background seals hot buffers, compacts small segments and applies
+// retention.
 func (s *Store) background() {
 	defer s.wg.Done()
 	sealTick := time.NewTicker(time.Second)
 	defer sealTick.Stop()
 	retTick := time.NewTicker(s.opts.RetentionInterval)
 	defer retTick.Stop()
+	compactTick := time.NewTicker(s.opts.CompactInterval)
+	defer compactTick.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-sealTick.C:
 			s.sealAll(false)
+		case <-compactTick.C:
+			if err := s.compactAll(); err != nil {
+				s.log.Error("compaction", "err", err)
+			}
 		case <-retTick.C:
 			if err := s.applyRetention(); err != nil {
 				s.log.Error("retention", "err", err)
@@ -496,6 +513,8 @@ func (s *Store) Stats() Stats {
 	})
 	return st
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf("store: "+format, args...) }
 
 // validWorkspace reports whether id can name a directory safely.
 func validWorkspace(id string) bool {

@@ -283,7 +283,7 @@ func (t *table) seal() error {
 		}
 	}
 	for _, day := range days {
-		seg, err := t.writeSegment(g, cols, dir, day)
+		seg, err := t.writeSegment(g.rowsTable(), cols, dir, day)
 		if err != nil {
 			cleanup()
 			return err
@@ -389,11 +389,12 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// writeSegment writes one day of a generation to a Parquet file, fsyncs
-// it, and returns its catalog entry. The file is written under a
+// writeSegment writes the rows of one day of from (a hot table or a
+// relation with the table's stored columns) to a Parquet file, fsyncs it,
+// and returns its catalog entry. The file is written under a
 // temporary name and renamed, so a crash leaves no partial segment under
 // a segment's name; an unlisted leftover is removed at the next Open.
-func (t *table) writeSegment(g *gen, cols []schema.Column, dir, day string) (*Segment, error) {
+func (t *table) writeSegment(from string, cols []schema.Column, dir, day string) (*Segment, error) {
 	s := t.store
 	rel := filepath.Join(dir, day+"-"+newID()+".parquet")
 	path := filepath.Join(s.dir, rel)
@@ -406,7 +407,7 @@ func (t *table) writeSegment(g *gen, cols []schema.Column, dir, day string) (*Se
 	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
 	q := fmt.Sprintf(`COPY (SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s)
 		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)`,
-		sel.String(), g.rowsTable(), tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp))
+		sel.String(), from, tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp))
 	if _, err := s.db.Exec(q); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing segment: %w", err)

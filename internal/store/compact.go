@@ -1,0 +1,134 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"vigil/internal/sqlgen"
+)
+
+// compactAll merges, per table and day, segments smaller than the seal
+// size into one, so a day read by a query is a few large files rather
+// than many small ones.
+func (s *Store) compactAll() error {
+	s.mu.Lock()
+	ts := make([]*table, 0, len(s.tables))
+	for _, t := range s.tables {
+		ts = append(ts, t)
+	}
+	s.mu.Unlock()
+	for _, t := range ts {
+		if err := t.compact(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compact merges each day's small segments. The inputs are checked
+// against their checksums first, so damage is reported, never copied into
+// a new segment with a fresh checksum. The catalog swaps the inputs for
+// the output in one write: a crash leaves either the inputs listed or the
+// output, and the files the catalog does not list are removed on open.
+func (t *table) compact() error {
+	s := t.store
+	t.sealMu.Lock() // no seal or retention of this table meanwhile
+	defer t.sealMu.Unlock()
+	t.mu.Lock()
+	byDay := map[string][]*Segment{}
+	for _, seg := range t.segs {
+		if seg.Rows < int64(s.opts.SealRows) && seg.Bytes < s.opts.SealBytes {
+			byDay[seg.Day] = append(byDay[seg.Day], seg)
+		}
+	}
+	t.mu.Unlock()
+	days := make([]string, 0, len(byDay))
+	for d, segs := range byDay {
+		if len(segs) >= s.opts.CompactMinSegments {
+			days = append(days, d)
+		}
+	}
+	sort.Strings(days)
+	for _, day := range days {
+		if err := t.compactDay(day, byDay[day]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *table) compactDay(day string, inputs []*Segment) error {
+	s := t.store
+	for _, seg := range inputs {
+		if err := s.verifySegment(seg); err != nil {
+			return err
+		}
+	}
+	rec := recordColumns(t.definition())
+	width := 0
+	var parts []string
+	for _, seg := range inputs {
+		width = max(width, seg.Columns)
+		parts = append(parts, partSQL(rec, seg.Columns, "read_parquet("+sqlgen.QuoteString(filepath.Join(s.dir, seg.Path))+")"))
+	}
+	rec = rec[:width]
+	// Re-select so the union has exactly the output's columns.
+	from := "(SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + "))"
+	out, err := t.writeSegment(from, rec, filepath.Join("segments", t.workspace, t.name), day)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, seg := range inputs {
+		rows += seg.Rows
+	}
+	if out.Rows != rows {
+		os.Remove(filepath.Join(s.dir, out.Path))
+		return errorf("compaction of %s %s wrote %d rows for %d", t.name, day, out.Rows, rows)
+	}
+	gone := map[string]bool{}
+	for _, seg := range inputs {
+		gone[seg.Path] = true
+	}
+	swap := func(segs []*Segment) []*Segment {
+		kept := segs[:0:0]
+		for _, seg := range segs {
+			if !gone[seg.Path] {
+				kept = append(kept, seg)
+			}
+		}
+		return append(kept, out)
+	}
+	s.catMu.Lock()
+	t.mu.Lock()
+	prev := s.cat.Segments
+	s.cat.Segments = swap(s.cat.Segments)
+	if err := s.cat.save(s.dir); err != nil {
+		s.cat.Segments = prev
+		t.mu.Unlock()
+		s.catMu.Unlock()
+		os.Remove(filepath.Join(s.dir, out.Path))
+		return err
+	}
+	t.segs = swap(t.segs)
+	var remove []string
+	for p := range gone {
+		if t.refs[p] > 0 {
+			if t.doomed == nil {
+				t.doomed = map[string]bool{}
+			}
+			t.doomed[p] = true
+		} else {
+			remove = append(remove, p)
+		}
+	}
+	t.mu.Unlock()
+	s.catMu.Unlock()
+	for _, p := range remove {
+		os.Remove(filepath.Join(s.dir, p))
+	}
+	s.log.Info("compacted segments", "workspace", t.workspace, "table", t.name, "day", day, "inputs", len(inputs), "rows", rows)
+	return nil
+}
