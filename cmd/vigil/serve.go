@@ -16,6 +16,7 @@ import (
 
 	"vigil/internal/api"
 	"vigil/internal/auth"
+	"vigil/internal/ingest/syslog"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
@@ -32,6 +33,9 @@ func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dataDir := fs.String("data", envOr("VIGIL_DATA", "./vigil-data"), "data directory (env VIGIL_DATA)")
 	httpAddr := fs.String("http", envOr("VIGIL_HTTP", "127.0.0.1:8080"), "HTTP listen address (env VIGIL_HTTP)")
+	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
+	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
+	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -57,6 +61,21 @@ func runServe(args []string) error {
 			return fmt.Errorf("creating the bootstrap key: %w", err)
 		}
 		fmt.Printf("Bootstrap Owner key (id %s), shown once; send it as 'Authorization: Bearer <key>':\n%s\n", key.ID, secret)
+	}
+	if *syslogUDP != "" || *syslogTCP != "" {
+		ws, err := workspaces.Resolve(*syslogWS)
+		if err != nil {
+			return fmt.Errorf("--syslog-workspace: %w", err)
+		}
+		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, Workspace: ws.ID}, st, log)
+		if err := rcv.Start(); err != nil {
+			return err
+		}
+		// Deferred after the store's Close, so it runs first: what the
+		// receiver read is stored before the store closes.
+		defer rcv.Close()
+		udp, tcp, _ := rcv.Addrs()
+		fmt.Printf("Syslog on udp %v, tcp %v into workspace %s\n", udp, tcp, ws.Name)
 	}
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
