@@ -68,6 +68,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *
 		s.route("GET "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 		s.route("POST "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 	}
+	s.mux.HandleFunc("POST /api/logs", s.dataCollector)
 	s.route("GET /v1/workspaces", auth.PermQuery, s.listWorkspaces)
 	s.route("GET /v1/workspaces/{workspace}", auth.PermQuery, s.showWorkspace)
 	s.route("GET /v1/workspaces/{workspace}/ledger/checkpoint", auth.PermQuery, s.ledgerSize)
