@@ -17,6 +17,7 @@ import (
 	"vigil/internal/kql"
 	"vigil/internal/schema"
 	"vigil/internal/source"
+	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
 
@@ -97,10 +98,13 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, ws *workspace.Wor
 	})
 	s.metrics.queries.WithLabelValues(queryStatus(err)).Inc()
 	s.metrics.queryDuration.Observe(time.Since(start).Seconds())
+	audit := queryAudit{principal: p, ws: ws, body: body, from: from, to: to, start: start, request: r}
 	if err != nil {
-		s.queryError(w, ctx, err)
+		status := s.queryError(w, ctx, err)
+		s.auditQuery(audit, status, 0)
 		return
 	}
+	s.auditQuery(audit, http.StatusOK, len(res.Rows))
 	resp := QueryResponse{Tables: []ResponseTable{ResultTable("PrimaryResult", res)}}
 	if res.Truncated {
 		resp.Error = map[string]any{"code": "PartialError", "message": "There were some errors when processing your query.",
@@ -129,8 +133,9 @@ func queryStatus(err error) string {
 	return "error"
 }
 
-// queryError answers a failed query in the API's error shape.
-func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err error) {
+// queryError answers a failed query in the API's error shape and
+// returns the status it answered with.
+func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err error) int {
 	var ke *kql.Error
 	switch {
 	case errors.As(err, &ke):
@@ -142,13 +147,60 @@ func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err erro
 		e.Error.Code, e.Error.Message = "BadArgumentError", "The request had some invalid properties"
 		e.Error.InnerError = map[string]any{"code": code, "message": ke.Error(), "line": ke.Pos.Line, "pos": ke.Pos.Column}
 		writeJSON(w, http.StatusBadRequest, e)
+		return http.StatusBadRequest
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
 		writeError(w, http.StatusGatewayTimeout, "GatewayTimeout", "The query ran longer than its time limit and was cancelled")
+		return http.StatusGatewayTimeout
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "Cancelled", "The client went away; the query was cancelled")
+		return 499
 	default:
 		s.log.Error("query failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
+		return http.StatusInternalServerError
+	}
+}
+
+// queryAudit is what LAQueryLogs records of one query.
+type queryAudit struct {
+	principal auth.Principal
+	ws        *workspace.Workspace
+	body      queryBody
+	from, to  time.Time
+	start     time.Time
+	request   *http.Request
+}
+
+// auditQuery writes the query's LAQueryLogs row through the store, so it
+// is durable and in the ledger like any other row. A failure to audit is
+// logged and counted; the query's answer has already been given.
+func (s *Server) auditQuery(a queryAudit, status, rows int) {
+	var filters any
+	if !a.from.IsZero() {
+		filters = map[string]any{"timeRangeStart": a.from, "timeRangeEnd": a.to}
+	}
+	var from, to any
+	if !a.from.IsZero() {
+		from, to = a.from, a.to
+	}
+	targets := append([]string{a.ws.ID}, a.body.Workspaces...)
+	b := &store.Batch{
+		Workspace: a.ws.ID, Table: "LAQueryLogs", ContentType: "application/json",
+		Columns: []schema.Column{{Name: "AADClientId", Type: schema.String}, {Name: "CorrelationId", Type: schema.String},
+			{Name: "QueryText", Type: schema.String}, {Name: "RequestClientApp", Type: schema.String},
+			{Name: "RequestContext", Type: schema.Dynamic}, {Name: "RequestContextFilters", Type: schema.Dynamic},
+			{Name: "RequestTarget", Type: schema.String}, {Name: "ResponseCode", Type: schema.Int},
+			{Name: "ResponseDurationMs", Type: schema.Real}, {Name: "ResponseRowCount", Type: schema.Int},
+			{Name: "StatsDataProcessedStart", Type: schema.DateTime}, {Name: "StatsDataProcessedEnd", Type: schema.DateTime},
+			{Name: "StatsWorkspaceCount", Type: schema.Int}, {Name: "IsBillableQuery", Type: schema.Bool}},
+		Rows: [][]any{{a.principal.KeyID, a.request.Context().Value(requestIDKey{}), a.body.Query, a.request.UserAgent(),
+			map[string]any{"workspaces": targets}, filters, a.ws.ID, int32(status),
+			float64(time.Since(a.start).Microseconds()) / 1000, int32(rows), from, to, int32(len(targets)), false}},
+	}
+	b.Raw, _ = json.Marshal(map[string]any{"query": a.body.Query, "timespan": a.body.Timespan, "workspaces": a.body.Workspaces, "key": a.principal.KeyID})
+	if _, err := s.store.Append(context.Background(), b); err != nil {
+		s.metrics.rejected.WithLabelValues("audit_failed").Inc()
+		s.log.Error("writing the query audit row", "err", err)
 	}
 }
 

@@ -77,6 +77,31 @@ func TestQueryAPI(t *testing.T) {
 	}
 }
 
+// TestQueryAudit checks that every query, good or bad, leaves a
+// LAQueryLogs row saying who ran what, with what result.
+func TestQueryAudit(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Reader], []byte(`{"query":"range x from 1 to 3 step 1"}`), "User-Agent", "audit-test/1.0")
+	f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Reader], []byte(`{"query":"print nope","timespan":"PT1H"}`))
+	code, body := f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Owner],
+		[]byte(`{"query":"LAQueryLogs | where QueryText !has 'LAQueryLogs' | project QueryText, ResponseCode, ResponseRowCount, RequestClientApp, HasRange = isnotnull(StatsDataProcessedStart), AADClientId | order by QueryText asc"}`))
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	var resp QueryResponse
+	json.Unmarshal([]byte(body), &resp)
+	rows := resp.Tables[0].Rows
+	if len(rows) != 2 {
+		t.Fatalf("audit rows: %s", body)
+	}
+	if rows[0][0] != "print nope" || rows[0][1] != float64(400) || rows[0][4] != true {
+		t.Errorf("failed query's audit row: %v", rows[0])
+	}
+	if rows[1][0] != "range x from 1 to 3 step 1" || rows[1][1] != float64(200) || rows[1][2] != float64(3) || rows[1][3] != "audit-test/1.0" || rows[1][5] == "" {
+		t.Errorf("query's audit row: %v", rows[1])
+	}
+}
+
 func TestParseTimespan(t *testing.T) {
 	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string][2]string{

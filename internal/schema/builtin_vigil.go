@@ -1,0 +1,31 @@
+package schema
+
+// The platform's own audit tables. LAQueryLogs has the columns of the
+// public Azure Monitor table of the same name, so audit queries written
+// for Log Analytics run unchanged; Vigil records its API key id in
+// AADClientId.
+func init() {
+	register(&Table{Name: "LAQueryLogs", Columns: []Column{
+		{Name: "AADClientId", Type: String, Description: "ID of the client (for Vigil: the API key id) that ran the query."},
+		{Name: "AADEmail", Type: String, Description: "Email of the user who ran the query."},
+		{Name: "AADObjectId", Type: String, Description: "Object ID of the user who ran the query."},
+		{Name: "AADTenantId", Type: String, Description: "Tenant of the user who ran the query."},
+		{Name: "CorrelationId", Type: String, Description: "Correlation ID of the request."},
+		{Name: "IsBillableQuery", Type: Bool, Description: "Whether the query is billable."},
+		{Name: "QueryText", Type: String, Description: "Text of the query."},
+		{Name: "RequestClientApp", Type: String, Description: "Application that ran the query (User-Agent)."},
+		{Name: "RequestContext", Type: Dynamic, Description: "Workspaces the query addressed."},
+		{Name: "RequestContextFilters", Type: Dynamic, Description: "Time range the request gave."},
+		{Name: "RequestTarget", Type: String, Description: "The workspace queried."},
+		{Name: "ResponseCode", Type: Int, Description: "HTTP status of the response."},
+		{Name: "ResponseDurationMs", Type: Real, Description: "Time to answer, in milliseconds."},
+		{Name: "ResponseRowCount", Type: Int, Description: "Rows returned."},
+		{Name: "StatsCPUTimeMs", Type: Real, Description: "Compute time used, in milliseconds."},
+		{Name: "StatsDataProcessedEnd", Type: DateTime, Description: "End of the data range processed."},
+		{Name: "StatsDataProcessedKB", Type: Real, Description: "Data processed, in KB."},
+		{Name: "StatsDataProcessedStart", Type: DateTime, Description: "Start of the data range processed."},
+		{Name: "StatsRegionCount", Type: Int, Description: "Regions the query addressed."},
+		{Name: "StatsWorkspaceCount", Type: Int, Description: "Workspaces the query addressed."},
+		{Name: "WorkspaceRegion", Type: String, Description: "Region of the workspace."},
+	}})
+}
