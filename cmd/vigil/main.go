@@ -16,11 +16,13 @@ var commands = map[string]struct {
 	run  func(args []string) error
 	help string
 }{
-	"serve":   {runServe, "run the server on a data directory"},
-	"query":   {runQuery, "run a KQL query against a server or, read-only, a data directory"},
-	"backup":  {runBackup, "copy a data directory consistently, even while a server writes to it"},
-	"restore": {runRestore, "copy a backup into a new data directory"},
-	"version": {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
+	"serve":     {runServe, "run the server on a data directory"},
+	"query":     {runQuery, "run a KQL query against a server or, read-only, a data directory"},
+	"key":       {runKey, "create, list or revoke API keys on a server"},
+	"workspace": {runWorkspace, "show, list, create or delete workspaces on a server"},
+	"backup":    {runBackup, "copy a data directory consistently, even while a server writes to it"},
+	"restore":   {runRestore, "copy a backup into a new data directory"},
+	"version":   {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
 }
 
 func main() {
@@ -42,8 +44,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "query", "backup", "restore", "version"} {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].help)
+	for _, name := range []string{"serve", "query", "key", "workspace", "backup", "restore", "version"} {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].help)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,8 +24,7 @@ import (
 // or, read-only, on a data directory (--data), and prints the result.
 func runQuery(args []string) error {
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	url := fs.String("url", os.Getenv("VIGIL_URL"), "server URL (env VIGIL_URL)")
-	key := fs.String("key", os.Getenv("VIGIL_KEY"), "API key (env VIGIL_KEY)")
+	c := clientFlags(fs)
 	ws := fs.String("workspace", "default", "workspace name or id")
 	dataDir := fs.String("data", "", "query this data directory directly, read-only, instead of a server")
 	format := fs.String("format", "table", "output: table, json or csv")
@@ -43,7 +40,7 @@ func runQuery(args []string) error {
 	if *dataDir != "" {
 		table, err = queryDir(*dataDir, *ws, *timespan, pos[0])
 	} else {
-		table, err = queryServer(*url, *key, *ws, *timespan, pos[0])
+		table, err = queryServer(c.url, c.key, *ws, *timespan, pos[0])
 	}
 	if err != nil {
 		return err
@@ -82,27 +79,10 @@ func queryDir(dir, wsName, timespan, query string) (api.ResponseTable, error) {
 }
 
 func queryServer(url, key, ws, timespan, query string) (api.ResponseTable, error) {
-	if url == "" || key == "" {
-		return api.ResponseTable{}, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY), or --data DIR")
-	}
-	body, _ := json.Marshal(map[string]string{"query": query, "timespan": timespan})
-	req, err := http.NewRequest("POST", strings.TrimRight(url, "/")+"/v1/workspaces/"+ws+"/query", bytes.NewReader(body))
+	c := &client{url: url, key: key}
+	raw, err := c.call("POST", "/v1/workspaces/"+ws+"/query", map[string]string{"query": query, "timespan": timespan})
 	if err != nil {
 		return api.ResponseTable{}, err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return api.ResponseTable{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return api.ResponseTable{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return api.ResponseTable{}, fmt.Errorf("%s: %s", resp.Status, errorMessage(raw))
 	}
 	var out api.QueryResponse
 	if err := json.Unmarshal(raw, &out); err != nil || len(out.Tables) == 0 {

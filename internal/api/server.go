@@ -70,6 +70,12 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *
 	}
 	s.mux.HandleFunc("POST /api/logs", s.dataCollector)
 	s.route("GET /v1/workspaces", auth.PermQuery, s.listWorkspaces)
+	s.route("POST /v1/workspaces", auth.PermAdmin, s.createWorkspace)
+	s.route("DELETE /v1/workspaces/{workspace}", auth.PermAdmin, s.deleteWorkspace)
+	s.route("PUT /v1/workspaces/{workspace}/retention", auth.PermAdmin, s.setRetention)
+	s.route("POST /v1/keys", auth.PermAdmin, s.createKey)
+	s.route("GET /v1/keys", auth.PermAdmin, s.listKeys)
+	s.route("DELETE /v1/keys/{id}", auth.PermAdmin, s.revokeKey)
 	s.route("GET /v1/workspaces/{workspace}", auth.PermQuery, s.showWorkspace)
 	s.route("GET /v1/workspaces/{workspace}/ledger/checkpoint", auth.PermQuery, s.ledgerSize)
 	return s
@@ -116,6 +122,14 @@ func (s *Server) route(pattern string, perm auth.Permission, h func(http.Respons
 		if err != nil {
 			s.metrics.rejected.WithLabelValues("unauthenticated").Inc()
 			writeError(w, http.StatusUnauthorized, "AuthorizationRequiredError", "Valid authentication was not provided: send an API key as 'Authorization: Bearer <key>'")
+			return
+		}
+		// The role is checked before the workspace is looked up, so a key
+		// without the permission learns nothing of which workspaces exist.
+		if !p.Role.Allows(perm) {
+			s.metrics.rejected.WithLabelValues("forbidden").Inc()
+			_, why := p.Can(perm, "")
+			writeError(w, http.StatusForbidden, "InsufficientAccessError", "The provided credentials have insufficient access to perform the requested operation: "+why)
 			return
 		}
 		var ws *workspace.Workspace

@@ -29,3 +29,19 @@ func init() {
 		{Name: "WorkspaceRegion", Type: String, Description: "Region of the workspace."},
 	}})
 }
+
+// VigilActivity records every control-plane change (workspaces, keys,
+// retention, configuration), modelled on the AzureActivity columns an
+// auditor reads: who, what operation, on which resource, from where,
+// with what result, under which correlation id.
+func init() {
+	register(&Table{Name: "VigilActivity", Columns: []Column{
+		{Name: "Caller", Type: String, Description: "The API key id that made the change."},
+		{Name: "CallerIpAddress", Type: String, Description: "Address the request came from."},
+		{Name: "OperationName", Type: String, Description: "The operation, such as Keys/Create or Workspaces/Delete."},
+		{Name: "ResourceId", Type: String, Description: "The workspace, key or setting changed."},
+		{Name: "ActivityStatus", Type: String, Description: "Succeeded or Failed."},
+		{Name: "CorrelationId", Type: String, Description: "Correlation ID of the request."},
+		{Name: "Properties", Type: Dynamic, Description: "Details of the change (never secrets)."},
+	}})
+}
