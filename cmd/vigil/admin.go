@@ -67,7 +67,7 @@ func printJSON(raw []byte) error {
 // runKey: vigil key create|list|revoke.
 func runKey(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: vigil key create|list|revoke ...")
+		return errors.New("usage: vigil key create|list|revoke [flags]")
 	}
 	fs := flag.NewFlagSet("key "+args[0], flag.ContinueOnError)
 	c := clientFlags(fs)
@@ -112,7 +112,7 @@ func runKey(args []string) error {
 // runWorkspace: vigil workspace show|list|create|delete.
 func runWorkspace(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: vigil workspace show|list|create|delete ...")
+		return errors.New("usage: vigil workspace show|list|create|delete [flags]")
 	}
 	fs := flag.NewFlagSet("workspace "+args[0], flag.ContinueOnError)
 	c := clientFlags(fs)
