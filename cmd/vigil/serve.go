@@ -11,8 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"vigil/internal/api"
 	"vigil/internal/auth"
@@ -36,10 +39,18 @@ func runServe(args []string) error {
 	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
 	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
+	configPath := fs.String("config", os.Getenv("VIGIL_CONFIG"), "YAML configuration file: the flags' names as keys, plus dataCollectionRules (env VIGIL_CONFIG)")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", pos)
+	}
+	var rules []api.DataCollectionRule
+	if *configPath != "" {
+		var err error
+		if rules, err = loadConfig(fs, *configPath); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	st, err := store.Open(*dataDir, store.Options{Logger: log})
@@ -81,8 +92,12 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	handler, err := api.New(api.Config{Logger: log, DataCollectionRules: rules}, st, keys, workspaces)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Logger: log}, st, keys, workspaces),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Printf("Vigil listening on http://%s (data in %s)\n", ln.Addr(), *dataDir)
@@ -104,4 +119,43 @@ func runServe(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// loadConfig reads the YAML configuration file. Its keys are the flags'
+// names; a value applies where neither the flag nor its environment
+// variable was given (flags over environment over file over defaults).
+// dataCollectionRules is read from the file only. An unknown key is an
+// error, so a typo does not go unnoticed.
+func loadConfig(fs *flag.FlagSet, path string) ([]api.DataCollectionRule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	var file map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	var rules []api.DataCollectionRule
+	for key, node := range file {
+		if key == "dataCollectionRules" {
+			if err := node.Decode(&rules); err != nil {
+				return nil, fmt.Errorf("--config %s: dataCollectionRules: %w", path, err)
+			}
+			continue
+		}
+		f := fs.Lookup(key)
+		if f == nil || key == "config" {
+			return nil, fmt.Errorf("--config %s: unknown setting %q", path, key)
+		}
+		env := "VIGIL_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+		if explicit[key] || os.Getenv(env) != "" {
+			continue
+		}
+		if err := fs.Set(key, node.Value); err != nil {
+			return nil, fmt.Errorf("--config %s: %s: %w", path, key, err)
+		}
+	}
+	return rules, nil
 }

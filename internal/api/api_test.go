@@ -53,7 +53,11 @@ func newFixture(t *testing.T) *fixture {
 		}
 		f.keys[r] = secret
 	}
-	f.srv = httptest.NewServer(New(Config{MaxBodyBytes: 1 << 20}, st, keys, reg))
+	srv, err := New(Config{MaxBodyBytes: 1 << 20, DataCollectionRules: testRules}, st, keys, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(srv)
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -144,7 +144,11 @@ func TestAzureSDKQueryClient(t *testing.T) {
 	reg, _ := workspace.Open(filepath.Join(dir, "workspaces.json"))
 	ws, _ := reg.Resolve("default")
 	secret, _, _ := keys.Create(auth.Reader, ws.ID, "sdk", time.Time{}, "")
-	srv := httptest.NewTLSServer(New(Config{}, st, keys, reg))
+	api, err := New(Config{}, st, keys, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(api)
 	defer srv.Close()
 
 	client, err := azquery.NewLogsClient(keyCredential(secret), &azquery.LogsClientOptions{ClientOptions: azcore.ClientOptions{

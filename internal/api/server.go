@@ -29,7 +29,9 @@ type Config struct {
 	// MaxResultRows bounds a query's result; beyond it the response is
 	// partial, with the API's partial-result error. Default 500,000.
 	MaxResultRows int
-	Logger        *slog.Logger
+	// DataCollectionRules route the Logs Ingestion API's streams.
+	DataCollectionRules []DataCollectionRule
+	Logger              *slog.Logger
 }
 
 // Server is Vigil's HTTP API.
@@ -44,8 +46,9 @@ type Server struct {
 	metrics    *metrics
 }
 
-// New returns a server over the given parts.
-func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *Server {
+// New returns a server over the given parts. It fails when a data
+// collection rule is invalid (its transform is compiled once here).
+func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 20
 	}
@@ -69,6 +72,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *
 		s.route("POST "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 	}
 	s.mux.HandleFunc("POST /api/logs", s.dataCollector)
+	s.mux.HandleFunc("POST /dataCollectionRules/{dcr}/streams/{stream}", s.logsIngestion)
 	s.route("GET /v1/workspaces", auth.PermQuery, s.listWorkspaces)
 	s.route("POST /v1/workspaces", auth.PermAdmin, s.createWorkspace)
 	s.route("DELETE /v1/workspaces/{workspace}", auth.PermAdmin, s.deleteWorkspace)
@@ -78,7 +82,10 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) *
 	s.route("DELETE /v1/keys/{id}", auth.PermAdmin, s.revokeKey)
 	s.route("GET /v1/workspaces/{workspace}", auth.PermQuery, s.showWorkspace)
 	s.route("GET /v1/workspaces/{workspace}/ledger/checkpoint", auth.PermQuery, s.ledgerSize)
-	return s
+	if err := s.checkRules(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -4,7 +4,14 @@
 package sqlgen
 
 import (
+	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
 	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
 )
@@ -39,3 +46,27 @@ func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // QuoteString quotes a string literal.
 func QuoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// DuckDBValue converts a canonical value (internal/schema/value.go) to
+// what DuckDB's appender takes for the column type.
+func DuckDBValue(t schema.Type, v any) driver.Value {
+	if v == nil {
+		return nil
+	}
+	switch t {
+	case schema.Timespan:
+		return int64(v.(time.Duration) / schema.Tick)
+	case schema.Dynamic:
+		return string(v.(json.RawMessage))
+	case schema.GUID:
+		var u duckdb.UUID
+		h, _ := hex.DecodeString(strings.ReplaceAll(v.(string), "-", ""))
+		copy(u[:], h)
+		return u
+	case schema.Decimal:
+		r, _ := new(big.Rat).SetString(v.(string))
+		scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)))
+		return duckdb.Decimal{Width: 38, Scale: 18, Value: new(big.Int).Quo(scaled.Num(), scaled.Denom())}
+	}
+	return v
+}

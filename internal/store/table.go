@@ -7,10 +7,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,7 +179,7 @@ func appendRows(dc driver.Conn, g *gen, names []string, rec *batchRecord) error 
 	vals := make([]driver.Value, len(names))
 	for i, row := range rec.rows {
 		for j, c := range rec.cols {
-			vals[j] = duckValue(c.Type, row[j])
+			vals[j] = sqlgen.DuckDBValue(c.Type, row[j])
 		}
 		vals[len(rec.cols)] = int64(rec.seq)
 		vals[len(rec.cols)+1] = int32(i)
@@ -202,29 +200,6 @@ func appendRows(dc driver.Conn, g *gen, names []string, rec *batchRecord) error 
 		return err
 	}
 	return raw.Close()
-}
-
-// duckValue converts a canonical value to what the DuckDB appender takes.
-func duckValue(t schema.Type, v any) driver.Value {
-	if v == nil {
-		return nil
-	}
-	switch t {
-	case schema.Timespan:
-		return int64(v.(time.Duration) / schema.Tick)
-	case schema.Dynamic:
-		return string(v.(json.RawMessage))
-	case schema.GUID:
-		var u duckdb.UUID
-		h, _ := hex.DecodeString(strings.ReplaceAll(v.(string), "-", ""))
-		copy(u[:], h)
-		return u
-	case schema.Decimal:
-		r, _ := new(big.Rat).SetString(v.(string))
-		scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)))
-		return duckdb.Decimal{Width: 38, Scale: 18, Value: new(big.Int).Quo(scaled.Num(), scaled.Denom())}
-	}
-	return v
 }
 
 // due reports whether the hot generation should be sealed.
