@@ -70,6 +70,8 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		c.fail(e, "'*' is only valid as a function argument")
 	case *kql.ArrayLit, *kql.BagLit:
 		return c.dynamicLiteral(e)
+	case *kql.TabularExpr:
+		c.fail(e, "A table is only valid here as the list of 'in'")
 	}
 	c.fail(e, "Unsupported expression")
 	return scalar{}
@@ -432,10 +434,24 @@ func (c *compiler) arith(e *kql.Binary, l, r scalar) scalar {
 func (c *compiler) in(e *kql.In, in *relation) scalar {
 	x := c.expr(e.X, in)
 	var items []string
-	for _, it := range e.List {
-		if ts, ok := it.(*kql.ToScalar); ok {
-			it = ts
+	if len(e.List) == 1 && (e.Op == "in" || e.Op == "!in" || e.Op == "in~" || e.Op == "!in~") {
+		if rel := c.listTable(e.List[0]); rel != nil {
+			// x in (T | project y): the first column of a table.
+			if len(rel.cols) == 0 {
+				c.fail(e, "The table in 'in' has no columns")
+			}
+			first := rel.cols[0]
+			op, lhs, col := "IN", c.convert(x, orType(first.typ, x.typ), e), sqlgen.QuoteIdent(first.name)
+			if strings.HasPrefix(e.Op, "!") {
+				op = "NOT IN"
+			}
+			if strings.HasSuffix(e.Op, "~") {
+				lhs, col = "lower("+c.convert(x, schema.String, e)+")", "lower("+c.convert(scalar{col, first.typ}, schema.String, e)+")"
+			}
+			return scalar{"(" + lhs + " " + op + " (SELECT " + col + " FROM (" + rel.sql + ") WHERE " + sqlgen.QuoteIdent(first.name) + " IS NOT NULL))", schema.Bool}
 		}
+	}
+	for _, it := range e.List {
 		v := c.expr(it, in)
 		if v.typ == schema.Dynamic && x.typ != schema.Dynamic {
 			// x in (dynamic([...])): each element of the array.
@@ -478,6 +494,23 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 		}
 	}
 	return scalar{"(" + x.sql + " " + op + " (" + strings.Join(items, ", ") + "))", schema.Bool}
+}
+
+// listTable returns the relation an in-list item names when it is a
+// table: a subquery, or a tabular let.
+func (c *compiler) listTable(e kql.Expr) *relation {
+	switch x := e.(type) {
+	case *kql.TabularExpr:
+		return c.tabular(x.Table)
+	case *kql.Ident:
+		if _, ok := c.lookupScalar(x.Name); ok {
+			return nil
+		}
+		if rel, ok := c.lookupTable(x.Name); ok {
+			return rel
+		}
+	}
+	return nil
 }
 
 func orType(a, b schema.Type) schema.Type {

@@ -96,4 +96,3 @@ func (b batchTables) Relation(_ context.Context, name string, _ source.Scan) (so
 	}
 	return source.Relation{SQL: b.table, Release: func() {}}, nil
 }
-

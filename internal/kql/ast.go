@@ -167,6 +167,16 @@ type ToScalar struct {
 	Table Tabular
 }
 
+// TabularExpr is a tabular expression in scalar position: the list of
+// in/!in, as in `x in (T | project y)`.
+type TabularExpr struct {
+	P     Pos
+	Table Tabular
+}
+
+func (e *TabularExpr) Position() Pos { return e.P }
+func (*TabularExpr) exprNode()       {}
+
 func (e *Ident) Position() Pos    { return e.P }
 func (e *Literal) Position() Pos  { return e.P }
 func (e *TypedLit) Position() Pos { return e.P }

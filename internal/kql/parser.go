@@ -241,6 +241,19 @@ func (p *parser) tabularOrScalar() Node {
 	return e
 }
 
+// startsTabular reports whether a tabular expression starts here inside
+// a list: a source keyword, or a name followed by a pipe.
+func (p *parser) startsTabular() bool {
+	t := p.peek()
+	if t.kind != tIdent {
+		return false
+	}
+	if t.text == "datatable" || t.text == "range" && p.peekAt(1).kind == tIdent {
+		return true
+	}
+	return p.peekAt(1).kind == tPunct && p.peekAt(1).text == "|"
+}
+
 // tabular parses a source followed by piped operators.
 func (p *parser) tabular() Tabular {
 	src := p.source()
@@ -755,6 +768,10 @@ func (p *parser) comparison() Expr {
 			}
 			p.expect("(")
 			in := &In{P: t.pos, X: l, Op: op}
+			if p.startsTabular() {
+				start := p.peek().pos
+				in.List = []Expr{&TabularExpr{P: start, Table: p.tabular()}}
+			}
 			for !p.isPunct(")") {
 				in.List = append(in.List, p.expr())
 				if !p.accept(",") {
