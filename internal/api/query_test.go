@@ -49,7 +49,12 @@ func TestQueryAPI(t *testing.T) {
 			t.Fatalf("%s: rows %s", path, got)
 		}
 	}
-	code, body := f.do(t, "GET", "/v1/workspaces/default/query?query="+strings.ReplaceAll("Web_CL | where Pathh == 'x'", " ", "%20"), f.keys[auth.Reader], nil)
+	// search across every table of the workspace, naming each row's table.
+	code, body := f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Reader], []byte(`{"query":"search '/b' | project $table, Path"}`))
+	if code != 200 || !strings.Contains(body, `"rows":[["Web_CL","/b"]]`) {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	code, body = f.do(t, "GET", "/v1/workspaces/default/query?query="+strings.ReplaceAll("Web_CL | where Pathh == 'x'", " ", "%20"), f.keys[auth.Reader], nil)
 	if code != 400 || !strings.Contains(body, `"BadArgumentError"`) || !strings.Contains(body, "Failed to resolve column or scalar expression named 'Pathh' (line 1, column 16)") {
 		t.Fatalf("semantic error: %d %s", code, body)
 	}

@@ -194,6 +194,8 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: cols}
 	case *kql.UnionSrc:
 		return c.union(nil, t.Union)
+	case *kql.SearchSrc:
+		return c.search(nil, t.Search)
 	case *kql.Invoke:
 		return c.invokeTabular(t.Name, t.Args, t)
 	}
@@ -494,6 +496,8 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.mvExpand(in, op)
 	case *kql.ParseOp:
 		return c.parseOp(in, op)
+	case *kql.Search:
+		return c.search(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil
@@ -942,4 +946,64 @@ func dotnetType(t schema.Type) string {
 
 func isNumeric(t schema.Type) bool {
 	return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal
+}
+
+// search filters the input, or the tables listed (every table when none
+// is) with a $table column, by the predicate; a bare string in it is a
+// term any string or dynamic column may have (with *, a substring).
+func (c *compiler) search(in *relation, op *kql.Search) *relation {
+	if in != nil && len(op.Tables) == 0 {
+		sel, cols := allCols(in)
+		return wrap(in, sel, cols, " WHERE "+c.searchPred(op.Pred, in))
+	}
+	names := op.Tables
+	if len(names) == 0 {
+		names = []string{"*"}
+	}
+	u := &kql.Union{P: op.P, Kind: "outer", WithSource: "$table"}
+	for _, n := range names {
+		u.Tables = append(u.Tables, &kql.TableRef{P: op.P, Name: n})
+	}
+	rel := c.union(nil, u)
+	return wrap(rel, quoted(rel.cols), rel.cols, " WHERE "+c.searchPred(op.Pred, rel))
+}
+
+func (c *compiler) searchPred(e kql.Expr, in *relation) string {
+	switch x := e.(type) {
+	case *kql.Literal:
+		if x.Kind != kql.LitString {
+			break
+		}
+		term := strings.ToLower(x.Value)
+		var ors []string
+		for _, cl := range in.cols {
+			if cl.typ != schema.String && cl.typ != schema.Dynamic || cl.hidden || cl.name == "$table" {
+				continue
+			}
+			col := c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.String, e)
+			if strings.Contains(term, "*") {
+				parts := strings.Split(term, "*")
+				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")
+				continue
+			}
+			ors = append(ors, c.hasTerm("has", col, scalar{sqlgen.QuoteString(x.Value), schema.String}, "", false))
+		}
+		if len(ors) == 0 {
+			return "false"
+		}
+		return "(" + strings.Join(ors, " OR ") + ")"
+	case *kql.Binary:
+		if x.Op == "and" || x.Op == "or" {
+			return "(" + c.searchPred(x.L, in) + " " + strings.ToUpper(x.Op) + " " + c.searchPred(x.R, in) + ")"
+		}
+	case *kql.Call:
+		if x.Name == "not" && len(x.Args) == 1 {
+			return "(NOT coalesce(" + c.searchPred(x.Args[0], in) + ", false))"
+		}
+	}
+	v := c.expr(e, in)
+	if v.typ != schema.Bool {
+		c.fail(e, "The search predicate must be bool, not %s", v.typ)
+	}
+	return v.sql
 }

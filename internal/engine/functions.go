@@ -427,6 +427,27 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			parts = append(parts, ipv4InRange(str(0), str(i)))
 		}
 		return scalar{"(" + strings.Join(parts, " OR ") + ")", schema.Bool}
+	// --- window functions over a serialized (ordered) input ---
+	case "row_number":
+		start := "1"
+		if len(args) > 0 {
+			start = lng(0)
+		}
+		return scalar{"(row_number() OVER () + " + start + " - 1)", schema.Long}
+	case "prev", "next":
+		need(1)
+		fn := map[string]string{"prev": "lag", "next": "lead"}[e.Name]
+		offset, def := "1", "NULL"
+		if len(args) > 1 {
+			offset = lng(1)
+		}
+		if len(args) > 2 {
+			def = c.convert(args[2], args[0].typ, e)
+		}
+		return scalar{fn + "(" + args[0].sql + ", " + offset + ", " + def + ") OVER ()", args[0].typ}
+	case "row_cumsum":
+		need(1)
+		return scalar{"sum(" + args[0].sql + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", sumResultType(args[0].typ)}
 	case "range":
 		need(2)
 		step := "1"

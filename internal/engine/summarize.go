@@ -200,15 +200,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		return []string{sqlText}, []schema.Type{typ}, []string{name}
 	}
 	filter := func(i int) string { return " FILTER (WHERE " + args[i].sql + ")" }
-	sumType := func(t schema.Type) schema.Type {
-		switch t {
-		case schema.Int, schema.Long, schema.Bool:
-			return schema.Long
-		case schema.Timespan, schema.Decimal:
-			return t
-		}
-		return schema.Real
-	}
+	sumType := sumResultType
 	switch call.Name {
 	case "count":
 		if len(args) > 0 {
@@ -293,4 +285,15 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	}
 	c.fail(call, "Unknown aggregation function: '%s'", call.Name)
 	return nil, nil, nil
+}
+
+// sumResultType is the type of sum() over t, as in Kusto.
+func sumResultType(t schema.Type) schema.Type {
+	switch t {
+	case schema.Int, schema.Long, schema.Bool:
+		return schema.Long
+	case schema.Timespan, schema.Decimal:
+		return t
+	}
+	return schema.Real
 }

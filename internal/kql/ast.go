@@ -447,6 +447,28 @@ type ParsePart struct {
 	Star    bool // * : skip anything
 }
 
+// Search finds rows where a predicate holds; a bare string in it matches
+// any string column by term (a * in it makes it a substring match).
+// Tables lists `in (T1, T2)`; empty searches the input, or as a source
+// every table.
+type Search struct {
+	P      Pos
+	Tables []string
+	Pred   Expr
+}
+
+func (o *Search) Position() Pos { return o.P }
+func (*Search) operatorNode()   {}
+
+// SearchSrc is search at the start of a query.
+type SearchSrc struct {
+	P      Pos
+	Search *Search
+}
+
+func (t *SearchSrc) Position() Pos { return t.P }
+func (*SearchSrc) tabularNode()    {}
+
 // SampleOp picks N rows at random.
 type SampleOp struct {
 	P Pos

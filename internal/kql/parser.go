@@ -294,6 +294,9 @@ func (p *parser) source() Tabular {
 	case "union":
 		p.next()
 		return &UnionSrc{P: t.pos, Union: p.unionBody(t.pos)}
+	case "search":
+		p.next()
+		return &SearchSrc{P: t.pos, Search: p.searchBody(t.pos)}
 	case "materialize":
 		p.next()
 		p.expect("(")
@@ -591,9 +594,37 @@ func (p *parser) operator() Operator {
 		return p.parseOp(t)
 	case "sample":
 		return &SampleOp{P: t.pos, N: p.expr()}
+	case "search":
+		return p.searchBody(t.pos)
 	}
 	p.fail(t, "Syntax error: unknown tabular operator '%s'", t.text)
 	return nil
+}
+
+func (p *parser) searchBody(pos Pos) *Search {
+	s := &Search{P: pos}
+	for p.peek().kind == tIdent && p.peekAt(1).text == "=" && p.peek().text == "kind" {
+		p.next()
+		p.next()
+		p.next()
+	}
+	if p.accept("in") {
+		p.expect("(")
+		for !p.isPunct(")") {
+			name, _ := p.name()
+			for p.isPunct("*") {
+				p.next()
+				name += "*"
+			}
+			s.Tables = append(s.Tables, name)
+			if !p.accept(",") {
+				break
+			}
+		}
+		p.expect(")")
+	}
+	s.Pred = p.expr()
+	return s
 }
 
 // isAssignOfExpr tells `Col = expr` items from `option = value` in mv-expand.
