@@ -411,6 +411,28 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		need(3)
 		return scalar{"to_json(CAST(" + args[0].sql + " AS JSON[])[" + lng(1) + " + 1:" + lng(2) + " + 1])", schema.Dynamic}
 
+	case "array_index_of":
+		need(2)
+		return scalar{"coalesce(CAST(list_position(CAST(" + args[0].sql + " AS JSON[]), " + c.convert(args[1], schema.Dynamic, e) + ") AS BIGINT) - 1, -1)", schema.Long}
+	case "bag_has_key":
+		need(2)
+		return scalar{"list_contains(json_keys(" + args[0].sql + "), " + str(1) + ")", schema.Bool}
+	case "set_union":
+		var parts []string
+		for i := range args {
+			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
+		}
+		return scalar{"to_json(list_distinct(flatten([" + strings.Join(parts, ", ") + "])))", schema.Dynamic}
+	case "set_intersect":
+		need(2)
+		return scalar{"to_json(list_intersect(CAST(" + args[0].sql + " AS JSON[]), CAST(" + args[1].sql + " AS JSON[])))", schema.Dynamic}
+	case "set_difference":
+		need(2)
+		return scalar{"to_json(list_distinct(list_filter(CAST(" + args[0].sql + " AS JSON[]), x -> NOT list_contains(CAST(" + args[1].sql + " AS JSON[]), x))))", schema.Dynamic}
+	case "atan2":
+		need(2)
+		return scalar{"atan2(" + num(0) + ", " + num(1) + ")", schema.Real}
+
 	// --- networking ---
 	case "ipv4_is_private":
 		s := str(0)
