@@ -113,17 +113,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 		return err
 	}
 	t.segs = swap(t.segs)
-	var remove []string
-	for p := range gone {
-		if t.refs[p] > 0 {
-			if t.doomed == nil {
-				t.doomed = map[string]bool{}
-			}
-			t.doomed[p] = true
-		} else {
-			remove = append(remove, p)
-		}
-	}
+	remove := t.retire(gone)
 	t.mu.Unlock()
 	s.catMu.Unlock()
 	for _, p := range remove {
@@ -131,4 +121,22 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 	}
 	s.log.Info("compacted segments", "workspace", t.workspace, "table", t.name, "day", day, "inputs", len(inputs), "rows", rows)
 	return nil
+}
+
+// retire takes segment files out of use: those no relation holds are
+// returned to be removed now, the others are removed when released.
+// Called with t.mu held, after the catalog no longer lists them.
+func (t *table) retire(paths map[string]bool) []string {
+	var now []string
+	for p := range paths {
+		if t.refs[p] > 0 {
+			if t.doomed == nil {
+				t.doomed = map[string]bool{}
+			}
+			t.doomed[p] = true
+		} else {
+			now = append(now, p)
+		}
+	}
+	return now
 }

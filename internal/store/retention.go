@@ -174,16 +174,7 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 	err = s.cat.save(s.dir)
 	var remove []string
 	if err == nil {
-		for p := range doomed {
-			if t.refs[p] > 0 {
-				if t.doomed == nil {
-					t.doomed = map[string]bool{}
-				}
-				t.doomed[p] = true
-			} else {
-				remove = append(remove, p)
-			}
-		}
+		remove = t.retire(doomed)
 	}
 	t.mu.Unlock()
 	s.catMu.Unlock()
