@@ -149,6 +149,7 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 		}
 		return out
 	}
+	prevCat, prevSegs, prevRaws := s.cat.Segments, t.segs, s.cat.Raws
 	s.cat.Segments = keep(s.cat.Segments)
 	t.segs = keep(t.segs)
 	// Original bytes go when no kept segment holds a row of their batches.
@@ -175,6 +176,9 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 	var remove []string
 	if err == nil {
 		remove = t.retire(doomed)
+	} else {
+		// The catalog on disk still lists the segments: so must memory.
+		s.cat.Segments, t.segs, s.cat.Raws = prevCat, prevSegs, prevRaws
 	}
 	t.mu.Unlock()
 	s.catMu.Unlock()
