@@ -114,6 +114,11 @@ func TestIngestRows(t *testing.T) {
 	if n := f.rows(t, "App_CL"); n != 5 {
 		t.Fatalf("rows = %d, want 5", n)
 	}
+	// A JSON object is stored as dynamic and reads back as one.
+	code, body = f.do(t, "POST", "/v1/workspaces/default/query", owner, []byte(`{"query":"App_CL | where isnotnull(Tags) | project k = toint(Tags.k), Tags"}`))
+	if code != 200 || !strings.Contains(body, `"rows":[[1,"{\"k\":1}"]]`) {
+		t.Fatalf("dynamic round trip: %d %s", code, body)
+	}
 
 	bad := []struct {
 		name, key, path, body string

@@ -6,14 +6,10 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"math/big"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
 	"vigil/internal/source"
@@ -131,7 +127,7 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 		for i, col := range cols {
-			v, err := canonical(col.Type, vals[i])
+			v, err := sqlgen.FromDuckDB(col.Type, vals[i])
 			if err != nil {
 				return nil, fmt.Errorf("column %s: %w", col.Name, err)
 			}
@@ -185,105 +181,4 @@ func finalSelect(rel *relation) (string, []Column) {
 		return "SELECT 1 WHERE false", nil
 	}
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rel.sql + ")", cols
-}
-
-// canonical converts what the driver returned to the KQL type's Go value.
-func canonical(t schema.Type, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch t {
-	case schema.Timespan:
-		n, err := toInt64(v)
-		if err != nil {
-			return nil, err
-		}
-		return time.Duration(n) * schema.Tick, nil
-	case schema.Int:
-		n, err := toInt64(v)
-		return int32(n), err
-	case schema.Long:
-		return toInt64(v)
-	case schema.Real:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case float32:
-			return float64(x), nil
-		case duckdb.Decimal:
-			return x.Float64(), nil
-		}
-		n, err := toInt64(v)
-		return float64(n), err
-	case schema.Decimal:
-		if d, ok := v.(duckdb.Decimal); ok {
-			return schema.Convert(schema.Decimal, decimalString(d))
-		}
-	case schema.GUID:
-		switch x := v.(type) {
-		case []byte:
-			if len(x) == 16 {
-				return schema.ParseGUID(fmt.Sprintf("%x", x))
-			}
-		case duckdb.UUID:
-			return schema.ParseGUID(fmt.Sprintf("%x", x[:]))
-		}
-	case schema.Dynamic:
-		s, ok := v.(string)
-		if !ok {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, err
-			}
-			s = string(b)
-		}
-		return json.RawMessage(s), nil
-	case schema.DateTime:
-		if tm, ok := v.(time.Time); ok {
-			return tm.UTC(), nil
-		}
-	}
-	return schema.Convert(t, v)
-}
-
-func decimalString(d duckdb.Decimal) string {
-	r := new(big.Rat).SetFrac(d.Value, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil))
-	s := r.FloatString(int(d.Scale))
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
-func toInt64(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int32:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case int:
-		return int64(x), nil
-	case uint64:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case float64:
-		return int64(x), nil
-	case *big.Int:
-		return x.Int64(), nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	}
-	return 0, fmt.Errorf("unexpected %T from the database", v)
 }

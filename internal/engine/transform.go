@@ -27,7 +27,7 @@ func (e *Engine) Transform(ctx context.Context, transformKQL string, cols []sche
 	name := fmt.Sprintf("transform_source_%d", transformSeq.Add(1))
 	var ddl []string
 	for _, c := range cols {
-		ddl = append(ddl, sqlgen.QuoteIdent(c.Name)+" "+sqlgen.DuckDBType(c.Type))
+		ddl = append(ddl, sqlgen.QuoteIdent(c.Name)+" "+sqlgen.StorageType(c.Type))
 	}
 	if _, err := e.db.ExecContext(ctx, "CREATE TABLE "+name+" ("+strings.Join(ddl, ", ")+")"); err != nil {
 		return nil, nil, fmt.Errorf("transform: %w", err)
@@ -94,5 +94,9 @@ func (b batchTables) Relation(_ context.Context, name string, _ source.Scan) (so
 	if name != "source" {
 		return source.Relation{}, fmt.Errorf("unknown table %q", name)
 	}
-	return source.Relation{SQL: b.table, Release: func() {}}, nil
+	var sel []string
+	for _, c := range b.def.Columns {
+		sel = append(sel, "CAST("+sqlgen.QuoteIdent(c.Name)+" AS "+sqlgen.DuckDBType(c.Type)+") AS "+sqlgen.QuoteIdent(c.Name))
+	}
+	return source.Relation{SQL: "(SELECT " + strings.Join(sel, ", ") + " FROM " + b.table + ")", Release: func() {}}, nil
 }

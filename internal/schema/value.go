@@ -18,7 +18,7 @@ import (
 //	Int       int32
 //	Long      int64
 //	Real      float64
-//	Decimal   string, canonical decimal text (no exponent, no leading '+')
+//	Decimal   string, canonical decimal text (no exponent, no leading '+', no trailing zeros)
 //	String    string
 //	DateTime  time.Time, UTC, truncated to whole microseconds (the store's precision)
 //	Timespan  time.Duration, truncated to whole 100 ns ticks (Kusto's unit)
@@ -105,7 +105,7 @@ func Convert(t Type, v any) (any, error) {
 			}
 		}
 		if r, ok := new(big.Rat).SetString(s); ok && s != "" {
-			return decimalText(r, s), nil
+			return decimalText(r), nil
 		}
 	case String:
 		switch x := v.(type) {
@@ -218,22 +218,16 @@ func toInt64(v any) (int64, error) {
 	return 0, fmt.Errorf("not an integer")
 }
 
-// decimalText renders r without exponent. s is the input text, whose
-// number of fractional digits is kept when it is exact.
-func decimalText(r *big.Rat, s string) string {
-	digits := 0
-	if i := strings.IndexByte(s, '.'); i >= 0 && !strings.ContainsAny(s, "eE") {
-		digits = len(s) - i - 1
-	}
-	if r.IsInt() && digits == 0 {
-		return r.Num().String()
-	}
-	if digits == 0 {
-		digits = 18
-	}
-	out := r.FloatString(digits)
-	if strings.Contains(out, ".") && !strings.Contains(s, ".") {
+// decimalText renders r without exponent and without trailing zeros, so
+// a decimal has one canonical text ("12.50" is "12.5"): the form the
+// store reads back and the ledger hashes.
+func decimalText(r *big.Rat) string {
+	out := r.FloatString(18)
+	if strings.Contains(out, ".") {
 		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	if out == "-0" {
+		out = "0"
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -41,6 +42,18 @@ func DuckDBType(t schema.Type) string {
 	return "VARCHAR"
 }
 
+// StorageType is the DuckDB type of a column of a physical table (hot
+// buffers, transform inputs): as DuckDBType, except that dynamic values
+// are kept as VARCHAR holding their JSON text, because the appender would
+// store a Go string into a JSON column as a JSON string value. Reads cast
+// the column to JSON.
+func StorageType(t schema.Type) string {
+	if t == schema.Dynamic {
+		return "VARCHAR"
+	}
+	return DuckDBType(t)
+}
+
 // QuoteIdent quotes a column or table name.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
@@ -69,4 +82,98 @@ func DuckDBValue(t schema.Type, v any) driver.Value {
 		return duckdb.Decimal{Width: 38, Scale: 18, Value: new(big.Int).Quo(scaled.Num(), scaled.Denom())}
 	}
 	return v
+}
+
+// FromDuckDB converts what the DuckDB driver returns for a column of type
+// t (dynamic selected as VARCHAR) to the type's canonical Go value.
+func FromDuckDB(t schema.Type, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t {
+	case schema.Timespan:
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return time.Duration(n) * schema.Tick, nil
+	case schema.Int:
+		n, err := toInt64(v)
+		return int32(n), err
+	case schema.Long:
+		return toInt64(v)
+	case schema.Real:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		case duckdb.Decimal:
+			return x.Float64(), nil
+		}
+		n, err := toInt64(v)
+		return float64(n), err
+	case schema.Decimal:
+		if d, ok := v.(duckdb.Decimal); ok {
+			r := new(big.Rat).SetFrac(d.Value, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil))
+			return schema.Convert(schema.Decimal, r.FloatString(int(d.Scale)))
+		}
+	case schema.GUID:
+		switch x := v.(type) {
+		case []byte:
+			if len(x) == 16 {
+				return schema.ParseGUID(fmt.Sprintf("%x", x))
+			}
+		case duckdb.UUID:
+			return schema.ParseGUID(fmt.Sprintf("%x", x[:]))
+		}
+	case schema.Dynamic:
+		s, ok := v.(string)
+		if !ok {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			s = string(b)
+		}
+		return json.RawMessage(s), nil
+	case schema.DateTime:
+		if tm, ok := v.(time.Time); ok {
+			return tm.UTC(), nil
+		}
+	}
+	return schema.Convert(t, v)
+}
+
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case uint64:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case float64:
+		return int64(x), nil
+	case *big.Int:
+		return x.Int64(), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unexpected %T from the database", v)
 }

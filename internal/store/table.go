@@ -106,7 +106,7 @@ func (t *table) newGen(cols []schema.Column) (*gen, error) {
 	var ddl strings.Builder
 	fmt.Fprintf(&ddl, "CREATE TABLE %s (", g.rowsTable())
 	for _, c := range cols {
-		fmt.Fprintf(&ddl, "%s %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type))
+		fmt.Fprintf(&ddl, "%s %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))
 	}
 	fmt.Fprintf(&ddl, "%s BIGINT, %s INTEGER);", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow))
 	fmt.Fprintf(&ddl, "CREATE TABLE %s (seq BIGINT, content_type VARCHAR, received TIMESTAMP, raw BLOB);", g.rawTable())
@@ -134,7 +134,7 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
 	}
 	for i := g.cols; i < len(rec.cols); i++ {
 		c := rec.cols[i]
-		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type))); err != nil {
+		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))); err != nil {
 			return fmt.Errorf("store: adding column %s: %w", c.Name, err)
 		}
 		g.cols = i + 1

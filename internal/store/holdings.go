@@ -1,0 +1,224 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"vigil/internal/ledger"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// Holdings returns what the store holds, in the form ledger.Verify reads:
+// each workspace's ledger directory, the original bytes of every batch
+// and the stored rows of every batch, streamed in sequence order. Open
+// the store read-only to verify a directory another process may own.
+func (s *Store) Holdings() ledger.Holdings { return holdings{s} }
+
+type holdings struct{ s *Store }
+
+func (h holdings) Workspaces() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(h.s.dir, "ledger"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (h holdings) LogDir(workspace string) string {
+	return filepath.Join(h.s.dir, "ledger", workspace)
+}
+
+// snapshot takes references on a workspace's tables' generations and
+// segments, for reading them whole; release drops them.
+func (h holdings) snapshot(workspace string) (tables []*table, gens [][]*gen, segs [][]*Segment, release func()) {
+	s := h.s
+	s.mu.Lock()
+	for k, t := range s.tables {
+		if k.workspace == workspace && t.definition() != nil {
+			tables = append(tables, t)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(tables, func(i, j int) bool { return tables[i].name < tables[j].name })
+	for _, t := range tables {
+		t.mu.Lock()
+		var g []*gen
+		for _, x := range []*gen{t.sealing, t.hot} {
+			if x != nil {
+				x.refs++
+				g = append(g, x)
+			}
+		}
+		if t.refs == nil {
+			t.refs = map[string]int{}
+		}
+		sg := append([]*Segment(nil), t.segs...)
+		for _, seg := range sg {
+			t.refs[seg.Path]++
+		}
+		t.mu.Unlock()
+		gens, segs = append(gens, g), append(segs, sg)
+	}
+	return tables, gens, segs, func() {
+		for i, t := range tables {
+			t.release(gens[i], segs[i])
+		}
+	}
+}
+
+func (h holdings) Batches(workspace string, fn func(seq uint64, raw io.Reader) error) error {
+	s := h.s
+	tables, gens, _, release := h.snapshot(workspace)
+	defer release()
+	var srcs []string
+	for i := range tables {
+		for _, g := range gens[i] {
+			srcs = append(srcs, "SELECT seq, raw FROM "+g.rawTable())
+		}
+	}
+	s.catMu.Lock()
+	for _, r := range s.cat.Raws {
+		if r.Workspace == workspace {
+			srcs = append(srcs, "SELECT seq, raw FROM read_parquet("+sqlgen.QuoteString(filepath.Join(s.dir, r.Path))+")")
+		}
+	}
+	s.catMu.Unlock()
+	if len(srcs) == 0 {
+		return nil
+	}
+	rows, err := s.db.Query("SELECT seq, raw FROM (" + strings.Join(srcs, " UNION ALL ") + ") ORDER BY seq")
+	if err != nil {
+		return fmt.Errorf("store: reading original bytes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var raw []byte
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return err
+		}
+		if err := fn(uint64(seq), bytes.NewReader(raw)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// tableCursor streams one table's rows in (_BatchSeq, _BatchRow) order.
+type tableCursor struct {
+	name string
+	cols []schema.Column
+	rows *sql.Rows
+	vals []any
+	seq  int64
+	done bool
+}
+
+func (c *tableCursor) advance() error {
+	if !c.rows.Next() {
+		c.done = true
+		return c.rows.Err()
+	}
+	raw := make([]any, len(c.cols)+1)
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := c.rows.Scan(ptrs...); err != nil {
+		return err
+	}
+	for i, col := range c.cols {
+		v, err := sqlgen.FromDuckDB(col.Type, raw[i])
+		if err != nil {
+			return fmt.Errorf("table %s, column %s: %w", c.name, col.Name, err)
+		}
+		raw[i] = v
+	}
+	c.seq = raw[len(c.cols)].(int64)
+	c.vals = raw[:len(c.cols)]
+	return nil
+}
+
+// Rows streams every table's stored rows (record columns, as hashed into
+// the leaves) grouped by batch, merging the tables in sequence order.
+// Retention is not applied here: expired rows still on disk are shown,
+// and the ledger's retention leaves account for those already deleted.
+func (h holdings) Rows(workspace string, fn func(seq uint64, table string, cols []schema.Column, rows [][]any) error) error {
+	tables, gens, segs, release := h.snapshot(workspace)
+	defer release()
+	var cursors []*tableCursor
+	defer func() {
+		for _, c := range cursors {
+			c.rows.Close()
+		}
+	}()
+	for i, t := range tables {
+		for _, seg := range segs[i] {
+			if err := h.s.verifySegment(seg); err != nil {
+				return err
+			}
+		}
+		cols := recordColumns(t.definition())
+		var sel []string
+		for _, c := range cols {
+			expr := sqlgen.QuoteIdent(c.Name)
+			if c.Type == schema.Dynamic {
+				expr = "CAST(" + expr + " AS VARCHAR)"
+			}
+			sel = append(sel, expr)
+		}
+		q := "SELECT " + strings.Join(sel, ", ") + ", " + sqlgen.QuoteIdent(schema.ColBatchSeq) +
+			" FROM " + t.relationSQL(t.definition(), gens[i], segs[i], time.Time{}, time.Time{}) +
+			" ORDER BY " + sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow)
+		rows, err := h.s.db.Query(q)
+		if err != nil {
+			return fmt.Errorf("store: reading table %s: %w", t.name, err)
+		}
+		c := &tableCursor{name: t.name, cols: cols, rows: rows}
+		cursors = append(cursors, c)
+		if err := c.advance(); err != nil {
+			return err
+		}
+	}
+	for {
+		var next *tableCursor
+		for _, c := range cursors {
+			if !c.done && (next == nil || c.seq < next.seq) {
+				next = c
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		seq := next.seq
+		var batch [][]any
+		for !next.done && next.seq == seq {
+			batch = append(batch, next.vals)
+			if err := next.advance(); err != nil {
+				return err
+			}
+		}
+		if err := fn(uint64(seq), next.name, next.cols, batch); err != nil {
+			return err
+		}
+	}
+}
