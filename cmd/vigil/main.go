@@ -20,6 +20,7 @@ var commands = map[string]struct {
 	"query":     {runQuery, "run a KQL query against a server or, read-only, a data directory"},
 	"key":       {runKey, "create, list or revoke API keys on a server"},
 	"workspace": {runWorkspace, "show, list, create or delete workspaces on a server"},
+	"verify":    {runVerify, "prove a data directory intact against its ledgers and checkpoints"},
 	"backup":    {runBackup, "copy a data directory consistently, even while a server writes to it"},
 	"restore":   {runRestore, "copy a backup into a new data directory"},
 	"version":   {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
@@ -44,7 +45,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "query", "key", "workspace", "backup", "restore", "version"} {
+	for _, name := range []string{"serve", "query", "key", "workspace", "verify", "backup", "restore", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].help)
 	}
 }

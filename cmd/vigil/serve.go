@@ -20,6 +20,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/auth"
 	"vigil/internal/ingest/syslog"
+	"vigil/internal/ledger"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
@@ -39,6 +40,9 @@ func runServe(args []string) error {
 	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
 	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
+	checkpointEvery := fs.Duration("checkpoint-interval", envDuration("VIGIL_CHECKPOINT_INTERVAL", time.Minute), "how often the ledgers are checkpointed while data arrives (env VIGIL_CHECKPOINT_INTERVAL)")
+	checkpointFile := fs.String("checkpoint-copy-file", os.Getenv("VIGIL_CHECKPOINT_COPY_FILE"), "append each signed checkpoint to this file, kept outside the data directory (env VIGIL_CHECKPOINT_COPY_FILE)")
+	checkpointURL := fs.String("checkpoint-copy-url", os.Getenv("VIGIL_CHECKPOINT_COPY_URL"), "POST each signed checkpoint to this URL (env VIGIL_CHECKPOINT_COPY_URL)")
 	configPath := fs.String("config", os.Getenv("VIGIL_CONFIG"), "YAML configuration file: the flags' names as keys, plus dataCollectionRules (env VIGIL_CONFIG)")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
@@ -88,6 +92,13 @@ func runServe(args []string) error {
 		udp, tcp, _ := rcv.Addrs()
 		fmt.Printf("Syslog on udp %v, tcp %v into workspace %s\n", udp, tcp, ws.Name)
 	}
+	stopCheckpoints, err := startCheckpointer(st, workspaces, *dataDir, *checkpointEvery, *checkpointFile, *checkpointURL, log)
+	if err != nil {
+		return err
+	}
+	// Deferred after the store's Close, so it runs first: a last
+	// checkpoint covers everything acknowledged.
+	defer stopCheckpoints()
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
 		return err
@@ -158,4 +169,55 @@ func loadConfig(fs *flag.FlagSet, path string) ([]api.DataCollectionRule, error)
 		}
 	}
 	return rules, nil
+}
+
+// ledgerKeyFile is the checkpoint signing key in the data directory; the
+// public key is beside it with ".pub" added.
+const ledgerKeyFile = "ledger-key"
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// startCheckpointer signs a checkpoint of every workspace's ledger at
+// least every interval while data arrives, and copies it out. The
+// returned function stops it after a last checkpoint.
+func startCheckpointer(st *store.Store, workspaces *workspace.Registry, dataDir string, every time.Duration, file, url string, log *slog.Logger) (func(), error) {
+	signer, _, err := ledger.LoadOrCreateKey(filepath.Join(dataDir, ledgerKeyFile), ledger.KeyName())
+	if err != nil {
+		return nil, err
+	}
+	cp, err := ledger.NewCheckpointer(ledger.CheckpointerConfig{Signer: signer, Interval: every, CopyFile: file, CopyURL: url,
+		OnError: func(err error) { log.Error("checkpoint", "err", err) }})
+	if err != nil {
+		return nil, err
+	}
+	addAll := func() {
+		for _, ws := range workspaces.List() {
+			if l, err := st.Ledger(ws.ID); err == nil {
+				cp.Add(ws.ID, l)
+			}
+		}
+	}
+	addAll()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cp.Run(ctx) }()
+	// Workspaces created later join at the next scan.
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				addAll()
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
