@@ -18,6 +18,7 @@ var commands = map[string]struct {
 }{
 	"serve":     {runServe, "run the server on a data directory"},
 	"query":     {runQuery, "run a KQL query against a server or, read-only, a data directory"},
+	"ingest":    {runIngest, "send NDJSON, JSON array or CSV files to a table on a server"},
 	"key":       {runKey, "create, list or revoke API keys on a server"},
 	"workspace": {runWorkspace, "show, list, create or delete workspaces on a server"},
 	"verify":    {runVerify, "prove a data directory intact against its ledgers and checkpoints"},
@@ -45,7 +46,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "query", "key", "workspace", "verify", "backup", "restore", "version"} {
+	for _, name := range []string{"serve", "ingest", "query", "key", "workspace", "verify", "backup", "restore", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].help)
 	}
 }
