@@ -29,7 +29,7 @@ func runIngest(args []string) error {
 		return err
 	}
 	if *table == "" || len(files) == 0 {
-		return errors.New("usage: vigil ingest --url URL --key KEY --workspace WS --table TABLE [--format ndjson|json|csv] FILE...")
+		return errors.New("usage: vigil ingest --url URL --key KEY --workspace WS --table TABLE [--format ndjson|json|csv] FILE [FILE]")
 	}
 	total := 0
 	for _, f := range files {
