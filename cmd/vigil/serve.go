@@ -2,10 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -43,6 +53,9 @@ func runServe(args []string) error {
 	checkpointEvery := fs.Duration("checkpoint-interval", envDuration("VIGIL_CHECKPOINT_INTERVAL", time.Minute), "how often the ledgers are checkpointed while data arrives (env VIGIL_CHECKPOINT_INTERVAL)")
 	checkpointFile := fs.String("checkpoint-copy-file", os.Getenv("VIGIL_CHECKPOINT_COPY_FILE"), "append each signed checkpoint to this file, kept outside the data directory (env VIGIL_CHECKPOINT_COPY_FILE)")
 	checkpointURL := fs.String("checkpoint-copy-url", os.Getenv("VIGIL_CHECKPOINT_COPY_URL"), "POST each signed checkpoint to this URL (env VIGIL_CHECKPOINT_COPY_URL)")
+	tlsCert := fs.String("tls-cert", os.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this certificate (PEM) (env VIGIL_TLS_CERT)")
+	tlsKey := fs.String("tls-key", os.Getenv("VIGIL_TLS_KEY"), "the certificate's private key (PEM) (env VIGIL_TLS_KEY)")
+	tlsSelfSigned := fs.Bool("tls-self-signed", os.Getenv("VIGIL_TLS_SELF_SIGNED") == "true", "serve HTTPS with a self-signed certificate kept in the data directory (env VIGIL_TLS_SELF_SIGNED=true)")
 	configPath := fs.String("config", os.Getenv("VIGIL_CONFIG"), "YAML configuration file: the flags' names as keys, plus dataCollectionRules (env VIGIL_CONFIG)")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
@@ -111,7 +124,24 @@ func runServe(args []string) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	fmt.Printf("Vigil listening on http://%s (data in %s)\n", ln.Addr(), *dataDir)
+	scheme := "http"
+	if *tlsSelfSigned && *tlsCert == "" {
+		*tlsCert, *tlsKey = filepath.Join(*dataDir, "tls-cert.pem"), filepath.Join(*dataDir, "tls-key.pem")
+		fp, err := selfSignedCert(*tlsCert, *tlsKey)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Self-signed TLS certificate %s, SHA-256 fingerprint %s\n", *tlsCert, fp)
+	}
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	fmt.Printf("Vigil listening on %s://%s (data in %s)\n", scheme, ln.Addr(), *dataDir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -220,4 +250,47 @@ func startCheckpointer(st *store.Store, workspaces *workspace.Registry, dataDir 
 		}
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// selfSignedCert returns the SHA-256 fingerprint of the self-signed
+// certificate at certPath, creating it (ECDSA P-256, for localhost and
+// the loopback addresses, valid a year) when absent.
+func selfSignedCert(certPath, keyPath string) (string, error) {
+	if pemData, err := os.ReadFile(certPath); err == nil {
+		if block, _ := pem.Decode(pemData); block != nil {
+			sum := sha256.Sum256(block.Bytes)
+			return hex.EncodeToString(sum[:]), nil
+		}
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	host, _ := os.Hostname()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: "vigil " + host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: []string{"localhost", host}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(certPath), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
 }
