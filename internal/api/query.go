@@ -327,3 +327,37 @@ func parseISODuration(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// metadata serves GET /v1/workspaces/{ws}/metadata: the workspace's
+// tables and their visible columns, in the shape of the Log Analytics
+// metadata API's "tables" list.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
+	tables := s.store.Tables(ws.ID)
+	type column struct {
+		Name        string `json:"name"`
+		Type        string `json:"type"`
+		Description string `json:"description,omitempty"`
+	}
+	type table struct {
+		ID      string   `json:"id"`
+		Name    string   `json:"name"`
+		Columns []column `json:"columns"`
+	}
+	out := struct {
+		Tables []table `json:"tables"`
+	}{Tables: []table{}}
+	for _, name := range tables.Names() {
+		def, ok := tables.Table(name)
+		if !ok {
+			continue
+		}
+		t := table{ID: "t/" + name, Name: name}
+		for _, c := range def.Columns {
+			if !c.Hidden {
+				t.Columns = append(t.Columns, column{c.Name, c.Type.String(), c.Description})
+			}
+		}
+		out.Tables = append(out.Tables, t)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -107,6 +107,16 @@ func TestQueryAudit(t *testing.T) {
 	}
 }
 
+func TestMetadata(t *testing.T) {
+	f := newFixture(t)
+	ingest(t, f, "Meta_CL", `{"Host":"a","N":1}`)
+	code, body := f.do(t, "GET", "/v1/workspaces/default/metadata", f.keys[auth.Reader], nil)
+	if code != 200 || !strings.Contains(body, `{"id":"t/Meta_CL","name":"Meta_CL","columns":[`) ||
+		!strings.Contains(body, `{"name":"N","type":"long"}`) || !strings.Contains(body, `"name":"Syslog"`) || strings.Contains(body, `"_BatchSeq"`) {
+		t.Fatalf("metadata: %d %s", code, body)
+	}
+}
+
 func TestParseTimespan(t *testing.T) {
 	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string][2]string{

@@ -70,6 +70,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	for _, prefix := range []string{"/v1", ""} {
 		s.route("GET "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 		s.route("POST "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
+		s.route("GET "+prefix+"/workspaces/{workspace}/metadata", auth.PermQuery, s.metadata)
 	}
 	s.mux.HandleFunc("POST /api/logs", s.dataCollector)
 	s.mux.HandleFunc("POST /dataCollectionRules/{dcr}/streams/{stream}", s.logsIngestion)
