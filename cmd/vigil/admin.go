@@ -22,23 +22,28 @@ func clientFlags(fs *flag.FlagSet) *client {
 	return c
 }
 
-// call sends a request to the server and returns the response body, or
-// an error carrying the API's message.
+// call sends a request with a JSON body (or none) and returns the
+// response body, or an error carrying the API's message.
 func (c *client) call(method, path string, body any) ([]byte, error) {
-	if c.url == "" || c.key == "" {
-		return nil, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY)")
-	}
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, strings.TrimRight(c.url, "/")+path, rd)
+	return c.send(method, path, "application/json", rd)
+}
+
+// send sends a request with a body of the given content type.
+func (c *client) send(method, path, contentType string, body io.Reader) ([]byte, error) {
+	if c.url == "" || c.key == "" {
+		return nil, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY)")
+	}
+	req, err := http.NewRequest(method, strings.TrimRight(c.url, "/")+path, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -107,23 +106,9 @@ func ingestFile(c *client, ws, table, path, format string) (int, error) {
 		if chunk.Len() == 0 {
 			return nil
 		}
-		req, _ := http.NewRequest("POST", strings.TrimRight(c.url, "/")+path, bytes.NewReader(chunk.Bytes()))
-		req.Header.Set("Authorization", "Bearer "+c.key)
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode >= 300 {
-			return fmt.Errorf("%s: %s", resp.Status, errorMessage(raw))
-		}
+		_, err := c.send("POST", path, "application/x-ndjson", bytes.NewReader(chunk.Bytes()))
 		chunk.Reset()
-		return nil
-	}
-	if c.url == "" || c.key == "" {
-		return 0, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY)")
+		return err
 	}
 	for _, r := range records {
 		chunk.Write(r)
