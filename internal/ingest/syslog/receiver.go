@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/cef"
 	"vigil/internal/schema"
 	"vigil/internal/store"
 )
@@ -79,19 +80,37 @@ type Format struct{}
 // Name implements ingest.Format.
 func (Format) Name() string { return "syslog" }
 
-// Parse implements ingest.Format.
+// Parse implements ingest.Format: plain messages to Syslog, CEF ones to
+// CommonSecurityLog, each batch with its own lines as original bytes.
 func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
-	b := &store.Batch{Workspace: workspace, Table: "Syslog", Columns: columns, Raw: raw, ContentType: "text/syslog", Received: received}
+	plain := &store.Batch{Workspace: workspace, Table: "Syslog", Columns: columns, ContentType: "text/syslog", Received: received}
+	var cefs cefBatch
 	for _, line := range bytes.Split(raw, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		b.Rows = append(b.Rows, row(parseOrWrap(line, received), "", received))
+		m := parseOrWrap(line, received)
+		if i := cef.Find(m.Text); i >= 0 {
+			if e, err := cef.Parse(m.Text[i:]); err == nil {
+				cefs.add(m, e, "", line, received)
+				continue
+			}
+		}
+		plain.Rows = append(plain.Rows, row(m, "", received))
+		plain.Raw = append(append(plain.Raw, line...), '\n')
 	}
-	if len(b.Rows) == 0 {
+	var out []*store.Batch
+	if len(plain.Rows) > 0 {
+		out = append(out, plain)
+	}
+	if c := cefs.batch(workspace); c != nil {
+		c.Received = received
+		out = append(out, c)
+	}
+	if len(out) == 0 {
 		return nil, nil, errors.New("no syslog messages in the input")
 	}
-	return []*store.Batch{b}, nil, nil
+	return out, nil, nil
 }
 
 func init() { ingest.Register(Format{}) }
@@ -229,22 +248,90 @@ func (s *Server) closing() bool {
 	}
 }
 
-// batcher collects messages of one connection or socket into batches.
+// batcher collects messages of one connection or socket into batches:
+// plain syslog for the Syslog table, CEF for CommonSecurityLog.
 type batcher struct {
 	s     *Server
 	raw   []byte
 	rows  [][]any
 	first time.Time
+	cef   cefBatch
+}
+
+// cefBatch gathers CEF rows, whose columns vary by message, into one
+// batch with the union of their columns.
+type cefBatch struct {
+	raw  []byte
+	cols []schema.Column
+	idx  map[string]int
+	rows [][]any
+}
+
+var cefTable, _ = schema.Builtin("CommonSecurityLog")
+
+func (c *cefBatch) add(m Message, e cef.Event, sender string, frame []byte, received time.Time) {
+	cols, vals := cef.Row(e, cefTable)
+	tg := received
+	if !m.Time.IsZero() {
+		tg = m.Time
+	}
+	host := m.Host
+	if host == "" {
+		host = sender
+	}
+	cols = append(cols, schema.Column{Name: "TimeGenerated", Type: schema.DateTime}, schema.Column{Name: "Computer", Type: schema.String},
+		schema.Column{Name: "CollectorHostName", Type: schema.String}, schema.Column{Name: "SourceSystem", Type: schema.String})
+	vals = append(vals, tg, nilIfEmpty(host), collector, "OpsManager")
+	if c.idx == nil {
+		c.idx = map[string]int{}
+	}
+	row := make([]any, len(c.cols))
+	for i, col := range cols {
+		j, ok := c.idx[col.Name]
+		if !ok {
+			j = len(c.cols)
+			c.idx[col.Name] = j
+			c.cols = append(c.cols, col)
+			row = append(row, nil)
+		}
+		row[j] = vals[i]
+	}
+	c.rows = append(c.rows, row)
+	c.raw = append(append(c.raw, frame...), '\n')
+}
+
+func (c *cefBatch) batch(workspace string) *store.Batch {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	for i, r := range c.rows {
+		for len(r) < len(c.cols) {
+			r = append(r, nil)
+		}
+		c.rows[i] = r
+	}
+	b := &store.Batch{Workspace: workspace, Table: "CommonSecurityLog", Columns: c.cols, Rows: c.rows, Raw: c.raw, ContentType: "text/syslog"}
+	*c = cefBatch{}
+	return b
 }
 
 func (b *batcher) add(frame []byte, sender string) {
 	now := time.Now().UTC()
-	if len(b.rows) == 0 {
+	if len(b.rows)+len(b.cef.rows) == 0 {
 		b.first = now
 	}
 	m := parseOrWrap(frame, now)
 	if len(m.Text) > b.s.cfg.MaxMessageBytes {
 		m.Text = m.Text[:b.s.cfg.MaxMessageBytes] + " [truncated]"
+	}
+	if i := cef.Find(m.Text); i >= 0 {
+		if e, err := cef.Parse(m.Text[i:]); err == nil {
+			b.cef.add(m, e, sender, frame, now)
+			if len(b.cef.rows) >= b.s.cfg.BatchSize {
+				b.flush()
+			}
+			return
+		}
 	}
 	b.rows = append(b.rows, row(m, sender, now))
 	b.raw = append(b.raw, frame...)
@@ -258,29 +345,35 @@ func (b *batcher) add(frame []byte, sender string) {
 
 // due reports whether the oldest waiting message has waited long enough.
 func (b *batcher) due() bool {
-	return len(b.rows) > 0 && time.Since(b.first) >= b.s.cfg.FlushInterval
+	return len(b.rows)+len(b.cef.rows) > 0 && time.Since(b.first) >= b.s.cfg.FlushInterval
 }
 
-// flush stores the batch, retrying while the store is busy: a TCP sender
-// is slowed down (nothing more is read meanwhile) rather than dropped.
+// flush stores the batches, retrying while the store is busy: a TCP
+// sender is slowed down (nothing more is read meanwhile) rather than
+// dropped.
 func (b *batcher) flush() {
-	if len(b.rows) == 0 {
-		return
+	if len(b.rows) > 0 {
+		b.store(&store.Batch{Workspace: b.s.cfg.Workspace, Table: "Syslog", Columns: columns, Rows: b.rows,
+			Raw: b.raw, ContentType: "text/syslog"})
+		b.rows, b.raw = nil, nil
 	}
-	batch := &store.Batch{Workspace: b.s.cfg.Workspace, Table: "Syslog", Columns: columns, Rows: b.rows,
-		Raw: b.raw, ContentType: "text/syslog"}
+	if c := b.cef.batch(b.s.cfg.Workspace); c != nil {
+		b.store(c)
+	}
+}
+
+func (b *batcher) store(batch *store.Batch) {
 	for attempt := 0; ; attempt++ {
 		_, err := b.s.app.Append(context.Background(), batch)
 		if err == nil {
-			break
+			return
 		}
 		if !errors.Is(err, store.ErrBusy) || attempt > 100 {
-			b.s.log.Error("syslog: storing a batch failed", "messages", len(b.rows), "err", err)
-			break
+			b.s.log.Error("syslog: storing a batch failed", "table", batch.Table, "messages", len(batch.Rows), "err", err)
+			return
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
 	}
-	b.rows, b.raw = nil, nil
 }
 
 func (s *Server) serveUDP() {

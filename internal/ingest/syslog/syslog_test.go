@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/internal/ingest"
 	"vigil/internal/source"
 	"vigil/internal/store"
 )
@@ -64,6 +65,27 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("parsed without facility or severity: %+v", m)
 		}
 	})
+}
+
+func TestFormat(t *testing.T) {
+	f, ok := ingest.Lookup("syslog")
+	if !ok {
+		t.Fatal("the syslog format is not registered")
+	}
+	raw := []byte("<13>Mar  1 10:00:00 h1 app: plain one\n\n<134>Mar  1 10:00:01 fw CEF:0|V|P|1|2|N|3|src=1.2.3.4\nno pri at all\n")
+	batches, rejects, err := f.Parse("ws1", raw, now)
+	if err != nil || len(rejects) != 0 || len(batches) != 2 {
+		t.Fatalf("Parse: %d batches, %v, %v", len(batches), rejects, err)
+	}
+	if b := batches[0]; b.Table != "Syslog" || len(b.Rows) != 2 || !strings.HasSuffix(string(b.Raw), "no pri at all\n") {
+		t.Fatalf("syslog batch: %s %d %q", b.Table, len(b.Rows), b.Raw)
+	}
+	if b := batches[1]; b.Table != "CommonSecurityLog" || len(b.Rows) != 1 || !strings.Contains(string(b.Raw), "CEF:0|V|P") {
+		t.Fatalf("CEF batch: %s %d %q", b.Table, len(b.Rows), b.Raw)
+	}
+	if _, _, err := f.Parse("ws1", []byte("\n \n"), now); err == nil {
+		t.Fatal("empty input accepted")
+	}
 }
 
 // receive starts a server storing into a real store and returns it with
@@ -132,6 +154,32 @@ with a newline' AND Computer = 'host1' AND ProcessID = 11`); n != 1 {
 	if n := count(`SyslogMessage = 'over udp' AND SeverityLevel = 'info' AND Facility = 'user'`); n != 1 {
 		t.Errorf("udp message: %d", n)
 	}
+}
+
+// TestCEFOverSyslog sends a CEF event inside a syslog message: it lands
+// in CommonSecurityLog, mapped, while plain messages stay in Syslog.
+func TestCEFOverSyslog(t *testing.T) {
+	srv, st, _ := receive(t)
+	_, tcp, _ := srv.Addrs()
+	c, err := net.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(c, "<134>Mar  1 10:00:00 fw01 CEF:0|Palo Alto Networks|PAN-OS|10.1|end|TRAFFIC|3|src=10.1.1.1 dst=8.8.8.8 dpt=53 act=allow cs1Label=Rule cs1=dns out\n")
+	c.Close()
+	count := func() int64 {
+		rel, err := st.Tables("ws1").Relation(context.Background(), "CommonSecurityLog", source.Scan{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rel.Release()
+		var n int64
+		st.DB().QueryRow(`SELECT count(*) FROM ` + rel.SQL + ` WHERE DeviceVendor = 'Palo Alto Networks' AND DeviceProduct = 'PAN-OS' AND Activity = 'TRAFFIC'
+			AND SourceIP = '10.1.1.1' AND DestinationIP = '8.8.8.8' AND DestinationPort = 53 AND DeviceAction = 'allow'
+			AND DeviceCustomString1 = 'dns out' AND DeviceCustomString1Label = 'Rule' AND Computer = 'fw01' AND LogSeverity = '3'`).Scan(&n)
+		return n
+	}
+	eventually(t, "the CEF row", func() bool { return count() == 1 })
 }
 
 // TestLogger sends with util-linux logger, a client nobody here wrote.
