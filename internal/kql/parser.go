@@ -340,13 +340,7 @@ func (p *parser) source() Tabular {
 	}
 	if p.isPunct("(") {
 		p.next()
-		var args []Expr
-		for !p.isPunct(")") {
-			args = append(args, p.expr())
-			if !p.accept(",") {
-				break
-			}
-		}
+		args := p.exprList()
 		p.expect(")")
 		return &Invoke{P: pos, Name: name, Args: args}
 	}
@@ -747,6 +741,18 @@ func (p *parser) parseOp(t token) Operator {
 	}
 }
 
+// exprList parses comma-separated expressions up to (not including) ')'.
+func (p *parser) exprList() []Expr {
+	var list []Expr
+	for !p.isPunct(")") {
+		list = append(list, p.expr())
+		if !p.accept(",") {
+			break
+		}
+	}
+	return list
+}
+
 // --- expressions, lowest precedence first ---
 
 func (p *parser) expr() Expr { return p.or() }
@@ -803,12 +809,7 @@ func (p *parser) comparison() Expr {
 				start := p.peek().pos
 				in.List = []Expr{&TabularExpr{P: start, Table: p.tabular()}}
 			}
-			for !p.isPunct(")") {
-				in.List = append(in.List, p.expr())
-				if !p.accept(",") {
-					break
-				}
-			}
+			in.List = append(in.List, p.exprList()...)
 			p.expect(")")
 			l = in
 		case t.kind == tIdent && t.text == "between" || t.kind == tPunct && t.text == "!between":
@@ -828,13 +829,7 @@ func (p *parser) comparison() Expr {
 			}
 			if op == "has_any" || op == "has_all" {
 				p.expect("(")
-				in := &In{P: t.pos, X: l, Op: op}
-				for !p.isPunct(")") {
-					in.List = append(in.List, p.expr())
-					if !p.accept(",") {
-						break
-					}
-				}
+				in := &In{P: t.pos, X: l, Op: op, List: p.exprList()}
 				p.expect(")")
 				l = in
 				continue

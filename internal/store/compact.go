@@ -88,19 +88,8 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 		os.Remove(filepath.Join(s.dir, out.Path))
 		return errorf("compaction of %s %s wrote %d rows for %d", t.name, day, out.Rows, rows)
 	}
-	gone := map[string]bool{}
-	for _, seg := range inputs {
-		gone[seg.Path] = true
-	}
-	swap := func(segs []*Segment) []*Segment {
-		kept := segs[:0:0]
-		for _, seg := range segs {
-			if !gone[seg.Path] {
-				kept = append(kept, seg)
-			}
-		}
-		return append(kept, out)
-	}
+	gone := paths(inputs)
+	swap := func(segs []*Segment) []*Segment { return append(without(segs, gone), out) }
 	s.catMu.Lock()
 	t.mu.Lock()
 	prev := s.cat.Segments
@@ -139,4 +128,24 @@ func (t *table) retire(paths map[string]bool) []string {
 		}
 	}
 	return now
+}
+
+// paths is the set of segs' paths.
+func paths(segs []*Segment) map[string]bool {
+	set := make(map[string]bool, len(segs))
+	for _, seg := range segs {
+		set[seg.Path] = true
+	}
+	return set
+}
+
+// without returns a new list of the segments whose path is not in gone.
+func without(segs []*Segment, gone map[string]bool) []*Segment {
+	kept := make([]*Segment, 0, len(segs))
+	for _, seg := range segs {
+		if !gone[seg.Path] {
+			kept = append(kept, seg)
+		}
+	}
+	return kept
 }

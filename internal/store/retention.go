@@ -136,22 +136,10 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 
 	s.catMu.Lock()
 	t.mu.Lock()
-	doomed := map[string]bool{}
-	for _, seg := range gone {
-		doomed[seg.Path] = true
-	}
-	keep := func(segs []*Segment) []*Segment {
-		out := segs[:0:0]
-		for _, seg := range segs {
-			if !doomed[seg.Path] {
-				out = append(out, seg)
-			}
-		}
-		return out
-	}
+	doomed := paths(gone)
 	prevCat, prevSegs, prevRaws := s.cat.Segments, t.segs, s.cat.Raws
-	s.cat.Segments = keep(s.cat.Segments)
-	t.segs = keep(t.segs)
+	s.cat.Segments = without(s.cat.Segments, doomed)
+	t.segs = without(t.segs, doomed)
 	// Original bytes go when no kept segment holds a row of their batches.
 	var live rangeSet
 	for _, seg := range t.segs {
