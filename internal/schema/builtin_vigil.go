@@ -45,3 +45,18 @@ func init() {
 		{Name: "Properties", Type: Dynamic, Description: "Details of the change (never secrets)."},
 	}})
 }
+
+// VigilIngestionErrors keeps a sample of what the receivers could not
+// parse, with the original bytes, so a user can find out with KQL why a
+// sender's messages are missing without reading server logs.
+func init() {
+	register(&Table{Name: "VigilIngestionErrors", Columns: []Column{
+		{Name: "Source", Type: String, Description: "The receiver: syslog-udp, syslog-tcp, otlp-grpc, http, file, ..."},
+		{Name: "Format", Type: String, Description: "The format the input was parsed as."},
+		{Name: "Reason", Type: String, Description: "What was wrong, naming the field or position."},
+		{Name: "Offset", Type: Long, Description: "Where the rejected bytes start in their request or stream, in bytes."},
+		{Name: "RawData", Type: String, Description: "The rejected bytes (invalid UTF-8 replaced), at most 4 KiB."},
+		{Name: "RawTruncated", Type: Bool, Description: "Whether RawData was cut to 4 KiB."},
+		{Name: "RemoteAddress", Type: String, Description: "The sender's address, where known."},
+	}})
+}

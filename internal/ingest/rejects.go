@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"vigil/internal/schema"
+	"vigil/internal/store"
+)
+
+// MaxRejectSample bounds the bytes of one rejected input kept in
+// VigilIngestionErrors; the rest is counted, not stored.
+const MaxRejectSample = 4 << 10
+
+// RejectTable is the built-in table rejects are recorded in.
+const RejectTable = "VigilIngestionErrors"
+
+var rejectColumns = []schema.Column{
+	{Name: "TimeGenerated", Type: schema.DateTime},
+	{Name: "Source", Type: schema.String},
+	{Name: "Format", Type: schema.String},
+	{Name: "Reason", Type: schema.String},
+	{Name: "Offset", Type: schema.Long},
+	{Name: "RawData", Type: schema.String},
+	{Name: "RawTruncated", Type: schema.Bool},
+	{Name: "RemoteAddress", Type: schema.String},
+}
+
+// RejectRecorder stores rejects in VigilIngestionErrors and counts them.
+// Storing is sampled: at most PerSecond rejects per source are stored each
+// second, so a sender spewing garbage cannot fill the disk with it; every
+// reject is still counted.
+type RejectRecorder struct {
+	app       store.Appender
+	perSecond int
+
+	mu      sync.Mutex
+	window  time.Time
+	stored  map[string]int
+	counted map[string]uint64
+}
+
+// NewRejectRecorder returns a recorder storing through app, at most
+// perSecond rejects per source a second (100 when perSecond <= 0).
+func NewRejectRecorder(app store.Appender, perSecond int) *RejectRecorder {
+	if perSecond <= 0 {
+		perSecond = 100
+	}
+	return &RejectRecorder{app: app, perSecond: perSecond, stored: map[string]int{}, counted: map[string]uint64{}}
+}
+
+// Record counts rejects from source and stores the sampled ones in the
+// workspace's VigilIngestionErrors table as one batch. The rejects'
+// bytes are the batch's original bytes, so the ledger covers them too.
+func (r *RejectRecorder) Record(ctx context.Context, workspace, source, format, remote string, rejects []Reject, at time.Time) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	keep := r.admit(source, len(rejects), at)
+	if keep == 0 {
+		return nil
+	}
+	b := &store.Batch{Workspace: workspace, Table: RejectTable, Columns: rejectColumns, ContentType: "application/octet-stream", Received: at}
+	for _, rej := range rejects[:keep] {
+		sample, cut := rej.Raw, false
+		if len(sample) > MaxRejectSample {
+			sample, cut = sample[:MaxRejectSample], true
+		}
+		b.Rows = append(b.Rows, []any{at, source, format, rej.Reason, int64(rej.Offset), strings.ToValidUTF8(string(sample), "\uFFFD"), cut, remote})
+		b.Raw = append(b.Raw, sample...)
+	}
+	_, err := r.app.Append(ctx, b)
+	return err
+}
+
+// admit counts n rejects from source and says how many of them may be
+// stored in the current one-second window.
+func (r *RejectRecorder) admit(source string, n int, at time.Time) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counted[source] += uint64(n)
+	if sec := at.Truncate(time.Second); !sec.Equal(r.window) {
+		r.window = sec
+		clear(r.stored)
+	}
+	keep := min(n, r.perSecond-r.stored[source])
+	if keep < 0 {
+		keep = 0
+	}
+	r.stored[source] += keep
+	return keep
+}
+
+// Counts returns how many rejects each source has had since start, for
+// the metrics endpoint.
+func (r *RejectRecorder) Counts() map[string]uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]uint64, len(r.counted))
+	for k, v := range r.counted {
+		out[k] = v
+	}
+	return out
+}
