@@ -25,6 +25,10 @@ type fixture struct {
 	ws    *workspace.Workspace
 	keys  map[auth.Role]string
 	other *workspace.Workspace
+	// keysStore and reg let a test start a second server over the same
+	// data with another configuration.
+	keysStore *auth.Keys
+	reg       *workspace.Registry
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -41,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	other, _ := reg.Create("other", 0)
 	ws, _ := reg.Resolve("default")
-	f := &fixture{st: st, ws: ws, other: other, keys: map[auth.Role]string{}}
+	f := &fixture{st: st, ws: ws, other: other, keys: map[auth.Role]string{}, keysStore: keys, reg: reg}
 	for _, r := range []auth.Role{auth.Owner, auth.Contributor, auth.Reader, auth.Ingestor} {
 		scope := ws.ID
 		if r == auth.Owner {
@@ -57,7 +61,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(srv)
+	// TLS, as official SDK clients send bearer tokens only over HTTPS.
+	f.srv = httptest.NewTLSServer(srv)
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -70,7 +75,7 @@ func (f *fixture) do(t *testing.T, method, path, key string, body []byte, hdr ..
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,15 +50,15 @@ type QueryResponse struct {
 	Error      any             `json:"error,omitempty"`
 }
 
-// defaultQueryTimeout bounds a query unless Prefer: wait=N says otherwise.
-const defaultQueryTimeout = 3 * time.Minute
-
 // query serves GET and POST /v1/workspaces/{ws}/query.
 func (s *Server) query(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
 	var body queryBody
 	if r.Method == http.MethodGet {
 		body.Query = r.URL.Query().Get("query")
 		body.Timespan = r.URL.Query().Get("timespan")
+		if v := r.URL.Query().Get("workspaces"); v != "" {
+			body.Workspaces = strings.Split(v, ",")
+		}
 	} else {
 		raw, ok := s.readBody(w, r)
 		if !ok {
@@ -69,47 +69,66 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, ws *workspace.Wor
 			return
 		}
 	}
-	if strings.TrimSpace(body.Query) == "" {
-		writeError(w, http.StatusBadRequest, "BadArgumentError", "The request has no query")
-		return
+	p := r.Context().Value(principalKey{}).(auth.Principal)
+	status, resp := s.runQuery(r, p, ws, body, parsePrefer(r.Header.Values("Prefer")))
+	writeJSON(w, status, resp)
+}
+
+// runQuery runs one query for principal p on workspace ws (plus the
+// workspaces the body names) and returns the HTTP status and the JSON
+// body to answer with. The query is audited in LAQueryLogs whatever its
+// outcome. r is the HTTP request carrying it, for cancellation, the
+// correlation id and the audit's client details.
+func (s *Server) runQuery(r *http.Request, p auth.Principal, ws *workspace.Workspace, body queryBody, prefer map[string]string) (int, any) {
+	start := time.Now()
+	audit := queryAudit{principal: p, ws: ws, body: body, start: start, request: r}
+	fail := func(status int, code, msg string) (int, any) {
+		s.auditQuery(audit, status, 0)
+		var e apiError
+		e.Error.Code, e.Error.Message = code, msg
+		return status, e
 	}
-	now := time.Now().UTC()
-	var from, to time.Time
+	if strings.TrimSpace(body.Query) == "" {
+		return fail(http.StatusBadRequest, "BadArgumentError", "The request has no query")
+	}
+	now := start.UTC()
 	if body.Timespan != "" {
 		var err error
-		if from, to, err = ParseTimespan(body.Timespan, now); err != nil {
-			writeError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
-			return
+		if audit.from, audit.to, err = ParseTimespan(body.Timespan, now); err != nil {
+			return fail(http.StatusBadRequest, "BadArgumentError", err.Error())
 		}
 	}
-	prefer := parsePrefer(r.Header.Values("Prefer"))
-	timeout := defaultQueryTimeout
-	if v, err := strconv.Atoi(prefer["wait"]); err == nil && v > 0 {
+	tables, status, err := s.queryTables(p, ws, body.Workspaces)
+	if err != nil {
+		return fail(status, map[int]string{http.StatusNotFound: "WorkspaceNotFoundError", http.StatusForbidden: "InsufficientAccessError"}[status], err.Error())
+	}
+	timeout := s.cfg.QueryTimeout
+	if v, err := strconv.Atoi(prefer["wait"]); err == nil && v > 0 && time.Duration(v)*time.Second < timeout {
 		timeout = time.Duration(v) * time.Second
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	p := r.Context().Value(principalKey{}).(auth.Principal)
-	start := time.Now()
 	res, err := s.engine.Query(ctx, engine.Request{
-		Query: body.Query, Tables: s.store.Tables(ws.ID), From: from, To: to, Now: now,
+		Query: body.Query, Tables: tables, From: audit.from, To: audit.to, Now: now,
 		MaxRows:   s.cfg.MaxResultRows,
 		Workspace: s.workspaceResolver(p),
 	})
 	s.metrics.queries.WithLabelValues(queryStatus(err)).Inc()
 	s.metrics.queryDuration.Observe(time.Since(start).Seconds())
-	audit := queryAudit{principal: p, ws: ws, body: body, from: from, to: to, start: start, request: r}
 	if err != nil {
-		status := s.queryError(w, ctx, err)
+		status, e := s.queryError(ctx, err)
 		s.auditQuery(audit, status, 0)
-		return
+		return status, e
 	}
-	s.auditQuery(audit, http.StatusOK, len(res.Rows))
-	resp := QueryResponse{Tables: []ResponseTable{ResultTable("PrimaryResult", res)}}
-	if res.Truncated {
-		resp.Error = map[string]any{"code": "PartialError", "message": "There were some errors when processing your query.",
-			"details": []map[string]any{{"code": "EngineError", "message": fmt.Sprintf("Query result set has exceeded the internal record count limit %d", s.cfg.MaxResultRows)}}}
+	table := ResultTable("PrimaryResult", res)
+	resp := QueryResponse{Tables: []ResponseTable{table}}
+	switch {
+	case res.Truncated:
+		resp.Error = partialError(fmt.Sprintf("Query result set has exceeded the internal record count limit %d", s.cfg.MaxResultRows))
+	case truncateBytes(&resp.Tables[0], s.cfg.MaxResultBytes):
+		resp.Error = partialError(fmt.Sprintf("Query result set has exceeded the internal data size limit %d bytes", s.cfg.MaxResultBytes))
 	}
+	s.auditQuery(audit, http.StatusOK, len(resp.Tables[0].Rows))
 	if prefer["include-render"] == "true" && res.Render != nil {
 		resp.Render = map[string]any{"visualization": res.Render.Visualization}
 		for k, v := range res.Render.Properties {
@@ -117,9 +136,68 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, ws *workspace.Wor
 		}
 	}
 	if prefer["include-statistics"] == "true" {
-		resp.Statistics = map[string]any{"query": map[string]any{"executionTime": time.Since(start).Seconds(), "resultRows": len(res.Rows)}}
+		resp.Statistics = map[string]any{"query": map[string]any{"executionTime": time.Since(start).Seconds(), "resultRows": len(resp.Tables[0].Rows)}}
 	}
-	writeJSON(w, http.StatusOK, resp)
+	return http.StatusOK, resp
+}
+
+// partialError is the query API's error for a result cut at a limit: the
+// rows up to the limit are still returned.
+func partialError(detail string) map[string]any {
+	return map[string]any{"code": "PartialError", "message": "There were some errors when processing your query.",
+		"details": []map[string]any{{"code": "EngineError", "message": detail}}}
+}
+
+// truncateBytes cuts t's rows where their JSON encoding would pass max
+// bytes, and says whether it cut. The size is estimated per cell, close
+// enough for a limit whose purpose is bounding the response.
+func truncateBytes(t *ResponseTable, max int64) bool {
+	var n int64
+	for i, row := range t.Rows {
+		for _, v := range row {
+			n += cellBytes(v)
+		}
+		if n > max {
+			t.Rows = t.Rows[:i]
+			return true
+		}
+	}
+	return false
+}
+
+func cellBytes(v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return int64(len(x)) + 3
+	case nil:
+		return 5
+	}
+	return 12
+}
+
+// queryTables returns the tables a query sees: the workspace's own, or,
+// when the request names more workspaces, their union, each checked
+// against the principal's access. On error it also returns the status.
+func (s *Server) queryTables(p auth.Principal, ws *workspace.Workspace, more []string) (source.Tables, int, error) {
+	members := []source.Tables{s.store.Tables(ws.ID)}
+	seen := map[string]bool{ws.ID: true}
+	for _, name := range more {
+		other, err := s.workspaces.Resolve(name)
+		if err != nil {
+			return nil, http.StatusNotFound, err
+		}
+		if ok, why := p.Can(auth.PermQuery, other.ID); !ok {
+			return nil, http.StatusForbidden, errors.New("The provided credentials have insufficient access to perform the requested operation: " + why)
+		}
+		if !seen[other.ID] {
+			seen[other.ID] = true
+			members = append(members, s.store.Tables(other.ID))
+		}
+	}
+	if len(members) == 1 {
+		return members[0], 0, nil
+	}
+	return source.Union(members...), 0, nil
 }
 
 func queryStatus(err error) string {
@@ -133,9 +211,9 @@ func queryStatus(err error) string {
 	return "error"
 }
 
-// queryError answers a failed query in the API's error shape and
-// returns the status it answered with.
-func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err error) int {
+// queryError maps a failed query to the API's error shape and status.
+func (s *Server) queryError(ctx context.Context, err error) (int, apiError) {
+	var e apiError
 	var ke *kql.Error
 	switch {
 	case errors.As(err, &ke):
@@ -143,21 +221,19 @@ func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err erro
 		if strings.HasPrefix(ke.Msg, "Syntax error") {
 			code = "SyntaxError"
 		}
-		var e apiError
 		e.Error.Code, e.Error.Message = "BadArgumentError", "The request had some invalid properties"
 		e.Error.InnerError = map[string]any{"code": code, "message": ke.Error(), "line": ke.Pos.Line, "pos": ke.Pos.Column}
-		writeJSON(w, http.StatusBadRequest, e)
-		return http.StatusBadRequest
+		return http.StatusBadRequest, e
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
-		writeError(w, http.StatusGatewayTimeout, "GatewayTimeout", "The query ran longer than its time limit and was cancelled")
-		return http.StatusGatewayTimeout
+		e.Error.Code, e.Error.Message = "GatewayTimeout", "The query ran longer than its time limit and was cancelled"
+		return http.StatusGatewayTimeout, e
 	case errors.Is(err, context.Canceled):
-		writeError(w, 499, "Cancelled", "The client went away; the query was cancelled")
-		return 499
+		e.Error.Code, e.Error.Message = "Cancelled", "The client went away; the query was cancelled"
+		return 499, e
 	default:
 		s.log.Error("query failed", "err", err)
-		writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
-		return http.StatusInternalServerError
+		e.Error.Code, e.Error.Message = "InternalServerError", err.Error()
+		return http.StatusInternalServerError, e
 	}
 }
 

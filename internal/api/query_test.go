@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -166,15 +168,7 @@ func TestAzureSDKQueryClient(t *testing.T) {
 	srv := httptest.NewTLSServer(api)
 	defer srv.Close()
 
-	client, err := azquery.NewLogsClient(keyCredential(secret), &azquery.LogsClientOptions{ClientOptions: azcore.ClientOptions{
-		Transport: srv.Client(),
-		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-			azquery.ServiceNameLogs: {Endpoint: srv.URL + "/v1", Audience: srv.URL},
-		}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sdkClient(t, srv, secret)
 	q := "range x from 1 to 3 step 1 | extend s = strcat('n', x), t = datetime(2024-01-01) + x * 1h"
 	res, err := client.QueryWorkspace(context.Background(), ws.ID, azquery.Body{Query: &q}, nil)
 	if err != nil {
@@ -190,5 +184,100 @@ func TestAzureSDKQueryClient(t *testing.T) {
 	bad := "print nope"
 	if _, err := client.QueryWorkspace(context.Background(), ws.ID, azquery.Body{Query: &bad}, nil); err == nil || !strings.Contains(err.Error(), "BadArgumentError") {
 		t.Fatalf("the SDK should surface the error code: %v", err)
+	}
+}
+
+// sdkClient returns the official SDK's LogsClient for srv, sending key.
+func sdkClient(t *testing.T, srv *httptest.Server, key string) *azquery.LogsClient {
+	client, err := azquery.NewLogsClient(keyCredential(key), &azquery.LogsClientOptions{ClientOptions: azcore.ClientOptions{
+		Transport: srv.Client(),
+		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			azquery.ServiceNameLogs: {Endpoint: srv.URL + "/v1", Audience: srv.URL},
+		}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// TestAzureSDKBatchAndWorkspaces runs the SDK's QueryBatch and a query
+// over two workspaces, and checks each is held to the key's access.
+func TestAzureSDKBatchAndWorkspaces(t *testing.T) {
+	f := newFixture(t)
+	ingest(t, f, "App_CL", `[{"Msg":"in default"}]`)
+	if code, resp := f.do(t, "POST", "/v1/workspaces/other/tables/App_CL/rows", f.keys[auth.Owner], []byte(`[{"Msg":"in other","Extra":7}]`)); code != 204 {
+		t.Fatalf("ingest: %d %s", code, resp)
+	}
+	ctx := context.Background()
+	owner := sdkClient(t, f.srv, f.keys[auth.Owner])
+	q := "App_CL | order by Msg asc | project Msg, Extra"
+	res, err := owner.QueryWorkspace(ctx, f.ws.ID, azquery.Body{Query: &q, AdditionalWorkspaces: []*string{&f.other.Name}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := fmt.Sprint(res.Tables[0].Rows); rows != "[[in default <nil>] [in other 7]]" {
+		t.Fatalf("two workspaces: %s", rows)
+	}
+	// A Reader scoped to the default workspace may not add another.
+	reader := sdkClient(t, f.srv, f.keys[auth.Reader])
+	if _, err := reader.QueryWorkspace(ctx, f.ws.ID, azquery.Body{Query: &q, AdditionalWorkspaces: []*string{&f.other.Name}}, nil); err == nil || !strings.Contains(err.Error(), "InsufficientAccessError") {
+		t.Fatalf("scoped reader reached another workspace: %v", err)
+	}
+
+	count, bad := "App_CL | count", "App_CL | where nope"
+	span := azquery.NewTimeInterval(time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	batch := azquery.BatchRequest{Requests: []*azquery.BatchQueryRequest{
+		ptr(azquery.NewBatchQueryRequest(f.ws.ID, count, span, "a", azquery.LogsQueryOptions{})),
+		ptr(azquery.NewBatchQueryRequest(f.ws.ID, bad, span, "b", azquery.LogsQueryOptions{})),
+		ptr(azquery.NewBatchQueryRequest(f.other.ID, count, span, "c", azquery.LogsQueryOptions{})),
+	}}
+	got := map[string]string{}
+	for name, client := range map[string]*azquery.LogsClient{"owner": owner, "reader": reader} {
+		resp, err := client.QueryBatch(ctx, batch, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range resp.Responses {
+			out := fmt.Sprint(*r.Status)
+			if r.Body != nil && len(r.Body.Tables) > 0 {
+				out += fmt.Sprint(r.Body.Tables[0].Rows)
+			}
+			if r.Body != nil && r.Body.Error != nil {
+				out += " " + r.Body.Error.Code
+			}
+			got[name+" "+*r.CorrelationID] = out
+		}
+	}
+	want := map[string]string{
+		"owner a": "200[[1]]", "owner b": "400 BadArgumentError", "owner c": "200[[1]]",
+		"reader a": "200[[1]]", "reader b": "400 BadArgumentError", "reader c": "403 InsufficientAccessError",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("batch answers:\n got %v\nwant %v", got, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestQueryResultByteLimit(t *testing.T) {
+	f := newFixture(t)
+	srv, err := New(Config{MaxResultBytes: 1000}, f.st, f.keysStore, f.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httptest.NewServer(srv)
+	defer h.Close()
+	req, _ := http.NewRequest("POST", h.URL+"/v1/workspaces/default/query", strings.NewReader(`{"query":"range x from 1 to 100 step 1 | extend s = '`+strings.Repeat("x", 50)+`'"}`))
+	req.Header.Set("Authorization", "Bearer "+f.keys[auth.Reader])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out QueryResponse
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 || len(out.Tables) != 1 || len(out.Tables[0].Rows) == 0 || len(out.Tables[0].Rows) >= 100 || !strings.Contains(fmt.Sprint(out.Error), "data size limit 1000 bytes") {
+		t.Fatalf("byte limit: %d, %d rows, error %v", resp.StatusCode, len(out.Tables[0].Rows), out.Error)
 	}
 }

@@ -29,6 +29,12 @@ type Config struct {
 	// MaxResultRows bounds a query's result; beyond it the response is
 	// partial, with the API's partial-result error. Default 500,000.
 	MaxResultRows int
+	// MaxResultBytes bounds a query's result size (estimated as encoded);
+	// beyond it the response is partial as well. Default 64 MiB.
+	MaxResultBytes int64
+	// QueryTimeout bounds a query's run time; Prefer: wait=N can shorten
+	// it, not lengthen it. Default 3 minutes.
+	QueryTimeout time.Duration
 	// DataCollectionRules route the Logs Ingestion API's streams.
 	DataCollectionRules []DataCollectionRule
 	Logger              *slog.Logger
@@ -55,6 +61,12 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	if cfg.MaxResultRows <= 0 {
 		cfg.MaxResultRows = 500_000
 	}
+	if cfg.MaxResultBytes <= 0 {
+		cfg.MaxResultBytes = 64 << 20
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 3 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -71,6 +83,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 		s.route("GET "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 		s.route("POST "+prefix+"/workspaces/{workspace}/query", auth.PermQuery, s.query)
 		s.route("GET "+prefix+"/workspaces/{workspace}/metadata", auth.PermQuery, s.metadata)
+		s.route("POST "+prefix+"/$batch", auth.PermQuery, s.batch)
 	}
 	s.mux.HandleFunc("POST /api/logs", s.dataCollector)
 	s.mux.HandleFunc("POST /dataCollectionRules/{dcr}/streams/{stream}", s.logsIngestion)
