@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // client is what the administrative subcommands need to reach a server.
@@ -54,9 +56,34 @@ func (c *client) send(method, path, contentType string, body io.Reader) ([]byte,
 		return nil, err
 	}
 	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("%s: %s", resp.Status, errorMessage(raw))
+		err := fmt.Errorf("%s: %s", resp.Status, errorMessage(raw))
+		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && (resp.StatusCode == 429 || resp.StatusCode == 503) {
+			return nil, retryAfterError{err, time.Duration(secs) * time.Second}
+		}
+		return nil, err
 	}
 	return raw, nil
+}
+
+// sendRetrying sends like send, waiting and sending again as told when
+// the server answers 429 or 503 with Retry-After (a workspace over its
+// rate limit, or a store momentarily busy), up to five times.
+func (c *client) sendRetrying(method, path, contentType string, body []byte) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		raw, err := c.send(method, path, contentType, bytes.NewReader(body))
+		var retry retryAfterError
+		if attempt == 5 || !errors.As(err, &retry) {
+			return raw, err
+		}
+		fmt.Fprintf(os.Stderr, "%v; retrying in %v\n", err, retry.wait)
+		time.Sleep(retry.wait)
+	}
+}
+
+// retryAfterError is an answer that says when to try again.
+type retryAfterError struct {
+	error
+	wait time.Duration
 }
 
 func printJSON(raw []byte) error {

@@ -156,6 +156,18 @@ func TestServeIngestQueryCLI(t *testing.T) {
 	if err == nil || !strings.Contains(out, "401") {
 		t.Fatalf("bad key: %v\n%s", err, out)
 	}
+	// A receiver format routes a file's records to their own tables.
+	logFile := filepath.Join(t.TempDir(), "messages.log")
+	os.WriteFile(logFile, []byte("<38>Nov 23 10:00:00 web1 sshd[42]: Accepted publickey for ops\n<134>Nov 23 10:00:01 fw1 CEF:0|Acme|Wall|1.0|100|Blocked|5|src=10.0.0.1 act=deny\n"), 0o644)
+	out, err = vigil(t, "ingest", "--url", url, "--key", testKey, "--format", "syslog", logFile)
+	if err != nil || !strings.Contains(out, "sent 1 records to Syslog") || !strings.Contains(out, "sent 1 records to CommonSecurityLog") {
+		t.Fatalf("ingest --format syslog: %v\n%s", err, out)
+	}
+	out, err = vigil(t, "query", "--url", url, "--key", testKey, "--format", "csv", "Syslog | project Computer, ProcessName, ProcessID")
+	if err != nil || out != "Computer,ProcessName,ProcessID\nweb1,sshd,42\n" {
+		t.Fatalf("query of the routed file: %v\n%q", err, out)
+	}
+
 	// SIGTERM drains and exits cleanly; the data stays.
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {

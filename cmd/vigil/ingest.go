@@ -8,10 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"vigil/internal/ingest"
 )
 
 // runIngest sends files to a table: NDJSON or a JSON array as they are,
@@ -22,13 +27,21 @@ func runIngest(args []string) error {
 	c := clientFlags(fs)
 	ws := fs.String("workspace", "default", "workspace name or id")
 	table := fs.String("table", "", "destination table (built-in, or a custom *_CL table)")
-	format := fs.String("format", "", "ndjson, json or csv (default: from the file extension)")
+	format := fs.String("format", "", "ndjson, json or csv (default: from the file extension) into --table; or a receiver format that routes records to their own tables: "+strings.Join(ingest.Names(), ", "))
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	if _, routed := ingest.Lookup(*format); routed && len(files) > 0 {
+		for _, f := range files {
+			if err := ingestRouted(c, *ws, *format, f); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+		}
+		return nil
+	}
 	if *table == "" || len(files) == 0 {
-		return errors.New("usage: vigil ingest --url URL --key KEY --workspace WS --table TABLE [--format ndjson|json|csv] FILE [FILE]")
+		return errors.New("usage: vigil ingest --url URL --key KEY --workspace WS --table TABLE [--format ndjson|json|csv] FILE [FILE]\n   or: vigil ingest --url URL --key KEY --workspace WS --format " + strings.Join(ingest.Names(), "|") + " FILE [FILE]")
 	}
 	total := 0
 	for _, f := range files {
@@ -39,6 +52,64 @@ func runIngest(args []string) error {
 		total += n
 	}
 	fmt.Fprintf(os.Stderr, "sent %d records to %s\n", total, *table)
+	return nil
+}
+
+// ingestChunkBytes is about how much one request carries: large files go
+// in several requests, each an atomic, durable batch.
+const ingestChunkBytes = 4 << 20
+
+// ingestRouted sends a file to the server's format ingestion endpoint,
+// in chunks cut at line ends, and reports where its records went and
+// what was rejected.
+func ingestRouted(c *client, ws, format, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	tables := map[string]int{}
+	rejected := 0
+	for len(data) > 0 {
+		n := len(data)
+		if n > ingestChunkBytes {
+			// Cut after the last line end inside the chunk; a single line
+			// longer than a chunk goes whole.
+			if i := bytes.LastIndexByte(data[:ingestChunkBytes], '\n'); i >= 0 {
+				n = i + 1
+			} else if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				n = i + 1
+			}
+		}
+		raw, err := c.sendRetrying("POST", "/v1/workspaces/"+url.PathEscape(ws)+"/ingest?format="+url.QueryEscape(format), "application/octet-stream", data[:n])
+		if err != nil {
+			return err
+		}
+		var res struct {
+			Tables   map[string]int `json:"tables"`
+			Rejected int            `json:"rejected"`
+			Rejects  []struct {
+				Offset int    `json:"offset"`
+				Reason string `json:"reason"`
+			} `json:"rejects"`
+		}
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return fmt.Errorf("unexpected answer %q", raw)
+		}
+		for t, k := range res.Tables {
+			tables[t] += k
+		}
+		rejected += res.Rejected
+		for _, r := range res.Rejects {
+			fmt.Fprintf(os.Stderr, "rejected at byte %d: %s\n", r.Offset, r.Reason)
+		}
+		data = data[n:]
+	}
+	for _, t := range slices.Sorted(maps.Keys(tables)) {
+		fmt.Fprintf(os.Stderr, "sent %d records to %s\n", tables[t], t)
+	}
+	if rejected > 0 {
+		return fmt.Errorf("%d records rejected (kept in VigilIngestionErrors)", rejected)
+	}
 	return nil
 }
 
@@ -106,14 +177,14 @@ func ingestFile(c *client, ws, table, path, format string) (int, error) {
 		if chunk.Len() == 0 {
 			return nil
 		}
-		_, err := c.send("POST", path, "application/x-ndjson", bytes.NewReader(chunk.Bytes()))
+		_, err := c.sendRetrying("POST", path, "application/x-ndjson", chunk.Bytes())
 		chunk.Reset()
 		return err
 	}
 	for _, r := range records {
 		chunk.Write(r)
 		chunk.WriteByte('\n')
-		if chunk.Len() >= 4<<20 {
+		if chunk.Len() >= ingestChunkBytes {
 			if err := send(); err != nil {
 				return 0, err
 			}

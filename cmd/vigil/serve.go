@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,16 +58,23 @@ func runServe(args []string) error {
 	tlsCert := fs.String("tls-cert", os.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this certificate (PEM) (env VIGIL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("VIGIL_TLS_KEY"), "the certificate's private key (PEM) (env VIGIL_TLS_KEY)")
 	tlsSelfSigned := fs.Bool("tls-self-signed", os.Getenv("VIGIL_TLS_SELF_SIGNED") == "true", "serve HTTPS with a self-signed certificate kept in the data directory (env VIGIL_TLS_SELF_SIGNED=true)")
+	maxBody := fs.Int64("max-body-bytes", envInt("VIGIL_MAX_BODY_BYTES", 64<<20), "largest request body accepted, after decompression (env VIGIL_MAX_BODY_BYTES)")
+	maxFields := fs.Int("max-fields", int(envInt("VIGIL_MAX_FIELDS", 500)), "most fields in one ingested record (env VIGIL_MAX_FIELDS)")
+	maxFieldBytes := fs.Int("max-field-bytes", int(envInt("VIGIL_MAX_FIELD_BYTES", 64<<10)), "largest value of one ingested field (env VIGIL_MAX_FIELD_BYTES)")
+	rateBytes := fs.Int64("ingest-rate-bytes", envInt("VIGIL_INGEST_RATE_BYTES", 0), "ingestion bytes per second each workspace may send, 0 for no limit; over it gets 429 (env VIGIL_INGEST_RATE_BYTES)")
+	rateRequests := fs.Float64("ingest-rate-requests", float64(envInt("VIGIL_INGEST_RATE_REQUESTS", 0)), "ingestion requests per second each workspace may send, 0 for no limit (env VIGIL_INGEST_RATE_REQUESTS)")
+	queryTimeout := fs.Duration("query-timeout", envDuration("VIGIL_QUERY_TIMEOUT", 3*time.Minute), "longest a query may run (env VIGIL_QUERY_TIMEOUT)")
+	maxRows := fs.Int("max-result-rows", int(envInt("VIGIL_MAX_RESULT_ROWS", 500_000)), "most rows a query returns; beyond it the result is partial (env VIGIL_MAX_RESULT_ROWS)")
+	maxResultBytes := fs.Int64("max-result-bytes", envInt("VIGIL_MAX_RESULT_BYTES", 64<<20), "largest query result; beyond it the result is partial (env VIGIL_MAX_RESULT_BYTES)")
 	configPath := fs.String("config", os.Getenv("VIGIL_CONFIG"), "YAML configuration file: the flags' names as keys, plus dataCollectionRules (env VIGIL_CONFIG)")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", pos)
 	}
-	var rules []api.DataCollectionRule
+	var cfg api.Config
 	if *configPath != "" {
-		var err error
-		if rules, err = loadConfig(fs, *configPath); err != nil {
+		if err := loadConfig(fs, *configPath, &cfg); err != nil {
 			return err
 		}
 	}
@@ -116,7 +125,11 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := api.New(api.Config{Logger: log, DataCollectionRules: rules}, st, keys, workspaces)
+	cfg.Logger = log
+	cfg.MaxBodyBytes, cfg.MaxFieldsPerRecord, cfg.MaxFieldBytes = *maxBody, *maxFields, *maxFieldBytes
+	cfg.Limits = api.Limits{IngestBytesPerSecond: *rateBytes, IngestRequestsPerSecond: *rateRequests}
+	cfg.QueryTimeout, cfg.MaxResultRows, cfg.MaxResultBytes = *queryTimeout, *maxRows, *maxResultBytes
+	handler, err := api.New(cfg, st, keys, workspaces)
 	if err != nil {
 		return err
 	}
@@ -165,45 +178,60 @@ func runServe(args []string) error {
 // loadConfig reads the YAML configuration file. Its keys are the flags'
 // names; a value applies where neither the flag nor its environment
 // variable was given (flags over environment over file over defaults).
-// dataCollectionRules is read from the file only. An unknown key is an
-// error, so a typo does not go unnoticed.
-func loadConfig(fs *flag.FlagSet, path string) ([]api.DataCollectionRule, error) {
+// dataCollectionRules and workspaceLimits are read from the file only,
+// into cfg. An unknown key is an error, so a typo does not go unnoticed.
+func loadConfig(fs *flag.FlagSet, path string, cfg *api.Config) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
+		return fmt.Errorf("--config: %w", err)
 	}
 	var file map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("--config %s: %w", path, err)
+		return fmt.Errorf("--config %s: %w", path, err)
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	var rules []api.DataCollectionRule
+	structured := map[string]any{"dataCollectionRules": &cfg.DataCollectionRules, "workspaceLimits": &cfg.WorkspaceLimits}
 	for key, node := range file {
-		if key == "dataCollectionRules" {
-			if err := node.Decode(&rules); err != nil {
-				return nil, fmt.Errorf("--config %s: dataCollectionRules: %w", path, err)
+		if dst, ok := structured[key]; ok {
+			// Decoded again from its own text, as only a Decoder can
+			// refuse unknown fields.
+			text, err := yaml.Marshal(&node)
+			if err == nil {
+				dec := yaml.NewDecoder(bytes.NewReader(text))
+				dec.KnownFields(true)
+				err = dec.Decode(dst)
+			}
+			if err != nil {
+				return fmt.Errorf("--config %s: %s: %w", path, key, err)
 			}
 			continue
 		}
 		f := fs.Lookup(key)
 		if f == nil || key == "config" {
-			return nil, fmt.Errorf("--config %s: unknown setting %q", path, key)
+			return fmt.Errorf("--config %s: unknown setting %q", path, key)
 		}
 		env := "VIGIL_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
 		if explicit[key] || os.Getenv(env) != "" {
 			continue
 		}
 		if err := fs.Set(key, node.Value); err != nil {
-			return nil, fmt.Errorf("--config %s: %s: %w", path, key, err)
+			return fmt.Errorf("--config %s: %s: %w", path, key, err)
 		}
 	}
-	return rules, nil
+	return nil
 }
 
 // ledgerKeyFile is the checkpoint signing key in the data directory; the
 // public key is beside it with ".pub" added.
 const ledgerKeyFile = "ledger-key"
+
+func envInt(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return n
+	}
+	return def
+}
 
 func envDuration(name string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {

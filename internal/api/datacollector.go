@@ -53,7 +53,7 @@ func (s *Server) dataCollector(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, ok := s.readBody(w, r)
-	if !ok {
+	if !ok || !s.admitIngest(w, ws, len(body)) {
 		return
 	}
 	contentType := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0])
@@ -78,12 +78,10 @@ func (s *Server) dataCollector(w http.ResponseWriter, r *http.Request) {
 	}
 	batch.Workspace, batch.Table = ws.ID, logType+"_CL"
 	batch.Raw, batch.ContentType = body, "application/json"
-	if _, err := s.store.Append(r.Context(), batch); err != nil {
-		s.storeError(w, err)
+	if err := s.storeBatch(r.Context(), batch); err != nil {
+		s.ingestError(w, err)
 		return
 	}
-	s.metrics.ingestedRows.WithLabelValues(batch.Table).Add(float64(len(batch.Rows)))
-	s.metrics.ingestedBytes.WithLabelValues(batch.Table).Add(float64(len(body)))
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -48,7 +48,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // objects into a table, as one atomic batch: 204 when durable.
 func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
 	body, ok := s.readBody(w, r)
-	if !ok {
+	if !ok || !s.admitIngest(w, ws, len(body)) {
 		return
 	}
 	table := r.PathValue("table")
@@ -60,12 +60,10 @@ func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspac
 	}
 	batch.Workspace, batch.Table = ws.ID, table
 	batch.Raw, batch.ContentType = body, r.Header.Get("Content-Type")
-	if _, err := s.store.Append(r.Context(), batch); err != nil {
-		s.storeError(w, err)
+	if err := s.storeBatch(r.Context(), batch); err != nil {
+		s.ingestError(w, err)
 		return
 	}
-	s.metrics.ingestedRows.WithLabelValues(table).Add(float64(len(batch.Rows)))
-	s.metrics.ingestedBytes.WithLabelValues(table).Add(float64(len(body)))
 	w.WriteHeader(http.StatusNoContent)
 }
 

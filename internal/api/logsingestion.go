@@ -87,7 +87,7 @@ func (s *Server) logsIngestion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, ok := s.readBody(w, r)
-	if !ok {
+	if !ok || !s.admitIngest(w, ws, len(body)) {
 		return
 	}
 	if !strings.HasPrefix(strings.TrimSpace(string(body)), "[") {
@@ -133,12 +133,10 @@ func (s *Server) logsIngestion(w http.ResponseWriter, r *http.Request) {
 	b := in
 	b.Workspace, b.Table, b.Columns, b.Rows = ws.ID, stream.OutputTable, cols, rows
 	b.Raw, b.ContentType = body, "application/json"
-	if _, err := s.store.Append(r.Context(), b); err != nil {
-		s.storeError(w, err)
+	if err := s.storeBatch(r.Context(), b); err != nil {
+		s.ingestError(w, err)
 		return
 	}
-	s.metrics.ingestedRows.WithLabelValues(b.Table).Add(float64(len(rows)))
-	s.metrics.ingestedBytes.WithLabelValues(b.Table).Add(float64(len(body)))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -8,12 +8,15 @@ import (
 )
 
 type metrics struct {
-	requests      *prometheus.CounterVec
-	rejected      *prometheus.CounterVec
-	ingestedRows  *prometheus.CounterVec
-	ingestedBytes *prometheus.CounterVec
-	queries       *prometheus.CounterVec
-	queryDuration prometheus.Histogram
+	requests     *prometheus.CounterVec
+	rejected     *prometheus.CounterVec
+	ingestedRows *prometheus.CounterVec
+	// rejectedRecords counts records a format could not parse, by the
+	// receiver and format.
+	rejectedRecords *prometheus.CounterVec
+	ingestedBytes   *prometheus.CounterVec
+	queries         *prometheus.CounterVec
+	queryDuration   prometheus.Histogram
 }
 
 func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
@@ -22,6 +25,8 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 			Help: "HTTP requests by method and status class."}, []string{"method", "code"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_rejected_requests_total",
 			Help: "Requests refused, by reason."}, []string{"reason"}),
+		rejectedRecords: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingest_rejected_records_total",
+			Help: "Records that could not be parsed, by receiver and format."}, []string{"source", "format"}),
 		ingestedRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_rows_total",
 			Help: "Rows accepted durably, by table."}, []string{"table"}),
 		ingestedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_bytes_total",
@@ -31,7 +36,7 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 		queryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_query_duration_seconds",
 			Help: "Query latency.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
 	}
-	reg.MustRegister(m.requests, m.rejected, m.ingestedRows, m.ingestedBytes, m.queries, m.queryDuration, storeCollector{st},
+	reg.MustRegister(m.requests, m.rejected, m.rejectedRecords, m.ingestedRows, m.ingestedBytes, m.queries, m.queryDuration, storeCollector{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -21,7 +21,7 @@ import (
 	"vigil/internal/workspace"
 )
 
-func ingest(t *testing.T, f *fixture, table, body string) {
+func ingestJSON(t *testing.T, f *fixture, table, body string) {
 	t.Helper()
 	if code, resp := f.do(t, "POST", "/v1/workspaces/default/tables/"+table+"/rows", f.keys[auth.Owner], []byte(body)); code != 204 {
 		t.Fatalf("ingest: %d %s", code, resp)
@@ -31,7 +31,7 @@ func ingest(t *testing.T, f *fixture, table, body string) {
 func TestQueryAPI(t *testing.T) {
 	f := newFixture(t)
 	now := time.Now().UTC()
-	ingest(t, f, "Web_CL", `[{"TimeGenerated":"`+now.Add(-10*time.Minute).Format(time.RFC3339)+`","Path":"/a","Ms":12.5,"Ok":true},
+	ingestJSON(t, f, "Web_CL", `[{"TimeGenerated":"`+now.Add(-10*time.Minute).Format(time.RFC3339)+`","Path":"/a","Ms":12.5,"Ok":true},
 		{"TimeGenerated":"`+now.Add(-5*time.Minute).Format(time.RFC3339)+`","Path":"/b","Ms":40,"Ok":false},
 		{"TimeGenerated":"`+now.Add(-48*time.Hour).Format(time.RFC3339)+`","Path":"/old","Ms":1,"Ok":true}]`)
 	q := `{"query":"Web_CL | summarize n = count(), worst = max(Ms) by Ok | order by Ok asc","timespan":"PT1H"}`
@@ -111,7 +111,7 @@ func TestQueryAudit(t *testing.T) {
 
 func TestMetadata(t *testing.T) {
 	f := newFixture(t)
-	ingest(t, f, "Meta_CL", `{"Host":"a","N":1}`)
+	ingestJSON(t, f, "Meta_CL", `{"Host":"a","N":1}`)
 	code, body := f.do(t, "GET", "/v1/workspaces/default/metadata", f.keys[auth.Reader], nil)
 	if code != 200 || !strings.Contains(body, `{"id":"t/Meta_CL","name":"Meta_CL","columns":[`) ||
 		!strings.Contains(body, `{"name":"N","type":"long"}`) || !strings.Contains(body, `"name":"Syslog"`) || strings.Contains(body, `"_BatchSeq"`) {
@@ -205,7 +205,7 @@ func sdkClient(t *testing.T, srv *httptest.Server, key string) *azquery.LogsClie
 // over two workspaces, and checks each is held to the key's access.
 func TestAzureSDKBatchAndWorkspaces(t *testing.T) {
 	f := newFixture(t)
-	ingest(t, f, "App_CL", `[{"Msg":"in default"}]`)
+	ingestJSON(t, f, "App_CL", `[{"Msg":"in default"}]`)
 	if code, resp := f.do(t, "POST", "/v1/workspaces/other/tables/App_CL/rows", f.keys[auth.Owner], []byte(`[{"Msg":"in other","Extra":7}]`)); code != 204 {
 		t.Fatalf("ingest: %d %s", code, resp)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/engine"
+	"vigil/internal/ingest"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
@@ -35,6 +36,15 @@ type Config struct {
 	// QueryTimeout bounds a query's run time; Prefer: wait=N can shorten
 	// it, not lengthen it. Default 3 minutes.
 	QueryTimeout time.Duration
+	// MaxFieldsPerRecord and MaxFieldBytes bound the fields of one
+	// ingested record and the size of one field's value. Defaults: 500
+	// fields (as Log Analytics limits a table's columns) and 64 KiB.
+	MaxFieldsPerRecord int
+	MaxFieldBytes      int
+	// Limits are every workspace's ingestion rate limits; WorkspaceLimits
+	// overrides them per workspace, keyed by name or id.
+	Limits          Limits
+	WorkspaceLimits map[string]Limits
 	// DataCollectionRules route the Logs Ingestion API's streams.
 	DataCollectionRules []DataCollectionRule
 	Logger              *slog.Logger
@@ -50,6 +60,8 @@ type Server struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 	metrics    *metrics
+	limiter    *rateLimiter
+	rejects    *ingest.RejectRecorder
 }
 
 // New returns a server over the given parts. It fails when a data
@@ -67,16 +79,24 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 3 * time.Minute
 	}
+	if cfg.MaxFieldsPerRecord <= 0 {
+		cfg.MaxFieldsPerRecord = 500
+	}
+	if cfg.MaxFieldBytes <= 0 {
+		cfg.MaxFieldBytes = 64 << 10
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: st, keys: keys, workspaces: ws, log: cfg.Logger, mux: http.NewServeMux(), engine: engine.New(st.DB())}
+	s := &Server{cfg: cfg, store: st, keys: keys, workspaces: ws, log: cfg.Logger, mux: http.NewServeMux(), engine: engine.New(st.DB()),
+		limiter: &rateLimiter{defaults: cfg.Limits, byWorkspace: cfg.WorkspaceLimits}, rejects: ingest.NewRejectRecorder(st, 0)}
 	reg := prometheus.NewRegistry()
 	s.metrics = newMetrics(reg, st)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.route("POST /v1/workspaces/{workspace}/tables/{table}/rows", auth.PermIngest, s.ingestRows)
+	s.route("POST /v1/workspaces/{workspace}/ingest", auth.PermIngest, s.ingestFormat)
 	// The query API, also without /v1: some official clients given a
 	// custom endpoint call /workspaces/{id}/query.
 	for _, prefix := range []string{"/v1", ""} {
