@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -13,9 +15,22 @@ import (
 	"vigil/internal/workspace"
 )
 
-// activity writes a VigilActivity row for a control-plane change into the
-// workspace it concerns (the default workspace for global changes).
+// activity writes a VigilActivity row for a control-plane change made
+// by request r.
 func (s *Server) activity(r *http.Request, wsID, operation, resource string, err error, props map[string]any) {
+	caller := ""
+	if p, ok := r.Context().Value(principalKey{}).(auth.Principal); ok {
+		caller = p.KeyID
+	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	s.recordActivity(caller, ip, id, wsID, operation, resource, err, props)
+}
+
+// recordActivity writes a VigilActivity row into the workspace the change
+// concerns (the default workspace for global changes). A failure to
+// audit is logged and counted; the change has been made.
+func (s *Server) recordActivity(caller, ip, correlationID, wsID, operation, resource string, err error, props map[string]any) {
 	if wsID == "" {
 		if ws, e := s.workspaces.Resolve("default"); e == nil {
 			wsID = ws.ID
@@ -28,23 +43,42 @@ func (s *Server) activity(r *http.Request, wsID, operation, resource string, err
 		status = "Failed"
 		props["error"] = err.Error()
 	}
-	caller := ""
-	if p, ok := r.Context().Value(principalKey{}).(auth.Principal); ok {
-		caller = p.KeyID
-	}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	raw, _ := json.Marshal(map[string]any{"operation": operation, "resource": resource, "properties": props})
 	b := &store.Batch{Workspace: wsID, Table: "VigilActivity", Raw: raw, ContentType: "application/json",
 		Columns: []schema.Column{{Name: "Caller", Type: schema.String}, {Name: "CallerIpAddress", Type: schema.String},
 			{Name: "OperationName", Type: schema.String}, {Name: "ResourceId", Type: schema.String},
 			{Name: "ActivityStatus", Type: schema.String}, {Name: "CorrelationId", Type: schema.String},
 			{Name: "Properties", Type: schema.Dynamic}},
-		Rows: [][]any{{caller, ip, operation, resource, status, r.Context().Value(requestIDKey{}), props}},
+		Rows: [][]any{{caller, ip, operation, resource, status, correlationID, props}},
 	}
 	if _, err := s.store.Append(context.Background(), b); err != nil {
 		s.metrics.rejected.WithLabelValues("audit_failed").Inc()
 		s.log.Error("writing the activity row", "operation", operation, "err", err)
 	}
+}
+
+// auditConfiguration records the configuration the server starts with,
+// so an auditor sees every change of rules and limits as the start that
+// brought it, with a digest to compare starts by.
+func (s *Server) auditConfiguration() {
+	rules := make([]map[string]any, 0, len(s.cfg.DataCollectionRules))
+	for _, r := range s.cfg.DataCollectionRules {
+		streams := map[string]string{}
+		for _, st := range r.Streams {
+			streams[st.Name] = st.OutputTable + " <- " + st.TransformKQL
+		}
+		rules = append(rules, map[string]any{"id": r.ID, "workspace": r.Workspace, "streams": streams})
+	}
+	props := map[string]any{
+		"dataCollectionRules": rules,
+		"limits":              s.cfg.Limits, "workspaceLimits": s.cfg.WorkspaceLimits,
+		"maxBodyBytes": s.cfg.MaxBodyBytes, "maxFieldsPerRecord": s.cfg.MaxFieldsPerRecord, "maxFieldBytes": s.cfg.MaxFieldBytes,
+		"queryTimeout": s.cfg.QueryTimeout.String(), "maxResultRows": s.cfg.MaxResultRows, "maxResultBytes": s.cfg.MaxResultBytes,
+	}
+	text, _ := json.Marshal(props)
+	sum := sha256.Sum256(text)
+	props["digest"] = hex.EncodeToString(sum[:])
+	s.recordActivity("vigil", "", "", "", "Configuration/Apply", "configuration", nil, props)
 }
 
 func decodeJSON(w http.ResponseWriter, r *http.Request, s *Server, v any) bool {

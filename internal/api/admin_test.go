@@ -83,11 +83,15 @@ func TestKeysAndWorkspacesAreAudited(t *testing.T) {
 	ops := []string{}
 	for _, r := range resp.Tables[0].Rows {
 		ops = append(ops, r[0].(string)+":"+r[1].(string))
+		if r[0] == "Configuration/Apply" && !strings.Contains(r[3].(string), `"digest":`) {
+			t.Errorf("the configuration row has no digest: %v", r)
+		}
 		if strings.Contains(r[3].(string), key.Key) {
 			t.Fatalf("the activity log holds a secret: %v", r)
 		}
 	}
-	if strings.Join(ops, ",") != "Keys/Create:Succeeded,Keys/Revoke:Succeeded,Workspaces/Create:Failed" {
+	// The server's start recorded the configuration it runs with.
+	if strings.Join(ops, ",") != "Configuration/Apply:Succeeded,Keys/Create:Succeeded,Keys/Revoke:Succeeded,Workspaces/Create:Failed" {
 		t.Fatalf("activity: %v", ops)
 	}
 }

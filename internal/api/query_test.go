@@ -281,3 +281,38 @@ func TestQueryResultByteLimit(t *testing.T) {
 		t.Fatalf("byte limit: %d, %d rows, error %v", resp.StatusCode, len(out.Tables[0].Rows), out.Error)
 	}
 }
+
+// TestQueryCancelledWhenClientGoesAway starts a query that would run for
+// minutes, drops the connection, and checks the query was stopped and
+// audited as cancelled.
+func TestQueryCancelledWhenClientGoesAway(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", f.srv.URL+"/v1/workspaces/default/query",
+		strings.NewReader(`{"query":"range cancelme from 1 to 100000000000 step 1 | summarize count()"}`))
+	req.Header.Set("Authorization", "Bearer "+f.keys[auth.Reader])
+	done := make(chan error, 1)
+	go func() {
+		resp, err := f.srv.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the query answered before the client went away; make it longer")
+	}
+	for i := 0; ; i++ {
+		code, body := f.do(t, "POST", "/v1/workspaces/default/query", f.keys[auth.Owner],
+			[]byte(`{"query":"LAQueryLogs | where QueryText startswith 'range cancelme' | project ResponseCode"}`))
+		if code == 200 && strings.Contains(body, `"rows":[[499]]`) {
+			return
+		}
+		if i == 200 {
+			t.Fatalf("the cancelled query was not stopped and audited: %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -119,6 +119,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	if err := s.checkRules(); err != nil {
 		return nil, err
 	}
+	s.auditConfiguration()
 	return s, nil
 }
 
