@@ -68,7 +68,8 @@ func New(db *sql.DB) *Engine {
 	return &Engine{db: db}
 }
 
-// setup creates the SQL macros compiled queries use, once.
+// setup creates the SQL macros and Go functions compiled queries use,
+// once.
 func (e *Engine) setup(ctx context.Context) error {
 	e.setupOnce.Do(func() {
 		for _, m := range macros {
@@ -76,6 +77,9 @@ func (e *Engine) setup(ctx context.Context) error {
 				e.setupErr = fmt.Errorf("engine: creating SQL macros: %w", err)
 				return
 			}
+		}
+		if err := e.registerUDFs(ctx); err != nil {
+			e.setupErr = fmt.Errorf("engine: %w", err)
 		}
 	})
 	return e.setupErr

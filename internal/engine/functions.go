@@ -21,6 +21,8 @@ var macros = []string{
 		lpad(CAST((abs(x) // 600000000) % 60 AS VARCHAR), 2, '0') || ':' ||
 		lpad(CAST((abs(x) // 10000000) % 60 AS VARCHAR), 2, '0') ||
 		(CASE WHEN abs(x) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(x) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
+	// kql_distinct keeps the first of equal elements, in order.
+	`CREATE OR REPLACE MACRO kql_distinct(l) AS list_filter(l, (_x, _i) -> list_position(l, _x) = _i)`,
 	`CREATE OR REPLACE MACRO kql_real_str(r) AS CASE WHEN isfinite(r) AND r = trunc(r) AND abs(r) < 1e15 THEN CAST(CAST(r AS BIGINT) AS VARCHAR) ELSE CAST(r AS VARCHAR) END`,
 	`CREATE OR REPLACE MACRO kql_totimespan(s) AS CASE WHEN regexp_matches(s, '^-?(\d+\.)?\d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,7})?)?$') THEN
 		(CASE WHEN starts_with(s, '-') THEN -1 ELSE 1 END) * (
@@ -201,18 +203,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1, " + lng(2) + ")", schema.String}
 		}
 		return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1)", schema.String}
-	case "indexof":
-		need(2)
-		start, hay := "0", str(0)
-		if len(args) > 2 {
-			start = lng(2)
-			hay = "substring(" + hay + ", " + start + " + 1)"
-			if len(args) > 3 {
-				hay = "substring(" + str(0) + ", " + start + " + 1, " + lng(3) + ")"
-			}
-		}
-		pos := "strpos(" + hay + ", " + str(1) + ")"
-		return scalar{"CASE WHEN " + pos + " = 0 THEN -1 ELSE CAST(" + pos + " AS BIGINT) - 1 + " + start + " END", schema.Long}
 	case "trim", "trim_start", "trim_end":
 		need(2)
 		re := str(0)
@@ -257,9 +247,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			}
 		}
 		return scalar{v, schema.String}
-	case "extract_all":
-		need(2)
-		return scalar{"to_json(regexp_extract_all(" + str(1) + ", " + str(0) + ", 1))", schema.Dynamic}
 	case "split":
 		need(2)
 		if len(args) > 2 {
@@ -278,8 +265,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"sha256(" + str(0) + ")", schema.String}
 	case "hash_md5":
 		return scalar{"md5(" + str(0) + ")", schema.String}
-	case "hash":
-		return scalar{"CAST(hash(" + args[0].sql + ") >> 1 AS BIGINT)", schema.Long}
 	case "isascii":
 		return scalar{"regexp_matches(" + str(0) + ", '^[\\x00-\\x7F]*$')", schema.Bool}
 
@@ -349,7 +334,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"abs(" + args[0].sql + ")", same(0).typ}
 	case "round":
 		if len(args) > 1 {
-			return scalar{"round(" + num(0) + ", " + lng(1) + ")", schema.Real}
+			return scalar{"round(" + num(0) + ", CAST(" + lng(1) + " AS INTEGER))", schema.Real}
 		}
 		return scalar{"round(" + num(0) + ")", schema.Real}
 	case "ceiling":
@@ -407,13 +392,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
 		}
 		return scalar{"to_json(flatten([" + strings.Join(parts, ", ") + "]))", schema.Dynamic}
-	case "array_slice":
-		need(3)
-		return scalar{"to_json(CAST(" + args[0].sql + " AS JSON[])[" + lng(1) + " + 1:" + lng(2) + " + 1])", schema.Dynamic}
-
-	case "array_index_of":
-		need(2)
-		return scalar{"coalesce(CAST(list_position(CAST(" + args[0].sql + " AS JSON[]), " + c.convert(args[1], schema.Dynamic, e) + ") AS BIGINT) - 1, -1)", schema.Long}
 	case "bag_has_key":
 		need(2)
 		return scalar{"list_contains(json_keys(" + args[0].sql + "), " + str(1) + ")", schema.Bool}
@@ -423,9 +401,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
 		}
 		return scalar{"to_json(list_distinct(flatten([" + strings.Join(parts, ", ") + "])))", schema.Dynamic}
-	case "set_intersect":
-		need(2)
-		return scalar{"to_json(list_intersect(CAST(" + args[0].sql + " AS JSON[]), CAST(" + args[1].sql + " AS JSON[])))", schema.Dynamic}
 	case "set_difference":
 		need(2)
 		return scalar{"to_json(list_distinct(list_filter(CAST(" + args[0].sql + " AS JSON[]), x -> NOT list_contains(CAST(" + args[1].sql + " AS JSON[]), x))))", schema.Dynamic}
@@ -442,13 +417,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "ipv4_is_in_range":
 		need(2)
 		return scalar{ipv4InRange(str(0), str(1)), schema.Bool}
-	case "ipv4_is_in_any_range":
-		need(2)
-		var parts []string
-		for i := 1; i < len(args); i++ {
-			parts = append(parts, ipv4InRange(str(0), str(i)))
-		}
-		return scalar{"(" + strings.Join(parts, " OR ") + ")", schema.Bool}
 	// --- window functions over a serialized (ordered) input ---
 	case "row_number":
 		start := "1"
@@ -481,6 +449,9 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"to_json(generate_series(" + lng(0) + ", " + end + ", " + step + "))", schema.Dynamic}
 	case "typeof":
 		c.fail(e, "typeof() is only valid in a type position")
+	}
+	if f, ok := scalarFuncs[e.Name]; ok {
+		return f(fnArgs{c, e, args})
 	}
 	c.fail(e, "Unknown function: '%s'", e.Name)
 	return scalar{}
@@ -582,8 +553,9 @@ func durationUnit(c *compiler, n kql.Node, part string) string {
 
 // strftimeFormat maps Kusto's format_datetime specifiers to strftime.
 func strftimeFormat(f string) string {
-	r := strings.NewReplacer("yyyy", "%Y", "yy", "%y", "MM", "%m", "dd", "%d", "HH", "%H", "hh", "%I",
-		"mm", "%M", "ss", "%S", "fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p")
+	r := strings.NewReplacer("yyyy", "%Y", "yy", "%y", "MM", "%m", "M", "%-m", "dd", "%d", "d", "%-d",
+		"HH", "%H", "H", "%-H", "hh", "%I", "h", "%-I", "mm", "%M", "m", "%-M", "ss", "%S", "s", "%-S",
+		"fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p", "%", "%%")
 	return r.Replace(f)
 }
 

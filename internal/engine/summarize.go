@@ -164,7 +164,9 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, groupCols []col, used
 	if call.Name == "arg_min" {
 		fn = "arg_min"
 	}
-	return fn + "({" + strings.Join(fields, ", ") + "}, " + by.sql + ") AS _am" + strconv.Itoa(i), outs
+	// When every value of expr is null Kusto still returns a row.
+	row := "{" + strings.Join(fields, ", ") + "}"
+	return "coalesce(" + fn + "(" + row + ", " + by.sql + "), first(" + row + ")) AS _am" + strconv.Itoa(i), outs
 }
 
 // aggregate compiles one aggregation call into one or more columns.
@@ -255,7 +257,8 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 			elems = "list(" + c.convert(args[0], schema.Dynamic, call) + ") FILTER (WHERE " + cond + ")"
 		}
 		if strings.HasPrefix(call.Name, "make_set") {
-			elems = "list_distinct(" + elems + ")"
+			// Distinct, keeping the order values were first seen in.
+			elems = "kql_distinct(" + elems + ")"
 		}
 		return one("coalesce(to_json("+elems+"), '[]'::JSON)", schema.Dynamic)
 	case "make_bag":

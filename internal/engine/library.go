@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// fnArgs is a function call being compiled with its compiled arguments.
+type fnArgs struct {
+	c *compiler
+	e *kql.Call
+	v []scalar
+}
+
+func (a fnArgs) need(n int) {
+	if len(a.v) < n {
+		a.c.fail(a.e, "The function '%s' needs %d arguments, got %d", a.e.Name, n, len(a.v))
+	}
+}
+
+func (a fnArgs) as(i int, t schema.Type) string { return a.c.convert(a.v[i], t, a.e.Args[i]) }
+func (a fnArgs) str(i int) string               { return a.as(i, schema.String) }
+func (a fnArgs) num(i int) string               { return a.as(i, schema.Real) }
+func (a fnArgs) lng(i int) string               { return a.as(i, schema.Long) }
+
+// json is argument i as JSON text for a Go function; an argument not
+// given is NULL.
+func (a fnArgs) json(i int) string {
+	if i >= len(a.v) {
+		return "CAST(NULL AS VARCHAR)"
+	}
+	return "CAST(" + a.as(i, schema.Dynamic) + " AS VARCHAR)"
+}
+
+// goCall calls a Go function (gofuncs.go) with JSON arguments and reads
+// its JSON result as typ.
+func goCall(name string, typ schema.Type, args ...string) scalar {
+	call := name + "(" + strings.Join(args, ", ") + ")"
+	if typ == schema.Dynamic {
+		return scalar{"CAST(" + call + " AS JSON)", schema.Dynamic}
+	}
+	if typ == schema.String {
+		return scalar{"json_extract_string(" + call + ", '$')", schema.String}
+	}
+	return scalar{"TRY_CAST(json_extract_string(" + call + ", '$') AS " + sqlgen.DuckDBType(typ) + ")", typ}
+}
+
+func (a fnArgs) jsons(from int) []string {
+	var out []string
+	for i := from; i < len(a.v); i++ {
+		out = append(out, a.json(i))
+	}
+	return out
+}
+
+// scalarFuncs are the functions beyond the core set in functions.go,
+// filled in init to let them refer to the compiler.
+var scalarFuncs map[string]func(a fnArgs) scalar
+
+func boolArg(b bool) string {
+	if b {
+		return "'true'"
+	}
+	return "'false'"
+}
+
+func init() {
+	sortFn := func(asc bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(1)
+			nullsLast := "'true'"
+			if len(a.v) > 1 && a.v[1].typ == schema.Bool {
+				nullsLast = a.json(1)
+			}
+			return goCall("kql_array_sort", schema.Dynamic, a.json(0), boolArg(asc), nullsLast)
+		}
+	}
+	shiftFn := func(sign string, rotate bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			return goCall("kql_array_shift", schema.Dynamic, a.json(0), "CAST(("+sign+a.lng(1)+") AS VARCHAR)", a.json(2), boolArg(rotate))
+		}
+	}
+	variadic := func(name string, typ schema.Type, min int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(min)
+			return goCall(name, typ, a.jsons(0)...)
+		}
+	}
+	fixed := func(name string, typ schema.Type, min, n int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(min)
+			var args []string
+			for i := 0; i < n; i++ {
+				args = append(args, a.json(i))
+			}
+			return goCall(name, typ, args...)
+		}
+	}
+	ipCompare := func(v6 bool, match bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			s := goCall("kql_ip_compare", schema.Long, a.json(0), a.json(1), a.json(2), boolArg(v6))
+			if match {
+				return scalar{"(" + s.sql + " = 0)", schema.Bool}
+			}
+			return s
+		}
+	}
+	inAnyRange := func(v6 bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			ranges := a.json(1)
+			if len(a.v) > 2 || a.v[1].typ != schema.Dynamic {
+				var parts []string
+				for i := 1; i < len(a.v); i++ {
+					parts = append(parts, a.as(i, schema.Dynamic))
+				}
+				ranges = "CAST(to_json([" + strings.Join(parts, ", ") + "]) AS VARCHAR)"
+			}
+			return goCall("kql_ip_in_any_range", schema.Bool, a.json(0), ranges, boolArg(v6))
+		}
+	}
+	hasIP := func(prefix bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			looks := a.json(1)
+			if len(a.v) > 2 {
+				var parts []string
+				for i := 1; i < len(a.v); i++ {
+					parts = append(parts, a.as(i, schema.Dynamic))
+				}
+				looks = "CAST(to_json([" + strings.Join(parts, ", ") + "]) AS VARCHAR)"
+			}
+			return goCall("kql_has_ipv4", schema.Bool, a.json(0), looks, boolArg(prefix))
+		}
+	}
+	binary := func(op string) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			return scalar{"(" + a.lng(0) + " " + op + " " + a.lng(1) + ")", schema.Long}
+		}
+	}
+	scalarFuncs = map[string]func(a fnArgs) scalar{
+		// dynamic arrays and bags
+		"array_sort_asc":     sortFn(true),
+		"array_sort_desc":    sortFn(false),
+		"array_shift_left":   shiftFn("", false),
+		"array_shift_right":  shiftFn("-", false),
+		"array_rotate_left":  shiftFn("", true),
+		"array_rotate_right": shiftFn("-", true),
+		"array_slice":        fixed("kql_array_slice", schema.Dynamic, 3, 3),
+		"array_split":        fixed("kql_array_split", schema.Dynamic, 2, 2),
+		"array_index_of":     fixed("kql_array_index_of", schema.Long, 2, 5),
+		"array_iff":          fixed("kql_array_iff", schema.Dynamic, 3, 3),
+		"array_iif":          fixed("kql_array_iff", schema.Dynamic, 3, 3),
+		"array_reverse": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"CASE WHEN json_type(" + a.v[0].sql + ") = 'ARRAY' THEN to_json(list_reverse(CAST(" + a.v[0].sql + " AS JSON[]))) END", schema.Dynamic}
+		},
+		"array_sum": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"list_sum(TRY_CAST(" + a.v[0].sql + " AS DOUBLE[]))", schema.Real}
+		},
+		"strcat_array":                   fixed("kql_strcat_array", schema.String, 2, 2),
+		"zip":                            variadic("kql_zip", schema.Dynamic, 2),
+		"bag_zip":                        fixed("kql_bag_zip", schema.Dynamic, 2, 2),
+		"bag_merge":                      variadic("kql_bag_merge", schema.Dynamic, 2),
+		"bag_remove_keys":                fixed("kql_bag_remove_keys", schema.Dynamic, 2, 2),
+		"bag_set_key":                    fixed("kql_bag_set_key", schema.Dynamic, 3, 3),
+		"set_intersect":                  variadic("kql_set_intersect", schema.Dynamic, 2),
+		"jaccard_index":                  fixed("kql_jaccard_index", schema.Real, 2, 2),
+		"replace_strings":                fixed("kql_replace_strings", schema.String, 3, 3),
+		"indexof":                        fixed("kql_indexof", schema.Long, 2, 5),
+		"indexof_regex":                  fixed("kql_indexof_regex", schema.Long, 2, 5),
+		"translate":                      fixed("kql_translate", schema.String, 3, 3),
+		"base64_decode_toarray":          fixed("kql_base64_toarray", schema.Dynamic, 1, 1),
+		"base64_encode_fromarray":        fixed("kql_base64_fromarray", schema.String, 1, 1),
+		"unicode_codepoints_from_string": fixed("kql_codepoints_from_string", schema.Dynamic, 1, 1),
+		"unicode_codepoints_to_string":   variadic("kql_codepoints_to_string", schema.String, 1),
+		"extract_all": func(a fnArgs) scalar {
+			a.need(2)
+			if len(a.v) > 2 {
+				// extract_all(regex, groups, source)
+				return goCall("kql_extract_all", schema.Dynamic, a.json(0), a.json(2), a.json(1))
+			}
+			return goCall("kql_extract_all", schema.Dynamic, a.json(0), a.json(1), "CAST(NULL AS VARCHAR)")
+		},
+		"tohex": func(a fnArgs) scalar {
+			a.need(1)
+			n := a.lng(0)
+			if a.v[0].typ == schema.Int {
+				n = "(" + n + " & 4294967295)"
+			}
+			return goCall("kql_tohex", schema.String, "CAST("+n+" AS VARCHAR)", a.json(1))
+		},
+		"regex_quote": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"regexp_replace(" + a.str(0) + ", '([\\\\.+*?()|\\[\\]{}^$#&\\-~])', '\\\\\\1', 'g')", schema.String}
+		},
+		"strrep": func(a fnArgs) scalar {
+			a.need(2)
+			if len(a.v) > 2 {
+				return scalar{"array_to_string(list_transform(range(" + a.lng(1) + "), _x -> " + a.str(0) + "), " + a.str(2) + ")", schema.String}
+			}
+			return scalar{"repeat(" + a.str(0) + ", CAST(" + a.lng(1) + " AS BIGINT))", schema.String}
+		},
+		"hash_sha1": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"sha1(" + a.str(0) + ")", schema.String}
+		},
+		"hash_xxhash64": func(a fnArgs) scalar { return a.c.xxhash(a) },
+		"hash":          func(a fnArgs) scalar { return a.c.xxhash(a) },
+		"make_timespan": func(a fnArgs) scalar {
+			a.need(2)
+			parts := []string{"0", a.num(0), a.num(1), "0"}
+			switch len(a.v) {
+			case 3:
+				parts = []string{"0", a.num(0), a.num(1), a.num(2)}
+			case 4:
+				parts = []string{a.num(0), a.num(1), a.num(2), a.num(3)}
+			}
+			return scalar{"CAST(round(((" + parts[0] + " * 24 + " + parts[1] + ") * 3600 + " + parts[2] + " * 60 + " + parts[3] + ") * 10000000) AS BIGINT)", schema.Timespan}
+		},
+		// math
+		"gamma": func(a fnArgs) scalar { a.need(1); return scalar{"gamma(" + a.num(0) + ")", schema.Real} },
+		"loggamma": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"lgamma(" + a.num(0) + ")", schema.Real}
+		},
+		"erf": func(a fnArgs) scalar { a.need(1); return scalar{"kql_erf(" + a.num(0) + ")", schema.Real} },
+		"erfc": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"(1 - kql_erf(" + a.num(0) + "))", schema.Real}
+		},
+		"binary_and": binary("&"),
+		"binary_or":  binary("|"),
+		"binary_xor": func(a fnArgs) scalar {
+			a.need(2)
+			return scalar{"xor(" + a.lng(0) + ", " + a.lng(1) + ")", schema.Long}
+		},
+		"binary_shift_left":  binary("<<"),
+		"binary_shift_right": binary(">>"),
+		"binary_not":         func(a fnArgs) scalar { a.need(1); return scalar{"(~" + a.lng(0) + ")", schema.Long} },
+		"bitset_count_ones": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"CAST(bit_count(" + a.lng(0) + ") AS BIGINT)", schema.Long}
+		},
+		// networking
+		"ipv4_compare":         ipCompare(false, false),
+		"ipv4_is_match":        ipCompare(false, true),
+		"ipv6_compare":         ipCompare(true, false),
+		"ipv6_is_match":        ipCompare(true, true),
+		"ipv4_is_in_any_range": inAnyRange(false),
+		"ipv6_is_in_any_range": inAnyRange(true),
+		"ipv6_is_in_range":     inAnyRange(true),
+		"has_ipv4":             hasIP(false),
+		"has_any_ipv4":         hasIP(false),
+		"has_ipv4_prefix":      hasIP(true),
+		"has_any_ipv4_prefix":  hasIP(true),
+		"format_ipv4": func(a fnArgs) scalar {
+			a.need(1)
+			return goCall("kql_format_ipv4", schema.String, a.json(0), a.json(1), "'false'")
+		},
+		"format_ipv4_mask": func(a fnArgs) scalar {
+			a.need(1)
+			return goCall("kql_format_ipv4", schema.String, a.json(0), a.json(1), "'true'")
+		},
+		"parse_ipv4_mask": fixed("kql_parse_ipv4_mask", schema.Long, 2, 2),
+		"parse_ipv6":      fixed("kql_parse_ipv6", schema.String, 1, 2),
+		"parse_ipv6_mask": fixed("kql_parse_ipv6", schema.String, 2, 2),
+		"parse_url":       fixed("kql_parse_url", schema.Dynamic, 1, 1),
+		"parse_path":      fixed("kql_parse_path", schema.Dynamic, 1, 1),
+	}
+}
+
+// xxhash is hash(x [, mod]): Kusto's xxhash64 of the value's UTF-8 text,
+// or of the 8 little-endian bytes of a number or a datetime's ticks.
+func (c *compiler) xxhash(a fnArgs) scalar {
+	a.need(1)
+	v := a.v[0]
+	var h string
+	switch v.typ {
+	case schema.Int, schema.Long, schema.Timespan, schema.Bool:
+		h = "kql_xxhash_long(" + a.lng(0) + ")"
+	case schema.DateTime:
+		h = "kql_xxhash_long(" + c.toNumber(v, schema.Long, a.e) + ")"
+	case schema.Real, schema.Decimal:
+		h = "kql_xxhash_real(" + a.num(0) + ")"
+	default:
+		h = "kql_xxhash_str(" + a.str(0) + ")"
+	}
+	if len(a.v) > 1 {
+		h = "(" + h + " % " + a.lng(1) + ")"
+	}
+	return scalar{h, schema.Long}
+}
