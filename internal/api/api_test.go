@@ -140,9 +140,15 @@ func TestIngestRows(t *testing.T) {
 		{"unknown workspace", owner, "/v1/workspaces/nope/tables/App_CL/rows", `{"Msg":"x"}`, 404, "not found"},
 		{"too large", owner, path, `{"Msg":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "over the limit"},
 		{"empty", owner, path, ``, 400, "no records"},
+		{"bad timestamp", owner, path, `{"Msg":"x","TimeGenerated":"yesterday"}`, 400, "TimeGenerated"},
+		{"wrong content type", owner, path + "#csv", "Msg\nx\n", 415, "Content-Type text/csv"},
 	}
 	for _, c := range bad {
-		code, body := f.do(t, "POST", c.path, c.key, []byte(c.body))
+		var hdr []string
+		if p, ok := strings.CutSuffix(c.path, "#csv"); ok {
+			c.path, hdr = p, []string{"Content-Type", "text/csv"}
+		}
+		code, body := f.do(t, "POST", c.path, c.key, []byte(c.body), hdr...)
 		if code != c.code || !strings.Contains(body, c.msg) {
 			t.Errorf("%s: %d %s, want %d with %q", c.name, code, body, c.code, c.msg)
 		}

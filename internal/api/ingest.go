@@ -47,6 +47,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // ingestRows takes a JSON array of objects or newline-delimited JSON
 // objects into a table, as one atomic batch: 204 when durable.
 func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
+	if !jsonContentType(w, r) {
+		return
+	}
 	body, ok := s.readBody(w, r)
 	if !ok || !s.admitIngest(w, ws, len(body)) {
 		return
@@ -65,6 +68,21 @@ func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspac
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// jsonContentType refuses, with 415, a body whose Content-Type says it is
+// not JSON: sending CSV or text to a JSON endpoint is a client mistake
+// better named than reported as malformed JSON. No Content-Type is taken
+// as JSON, as curl and simple shippers send none.
+func jsonContentType(w http.ResponseWriter, r *http.Request) bool {
+	ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
+	switch ct {
+	case "", "application/json", "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-json-stream", "text/json":
+		return true
+	}
+	writeError(w, http.StatusUnsupportedMediaType, "UnsupportedContentType",
+		fmt.Sprintf("Content-Type %s is not accepted here: send a JSON array or newline-delimited JSON as application/json or application/x-ndjson", ct))
+	return false
 }
 
 // DecodeRecords parses a JSON array of objects, or objects one per line,

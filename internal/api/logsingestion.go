@@ -86,6 +86,9 @@ func (s *Server) logsIngestion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "InsufficientAccessError", "The provided credentials have insufficient access to perform the requested operation: "+why)
 		return
 	}
+	if !jsonContentType(w, r) {
+		return
+	}
 	body, ok := s.readBody(w, r)
 	if !ok || !s.admitIngest(w, ws, len(body)) {
 		return
