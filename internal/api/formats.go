@@ -3,5 +3,6 @@ package api
 // The ingestion formats the generic ingestion endpoint serves: each
 // format package registers itself with internal/ingest when imported.
 import (
+	_ "vigil/internal/ingest/storagelog"
 	_ "vigil/internal/ingest/syslog"
 )
