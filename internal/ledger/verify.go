@@ -25,13 +25,19 @@ type Holdings interface {
 	// LogDir returns the directory of workspace's ledger (OpenLog's dir).
 	LogDir(workspace string) string
 	// Batches calls fn once for each batch whose original bytes are kept,
-	// in ascending seq, with a reader of exactly those bytes.
-	Batches(workspace string, fn func(seq uint64, raw io.Reader) error) error
+	// in ascending seq, with their content type and a reader of exactly
+	// those bytes.
+	Batches(workspace string, fn func(seq uint64, contentType string, raw io.Reader) error) error
 	// Rows calls fn once for each batch that has rows stored, in ascending
 	// seq (_BatchSeq), with the table they are in and all of the batch's
 	// stored rows in _BatchRow order, as canonical values of cols: the
 	// columns and values the store hashed into the leaf's RowsHash.
 	Rows(workspace string, fn func(seq uint64, table string, cols []schema.Column, rows [][]any) error) error
+	// Damaged calls fn for each file of workspace's data that is missing
+	// or not what the store wrote (its checksum differs), naming it and
+	// what is wrong. Batches and Rows leave such files out, so one bad
+	// file does not stop the check of the others.
+	Damaged(workspace string, fn func(file, detail string)) error
 }
 
 // ProblemKind names a kind of problem verification finds.
@@ -68,6 +74,12 @@ const (
 	// RowCountMismatch: a table holds a different number of rows than its
 	// batch leaves minus its retention leaves account for.
 	RowCountMismatch ProblemKind = "row-count-mismatch"
+	// FileDamaged: a file of the store is missing, or its bytes are not
+	// those the store wrote (a flipped byte in a segment).
+	FileDamaged ProblemKind = "file-damaged"
+	// RederiveMismatch: the rows parsed again from a batch's original
+	// bytes do not hash to its leaf's RowsHash, or no longer parse (Deep).
+	RederiveMismatch ProblemKind = "rederive-mismatch"
 )
 
 // Problem is one thing verification found wrong.
@@ -99,9 +111,16 @@ type VerifyOptions struct {
 	// lines of CheckpointRecord (a copy file). Each ledger's own history
 	// is always checked too.
 	CheckpointFiles []string
-	// Deep also checks every stored row against its leaf's RowsHash and
-	// each table's row count, which reads all rows.
+	// Deep also parses each batch's original bytes again with Rederive
+	// and compares the rows that gives with the leaf's RowsHash.
 	Deep bool
+	// Rederive, required with Deep, turns a batch's original bytes back
+	// into rows the way ingestion did and returns their HashRows. ok is
+	// false when the batch cannot be re-derived from its bytes alone (its
+	// rows carry what the bytes do not, such as a sender's address); such
+	// batches are counted in Report.Underived. An error is a batch whose
+	// bytes no longer parse the way they did.
+	Rederive func(lf Leaf, contentType string, raw []byte) (sum [32]byte, ok bool, err error)
 	// Progress, if set, is called as verification advances.
 	Progress func(Progress)
 	// MaxProblems bounds the problems kept in the report (default 1000);
@@ -127,9 +146,12 @@ type Report struct {
 	Checkpoints int
 	// RawBytes is how many original bytes were hashed.
 	RawBytes int64
-	// Rows is how many stored rows were hashed (Deep only).
-	Rows     int64
-	Problems []Problem
+	// Rows is how many stored rows were hashed.
+	Rows int64
+	// Rederived and Underived count the batches Deep parsed again and
+	// compared, and those it could not (Rederive's ok false).
+	Rederived, Underived int64
+	Problems             []Problem
 	// Dropped counts problems beyond MaxProblems.
 	Dropped int
 }
@@ -151,6 +173,9 @@ const progressEvery = 1 << 14
 func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 	if len(opts.VerifierKeys) == 0 {
 		return nil, errors.New("ledger: verify: no checkpoint verifier key")
+	}
+	if opts.Deep && opts.Rederive == nil {
+		return nil, errors.New("ledger: verify: deep verification needs a Rederive function")
 	}
 	if opts.MaxProblems <= 0 {
 		opts.MaxProblems = 1000
@@ -193,13 +218,17 @@ func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 		if s == nil {
 			continue
 		}
+		err := h.Damaged(ws, func(file, detail string) {
+			v.problem(FileDamaged, ws, -1, "%s: %s", file, detail)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ledger: verify: workspace %s: %w", ws, err)
+		}
 		if err := v.checkRaw(h, ws, s); err != nil {
 			return nil, err
 		}
-		if opts.Deep {
-			if err := v.checkRows(h, ws, s); err != nil {
-				return nil, err
-			}
+		if err := v.checkRows(h, ws, s); err != nil {
+			return nil, err
 		}
 	}
 	return v.rep, nil
@@ -457,7 +486,7 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 	advance()
 	hasher := sha256.New()
 	buf := make([]byte, 256<<10)
-	err := h.Batches(ws, func(seq uint64, raw io.Reader) error {
+	err := h.Batches(ws, func(seq uint64, contentType string, raw io.Reader) error {
 		if s.appendedSince(seq) {
 			return nil
 		}
@@ -470,13 +499,21 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 			return nil
 		}
 		hasher.Reset()
-		n, err := io.CopyBuffer(hasher, raw, buf)
+		var kept bytes.Buffer
+		src := raw
+		if v.opts.Deep {
+			// Re-deriving needs the whole batch; it is one request's body.
+			src = io.TeeReader(raw, &kept)
+		}
+		n, err := io.CopyBuffer(hasher, src, buf)
 		if err != nil {
 			return fmt.Errorf("ledger: verify: workspace %s batch %d: %w", ws, seq, err)
 		}
 		v.rep.RawBytes += n
 		if !bytes.Equal(hasher.Sum(nil), cur.RawHash[:]) {
 			v.problem(RawMismatch, ws, int64(seq), "the %d original bytes of the %s batch do not hash to the leaf's RawHash", n, cur.Table)
+		} else if v.opts.Deep {
+			v.rederive(ws, cur, contentType, kept.Bytes())
 		}
 		advance()
 		return nil
@@ -489,6 +526,24 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		advance()
 	}
 	return nil
+}
+
+// rederive parses a batch's original bytes again and compares the rows
+// with what its leaf recorded.
+func (v *verifier) rederive(ws string, lf Leaf, contentType string, raw []byte) {
+	sum, ok, err := v.opts.Rederive(lf, contentType, raw)
+	switch {
+	case err != nil:
+		v.rep.Rederived++
+		v.problem(RederiveMismatch, ws, int64(lf.Seq), "the original bytes of the %s batch (%s) no longer parse: %v", lf.Table, contentType, err)
+	case !ok:
+		v.rep.Underived++
+	default:
+		v.rep.Rederived++
+		if sum != lf.RowsHash {
+			v.problem(RederiveMismatch, ws, int64(lf.Seq), "the rows parsed again from the original bytes of the %s batch (%s) do not hash to the leaf's RowsHash", lf.Table, contentType)
+		}
+	}
 }
 
 // checkRows hashes each batch's stored rows and compares them with its

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -66,7 +67,7 @@ func seqFiles(dir string) ([]uint64, error) {
 	return out, nil
 }
 
-func (h fileHoldings) Batches(ws string, fn func(uint64, io.Reader) error) error {
+func (h fileHoldings) Batches(ws string, fn func(uint64, string, io.Reader) error) error {
 	dir := filepath.Join(h.root, ws, "raw")
 	seqs, err := seqFiles(dir)
 	if err != nil {
@@ -77,7 +78,7 @@ func (h fileHoldings) Batches(ws string, fn func(uint64, io.Reader) error) error
 		if err != nil {
 			return err
 		}
-		err = fn(s, f)
+		err = fn(s, "application/json", f)
 		f.Close()
 		if err != nil {
 			return err
@@ -115,6 +116,19 @@ func (h fileHoldings) Rows(ws string, fn func(uint64, string, []schema.Column, [
 		}
 	}
 	return nil
+}
+
+// Damaged reports the files listed in the workspace's "damaged" file, one
+// a line: the store finds its damaged files by their checksums.
+func (h fileHoldings) Damaged(ws string, fn func(file, detail string)) error {
+	b, err := os.ReadFile(filepath.Join(h.root, ws, "damaged"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	for _, name := range strings.Fields(string(b)) {
+		fn(name, "its checksum does not match the catalog")
+	}
+	return err
 }
 
 var testCols = []schema.Column{
@@ -188,18 +202,7 @@ func (f *fixture) writeBatch(t *testing.T, i uint64) Leaf {
 		table = "Heartbeat"
 	}
 	raw := fmt.Appendf(nil, `{"batch":%d,"payload":%q}`, i, strings.Repeat("x", int(i)*13))
-	rf := rowsFile{Table: table, Columns: testCols}
-	for r := range int(i%4) + 1 {
-		rf.Rows = append(rf.Rows, []any{
-			fixtureStart.AddDate(0, 0, int(i)/2).Add(time.Duration(r) * time.Second),
-			fmt.Sprintf("host-%d", r),
-			int64(4624 + r),
-			float64(r) / 4,
-			json.RawMessage(fmt.Sprintf(`{"r":%d}`, r)),
-			int64(i),
-			int32(r),
-		})
-	}
+	rf := rowsFile{Table: table, Columns: testCols, Rows: batchRows(i)}
 	f.write(t, "raw", i, raw)
 	b, err := json.Marshal(rf)
 	if err != nil {
@@ -213,6 +216,34 @@ func (f *fixture) writeBatch(t *testing.T, i uint64) Leaf {
 		RawHash:  sha256.Sum256(raw),
 		RowsHash: HashRows(testCols, rf.Rows),
 	}
+}
+
+// batchRows returns the rows of the fixture's batch i: what its original
+// bytes, which name i, parse to.
+func batchRows(i uint64) [][]any {
+	var rows [][]any
+	for r := range int(i%4) + 1 {
+		rows = append(rows, []any{
+			fixtureStart.AddDate(0, 0, int(i)/2).Add(time.Duration(r) * time.Second),
+			fmt.Sprintf("host-%d", r),
+			int64(4624 + r),
+			float64(r) / 4,
+			json.RawMessage(fmt.Sprintf(`{"r":%d}`, r)),
+			int64(i),
+			int32(r),
+		})
+	}
+	return rows
+}
+
+// rederive parses a fixture batch's original bytes the way its
+// "ingestion" made its rows.
+func rederive(lf Leaf, contentType string, raw []byte) ([32]byte, bool, error) {
+	var b struct{ Batch *uint64 }
+	if err := json.Unmarshal(raw, &b); err != nil || b.Batch == nil {
+		return [32]byte{}, false, fmt.Errorf("not a batch: %q", raw)
+	}
+	return HashRows(testCols, batchRows(*b.Batch)), true, nil
 }
 
 func (f *fixture) checkpoint(t *testing.T, l *Log) {
@@ -347,28 +378,27 @@ func TestVerify(t *testing.T) {
 			f.write(t, "raw", 40, []byte("forged"))
 			f.write(t, "raw", 41, []byte("forged"))
 		}, want: []wantProblem{{RawUnaccounted, 40}, {RawUnaccounted, 41}}},
-		{name: "row altered", deep: true, tamper: func(t *testing.T, f *fixture) {
+		{name: "row altered", tamper: func(t *testing.T, f *fixture) {
 			rf := f.readRows(t, 23)
 			rf.Rows[0][1] = "other-host"
 			b, _ := json.Marshal(rf)
 			f.write(t, "rows", 23, b)
 		}, want: []wantProblem{{RowsMismatch, 23}}},
-		{name: "row altered, shallow does not read rows", tamper: func(t *testing.T, f *fixture) {
-			rf := f.readRows(t, 23)
-			rf.Rows[0][1] = "other-host"
-			b, _ := json.Marshal(rf)
-			f.write(t, "rows", 23, b)
-		}},
-		{name: "row removed", deep: true, tamper: func(t *testing.T, f *fixture) {
+		{name: "file damaged", tamper: func(t *testing.T, f *fixture) {
+			if err := os.WriteFile(filepath.Join(f.h.root, f.ws, "damaged"), []byte("segments/x.parquet\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []wantProblem{{FileDamaged, -1}}},
+		{name: "row removed", tamper: func(t *testing.T, f *fixture) {
 			rf := f.readRows(t, 27)
 			rf.Rows = rf.Rows[1:]
 			b, _ := json.Marshal(rf)
 			f.write(t, "rows", 27, b)
 		}, want: []wantProblem{{RowsMissing, 27}, {RowCountMismatch, -1}}},
-		{name: "batch's rows removed", deep: true, tamper: func(t *testing.T, f *fixture) {
+		{name: "batch's rows removed", tamper: func(t *testing.T, f *fixture) {
 			f.remove(t, "rows", 31)
 		}, want: []wantProblem{{RowsMissing, 31}, {RowCountMismatch, -1}}},
-		{name: "rows inserted", deep: true, tamper: func(t *testing.T, f *fixture) {
+		{name: "rows inserted", tamper: func(t *testing.T, f *fixture) {
 			b, _ := json.Marshal(f.readRows(t, 21))
 			f.write(t, "rows", 40, b) // the retention leaf's seq
 			f.write(t, "rows", 45, b) // past the ledger
@@ -432,6 +462,9 @@ func TestVerify(t *testing.T) {
 				tc.tamper(t, f)
 			}
 			opts := VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: tc.deep}
+			if tc.deep {
+				opts.Rederive = rederive
+			}
 			if tc.outside {
 				opts.CheckpointFiles = []string{f.outside}
 			}
@@ -461,10 +494,7 @@ func TestVerify(t *testing.T) {
 				if rep.Leaves != 41 || rep.RawBytes == 0 {
 					t.Fatalf("report = %+v", rep)
 				}
-				wantPhases := []string{"ledger", "raw"}
-				if tc.deep {
-					wantPhases = append(wantPhases, "rows")
-				}
+				wantPhases := []string{"ledger", "raw", "rows"}
 				if !slices.Equal(phases, wantPhases) {
 					t.Fatalf("completed phases = %v, want %v", phases, wantPhases)
 				}
@@ -480,7 +510,7 @@ type liveHoldings struct {
 	arrive func()
 }
 
-func (h liveHoldings) Batches(ws string, fn func(uint64, io.Reader) error) error {
+func (h liveHoldings) Batches(ws string, fn func(uint64, string, io.Reader) error) error {
 	h.arrive()
 	return h.fileHoldings.Batches(ws, fn)
 }
@@ -505,12 +535,46 @@ func TestVerifyLive(t *testing.T) {
 		}
 	}}
 	f.write(t, "raw", 50, []byte("forged"))
-	rep, err := Verify(h, VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: true})
+	rep, err := Verify(h, VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: true, Rederive: rederive})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Problems) != 1 || rep.Problems[0].Kind != RawUnaccounted || rep.Problems[0].Seq != 50 || rep.Leaves != 41 {
 		t.Fatalf("live verify: %d leaves, problems:\n%s", rep.Leaves, problemList(rep))
+	}
+}
+
+// TestVerifyDeep: deep verification parses each batch's bytes again and
+// names the batches whose rows the ledger recorded differently; batches
+// that cannot be re-derived are counted, not reported.
+func TestVerifyDeep(t *testing.T) {
+	f := newFixture(t)
+	rep, err := Verify(f.h, VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: true,
+		Rederive: func(lf Leaf, ct string, raw []byte) ([32]byte, bool, error) {
+			switch lf.Seq {
+			case 23: // a parser that makes other rows than ingestion did
+				return HashRows(testCols, batchRows(22)), true, nil
+			case 25:
+				return [32]byte{}, false, nil
+			case 27:
+				return rederive(lf, ct, []byte("garbage"))
+			}
+			return rederive(lf, ct, raw)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := problemList(rep)
+	if len(rep.Problems) != 2 || rep.Problems[0].Seq != 23 || rep.Problems[1].Seq != 27 ||
+		rep.Problems[0].Kind != RederiveMismatch || !strings.Contains(got, "do not hash") || !strings.Contains(got, "no longer parse") {
+		t.Fatalf("problems:\n%s", got)
+	}
+	// 30 batches keep their bytes; one of them cannot be re-derived.
+	if rep.Rederived != 29 || rep.Underived != 1 {
+		t.Fatalf("rederived %d, underived %d", rep.Rederived, rep.Underived)
+	}
+	if _, err := Verify(f.h, VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: true}); err == nil {
+		t.Fatal("deep verification without a Rederive function ran")
 	}
 }
 

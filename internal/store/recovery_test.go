@@ -330,6 +330,10 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("iteration %d: ledger has %d leaves, workspace has %d records", it, l.Size(), s.next[ws])
 		}
 		s.Close()
+		// The ledger and everything it records verify after the crash.
+		if rep := verifyStore(t, dir); !rep.OK() || rep.Leaves != l.Size() {
+			t.Fatalf("iteration %d: verify after restart: %d leaves, problems:\n%s", it, rep.Leaves, problems(rep))
+		}
 	}
 }
 

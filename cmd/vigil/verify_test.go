@@ -1,0 +1,388 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"vigil/internal/api"
+	"vigil/internal/ingest"
+	"vigil/internal/ledger"
+	"vigil/internal/store"
+)
+
+const tamperWS = "4b0a6c2e-7f43-4d6b-9a53-0d2f1e8c9b11"
+
+// tamperDir is a data directory made through the real store and ledger:
+// three rows-API batches of App_CL on three days and a syslog file batch,
+// sealed into segments and files of original bytes, one more App_CL
+// batch still in the WAL, and a signed checkpoint of it all, also copied
+// out to outside.
+type tamperDir struct {
+	dir, outside string
+	signer       ledgerSigner
+}
+
+type ledgerSigner = interface {
+	Name() string
+	KeyHash() uint32
+	Sign([]byte) ([]byte, error)
+}
+
+var tamperDay = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+func appBatch(t *testing.T, day, n int) *store.Batch {
+	t.Helper()
+	var raw bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&raw, `{"TimeGenerated":%q,"User":"u%d","Bytes":%d,"Ok":%v}`+"\n", tamperDay.AddDate(0, 0, day).Add(time.Duration(i)*time.Minute).Format(time.RFC3339Nano), i, 100*i+day, i%2 == 0)
+	}
+	b, err := api.DecodeRecords(raw.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Workspace, b.Table, b.Raw, b.ContentType = tamperWS, "App_CL", raw.Bytes(), "application/x-ndjson"
+	b.Received = tamperDay.AddDate(0, 0, day).Add(time.Hour)
+	return b
+}
+
+func newTamperDir(t *testing.T) *tamperDir {
+	t.Helper()
+	d := &tamperDir{dir: t.TempDir(), outside: filepath.Join(t.TempDir(), "checkpoints.jsonl")}
+	st, err := store.Open(d.dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for day := range 3 {
+		if _, err := st.Append(ctx, appBatch(t, day, 5+day)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, _ := ingest.Lookup("syslog")
+	sys, _, err := f.Parse(tamperWS, []byte("<34>1 2026-11-20T10:00:00Z web1 sshd 42 - - Failed password for root\n<13>Nov 20 10:00:01 web2 cron[7]: job done\n"), tamperDay.Add(2*time.Hour))
+	if err != nil || len(sys) != 1 {
+		t.Fatalf("syslog parse: %v %v", sys, err)
+	}
+	if _, err := st.Append(ctx, sys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(ctx, appBatch(t, 3, 2)); err != nil {
+		t.Fatal(err)
+	}
+	signer, _, err := ledger.LoadOrCreateKey(filepath.Join(d.dir, ledgerKeyFile), "vigil-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.signer = signer
+	l, err := st.Ledger(tamperWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoint(t, signer, l, d.outside)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// checkpoint signs l's tree as the server's checkpointer does, copying
+// it to copyFile if set.
+func checkpoint(t *testing.T, signer ledgerSigner, l *ledger.Log, copyFile string) {
+	t.Helper()
+	cp, err := ledger.NewCheckpointer(ledger.CheckpointerConfig{Signer: signer, Interval: time.Hour, CopyFile: copyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Add(tamperWS, l)
+	if _, err := cp.Checkpoint(tamperWS); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// verify runs `vigil verify` on the directory and returns its exit
+// status (0 intact, 1 problems) and what it printed.
+func (d *tamperDir) verify(t *testing.T, extra ...string) (int, string) {
+	t.Helper()
+	var out, progress bytes.Buffer
+	err := verifyCommand(append([]string{"--data", d.dir}, extra...), &out, &progress)
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case err == errProblems:
+		return 1, out.String()
+	}
+	t.Fatalf("verify did not run: %v\n%s", err, progress.String())
+	return 0, ""
+}
+
+// catalog edits catalog.json as an attacker with write access would,
+// keeping its checksum line right.
+func (d *tamperDir) catalog(t *testing.T, edit func(cat map[string]any)) {
+	t.Helper()
+	path := filepath.Join(d.dir, "catalog.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, _ := bytes.Cut(data, []byte("\nsha256:"))
+	var cat map[string]any
+	if err := json.Unmarshal(body, &cat); err != nil {
+		t.Fatal(err)
+	}
+	edit(cat)
+	body, _ = json.MarshalIndent(cat, "", " ")
+	sum := sha256.Sum256(body)
+	if err := os.WriteFile(path, append(body, "\nsha256:"+hex.EncodeToString(sum[:])+"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// file returns the catalog entry of list ("segments" or "raws") whose
+// table is table and whose path has the given part.
+func (d *tamperDir) file(t *testing.T, list, table, part string) string {
+	t.Helper()
+	var found string
+	d.catalog(t, func(cat map[string]any) {
+		for _, e := range cat[list].([]any) {
+			m := e.(map[string]any)
+			if m["table"] == table && strings.Contains(m["path"].(string), part) {
+				found = m["path"].(string)
+			}
+		}
+	})
+	if found == "" {
+		t.Fatalf("no %s of %s with %q", list, table, part)
+	}
+	return found
+}
+
+// rewriteSegment replaces a segment with the result of a DuckDB query
+// over it ({S} stands for the segment) and fixes its catalog entry.
+func (d *tamperDir) rewriteSegment(t *testing.T, rel, query string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	path := filepath.Join(d.dir, rel)
+	src := "read_parquet('" + path + "')"
+	if _, err := db.Exec("COPY (" + strings.ReplaceAll(query, "{S}", src) + ") TO '" + path + ".new' (FORMAT parquet)"); err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	if err := db.QueryRow("SELECT count(*) FROM read_parquet('" + path + ".new')").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	sum := sha256.Sum256(b)
+	d.catalog(t, func(cat map[string]any) {
+		for _, e := range cat["segments"].([]any) {
+			if m := e.(map[string]any); m["path"] == rel {
+				m["sha256"], m["bytes"], m["rows"] = hex.EncodeToString(sum[:]), len(b), rows
+			}
+		}
+	})
+}
+
+func flipByte(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x20
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVerifyTampering makes each change an attacker or a failing disk can
+// make to a real data directory and checks that `vigil verify` exits
+// non-zero naming it.
+func TestVerifyTampering(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, d *tamperDir) []string // extra verify flags
+		want   []string
+	}{
+		{"one byte flipped in a segment", func(t *testing.T, d *tamperDir) []string {
+			flipByte(t, filepath.Join(d.dir, d.file(t, "segments", "App_CL", "")))
+			return nil
+		}, []string{"file-damaged", "segments/" + tamperWS + "/App_CL/", "checksum does not match", "rows-missing"}},
+		{"one byte flipped in stored original bytes", func(t *testing.T, d *tamperDir) []string {
+			flipByte(t, filepath.Join(d.dir, d.file(t, "raws", "App_CL", "")))
+			return nil
+		}, []string{"file-damaged", "raw/" + tamperWS + "/App_CL/", "original bytes of table App_CL are corrupt", "raw-missing"}},
+		{"one byte flipped in stored original bytes, checksum fixed", func(t *testing.T, d *tamperDir) []string {
+			rel := d.file(t, "raws", "Syslog", "")
+			db, _ := sql.Open("duckdb", "")
+			defer db.Close()
+			path := filepath.Join(d.dir, rel)
+			if _, err := db.Exec("COPY (SELECT seq, content_type, received, encode(replace(decode(raw), 'root', 'r00t')) AS raw FROM read_parquet('" + path + "')) TO '" + path + ".new' (FORMAT parquet)"); err != nil {
+				t.Fatal(err)
+			}
+			os.Rename(path+".new", path)
+			b, _ := os.ReadFile(path)
+			sum := sha256.Sum256(b)
+			d.catalog(t, func(cat map[string]any) {
+				for _, e := range cat["raws"].([]any) {
+					if m := e.(map[string]any); m["path"] == rel {
+						m["sha256"], m["bytes"] = hex.EncodeToString(sum[:]), len(b)
+					}
+				}
+			})
+			return nil
+		}, []string{"raw-mismatch", "seq 3", "do not hash to the leaf's RawHash"}},
+		{"a whole segment deleted", func(t *testing.T, d *tamperDir) []string {
+			os.Remove(filepath.Join(d.dir, d.file(t, "segments", "Syslog", "")))
+			return nil
+		}, []string{"file-damaged", "missing", "rows-missing: workspace " + tamperWS + " seq 3"}},
+		{"a whole segment deleted, and from the catalog", func(t *testing.T, d *tamperDir) []string {
+			rel := d.file(t, "segments", "Syslog", "")
+			os.Remove(filepath.Join(d.dir, rel))
+			d.catalog(t, func(cat map[string]any) {
+				var kept []any
+				for _, e := range cat["segments"].([]any) {
+					if e.(map[string]any)["path"] != rel {
+						kept = append(kept, e)
+					}
+				}
+				cat["segments"] = kept
+			})
+			return nil
+		}, []string{"rows-missing: workspace " + tamperWS + " seq 3", "row-count-mismatch", "table Syslog holds 0 rows"}},
+		{"a row appended to a segment with DuckDB", func(t *testing.T, d *tamperDir) []string {
+			d.rewriteSegment(t, d.file(t, "segments", "App_CL", "2026-11-21"),
+				`SELECT * FROM {S} UNION ALL (SELECT * REPLACE ('intruder' AS "User", 99 AS "_BatchRow") FROM {S} LIMIT 1)`)
+			return nil
+		}, []string{"rows-unaccounted: workspace " + tamperWS + " seq 1", "7 rows of App_CL are stored for a batch of 6", "row-count-mismatch"}},
+		{"rows removed from a segment with DuckDB", func(t *testing.T, d *tamperDir) []string {
+			d.rewriteSegment(t, d.file(t, "segments", "App_CL", "2026-11-22"), `SELECT * FROM {S} WHERE "_BatchRow" NOT IN (1, 2)`)
+			return nil
+		}, []string{"rows-missing: workspace " + tamperWS + " seq 2", "2 of the 7 rows", "row-count-mismatch"}},
+		{"a value altered in a segment with DuckDB", func(t *testing.T, d *tamperDir) []string {
+			d.rewriteSegment(t, d.file(t, "segments", "App_CL", "2026-11-20"), `SELECT * REPLACE ('admin' AS "User") FROM {S}`)
+			return nil
+		}, []string{"rows-mismatch: workspace " + tamperWS + " seq 0"}},
+		{"the ledger rewritten consistently from scratch", func(t *testing.T, d *tamperDir) []string {
+			dir := filepath.Join(d.dir, "ledger", tamperWS)
+			old, err := ledger.OpenLog(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var leaves []ledger.Leaf
+			for lf, err := range old.Leaves(0, old.Size()) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				leaves = append(leaves, lf)
+			}
+			old.Close()
+			os.RemoveAll(dir)
+			// Batch 1 backdated by a day: nothing else records when it came.
+			leaves[1].Time = leaves[1].Time.AddDate(0, 0, -1)
+			l, err := ledger.OpenLog(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Append(leaves...); err != nil {
+				t.Fatal(err)
+			}
+			checkpoint(t, d.signer, l, "")
+			l.Close()
+			// Without the outside copy the rewrite cannot be seen.
+			if code, out := d.verify(t); code != 0 {
+				t.Fatalf("a consistent rewrite, no outside copy: %d %s", code, out)
+			}
+			return []string{"--checkpoint", d.outside}
+		}, []string{"checkpoint-inconsistent", "the ledger was rewritten"}},
+		{"a checkpoint with a bad signature", func(t *testing.T, d *tamperDir) []string {
+			b, _ := os.ReadFile(d.outside)
+			b = bytes.Replace(b, []byte(`tree\n5\n`), []byte(`tree\n6\n`), 1)
+			os.WriteFile(d.outside, b, 0o644)
+			return []string{"--checkpoint", d.outside}
+		}, []string{"checkpoint-bad-signature", "checkpoints.jsonl:1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newTamperDir(t)
+			if code, out := d.verify(t, "--checkpoint", d.outside); code != 0 || !strings.Contains(out, "intact") {
+				t.Fatalf("before tampering: %d %s", code, out)
+			}
+			extra := tc.tamper(t, d)
+			code, out := d.verify(t, extra...)
+			if code != 1 {
+				t.Fatalf("exit %d after tampering:\n%s", code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyRetentionAndDeep: rows deleted by a retention policy are not
+// a problem, and --deep parses every re-derivable batch again.
+func TestVerifyRetentionAndDeep(t *testing.T) {
+	d := newTamperDir(t)
+	code, out := d.verify(t, "--deep", "--checkpoint", d.outside)
+	if code != 0 {
+		t.Fatalf("deep: %d %s", code, out)
+	}
+	var progress bytes.Buffer
+	verifyCommand([]string{"--data", d.dir, "--deep"}, &bytes.Buffer{}, &progress)
+	if !strings.Contains(progress.String(), "5 batches parsed again from their original bytes; 0 cannot be re-derived") {
+		t.Fatalf("deep summary:\n%s", progress.String())
+	}
+
+	// Retention of one day: the segments of the first two days go, and a
+	// retention leaf records it.
+	now := tamperDay.AddDate(0, 0, 3)
+	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }, RetentionInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetRetention(tamperWS, "App_CL", 1); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Ledger(tamperWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); l.Size() < 6; {
+		if time.Now().After(deadline) {
+			t.Fatal("no retention leaf")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	lf, err := l.Leaf(5)
+	if err != nil || lf.Kind != ledger.RetentionLeaf || lf.Table != "App_CL" {
+		t.Fatalf("leaf 5 = %+v, %v", lf, err)
+	}
+	checkpoint(t, d.signer, l, d.outside)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := d.verify(t, "--deep", "--checkpoint", d.outside); code != 0 {
+		t.Fatalf("after retention: %d %s", code, out)
+	}
+}
