@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -131,7 +130,7 @@ func dataCollectorRecords(body []byte, timeField string) (*store.Batch, error) {
 				}
 				name, typ, v = schema.ColTimeGenerated, schema.DateTime, t
 			} else {
-				name, typ, v = suffixed(name, v)
+				name, typ, v = schema.Suffixed(name, v)
 			}
 			j, ok := index[name]
 			if !ok {
@@ -156,26 +155,4 @@ func dataCollectorRecords(body []byte, timeField string) (*store.Batch, error) {
 		}
 	}
 	return b, nil
-}
-
-// suffixed names a field's column and converts its value as the Data
-// Collector API types it.
-func suffixed(name string, v any) (string, schema.Type, any) {
-	switch x := v.(type) {
-	case bool:
-		return name + "_b", schema.Bool, x
-	case json.Number:
-		f, _ := x.Float64()
-		return name + "_d", schema.Real, f
-	case string:
-		if g, err := schema.ParseGUID(x); err == nil && len(x) >= 32 {
-			return name + "_g", schema.GUID, g
-		}
-		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
-			return name + "_t", schema.DateTime, t.UTC()
-		}
-		return name + "_s", schema.String, x
-	}
-	text, _ := json.Marshal(v)
-	return name + "_s", schema.String, string(text)
 }
