@@ -1,0 +1,374 @@
+// Package azure parses the log exports Azure's diagnostic settings write
+// to storage accounts and event hubs — {"records":[...]} documents, JSON
+// lines of records, or a bare JSON array of records — and routes each
+// record by its category to the built-in table with the matching public
+// schema: activity log records to AzureActivity, Entra ID sign-ins to
+// SigninLogs and its three sibling tables, directory audits to AuditLogs,
+// NSG flow logs (one row per flow tuple) to AzureNetworkFlows and all
+// other resource logs to AzureDiagnostics.
+package azure
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"vigil/internal/ingest"
+	"vigil/internal/schema"
+	"vigil/internal/store"
+)
+
+// Format is the "azure-records" format.
+type Format struct{}
+
+// Name implements ingest.Format.
+func (Format) Name() string { return "azure-records" }
+
+func init() { ingest.Register(Format{}) }
+
+// span is a JSON value of the input: its bytes and where they start.
+type span struct {
+	b   []byte
+	off int
+}
+
+// Parse implements ingest.Format. Each destination table gets one batch
+// whose original bytes are a JSON array of the records routed to it,
+// byte for byte as received; row i of a batch is element i of that array,
+// except in AzureNetworkFlows, where a record gives a row per flow tuple
+// and the hidden _RecordIndex column names the element.
+func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
+	records, rejects, err := split(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := router{workspace: workspace, received: received, tables: map[string]*tableBatch{}}
+	for i, rec := range records {
+		rejects = append(rejects, r.route(i, rec)...)
+	}
+	if len(records) == 0 && len(rejects) == 0 {
+		return nil, nil, errors.New("no records in the input")
+	}
+	return r.batches(), rejects, nil
+}
+
+// split finds the records of the input: the elements of a records
+// document's "records" array, of a bare array, or the objects of JSON
+// lines (which may themselves be records documents). A line or element
+// that is not a JSON object is rejected; input that is not JSON at all
+// is an error.
+func split(raw []byte) ([]span, []ingest.Reject, error) {
+	values, rejects, err := documents(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	var records []span
+	for _, v := range values {
+		switch v.b[0] {
+		case '[':
+			elems, _, err := children(v)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, e := range elems {
+				if e.b[0] != '{' {
+					rejects = append(rejects, ingest.Reject{Reason: "array element is not a JSON object", Raw: e.b, Offset: e.off})
+					continue
+				}
+				records = append(records, e)
+			}
+		case '{':
+			inner, isDoc, err := recordsOf(v)
+			if err != nil {
+				rejects = append(rejects, ingest.Reject{Reason: err.Error(), Raw: v.b, Offset: v.off})
+				continue
+			}
+			if !isDoc {
+				records = append(records, v)
+				continue
+			}
+			for _, e := range inner {
+				if e.b[0] != '{' {
+					rejects = append(rejects, ingest.Reject{Reason: "element of records is not a JSON object", Raw: e.b, Offset: e.off})
+					continue
+				}
+				records = append(records, e)
+			}
+		default:
+			rejects = append(rejects, ingest.Reject{Reason: "not a JSON object or array", Raw: v.b, Offset: v.off})
+		}
+	}
+	return records, rejects, nil
+}
+
+// documents splits the input into its top-level JSON values: one value,
+// a stream of values (JSON lines, or pretty-printed documents one after
+// another), or, when the stream has a syntax error, lines, each valid one
+// a value and each invalid one a reject. Input in which no line is a JSON
+// object is not JSON lines but a broken document: an error.
+func documents(raw []byte) ([]span, []ingest.Reject, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil, errors.New("empty input")
+	}
+	if json.Valid(raw) {
+		off := skipSpace(raw, 0)
+		return []span{{b: bytes.TrimRight(raw[off:], " \t\r\n"), off: off}}, nil, nil
+	}
+	if vs, err := stream(raw); err == nil {
+		return vs, nil, nil
+	}
+	var values []span
+	var rejects []ingest.Reject
+	objects := 0
+	for off, n := 0, 1; off < len(raw); n++ {
+		end := bytes.IndexByte(raw[off:], '\n')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += off
+		}
+		start := skipSpace(raw[:end], off)
+		line := bytes.TrimRight(raw[start:end], " \t\r")
+		switch {
+		case len(line) == 0:
+		case json.Valid(line):
+			values = append(values, span{b: line, off: start})
+			if line[0] == '{' {
+				objects++
+			}
+		default:
+			rejects = append(rejects, ingest.Reject{Reason: fmt.Sprintf("line %d is not valid JSON: %v", n, syntaxError(line)), Raw: line, Offset: start})
+		}
+		off = end + 1
+	}
+	if objects == 0 {
+		return nil, nil, fmt.Errorf("input is not JSON: %v", syntaxError(raw))
+	}
+	return values, rejects, nil
+}
+
+// stream reads the input as a sequence of JSON values.
+func stream(raw []byte) ([]span, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var out []span
+	for dec.More() {
+		start := int(dec.InputOffset())
+		var m json.RawMessage
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
+		off := skipSpace(raw, start)
+		out = append(out, span{b: raw[off : off+len(m)], off: off})
+	}
+	return out, nil
+}
+
+// syntaxError describes why b is not valid JSON, with the byte offset.
+func syntaxError(b []byte) string {
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
+	}
+	if err == nil {
+		return "more than one JSON value"
+	}
+	return err.Error()
+}
+
+// children returns the elements of a JSON array, or the member values of
+// a JSON object with their keys, each with its offset in the input. v
+// must be valid JSON.
+func children(v span) ([]span, []string, error) {
+	dec := json.NewDecoder(bytes.NewReader(v.b))
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	var out []span
+	var keys []string
+	for dec.More() {
+		if v.b[0] == '{' {
+			key, err := dec.Token()
+			if err != nil {
+				return nil, nil, err
+			}
+			k, _ := key.(string)
+			keys = append(keys, k)
+		}
+		start := int(dec.InputOffset())
+		var m json.RawMessage
+		if err := dec.Decode(&m); err != nil {
+			return nil, nil, err
+		}
+		start = skipSeparators(v.b, start)
+		out = append(out, span{b: v.b[start : start+len(m)], off: v.off + start})
+	}
+	return out, keys, nil
+}
+
+// recordsOf returns the records of a {"records":[...]} document, or
+// isDoc false when the object is not one (then it is a record itself).
+func recordsOf(v span) (records []span, isDoc bool, err error) {
+	members, keys, err := children(v)
+	if err != nil {
+		return nil, false, err
+	}
+	for i, k := range keys {
+		if k != "records" {
+			continue
+		}
+		if members[i].b[0] != '[' {
+			return nil, false, errors.New(`"records" is not an array`)
+		}
+		elems, _, err := children(members[i])
+		return elems, true, err
+	}
+	return nil, false, nil
+}
+
+// skipSpace returns the offset of the first byte at or after i that is
+// not JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipSeparators is skipSpace that also skips the ',' and ':' a decoder
+// stops before.
+func skipSeparators(b []byte, i int) int {
+	for i < len(b) && strings.IndexByte(" \t\r\n,:", b[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// tableBatch gathers the rows of one destination table.
+type tableBatch struct {
+	def *schema.Table
+	// cols are the table's columns a batch may carry (all but those the
+	// store fills); index finds them by name, lower by lowercase name.
+	cols  []schema.Column
+	index map[string]int
+	lower map[string]int
+	batch *store.Batch
+	// records counts the records in the batch's original bytes.
+	records int
+}
+
+// storeSet are the standard columns the store fills itself.
+var storeSet = map[string]bool{
+	schema.ColTenantID: true, schema.ColType: true, schema.ColItemID: true,
+	schema.ColTimeReceived: true, schema.ColBatchSeq: true, schema.ColBatchRow: true,
+}
+
+// tableColumns holds, per built-in table this package writes, the columns
+// a batch carries and their positions, computed once.
+var tableColumns = map[string]*tableBatch{}
+
+func init() {
+	for _, name := range []string{"AzureActivity", "SigninLogs", "AADNonInteractiveUserSignInLogs",
+		"AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs", "AuditLogs", "AzureDiagnostics", "AzureNetworkFlows"} {
+		def, ok := schema.Builtin(name)
+		if !ok {
+			panic("azure: no built-in table " + name)
+		}
+		t := &tableBatch{def: def, index: map[string]int{}, lower: map[string]int{}}
+		for _, c := range def.Columns {
+			if storeSet[c.Name] {
+				continue
+			}
+			t.index[c.Name] = len(t.cols)
+			t.lower[strings.ToLower(c.Name)] = len(t.cols)
+			t.cols = append(t.cols, schema.Column{Name: c.Name, Type: c.Type})
+		}
+		tableColumns[name] = t
+	}
+}
+
+// router sends each record to its table's batch.
+type router struct {
+	workspace string
+	received  time.Time
+	tables    map[string]*tableBatch
+	order     []string
+}
+
+// table returns the batch of the named table, starting it when new.
+func (r *router) table(name string) *tableBatch {
+	if t, ok := r.tables[name]; ok {
+		return t
+	}
+	shape := tableColumns[name]
+	t := &tableBatch{def: shape.def, cols: shape.cols, index: shape.index, lower: shape.lower, batch: &store.Batch{
+		Workspace: r.workspace, Table: name, Columns: shape.cols, ContentType: "application/json", Received: r.received,
+	}}
+	r.tables[name] = t
+	r.order = append(r.order, name)
+	return t
+}
+
+// batches returns the batches in the order their tables first appeared,
+// with their original bytes closed as JSON arrays.
+func (r *router) batches() []*store.Batch {
+	out := make([]*store.Batch, 0, len(r.order))
+	for _, name := range r.order {
+		t := r.tables[name]
+		if len(t.batch.Rows) == 0 {
+			continue
+		}
+		t.batch.Raw = append(t.batch.Raw, ']')
+		out = append(out, t.batch)
+	}
+	return out
+}
+
+// keep adds a record's rows to the table and its bytes to the batch's
+// original bytes.
+func (t *tableBatch) keep(rec span, rows ...[]any) {
+	if t.records == 0 {
+		t.batch.Raw = append(t.batch.Raw, '[')
+	} else {
+		t.batch.Raw = append(t.batch.Raw, ',')
+	}
+	t.batch.Raw = append(t.batch.Raw, rec.b...)
+	t.batch.Rows = append(t.batch.Rows, rows...)
+	t.records++
+}
+
+// row is one row being filled for a table.
+type row struct {
+	t    *tableBatch
+	vals []any
+}
+
+func (t *tableBatch) newRow() row { return row{t: t, vals: make([]any, len(t.cols))} }
+
+// set converts v to the named column's type and stores it. A table
+// without the column ignores it; a value that does not fit the column is
+// an error naming the field it came from.
+func (r row) set(col, field string, v any) error {
+	i, ok := r.t.index[col]
+	if !ok {
+		return nil
+	}
+	return r.setAt(i, field, v)
+}
+
+// setAt is set for the column at position i.
+func (r row) setAt(i int, field string, v any) error {
+	if v == nil {
+		return nil
+	}
+	cv, err := schema.Convert(r.t.cols[i].Type, v)
+	if err != nil {
+		return fmt.Errorf("field %s: %v", field, err)
+	}
+	r.vals[i] = cv
+	return nil
+}
