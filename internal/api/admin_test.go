@@ -20,7 +20,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	all := []auth.Role{auth.Contributor, auth.Reader, auth.Ingestor, auth.Owner} // Owner last: it deletes
 	endpoints := []endpoint{
 		{"POST", "/v1/workspaces/default/tables/M_CL/rows", `{"a":1}`, []auth.Role{auth.Owner, auth.Contributor, auth.Ingestor}},
+		{"POST", "/v1/workspaces/default/ingest?format=syslog", "<13>Nov 23 10:00:00 h p: m", []auth.Role{auth.Owner, auth.Contributor, auth.Ingestor}},
 		{"POST", "/v1/workspaces/default/query", `{"query":"print 1"}`, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
+		{"POST", "/v1/$batch", `{"requests":[{"id":"1","workspace":"default","path":"/query","body":{"query":"print 1"}}]}`, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
+		{"GET", "/v1/workspaces/default/metadata", ``, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
 		{"GET", "/v1/workspaces/default/query?query=print%201", ``, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
 		{"GET", "/v1/workspaces/default", ``, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
 		{"GET", "/v1/workspaces/default/ledger/checkpoint", ``, []auth.Role{auth.Owner, auth.Contributor, auth.Reader}},
