@@ -37,6 +37,10 @@ type table struct {
 	// appendMu serializes inserts into the hot generation and its swap
 	// into sealing, so no row is added to a generation being sealed.
 	appendMu sync.Mutex
+	// queue holds batches waiting for appendMu, put in as one group by
+	// the next holder; queueMu guards it.
+	queueMu sync.Mutex
+	queue   []*pendingInsert
 	// sealMu lets one seal of the table run at a time.
 	sealMu sync.Mutex
 
@@ -116,31 +120,85 @@ func (t *table) newGen(cols []schema.Column) (*gen, error) {
 	return g, nil
 }
 
-// insert puts a durable batch into the hot generation, atomically.
+// pendingInsert is a durable batch waiting to be put into the hot buffer.
+type pendingInsert struct {
+	lsn  wal.LSN
+	rec  *batchRecord
+	done chan error
+}
+
+// insert puts a durable batch into the hot generation, atomically. Batches
+// that arrive while another insert runs are put in together, in one
+// transaction, by whichever waiter gets the table next: concurrent writers
+// share the transaction and the appenders' set-up as they share the WAL's
+// fsync, and each batch is still all visible or not at all.
 func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
+	p := &pendingInsert{lsn: lsn, rec: rec, done: make(chan error, 1)}
+	t.queueMu.Lock()
+	t.queue = append(t.queue, p)
+	t.queueMu.Unlock()
+
 	t.appendMu.Lock()
-	defer t.appendMu.Unlock()
+	t.queueMu.Lock()
+	group := t.queue
+	t.queue = nil
+	t.queueMu.Unlock()
+	if len(group) > 0 {
+		t.insertGroup(group)
+	}
+	t.appendMu.Unlock()
+	// p was in this group or in one an earlier holder of appendMu took.
+	return <-p.done
+}
+
+// insertGroup inserts a group of batches and answers each. Should the
+// group fail as a whole, its batches are retried one by one, so one
+// batch's problem is not charged to its neighbours. Called with appendMu
+// held.
+func (t *table) insertGroup(group []*pendingInsert) {
+	err := t.insertRecords(group)
+	if err != nil && len(group) > 1 {
+		for _, p := range group {
+			p.done <- t.insertRecords([]*pendingInsert{p})
+		}
+		return
+	}
+	for _, p := range group {
+		p.done <- err
+	}
+}
+
+// insertRecords puts batches into the hot generation in one transaction.
+// Their record columns are prefixes of the table's, so one appender as
+// wide as the widest serves them all. Called with appendMu held.
+func (t *table) insertRecords(group []*pendingInsert) error {
+	cols := group[0].rec.cols
+	for _, p := range group[1:] {
+		if len(p.rec.cols) > len(cols) {
+			cols = p.rec.cols
+		}
+	}
 	t.mu.Lock()
 	g := t.hot
 	t.mu.Unlock()
 	if g == nil {
 		var err error
-		if g, err = t.newGen(rec.cols); err != nil {
+		if g, err = t.newGen(cols); err != nil {
 			return err
 		}
 		t.mu.Lock()
 		t.hot = g
 		t.mu.Unlock()
 	}
-	for i := g.cols; i < len(rec.cols); i++ {
-		c := rec.cols[i]
+	for i := g.cols; i < len(cols); i++ {
+		c := cols[i]
 		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))); err != nil {
 			return fmt.Errorf("store: adding column %s: %w", c.Name, err)
 		}
 		g.cols = i + 1
 	}
-	names := make([]string, 0, len(rec.cols)+2)
-	for _, c := range rec.cols {
+	names := make([]string, 0, len(cols)+2)
+	for _, c := range cols {
 		names = append(names, c.Name)
 	}
 	names = append(names, schema.ColBatchSeq, schema.ColBatchRow)
@@ -149,7 +207,7 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
 		if err != nil {
 			return err
 		}
-		if err := appendRows(dc, g, names, rec); err != nil {
+		if err := appendRows(dc, g, names, group); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -158,34 +216,48 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
 	if err != nil {
 		return fmt.Errorf("store: hot buffer: %w", err)
 	}
-	size := int64(len(rec.raw)) + int64(len(rec.rows))*int64(len(rec.cols))*16
+	var size int64
 	t.mu.Lock()
-	g.rows += int64(len(rec.rows))
-	g.bytes += size
-	g.seqs = g.seqs.add(rec.seq)
-	if g.minLSN == 0 || lsn < g.minLSN {
-		g.minLSN = lsn
+	for _, p := range group {
+		rec := p.rec
+		n := int64(len(rec.raw)) + int64(len(rec.rows))*int64(len(rec.cols))*16
+		size += n
+		g.rows += int64(len(rec.rows))
+		g.bytes += n
+		g.seqs = g.seqs.add(rec.seq)
+		if g.minLSN == 0 || p.lsn < g.minLSN {
+			g.minLSN = p.lsn
+		}
 	}
 	t.mu.Unlock()
 	t.store.hotBytes.Add(size)
 	return nil
 }
 
-func appendRows(dc driver.Conn, g *gen, names []string, rec *batchRecord) error {
+// appendRows appends the rows and original bytes of a group of batches
+// to generation g, columns named by names (record columns, then the
+// batch sequence and row); a batch with fewer record columns gets nulls
+// in the rest.
+func appendRows(dc driver.Conn, g *gen, names []string, group []*pendingInsert) error {
 	app, err := duckdb.NewAppenderWithColumns(dc, "", "", g.rowsTable(), names)
 	if err != nil {
 		return err
 	}
+	width := len(names) - 2
 	vals := make([]driver.Value, len(names))
-	for i, row := range rec.rows {
-		for j, c := range rec.cols {
-			vals[j] = sqlgen.DuckDBValue(c.Type, row[j])
-		}
-		vals[len(rec.cols)] = int64(rec.seq)
-		vals[len(rec.cols)+1] = int32(i)
-		if err := app.AppendRow(vals...); err != nil {
-			app.Close()
-			return err
+	for _, p := range group {
+		rec := p.rec
+		clear(vals[len(rec.cols):width])
+		for i, row := range rec.rows {
+			for j, c := range rec.cols {
+				vals[j] = sqlgen.DuckDBValue(c.Type, row[j])
+			}
+			vals[width] = int64(rec.seq)
+			vals[width+1] = int32(i)
+			if err := app.AppendRow(vals...); err != nil {
+				app.Close()
+				return err
+			}
 		}
 	}
 	if err := app.Close(); err != nil {
@@ -195,9 +267,12 @@ func appendRows(dc driver.Conn, g *gen, names []string, rec *batchRecord) error 
 	if err != nil {
 		return err
 	}
-	if err := raw.AppendRow(int64(rec.seq), rec.contentType, rec.received, rec.raw); err != nil {
-		raw.Close()
-		return err
+	for _, p := range group {
+		rec := p.rec
+		if err := raw.AppendRow(int64(rec.seq), rec.contentType, rec.received, rec.raw); err != nil {
+			raw.Close()
+			return err
+		}
 	}
 	return raw.Close()
 }
