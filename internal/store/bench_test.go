@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,4 +137,77 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// BenchmarkIngestRSS appends VIGIL_BENCH_ROWS syslog-like rows (default
+// 10 million) from 8 writers with the default options, sealing as it
+// goes, and reports the process's peak resident memory (VmHWM): the
+// target is under 1 GiB. Run it alone: go test -run X -bench IngestRSS
+// -benchtime 1x ./internal/store
+func BenchmarkIngestRSS(b *testing.B) {
+	total := 10_000_000
+	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_ROWS")); err == nil && v > 0 {
+		total = v
+	}
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	batches := make([]*Batch, 64)
+	for i := range batches {
+		batches[i] = syslogBatch(i, 1000, t0)
+	}
+	for i := 0; i < b.N; i++ {
+		s, err := Open(b.TempDir(), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					k := next.Add(1) - 1
+					if k >= int64(total/1000) {
+						return
+					}
+					bt := *batches[k%int64(len(batches))]
+					for {
+						_, err := s.Append(context.Background(), &bt)
+						if err == ErrBusy {
+							time.Sleep(time.Millisecond)
+							continue
+						}
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						break
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(total)/time.Since(start).Seconds(), "rows/s")
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+}
+
+// peakRSS returns the process's peak resident set size in bytes, from
+// VmHWM in /proc/self/status.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
