@@ -12,6 +12,7 @@ import (
 
 	"vigil/internal/api"
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/azure"
 	"vigil/internal/ledger"
 	"vigil/internal/store"
 )
@@ -97,6 +98,10 @@ func verifyCommand(args []string, stdout, stderr io.Writer) error {
 // API, whose rows follow from the bytes alone.
 var serverContentTypes = map[string]bool{"application/json": true, "text/syslog": true, "application/octet-stream": true}
 
+// formatContentTypes names the ingest format that parses batches of each
+// content type a format gives its batches.
+var formatContentTypes = map[string]string{"text/syslog": "syslog", azure.ContentType: "azure-records"}
+
 // rederiver returns deep verification's Rederive: it parses a batch's
 // original bytes again through the ingestion path its content type
 // names and maps the rows onto the table as the store does. Where several
@@ -115,8 +120,8 @@ func rederiver(st *store.Store) func(ledger.Leaf, string, []byte) ([32]byte, boo
 		certain := !serverContentTypes[mt]
 		var batches []*store.Batch
 		switch {
-		case mt == "text/syslog":
-			f, ok := ingest.Lookup("syslog")
+		case formatContentTypes[mt] != "":
+			f, ok := ingest.Lookup(formatContentTypes[mt])
 			if !ok {
 				return [32]byte{}, false, nil
 			}

@@ -29,6 +29,11 @@ func (Format) Name() string { return "azure-records" }
 
 func init() { ingest.Register(Format{}) }
 
+// ContentType is the content type of this format's batches: their
+// original bytes are a JSON array of records this format parses again to
+// the same rows, which is how deep verification re-derives them.
+const ContentType = "application/vnd.vigil.azure-records+json"
+
 // span is a JSON value of the input: its bytes and where they start.
 type span struct {
 	b   []byte
@@ -306,7 +311,7 @@ func (r *router) table(name string) *tableBatch {
 	}
 	shape := tableColumns[name]
 	t := &tableBatch{def: shape.def, cols: shape.cols, index: shape.index, lower: shape.lower, batch: &store.Batch{
-		Workspace: r.workspace, Table: name, Columns: shape.cols, ContentType: "application/json", Received: r.received,
+		Workspace: r.workspace, Table: name, Columns: shape.cols, ContentType: ContentType, Received: r.received,
 	}}
 	r.tables[name] = t
 	r.order = append(r.order, name)

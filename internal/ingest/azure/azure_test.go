@@ -14,6 +14,8 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/ingesttest"
+	"vigil/internal/ledger"
 	"vigil/internal/store"
 )
 
@@ -54,16 +56,7 @@ func parse(t *testing.T, raw []byte) []*store.Batch {
 // name -> value rendered as text (times in RFC 3339, dynamic as JSON).
 func stored(t *testing.T, batches []*store.Batch) func(q string) []map[string]string {
 	t.Helper()
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	for _, b := range batches {
-		if _, err := st.Append(context.Background(), b); err != nil {
-			t.Fatalf("Append %s: %v", b.Table, err)
-		}
-	}
+	st := ingesttest.Store(t, batches...)
 	eng := engine.New(st.DB())
 	return func(q string) []map[string]string {
 		t.Helper()
@@ -542,6 +535,13 @@ func FuzzParse(f *testing.F) {
 				if len(row) != len(b.Columns) {
 					t.Fatalf("%s row of %d values for %d columns", b.Table, len(row), len(b.Columns))
 				}
+			}
+			// Deep verification parses a batch's original bytes again and
+			// must get the same rows.
+			again, _, err := format(t).Parse(ws, b.Raw, received)
+			if err != nil || len(again) != 1 || again[0].Table != b.Table ||
+				ledger.HashRows(again[0].Columns, again[0].Rows) != ledger.HashRows(b.Columns, b.Rows) {
+				t.Fatalf("%s batch parsed again: %d batches, %v", b.Table, len(again), err)
 			}
 		}
 	})
