@@ -24,6 +24,7 @@ var commands = map[string]struct {
 	"verify":    {runVerify, "prove a data directory intact against its ledgers and checkpoints"},
 	"backup":    {runBackup, "copy a data directory consistently, even while a server writes to it"},
 	"restore":   {runRestore, "copy a backup into a new data directory"},
+	"bench":     {runBench, "benchmark ingestion, disk and queries on generated data (docs/benchmarks.md)"},
 	"version":   {func([]string) error { fmt.Println("vigil", version); return nil }, "print the version"},
 }
 
@@ -46,7 +47,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "ingest", "query", "key", "workspace", "verify", "backup", "restore", "version"} {
+	for _, name := range []string{"serve", "ingest", "query", "key", "workspace", "verify", "backup", "restore", "bench", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].help)
 	}
 }
