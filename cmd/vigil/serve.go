@@ -114,7 +114,7 @@ func runServe(args []string) error {
 		udp, tcp, _ := rcv.Addrs()
 		fmt.Printf("Syslog on udp %v, tcp %v into workspace %s\n", udp, tcp, ws.Name)
 	}
-	stopCheckpoints, err := startCheckpointer(st, workspaces, *dataDir, *checkpointEvery, *checkpointFile, *checkpointURL, log)
+	stopCheckpoints, checkpoints, vkey, err := startCheckpointer(st, workspaces, *dataDir, *checkpointEvery, *checkpointFile, *checkpointURL, log)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func runServe(args []string) error {
 	cfg.MaxBodyBytes, cfg.MaxFieldsPerRecord, cfg.MaxFieldBytes = *maxBody, *maxFields, *maxFieldBytes
 	cfg.Limits = api.Limits{IngestBytesPerSecond: *rateBytes, IngestRequestsPerSecond: *rateRequests}
 	cfg.QueryTimeout, cfg.MaxResultRows, cfg.MaxResultBytes = *queryTimeout, *maxRows, *maxResultBytes
+	cfg.Checkpoints, cfg.VerifierKey = checkpoints, vkey
 	handler, err := api.New(cfg, st, keys, workspaces)
 	if err != nil {
 		return err
@@ -242,16 +243,17 @@ func envDuration(name string, def time.Duration) time.Duration {
 
 // startCheckpointer signs a checkpoint of every workspace's ledger at
 // least every interval while data arrives, and copies it out. The
-// returned function stops it after a last checkpoint.
-func startCheckpointer(st *store.Store, workspaces *workspace.Registry, dataDir string, every time.Duration, file, url string, log *slog.Logger) (func(), error) {
-	signer, _, err := ledger.LoadOrCreateKey(filepath.Join(dataDir, ledgerKeyFile), ledger.KeyName())
+// returned function stops it after a last checkpoint. It also returns
+// the checkpointer and the public key, for the API to serve.
+func startCheckpointer(st *store.Store, workspaces *workspace.Registry, dataDir string, every time.Duration, file, url string, log *slog.Logger) (func(), *ledger.Checkpointer, string, error) {
+	signer, vkey, err := ledger.LoadOrCreateKey(filepath.Join(dataDir, ledgerKeyFile), ledger.KeyName())
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
 	cp, err := ledger.NewCheckpointer(ledger.CheckpointerConfig{Signer: signer, Interval: every, CopyFile: file, CopyURL: url,
 		OnError: func(err error) { log.Error("checkpoint", "err", err) }})
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
 	addAll := func() {
 		for _, ws := range workspaces.List() {
@@ -277,7 +279,7 @@ func startCheckpointer(st *store.Store, workspaces *workspace.Registry, dataDir 
 			}
 		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return func() { cancel(); <-done }, cp, vkey, nil
 }
 
 // selfSignedCert returns the SHA-256 fingerprint of the self-signed

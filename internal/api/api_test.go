@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/ledger"
 	"vigil/internal/source"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
@@ -29,6 +30,9 @@ type fixture struct {
 	// data with another configuration.
 	keysStore *auth.Keys
 	reg       *workspace.Registry
+	// checkpoints signs the ledgers' checkpoints with the key vkey verifies.
+	checkpoints *ledger.Checkpointer
+	vkey        string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -57,7 +61,16 @@ func newFixture(t *testing.T) *fixture {
 		}
 		f.keys[r] = secret
 	}
-	srv, err := New(Config{MaxBodyBytes: 1 << 20, DataCollectionRules: testRules}, st, keys, reg)
+	signer, vkey, err := ledger.LoadOrCreateKey(filepath.Join(dir, "data", "ledger-key"), "vigil-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := ledger.NewCheckpointer(ledger.CheckpointerConfig{Signer: signer, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.checkpoints, f.vkey = cp, vkey
+	srv, err := New(Config{MaxBodyBytes: 1 << 20, DataCollectionRules: testRules, Checkpoints: cp, VerifierKey: vkey}, st, keys, reg)
 	if err != nil {
 		t.Fatal(err)
 	}

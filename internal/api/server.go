@@ -19,6 +19,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
+	"vigil/internal/ledger"
 	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
@@ -47,7 +48,13 @@ type Config struct {
 	WorkspaceLimits map[string]Limits
 	// DataCollectionRules route the Logs Ingestion API's streams.
 	DataCollectionRules []DataCollectionRule
-	Logger              *slog.Logger
+	// Checkpoints makes the first checkpoint of a workspace's ledger when
+	// one is asked for before any was made; nil leaves that to its own
+	// interval. VerifierKey is the public key checkpoints are signed with,
+	// served to auditors.
+	Checkpoints *ledger.Checkpointer
+	VerifierKey string
+	Logger      *slog.Logger
 }
 
 // Server is Vigil's HTTP API.
@@ -115,7 +122,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	s.route("GET /v1/keys", auth.PermAdmin, s.listKeys)
 	s.route("DELETE /v1/keys/{id}", auth.PermAdmin, s.revokeKey)
 	s.route("GET /v1/workspaces/{workspace}", auth.PermQuery, s.showWorkspace)
-	s.route("GET /v1/workspaces/{workspace}/ledger/checkpoint", auth.PermQuery, s.ledgerSize)
+	s.ledgerRoutes()
 	if err := s.checkRules(); err != nil {
 		return nil, err
 	}
@@ -247,20 +254,6 @@ func describeWorkspace(ws *workspace.Workspace, p auth.Principal) map[string]any
 		out["secondarySharedKey"] = ws.SecondarySharedKey
 	}
 	return out
-}
-
-func (s *Server) ledgerSize(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
-	l, err := s.store.Ledger(ws.ID)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "InternalError", err.Error())
-		return
-	}
-	tree, err := l.Tree()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "InternalError", err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"workspace": ws.ID, "treeSize": tree.N, "rootHash": tree.Hash.String()})
 }
 
 // storeError maps a store error to an HTTP answer.
