@@ -106,6 +106,7 @@ func runKey(args []string) error {
 	role := fs.String("role", "", "Owner, Contributor, Reader or Ingestor")
 	ws := fs.String("workspace", "", "scope the key to this workspace (default: all)")
 	name := fs.String("name", "", "a name to recognise the key by")
+	expiresIn := fs.Duration("expires-in", 0, "the key stops working after this long, e.g. 720h (default: never)")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -113,9 +114,13 @@ func runKey(args []string) error {
 	switch args[0] {
 	case "create":
 		if *role == "" {
-			return errors.New("usage: vigil key create --url URL --key KEY --role ROLE [--workspace WS] [--name NAME]")
+			return errors.New("usage: vigil key create --url URL --key KEY --role ROLE [--workspace WS] [--name NAME] [--expires-in DURATION]")
 		}
-		raw, err := c.call("POST", "/v1/keys", map[string]string{"role": *role, "workspace": *ws, "name": *name})
+		req := map[string]any{"role": *role, "workspace": *ws, "name": *name}
+		if *expiresIn > 0 {
+			req["expires"] = time.Now().Add(*expiresIn).UTC()
+		}
+		raw, err := c.call("POST", "/v1/keys", req)
 		if err != nil {
 			return err
 		}

@@ -116,9 +116,12 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-func post(url, body string) (int, error) {
+func post(url, body string) (int, error) { return postAs(url, testKey, body) }
+
+// postAs posts body to url with key and returns the status.
+func postAs(url, key, body string) (int, error) {
 	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err

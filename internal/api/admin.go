@@ -161,11 +161,13 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, _ *work
 	if err == nil && req.RetentionDays != 0 {
 		err = s.store.SetRetention(ws.ID, "", req.RetentionDays)
 	}
-	wsID := ""
+	props := map[string]any{"name": req.Name, "retentionDays": req.RetentionDays}
 	if ws != nil {
-		wsID = ws.ID
+		props["id"] = ws.ID
 	}
-	s.activity(r, wsID, "Workspaces/Create", "workspaces/"+req.Name, err, map[string]any{"name": req.Name, "retentionDays": req.RetentionDays})
+	// Workspace lifecycle is recorded in the default workspace, where it
+	// outlives the workspace it concerns.
+	s.activity(r, "", "Workspaces/Create", "workspaces/"+req.Name, err, props)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
 		return
@@ -177,7 +179,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, _ *work
 // data stays until an operator removes it.
 func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request, ws *workspace.Workspace) {
 	err := s.workspaces.Delete(ws.ID)
-	s.activity(r, ws.ID, "Workspaces/Delete", "workspaces/"+ws.ID, err, map[string]any{"name": ws.Name})
+	s.activity(r, "", "Workspaces/Delete", "workspaces/"+ws.ID, err, map[string]any{"name": ws.Name})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
 		return
