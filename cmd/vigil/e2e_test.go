@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -51,12 +52,7 @@ const testKey = "vgl_test_bootstrap_key_0123456789"
 // it answers.
 func startServer(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(serverBinary(t), append([]string{"serve", "--data", dataDir, "--http", addr}, extra...)...)
 	cmd.Env = append(os.Environ(), "VIGIL_BOOTSTRAP_KEY="+testKey)
 	var out bytes.Buffer
@@ -114,6 +110,44 @@ func TestTLS(t *testing.T) {
 			t.Fatalf("plain HTTP on the TLS port: %d", resp.StatusCode)
 		}
 	}
+}
+
+// TestTLSSecondPort serves HTTPS on --https while --http stays plain.
+func TestTLSSecondPort(t *testing.T) {
+	dir := t.TempDir()
+	httpsAddr := freeAddr(t)
+	srv, url := startServer(t, dir, "--https", httpsAddr, "--tls-self-signed")
+	defer srv.Process.Kill()
+	if code, err := post(url+"/v1/workspaces/default/tables/Two_CL/rows", `{"a":1}`); err != nil || code != 204 {
+		t.Fatalf("plain HTTP port: %d %v", code, err)
+	}
+	pemData, err := os.ReadFile(filepath.Join(dir, "tls-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemData)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest("POST", "https://"+httpsAddr+"/v1/workspaces/default/query", strings.NewReader(`{"query":"Two_CL | count"}`))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("HTTPS port: %v", err)
+	}
+	defer resp.Body.Close()
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || !strings.Contains(string(body), `"rows":[[1]]`) {
+		t.Fatalf("HTTPS port: %d %s", resp.StatusCode, body)
+	}
+}
+
+// freeAddr returns a loopback address with a port free at the time.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func post(url, body string) (int, error) { return postAs(url, testKey, body) }

@@ -57,6 +57,7 @@ func runServe(args []string) error {
 	checkpointURL := fs.String("checkpoint-copy-url", os.Getenv("VIGIL_CHECKPOINT_COPY_URL"), "POST each signed checkpoint to this URL (env VIGIL_CHECKPOINT_COPY_URL)")
 	tlsCert := fs.String("tls-cert", os.Getenv("VIGIL_TLS_CERT"), "serve HTTPS with this certificate (PEM) (env VIGIL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("VIGIL_TLS_KEY"), "the certificate's private key (PEM) (env VIGIL_TLS_KEY)")
+	httpsAddr := fs.String("https", os.Getenv("VIGIL_HTTPS"), "serve HTTPS on this second address, keeping --http plain; without it, TLS (when configured) is on --http (env VIGIL_HTTPS)")
 	tlsSelfSigned := fs.Bool("tls-self-signed", os.Getenv("VIGIL_TLS_SELF_SIGNED") == "true", "serve HTTPS with a self-signed certificate kept in the data directory (env VIGIL_TLS_SELF_SIGNED=true)")
 	maxBody := fs.Int64("max-body-bytes", envInt("VIGIL_MAX_BODY_BYTES", 64<<20), "largest request body accepted, after decompression (env VIGIL_MAX_BODY_BYTES)")
 	maxFields := fs.Int("max-fields", int(envInt("VIGIL_MAX_FIELDS", 500)), "most fields in one ingested record (env VIGIL_MAX_FIELDS)")
@@ -147,20 +148,36 @@ func runServe(args []string) error {
 		}
 		fmt.Printf("Self-signed TLS certificate %s, SHA-256 fingerprint %s\n", *tlsCert, fp)
 	}
-	if *tlsCert != "" {
+	listeners := []net.Listener{ln}
+	switch {
+	case *tlsCert != "":
 		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
 		if err != nil {
 			return fmt.Errorf("TLS: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
+		tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if *httpsAddr == "" {
+			listeners[0] = tls.NewListener(ln, tlsConfig)
+			scheme = "https"
+			break
+		}
+		tln, err := net.Listen("tcp", *httpsAddr)
+		if err != nil {
+			return err
+		}
+		listeners = append(listeners, tls.NewListener(tln, tlsConfig))
+		fmt.Printf("Vigil listening on https://%s\n", tln.Addr())
+	case *httpsAddr != "":
+		return errors.New("--https needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed")
 	}
 	fmt.Printf("Vigil listening on %s://%s (data in %s)\n", scheme, ln.Addr(), *dataDir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { errc <- srv.Serve(l) }()
+	}
 	select {
 	case err := <-errc:
 		return err
