@@ -37,32 +37,38 @@ func (c *client) call(method, path string, body any) ([]byte, error) {
 
 // send sends a request with a body of the given content type.
 func (c *client) send(method, path, contentType string, body io.Reader) ([]byte, error) {
+	raw, _, err := c.exchange(method, path, contentType, body)
+	return raw, err
+}
+
+// exchange is send that also returns the response's headers.
+func (c *client) exchange(method, path, contentType string, body io.Reader) ([]byte, http.Header, error) {
 	if c.url == "" || c.key == "" {
-		return nil, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY)")
+		return nil, nil, errors.New("give --url and --key (or VIGIL_URL and VIGIL_KEY)")
 	}
 	req, err := http.NewRequest(method, strings.TrimRight(c.url, "/")+path, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	req.Header.Set("Content-Type", contentType)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if resp.StatusCode >= 300 {
 		err := fmt.Errorf("%s: %s", resp.Status, errorMessage(raw))
 		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && (resp.StatusCode == 429 || resp.StatusCode == 503) {
-			return nil, retryAfterError{err, time.Duration(secs) * time.Second}
+			return nil, nil, retryAfterError{err, time.Duration(secs) * time.Second}
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return raw, nil
+	return raw, resp.Header, nil
 }
 
 // sendRetrying sends like send, waiting and sending again as told when

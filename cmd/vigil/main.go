@@ -22,6 +22,8 @@ var commands = map[string]struct {
 	"key":       {runKey, "create, list or revoke API keys on a server"},
 	"workspace": {runWorkspace, "show, list, create or delete workspaces on a server"},
 	"verify":    {runVerify, "prove a data directory intact against its ledgers and checkpoints"},
+	"raw":       {runRaw, "print a batch's original bytes, or one row's, byte for byte"},
+	"ledger":    {runLedger, "print the checkpoint key, the latest signed checkpoint, or a proof"},
 	"backup":    {runBackup, "copy a data directory consistently, even while a server writes to it"},
 	"restore":   {runRestore, "copy a backup into a new data directory"},
 	"bench":     {runBench, "benchmark ingestion, disk and queries on generated data (docs/benchmarks.md)"},
@@ -47,7 +49,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil <command> [options]\n\ncommands:")
-	for _, name := range []string{"serve", "ingest", "query", "key", "workspace", "verify", "backup", "restore", "bench", "version"} {
+	for _, name := range []string{"serve", "ingest", "query", "key", "workspace", "verify", "raw", "ledger", "backup", "restore", "bench", "version"} {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", name, commands[name].help)
 	}
 }

@@ -43,8 +43,12 @@ func (h holdings) Workspaces() ([]string, error) {
 	return ids, nil
 }
 
-func (h holdings) LogDir(workspace string) string {
-	return filepath.Join(h.s.dir, "ledger", workspace)
+func (h holdings) LogDir(workspace string) string { return LedgerDir(h.s.dir, workspace) }
+
+// LedgerDir returns the directory of a workspace's ledger (ledger.OpenLog's
+// dir) in the data directory dir, for readers that need no open store.
+func LedgerDir(dir, workspace string) string {
+	return filepath.Join(dir, "ledger", workspace)
 }
 
 // snapshot takes references on a workspace's tables' generations and
