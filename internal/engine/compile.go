@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path"
 	"strconv"
@@ -64,14 +65,21 @@ type compiler struct {
 	now      time.Time
 	releases []func()
 	sc       *scope
+	// db answers probe queries of operators whose columns depend on the
+	// data (bag_unpack).
+	db *sql.DB
+	// applySrc is the input of the mv-apply subquery being compiled, and
+	// applyDepth the nesting of mv-apply, for unique aliases.
+	applySrc   *relation
+	applyDepth int
 }
 
-func newCompiler(ctx context.Context, req Request) *compiler {
+func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	now := req.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil)}
+	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil), db: db}
 }
 
 func (c *compiler) release() {
@@ -198,6 +206,11 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return c.search(nil, t.Search)
 	case *kql.Invoke:
 		return c.invokeTabular(t.Name, t.Args, t)
+	case *kql.ApplySource:
+		if c.applySrc == nil {
+			c.fail(t, "An mv-apply subquery is only valid inside mv-apply")
+		}
+		return c.applySrc
 	}
 	c.fail(t, "unsupported tabular expression")
 	return nil
@@ -498,6 +511,14 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.parseOp(in, op)
 	case *kql.Search:
 		return c.search(in, op)
+	case *kql.MakeSeries:
+		return c.makeSeries(in, op)
+	case *kql.MvApply:
+		return c.mvApply(in, op)
+	case *kql.Evaluate:
+		return c.evaluate(in, op)
+	case *kql.ParseKv:
+		return c.parseKv(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil
@@ -518,6 +539,20 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 		}
 	}
 	for i, it := range items {
+		if call, ok := it.Expr.(*kql.Call); ok && it.Name == "" && len(call.Args) > 0 {
+			if exp, ok := seriesExpansions[call.Name]; ok {
+				// series_stats(x) and the like: a column per statistic.
+				bag := c.expr(&kql.Call{P: call.P, Name: exp.dynamic, Args: call.Args}, in)
+				for _, f := range exp.fields {
+					name := call.Name + "_" + byName(call.Args[0], 0) + "_" + f.name
+					v := c.convert(scalar{"json_extract(" + bag.sql + ", '$." + f.name + "')", schema.Dynamic}, f.typ, call)
+					index[name] = len(sel)
+					sel = append(sel, v+" AS "+sqlgen.QuoteIdent(name))
+					cols = append(cols, col{name: name, typ: f.typ})
+				}
+				continue
+			}
+		}
 		v := c.expr(it.Expr, in)
 		name := it.Name
 		if name == "" {
@@ -695,15 +730,49 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 	if len(branches) == 0 {
 		c.fail(u, "union has no tables to read")
 	}
+	// A name whose type differs between branches becomes one column per
+	// type, named name_type (with a number if that name is taken), as in
+	// Kusto; outName maps a branch's column to its output column.
+	types := map[string]map[schema.Type]bool{}
+	taken := map[string]bool{}
+	for _, b := range branches {
+		for _, cl := range b.rel.cols {
+			if types[cl.name] == nil {
+				types[cl.name] = map[schema.Type]bool{}
+			}
+			types[cl.name][cl.typ] = true
+			taken[cl.name] = true
+		}
+	}
+	split := map[[2]string]string{}
+	outName := func(cl col) string {
+		if len(types[cl.name]) < 2 {
+			return cl.name
+		}
+		key := [2]string{cl.name, cl.typ.String()}
+		if n, ok := split[key]; ok {
+			return n
+		}
+		n := cl.name + "_" + cl.typ.String()
+		for i := 1; taken[n]; i++ {
+			n = cl.name + "_" + cl.typ.String() + strconv.Itoa(i)
+		}
+		taken[n] = true
+		split[key] = n
+		return n
+	}
 	var cols []col
 	seen := map[string]int{}
 	count := map[string]int{}
+	source := map[string]string{} // output column -> branch column
 	for _, b := range branches {
 		for _, cl := range b.rel.cols {
-			count[cl.name]++
-			if _, ok := seen[cl.name]; !ok {
-				seen[cl.name] = len(cols)
-				cols = append(cols, cl)
+			name := outName(cl)
+			count[name]++
+			if _, ok := seen[name]; !ok {
+				seen[name] = len(cols)
+				source[name] = cl.name
+				cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
 			}
 		}
 	}
@@ -723,8 +792,8 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 			sel = append(sel, sqlgen.QuoteString(b.name)+" AS "+sqlgen.QuoteIdent(u.WithSource))
 		}
 		for _, cl := range cols {
-			if have, ok := b.rel.find(cl.name); ok {
-				sel = append(sel, c.convert(scalar{sqlgen.QuoteIdent(cl.name), have.typ}, cl.typ, u)+" AS "+sqlgen.QuoteIdent(cl.name))
+			if have, ok := b.rel.find(source[cl.name]); ok && outName(have) == cl.name {
+				sel = append(sel, c.convert(scalar{sqlgen.QuoteIdent(have.name), have.typ}, cl.typ, u)+" AS "+sqlgen.QuoteIdent(cl.name))
 			} else {
 				sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
 			}
@@ -735,46 +804,6 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 		cols = append([]col{{name: u.WithSource, typ: schema.String}}, cols...)
 	}
 	return &relation{sql: strings.Join(parts, " UNION ALL "), cols: cols}
-}
-
-func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
-	sel, cols := allCols(in)
-	for i, it := range op.Items {
-		v := c.expr(it.Expr, in)
-		name := it.Name
-		if name == "" {
-			name = c.defaultName(it.Expr, i, true)
-		}
-		if v.typ != schema.Dynamic {
-			c.fail(it.Expr, "mv-expand needs a dynamic column, not %s", v.typ)
-		}
-		elem := fmt.Sprintf("unnest(CASE WHEN json_type(%[1]s) = 'ARRAY' THEN CAST(%[1]s AS JSON[]) ELSE [%[1]s] END)", v.sql)
-		typ := schema.Dynamic
-		if t := op.ToType[i]; t != "" {
-			to, err := schema.ParseType(t)
-			if err != nil {
-				c.fail(it.Expr, "%v", err)
-			}
-			elem = c.convert(scalar{elem, schema.Dynamic}, to, it.Expr)
-			typ = to
-		}
-		entry := elem + " AS " + sqlgen.QuoteIdent(name)
-		replaced := false
-		for j, cl := range cols {
-			if cl.name == name {
-				sel[j], cols[j], replaced = entry, col{name: name, typ: typ}, true
-			}
-		}
-		if !replaced {
-			sel = append(sel, entry)
-			cols = append(cols, col{name: name, typ: typ})
-		}
-	}
-	out := wrap(in, sel, cols, "")
-	if op.Limit != nil {
-		out = wrap(out, quoted(cols), cols, " LIMIT "+c.expr(op.Limit, nil).sql)
-	}
-	return out
 }
 
 func quoted(cols []col) []string {

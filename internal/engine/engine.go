@@ -89,7 +89,10 @@ func (e *Engine) setup(ctx context.Context) error {
 // columns. The relations it took are released before it returns, so the
 // SQL is for inspection and tests, not to run later.
 func (e *Engine) Compile(ctx context.Context, req Request) (string, []Column, error) {
-	c := newCompiler(ctx, req)
+	if err := e.setup(ctx); err != nil {
+		return "", nil, err
+	}
+	c := newCompiler(ctx, req, e.db)
 	defer c.release()
 	rel, err := c.compile()
 	if err != nil {
@@ -104,7 +107,7 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 	if err := e.setup(ctx); err != nil {
 		return nil, err
 	}
-	c := newCompiler(ctx, req)
+	c := newCompiler(ctx, req, e.db)
 	defer c.release()
 	rel, err := c.compile()
 	if err != nil {

@@ -238,6 +238,12 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 		return "TRY_CAST(json_extract_string(" + v.sql + ", '$') AS " + sqlgen.DuckDBType(to) + ")"
 	}
 	if to == schema.Dynamic {
+		switch v.typ {
+		case schema.DateTime:
+			return "to_json(kql_datetime_json(" + v.sql + "))"
+		case schema.Timespan:
+			return "to_json(kql_timespan_str(" + v.sql + "))"
+		}
 		return "to_json(" + v.sql + ")"
 	}
 	if to == schema.String {

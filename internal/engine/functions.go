@@ -21,6 +21,8 @@ var macros = []string{
 		lpad(CAST((abs(x) // 600000000) % 60 AS VARCHAR), 2, '0') || ':' ||
 		lpad(CAST((abs(x) // 10000000) % 60 AS VARCHAR), 2, '0') ||
 		(CASE WHEN abs(x) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(x) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
+	// kql_datetime_json is a datetime as dynamic values hold it.
+	`CREATE OR REPLACE MACRO kql_datetime_json(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z'`,
 	// kql_distinct keeps the first of equal elements, in order.
 	`CREATE OR REPLACE MACRO kql_distinct(l) AS list_filter(l, (_x, _i) -> list_position(l, _x) = _i)`,
 	`CREATE OR REPLACE MACRO kql_real_str(r) AS CASE WHEN isfinite(r) AND r = trunc(r) AND abs(r) < 1e15 THEN CAST(CAST(r AS BIGINT) AS VARCHAR) ELSE CAST(r AS VARCHAR) END`,
@@ -383,6 +385,25 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			parts = append(parts, str(i)+", "+c.convert(args[i+1], schema.Dynamic, e))
 		}
 		return scalar{"json_object(" + strings.Join(parts, ", ") + ")", schema.Dynamic}
+	case "pack_all":
+		// A bag of the row's columns; with true, null and empty ones left out.
+		if in == nil {
+			c.fail(e, "pack_all() needs a row")
+		}
+		skip := len(args) > 0 && args[0].sql == "TRUE"
+		var parts []string
+		for _, cl := range in.cols {
+			if cl.hidden {
+				continue
+			}
+			v := c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.Dynamic, e)
+			parts = append(parts, sqlgen.QuoteString(cl.name)+", "+v)
+		}
+		bag := "json_object(" + strings.Join(parts, ", ") + ")"
+		if skip {
+			bag = goCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)").sql
+		}
+		return scalar{bag, schema.Dynamic}
 	case "set_has_element":
 		need(2)
 		return scalar{"list_contains(CAST(" + args[0].sql + " AS JSON[]), " + c.convert(args[1], schema.Dynamic, e) + ")", schema.Bool}

@@ -67,6 +67,9 @@ func init() {
 		jsonUDF("kql_base64_toarray", 1, func(v []any) (any, error) { return base64ToArray(v[0]), nil }),
 		jsonUDF("kql_base64_fromarray", 1, func(v []any) (any, error) { return base64FromArray(v[0]), nil }),
 		jsonUDF("kql_translate", 3, func(v []any) (any, error) { return translate(v[0], v[1], v[2]), nil }),
+		jsonUDF("kql_make_bag", 1, func(v []any) (any, error) { return makeBag(v[0]), nil }),
+		jsonUDF("kql_bag_drop_empty", 1, func(v []any) (any, error) { return bagDropEmpty(v[0]), nil }),
+		jsonUDF("kql_parse_kv", 3, func(v []any) (any, error) { return parseKV(v[0], v[1], v[2]), nil }),
 		jsonUDF("kql_strcat_array", 2, func(v []any) (any, error) { return strcatArray(v[0], v[1]), nil }),
 		udf{name: "kql_erf", args: []duckdb.Type{tDouble}, result: tDouble, fn: func(a []driver.Value) (any, error) {
 			return math.Erf(a[0].(float64)), nil
@@ -905,4 +908,168 @@ func strcatArray(av, dv any) any {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, d)
+}
+
+// parseKV scans key/value text for parse-kv. With a pair or key/value
+// delimiter, the text is a sequence of pairs: key, delimiter, value
+// (quoted values and keys may hold delimiters); without, each wanted key
+// is looked for as a whole word followed by ':' or '=', its value running
+// to the next ',' or ';'. Values are trimmed; the result maps keys to
+// their first value.
+func parseKV(tv, kv, ov any) any {
+	text, ok := tv.(string)
+	if !ok {
+		return nil
+	}
+	keys, _ := asArray(kv)
+	opts, _ := ov.(map[string]any)
+	opt := func(k string) string { s, _ := opts[k].(string); return s }
+	quote, escape := opt("quote"), opt("escape")
+	open, closing := "", ""
+	switch len([]rune(quote)) {
+	case 1:
+		open, closing = quote, quote
+	case 2:
+		r := []rune(quote)
+		open, closing = string(r[0]), string(r[1])
+	}
+	// value reads a value at s: quoted, or up to (not including) a stop.
+	value := func(s string, stop func(string) int) (string, int) {
+		t := strings.TrimLeft(s, " \t")
+		skipped := len(s) - len(t)
+		if open != "" && strings.HasPrefix(t, open) {
+			var b strings.Builder
+			for i := len(open); i < len(t); i++ {
+				if escape != "" && strings.HasPrefix(t[i:], escape) && i+len(escape) < len(t) {
+					i += len(escape)
+					b.WriteByte(t[i])
+					continue
+				}
+				if strings.HasPrefix(t[i:], closing) {
+					return b.String(), skipped + i + len(closing)
+				}
+				b.WriteByte(t[i])
+			}
+			return b.String(), len(s)
+		}
+		end := stop(t)
+		if end < 0 {
+			end = len(t)
+		}
+		return strings.TrimSpace(t[:end]), skipped + end
+	}
+	out := map[string]any{}
+	pairDelim, kvDelim := opt("pair_delimiter"), opt("kv_delimiter")
+	if pairDelim != "" || kvDelim != "" {
+		if pairDelim == "" {
+			pairDelim = " "
+		}
+		if kvDelim == "" {
+			kvDelim = "="
+		}
+		greedy := opts["greedy"] == true
+		stop := func(s string) int {
+			if !greedy {
+				return strings.Index(s, pairDelim)
+			}
+			// Greedy: up to the next delimiter that starts another pair.
+			for i := 0; i < len(s); {
+				j := strings.Index(s[i:], pairDelim)
+				if j < 0 {
+					return -1
+				}
+				rest := s[i+j+len(pairDelim):]
+				if k := strings.Index(rest, kvDelim); k > 0 && !strings.Contains(rest[:k], pairDelim) {
+					return i + j
+				}
+				i += j + len(pairDelim)
+			}
+			return -1
+		}
+		for rest := text; rest != ""; {
+			quotedKey := open != "" && strings.HasPrefix(strings.TrimLeft(rest, " \t"), open)
+			k, n := value(rest, func(s string) int { return strings.Index(s, kvDelim) })
+			rest = rest[n:]
+			if !strings.HasPrefix(rest, kvDelim) {
+				// Not a pair (a stray word of a value): skip it.
+				i := strings.Index(rest, pairDelim)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(pairDelim):]
+				continue
+			}
+			rest = rest[len(kvDelim):]
+			// Words before the key belong to no pair (non-greedy values).
+			if i := strings.LastIndex(k, pairDelim); i >= 0 && !quotedKey {
+				k = strings.TrimSpace(k[i+len(pairDelim):])
+			}
+			v, m := value(rest, stop)
+			rest = strings.TrimPrefix(strings.TrimLeft(rest[m:], " \t"), pairDelim)
+			if _, seen := out[k]; !seen {
+				out[k] = v
+			}
+		}
+	}
+	isWord := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	for _, kx := range keys {
+		k, _ := kx.(string)
+		if _, done := out[k]; done || pairDelim != "" || kvDelim != "" || k == "" {
+			continue
+		}
+		for from := 0; from < len(text); {
+			i := strings.Index(text[from:], k)
+			if i < 0 {
+				break
+			}
+			i += from
+			from = i + len(k)
+			if i > 0 && isWord(text[i-1]) {
+				continue
+			}
+			rest := strings.TrimLeft(text[i+len(k):], " \t")
+			if rest == "" || (rest[0] != ':' && rest[0] != '=') {
+				continue
+			}
+			v, _ := value(rest[1:], func(s string) int { return strings.IndexAny(s, ",;") })
+			out[k] = v
+			break
+		}
+	}
+	return out
+}
+
+// bagDropEmpty leaves out the null and empty-string properties of a bag.
+func bagDropEmpty(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	for k, x := range m {
+		if x == nil || x == "" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// makeBag merges the bags of a list (make_bag's aggregated values); the
+// first value of a key wins, and values that are not bags are ignored.
+func makeBag(v any) any {
+	list, _ := asArray(v)
+	out := map[string]any{}
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, e := range m {
+			if _, seen := out[k]; !seen {
+				out[k] = e
+			}
+		}
+	}
+	return out
 }

@@ -17,7 +17,12 @@ var aggregates = map[string]string{
 	"minif": "minif_", "maxif": "maxif_", "make_set": "set_", "make_set_if": "set_",
 	"make_list": "list_", "make_list_if": "list_", "take_any": "take_any_", "any": "any_",
 	"percentile": "percentile_", "percentiles": "percentiles_", "stdev": "stdev_", "variance": "variance_",
-	"arg_max": "max_", "arg_min": "min_", "make_bag": "make_bag_",
+	"arg_max": "max_", "arg_min": "min_", "make_bag": "make_bag_", "make_bag_if": "make_bag_",
+	"stdevp": "stdevp_", "stdevif": "stdevif_", "stdevpif": "stdevpif_", "variancep": "variancep_",
+	"varianceif": "varianceif_", "variancepif": "variancepif_", "covariance": "covariance_",
+	"covariancep": "covariancep_", "covarianceif": "covarianceif_", "covariancepif": "covariancepif_",
+	"count_distinct": "count_distinct_", "count_distinctif": "count_distinctif_", "sum_distinct": "sum_distinct_",
+	"take_anyif": "take_anyif_", "make_list_with_nulls": "list_",
 }
 
 // summarize groups by the by-expressions and computes aggregates. The
@@ -261,15 +266,51 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 			elems = "kql_distinct(" + elems + ")"
 		}
 		return one("coalesce(to_json("+elems+"), '[]'::JSON)", schema.Dynamic)
-	case "make_bag":
+	case "make_bag", "make_bag_if":
 		need(1)
-		return one("coalesce(CAST(json_merge_patch_agg("+args[0].sql+") AS JSON), '{}'::JSON)", schema.Dynamic)
-	case "stdev":
+		f := ""
+		if call.Name == "make_bag_if" {
+			need(2)
+			f = filter(1)
+		}
+		return one(goCall("kql_make_bag", schema.Dynamic, "CAST(to_json(list("+args[0].sql+")"+f+") AS VARCHAR)").sql, schema.Dynamic)
+	case "stdev", "stdevp", "variance", "variancep", "stdevif", "stdevpif", "varianceif", "variancepif":
 		need(1)
-		return one("stddev_samp("+c.convert(args[0], schema.Real, call)+")", schema.Real)
-	case "variance":
+		base := strings.TrimSuffix(call.Name, "if")
+		fn := map[string]string{"stdev": "stddev_samp", "stdevp": "stddev_pop", "variance": "var_samp", "variancep": "var_pop"}[base]
+		f := ""
+		if base != call.Name {
+			need(2)
+			f = filter(1)
+		}
+		return one(fn+"("+c.convert(args[0], schema.Real, call)+")"+f, schema.Real)
+	case "covariance", "covariancep", "covarianceif", "covariancepif":
+		need(2)
+		base := strings.TrimSuffix(call.Name, "if")
+		fn := map[string]string{"covariance": "covar_samp", "covariancep": "covar_pop"}[base]
+		f := ""
+		if base != call.Name {
+			need(3)
+			f = filter(2)
+		}
+		return one(fn+"("+c.convert(args[0], schema.Real, call)+", "+c.convert(args[1], schema.Real, call)+")"+f, schema.Real)
+	case "count_distinct", "count_distinctif":
 		need(1)
-		return one("var_samp("+c.convert(args[0], schema.Real, call)+")", schema.Real)
+		f := ""
+		if call.Name == "count_distinctif" {
+			need(2)
+			f = filter(1)
+		}
+		return one("count(DISTINCT "+args[0].sql+")"+f, schema.Long)
+	case "sum_distinct":
+		need(1)
+		return one("CAST(sum(DISTINCT "+args[0].sql+") AS "+sqlgen.DuckDBType(sumType(args[0].typ))+")", sumType(args[0].typ))
+	case "take_anyif":
+		need(2)
+		return one("any_value("+args[0].sql+")"+filter(1), args[0].typ)
+	case "make_list_with_nulls":
+		need(1)
+		return one("coalesce(to_json(list("+c.convert(args[0], schema.Dynamic, call)+")), '[]'::JSON)", schema.Dynamic)
 	case "percentile", "percentiles":
 		need(2)
 		var sqls []string

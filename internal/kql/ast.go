@@ -407,6 +407,11 @@ type MvExpand struct {
 	// ToType is the type of `to typeof(T)`, or "".
 	ToType []string
 	Limit  Expr
+	// BagExpansion is "bag" (default: a bag gives one row per property, as
+	// a one-property bag) or "array" (a [key, value] array).
+	BagExpansion string
+	// ItemIndex names a column of element positions (with_itemindex=).
+	ItemIndex string
 }
 
 // Serialize marks the input as ordered and may add columns.
@@ -521,3 +526,67 @@ func (*As) operatorNode()               {}
 func (*Lookup) operatorNode()           {}
 func (*ParseOp) operatorNode()          {}
 func (*SampleOp) operatorNode()         {}
+
+// MakeSeries aggregates into arrays along an axis: one row per group,
+// each aggregate an array with a value per step from From to To.
+type MakeSeries struct {
+	P    Pos
+	Aggs []SeriesAgg
+	On   Expr
+	// From and To may be nil: the data's first and last axis values.
+	From, To, Step Expr
+	By             []NamedExpr
+}
+
+// SeriesAgg is one aggregate of make-series with its default for steps
+// without data (nil: 0 for numbers, else null).
+type SeriesAgg struct {
+	NamedExpr
+	Default Expr
+}
+
+// MvApply runs a subquery over the expanded elements of each row's
+// arrays and replaces the row with the subquery's result.
+type MvApply struct {
+	P      Pos
+	Items  []NamedExpr
+	ToType []string
+	// ItemIndex names a column of element positions (with_itemindex=).
+	ItemIndex string
+	Sub       Tabular // starts from the expanded rows, see ApplySource
+}
+
+// ApplySource is the input of an mv-apply subquery: the expanded rows of
+// one input row.
+type ApplySource struct{ P Pos }
+
+func (t *ApplySource) Position() Pos { return t.P }
+func (*ApplySource) tabularNode()    {}
+
+// Evaluate invokes a plugin such as bag_unpack or pivot.
+type Evaluate struct {
+	P    Pos
+	Name string
+	Args []Expr
+	// Named holds name=value arguments, such as columnsConflict=.
+	Named map[string]Expr
+}
+
+// ParseKv extracts typed columns from key/value text.
+type ParseKv struct {
+	P    Pos
+	X    Expr
+	Cols []ColumnDecl
+	// Options are the with (...) settings: pair_delimiter, kv_delimiter,
+	// quote, escape, greedy.
+	Options map[string]Expr
+}
+
+func (o *MakeSeries) Position() Pos { return o.P }
+func (o *MvApply) Position() Pos    { return o.P }
+func (o *Evaluate) Position() Pos   { return o.P }
+func (o *ParseKv) Position() Pos    { return o.P }
+func (*MakeSeries) operatorNode()   {}
+func (*MvApply) operatorNode()      {}
+func (*Evaluate) operatorNode()     {}
+func (*ParseKv) operatorNode()      {}

@@ -551,27 +551,75 @@ func (p *parser) operator() Operator {
 		return &GetSchema{P: t.pos}
 	case "mv-expand":
 		op := &MvExpand{P: t.pos}
-		for p.peek().kind == tIdent && p.peekAt(1).text == "=" && !p.isAssignOfExpr() {
-			p.next()
-			p.next()
-			p.next()
+		op.Items, op.ToType, op.BagExpansion, op.ItemIndex = p.mvItems()
+		if p.accept("limit") {
+			op.Limit = p.expr()
 		}
+		return op
+	case "mv-apply":
+		op := &MvApply{P: t.pos}
+		op.Items, op.ToType, _, op.ItemIndex = p.mvItems()
+		if p.accept("limit") {
+			p.expr()
+		}
+		p.expect("on")
+		p.expect("(")
+		src := Tabular(&ApplySource{P: p.peek().pos})
 		for {
-			op.Items = append(op.Items, p.named())
-			typ := ""
-			if p.accept("to") {
-				p.expect("typeof")
-				p.expect("(")
-				typ, _ = p.name()
-				p.expect(")")
+			src = &Pipe{P: p.peek().pos, Input: src, Op: p.operator()}
+			if !p.accept("|") {
+				break
 			}
-			op.ToType = append(op.ToType, typ)
+		}
+		op.Sub = src
+		p.expect(")")
+		return op
+	case "make-series":
+		return p.makeSeries(t)
+	case "evaluate":
+		p.hints()
+		name, _ := p.name()
+		op := &Evaluate{P: t.pos, Name: name, Named: map[string]Expr{}}
+		p.expect("(")
+		for !p.isPunct(")") {
+			if p.peek().kind == tIdent && p.isAssign() {
+				k, _ := p.name()
+				p.expect("=")
+				op.Named[k] = p.expr()
+			} else {
+				op.Args = append(op.Args, p.expr())
+			}
 			if !p.accept(",") {
 				break
 			}
 		}
-		if p.accept("limit") {
-			op.Limit = p.expr()
+		p.expect(")")
+		return op
+	case "parse-kv":
+		op := &ParseKv{P: t.pos, X: p.expr(), Options: map[string]Expr{}}
+		p.expect("as")
+		p.expect("(")
+		for !p.isPunct(")") {
+			name, _ := p.name()
+			p.expect(":")
+			typ, _ := p.name()
+			op.Cols = append(op.Cols, ColumnDecl{Name: name, Type: typ})
+			if !p.accept(",") {
+				break
+			}
+		}
+		p.expect(")")
+		if p.accept("with") {
+			p.expect("(")
+			for !p.isPunct(")") {
+				k, _ := p.name()
+				p.expect("=")
+				op.Options[k] = p.expr()
+				if !p.accept(",") {
+					break
+				}
+			}
+			p.expect(")")
 		}
 		return op
 	case "serialize":
@@ -619,6 +667,75 @@ func (p *parser) searchBody(pos Pos) *Search {
 	}
 	s.Pred = p.expr()
 	return s
+}
+
+// mvItems parses the options and the expanded columns of mv-expand and
+// mv-apply: [bagexpansion=bag|array] [with_itemindex=Name] Col [to
+// typeof(T)], ...
+func (p *parser) mvItems() (items []NamedExpr, types []string, bagExpansion, itemIndex string) {
+	for p.peek().kind == tIdent && p.peekAt(1).text == "=" && !p.isAssignOfExpr() {
+		key := p.next().text
+		p.next()
+		v, _ := p.name()
+		switch key {
+		case "bagexpansion", "kind":
+			bagExpansion = v
+		case "with_itemindex":
+			itemIndex = v
+		}
+	}
+	for {
+		items = append(items, p.named())
+		typ := ""
+		if p.accept("to") {
+			p.expect("typeof")
+			p.expect("(")
+			typ, _ = p.name()
+			p.expect(")")
+		}
+		types = append(types, typ)
+		if !p.accept(",") {
+			return
+		}
+	}
+}
+
+// makeSeries parses make-series [kind=...] [Name =] Agg [default = v], ...
+// on Axis [from a] [to b] step s [by ...].
+func (p *parser) makeSeries(t token) Operator {
+	op := &MakeSeries{P: t.pos}
+	for p.peek().kind == tIdent && p.peekAt(1).text == "=" && p.peek().text == "kind" {
+		p.next()
+		p.next()
+		p.next()
+	}
+	p.hints()
+	for {
+		agg := SeriesAgg{NamedExpr: p.named()}
+		if p.isWord("default") && p.peekAt(1).text == "=" {
+			p.next()
+			p.next()
+			agg.Default = p.expr()
+		}
+		op.Aggs = append(op.Aggs, agg)
+		if !p.accept(",") {
+			break
+		}
+	}
+	p.expect("on")
+	op.On = p.expr()
+	if p.accept("from") {
+		op.From = p.expr()
+	}
+	if p.accept("to") {
+		op.To = p.expr()
+	}
+	p.expect("step")
+	op.Step = p.expr()
+	if p.accept("by") {
+		op.By = p.namedList()
+	}
+	return op
 }
 
 // isAssignOfExpr tells `Col = expr` items from `option = value` in mv-expand.

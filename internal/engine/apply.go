@@ -1,0 +1,356 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// mvExpand expands dynamic arrays (and bags, a row per property) into
+// rows; several columns expand side by side, the shorter padded with
+// nulls, as Kusto does.
+func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
+	sel, cols := allCols(in)
+	var lengths []string
+	for i, it := range op.Items {
+		v := c.expr(it.Expr, in)
+		name := it.Name
+		if name == "" {
+			name = c.defaultName(it.Expr, i, true)
+		}
+		if v.typ != schema.Dynamic {
+			c.fail(it.Expr, "mv-expand needs a dynamic column, not %s", v.typ)
+		}
+		// A bag expands to its properties: one-property bags, or with
+		// bagexpansion=array [key, value] arrays.
+		prop := "json_object(_k, json_extract(%[1]s, '$.\"' || replace(_k, '\"', '\\\"') || '\"'))"
+		if op.BagExpansion == "array" {
+			prop = "to_json([to_json(_k), json_extract(%[1]s, '$.\"' || replace(_k, '\"', '\\\"') || '\"')])"
+		}
+		list := fmt.Sprintf("CASE json_type(%[1]s) WHEN 'ARRAY' THEN CAST(%[1]s AS JSON[]) WHEN 'OBJECT' THEN list_transform(json_keys(%[1]s), _k -> "+prop+") ELSE [%[1]s] END", v.sql)
+		lengths = append(lengths, "len("+list+")")
+		elem := "unnest(" + list + ")"
+		typ := schema.Dynamic
+		if t := op.ToType[i]; t != "" {
+			to, err := schema.ParseType(t)
+			if err != nil {
+				c.fail(it.Expr, "%v", err)
+			}
+			elem = c.convert(scalar{elem, schema.Dynamic}, to, it.Expr)
+			typ = to
+		}
+		entry := elem + " AS " + sqlgen.QuoteIdent(name)
+		replaced := false
+		for j, cl := range cols {
+			if cl.name == name {
+				sel[j], cols[j], replaced = entry, col{name: name, typ: typ}, true
+			}
+		}
+		if !replaced {
+			sel = append(sel, entry)
+			cols = append(cols, col{name: name, typ: typ})
+		}
+	}
+	if op.ItemIndex != "" {
+		sel = append(sel, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+sqlgen.QuoteIdent(op.ItemIndex))
+		cols = append(cols, col{name: op.ItemIndex, typ: schema.Long})
+	}
+	out := wrap(in, sel, cols, "")
+	if op.Limit != nil {
+		out = wrap(out, quoted(cols), cols, " LIMIT "+c.expr(op.Limit, nil).sql)
+	}
+	return out
+}
+
+// mvApply runs the subquery once per input row, over that row with its
+// arrays expanded, through a LATERAL join. The output is the input's
+// columns the subquery neither expanded nor returned, then the
+// subquery's columns; a row whose subquery returns nothing is dropped.
+func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
+	c.applyDepth++
+	defer func() { c.applyDepth-- }()
+	outer := "_o" + strconv.Itoa(c.applyDepth)
+	var refs []string
+	for _, cl := range in.cols {
+		refs = append(refs, outer+"."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(cl.name))
+	}
+	row := &relation{sql: "SELECT " + strings.Join(refs, ", "), cols: in.cols}
+	expanded := c.mvExpand(row, &kql.MvExpand{P: op.P, Items: op.Items, ToType: op.ToType, ItemIndex: op.ItemIndex})
+	saved := c.applySrc
+	c.applySrc = expanded
+	sub := c.tabular(op.Sub)
+	c.applySrc = saved
+
+	drop := map[string]bool{}
+	for i, it := range op.Items {
+		name := it.Name
+		if name == "" {
+			name = c.defaultName(it.Expr, i, true)
+		}
+		drop[name] = true
+	}
+	for _, cl := range sub.cols {
+		drop[cl.name] = true
+	}
+	var sel []string
+	var cols []col
+	for _, cl := range in.cols {
+		if !drop[cl.name] {
+			sel = append(sel, outer+"."+sqlgen.QuoteIdent(cl.name))
+			cols = append(cols, cl)
+		}
+	}
+	for _, cl := range sub.cols {
+		sel = append(sel, "_s."+sqlgen.QuoteIdent(cl.name))
+		cols = append(cols, cl)
+	}
+	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS " + outer + ", LATERAL (" + sub.sql + ") AS _s", cols: cols, render: in.render}
+}
+
+// evaluate runs a plugin.
+func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
+	switch op.Name {
+	case "bag_unpack":
+		return c.bagUnpack(in, op)
+	}
+	c.fail(op, "The plugin '%s' is not supported", op.Name)
+	return nil
+}
+
+// bagUnpack turns the properties of a dynamic column into columns, in
+// the order of their names. Which properties exist is read from the data
+// when the query is compiled; a property whose values all have one JSON
+// type gets that type, otherwise it stays dynamic.
+func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 1 {
+		c.fail(op, "bag_unpack needs the dynamic column to unpack")
+	}
+	v := c.expr(op.Args[0], in)
+	if v.typ != schema.Dynamic {
+		c.fail(op.Args[0], "bag_unpack needs a dynamic column, not %s", v.typ)
+	}
+	prefix := ""
+	if len(op.Args) > 1 {
+		prefix = c.constString(op.Args[1])
+	}
+	conflict := "error"
+	if e, ok := op.Named["columnsConflict"]; ok {
+		conflict = c.constString(e)
+	}
+	ignored := map[string]bool{}
+	if e, ok := op.Named["ignoredProperties"]; ok {
+		for _, k := range c.constStrings(e) {
+			ignored[k] = true
+		}
+	}
+	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", '$.\"' || replace(_k, '\"', '\\\"') || '\"')))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0] < keys[j][0] })
+	var source string
+	if id, ok := op.Args[0].(*kql.Ident); ok {
+		source = id.Name
+	}
+	var sel []string
+	var cols []col
+	taken := map[string]bool{}
+	for _, cl := range in.cols {
+		if cl.name == source {
+			continue
+		}
+		taken[cl.name] = true
+	}
+	var props [][2]string // {key, column name}
+	var types []schema.Type
+	for _, k := range keys {
+		if ignored[k[0]] {
+			continue
+		}
+		name := prefix + k[0]
+		if taken[name] {
+			switch conflict {
+			case "keep_source":
+				continue
+			case "replace_source":
+				delete(taken, name)
+			default:
+				c.fail(op, "bag_unpack: the property '%s' clashes with the column of the same name; use columnsConflict='replace_source' or 'keep_source'", name)
+			}
+		}
+		props = append(props, [2]string{k[0], name})
+		types = append(types, jsonKindType(k[1]))
+	}
+	for _, cl := range in.cols {
+		if cl.name != source && taken[cl.name] {
+			sel = append(sel, sqlgen.QuoteIdent(cl.name))
+			cols = append(cols, cl)
+		}
+	}
+	for i, p := range props {
+		val := scalar{"json_extract(" + v.sql + ", " + sqlgen.QuoteString("$."+jsonKey(p[0])) + ")", schema.Dynamic}
+		sel = append(sel, c.convert(val, types[i], op)+" AS "+sqlgen.QuoteIdent(p[1]))
+		cols = append(cols, col{name: p[1], typ: types[i]})
+	}
+	if len(sel) == 0 {
+		c.fail(op, "bag_unpack leaves no columns")
+	}
+	return wrap(in, sel, cols, "")
+}
+
+// jsonKindType is the KQL type for values of the JSON types listed (as
+// DuckDB's json_type names them, in a list's text form).
+func jsonKindType(kinds string) schema.Type {
+	list := strings.Split(strings.Trim(kinds, "[]"), ", ")
+	var known []string
+	for _, k := range list {
+		if k != "NULL" && k != "" {
+			known = append(known, k)
+		}
+	}
+	if len(known) != 1 {
+		return schema.Dynamic
+	}
+	switch known[0] {
+	case "BIGINT", "UBIGINT":
+		return schema.Long
+	case "DOUBLE":
+		return schema.Real
+	case "VARCHAR":
+		return schema.String
+	case "BOOLEAN":
+		return schema.Bool
+	}
+	return schema.Dynamic
+}
+
+// probe runs a query while compiling, for operators whose output columns
+// depend on the data (bag_unpack); each row comes back as text.
+func (c *compiler) probe(n kql.Node, query string) [][]string {
+	if c.db == nil {
+		c.fail(n, "This operator needs to read the data to know its columns")
+	}
+	rows, err := c.db.QueryContext(c.ctx, query)
+	if err != nil {
+		panic(failure{queryError(c.ctx, err)})
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			panic(failure{queryError(c.ctx, err)})
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			switch x := v.(type) {
+			case []any:
+				var parts []string
+				for _, e := range x {
+					parts = append(parts, fmt.Sprint(e))
+				}
+				row[i] = "[" + strings.Join(parts, ", ") + "]"
+			default:
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		panic(failure{queryError(c.ctx, err)})
+	}
+	return out
+}
+
+// constString is the value of a constant string argument.
+func (c *compiler) constString(e kql.Expr) string {
+	lit, ok := e.(*kql.Literal)
+	if !ok || lit.Kind != kql.LitString {
+		if v, ok := e.(*kql.Ident); ok {
+			if s, ok := c.lookupScalar(v.Name); ok && strings.HasPrefix(s.sql, "'") {
+				return strings.ReplaceAll(strings.Trim(s.sql, "'"), "''", "'")
+			}
+		}
+		c.fail(e, "Expected a constant string")
+	}
+	return lit.Value
+}
+
+// constStrings is the value of a constant dynamic array of strings.
+func (c *compiler) constStrings(e kql.Expr) []string {
+	var arr *kql.ArrayLit
+	switch x := e.(type) {
+	case *kql.TypedLit:
+		arr, _ = x.Dyn.(*kql.ArrayLit)
+	case *kql.ArrayLit:
+		arr = x
+	}
+	if arr == nil {
+		c.fail(e, "Expected a constant dynamic array of strings")
+	}
+	var out []string
+	for _, el := range arr.Elems {
+		out = append(out, c.constString(el))
+	}
+	return out
+}
+
+// parseKv extracts the listed keys from key/value text into typed
+// columns (kql_parse_kv in gofuncs.go does the scanning).
+func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
+	x := c.expr(op.X, in)
+	opts := map[string]any{}
+	for k, e := range op.Options {
+		switch k {
+		case "pair_delimiter", "kv_delimiter", "quote", "escape":
+			opts[k] = c.constString(e)
+		case "greedy":
+			lit, ok := e.(*kql.Literal)
+			opts[k] = ok && lit.Kind == kql.LitBool && lit.Value == "true"
+		default:
+			c.fail(e, "parse-kv has no option '%s'", k)
+		}
+	}
+	var keys []any
+	for _, cd := range op.Cols {
+		keys = append(keys, cd.Name)
+	}
+	text := "CAST(to_json(" + c.convert(x, schema.String, op.X) + ") AS VARCHAR)"
+	bag := goCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
+	sel, cols := allCols(in)
+	for _, cd := range op.Cols {
+		typ, err := schema.ParseType(cd.Type)
+		if err != nil {
+			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
+		}
+		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.QuoteString("$."+jsonKey(cd.Name)) + ")", schema.String}, typ, op)
+		entry := v + " AS " + sqlgen.QuoteIdent(cd.Name)
+		replaced := false
+		for j, cl := range cols {
+			if cl.name == cd.Name {
+				sel[j], cols[j], replaced = entry, col{name: cd.Name, typ: typ}, true
+			}
+		}
+		if !replaced {
+			sel = append(sel, entry)
+			cols = append(cols, col{name: cd.Name, typ: typ})
+		}
+	}
+	return wrap(in, sel, cols, "")
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

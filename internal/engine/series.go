@@ -1,0 +1,244 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// makeSeries compiles make-series: the rows are binned along the axis
+// from From (inclusive) to To (exclusive) in steps, aggregated per group
+// and bin, and every group gets one array per aggregate with a value (or
+// the default) for every bin, plus the array of bin starts. Groups are
+// those of the input, so a group without data in the range gets a series
+// of defaults; an empty input gives no rows.
+func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
+	axis := c.expr(op.On, in)
+	step := c.expr(op.Step, nil)
+	dt := axis.typ == schema.DateTime
+	if !dt && !isNumeric(axis.typ) {
+		c.fail(op.On, "make-series needs a datetime or numeric axis, not %s", axis.typ)
+	}
+	// pos maps an axis value to a number, so one arithmetic serves both
+	// kinds of axis: datetimes as microseconds since the epoch.
+	pos := func(s string) string {
+		if dt {
+			return "CAST(epoch_us(" + s + ") AS DOUBLE)"
+		}
+		return "CAST(" + s + " AS DOUBLE)"
+	}
+	var stepSQL string
+	if dt {
+		stepSQL = "CAST((" + c.convert(step, schema.Timespan, op.Step) + ") // 10 AS DOUBLE)"
+	} else {
+		stepSQL = c.convert(step, schema.Real, op.Step)
+	}
+	// The input is read three times (bounds, groups, bins): once, as _in.
+	inSQL := "_in"
+	var start, end string
+	if op.From != nil {
+		start = pos(c.convert(c.expr(op.From, nil), axis.typ, op.From))
+	} else {
+		start = "(SELECT floor(min(" + pos(axis.sql) + ") / " + stepSQL + ") * " + stepSQL + " FROM " + inSQL + " AS _t)"
+	}
+	if op.To != nil {
+		end = pos(c.convert(c.expr(op.To, nil), axis.typ, op.To))
+	} else {
+		end = "(SELECT max(" + pos(axis.sql) + ") + " + stepSQL + " FROM " + inSQL + " AS _t)"
+	}
+	bin := "CAST(floor((" + pos(axis.sql) + " - " + start + ") / " + stepSQL + ") AS BIGINT)"
+
+	var bySel, byExprs, byNames []string
+	var cols []col
+	for i, by := range op.By {
+		v := c.expr(by.Expr, in)
+		name := by.Name
+		if name == "" {
+			name = byName(by.Expr, i)
+		}
+		bySel = append(bySel, v.sql+" AS "+sqlgen.QuoteIdent(name))
+		byExprs = append(byExprs, v.sql)
+		byNames = append(byNames, sqlgen.QuoteIdent(name))
+		cols = append(cols, col{name: name, typ: v.typ})
+	}
+	var aggSel, finalSel []string
+	for i, agg := range op.Aggs {
+		call, ok := agg.Expr.(*kql.Call)
+		if !ok {
+			c.fail(agg.Expr, "make-series needs an aggregation function, such as count() or avg(x)")
+		}
+		sqls, types, names := c.aggregate(in, call)
+		if len(sqls) != 1 {
+			c.fail(call, "make-series takes aggregates of one value, not %s", call.Name)
+		}
+		name := names[0]
+		if agg.Name != "" {
+			name = agg.Name
+		}
+		key := "_a" + strconv.Itoa(i)
+		aggSel = append(aggSel, sqls[0]+" AS "+key)
+		def := "NULL"
+		switch {
+		case agg.Default != nil:
+			def = c.convert(c.expr(agg.Default, nil), types[0], agg.Default)
+		case isNumeric(types[0]) || types[0] == schema.Timespan:
+			def = "0"
+		}
+		val := c.convert(scalar{"coalesce(_g." + key + ", " + def + ")", types[0]}, schema.Dynamic, call)
+		finalSel = append(finalSel, "to_json(list("+val+" ORDER BY _grid._k)) AS "+sqlgen.QuoteIdent(name))
+		cols = append(cols, col{name: name, typ: schema.Dynamic})
+	}
+	axisName := byName(op.On, 0)
+	axisVal := "(" + start + " + _grid._k * " + stepSQL + ")"
+	if dt {
+		axisVal = "kql_datetime_json(make_timestamp(CAST(" + axisVal + " AS BIGINT)))"
+	} else if axis.typ != schema.Real {
+		axisVal = "CAST(" + axisVal + " AS BIGINT)"
+	}
+	finalSel = append(finalSel, "to_json(list("+axisVal+" ORDER BY _grid._k)) AS "+sqlgen.QuoteIdent(axisName))
+	cols = append(cols, col{name: axisName, typ: schema.Dynamic})
+
+	groupKeys := byNames
+	aggregated := "SELECT " + strings.Join(append(append(bySel, bin+" AS _k"), aggSel...), ", ") +
+		" FROM " + inSQL + " AS _t WHERE " + pos(axis.sql) + " >= " + start + " AND " + pos(axis.sql) + " < " + end +
+		" GROUP BY " + strings.Join(append(byExprs, bin), ", ")
+	groups := "SELECT DISTINCT " + strings.Join(append(bySel, "1 AS _one"), ", ") + " FROM " + inSQL + " AS _t"
+	grid := "SELECT generate_series AS _k FROM generate_series(0, CAST(ceil((" + end + " - " + start + ") / " + stepSQL + ") AS BIGINT) - 1)"
+	on := []string{"_g._k = _grid._k"}
+	var outer []string
+	for _, k := range groupKeys {
+		on = append(on, "_g."+k+" IS NOT DISTINCT FROM _grp."+k)
+		outer = append(outer, "_grp."+k+" AS "+k)
+	}
+	sql := "WITH _in AS (" + in.sql + ") SELECT " + strings.Join(append(outer, finalSel...), ", ") +
+		" FROM (" + groups + ") AS _grp CROSS JOIN (" + grid + ") AS _grid LEFT JOIN (" + aggregated + ") AS _g ON " + strings.Join(on, " AND ")
+	if len(groupKeys) > 0 {
+		var gb []string
+		for _, k := range groupKeys {
+			gb = append(gb, "_grp."+k)
+		}
+		sql += " GROUP BY " + strings.Join(gb, ", ")
+	} else {
+		sql += " GROUP BY _grp._one"
+	}
+	return &relation{sql: sql, cols: cols, render: in.render}
+}
+
+// seriesNums is a dynamic array as DOUBLE[]: elements that are not
+// numbers become nulls.
+func seriesNums(a fnArgs, i int) string {
+	return "list_transform(CAST(" + a.as(i, schema.Dynamic) + " AS JSON[]), _e -> TRY_CAST(json_extract_string(_e, '$') AS DOUBLE))"
+}
+
+// seriesUnary applies fn to every element of a series.
+func seriesUnary(fn string) func(a fnArgs) scalar {
+	return func(a fnArgs) scalar {
+		a.need(1)
+		return scalar{"to_json(list_transform(" + seriesNums(a, 0) + ", _x -> " + strings.ReplaceAll(fn, "X", "_x") + "))", schema.Dynamic}
+	}
+}
+
+// seriesBinary applies op element by element to two series, or a series
+// and a number; the shorter series is padded with nulls.
+func seriesBinary(op string) func(a fnArgs) scalar {
+	return func(a fnArgs) scalar {
+		a.need(2)
+		apply := func(x, y string) string {
+			if strings.HasPrefix(op, "fn:") {
+				return strings.TrimPrefix(op, "fn:") + "(" + x + ", " + y + ")"
+			}
+			return "(" + x + " " + op + " " + y + ")"
+		}
+		l, r := a.v[0].typ == schema.Dynamic, a.v[1].typ == schema.Dynamic
+		var body string
+		switch {
+		case l && r:
+			body = "list_transform(list_zip(" + seriesNums(a, 0) + ", " + seriesNums(a, 1) + "), _p -> " + apply("_p[1]", "_p[2]") + ")"
+		case l:
+			body = "list_transform(" + seriesNums(a, 0) + ", _x -> " + apply("_x", a.num(1)) + ")"
+		case r:
+			body = "list_transform(" + seriesNums(a, 1) + ", _x -> " + apply(a.num(0), "_x") + ")"
+		default:
+			a.c.fail(a.e, "%s needs a dynamic array argument", a.e.Name)
+		}
+		return scalar{"to_json(" + body + ")", schema.Dynamic}
+	}
+}
+
+func init() {
+	for name, fn := range map[string]string{
+		"series_abs": "abs(X)", "series_acos": "acos(X)", "series_asin": "asin(X)", "series_atan": "atan(X)",
+		"series_ceiling": "ceil(X)", "series_cos": "cos(X)", "series_exp": "exp(X)", "series_floor": "floor(X)",
+		"series_log": "ln(X)", "series_sign": "sign(X)", "series_sin": "sin(X)", "series_sqrt": "sqrt(X)",
+		"series_tan": "tan(X)",
+	} {
+		scalarFuncs[name] = seriesUnary(fn)
+	}
+	for name, op := range map[string]string{
+		"series_add": "+", "series_subtract": "-", "series_multiply": "*", "series_divide": "/",
+		"series_greater": ">", "series_greater_equals": ">=", "series_less": "<", "series_less_equals": "<=",
+		"series_equals": "=", "series_not_equals": "<>", "series_pow": "fn:pow",
+	} {
+		scalarFuncs[name] = seriesBinary(op)
+	}
+	scalarFuncs["series_sum"] = func(a fnArgs) scalar {
+		a.need(1)
+		return scalar{"list_sum(" + seriesNums(a, 0) + ")", schema.Real}
+	}
+	scalarFuncs["series_magnitude"] = func(a fnArgs) scalar {
+		a.need(1)
+		return scalar{"sqrt(list_sum(list_transform(" + seriesNums(a, 0) + ", _x -> _x * _x)))", schema.Real}
+	}
+	scalarFuncs["series_dot_product"] = func(a fnArgs) scalar {
+		a.need(2)
+		return scalar{"list_sum(list_transform(list_zip(" + seriesNums(a, 0) + ", " + seriesNums(a, 1) + "), _p -> _p[1] * _p[2]))", schema.Real}
+	}
+	scalarFuncs["series_pearson_correlation"] = func(a fnArgs) scalar {
+		a.need(2)
+		return goCall("kql_series_pearson", schema.Real, a.json(0), a.json(1))
+	}
+	scalarFuncs["series_stats_dynamic"] = func(a fnArgs) scalar {
+		a.need(1)
+		return goCall("kql_series_stats", schema.Dynamic, a.json(0), a.json(1))
+	}
+	scalarFuncs["series_fit_line_dynamic"] = func(a fnArgs) scalar {
+		a.need(1)
+		return goCall("kql_series_fit_line", schema.Dynamic, a.json(0))
+	}
+	scalarFuncs["series_fir"] = func(a fnArgs) scalar {
+		a.need(2)
+		return goCall("kql_series_fir", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3))
+	}
+	scalarFuncs["series_iir"] = func(a fnArgs) scalar {
+		a.need(3)
+		return goCall("kql_series_iir", schema.Dynamic, a.json(0), a.json(1), a.json(2))
+	}
+	for _, mode := range []string{"forward", "backward", "linear", "const"} {
+		scalarFuncs["series_fill_"+mode] = func(a fnArgs) scalar {
+			a.need(1)
+			return goCall("kql_series_fill", schema.Dynamic, a.json(0), "'\""+mode+"\"'", a.json(1), a.json(2))
+		}
+	}
+	scalarFuncs["series_outliers"] = func(a fnArgs) scalar {
+		a.need(1)
+		return goCall("kql_series_outliers", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3), a.json(4))
+	}
+}
+
+// seriesExpansions are the series functions that, in extend or project,
+// give several columns: the fields of the bag their _dynamic form
+// returns, named <function>_<argument>_<field>.
+var seriesExpansions = map[string]struct {
+	dynamic string
+	fields  []col
+}{
+	"series_stats": {"series_stats_dynamic", []col{{name: "min", typ: schema.Real}, {name: "min_idx", typ: schema.Long},
+		{name: "max", typ: schema.Real}, {name: "max_idx", typ: schema.Long}, {name: "avg", typ: schema.Real},
+		{name: "stdev", typ: schema.Real}, {name: "variance", typ: schema.Real}}},
+	"series_fit_line": {"series_fit_line_dynamic", []col{{name: "rsquare", typ: schema.Real}, {name: "slope", typ: schema.Real},
+		{name: "variance", typ: schema.Real}, {name: "rvariance", typ: schema.Real}, {name: "interception", typ: schema.Real},
+		{name: "line_fit", typ: schema.Dynamic}}},
+}

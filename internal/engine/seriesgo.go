@@ -1,0 +1,381 @@
+package engine
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+)
+
+// Go implementations of the series functions that carry state along a
+// series (filters, fills) or compute several statistics at once.
+
+func init() {
+	udfs = append(udfs,
+		jsonUDF("kql_series_stats", 2, func(v []any) (any, error) { return seriesStats(v[0]), nil }),
+		jsonUDF("kql_series_fit_line", 1, func(v []any) (any, error) { return seriesFitLine(v[0]), nil }),
+		jsonUDF("kql_series_pearson", 2, func(v []any) (any, error) { return seriesPearson(v[0], v[1]), nil }),
+		jsonUDF("kql_series_fir", 4, func(v []any) (any, error) { return seriesFIR(v[0], v[1], v[2] != false, v[3] == true), nil }),
+		jsonUDF("kql_series_iir", 3, func(v []any) (any, error) { return seriesIIR(v[0], v[1], v[2]), nil }),
+		jsonUDF("kql_series_fill", 4, func(v []any) (any, error) { return seriesFill(v[0], v[1].(string), v[2], v[3]), nil }),
+		jsonUDF("kql_series_outliers", 5, func(v []any) (any, error) { return seriesOutliers(v[0], v[1], v[2], v[3], v[4]), nil }),
+	)
+}
+
+// floats reads a series: elements that are not numbers are NaN.
+func floats(v any) ([]float64, bool) {
+	a, ok := asArray(v)
+	if !ok {
+		return nil, false
+	}
+	out := make([]float64, len(a))
+	for i, x := range a {
+		out[i] = math.NaN()
+		if n, ok := x.(json.Number); ok {
+			if f, err := n.Float64(); err == nil {
+				out[i] = f
+			}
+		}
+	}
+	return out, true
+}
+
+// jsonFloats writes a series: NaN and infinities, which JSON cannot
+// hold, become null.
+func jsonFloats(xs []float64) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out[i] = x
+		}
+	}
+	return out
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// seriesStats is series_stats_dynamic: min and max (with their first
+// index), average, sample standard deviation and variance, sum and count
+// of the numeric elements.
+func seriesStats(v any) any {
+	xs, ok := floats(v)
+	if !ok {
+		return nil
+	}
+	out := map[string]any{"min": nil, "min_idx": nil, "max": nil, "max_idx": nil, "avg": nil, "stdev": nil, "variance": nil, "sum": nil, "len": 0}
+	var n, sum, sumSq float64
+	minI, maxI := -1, -1
+	for i, x := range xs {
+		if !finite(x) {
+			continue
+		}
+		n++
+		sum += x
+		sumSq += x * x
+		if minI < 0 || x < xs[minI] {
+			minI = i
+		}
+		if maxI < 0 || x > xs[maxI] {
+			maxI = i
+		}
+	}
+	out["len"] = len(xs)
+	if n == 0 {
+		return out
+	}
+	avg := sum / n
+	out["min"], out["min_idx"], out["max"], out["max_idx"] = xs[minI], minI, xs[maxI], maxI
+	out["avg"], out["sum"] = avg, sum
+	if n > 1 {
+		variance := (sumSq - n*avg*avg) / (n - 1)
+		out["variance"], out["stdev"] = variance, math.Sqrt(variance)
+	} else {
+		out["variance"], out["stdev"] = 0.0, 0.0
+	}
+	return out
+}
+
+// seriesFitLine is series_fit_line_dynamic: the least-squares line over
+// x = 1..n, with R², the sample variance of the data and of the
+// residuals, and the fitted values.
+func seriesFitLine(v any) any {
+	ys, ok := floats(v)
+	if !ok || len(ys) == 0 {
+		return nil
+	}
+	n := float64(len(ys))
+	var sx, sy, sxx, sxy float64
+	for i, y := range ys {
+		x := float64(i + 1)
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	slope := 0.0
+	if d := n*sxx - sx*sx; d != 0 {
+		slope = (n*sxy - sx*sy) / d
+	}
+	icpt := (sy - slope*sx) / n
+	mean := sy / n
+	var sst, ssr float64
+	fit := make([]float64, len(ys))
+	for i, y := range ys {
+		fit[i] = icpt + slope*float64(i+1)
+		sst += (y - mean) * (y - mean)
+		ssr += (y - fit[i]) * (y - fit[i])
+	}
+	rsq, variance, rvariance := 1.0, 0.0, 0.0
+	if sst != 0 {
+		rsq = 1 - ssr/sst
+	}
+	if n > 1 {
+		variance, rvariance = sst/(n-1), ssr/(n-1)
+	}
+	return map[string]any{"rsquare": rsq, "slope": slope, "variance": variance, "rvariance": rvariance,
+		"interception": icpt, "line_fit": jsonFloats(fit)}
+}
+
+func seriesPearson(av, bv any) any {
+	xs, ok1 := floats(av)
+	ys, ok2 := floats(bv)
+	if !ok1 || !ok2 || len(xs) != len(ys) || len(xs) < 2 {
+		return nil
+	}
+	n := float64(len(xs))
+	var sx, sy, sxx, syy, sxy float64
+	for i := range xs {
+		sx += xs[i]
+		sy += ys[i]
+		sxx += xs[i] * xs[i]
+		syy += ys[i] * ys[i]
+		sxy += xs[i] * ys[i]
+	}
+	d := math.Sqrt(n*sxx-sx*sx) * math.Sqrt(n*syy-sy*sy)
+	if d == 0 || !finite(d) {
+		return nil
+	}
+	return (n*sxy - sx*sy) / d
+}
+
+// seriesFIR applies a finite impulse response filter: each output is the
+// dot product of the filter with the current and preceding values (or,
+// centered, the values around it), divided by the filter's sum when
+// normalizing.
+func seriesFIR(xv, fv any, normalize, center bool) any {
+	xs, ok1 := floats(xv)
+	fs, ok2 := floats(fv)
+	if !ok1 || !ok2 || len(fs) == 0 {
+		return nil
+	}
+	div := 1.0
+	if normalize {
+		div = 0
+		for _, f := range fs {
+			div += f
+		}
+		if div == 0 {
+			div = 1
+		}
+	}
+	shift := 0
+	if center {
+		shift = len(fs) / 2
+	}
+	out := make([]float64, len(xs))
+	for i := range xs {
+		sum := 0.0
+		for j, f := range fs {
+			k := i - j + shift
+			if k >= 0 && k < len(xs) {
+				sum += f * xs[k]
+			}
+		}
+		out[i] = sum / div
+	}
+	return jsonFloats(out)
+}
+
+// seriesIIR applies an infinite impulse response filter with numerator
+// b and denominator a: a0*y[n] = sum b[k]*x[n-k] - sum a[k]*y[n-k], k >= 1.
+func seriesIIR(xv, bv, av any) any {
+	xs, ok1 := floats(xv)
+	bs, ok2 := floats(bv)
+	as, ok3 := floats(av)
+	if !ok1 || !ok2 || !ok3 || len(as) == 0 || as[0] == 0 {
+		return nil
+	}
+	ys := make([]float64, len(xs))
+	for n := range xs {
+		sum := 0.0
+		for k, b := range bs {
+			if n-k >= 0 {
+				sum += b * xs[n-k]
+			}
+		}
+		for k := 1; k < len(as); k++ {
+			if n-k >= 0 {
+				sum -= as[k] * ys[n-k]
+			}
+		}
+		ys[n] = sum / as[0]
+	}
+	return jsonFloats(ys)
+}
+
+// seriesFill replaces missing values (null, or the placeholder given):
+// forward with the last value before, backward with the next one, linear
+// by interpolating between them, const with a constant (0 by default).
+// p1 and p2 are the functions' optional arguments: the placeholder and
+// fill_edges for forward, backward and linear; the constant and the
+// placeholder for const.
+func seriesFill(xv any, mode string, p1, p2 any) any {
+	a, ok := asArray(xv)
+	if !ok {
+		return nil
+	}
+	missing := func(x any) bool { return x == nil }
+	missingArg := p1
+	if mode == "const" {
+		missingArg = p2
+	}
+	if missingArg != nil {
+		missing = func(x any) bool { return x == nil || jsonEqualValues(x, missingArg) }
+	}
+	out := append([]any(nil), a...)
+	switch mode {
+	case "forward":
+		var last any
+		for i, x := range out {
+			if missing(x) {
+				out[i] = last
+			} else {
+				last = x
+			}
+		}
+	case "backward":
+		var next any
+		for i := len(out) - 1; i >= 0; i-- {
+			if missing(out[i]) {
+				out[i] = next
+			} else {
+				next = out[i]
+			}
+		}
+	case "const":
+		fill := p1
+		if fill == nil {
+			fill = json.Number("0")
+		}
+		for i, x := range out {
+			if missing(x) {
+				out[i] = fill
+			}
+		}
+	case "linear":
+		// Edges (before the first and after the last value) take the
+		// nearest value unless fill_edges (p2) is false.
+		if p2 != false {
+			first, last := -1, -1
+			for i, x := range out {
+				if !missing(x) {
+					if first < 0 {
+						first = i
+					}
+					last = i
+				}
+			}
+			for i := 0; first >= 0 && i < first; i++ {
+				out[i] = out[first]
+			}
+			for i := last + 1; last >= 0 && i < len(out); i++ {
+				out[i] = out[last]
+			}
+		}
+		prev := -1
+		for i := 0; i <= len(out); i++ {
+			if i < len(out) && missing(out[i]) {
+				continue
+			}
+			if prev >= 0 && i < len(out) && i-prev > 1 {
+				p, _ := asNumber(out[prev])
+				q, _ := asNumber(out[i])
+				for k := prev + 1; k < i; k++ {
+					out[k] = p + (q-p)*float64(k-prev)/float64(i-prev)
+				}
+			}
+			prev = i
+		}
+	}
+	return out
+}
+
+func asNumber(v any) (float64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := n.Float64()
+	return f, err == nil
+}
+
+// seriesOutliers scores each point by Tukey's test: 0 between the low
+// and high percentiles (25 and 75 for kind "tukey"; 10 and 90 or those
+// given for "ctukey", the default), otherwise the distance beyond them
+// in units of the range between them, negative below; so a score beyond
+// ±1.5 is outside Tukey's fences. Nulls and ignoreVal score 0.
+func seriesOutliers(xv, kind, ignoreVal, minP, maxP any) any {
+	xs, ok := floats(xv)
+	if !ok {
+		return nil
+	}
+	if f, ok := asNumber(ignoreVal); ok {
+		for i, x := range xs {
+			if x == f {
+				xs[i] = math.NaN()
+			}
+		}
+	}
+	lo, hi := 10.0, 90.0
+	if kind == "tukey" {
+		lo, hi = 25, 75
+	} else {
+		if f, ok := asNumber(minP); ok {
+			lo = f
+		}
+		if f, ok := asNumber(maxP); ok {
+			hi = f
+		}
+	}
+	var vals []float64
+	for _, x := range xs {
+		if finite(x) {
+			vals = append(vals, x)
+		}
+	}
+	out := make([]float64, len(xs))
+	if len(vals) == 0 {
+		return jsonFloats(out)
+	}
+	sort.Float64s(vals)
+	q := func(p float64) float64 {
+		pos := p / 100 * float64(len(vals)-1)
+		i := int(pos)
+		if i+1 >= len(vals) {
+			return vals[len(vals)-1]
+		}
+		return vals[i] + (vals[i+1]-vals[i])*(pos-float64(i))
+	}
+	q1, q3 := q(lo), q(hi)
+	iqr := q3 - q1
+	for i, x := range xs {
+		switch {
+		case !finite(x) || iqr == 0:
+			out[i] = 0
+		case x < q1:
+			out[i] = (x - q1) / iqr
+		case x > q3:
+			out[i] = (x - q3) / iqr
+		}
+	}
+	return jsonFloats(out)
+}
