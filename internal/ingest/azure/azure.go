@@ -74,10 +74,7 @@ func split(raw []byte) ([]span, []ingest.Reject, error) {
 	for _, v := range values {
 		switch v.b[0] {
 		case '[':
-			elems, _, err := children(v)
-			if err != nil {
-				return nil, nil, err
-			}
+			elems, _ := children(v)
 			for _, e := range elems {
 				if e.b[0] != '{' {
 					rejects = append(rejects, ingest.Reject{Reason: "array element is not a JSON object", Raw: e.b, Offset: e.off})
@@ -187,41 +184,64 @@ func syntaxError(b []byte) string {
 
 // children returns the elements of a JSON array, or the member values of
 // a JSON object with their keys, each with its offset in the input. v
-// must be valid JSON.
-func children(v span) ([]span, []string, error) {
-	dec := json.NewDecoder(bytes.NewReader(v.b))
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, err
-	}
+// must be valid JSON (the caller checked): a plain scan finds where each
+// value ends, much faster than decoding them.
+func children(v span) ([]span, []string) {
 	var out []span
 	var keys []string
-	for dec.More() {
-		if v.b[0] == '{' {
-			key, err := dec.Token()
-			if err != nil {
-				return nil, nil, err
+	b := v.b
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != ']' && b[i] != '}' {
+		if b[0] == '{' {
+			end := valueEnd(b, i)
+			var k string
+			if json.Unmarshal(b[i:end], &k) != nil {
+				return out, keys
 			}
-			k, _ := key.(string)
 			keys = append(keys, k)
+			i = skipSeparators(b, end)
 		}
-		start := int(dec.InputOffset())
-		var m json.RawMessage
-		if err := dec.Decode(&m); err != nil {
-			return nil, nil, err
-		}
-		start = skipSeparators(v.b, start)
-		out = append(out, span{b: v.b[start : start+len(m)], off: v.off + start})
+		end := valueEnd(b, i)
+		out = append(out, span{b: b[i:end], off: v.off + i})
+		i = skipSeparators(b, end)
 	}
-	return out, keys, nil
+	return out, keys
+}
+
+// valueEnd returns where the valid JSON value starting at b[i] ends.
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for j := i; j < len(b); j++ {
+		switch c := b[j]; c {
+		case '"':
+			for j++; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+			if depth == 0 {
+				return j + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth <= 0 {
+				return j + 1 + depth
+			}
+		case ',', ' ', '\t', '\r', '\n', ':':
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return len(b)
 }
 
 // recordsOf returns the records of a {"records":[...]} document, or
 // isDoc false when the object is not one (then it is a record itself).
 func recordsOf(v span) (records []span, isDoc bool, err error) {
-	members, keys, err := children(v)
-	if err != nil {
-		return nil, false, err
-	}
+	members, keys := children(v)
 	for i, k := range keys {
 		if k != "records" {
 			continue
@@ -229,8 +249,8 @@ func recordsOf(v span) (records []span, isDoc bool, err error) {
 		if members[i].b[0] != '[' {
 			return nil, false, errors.New(`"records" is not an array`)
 		}
-		elems, _, err := children(members[i])
-		return elems, true, err
+		elems, _ := children(members[i])
+		return elems, true, nil
 	}
 	return nil, false, nil
 }

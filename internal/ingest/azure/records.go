@@ -100,6 +100,10 @@ func loose(raw json.RawMessage) any {
 		}
 		return s
 	case '{', '[':
+		// Records are usually compact already: then there is nothing to do.
+		if bytes.IndexAny(raw, " \t\r\n") < 0 {
+			return raw
+		}
 		var buf bytes.Buffer
 		if json.Compact(&buf, raw) != nil {
 			return nil
