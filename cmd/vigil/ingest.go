@@ -69,18 +69,16 @@ func ingestRouted(c *client, ws, format, path string) error {
 	}
 	tables := map[string]int{}
 	rejected := 0
-	for len(data) > 0 {
-		n := len(data)
-		if n > ingestChunkBytes {
-			// Cut after the last line end inside the chunk; a single line
-			// longer than a chunk goes whole.
-			if i := bytes.LastIndexByte(data[:ingestChunkBytes], '\n'); i >= 0 {
-				n = i + 1
-			} else if i := bytes.IndexByte(data, '\n'); i >= 0 {
-				n = i + 1
-			}
-		}
-		raw, err := c.sendRetrying("POST", "/v1/workspaces/"+url.PathEscape(ws)+"/ingest?format="+url.QueryEscape(format), "application/octet-stream", data[:n])
+	f, _ := ingest.Lookup(format)
+	pieces, cut := [][]byte(nil), false
+	if ch, ok := f.(ingest.Chunker); ok {
+		pieces, cut = ch.Chunks(data, ingestChunkBytes)
+	}
+	if !cut {
+		pieces = lineChunks(data)
+	}
+	for _, piece := range pieces {
+		raw, err := c.sendRetrying("POST", "/v1/workspaces/"+url.PathEscape(ws)+"/ingest?format="+url.QueryEscape(format), "application/octet-stream", piece)
 		if err != nil {
 			return err
 		}
@@ -102,7 +100,6 @@ func ingestRouted(c *client, ws, format, path string) error {
 		for _, r := range res.Rejects {
 			fmt.Fprintf(os.Stderr, "rejected at byte %d: %s\n", r.Offset, r.Reason)
 		}
-		data = data[n:]
 	}
 	for _, t := range slices.Sorted(maps.Keys(tables)) {
 		fmt.Fprintf(os.Stderr, "sent %d records to %s\n", tables[t], t)
@@ -111,6 +108,26 @@ func ingestRouted(c *client, ws, format, path string) error {
 		return fmt.Errorf("%d records rejected (kept in VigilIngestionErrors)", rejected)
 	}
 	return nil
+}
+
+// lineChunks cuts data into requests of about ingestChunkBytes, after
+// the last line end inside each; a single line longer than that goes
+// whole.
+func lineChunks(data []byte) [][]byte {
+	var out [][]byte
+	for len(data) > 0 {
+		n := len(data)
+		if n > ingestChunkBytes {
+			if i := bytes.LastIndexByte(data[:ingestChunkBytes], '\n'); i >= 0 {
+				n = i + 1
+			} else if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				n = i + 1
+			}
+		}
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return out
 }
 
 func ingestFile(c *client, ws, table, path, format string) (int, error) {

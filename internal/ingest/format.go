@@ -28,6 +28,16 @@ type Format interface {
 	Parse(workspace string, raw []byte, received time.Time) ([]*store.Batch, []Reject, error)
 }
 
+// Chunker is implemented by formats whose input can be one large JSON
+// document, which cutting at line ends (as `vigil ingest` cuts files into
+// requests) would break. Chunks returns pieces of raw of about max bytes
+// each that parse on their own to the records raw holds, with the same
+// original bytes per record, or false when cutting at line ends is right
+// for raw.
+type Chunker interface {
+	Chunks(raw []byte, max int) ([][]byte, bool)
+}
+
 // Reject is a part of the input a Format could not parse.
 type Reject struct {
 	// Reason says what was wrong, naming the field or position.

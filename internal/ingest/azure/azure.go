@@ -34,6 +34,50 @@ func init() { ingest.Register(Format{}) }
 // the same rows, which is how deep verification re-derives them.
 const ContentType = "application/vnd.vigil.azure-records+json"
 
+// Chunks implements ingest.Chunker. A single records document or array
+// larger than max is cut between records into JSON arrays of whole
+// records, each record's bytes unchanged, so each piece stores the rows
+// and original bytes the whole would have. JSON lines are left to be cut
+// at line ends.
+func (Format) Chunks(raw []byte, max int) ([][]byte, bool) {
+	if len(raw) <= max || !json.Valid(raw) {
+		return nil, false
+	}
+	off := skipSpace(raw, 0)
+	v := span{b: bytes.TrimRight(raw[off:], " \t\r\n"), off: off}
+	var elems []span
+	switch v.b[0] {
+	case '[':
+		elems, _ = children(v)
+	case '{':
+		records, isDoc, err := recordsOf(v)
+		if err != nil || !isDoc {
+			return nil, false
+		}
+		elems = records
+	default:
+		return nil, false
+	}
+	var pieces [][]byte
+	var cur []byte
+	for _, e := range elems {
+		if len(cur) > 0 && len(cur)+len(e.b)+2 > max {
+			pieces = append(pieces, append(cur, ']'))
+			cur = nil
+		}
+		if cur == nil {
+			cur = append(make([]byte, 0, min(max, len(raw))+1), '[')
+		} else {
+			cur = append(cur, ',')
+		}
+		cur = append(cur, e.b...)
+	}
+	if cur != nil {
+		pieces = append(pieces, append(cur, ']'))
+	}
+	return pieces, len(pieces) > 0
+}
+
 // span is a JSON value of the input: its bytes and where they start.
 type span struct {
 	b   []byte

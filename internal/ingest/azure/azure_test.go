@@ -546,3 +546,52 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A document too large for one request is cut between records; the
+// pieces store the same rows and the same record bytes as the whole.
+func TestChunks(t *testing.T) {
+	var recs []string
+	for _, name := range []string{"activity.json", "signin.json", "nsg_v2.json"} {
+		var doc struct{ Records []json.RawMessage }
+		json.Unmarshal(readFile(t, name), &doc)
+		for _, r := range doc.Records {
+			recs = append(recs, string(r))
+		}
+	}
+	whole := []byte("{\n  \"records\": [\n" + strings.Join(append(recs, recs...), ",\n") + "\n  ]\n}\n")
+	ch := format(t).(ingest.Chunker)
+	pieces, ok := ch.Chunks(whole, 4000)
+	if !ok || len(pieces) < 3 {
+		t.Fatalf("%d pieces, %v", len(pieces), ok)
+	}
+	rows, raws := map[string]int{}, map[string]string{}
+	for _, p := range pieces {
+		if len(p) > 4000 && bytes.Count(p, []byte(`"time"`)) > 1 {
+			t.Errorf("piece of %d bytes holds several records", len(p))
+		}
+		for _, b := range parse(t, p) {
+			rows[b.Table] += len(b.Rows)
+			raws[b.Table] += string(b.Raw)
+		}
+	}
+	wantRows, wantRaws := map[string]int{}, map[string]string{}
+	for _, b := range parse(t, whole) {
+		wantRows[b.Table] += len(b.Rows)
+		wantRaws[b.Table] = string(b.Raw)
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(wantRows) {
+		t.Fatalf("pieces give rows %v, the whole %v", rows, wantRows)
+	}
+	for table, raw := range raws {
+		// The pieces' arrays, joined, hold the whole's records in order.
+		if joined := strings.ReplaceAll(raw, "][", ","); joined != wantRaws[table] {
+			t.Errorf("%s: pieces hold\n%s\nthe whole\n%s", table, joined, wantRaws[table])
+		}
+	}
+	if _, ok := ch.Chunks(readFile(t, "keyvault.jsonl"), 10); ok {
+		t.Error("JSON lines were cut as a document")
+	}
+	if _, ok := ch.Chunks(whole, len(whole)); ok {
+		t.Error("a document within the limit was cut")
+	}
+}

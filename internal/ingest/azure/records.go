@@ -101,7 +101,7 @@ func loose(raw json.RawMessage) any {
 		return s
 	case '{', '[':
 		// Records are usually compact already: then there is nothing to do.
-		if bytes.IndexAny(raw, " \t\r\n") < 0 {
+		if !bytes.ContainsAny(raw, " \t\r\n") {
 			return raw
 		}
 		var buf bytes.Buffer
