@@ -31,6 +31,7 @@ import (
 
 	"vigil/internal/api"
 	"vigil/internal/auth"
+	"vigil/internal/ingest/otlp"
 	"vigil/internal/ingest/syslog"
 	"vigil/internal/ledger"
 	"vigil/internal/store"
@@ -52,6 +53,9 @@ func runServe(args []string) error {
 	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
 	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
+	otlpGRPC := fs.String("otlp-grpc", os.Getenv("VIGIL_OTLP_GRPC"), "OTLP/gRPC listen address (usually :4317), off when empty (env VIGIL_OTLP_GRPC)")
+	otlpHTTP := fs.String("otlp-http", os.Getenv("VIGIL_OTLP_HTTP"), "OTLP/HTTP listen address (usually :4318), off when empty (env VIGIL_OTLP_HTTP)")
+	otlpWS := fs.String("otlp-workspace", envOr("VIGIL_OTLP_WORKSPACE", "default"), "workspace the OTLP listeners store into (env VIGIL_OTLP_WORKSPACE)")
 	checkpointEvery := fs.Duration("checkpoint-interval", envDuration("VIGIL_CHECKPOINT_INTERVAL", time.Minute), "how often the ledgers are checkpointed while data arrives (env VIGIL_CHECKPOINT_INTERVAL)")
 	checkpointFile := fs.String("checkpoint-copy-file", os.Getenv("VIGIL_CHECKPOINT_COPY_FILE"), "append each signed checkpoint to this file, kept outside the data directory (env VIGIL_CHECKPOINT_COPY_FILE)")
 	checkpointURL := fs.String("checkpoint-copy-url", os.Getenv("VIGIL_CHECKPOINT_COPY_URL"), "POST each signed checkpoint to this URL (env VIGIL_CHECKPOINT_COPY_URL)")
@@ -114,6 +118,21 @@ func runServe(args []string) error {
 		defer rcv.Close()
 		udp, tcp, _ := rcv.Addrs()
 		fmt.Printf("Syslog on udp %v, tcp %v into workspace %s\n", udp, tcp, ws.Name)
+	}
+	if *otlpGRPC != "" || *otlpHTTP != "" {
+		ws, err := workspaces.Resolve(*otlpWS)
+		if err != nil {
+			return fmt.Errorf("--otlp-workspace: %w", err)
+		}
+		rcv := otlp.NewServer(otlp.Config{GRPC: *otlpGRPC, HTTP: *otlpHTTP, Workspace: ws.ID}, st, log)
+		if err := rcv.Start(); err != nil {
+			return err
+		}
+		// Deferred after the store's Close, so it runs first: requests in
+		// flight are answered (durably) before the store closes.
+		defer rcv.Close()
+		g, h := rcv.Addrs()
+		fmt.Printf("OTLP on grpc %v, http %v into workspace %s\n", g, h, ws.Name)
 	}
 	stopCheckpoints, checkpoints, vkey, err := startCheckpointer(st, workspaces, *dataDir, *checkpointEvery, *checkpointFile, *checkpointURL, log)
 	if err != nil {

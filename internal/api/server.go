@@ -104,6 +104,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.route("POST /v1/workspaces/{workspace}/tables/{table}/rows", auth.PermIngest, s.ingestRows)
 	s.route("POST /v1/workspaces/{workspace}/ingest", auth.PermIngest, s.ingestFormat)
+	s.otlpRoutes()
 	// The query API, also without /v1: some official clients given a
 	// custom endpoint call /workspaces/{id}/query.
 	for _, prefix := range []string{"/v1", ""} {
