@@ -315,3 +315,65 @@ func TestKillDuringIngestion(t *testing.T) {
 	}
 	t.Logf("%d acknowledged batches survived %d kills", len(acked), rounds)
 }
+
+// TestSyslogTLS receives syslog over TLS with the server's own
+// certificate or with one given for syslog alone, and refuses to start
+// the listener without a certificate.
+func TestSyslogTLS(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := vigil(t, "serve", "--data", t.TempDir(), "--http", freeAddr(t), "--syslog-tls", freeAddr(t)); err == nil ||
+		!strings.Contains(out, "--syslog-tls needs a certificate") {
+		t.Fatalf("--syslog-tls without a certificate: %v\n%s", err, out)
+	}
+	certFile, keyFile := filepath.Join(t.TempDir(), "syslog.pem"), filepath.Join(t.TempDir(), "syslog-key.pem")
+	if _, err := selfSignedCert(certFile, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		flags []string
+		cert  string
+	}{
+		{"the server certificate", []string{"--tls-self-signed"}, filepath.Join(dir, "tls-cert.pem")},
+		{"a syslog certificate", []string{"--syslog-tls-cert", certFile, "--syslog-tls-key", keyFile}, certFile},
+	} {
+		addr := freeAddr(t)
+		srv, url := startServer(t, dir, append(c.flags, "--syslog-tls", addr)...)
+		pemData, err := os.ReadFile(c.cert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pemData)
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost"})
+		if err != nil {
+			srv.Process.Kill()
+			t.Fatalf("%s: TLS handshake: %v", c.name, err)
+		}
+		msg := "<38>1 2024-03-01T10:00:00Z tlshost sshd 42 - - over tls with " + c.name
+		fmt.Fprintf(conn, "%d %s", len(msg), msg)
+		conn.Close()
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		query := fmt.Sprintf(`{"query":"Syslog | where SyslogMessage == 'over tls with %s' | project Computer, ProcessName, ProcessID, Facility, SeverityLevel"}`, c.name)
+		var body []byte
+		for i := 0; i < 200 && !bytes.Contains(body, []byte("tlshost")); i++ {
+			time.Sleep(20 * time.Millisecond)
+			req, _ := http.NewRequest("POST", url+"/v1/workspaces/default/query", strings.NewReader(query))
+			req.Header.Set("Authorization", "Bearer "+testKey)
+			if strings.HasPrefix(url, "https") {
+				if resp, err := client.Do(req); err == nil {
+					body, _ = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+			} else if resp, err := http.DefaultClient.Do(req); err == nil {
+				body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+		}
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+		if !bytes.Contains(body, []byte(`["tlshost","sshd",42,"auth","info"]`)) {
+			t.Fatalf("%s: the message is not in Syslog: %s", c.name, body)
+		}
+	}
+}

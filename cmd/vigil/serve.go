@@ -52,6 +52,9 @@ func runServe(args []string) error {
 	httpAddr := fs.String("http", envOr("VIGIL_HTTP", "127.0.0.1:8080"), "HTTP listen address (env VIGIL_HTTP)")
 	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
 	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
+	syslogTLS := fs.String("syslog-tls", os.Getenv("VIGIL_SYSLOG_TLS"), "syslog over TLS listen address, off when empty (env VIGIL_SYSLOG_TLS)")
+	syslogTLSCert := fs.String("syslog-tls-cert", os.Getenv("VIGIL_SYSLOG_TLS_CERT"), "certificate (PEM) for syslog over TLS; default the HTTPS one (env VIGIL_SYSLOG_TLS_CERT)")
+	syslogTLSKey := fs.String("syslog-tls-key", os.Getenv("VIGIL_SYSLOG_TLS_KEY"), "the syslog certificate's private key (PEM) (env VIGIL_SYSLOG_TLS_KEY)")
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
 	otlpGRPC := fs.String("otlp-grpc", os.Getenv("VIGIL_OTLP_GRPC"), "OTLP/gRPC listen address (usually :4317), off when empty (env VIGIL_OTLP_GRPC)")
 	otlpHTTP := fs.String("otlp-http", os.Getenv("VIGIL_OTLP_HTTP"), "OTLP/HTTP listen address (usually :4318), off when empty (env VIGIL_OTLP_HTTP)")
@@ -104,20 +107,43 @@ func runServe(args []string) error {
 		}
 		fmt.Printf("Bootstrap Owner key (id %s), shown once; send it as 'Authorization: Bearer <key>':\n%s\n", key.ID, secret)
 	}
-	if *syslogUDP != "" || *syslogTCP != "" {
+	if *tlsSelfSigned && *tlsCert == "" {
+		*tlsCert, *tlsKey = filepath.Join(*dataDir, "tls-cert.pem"), filepath.Join(*dataDir, "tls-key.pem")
+		fp, err := selfSignedCert(*tlsCert, *tlsKey)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Self-signed TLS certificate %s, SHA-256 fingerprint %s\n", *tlsCert, fp)
+	}
+	httpsConfig, err := loadTLS("--tls-cert", *tlsCert, *tlsKey)
+	if err != nil {
+		return err
+	}
+	if *syslogUDP != "" || *syslogTCP != "" || *syslogTLS != "" {
 		ws, err := workspaces.Resolve(*syslogWS)
 		if err != nil {
 			return fmt.Errorf("--syslog-workspace: %w", err)
 		}
-		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, Workspace: ws.ID}, st, log)
+		// Syslog over TLS has its own certificate when the syslog name
+		// differs from the web one, else it shares the server's.
+		syslogTLSConfig := httpsConfig
+		if *syslogTLSCert != "" {
+			if syslogTLSConfig, err = loadTLS("--syslog-tls-cert", *syslogTLSCert, *syslogTLSKey); err != nil {
+				return err
+			}
+		}
+		if *syslogTLS != "" && syslogTLSConfig == nil {
+			return errors.New("--syslog-tls needs a certificate: --syslog-tls-cert and --syslog-tls-key, --tls-cert and --tls-key, or --tls-self-signed")
+		}
+		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, Workspace: ws.ID}, st, log)
 		if err := rcv.Start(); err != nil {
 			return err
 		}
 		// Deferred after the store's Close, so it runs first: what the
 		// receiver read is stored before the store closes.
 		defer rcv.Close()
-		udp, tcp, _ := rcv.Addrs()
-		fmt.Printf("Syslog on udp %v, tcp %v into workspace %s\n", udp, tcp, ws.Name)
+		udp, tcp, tlsAddr := rcv.Addrs()
+		fmt.Printf("Syslog on udp %v, tcp %v, tls %v into workspace %s\n", udp, tcp, tlsAddr, ws.Name)
 	}
 	if *otlpGRPC != "" || *otlpHTTP != "" {
 		ws, err := workspaces.Resolve(*otlpWS)
@@ -159,24 +185,11 @@ func runServe(args []string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	scheme := "http"
-	if *tlsSelfSigned && *tlsCert == "" {
-		*tlsCert, *tlsKey = filepath.Join(*dataDir, "tls-cert.pem"), filepath.Join(*dataDir, "tls-key.pem")
-		fp, err := selfSignedCert(*tlsCert, *tlsKey)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("Self-signed TLS certificate %s, SHA-256 fingerprint %s\n", *tlsCert, fp)
-	}
 	listeners := []net.Listener{ln}
 	switch {
-	case *tlsCert != "":
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			return fmt.Errorf("TLS: %w", err)
-		}
-		tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case httpsConfig != nil:
 		if *httpsAddr == "" {
-			listeners[0] = tls.NewListener(ln, tlsConfig)
+			listeners[0] = tls.NewListener(ln, httpsConfig)
 			scheme = "https"
 			break
 		}
@@ -184,7 +197,7 @@ func runServe(args []string) error {
 		if err != nil {
 			return err
 		}
-		listeners = append(listeners, tls.NewListener(tln, tlsConfig))
+		listeners = append(listeners, tls.NewListener(tln, httpsConfig))
 		fmt.Printf("Vigil listening on https://%s\n", tln.Addr())
 	case *httpsAddr != "":
 		return errors.New("--https needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed")
@@ -210,6 +223,19 @@ func runServe(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// loadTLS returns a server TLS configuration with the certificate at
+// certPath, or nil when certPath is empty; flag names the option in errors.
+func loadTLS(flag, certPath, keyPath string) (*tls.Config, error) {
+	if certPath == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certPath, keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // loadConfig reads the YAML configuration file. Its keys are the flags'
