@@ -38,6 +38,9 @@ func init() {
 		{Name: "SourceTranslatedAddress", Type: String}, {Name: "SourceTranslatedPort", Type: Int},
 		{Name: "SourceUserID", Type: String}, {Name: "SourceUserName", Type: String},
 		{Name: "SourceUserPrivileges", Type: String}, {Name: "StartTime", Type: DateTime},
+		// Vigil's: the message was longer than the receiver's limit and
+		// only its start was kept.
+		{Name: "Truncated", Type: Bool},
 	}
 	for i := 1; i <= 6; i++ {
 		n := strconv.Itoa(i)

@@ -16,5 +16,6 @@ func init() {
 		{Name: "ProcessName", Type: String, Description: "Name of the process that generated the message."},
 		{Name: "MG", Type: String, Description: "Management group for Operations Manager agents."},
 		{Name: "CollectorHostName", Type: String, Description: "Name of the remote device that generated the message."},
+		{Name: "Truncated", Type: Bool, Description: "Vigil: true when the message was longer than the receiver's limit and only its start was kept."},
 	}})
 }

@@ -1,8 +1,6 @@
 package syslog
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,110 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"vigil/internal/ingest"
-	"vigil/internal/ingest/cef"
-	"vigil/internal/schema"
 	"vigil/internal/store"
 )
-
-// columns are the Syslog columns a message fills.
-var columns = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "EventTime", Type: schema.DateTime},
-	{Name: "Computer", Type: schema.String}, {Name: "HostName", Type: schema.String},
-	{Name: "HostIP", Type: schema.String}, {Name: "Facility", Type: schema.String},
-	{Name: "SeverityLevel", Type: schema.String}, {Name: "SyslogMessage", Type: schema.String},
-	{Name: "ProcessName", Type: schema.String}, {Name: "ProcessID", Type: schema.Int},
-	{Name: "SourceSystem", Type: schema.String}, {Name: "CollectorHostName", Type: schema.String},
-}
-
-var collector, _ = os.Hostname()
-
-// row maps a message to Syslog's columns. A message with no hostname is
-// attributed to the address it came from.
-func row(m Message, senderIP string, received time.Time) []any {
-	var eventTime any
-	tg := received
-	if !m.Time.IsZero() {
-		eventTime, tg = m.Time, m.Time
-	}
-	host := m.Host
-	if host == "" {
-		host = senderIP
-	}
-	var pid any
-	if n, err := strconv.Atoi(m.ProcID); err == nil {
-		pid = int32(n)
-	}
-	text := m.Text
-	if m.SD != "" {
-		text = m.SD + " " + text
-	}
-	return []any{tg, eventTime, nilIfEmpty(host), nilIfEmpty(host), nilIfEmpty(senderIP), m.Facility, m.Severity,
-		text, nilIfEmpty(m.App), pid, "Linux", collector}
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// parseOrWrap parses a message; one without a valid <PRI> is kept whole
-// as user.notice, as RFC 3164 tells a relay to do.
-func parseOrWrap(b []byte, now time.Time) Message {
-	m, err := Parse(b, now)
-	if err != nil {
-		m = Message{Facility: "user", Severity: "notice", Text: string(bytes.TrimRight(b, "\r\n"))}
-	}
-	return m
-}
-
-// Format is the "syslog" format: one message per line (files, HTTP).
-type Format struct{}
-
-// Name implements ingest.Format.
-func (Format) Name() string { return "syslog" }
-
-// Parse implements ingest.Format: plain messages to Syslog, CEF ones to
-// CommonSecurityLog, each batch with its own lines as original bytes.
-func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
-	plain := &store.Batch{Workspace: workspace, Table: "Syslog", Columns: columns, ContentType: "text/syslog", Received: received}
-	var cefs cefBatch
-	for _, line := range bytes.Split(raw, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		m := parseOrWrap(line, received)
-		if i := cef.Find(m.Text); i >= 0 {
-			if e, err := cef.Parse(m.Text[i:]); err == nil {
-				cefs.add(m, e, "", line, received)
-				continue
-			}
-		}
-		plain.Rows = append(plain.Rows, row(m, "", received))
-		plain.Raw = append(append(plain.Raw, line...), '\n')
-	}
-	var out []*store.Batch
-	if len(plain.Rows) > 0 {
-		out = append(out, plain)
-	}
-	if c := cefs.batch(workspace); c != nil {
-		c.Received = received
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, nil, errors.New("no syslog messages in the input")
-	}
-	return out, nil, nil
-}
-
-func init() { ingest.Register(Format{}) }
 
 // Config configures the network receivers. An empty address leaves that
 // receiver off.
@@ -122,27 +25,47 @@ type Config struct {
 	TLSConfig     *tls.Config
 	// Workspace is the id of the workspace messages are stored in.
 	Workspace string
-	// MaxMessageBytes truncates longer messages (default 64 KiB).
+	// MaxMessageBytes truncates longer messages, flagging them in the
+	// Truncated column (default 64 KiB).
 	MaxMessageBytes int
 	// BatchSize and FlushInterval bound how long a message waits before it
 	// is stored: a batch is written when it has BatchSize messages or its
-	// first message is FlushInterval old. Defaults: 1000, 50 ms.
+	// first message is FlushInterval old. Defaults: 2000, 50 ms.
 	BatchSize     int
 	FlushInterval time.Duration
+	// Rejects records what is not syslog; nil stores rejects through the
+	// same appender with the default sampling.
+	Rejects *ingest.RejectRecorder
+}
+
+// The transports, as they name the receiver in VigilIngestionErrors
+// (Source) and in metrics (transport).
+const (
+	transportUDP = iota
+	transportTCP
+	transportTLS
+)
+
+var transportNames = [...]string{"udp", "tcp", "tls"}
+
+// counters are one transport's totals since start.
+type counters struct {
+	stored, dropped, truncated, rejected atomic.Uint64
 }
 
 // Server receives syslog over the configured transports.
 type Server struct {
-	cfg  Config
-	app  store.Appender
-	log  *slog.Logger
-	udp  net.PacketConn
-	tcp  net.Listener
-	tls  net.Listener
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	conn map[net.Conn]bool
-	done chan struct{}
+	cfg   Config
+	app   store.Appender
+	log   *slog.Logger
+	udp   net.PacketConn
+	tcp   net.Listener
+	tls   net.Listener
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conn  map[net.Conn]bool
+	done  chan struct{}
+	stats [len(transportNames)]counters
 }
 
 // NewServer returns a server storing into app.
@@ -151,10 +74,13 @@ func NewServer(cfg Config, app store.Appender, log *slog.Logger) *Server {
 		cfg.MaxMessageBytes = 64 << 10
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 1000
+		cfg.BatchSize = 2000
 	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = 50 * time.Millisecond
+	}
+	if cfg.Rejects == nil {
+		cfg.Rejects = ingest.NewRejectRecorder(app, 0)
 	}
 	if log == nil {
 		log = slog.Default()
@@ -178,7 +104,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("syslog tcp: %w", err)
 		}
 		s.wg.Add(1)
-		go s.accept(s.tcp)
+		go s.accept(s.tcp, transportTCP)
 	}
 	if s.cfg.TLS != "" {
 		if s.cfg.TLSConfig == nil {
@@ -190,7 +116,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("syslog tls: %w", err)
 		}
 		s.wg.Add(1)
-		go s.accept(s.tls)
+		go s.accept(s.tls, transportTLS)
 	}
 	return nil
 }
@@ -248,146 +174,168 @@ func (s *Server) closing() bool {
 	}
 }
 
-// batcher collects messages of one connection or socket into batches:
-// plain syslog for the Syslog table, CEF for CommonSecurityLog.
+var (
+	descStored = prometheus.NewDesc("vigil_syslog_messages_total",
+		"Syslog messages stored durably, by transport.", []string{"transport"}, nil)
+	descDropped = prometheus.NewDesc("vigil_syslog_dropped_total",
+		"Syslog messages received but lost because the store refused them, by transport.", []string{"transport"}, nil)
+	descTruncated = prometheus.NewDesc("vigil_syslog_truncated_total",
+		"Syslog messages over the size limit, stored cut and flagged Truncated, by transport.", []string{"transport"}, nil)
+	descRejected = prometheus.NewDesc("vigil_syslog_rejected_total",
+		"Input that was not syslog (framing errors, binary data), counted whether or not sampled into VigilIngestionErrors, by transport.", []string{"transport"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (s *Server) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descStored, descDropped, descTruncated, descRejected} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (s *Server) Collect(ch chan<- prometheus.Metric) {
+	for t, name := range transportNames {
+		c := &s.stats[t]
+		for _, m := range []struct {
+			d *prometheus.Desc
+			v uint64
+		}{{descStored, c.stored.Load()}, {descDropped, c.dropped.Load()}, {descTruncated, c.truncated.Load()}, {descRejected, c.rejected.Load()}} {
+			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v), name)
+		}
+	}
+}
+
+// batcher collects the messages of one connection or socket into
+// batches, and hands full ones to a storing goroutine so that reading
+// and parsing go on while the store writes. At most one batch waits for
+// it: beyond that the reader waits, which slows a TCP sender down rather
+// than dropping its messages.
 type batcher struct {
-	s     *Server
-	raw   []byte
-	rows  [][]any
-	first time.Time
-	cef   cefBatch
+	s         *Server
+	transport int
+	b         builder
+	first     time.Time
+	off       int64
+	out       chan flushed
+	stored    chan struct{}
 }
 
-// cefBatch gathers CEF rows, whose columns vary by message, into one
-// batch with the union of their columns.
-type cefBatch struct {
-	raw  []byte
-	cols []schema.Column
-	idx  map[string]int
-	rows [][]any
+// flushed is what one flush hands to the storing goroutine.
+type flushed struct {
+	batches []*store.Batch
+	rejects []ingest.Reject
+	remotes []string
 }
 
-var cefTable, _ = schema.Builtin("CommonSecurityLog")
-
-func (c *cefBatch) add(m Message, e cef.Event, sender string, frame []byte, received time.Time) {
-	cols, vals := cef.Row(e, cefTable)
-	tg := received
-	if !m.Time.IsZero() {
-		tg = m.Time
-	}
-	host := m.Host
-	if host == "" {
-		host = sender
-	}
-	cols = append(cols, schema.Column{Name: "TimeGenerated", Type: schema.DateTime}, schema.Column{Name: "Computer", Type: schema.String},
-		schema.Column{Name: "CollectorHostName", Type: schema.String}, schema.Column{Name: "SourceSystem", Type: schema.String})
-	vals = append(vals, tg, nilIfEmpty(host), collector, "OpsManager")
-	if c.idx == nil {
-		c.idx = map[string]int{}
-	}
-	row := make([]any, len(c.cols))
-	for i, col := range cols {
-		j, ok := c.idx[col.Name]
-		if !ok {
-			j = len(c.cols)
-			c.idx[col.Name] = j
-			c.cols = append(c.cols, col)
-			row = append(row, nil)
-		}
-		row[j] = vals[i]
-	}
-	c.rows = append(c.rows, row)
-	c.raw = append(append(c.raw, frame...), '\n')
-}
-
-func (c *cefBatch) batch(workspace string) *store.Batch {
-	if len(c.rows) == 0 {
-		return nil
-	}
-	for i, r := range c.rows {
-		for len(r) < len(c.cols) {
-			r = append(r, nil)
-		}
-		c.rows[i] = r
-	}
-	b := &store.Batch{Workspace: workspace, Table: "CommonSecurityLog", Columns: c.cols, Rows: c.rows, Raw: c.raw, ContentType: "text/syslog"}
-	*c = cefBatch{}
+func (s *Server) newBatcher(transport int) *batcher {
+	b := &batcher{s: s, transport: transport, out: make(chan flushed, 1), stored: make(chan struct{})}
+	go b.storeLoop()
 	return b
 }
 
-func (b *batcher) add(frame []byte, sender string) {
+// add adds one frame, flushing when the batch is full.
+func (b *batcher) add(f frame, sender string) {
 	now := time.Now().UTC()
-	if len(b.rows)+len(b.cef.rows) == 0 {
+	if b.b.messages() == 0 && len(b.b.rejects) == 0 {
 		b.first = now
 	}
-	m := parseOrWrap(frame, now)
-	if len(m.Text) > b.s.cfg.MaxMessageBytes {
-		m.Text = m.Text[:b.s.cfg.MaxMessageBytes] + " [truncated]"
-	}
-	if i := cef.Find(m.Text); i >= 0 {
-		if e, err := cef.Parse(m.Text[i:]); err == nil {
-			b.cef.add(m, e, sender, frame, now)
-			if len(b.cef.rows) >= b.s.cfg.BatchSize {
-				b.flush()
-			}
-			return
+	c := &b.s.stats[b.transport]
+	if f.reject != nil {
+		b.b.reject(*f.reject, sender)
+		c.rejected.Add(1)
+	} else {
+		rejected := len(b.b.rejects)
+		b.b.add(f.data, f.truncated, sender, b.off, now)
+		if len(b.b.rejects) > rejected {
+			c.rejected.Add(1)
+		} else if f.truncated {
+			c.truncated.Add(1)
 		}
 	}
-	b.rows = append(b.rows, row(m, sender, now))
-	b.raw = append(b.raw, frame...)
-	if len(frame) == 0 || frame[len(frame)-1] != '\n' {
-		b.raw = append(b.raw, '\n')
-	}
-	if len(b.rows) >= b.s.cfg.BatchSize {
+	if b.b.messages() >= b.s.cfg.BatchSize {
 		b.flush()
 	}
 }
 
 // due reports whether the oldest waiting message has waited long enough.
 func (b *batcher) due() bool {
-	return len(b.rows)+len(b.cef.rows) > 0 && time.Since(b.first) >= b.s.cfg.FlushInterval
+	return (b.b.messages() > 0 || len(b.b.rejects) > 0) && time.Since(b.first) >= b.s.cfg.FlushInterval
 }
 
-// flush stores the batches, retrying while the store is busy: a TCP
-// sender is slowed down (nothing more is read meanwhile) rather than
-// dropped.
+// flush hands the waiting batches and rejects to the storing goroutine.
 func (b *batcher) flush() {
-	if len(b.rows) > 0 {
-		b.store(&store.Batch{Workspace: b.s.cfg.Workspace, Table: "Syslog", Columns: columns, Rows: b.rows,
-			Raw: b.raw, ContentType: "text/syslog"})
-		b.rows, b.raw = nil, nil
-	}
-	if c := b.cef.batch(b.s.cfg.Workspace); c != nil {
-		b.store(c)
+	f := flushed{batches: b.b.take(b.s.cfg.Workspace, time.Time{}), rejects: b.b.rejects, remotes: b.b.remotes}
+	b.b.rejects, b.b.remotes = nil, nil
+	if len(f.batches) > 0 || len(f.rejects) > 0 {
+		b.out <- f
 	}
 }
 
+// close flushes and waits until everything handed over is stored.
+func (b *batcher) close() {
+	b.flush()
+	close(b.out)
+	<-b.stored
+}
+
+func (b *batcher) storeLoop() {
+	defer close(b.stored)
+	source := "syslog-" + transportNames[b.transport]
+	for f := range b.out {
+		for _, batch := range f.batches {
+			b.store(batch)
+		}
+		// One record per run of rejects from the same sender.
+		for i := 0; i < len(f.rejects); {
+			j := i + 1
+			for j < len(f.rejects) && f.remotes[j] == f.remotes[i] {
+				j++
+			}
+			if err := b.s.cfg.Rejects.Record(context.Background(), b.s.cfg.Workspace, source, "syslog", f.remotes[i], f.rejects[i:j], time.Now()); err != nil {
+				b.s.log.Error("syslog: recording rejects failed", "transport", transportNames[b.transport], "rejects", j-i, "err", err)
+			}
+			i = j
+		}
+	}
+}
+
+// store appends a batch, retrying for up to a minute while the store is
+// busy. What the store refuses is counted as dropped and logged.
 func (b *batcher) store(batch *store.Batch) {
+	c := &b.s.stats[b.transport]
 	for attempt := 0; ; attempt++ {
 		_, err := b.s.app.Append(context.Background(), batch)
 		if err == nil {
+			c.stored.Add(uint64(len(batch.Rows)))
 			return
 		}
-		if !errors.Is(err, store.ErrBusy) || attempt > 100 {
+		if !errors.Is(err, store.ErrBusy) || attempt >= 100 {
+			c.dropped.Add(uint64(len(batch.Rows)))
 			b.s.log.Error("syslog: storing a batch failed", "table", batch.Table, "messages", len(batch.Rows), "err", err)
 			return
 		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		time.Sleep(time.Duration(min(attempt+1, 10)) * 60 * time.Millisecond)
 	}
 }
 
 func (s *Server) serveUDP() {
 	defer s.wg.Done()
-	b := &batcher{s: s}
+	b := s.newBatcher(transportUDP)
+	defer b.close()
 	buf := make([]byte, 65536)
 	for {
 		s.udp.SetReadDeadline(time.Now().Add(s.cfg.FlushInterval))
 		n, addr, err := s.udp.ReadFrom(buf)
 		if n > 0 {
 			host, _, _ := net.SplitHostPort(addr.String())
-			b.add(append([]byte(nil), buf[:n]...), host)
+			f := frame{data: buf[:n]}
+			if n > s.cfg.MaxMessageBytes {
+				f = frame{data: buf[:s.cfg.MaxMessageBytes], truncated: true}
+			}
+			b.off = 0 // each datagram is its own input
+			b.add(f, host)
 		}
-		if b.due() || err != nil && s.closing() {
+		if b.due() {
 			b.flush()
 		}
 		if err != nil && s.closing() {
@@ -396,7 +344,7 @@ func (s *Server) serveUDP() {
 	}
 }
 
-func (s *Server) accept(l net.Listener) {
+func (s *Server) accept(l net.Listener, transport int) {
 	defer s.wg.Done()
 	for {
 		c, err := l.Accept()
@@ -412,15 +360,14 @@ func (s *Server) accept(l net.Listener) {
 		s.conn[c] = true
 		s.mu.Unlock()
 		s.wg.Add(1)
-		go s.serveConn(c)
+		go s.serveConn(c, transport)
 	}
 }
 
-// serveConn reads frames from one connection: octet-counted (RFC 6587,
-// "LEN SP MSG") when a frame starts with a digit, newline-delimited
-// otherwise. A ticker stores waiting messages while the sender is quiet;
-// reads never time out, so a frame is never cut.
-func (s *Server) serveConn(c net.Conn) {
+// serveConn reads the frames of one connection. A ticker flushes waiting
+// messages while the sender is quiet; reads never time out, so a frame is
+// never cut.
+func (s *Server) serveConn(c net.Conn, transport int) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
@@ -429,11 +376,13 @@ func (s *Server) serveConn(c net.Conn) {
 		c.Close()
 	}()
 	host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
-	r := bufio.NewReaderSize(c, 64<<10)
-	b := &batcher{s: s}
+	fr := newFramer(c, s.cfg.MaxMessageBytes)
+	b := s.newBatcher(transport)
 	var mu sync.Mutex
 	stop := make(chan struct{})
+	ticking := make(chan struct{})
 	go func() {
+		defer close(ticking)
 		t := time.NewTicker(s.cfg.FlushInterval / 2)
 		defer t.Stop()
 		for {
@@ -450,58 +399,22 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 	}()
 	for {
-		frame, err := s.readFrame(r)
-		if len(frame) > 0 {
+		off := fr.off
+		f, err := fr.next()
+		if f.data != nil || f.reject != nil {
 			mu.Lock()
-			b.add(frame, host)
+			b.off = off
+			b.add(f, host)
 			mu.Unlock()
 		}
 		if err != nil {
+			if !errors.Is(err, io.EOF) && !s.closing() && !errors.Is(err, net.ErrClosed) {
+				s.log.Warn("syslog: connection ended", "transport", transportNames[transport], "remote", host, "err", err)
+			}
 			break
 		}
 	}
 	close(stop)
-	mu.Lock()
-	b.flush()
-	mu.Unlock()
-}
-
-// readFrame reads the next frame; at the end of the stream it returns a
-// last newline-less message with io.EOF.
-func (s *Server) readFrame(r *bufio.Reader) ([]byte, error) {
-	first, err := r.Peek(1)
-	if err != nil {
-		return nil, err
-	}
-	if first[0] >= '1' && first[0] <= '9' {
-		return s.readCounted(r)
-	}
-	var frame []byte
-	for {
-		line, err := r.ReadSlice('\n')
-		frame = append(frame, line...)
-		if err == bufio.ErrBufferFull && len(frame) <= s.cfg.MaxMessageBytes {
-			continue
-		}
-		if err == bufio.ErrBufferFull {
-			return frame, nil // over the limit: the rest reads as the next frame
-		}
-		return frame, err
-	}
-}
-
-func (s *Server) readCounted(r *bufio.Reader) ([]byte, error) {
-	lenText, err := r.ReadSlice(' ')
-	if err != nil {
-		return nil, err
-	}
-	n, err := strconv.Atoi(string(bytes.TrimSpace(lenText)))
-	if err != nil || n <= 0 || n > 16<<20 {
-		return nil, fmt.Errorf("syslog: invalid octet count %q", lenText)
-	}
-	frame := make([]byte, n)
-	if _, err := io.ReadFull(r, frame); err != nil {
-		return nil, err
-	}
-	return frame, nil
+	<-ticking
+	b.close()
 }

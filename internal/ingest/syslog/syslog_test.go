@@ -8,7 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"vigil/internal/engine"
 	"vigil/internal/ingest"
 	"vigil/internal/source"
 	"vigil/internal/store"
@@ -54,15 +58,98 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParseDeviations covers what real senders send that the RFCs do
+// not quite allow.
+func TestParseDeviations(t *testing.T) {
+	for _, c := range deviations {
+		got, err := Parse([]byte(c.in), now)
+		if err != nil {
+			t.Errorf("%s: Parse(%q): %v", c.name, c.in, err)
+			continue
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", c.want) {
+			t.Errorf("%s: Parse(%q)\n got %+v\nwant %+v", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func at(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+}
+
+// deviations are real-world message shapes, also the fuzz test's seeds.
+var deviations = []struct {
+	name, in string
+	want     Message
+}{
+	{"3164 missing year, later month is last year", `<13>Dec 31 23:59:59 h1 app: m`,
+		Message{Facility: "user", Severity: "notice", Time: at(2023, 12, 31, 23, 59, 59, 0), Host: "h1", App: "app", Text: "m"}},
+	{"3164 missing year, a day of clock skew is this year", `<13>Mar  2 11:00:00 h1 app: m`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 2, 11, 0, 0, 0), Host: "h1", App: "app", Text: "m"}},
+	{"3164 unpadded day", `<13>Mar 1 09:08:07 h1 app: m`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 9, 8, 7, 0), Host: "h1", App: "app", Text: "m"}},
+	{"3164 year after the day (Cisco ASA) and a lone colon", `<166>Jan 05 2024 10:00:00 asa01 : %ASA-6-302013: Built outbound TCP connection 1`,
+		Message{Facility: "local4", Severity: "info", Time: at(2024, 1, 5, 10, 0, 0, 0), Host: "asa01", Text: "%ASA-6-302013: Built outbound TCP connection 1"}},
+	{"3164 fractional seconds and UTC", `<13>Mar  1 10:00:00.250 UTC web1 app[7]: m`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 25e7), Host: "web1", App: "app", ProcID: "7", Text: "m"}},
+	{"3164 ISO timestamp (rsyslog RSYSLOG_ForwardFormat)", `<86>2024-02-29T23:59:58.123456+00:00 db1 sudo: alice : TTY=pts/0`,
+		Message{Facility: "authpriv", Severity: "info", Time: at(2024, 2, 29, 23, 59, 58, 123456000), Host: "db1", App: "sudo", Text: "alice : TTY=pts/0"}},
+	{"3164 ISO timestamp without zone is UTC", `<13>2024-03-01T10:00:00 h1 app: m`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "h1", App: "app", Text: "m"}},
+	{"3164 no hostname", `<38>Mar  1 11:00:00 sshd[99]: no hostname here`,
+		Message{Facility: "auth", Severity: "info", Time: at(2024, 3, 1, 11, 0, 0, 0), App: "sshd", ProcID: "99", Text: "no hostname here"}},
+	{"3164 no tag", `<13>Mar  1 11:00:00 h1 just words here`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 11, 0, 0, 0), Host: "h1", Text: "just words here"}},
+	{"3164 tag with a slash", `<22>Mar  1 11:00:00 mx postfix/smtpd[4242]: connect from unknown`,
+		Message{Facility: "mail", Severity: "info", Time: at(2024, 3, 1, 11, 0, 0, 0), Host: "mx", App: "postfix/smtpd", ProcID: "4242", Text: "connect from unknown"}},
+	{"3164 without a timestamp is all text", `<13>hello: world`,
+		Message{Facility: "user", Severity: "notice", Text: "hello: world"}},
+	{"3164 BOM before the text", "<13>Mar  1 11:00:00 h1 app: \ufeffm",
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 11, 0, 0, 0), Host: "h1", App: "app", Text: "m"}},
+	{"Juniper 3164 with double space", `<28>Mar  1 10:00:00  fw01 RT_FLOW: RT_FLOW_SESSION_CREATE: session created 10.0.0.1/1->10.0.0.2/2`,
+		Message{Facility: "daemon", Severity: "warning", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "fw01", App: "RT_FLOW", Text: "RT_FLOW_SESSION_CREATE: session created 10.0.0.1/1->10.0.0.2/2"}},
+	{"Juniper 5424 structured data", `<14>1 2024-03-01T10:00:00.000Z fw01 RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.40 source-address="10.0.0.1" destination-port="443"] session created`,
+		Message{Facility: "user", Severity: "info", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "fw01", App: "RT_FLOW", MsgID: "RT_FLOW_SESSION_CREATE", SD: `[junos@2636.1.1.1.2.40 source-address="10.0.0.1" destination-port="443"]`, Text: "session created"}},
+	{"Cisco IOS sequence and unsynchronised clock", `<189>123: *Mar  1 00:00:18.123: %SYS-5-CONFIG_I: Configured from console by console`,
+		Message{Facility: "local7", Severity: "notice", Time: at(2024, 3, 1, 0, 0, 18, 123e6), Text: "%SYS-5-CONFIG_I: Configured from console by console"}},
+	{"Cisco IOS with origin host", `<187>45: router1: .Feb 29 13:58:46.411 UTC: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down`,
+		Message{Facility: "local7", Severity: "err", Time: at(2024, 2, 29, 13, 58, 46, 411e6), Host: "router1", Text: "%LINK-3-UPDOWN: Interface Gi0/1, changed state to down"}},
+	{"Cisco IOS behind a relay's header", `<189>Mar  1 00:00:20 router2 46: *Mar  1 00:00:18.123: %SYS-5-CONFIG_I: Configured`,
+		Message{Facility: "local7", Severity: "notice", Time: at(2024, 3, 1, 0, 0, 20, 0), Host: "router2", Text: "%SYS-5-CONFIG_I: Configured"}},
+	{"5424 nil timestamp and fields", `<13>1 - - - - - - only text`,
+		Message{Facility: "user", Severity: "notice", Text: "only text"}},
+	{"5424 BOM", "<13>1 2024-03-01T10:00:00Z h a 1 m - \ufeffé",
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "h", App: "a", ProcID: "1", MsgID: "m", Text: "é"}},
+	{"5424 escaped bracket in structured data", `<13>1 2024-03-01T10:00:00Z h a - - [x@1 k="a\]b"][y@1] t`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "h", App: "a", SD: `[x@1 k="a\]b"][y@1]`, Text: "t"}},
+	{"5424 structured data and no message", `<13>1 2024-03-01T10:00:00Z h a - - [x@1 k="v"]`,
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "h", App: "a", SD: `[x@1 k="v"]`}},
+	{"trailing NUL, CR and LF", "<13>Mar  1 11:00:00 h1 app: m\r\n\x00",
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 11, 0, 0, 0), Host: "h1", App: "app", Text: "m"}},
+	{"invalid UTF-8 replaced", "<13>Mar  1 11:00:00 h1 app: caf\xe9",
+		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 11, 0, 0, 0), Host: "h1", App: "app", Text: "caf\uFFFD"}},
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{`<34>1 2003-10-11T22:14:15.003Z host su - ID47 - msg`, `<13>Feb  5 17:32:18 host sshd[1]: m`,
 		`<165>1 - - - - - [a b="\]"][c] x`, `<0>`, `<191>Jan 1 00:00:00 h t: m`} {
 		f.Add([]byte(s))
 	}
+	for _, c := range deviations {
+		f.Add([]byte(c.in))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Parse(b, now)
-		if err == nil && (m.Facility == "" || m.Severity == "") {
+		if err != nil {
+			return
+		}
+		if m.Facility == "" || m.Severity == "" {
 			t.Fatalf("parsed without facility or severity: %+v", m)
+		}
+		for _, s := range []string{m.Host, m.App, m.ProcID, m.MsgID, m.SD, m.Text} {
+			if !utf8.ValidString(s) {
+				t.Fatalf("invalid UTF-8 in %+v", m)
+			}
 		}
 	})
 }
@@ -90,12 +177,17 @@ func TestFormat(t *testing.T) {
 
 // receive starts a server storing into a real store and returns it with
 // a function counting stored Syslog rows matching a SQL condition.
-func receive(t *testing.T) (*Server, *store.Store, func(where string) int64) {
+// Options change the configuration before the server starts.
+func receive(t *testing.T, options ...func(*Config)) (*Server, *store.Store, func(where string) int64) {
 	st, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Config{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", Workspace: "ws1", FlushInterval: 10 * time.Millisecond}, st, nil)
+	cfg := Config{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", Workspace: "ws1", FlushInterval: 10 * time.Millisecond}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv := NewServer(cfg, st, nil)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -211,5 +303,80 @@ func TestLogger(t *testing.T) {
 	}
 	if strings.TrimSpace(collector) == "" {
 		t.Error("no collector host name")
+	}
+}
+
+// kql runs a KQL query on the workspace the test server stores into and
+// returns its rows, as a user querying Vigil sees them.
+func kql(t *testing.T, st *store.Store, query string) [][]any {
+	t.Helper()
+	res, err := engine.New(st.DB()).Query(context.Background(), engine.Request{Query: query, Tables: st.Tables("ws1")})
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return res.Rows
+}
+
+// TestBadInput sends a stream mixing good messages with a framing error,
+// binary junk and an oversized message: every good message is stored,
+// the oversized one cut and flagged, the rest recorded as rejects and
+// counted in the metrics.
+func TestBadInput(t *testing.T) {
+	srv, st, count := receive(t, func(c *Config) { c.MaxMessageBytes = 100 })
+	_, tcp, _ := srv.Addrs()
+	c, err := net.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "<13>Mar  1 10:00:00 h1 app: " + strings.Repeat("é", 100)
+	tlsHello := "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03"
+	fmt.Fprint(c, "<13>Mar  1 10:00:00 h1 app: before\n"+
+		"12x <13>bad count\n"+
+		tlsHello+"\n"+
+		long+"\n"+
+		"no priority but text\n"+
+		"<13>Mar  1 10:00:00 h1 app: after\n")
+	c.Close()
+	eventually(t, "4 messages", func() bool { return count("true") == 4 })
+	rows := kql(t, st, `Syslog | where ProcessName == "app" | project SyslogMessage, Truncated | order by SyslogMessage asc`)
+	if len(rows) != 3 || rows[0][0] != "after" || rows[1][0] != "before" || rows[0][1] != false {
+		t.Fatalf("good neighbours: %v", rows)
+	}
+	if text := rows[2][0].(string); rows[2][1] != true || !strings.HasPrefix(text, "é") || len(text) > 100 || !utf8.ValidString(text) {
+		t.Fatalf("oversized message: %q truncated=%v", text, rows[2][1])
+	}
+	if n := count(`SyslogMessage = 'no priority but text' AND Facility = 'user' AND SeverityLevel = 'notice'`); n != 1 {
+		t.Errorf("text without PRI kept as user.notice: %d", n)
+	}
+	var rejects [][]any
+	eventually(t, "2 rejects", func() bool {
+		rejects = kql(t, st, `VigilIngestionErrors | project Source, Format, Reason, Offset, RawData, RemoteAddress | order by Offset asc`)
+		return len(rejects) == 2
+	})
+	if r := rejects[0]; r[0] != "syslog-tcp" || r[1] != "syslog" || !strings.Contains(r[2].(string), `invalid octet count "12x"`) ||
+		r[3] != int64(35) || r[4] != "12x <13>bad count" || r[5] != "127.0.0.1" {
+		t.Errorf("framing error reject: %v", r)
+	}
+	if r := rejects[1]; !strings.Contains(r[2].(string), "byte 0x16 at offset 0 is not text") || r[3] != int64(53) || r[4] != strings.ToValidUTF8(tlsHello, "\uFFFD") {
+		t.Errorf("binary junk reject: %v", r)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(srv)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if m.GetLabel()[0].GetValue() == "tcp" {
+				got[f.GetName()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	want := map[string]float64{"vigil_syslog_messages_total": 4, "vigil_syslog_rejected_total": 2,
+		"vigil_syslog_truncated_total": 1, "vigil_syslog_dropped_total": 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tcp metrics %v, want %v", got, want)
 	}
 }
