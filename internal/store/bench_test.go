@@ -81,22 +81,25 @@ func BenchmarkAppend(b *testing.B) {
 				for pb.Next() {
 					i := n.Add(1)
 					bt := *batches[i%int64(len(batches))]
-					for {
-						_, err := s.Append(context.Background(), &bt)
-						if err == ErrBusy {
-							time.Sleep(time.Millisecond)
-							continue
-						}
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						break
+					if err := appendWaiting(s, &bt); err != nil {
+						b.Error(err)
+						return
 					}
 				}
 			})
 			b.ReportMetric(float64(b.N)*1000/time.Since(start).Seconds(), "rows/s")
 		})
+	}
+}
+
+// appendWaiting appends bt, waiting out ErrBusy as a client would.
+func appendWaiting(s *Store, bt *Batch) error {
+	for {
+		_, err := s.Append(context.Background(), bt)
+		if err != ErrBusy {
+			return err
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -172,17 +175,9 @@ func BenchmarkIngestRSS(b *testing.B) {
 						return
 					}
 					bt := *batches[k%int64(len(batches))]
-					for {
-						_, err := s.Append(context.Background(), &bt)
-						if err == ErrBusy {
-							time.Sleep(time.Millisecond)
-							continue
-						}
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						break
+					if err := appendWaiting(s, &bt); err != nil {
+						b.Error(err)
+						return
 					}
 				}
 			}()
