@@ -72,6 +72,8 @@ type compiler struct {
 	// applyDepth the nesting of mv-apply, for unique aliases.
 	applySrc   *relation
 	applyDepth int
+	// terms are the terms offered for table reads (see offerTerms).
+	terms map[string][]string
 }
 
 func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
@@ -177,6 +179,9 @@ func (c *compiler) sourceHas(name string) bool {
 // --- tabular ---
 
 func (c *compiler) tabular(t kql.Tabular) *relation {
+	if done := c.offerTerms(t); done != nil {
+		defer done()
+	}
 	switch t := t.(type) {
 	case *kql.Pipe:
 		in := c.tabular(t.Input)
@@ -259,7 +264,7 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 	if !ok {
 		c.fail(t, "Failed to resolve table or column expression named '%s'", t.Name)
 	}
-	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To})
+	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To, Terms: c.takeTerms(t)})
 	if err != nil {
 		c.fail(t, "Cannot read table '%s': %v", t.Name, err)
 	}

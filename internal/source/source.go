@@ -44,3 +44,33 @@ type Tables interface {
 	// Relation returns the rows of table name that scan asks for.
 	Relation(ctx context.Context, name string, scan Scan) (Relation, error)
 }
+
+// MinTermLen is the length below which terms are not indexed (as in
+// Kusto's term index): a Scan whose Terms include a shorter one cannot
+// skip anything, since any row may hold it.
+const MinTermLen = 3
+
+// ForTerms calls fn with each term of text as KQL's `has` splits text:
+// every maximal run of ASCII letters and digits, lowercased. The slice fn
+// gets is reused once fn returns.
+func ForTerms(text []byte, fn func(term []byte)) {
+	var buf [128]byte
+	term := buf[:0]
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) {
+			c := text[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				term = append(term, c)
+				continue
+			case c >= 'A' && c <= 'Z':
+				term = append(term, c+'a'-'A')
+				continue
+			}
+		}
+		if len(term) > 0 {
+			fn(term)
+			term = term[:0]
+		}
+	}
+}

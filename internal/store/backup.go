@@ -71,6 +71,9 @@ func backupOnce(dataDir, dest string) error {
 	var files []string
 	for _, s := range cat.Segments {
 		files = append(files, s.Path)
+		if s.TermsSHA256 != "" {
+			files = append(files, s.Path+termSuffix)
+		}
 	}
 	for _, r := range cat.Raws {
 		files = append(files, r.Path)

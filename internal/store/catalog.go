@@ -63,6 +63,11 @@ type Segment struct {
 	// columns are only ever appended, so this is the schema version.
 	Columns int      `json:"columns"`
 	Seqs    rangeSet `json:"seqs"`
+	// TermsSHA256 and TermsBytes describe the segment's term index, the
+	// file at Path plus ".terms"; empty for a segment sealed before term
+	// indexes existed, which queries read whole.
+	TermsSHA256 string `json:"termsSha256,omitempty"`
+	TermsBytes  int64  `json:"termsBytes,omitempty"`
 }
 
 // RawFile holds the original bytes of sealed batches.

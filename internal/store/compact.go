@@ -1,7 +1,6 @@
 package store
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -85,7 +84,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 		rows += seg.Rows
 	}
 	if out.Rows != rows {
-		os.Remove(filepath.Join(s.dir, out.Path))
+		s.removeSegment(out.Path)
 		return errorf("compaction of %s %s wrote %d rows for %d", t.name, day, out.Rows, rows)
 	}
 	gone := paths(inputs)
@@ -98,7 +97,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 		s.cat.Segments = prev
 		t.mu.Unlock()
 		s.catMu.Unlock()
-		os.Remove(filepath.Join(s.dir, out.Path))
+		s.removeSegment(out.Path)
 		return err
 	}
 	t.segs = swap(t.segs)
@@ -106,7 +105,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 	t.mu.Unlock()
 	s.catMu.Unlock()
 	for _, p := range remove {
-		os.Remove(filepath.Join(s.dir, p))
+		s.removeSegment(p)
 	}
 	s.log.Info("compacted segments", "workspace", t.workspace, "table", t.name, "day", day, "inputs", len(inputs), "rows", rows)
 	return nil

@@ -248,7 +248,7 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, cols 
 			sel = append(sel, expr)
 		}
 		q := "SELECT " + strings.Join(sel, ", ") + ", " + sqlgen.QuoteIdent(schema.ColBatchSeq) +
-			" FROM " + t.relationSQL(t.definition(), gens[i], intact, time.Time{}, time.Time{}) +
+			" FROM " + t.relationSQL(t.definition(), gens[i], intact, nil, time.Time{}, time.Time{}) +
 			" ORDER BY " + sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow)
 		rows, err := h.s.db.Query(q)
 		if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -96,13 +95,33 @@ func (w wsTables) Relation(ctx context.Context, name string, scan source.Scan) (
 	var once sync.Once
 	release := func() { once.Do(func() { t.release(gens, segs) }) }
 
+	hashes, narrow := scanHashes(scan.Terms)
+	var read []*Segment
+	var ranges map[*Segment][][2]int64
 	for _, seg := range segs {
+		if narrow {
+			rows, err := s.segmentRows(seg, hashes)
+			if err != nil {
+				release()
+				return source.Relation{}, err
+			}
+			if rows != nil && len(rows) == 0 {
+				continue
+			}
+			if rows != nil {
+				if ranges == nil {
+					ranges = map[*Segment][][2]int64{}
+				}
+				ranges[seg] = rows
+			}
+		}
 		if err := s.verifySegment(seg); err != nil {
 			release()
 			return source.Relation{}, err
 		}
+		read = append(read, seg)
 	}
-	return source.Relation{SQL: t.relationSQL(def, gens, segs, from, to), Release: release}, nil
+	return source.Relation{SQL: t.relationSQL(def, gens, read, ranges, from, to), Release: release}, nil
 }
 
 // release drops the references a relation took, removing hot tables and
@@ -132,7 +151,7 @@ func (t *table) release(gens []*gen, segs []*Segment) {
 		t.store.dropGen(g)
 	}
 	for _, p := range remove {
-		os.Remove(filepath.Join(t.store.dir, p))
+		t.store.removeSegment(p)
 	}
 }
 
@@ -158,16 +177,26 @@ func timeLit(t time.Time) string {
 }
 
 // relationSQL builds the relation: each part (a group of segments with
-// the same columns, or a hot generation) selects the table's stored
-// columns in order, NULL for columns it predates; the outer select adds
-// the derived _ItemId and filters the time range.
-func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, from, to time.Time) string {
+// the same columns, a row range of a segment the term index narrowed, or
+// a hot generation) selects the table's stored columns in order, NULL for
+// columns it predates; the outer select adds the derived _ItemId and
+// filters the time range. Segments with ranges are read only in those
+// rows (file_row_number filters prune Parquet row groups); the others
+// whole.
+func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, ranges map[*Segment][][2]int64, from, to time.Time) string {
 	rec := recordColumns(def)
 	part := func(ncols int, src string) string { return partSQL(rec, ncols, src) }
 	var parts []string
 	byCols := map[int][]string{}
 	var widths []int
 	for _, seg := range segs {
+		if rows, ok := ranges[seg]; ok {
+			file := sqlgen.QuoteString(filepath.Join(t.store.dir, seg.Path))
+			for _, r := range rows {
+				parts = append(parts, part(seg.Columns, fmt.Sprintf("read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d", file, r[0], r[1])))
+			}
+			continue
+		}
 		if _, ok := byCols[seg.Columns]; !ok {
 			widths = append(widths, seg.Columns)
 		}

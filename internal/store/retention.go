@@ -173,7 +173,10 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range append(remove, rawGone...) {
+	for _, p := range remove {
+		s.removeSegment(p)
+	}
+	for _, p := range rawGone {
 		os.Remove(filepath.Join(s.dir, p))
 	}
 	s.log.Info("retention deleted segments", "workspace", t.workspace, "table", t.name, "segments", len(gone), "rows", rows, "cutoff", cutoff, "policy", policy, "seq", seq)
@@ -249,6 +252,9 @@ func (s *Store) removeOrphans() error {
 	listed := map[string]bool{}
 	for _, seg := range s.cat.Segments {
 		listed[seg.Path] = true
+		if seg.TermsSHA256 != "" {
+			listed[seg.Path+termSuffix] = true
+		}
 	}
 	for _, r := range s.cat.Raws {
 		listed[r.Path] = true

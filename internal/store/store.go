@@ -111,6 +111,9 @@ type Store struct {
 	hotBytes atomic.Int64
 	verified sync.Map // segment path -> checksum verified this process
 
+	termIndexes sync.Map // segment path -> *termIndex, checksum verified
+	termStats   termCounters
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -472,6 +475,7 @@ type Stats struct {
 	Segments     int
 	SegmentBytes int64
 	Tables       []TableStats
+	TermIndex    TermIndexStats
 }
 
 // TableStats is one table's share.
@@ -484,7 +488,7 @@ type TableStats struct {
 
 // Stats returns sizes for metrics.
 func (s *Store) Stats() Stats {
-	st := Stats{HotBytes: s.hotBytes.Load()}
+	st := Stats{HotBytes: s.hotBytes.Load(), TermIndex: s.termStats.snapshot()}
 	if s.wal != nil {
 		st.WALBytes = s.wal.Size()
 	}

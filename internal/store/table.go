@@ -329,7 +329,7 @@ func (t *table) seal() error {
 	var made []*Segment
 	cleanup := func() {
 		for _, m := range made {
-			os.Remove(filepath.Join(s.dir, m.Path))
+			s.removeSegment(m.Path)
 		}
 	}
 	for _, day := range days {
@@ -470,13 +470,31 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string)
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: reading back segment: %w", err)
 	}
-	sum, size, err := fileSum(tmp, true)
+	index, err := s.buildTermIndex(tmp, cols, seg.Rows)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	indexTmp := path + termSuffix + ".tmp"
+	if err := writeFileSync(indexTmp, index); err != nil {
 		os.Remove(tmp)
+		os.Remove(indexTmp)
+		return nil, fmt.Errorf("store: writing term index: %w", err)
+	}
+	sum, size, err := fileSum(tmp, true)
+	if err == nil {
+		seg.TermsSHA256, seg.TermsBytes, err = fileSum(indexTmp, false)
+	}
+	if err == nil {
+		err = os.Rename(indexTmp, path+termSuffix)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		os.Remove(indexTmp)
+		os.Remove(path + termSuffix)
 		return nil, err
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {

@@ -1,0 +1,443 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+
+	"vigil/internal/schema"
+	"vigil/internal/source"
+	"vigil/internal/sqlgen"
+)
+
+// The term index of a segment is a file next to it (the segment's path
+// with termSuffix) holding, for each unit of termUnitRows rows in file
+// order, a split-block bloom filter over the terms (as KQL's `has` splits
+// text) of the unit's string and dynamic columns. A relation whose scan
+// carries terms reads only the units whose filter may hold one of them:
+// none of a segment when no unit may, a few row ranges of it when some
+// may. Bloom filters have false positives, never false negatives, so a
+// row holding a term is never skipped.
+const (
+	termSuffix = ".terms"
+	// termUnitRows equals the Parquet row group size writeSegment uses,
+	// so a unit read is a row group read.
+	termUnitRows = 65536
+	// termFPR is the false-positive rate a unit's filter is sized for.
+	termFPR = 0.005
+	// termMaxBlocks bounds a unit's filter (32 bytes a block: 4 MiB).
+	termMaxBlocks = 1 << 17
+	// termMaxRanges is how many separate row ranges of one segment a
+	// relation reads before it reads the whole segment instead: each range
+	// is its own scan.
+	termMaxRanges = 8
+	termMagic     = "VGTI"
+	termVersion   = 1
+)
+
+// bloomSalt are the split-block bloom filter's odd multipliers (those of
+// the Parquet format's filter): each sets one bit in each of a block's
+// eight 32-bit words.
+var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
+
+// bloom is a split-block bloom filter: blocks of eight words, a power of
+// two of them, so a filter can be folded to half its size. A term's
+// 64-bit hash picks a block with its high half and one bit in each word
+// with its low half.
+type bloom []uint32
+
+func (b bloom) block(h uint64) []uint32 {
+	n := uint64(len(b) / 8)
+	i := (h >> 32) & (n - 1)
+	return b[i*8 : i*8+8]
+}
+
+func (b bloom) add(h uint64) {
+	blk := b.block(h)
+	x := uint32(h)
+	for i, s := range bloomSalt {
+		blk[i] |= 1 << ((x * s) >> 27)
+	}
+}
+
+// blockHas reports whether the block of eight words may hold hash h.
+func blockHas(blk []uint32, h uint64) bool {
+	x := uint32(h)
+	for i, s := range bloomSalt {
+		if blk[i]&(1<<((x*s)>>27)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fold ORs the filter's upper half onto its lower half: a hash's block in
+// the result is its block in b with the top index bit dropped.
+func (b bloom) fold() bloom {
+	half := len(b) / 2
+	out := make(bloom, half)
+	for i := range out {
+		out[i] = b[i] | b[i+half]
+	}
+	return out
+}
+
+// fpr is the probability that a term not added is reported present: the
+// mean over blocks of the product of each word's share of set bits.
+func (b bloom) fpr() float64 {
+	var sum float64
+	for i := 0; i < len(b); i += 8 {
+		p := 1.0
+		for _, w := range b[i : i+8] {
+			p *= float64(bits.OnesCount32(w)) / 32
+		}
+		sum += p
+	}
+	return sum / float64(len(b)/8)
+}
+
+// sizedBloom builds the smallest filter over hashes (which may repeat)
+// that keeps termFPR: one sized for them all as distinct, folded while
+// the result stays under the rate.
+func sizedBloom(hashes []uint64) bloom {
+	if len(hashes) == 0 {
+		return nil
+	}
+	blocks := 1
+	for blocks*256 < len(hashes)*16 && blocks < termMaxBlocks {
+		blocks *= 2
+	}
+	b := make(bloom, blocks*8)
+	for _, h := range hashes {
+		b.add(h)
+	}
+	for len(b) > 8 {
+		f := b.fold()
+		if f.fpr() > termFPR {
+			break
+		}
+		b = f
+	}
+	return b
+}
+
+func termHash(term []byte) uint64 { return xxhash.Sum64(term) }
+
+// termFolds are the characters outside ASCII that DuckDB's lower() or a
+// case-insensitive regular expression match to an ASCII letter: the
+// Kelvin sign, the long s and the dotted capital I.
+var termFolds = strings.NewReplacer("\u212a", "k", "\u017f", "s", "\u0130", "i")
+
+// forIndexTerms calls fn with every term the index must hold for text:
+// its terms, and those of text with termFolds applied, so a
+// case-insensitive match through one of those characters is not missed.
+func forIndexTerms(text []byte, fn func([]byte)) {
+	source.ForTerms(text, fn)
+	if bytes.Contains(text, []byte("\u212a")) || bytes.Contains(text, []byte("\u017f")) || bytes.Contains(text, []byte("\u0130")) {
+		source.ForTerms([]byte(termFolds.Replace(string(text))), fn)
+	}
+}
+
+// termColumns returns the SQL of the text a query's string operators see
+// in each string or dynamic column of cols: dynamic values as the engine
+// converts them to string.
+func termColumns(cols []schema.Column) []string {
+	var out []string
+	for _, c := range cols {
+		switch c.Type {
+		case schema.String:
+			out = append(out, sqlgen.QuoteIdent(c.Name))
+		case schema.Dynamic:
+			out = append(out, "json_extract_string("+sqlgen.QuoteIdent(c.Name)+", '$')")
+		}
+	}
+	return out
+}
+
+// buildTermIndex reads the Parquet file at path (rows rows, columns cols)
+// one unit at a time and returns its term index file.
+func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([]byte, error) {
+	exprs := termColumns(cols)
+	units := int((rows + termUnitRows - 1) / termUnitRows)
+	var filters []bloom
+	var hashes []uint64
+	// recent drops the repeats of common terms (hosts, programs, words)
+	// before they are collected.
+	var recent [4096]uint64
+	add := func(term []byte) {
+		if len(term) < source.MinTermLen {
+			return
+		}
+		h := termHash(term)
+		if slot := &recent[h&4095]; *slot != h {
+			*slot = h
+			hashes = append(hashes, h)
+		}
+	}
+	for u := 0; u < units; u++ {
+		hashes = hashes[:0]
+		recent = [4096]uint64{}
+		if len(exprs) > 0 {
+			q := fmt.Sprintf("SELECT %s FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
+				strings.Join(exprs, ", "), sqlgen.QuoteString(path), int64(u)*termUnitRows, int64(u+1)*termUnitRows)
+			if err := s.scanText(q, len(exprs), func(text []byte) { forIndexTerms(text, add) }); err != nil {
+				return nil, fmt.Errorf("store: building the term index: %w", err)
+			}
+		}
+		filters = append(filters, sizedBloom(hashes))
+	}
+	return encodeTermIndex(filters), nil
+}
+
+// scanText runs q, whose n columns are text, and calls fn with each
+// non-null value.
+func (s *Store) scanText(q string, n int, fn func([]byte)) error {
+	rows, err := s.db.Query(q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]sql.RawBytes, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for _, v := range vals {
+			if v != nil {
+				fn(v)
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// The file: magic, version, rows per unit and unit count (uint32 each),
+// then per unit its block count (uint32) and the offset of its words
+// (uint64), then the words; all little-endian. A unit with no blocks has
+// no terms.
+func encodeTermIndex(filters []bloom) []byte {
+	head := 16 + 12*len(filters)
+	out := make([]byte, head, head+4*wordCount(filters))
+	copy(out, termMagic)
+	binary.LittleEndian.PutUint32(out[4:], termVersion)
+	binary.LittleEndian.PutUint32(out[8:], termUnitRows)
+	binary.LittleEndian.PutUint32(out[12:], uint32(len(filters)))
+	for i, f := range filters {
+		e := out[16+12*i:]
+		binary.LittleEndian.PutUint32(e, uint32(len(f)/8))
+		binary.LittleEndian.PutUint64(e[4:], uint64(len(out)))
+		for _, w := range f {
+			out = binary.LittleEndian.AppendUint32(out, w)
+		}
+	}
+	return out
+}
+
+func wordCount(filters []bloom) int {
+	n := 0
+	for _, f := range filters {
+		n += len(f)
+	}
+	return n
+}
+
+// termIndex is the parsed head of a term index file: where each unit's
+// filter is. The filters themselves are read block by block when asked.
+type termIndex struct {
+	unitRows int64
+	units    []termUnit
+}
+
+type termUnit struct {
+	blocks uint64
+	offset int64
+}
+
+func parseTermIndex(f *os.File, size int64) (*termIndex, error) {
+	var head [16]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return nil, err
+	}
+	if string(head[:4]) != termMagic || binary.LittleEndian.Uint32(head[4:]) != termVersion {
+		return nil, errors.New("not a term index of a known version")
+	}
+	ix := &termIndex{unitRows: int64(binary.LittleEndian.Uint32(head[8:]))}
+	n := int64(binary.LittleEndian.Uint32(head[12:]))
+	if ix.unitRows == 0 || 16+12*n > size {
+		return nil, errors.New("truncated term index")
+	}
+	table := make([]byte, 12*n)
+	if _, err := f.ReadAt(table, 16); err != nil {
+		return nil, err
+	}
+	for i := int64(0); i < n; i++ {
+		e := table[12*i:]
+		u := termUnit{blocks: uint64(binary.LittleEndian.Uint32(e)), offset: int64(binary.LittleEndian.Uint64(e[4:]))}
+		if u.blocks&(u.blocks-1) != 0 || u.offset < 0 || u.offset+int64(u.blocks)*32 > size {
+			return nil, fmt.Errorf("unit %d of the term index is out of bounds", i)
+		}
+		ix.units = append(ix.units, u)
+	}
+	return ix, nil
+}
+
+// mayHold reports for each unit whether it may hold any of the hashed
+// terms.
+func (ix *termIndex) mayHold(f *os.File, hashes []uint64) ([]bool, error) {
+	out := make([]bool, len(ix.units))
+	var raw [32]byte
+	var blk [8]uint32
+	for i, u := range ix.units {
+		if u.blocks == 0 {
+			continue
+		}
+		for _, h := range hashes {
+			at := u.offset + int64((h>>32)&(u.blocks-1))*32
+			if _, err := f.ReadAt(raw[:], at); err != nil {
+				return nil, err
+			}
+			for w := range blk {
+				blk[w] = binary.LittleEndian.Uint32(raw[4*w:])
+			}
+			if blockHas(blk[:], h) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// scanHashes returns the hashes of a scan's terms, or false when the
+// terms cannot narrow anything: none, or one the index does not hold
+// (too short, or not a lowercase term), which any row may contain.
+func scanHashes(terms []string) ([]uint64, bool) {
+	if len(terms) == 0 {
+		return nil, false
+	}
+	var hashes []uint64
+	for _, t := range terms {
+		if len(t) < source.MinTermLen {
+			return nil, false
+		}
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+				return nil, false
+			}
+		}
+		hashes = append(hashes, termHash([]byte(t)))
+	}
+	return hashes, true
+}
+
+// segmentRows returns the row ranges of seg that may hold one of the
+// hashed terms: nil to read it whole (no index, or too many ranges), an
+// empty list to skip it.
+func (s *Store) segmentRows(seg *Segment, hashes []uint64) ([][2]int64, error) {
+	if seg.TermsSHA256 == "" {
+		s.termStats.unindexed.Add(1)
+		return nil, nil
+	}
+	path := filepath.Join(s.dir, seg.Path+termSuffix)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("term index of segment %s of table %s is missing or unreadable: %v", seg.Path, seg.Table, err)
+	}
+	defer f.Close()
+	ix, err := s.loadTermIndex(seg, f)
+	if err != nil {
+		return nil, err
+	}
+	may, err := ix.mayHold(f, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("term index of segment %s of table %s: %v", seg.Path, seg.Table, err)
+	}
+	var ranges [][2]int64
+	read := 0
+	for i, m := range may {
+		if !m {
+			continue
+		}
+		read++
+		from, to := int64(i)*ix.unitRows, int64(i+1)*ix.unitRows
+		if n := len(ranges); n > 0 && ranges[n-1][1] == from {
+			ranges[n-1][1] = to
+		} else {
+			ranges = append(ranges, [2]int64{from, to})
+		}
+	}
+	s.termStats.unitsRead.Add(int64(read))
+	s.termStats.unitsSkipped.Add(int64(len(may) - read))
+	switch {
+	case read == 0:
+		s.termStats.segmentsSkipped.Add(1)
+		return [][2]int64{}, nil
+	case read == len(may) || len(ranges) > termMaxRanges:
+		s.termStats.segmentsRead.Add(1)
+		return nil, nil
+	}
+	s.termStats.segmentsRead.Add(1)
+	return ranges, nil
+}
+
+// loadTermIndex returns the parsed head of seg's term index, checking the
+// file against the catalog's checksum the first time in a process.
+func (s *Store) loadTermIndex(seg *Segment, f *os.File) (*termIndex, error) {
+	if ix, ok := s.termIndexes.Load(seg.Path); ok {
+		return ix.(*termIndex), nil
+	}
+	sum, size, err := fileSum(f.Name(), false)
+	if err != nil {
+		return nil, fmt.Errorf("term index of segment %s of table %s is unreadable: %v", seg.Path, seg.Table, err)
+	}
+	if sum != seg.TermsSHA256 {
+		return nil, fmt.Errorf("term index of segment %s of table %s is corrupt: its checksum does not match the catalog", seg.Path, seg.Table)
+	}
+	ix, err := parseTermIndex(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("term index of segment %s of table %s: %v", seg.Path, seg.Table, err)
+	}
+	s.termIndexes.Store(seg.Path, ix)
+	return ix, nil
+}
+
+// termCounters are the store's running TermIndexStats.
+type termCounters struct {
+	segmentsSkipped, segmentsRead, unindexed, unitsSkipped, unitsRead atomic.Int64
+}
+
+// TermIndexStats counts, since Open, what the term index spared queries
+// whose scans carried terms: segments skipped whole, segments read (whole
+// or in part), segments without an index, and units (row groups) skipped
+// and read within indexed segments.
+type TermIndexStats struct {
+	SegmentsSkipped, SegmentsRead, SegmentsUnindexed int64
+	UnitsSkipped, UnitsRead                          int64
+}
+
+func (t *termCounters) snapshot() TermIndexStats {
+	return TermIndexStats{
+		SegmentsSkipped: t.segmentsSkipped.Load(), SegmentsRead: t.segmentsRead.Load(), SegmentsUnindexed: t.unindexed.Load(),
+		UnitsSkipped: t.unitsSkipped.Load(), UnitsRead: t.unitsRead.Load(),
+	}
+}
+
+// removeSegment deletes a segment's file and its term index.
+func (s *Store) removeSegment(rel string) {
+	os.Remove(filepath.Join(s.dir, rel))
+	os.Remove(filepath.Join(s.dir, rel+termSuffix))
+	s.termIndexes.Delete(rel)
+}
