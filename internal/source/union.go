@@ -75,10 +75,17 @@ func (u union) Relation(ctx context.Context, name string, scan Scan) (Relation, 
 		}
 	}
 	for _, m := range u {
-		if _, ok := m.Table(name); !ok {
+		t, ok := m.Table(name)
+		if !ok {
 			continue
 		}
-		rel, err := m.Relation(ctx, name, scan)
+		mscan := scan
+		if !sameTypes(t, def) {
+			// UNION BY NAME converts this member's column to another
+			// type, maybe to text its terms were never taken from.
+			mscan.Terms = nil
+		}
+		rel, err := m.Relation(ctx, name, mscan)
 		if err != nil {
 			release()
 			return Relation{}, err
@@ -92,4 +99,18 @@ func (u union) Relation(ctx context.Context, name string, scan Scan) (Relation, 
 	}
 	sql := "(SELECT " + strings.Join(cols, ", ") + " FROM (" + strings.Join(parts, " UNION ALL BY NAME ") + "))"
 	return Relation{SQL: sql, Release: release}, nil
+}
+
+// sameTypes reports whether every column of t has its type in def.
+func sameTypes(t, def *schema.Table) bool {
+	types := map[string]schema.Type{}
+	for _, c := range def.Columns {
+		types[c.Name] = c.Type
+	}
+	for _, c := range t.Columns {
+		if types[c.Name] != c.Type {
+			return false
+		}
+	}
+	return true
 }
