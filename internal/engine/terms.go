@@ -53,17 +53,18 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 		}
 		names = []string{src.Name}
 	case *kql.SearchSrc:
-		// The chain's predicates see the union's columns, whose types may
-		// differ from a table's: only the search's own terms are used.
+		// The chain's predicates see the union's columns, renamed where
+		// types clash: only the search's own predicate is used.
 		preds = []termPred{{src.Search.Pred, true}}
 		names = c.searchNames(src.Search.Tables)
 	default:
 		return nil
 	}
+	// A search over several tables reads them through union, which keeps
+	// each table's column types (clashing types become separate columns),
+	// so each table's text columns are matched as they are stored.
 	terms := map[string][]string{}
-	unionTypes := map[string]schema.Type{}
-	defs := make([]*schema.Table, len(names))
-	for i, name := range names {
+	for _, name := range names {
 		if _, ok := c.lookupTable(name); ok {
 			return nil
 		}
@@ -74,32 +75,12 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 		if !ok {
 			return nil
 		}
-		defs[i] = def
-		for _, cd := range def.Columns {
-			if _, ok := unionTypes[cd.Name]; !ok {
-				unionTypes[cd.Name] = cd.Type
-			}
-		}
-	}
-	for i, name := range names {
 		cols := map[string]schema.Type{}
-		for _, cd := range defs[i].Columns {
-			if cd.Hidden {
-				continue // _ItemId is derived, not stored: never indexed
+		for _, cd := range def.Columns {
+			// _ItemId, the one hidden text column, is derived, not stored.
+			if !cd.Hidden && textType(cd.Type) {
+				cols[cd.Name] = cd.Type
 			}
-			if !textType(cd.Type) {
-				if len(names) > 1 && textType(unionTypes[cd.Name]) {
-					// A union converts this column to text: a search would
-					// match text the index does not hold.
-					cols = nil
-					break
-				}
-				continue
-			}
-			cols[cd.Name] = cd.Type
-		}
-		if cols == nil {
-			continue
 		}
 		var best []string
 		for _, p := range preds {
