@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -431,5 +433,80 @@ func TestVerifyDeepAzureRecords(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%d batches parsed again from their original bytes; 0 cannot be re-derived", n); !strings.Contains(progress.String(), want) {
 		t.Fatalf("deep summary lacks %q:\n%s", want, progress.String())
+	}
+}
+
+// benchDir builds a data directory of batches of NDJSON sent to the rows
+// API, ~300 bytes a record, sealed into segments and files of original
+// bytes, and returns it with the original bytes' total.
+func benchDir(b *testing.B, batches, rows int) (string, int64) {
+	dir := b.TempDir()
+	st, err := store.Open(dir, store.Options{HotMaxBytes: 4 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	for i := range batches {
+		var raw bytes.Buffer
+		for k := range rows {
+			n := i*rows + k
+			fmt.Fprintf(&raw, `{"TimeGenerated":%q,"Computer":"host-%03d","Level":"info","Latency":%d.%d,"Ok":%v,"Message":"session %d opened for user u%d from 10.%d.%d.%d port %d ssh2: RSA SHA256:%016x","Props":{"k":%d,"tag":"t%d"}}`+"\n",
+				tamperDay.Add(time.Duration(n)*time.Second).Format(time.RFC3339Nano), n%300, n%1000, n%7, n%17 != 0, n, n%97, n%250, n/7%250, n%13, 1024+n%50000, uint64(n)*2654435761, n, n%10)
+		}
+		bt, err := api.DecodeRecords(raw.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		bt.Workspace, bt.Table, bt.Raw, bt.ContentType = tamperWS, "Bench_CL", raw.Bytes(), "application/x-ndjson"
+		if _, err := st.Append(context.Background(), bt); err != nil {
+			b.Fatal(err)
+		}
+		total += int64(raw.Len())
+	}
+	if err := st.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := ledger.LoadOrCreateKey(filepath.Join(dir, ledgerKeyFile), "vigil-bench"); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return dir, total
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkVerify measures `vigil verify` in original bytes per second
+// over a sealed data directory: the default (ledger, original bytes,
+// every stored row re-hashed) and --deep (each batch parsed again too).
+func BenchmarkVerify(b *testing.B) {
+	batches := 40
+	if testing.Short() {
+		batches = 8
+	}
+	dir, total := benchDir(b, batches, 1000)
+	for _, mode := range []struct {
+		name  string
+		flags []string
+	}{{"default", nil}, {"deep", []string{"--deep"}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.SetBytes(total)
+			cpu := cpuTime()
+			for b.Loop() {
+				var out bytes.Buffer
+				if err := verifyCommand(append([]string{"--data", dir}, mode.flags...), &out, io.Discard); err != nil {
+					b.Fatalf("%v: %s", err, out.String())
+				}
+			}
+			// The machine is shared: CPU time, all threads of the process
+			// counted, says what verification costs whatever else runs.
+			b.ReportMetric(float64(total)*float64(b.N)/(cpuTime()-cpu).Seconds()/1e6, "MB/cpu-s")
+		})
 	}
 }

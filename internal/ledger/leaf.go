@@ -139,8 +139,14 @@ func HashRows(cols []schema.Column, rows [][]any) [32]byte {
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return cols[order[a]].Name < cols[order[b]].Name })
+	// Each cell starts with its column's name and type: encoded once.
+	prefix := make([][]byte, len(cols))
+	for i, c := range cols {
+		prefix[i] = append(appendString(nil, c.Name), byte(c.Type))
+	}
 	h := sha256.New()
-	var buf []byte
+	const flushAt = 32 << 10
+	buf := make([]byte, 0, flushAt+4<<10)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(len(rows)))
 	for _, row := range rows {
 		cells := 0
@@ -154,11 +160,10 @@ func HashRows(cols []schema.Column, rows [][]any) [32]byte {
 			if i >= len(row) || row[i] == nil {
 				continue
 			}
-			buf = appendString(buf, cols[i].Name)
-			buf = append(buf, byte(cols[i].Type))
+			buf = append(buf, prefix[i]...)
 			buf = appendValue(buf, row[i])
 		}
-		if len(buf) > 32<<10 {
+		if len(buf) > flushAt {
 			h.Write(buf)
 			buf = buf[:0]
 		}

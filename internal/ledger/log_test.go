@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"vigil/internal/schema"
 )
 
 // testLeaf returns a batch leaf with seq i whose raw bytes are rawFor(i).
@@ -300,5 +304,30 @@ func flipLastByte(t *testing.T, path string) {
 	b[len(b)-1] ^= 0xff
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHashRowsEncoding pins the documented row encoding: an auditor who
+// re-hashes rows by hand from docs/ledger.md gets the leaf's RowsHash.
+func TestHashRowsEncoding(t *testing.T) {
+	cols := []schema.Column{
+		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Score", Type: schema.Real},
+		{Name: "Computer", Type: schema.String}, {Name: "EventID", Type: schema.Long}, {Name: "Props", Type: schema.Dynamic},
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 123456000, time.UTC)
+	rows := [][]any{{at, nil, "h", int64(5), json.RawMessage(`{}`)}}
+	var want []byte
+	want = binary.BigEndian.AppendUint64(want, 1) // rows
+	want = append(want, 4)                        // non-null cells, sorted by name:
+	want = append(want, 8)
+	want = append(append(want, "Computer"...), byte(schema.String), 1, 'h')
+	want = append(want, 7)
+	want = binary.BigEndian.AppendUint64(append(append(want, "EventID"...), byte(schema.Long)), 5)
+	want = append(want, 5)
+	want = append(append(want, "Props"...), byte(schema.Dynamic), 2, '{', '}')
+	want = append(want, 13)
+	want = binary.BigEndian.AppendUint64(append(append(want, "TimeGenerated"...), byte(schema.DateTime)), uint64(at.UnixMicro()))
+	if got := HashRows(cols, rows); got != sha256.Sum256(want) {
+		t.Fatalf("HashRows does not follow the documented encoding")
 	}
 }
