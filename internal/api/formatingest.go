@@ -80,7 +80,6 @@ func (s *Server) ingestFormat(w http.ResponseWriter, r *http.Request, ws *worksp
 		res.Tables[b.Table] += len(b.Rows)
 	}
 	if len(rejects) > 0 {
-		s.metrics.rejectedRecords.WithLabelValues("http", name).Add(float64(len(rejects)))
 		// Recording is best effort: the records are answered either way.
 		if err := s.rejects.Record(context.WithoutCancel(r.Context()), ws.ID, "http", name, r.RemoteAddr, rejects, received); err != nil {
 			s.log.Error("recording rejected input", "err", err)

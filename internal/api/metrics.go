@@ -4,29 +4,25 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"vigil/internal/ingest"
 	"vigil/internal/store"
 )
 
 type metrics struct {
-	requests     *prometheus.CounterVec
-	rejected     *prometheus.CounterVec
-	ingestedRows *prometheus.CounterVec
-	// rejectedRecords counts records a format could not parse, by the
-	// receiver and format.
-	rejectedRecords *prometheus.CounterVec
-	ingestedBytes   *prometheus.CounterVec
-	queries         *prometheus.CounterVec
-	queryDuration   prometheus.Histogram
+	requests      *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	ingestedRows  *prometheus.CounterVec
+	ingestedBytes *prometheus.CounterVec
+	queries       *prometheus.CounterVec
+	queryDuration prometheus.Histogram
 }
 
-func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
+func newMetrics(reg *prometheus.Registry, st *store.Store, rejects *ingest.RejectRecorder) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_requests_total",
 			Help: "HTTP requests by method and status class."}, []string{"method", "code"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_rejected_requests_total",
 			Help: "Requests refused, by reason."}, []string{"reason"}),
-		rejectedRecords: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingest_rejected_records_total",
-			Help: "Records that could not be parsed, by receiver and format."}, []string{"source", "format"}),
 		ingestedRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_rows_total",
 			Help: "Rows accepted durably, by table."}, []string{"table"}),
 		ingestedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_ingested_bytes_total",
@@ -36,9 +32,24 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 		queryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_query_duration_seconds",
 			Help: "Query latency.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
 	}
-	reg.MustRegister(m.requests, m.rejected, m.rejectedRecords, m.ingestedRows, m.ingestedBytes, m.queries, m.queryDuration, storeCollector{st},
+	reg.MustRegister(m.requests, m.rejected, rejectsCollector{rejects}, m.ingestedRows, m.ingestedBytes, m.queries, m.queryDuration, storeCollector{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// rejectsCollector reports the records every receiver could not parse,
+// counted by the recorder they share.
+type rejectsCollector struct{ rec *ingest.RejectRecorder }
+
+var descRejects = prometheus.NewDesc("vigil_ingest_rejected_records_total",
+	"Records that could not be parsed, by receiver and format.", []string{"source", "format"}, nil)
+
+func (c rejectsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descRejects }
+
+func (c rejectsCollector) Collect(ch chan<- prometheus.Metric) {
+	for k, n := range c.rec.Counts() {
+		ch <- prometheus.MustNewConstMetric(descRejects, prometheus.CounterValue, float64(n), k.Source, k.Format)
+	}
 }
 
 // storeCollector reports the store's sizes when scraped.

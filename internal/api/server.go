@@ -46,6 +46,10 @@ type Config struct {
 	// overrides them per workspace, keyed by name or id.
 	Limits          Limits
 	WorkspaceLimits map[string]Limits
+	// Rejects records what the receivers could not parse; the server
+	// shares it so /metrics counts every receiver's rejects. New makes one
+	// when nil.
+	Rejects *ingest.RejectRecorder
 	// DataCollectionRules route the Logs Ingestion API's streams.
 	DataCollectionRules []DataCollectionRule
 	// Checkpoints makes the first checkpoint of a workspace's ledger when
@@ -96,9 +100,12 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, store: st, keys: keys, workspaces: ws, log: cfg.Logger, mux: http.NewServeMux(), engine: engine.New(st.DB()),
-		limiter: &rateLimiter{defaults: cfg.Limits, byWorkspace: cfg.WorkspaceLimits}, rejects: ingest.NewRejectRecorder(st, 0)}
+		limiter: &rateLimiter{defaults: cfg.Limits, byWorkspace: cfg.WorkspaceLimits}, rejects: cfg.Rejects}
+	if s.rejects == nil {
+		s.rejects = ingest.NewRejectRecorder(st, 0)
+	}
 	reg := prometheus.NewRegistry()
-	s.metrics = newMetrics(reg, st)
+	s.metrics = newMetrics(reg, st, s.rejects)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

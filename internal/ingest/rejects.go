@@ -39,7 +39,13 @@ type RejectRecorder struct {
 	mu      sync.Mutex
 	window  time.Time
 	stored  map[string]int
-	counted map[string]uint64
+	counted map[RejectSource]uint64
+}
+
+// RejectSource is what rejects are counted by: the receiver and the
+// format it parsed with.
+type RejectSource struct {
+	Source, Format string
 }
 
 // NewRejectRecorder returns a recorder storing through app, at most
@@ -48,7 +54,7 @@ func NewRejectRecorder(app store.Appender, perSecond int) *RejectRecorder {
 	if perSecond <= 0 {
 		perSecond = 100
 	}
-	return &RejectRecorder{app: app, perSecond: perSecond, stored: map[string]int{}, counted: map[string]uint64{}}
+	return &RejectRecorder{app: app, perSecond: perSecond, stored: map[string]int{}, counted: map[RejectSource]uint64{}}
 }
 
 // Record counts rejects from source and stores the sampled ones in the
@@ -58,7 +64,7 @@ func (r *RejectRecorder) Record(ctx context.Context, workspace, source, format, 
 	if len(rejects) == 0 {
 		return nil
 	}
-	keep := r.admit(source, len(rejects), at)
+	keep := r.admit(RejectSource{source, format}, len(rejects), at)
 	if keep == 0 {
 		return nil
 	}
@@ -75,30 +81,28 @@ func (r *RejectRecorder) Record(ctx context.Context, workspace, source, format, 
 	return err
 }
 
-// admit counts n rejects from source and says how many of them may be
-// stored in the current one-second window.
-func (r *RejectRecorder) admit(source string, n int, at time.Time) int {
+// admit counts n rejects from src and says how many of them may be
+// stored in the current one-second window, which each receiver has to
+// itself whatever the format.
+func (r *RejectRecorder) admit(src RejectSource, n int, at time.Time) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.counted[source] += uint64(n)
+	r.counted[src] += uint64(n)
 	if sec := at.Truncate(time.Second); !sec.Equal(r.window) {
 		r.window = sec
 		clear(r.stored)
 	}
-	keep := min(n, r.perSecond-r.stored[source])
-	if keep < 0 {
-		keep = 0
-	}
-	r.stored[source] += keep
+	keep := max(0, min(n, r.perSecond-r.stored[src.Source]))
+	r.stored[src.Source] += keep
 	return keep
 }
 
-// Counts returns how many rejects each source has had since start, for
-// the metrics endpoint.
-func (r *RejectRecorder) Counts() map[string]uint64 {
+// Counts returns how many rejects each receiver and format has had since
+// start, for the metrics endpoint.
+func (r *RejectRecorder) Counts() map[RejectSource]uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]uint64, len(r.counted))
+	out := make(map[RejectSource]uint64, len(r.counted))
 	for k, v := range r.counted {
 		out[k] = v
 	}

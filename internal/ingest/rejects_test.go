@@ -37,7 +37,7 @@ func TestRejectRecorderStoresSampledRejects(t *testing.T) {
 	if err := rec.Record(ctx, "ws1", "syslog-tcp", "syslog", "", rejects[:1], at.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.Counts()["syslog-tcp"]; got != 6 {
+	if got := rec.Counts()[RejectSource{"syslog-tcp", "syslog"}]; got != 6 {
 		t.Errorf("counted %d rejects, want 6", got)
 	}
 	rel, err := st.Tables("ws1").Relation(ctx, RejectTable, source.Scan{})
