@@ -148,16 +148,20 @@ func rewriteIDs(v any, path string) (bool, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
+			member := k
+			if path != "" {
+				member = path + "." + k
+			}
 			if s, ok := e.(string); ok && idFields[k] {
 				id, err := hex.DecodeString(s)
 				if err != nil {
-					return false, fmt.Errorf("%s.%s: %q is not a hex id", path, k, s)
+					return false, fmt.Errorf("%s: %q is not a hex id", member, s)
 				}
 				x[k] = base64.StdEncoding.EncodeToString(id)
 				changed = true
 				continue
 			}
-			c, err := rewriteIDs(e, path+"."+k)
+			c, err := rewriteIDs(e, member)
 			if err != nil {
 				return false, err
 			}

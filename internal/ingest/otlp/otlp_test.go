@@ -297,7 +297,7 @@ func TestJSONPartialSuccess(t *testing.T) {
 	// A request that does not decode is refused whole, with the reason in
 	// the OTLP error shape, and kept for inspection.
 	for _, c := range []struct{ ctype, body, want string }{
-		{ContentTypeJSON, `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"zz"}]}]}]}`, `resourceLogs[0].scopeLogs[0].logRecords[0].traceId: \"zz\" is not a hex id`},
+		{ContentTypeJSON, `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"zz"}]}]}]}`, `"invalid OTLP request: resourceLogs[0].scopeLogs[0].logRecords[0].traceId: \"zz\" is not a hex id"`},
 		{ContentTypeJSON, `{"resourceLogs":`, "malformed JSON"},
 		{ContentTypeProtobuf, "\x0a\x05\x0a\x03", "invalid OTLP request"},
 	} {
