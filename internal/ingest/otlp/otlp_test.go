@@ -218,6 +218,14 @@ AppRequests
 		"GET /checkout | POST /pay | payments:8443 | backend | POST /pay | backend | card declined",
 		"GET /checkout | POST /pay | payments:8443 | backend | POST /pay | frontend | checkout started")
 
+	// The query of docs/ingestion.md: everything under the entry point.
+	wantRows(t, st, `AppRequests | where isempty(ParentId)                      // entry points
+    | project OperationId, Entry = Name, DurationMs
+    | join kind=inner (union AppDependencies, AppRequests, AppTraces, AppExceptions
+        | project OperationId, Type, AppRoleName, Name, Message) on OperationId
+    | summarize count() by Entry, Type | order by Type asc`,
+		"GET /checkout | AppDependencies | 2", "GET /checkout | AppExceptions | 1", "GET /checkout | AppRequests | 2", "GET /checkout | AppTraces | 2")
+
 	// Every mapped column of each table.
 	feReq, beReq := req.SpanContext().SpanID().String(), served.SpanContext().SpanID().String()
 	wantRows(t, st, `AppRequests | order by AppRoleName asc
