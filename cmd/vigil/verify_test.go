@@ -400,7 +400,7 @@ func TestVerifyDeepAzureRecords(t *testing.T) {
 	}
 	f, _ := ingest.Lookup("azure-records")
 	n := 0
-	for i, name := range []string{"activity.json", "signin.json", "audit.json", "keyvault.jsonl", "nsg_v1.json", "nsg_v2.json"} {
+	for i, name := range []string{"activity.json", "signin.json", "audit.json", "keyvault.jsonl", "nsg_v1.json", "nsg_v2.json", "vnet.json"} {
 		raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "ingest", "azure", "testdata", name))
 		if err != nil {
 			t.Fatal(err)

@@ -401,6 +401,43 @@ func TestNSGFlowTuples(t *testing.T) {
 	}
 }
 
+func TestVNetFlowTuples(t *testing.T) {
+	rows := stored(t, parse(t, readFile(t, "vnet.json")))("AzureNetworkFlows | order by TimeGenerated asc | project TimeGenerated, Category, TargetResourceId, FlowLogResourceId, SystemId, FlowLogVersion, AclGroup, AclRule, MacAddress, SrcIp, DestIp, SrcPort, DestPort, L4Protocol, FlowDirection, FlowStatus, FlowState, FlowEncryption, PacketsSrcToDest, BytesSrcToDest, PacketsDestToSrc, BytesDestToSrc, _RecordIndex")
+	if len(rows) != 4 {
+		t.Fatalf("%d flow rows, want 4", len(rows))
+	}
+	check(t, "denied inbound", rows[0], map[string]string{
+		"TimeGenerated":     "2026-03-02T11:29:58.065Z",
+		"Category":          "FlowLogFlowEvent",
+		"TargetResourceId":  "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub-vnet",
+		"FlowLogResourceId": "/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_WESTEUROPE/FLOWLOGS/VNETFLOWLOG",
+		"SystemId":          "6c1f0e2d-3b4a-4c5d-9e8f-7a6b5c4d3e2f",
+		"FlowLogVersion":    "4",
+		"AclGroup":          "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+		"AclRule":           "BlockHighRiskTCPPortsFromInternet",
+		"MacAddress":        "00224871C205",
+		"SrcIp":             "101.33.218.153",
+		"DestIp":            "10.3.0.6",
+		"SrcPort":           "55188",
+		"DestPort":          "22",
+		"L4Protocol":        "T",
+		"FlowDirection":     "Inbound",
+		"FlowStatus":        "Denied",
+		"FlowState":         "<null>",
+		"FlowEncryption":    "NX",
+		"PacketsSrcToDest":  "0",
+		"_RecordIndex":      "0",
+	})
+	check(t, "begin", rows[1], map[string]string{
+		"TimeGenerated": "2026-03-02T11:30:00.1Z", "FlowState": "Begin", "FlowStatus": "Allowed", "FlowDirection": "Outbound",
+		"AclGroup": "7d2e1f0a-9b8c-4d7e-a6f5-e4d3c2b1a090", "AclRule": "DefaultRule_AllowInternetOutBound",
+	})
+	check(t, "end", rows[2], map[string]string{
+		"FlowState": "End", "FlowEncryption": "X", "PacketsSrcToDest": "3", "BytesSrcToDest": "767", "PacketsDestToSrc": "2", "BytesDestToSrc": "1580",
+	})
+	check(t, "UDP", rows[3], map[string]string{"L4Protocol": "U", "DestPort": "53", "FlowState": "Continuing"})
+}
+
 // The same records arrive as a records document, as JSON lines of
 // records (the storage blob format), as JSON lines of documents (an event
 // hub capture), as a bare array and as pretty-printed documents one after
@@ -504,7 +541,7 @@ func TestUnusableInput(t *testing.T) {
 
 // seeds are the fuzz corpus: the sample documents and a few broken ones.
 func seeds(f *testing.F) {
-	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "keyvault.jsonl"} {
+	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json", "keyvault.jsonl"} {
 		f.Add(readFile(f, name))
 	}
 	f.Add([]byte(`{"records":[{"time":"2026-03-02T11:00:00Z","category":"NetworkSecurityGroupFlowEvent","properties":{"flows":[{"flows":[{"flowTuples":["1,::1,::2,0,65535,U,O,D,E,1,2,3,4",""]}]}]}}]}`))

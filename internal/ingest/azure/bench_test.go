@@ -8,10 +8,10 @@ import (
 
 // benchInput is a records document of n records taken in turn from the
 // sample documents (activity, sign-ins, audit, resource logs, NSG flow
-// logs), as an event hub delivers a mix of categories.
+// logs, virtual network flow logs), as an event hub delivers a mix of categories.
 func benchInput(b *testing.B, n int) []byte {
 	var samples []json.RawMessage
-	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json"} {
+	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json"} {
 		var doc struct{ Records []json.RawMessage }
 		if err := json.Unmarshal(readFile(b, name), &doc); err != nil {
 			b.Fatal(err)

@@ -127,6 +127,7 @@ var categoryTables = map[string]string{
 	"managedidentitysigninlogs":     "AADManagedIdentitySignInLogs",
 	"auditlogs":                     "AuditLogs",
 	"networksecuritygroupflowevent": "AzureNetworkFlows",
+	"flowlogflowevent":              "AzureNetworkFlows",
 }
 
 // activityCategories are the activity log's categories. Exports also
