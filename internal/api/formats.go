@@ -6,4 +6,5 @@ import (
 	_ "vigil/internal/ingest/azure"
 	_ "vigil/internal/ingest/storagelog"
 	_ "vigil/internal/ingest/syslog"
+	_ "vigil/internal/ingest/winevent"
 )

@@ -1014,7 +1014,14 @@ func (c *compiler) searchPred(e kql.Expr, in *relation) string {
 			if cl.typ != schema.String && cl.typ != schema.Dynamic || cl.hidden || cl.name == "$table" {
 				continue
 			}
-			col := c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.String, e)
+			ref := sqlgen.QuoteIdent(cl.name)
+			if cl.typ == schema.String {
+				// DuckDB matches names without regard to case, so across
+				// tables with ProcessID (int) and ProcessId (string) the
+				// name can bind to the int column: cast, so search runs.
+				ref = "CAST(" + ref + " AS VARCHAR)"
+			}
+			col := c.convert(scalar{ref, cl.typ}, schema.String, e)
 			if strings.Contains(term, "*") {
 				parts := strings.Split(term, "*")
 				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")
