@@ -31,6 +31,7 @@ import (
 
 	"vigil/internal/api"
 	"vigil/internal/auth"
+	"vigil/internal/ingest"
 	"vigil/internal/ingest/otlp"
 	"vigil/internal/ingest/syslog"
 	"vigil/internal/ledger"
@@ -119,6 +120,8 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	// One recorder for every receiver, so /metrics counts all their rejects.
+	cfg.Rejects = ingest.NewRejectRecorder(st, 0)
 	if *syslogUDP != "" || *syslogTCP != "" || *syslogTLS != "" {
 		ws, err := workspaces.Resolve(*syslogWS)
 		if err != nil {
@@ -135,7 +138,7 @@ func runServe(args []string) error {
 		if *syslogTLS != "" && syslogTLSConfig == nil {
 			return errors.New("--syslog-tls needs a certificate: --syslog-tls-cert and --syslog-tls-key, --tls-cert and --tls-key, or --tls-self-signed")
 		}
-		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, Workspace: ws.ID}, st, log)
+		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
 		if err := rcv.Start(); err != nil {
 			return err
 		}
@@ -150,7 +153,7 @@ func runServe(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--otlp-workspace: %w", err)
 		}
-		rcv := otlp.NewServer(otlp.Config{GRPC: *otlpGRPC, HTTP: *otlpHTTP, Workspace: ws.ID}, st, log)
+		rcv := otlp.NewServer(otlp.Config{GRPC: *otlpGRPC, HTTP: *otlpHTTP, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
 		if err := rcv.Start(); err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"vigil/internal/ingest"
 	"vigil/internal/store"
 )
 
@@ -123,6 +124,9 @@ type Config struct {
 	// MaxBodyBytes bounds a request (after decompression); default
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int
+	// Rejects records the items that cannot be stored; nil stores them
+	// through the same appender with the default sampling.
+	Rejects *ingest.RejectRecorder
 }
 
 // Server is the standalone OTLP listeners: gRPC and HTTP, unauthenticated
@@ -142,7 +146,7 @@ func NewServer(cfg Config, app store.Appender, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &Server{cfg: cfg, rcv: NewReceiver(app, nil, log)}
+	return &Server{cfg: cfg, rcv: NewReceiver(app, cfg.Rejects, log)}
 }
 
 // Start opens the configured listeners and serves them in the background.
