@@ -26,6 +26,7 @@ func runBench(args []string) error {
 	needle := fs.Int("needle-every", 100_000, "plant the rare token once every so many syslog records")
 	data := fs.String("data", "", "data directory, new or empty (default: a temporary directory, removed afterwards)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	profile := fs.String("ingest-cpuprofile", "", "write a CPU profile (pprof) of the ingestion phase to this file")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -35,10 +36,19 @@ func runBench(args []string) error {
 	if err != nil {
 		return fmt.Errorf("--rows: %w", err)
 	}
+	cfg := bench.Config{Rows: n, Seed: *seed, BatchRows: *batch, Clients: *clients, Runs: *runs,
+		NeedleEvery: *needle, Dir: *data, Progress: os.Stderr}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cfg.IngestProfile = f
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	rep, err := bench.Run(ctx, bench.Config{Rows: n, Seed: *seed, BatchRows: *batch, Clients: *clients, Runs: *runs,
-		NeedleEvery: *needle, Dir: *data, Progress: os.Stderr})
+	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	m := r.Machine
-	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %.1f GiB RAM, %s, %s. Run %s.\n\n", m.CPUs, m.CPUModel, float64(m.MemBytes)/(1<<30), m.OS, m.GoVersion, r.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %.1f GiB RAM, %s, %s; load average %.1f at the start. Run %s.\n\n",
+		m.CPUs, m.CPUModel, float64(m.MemBytes)/(1<<30), m.OS, m.GoVersion, m.LoadAvg, r.Started.Format("2006-01-02 15:04 UTC"))
 	c := r.Config
 	fmt.Fprintf(&b, "Data: %d records, seed %d (Syslog %d, Requests_CL %d, Signin_CL %d, Activity_CL %d); rare token planted in %d records.\n\n",
 		c.Rows, c.Seed, c.Tables[TableSyslog], c.Tables[TableRequests], c.Tables[TableSignin], c.Tables[TableActivity], c.NeedleCount)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Config struct {
 	Dir string
 	// Progress receives a line per step; nil: none.
 	Progress io.Writer
+	// IngestProfile, when set, receives a CPU profile (pprof) of the
+	// ingestion phase, client and server together.
+	IngestProfile io.Writer
 }
 
 // Report is a run's results, as written to the JSON file.
@@ -56,6 +60,9 @@ type Machine struct {
 	MemBytes  int64  `json:"mem_bytes"`
 	OS        string `json:"os"`
 	GoVersion string `json:"go_version"`
+	// LoadAvg is the 1-minute load average when the run started: the
+	// machine may be shared, and a load over CPUs slows every figure.
+	LoadAvg float64 `json:"load_avg"`
 }
 
 // ReportConfig is the run's configuration.
@@ -210,7 +217,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}()
 	logf("ingesting %d requests from %d clients into %s", len(bodies), cfg.Clients, srv.url)
-	if err := ingest(ctx, srv, spoolFile, bodies, cfg.Clients, &rep.Ingest); err != nil {
+	if cfg.IngestProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.IngestProfile); err != nil {
+			return nil, err
+		}
+	}
+	err = ingest(ctx, srv, spoolFile, bodies, cfg.Clients, &rep.Ingest)
+	if cfg.IngestProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return nil, err
 	}
 	logf("ingested %.0f records/s, %.1f MB/s", rep.Ingest.RecordsPerSec, rep.Ingest.MBPerSec)
@@ -432,6 +448,9 @@ func describeMachine() Machine {
 				break
 			}
 		}
+	}
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Sscanf(string(data), "%f", &m.LoadAvg)
 	}
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
 		var kb int64
