@@ -122,7 +122,9 @@ func parse5424(m *Message, s string) {
 		n := sdLength(s)
 		m.SD, s = s[:n], s[n:]
 	}
-	s = strings.TrimPrefix(s, " ")
+	// rsyslog's RFC 5424 template adds its own space before a message
+	// that kept the space after its tag: "- -  text".
+	s = strings.TrimLeft(s, " ")
 	m.Text = strings.TrimPrefix(s, bom) // the BOM RFC 5424 allows
 }
 

@@ -118,6 +118,8 @@ var deviations = []struct {
 		Message{Facility: "local7", Severity: "notice", Time: at(2024, 3, 1, 0, 0, 20, 0), Host: "router2", Text: "%SYS-5-CONFIG_I: Configured"}},
 	{"5424 nil timestamp and fields", `<13>1 - - - - - - only text`,
 		Message{Facility: "user", Severity: "notice", Text: "only text"}},
+	{"5424 from rsyslog, a second space before the message", `<164>1 2024-03-01T10:00:00.097720+00:00 vm rstest1 4201 - -  message`,
+		Message{Facility: "local4", Severity: "warning", Time: at(2024, 3, 1, 10, 0, 0, 97720000), Host: "vm", App: "rstest1", ProcID: "4201", Text: "message"}},
 	{"5424 BOM", "<13>1 2024-03-01T10:00:00Z h a 1 m - \ufeffé",
 		Message{Facility: "user", Severity: "notice", Time: at(2024, 3, 1, 10, 0, 0, 0), Host: "h", App: "a", ProcID: "1", MsgID: "m", Text: "é"}},
 	{"5424 escaped bracket in structured data", `<13>1 2024-03-01T10:00:00Z h a - - [x@1 k="a\]b"][y@1] t`,
