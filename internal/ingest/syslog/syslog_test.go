@@ -278,9 +278,7 @@ func TestCEFOverSyslog(t *testing.T) {
 
 // TestLogger sends with util-linux logger, a client nobody here wrote.
 func TestLogger(t *testing.T) {
-	if _, err := exec.LookPath("logger"); err != nil {
-		t.Skip("logger (util-linux) is not installed; CI installs bsdutils")
-	}
+	logger := needClient(t, "logger", "bsdutils")
 	srv, _, count := receive(t)
 	udp, tcp, _ := srv.Addrs()
 	_, tport, _ := net.SplitHostPort(tcp.String())
@@ -291,7 +289,7 @@ func TestLogger(t *testing.T) {
 		{"--udp", "--port", uport, "--rfc3164", "-t", "vigiltest", "-p", "local3.warning", "udp rfc3164 message"},
 	}
 	for _, args := range runs {
-		out, err := exec.Command("logger", append([]string{"--server", "127.0.0.1"}, args...)...).CombinedOutput()
+		out, err := exec.Command(logger, append([]string{"--server", "127.0.0.1"}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("logger %v: %v %s", args, err, out)
 		}
