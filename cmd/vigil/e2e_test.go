@@ -370,10 +370,18 @@ func TestSyslogTLS(t *testing.T) {
 				resp.Body.Close()
 			}
 		}
+		var metrics []byte
+		if resp, err := client.Get(url + "/metrics"); err == nil {
+			metrics, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
 		srv.Process.Signal(syscall.SIGTERM)
 		srv.Wait()
 		if !bytes.Contains(body, []byte(`["tlshost","sshd",42,"auth","info"]`)) {
 			t.Fatalf("%s: the message is not in Syslog: %s", c.name, body)
+		}
+		if !bytes.Contains(metrics, []byte(`vigil_syslog_messages_total{transport="tls"} 1`)) {
+			t.Errorf("%s: /metrics does not count the message:\n%s", c.name, metrics)
 		}
 	}
 }

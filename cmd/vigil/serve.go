@@ -145,6 +145,7 @@ func runServe(args []string) error {
 		// Deferred after the store's Close, so it runs first: what the
 		// receiver read is stored before the store closes.
 		defer rcv.Close()
+		cfg.Collectors = append(cfg.Collectors, rcv)
 		udp, tcp, tlsAddr := rcv.Addrs()
 		fmt.Printf("Syslog on udp %v, tcp %v, tls %v into workspace %s\n", udp, tcp, tlsAddr, ws.Name)
 	}

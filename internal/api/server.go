@@ -52,6 +52,9 @@ type Config struct {
 	Rejects *ingest.RejectRecorder
 	// DataCollectionRules route the Logs Ingestion API's streams.
 	DataCollectionRules []DataCollectionRule
+	// Collectors are further metrics served on /metrics, from the
+	// receivers that run beside the API (syslog, ...).
+	Collectors []prometheus.Collector
 	// Checkpoints makes the first checkpoint of a workspace's ledger when
 	// one is asked for before any was made; nil leaves that to its own
 	// interval. VerifierKey is the public key checkpoints are signed with,
@@ -106,6 +109,7 @@ func New(cfg Config, st *store.Store, keys *auth.Keys, ws *workspace.Registry) (
 	}
 	reg := prometheus.NewRegistry()
 	s.metrics = newMetrics(reg, st, s.rejects)
+	reg.MustRegister(cfg.Collectors...)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

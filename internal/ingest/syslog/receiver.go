@@ -50,7 +50,7 @@ var transportNames = [...]string{"udp", "tcp", "tls"}
 
 // counters are one transport's totals since start.
 type counters struct {
-	stored, dropped, truncated, rejected atomic.Uint64
+	stored, dropped, truncated atomic.Uint64
 }
 
 // Server receives syslog over the configured transports.
@@ -181,13 +181,12 @@ var (
 		"Syslog messages received but lost because the store refused them, by transport.", []string{"transport"}, nil)
 	descTruncated = prometheus.NewDesc("vigil_syslog_truncated_total",
 		"Syslog messages over the size limit, stored cut and flagged Truncated, by transport.", []string{"transport"}, nil)
-	descRejected = prometheus.NewDesc("vigil_syslog_rejected_total",
-		"Input that was not syslog (framing errors, binary data), counted whether or not sampled into VigilIngestionErrors, by transport.", []string{"transport"}, nil)
 )
 
-// Describe implements prometheus.Collector.
+// Describe implements prometheus.Collector. Rejects are counted by the
+// RejectRecorder, whose count the API serves for every receiver.
 func (s *Server) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descStored, descDropped, descTruncated, descRejected} {
+	for _, d := range []*prometheus.Desc{descStored, descDropped, descTruncated} {
 		ch <- d
 	}
 }
@@ -199,7 +198,7 @@ func (s *Server) Collect(ch chan<- prometheus.Metric) {
 		for _, m := range []struct {
 			d *prometheus.Desc
 			v uint64
-		}{{descStored, c.stored.Load()}, {descDropped, c.dropped.Load()}, {descTruncated, c.truncated.Load()}, {descRejected, c.rejected.Load()}} {
+		}{{descStored, c.stored.Load()}, {descDropped, c.dropped.Load()}, {descTruncated, c.truncated.Load()}} {
 			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v), name)
 		}
 	}
@@ -239,17 +238,12 @@ func (b *batcher) add(f frame, sender string) {
 	if b.b.messages() == 0 && len(b.b.rejects) == 0 {
 		b.first = now
 	}
-	c := &b.s.stats[b.transport]
 	if f.reject != nil {
 		b.b.reject(*f.reject, sender)
-		c.rejected.Add(1)
 	} else {
-		rejected := len(b.b.rejects)
 		b.b.add(f.data, f.truncated, sender, b.off, now)
-		if len(b.b.rejects) > rejected {
-			c.rejected.Add(1)
-		} else if f.truncated {
-			c.truncated.Add(1)
+		if f.truncated {
+			b.s.stats[b.transport].truncated.Add(1)
 		}
 	}
 	if b.b.messages() >= b.s.cfg.BatchSize {

@@ -374,9 +374,11 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]float64{"vigil_syslog_messages_total": 4, "vigil_syslog_rejected_total": 2,
-		"vigil_syslog_truncated_total": 1, "vigil_syslog_dropped_total": 0}
+	want := map[string]float64{"vigil_syslog_messages_total": 4, "vigil_syslog_truncated_total": 1, "vigil_syslog_dropped_total": 0}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("tcp metrics %v, want %v", got, want)
+	}
+	if n := srv.cfg.Rejects.Counts()[ingest.RejectSource{Source: "syslog-tcp", Format: "syslog"}]; n != 2 {
+		t.Errorf("rejects counted: %d", n)
 	}
 }
