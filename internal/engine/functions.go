@@ -48,6 +48,9 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		if _, star := a.(*kql.Star); star {
 			continue
 		}
+		if t, ok := a.(*kql.Call); ok && t.Name == "typeof" && e.Name == "extract" && i == 3 {
+			continue // extract's result type, which extract reads itself
+		}
 		args[i] = c.expr(a, in)
 	}
 	need := func(n int) {
