@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"vigil/internal/ingest"
 	"vigil/internal/schema"
@@ -238,8 +239,8 @@ func children(v span) ([]span, []string) {
 	for i < len(b) && b[i] != ']' && b[i] != '}' {
 		if b[0] == '{' {
 			end := valueEnd(b, i)
-			var k string
-			if json.Unmarshal(b[i:end], &k) != nil {
+			k, ok := jsonString(b[i:end])
+			if !ok {
 				return out, keys
 			}
 			keys = append(keys, k)
@@ -250,6 +251,18 @@ func children(v span) ([]span, []string) {
 		i = skipSeparators(b, end)
 	}
 	return out, keys
+}
+
+// jsonString decodes a valid JSON string literal; most have no escapes
+// and are valid UTF-8, and those are taken as they are. Invalid UTF-8
+// becomes U+FFFD, as encoding/json makes it.
+func jsonString(lit []byte) (string, bool) {
+	if len(lit) >= 2 && lit[0] == '"' && bytes.IndexByte(lit, '\\') < 0 && utf8.Valid(lit) {
+		return string(lit[1 : len(lit)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(lit, &s)
+	return s, err == nil
 }
 
 // valueEnd returns where the valid JSON value starting at b[i] ends.

@@ -531,6 +531,16 @@ func TestBadRecordsKeepNeighbours(t *testing.T) {
 	}
 }
 
+// Invalid UTF-8 in a record is stored as U+FFFD, in strings and in
+// dynamic values alike, rather than failing the batch in the store.
+func TestInvalidUTF8(t *testing.T) {
+	raw := []byte("{\"time\":\"2026-03-02T10:00:00Z\",\"category\":\"Administrative\",\"operationName\":\"op\xff\",\"properties\":{\"k\":\"v\xfe\"}}")
+	rows := stored(t, parse(t, raw))("AzureActivity | project OperationName, k = tostring(Properties_d.k)")
+	if len(rows) != 1 || rows[0]["OperationName"] != "op\uFFFD" || rows[0]["k"] != "v\uFFFD" {
+		t.Fatalf("rows %q", rows)
+	}
+}
+
 func TestUnusableInput(t *testing.T) {
 	for _, in := range []string{"", "  \n", "{\n  \"records\": [\n    {\"time\": \n", "not json at all", `{"records":[]}`} {
 		if b, r, err := format(t).Parse(ws, []byte(in), received); err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"vigil/internal/ingest"
 	"vigil/internal/schema"
@@ -22,15 +23,17 @@ type member struct {
 // same field as "level" in one service's logs and "Level" in another's.
 type fields map[string]member
 
-// decodeObject decodes a JSON object; anything else is an error.
+// decodeObject splits a JSON object, valid as all values of the input
+// are by the time records are mapped, into its members; anything else is
+// an error. A key given twice keeps its last value, as encoding/json does.
 func decodeObject(b []byte) (fields, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
+	if len(b) == 0 || b[0] != '{' {
+		return nil, errors.New("not a JSON object")
 	}
-	f := make(fields, len(m))
-	for k, v := range m {
-		f[strings.ToLower(k)] = member{key: k, raw: v}
+	vals, keys := children(span{b: b})
+	f := make(fields, len(keys))
+	for i, k := range keys {
+		f[strings.ToLower(k)] = member{key: k, raw: vals[i].b}
 	}
 	return f, nil
 }
@@ -94,12 +97,22 @@ func loose(raw json.RawMessage) any {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, ok := jsonString(raw)
+		if !ok {
 			return nil
 		}
 		return s
 	case '{', '[':
+		if !utf8.Valid(raw) {
+			// Rare enough to take the slow way: decoding replaces the
+			// invalid bytes with U+FFFD, as for strings.
+			var v any
+			if json.Unmarshal(raw, &v) != nil {
+				return nil
+			}
+			b, _ := json.Marshal(v)
+			return json.RawMessage(b)
+		}
 		// Records are usually compact already: then there is nothing to do.
 		if !bytes.ContainsAny(raw, " \t\r\n") {
 			return raw
@@ -440,16 +453,14 @@ func diagnostics(r row, f fields) {
 // extra when the table has no such column.
 func flatten(r row, extra map[string]json.RawMessage, name string, raw json.RawMessage, depth int) {
 	if len(raw) > 0 && raw[0] == '{' && depth < maxFlattenDepth {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) == nil {
-			for k, v := range m {
-				if name != "" {
-					k = name + "_" + k
-				}
-				flatten(r, extra, k, v, depth+1)
+		vals, keys := children(span{b: raw})
+		for i, k := range keys {
+			if name != "" {
+				k = name + "_" + k
 			}
-			return
+			flatten(r, extra, k, vals[i].b, depth+1)
 		}
+		return
 	}
 	v := loose(raw)
 	if v == nil {
