@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -32,8 +33,8 @@ const (
 	// termUnitRows equals the Parquet row group size writeSegment uses,
 	// so a unit read is a row group read.
 	termUnitRows = 65536
-	// termFPR is the false-positive rate a unit's filter is sized for.
-	termFPR = 0.005
+	// termBitsPerTerm sizes a unit's filter: about 1% false positives.
+	termBitsPerTerm = 10
 	// termMaxBlocks bounds a unit's filter (32 bytes a block: 4 MiB).
 	termMaxBlocks = 1 << 17
 	// termMaxRanges is how many separate row ranges of one segment a
@@ -49,17 +50,19 @@ const (
 // eight 32-bit words.
 var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
 
-// bloom is a split-block bloom filter: blocks of eight words, a power of
-// two of them, so a filter can be folded to half its size. A term's
+// bloom is a split-block bloom filter: blocks of eight words. A term's
 // 64-bit hash picks a block with its high half and one bit in each word
 // with its low half.
 type bloom []uint32
 
 func (b bloom) block(h uint64) []uint32 {
-	n := uint64(len(b) / 8)
-	i := (h >> 32) & (n - 1)
+	i := blockIndex(h, uint64(len(b)/8))
 	return b[i*8 : i*8+8]
 }
+
+// blockIndex maps the hash's high half onto n blocks by multiplication,
+// so n need not be a power of two.
+func blockIndex(h, n uint64) uint64 { return ((h >> 32) * n) >> 32 }
 
 func (b bloom) add(h uint64) {
 	blk := b.block(h)
@@ -80,54 +83,43 @@ func blockHas(blk []uint32, h uint64) bool {
 	return true
 }
 
-// fold ORs the filter's upper half onto its lower half: a hash's block in
-// the result is its block in b with the top index bit dropped.
-func (b bloom) fold() bloom {
-	half := len(b) / 2
-	out := make(bloom, half)
-	for i := range out {
-		out[i] = b[i] | b[i+half]
-	}
-	return out
-}
-
-// fpr is the probability that a term not added is reported present: the
-// mean over blocks of the product of each word's share of set bits.
-func (b bloom) fpr() float64 {
-	var sum float64
-	for i := 0; i < len(b); i += 8 {
-		p := 1.0
-		for _, w := range b[i : i+8] {
-			p *= float64(bits.OnesCount32(w)) / 32
-		}
-		sum += p
-	}
-	return sum / float64(len(b)/8)
-}
-
-// sizedBloom builds the smallest filter over hashes (which may repeat)
-// that keeps termFPR: one sized for them all as distinct, folded while
-// the result stays under the rate.
+// sizedBloom builds a filter over hashes (which may repeat) with
+// termBitsPerTerm bits for each distinct one. The distinct count is
+// estimated from a first filter as large as if all were distinct: with
+// eight bits set per term, the share z of bits left clear after n
+// distinct terms in m bits is about exp(-8n/m).
 func sizedBloom(hashes []uint64) bloom {
 	if len(hashes) == 0 {
 		return nil
 	}
-	blocks := 1
-	for blocks*256 < len(hashes)*16 && blocks < termMaxBlocks {
-		blocks *= 2
+	probe := newBloom(len(hashes) * 16)
+	for _, h := range hashes {
+		probe.add(h)
 	}
-	b := make(bloom, blocks*8)
+	clear := 0
+	for _, w := range probe {
+		clear += 32 - bits.OnesCount32(w)
+	}
+	m := float64(len(probe) * 32)
+	distinct := -m / 8 * math.Log(float64(clear)/m)
+	if clear == 0 {
+		distinct = float64(len(hashes))
+	}
+	b := newBloom(int(math.Ceil(distinct * termBitsPerTerm)))
+	if len(b) >= len(probe) {
+		return probe
+	}
 	for _, h := range hashes {
 		b.add(h)
 	}
-	for len(b) > 8 {
-		f := b.fold()
-		if f.fpr() > termFPR {
-			break
-		}
-		b = f
-	}
 	return b
+}
+
+// newBloom returns an empty filter of at least bits bits (at least one
+// block, at most termMaxBlocks).
+func newBloom(bits int) bloom {
+	blocks := min(max((bits+255)/256, 1), termMaxBlocks)
+	return make(bloom, blocks*8)
 }
 
 func termHash(term []byte) uint64 { return xxhash.Sum64(term) }
@@ -187,9 +179,12 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([
 		hashes = hashes[:0]
 		recent = [4096]uint64{}
 		if len(exprs) > 0 {
-			q := fmt.Sprintf("SELECT %s FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
+			// One value a row: a space between columns is a term boundary,
+			// so the terms are those of each column, for a fraction of the
+			// values crossing from DuckDB.
+			q := fmt.Sprintf("SELECT concat_ws(' ', %s) FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
 				strings.Join(exprs, ", "), sqlgen.QuoteString(path), int64(u)*termUnitRows, int64(u+1)*termUnitRows)
-			if err := s.scanText(q, len(exprs), func(text []byte) { forIndexTerms(text, add) }); err != nil {
+			if err := s.scanText(q, func(text []byte) { forIndexTerms(text, add) }); err != nil {
 				return nil, fmt.Errorf("store: building the term index: %w", err)
 			}
 		}
@@ -198,27 +193,21 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([
 	return encodeTermIndex(filters), nil
 }
 
-// scanText runs q, whose n columns are text, and calls fn with each
+// scanText runs q, whose one column is text, and calls fn with each
 // non-null value.
-func (s *Store) scanText(q string, n int, fn func([]byte)) error {
+func (s *Store) scanText(q string, fn func([]byte)) error {
 	rows, err := s.db.Query(q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	vals := make([]sql.RawBytes, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
+	var v sql.RawBytes
 	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(&v); err != nil {
 			return err
 		}
-		for _, v := range vals {
-			if v != nil {
-				fn(v)
-			}
+		if v != nil {
+			fn(v)
 		}
 	}
 	return rows.Err()
@@ -286,7 +275,7 @@ func parseTermIndex(f *os.File, size int64) (*termIndex, error) {
 	for i := int64(0); i < n; i++ {
 		e := table[12*i:]
 		u := termUnit{blocks: uint64(binary.LittleEndian.Uint32(e)), offset: int64(binary.LittleEndian.Uint64(e[4:]))}
-		if u.blocks&(u.blocks-1) != 0 || u.offset < 0 || u.offset+int64(u.blocks)*32 > size {
+		if u.offset < 0 || u.offset+int64(u.blocks)*32 > size {
 			return nil, fmt.Errorf("unit %d of the term index is out of bounds", i)
 		}
 		ix.units = append(ix.units, u)
@@ -305,7 +294,7 @@ func (ix *termIndex) mayHold(f *os.File, hashes []uint64) ([]bool, error) {
 			continue
 		}
 		for _, h := range hashes {
-			at := u.offset + int64((h>>32)&(u.blocks-1))*32
+			at := u.offset + int64(blockIndex(h, u.blocks))*32
 			if _, err := f.ReadAt(raw[:], at); err != nil {
 				return nil, err
 			}
