@@ -13,6 +13,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/ingest"
 	"vigil/internal/ingest/azure"
+	"vigil/internal/ingest/otlp"
 	"vigil/internal/ledger"
 	"vigil/internal/store"
 )
@@ -113,15 +114,20 @@ var formatContentTypes = map[string]string{"text/syslog": "syslog", azure.Conten
 // not re-derivable rather than reported.
 func rederiver(st *store.Store) func(ledger.Leaf, string, []byte) ([32]byte, bool, error) {
 	return func(lf ledger.Leaf, contentType string, raw []byte) ([32]byte, bool, error) {
-		mt, _, err := mime.ParseMediaType(contentType)
+		mt, params, err := mime.ParseMediaType(contentType)
 		if err != nil {
 			mt = strings.ToLower(strings.TrimSpace(contentType))
 		}
 		certain := !serverContentTypes[mt]
+		format := formatContentTypes[mt]
+		if sig := params[otlp.SignalParam]; sig != "" {
+			// An OTLP export request of that signal, protobuf or JSON.
+			format, certain = "otlp-"+sig, true
+		}
 		var batches []*store.Batch
 		switch {
-		case formatContentTypes[mt] != "":
-			f, ok := ingest.Lookup(formatContentTypes[mt])
+		case format != "":
+			f, ok := ingest.Lookup(format)
 			if !ok {
 				return [32]byte{}, false, nil
 			}

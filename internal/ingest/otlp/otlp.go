@@ -67,12 +67,28 @@ func (s Signal) item() string {
 	return "data points"
 }
 
-// Content types of OTLP/HTTP bodies, which are also the content types the
-// stored batches' original bytes are recorded with.
+// Content types of OTLP/HTTP bodies.
 const (
 	ContentTypeProtobuf = "application/x-protobuf"
 	ContentTypeJSON     = "application/json"
 )
+
+// SignalParam is the content type parameter that marks a stored batch's
+// original bytes as an OTLP export request of a signal, as in
+// "application/x-protobuf; otlp=traces": the body's own content type says
+// how it is encoded, the parameter which request it is, so that deep
+// verification can parse it again (ingest format "otlp-" + the value).
+const SignalParam = "otlp"
+
+// batchContentType is the content type a batch's original bytes are
+// recorded with.
+func batchContentType(sig Signal, isJSON bool) string {
+	ct := ContentTypeProtobuf
+	if isJSON {
+		ct = ContentTypeJSON
+	}
+	return ct + "; " + SignalParam + "=" + sig.String()
+}
 
 // request returns an empty export request of the signal.
 func (s Signal) request() proto.Message {
@@ -123,7 +139,7 @@ var jsonIn = protojson.UnmarshalOptions{DiscardUnknown: true}
 // original bytes, and the items that cannot be stored.
 func Parse(sig Signal, workspace string, raw []byte, isJSON bool, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
 	req := sig.request()
-	c := &converter{workspace: workspace, received: received, raw: raw, batches: map[string]*store.Batch{}}
+	c := &converter{workspace: workspace, received: received, raw: raw, ctype: batchContentType(sig, isJSON), batches: map[string]*store.Batch{}}
 	if isJSON {
 		doc, err := hexIDsToBase64(raw)
 		if err != nil {
@@ -132,12 +148,12 @@ func Parse(sig Signal, workspace string, raw []byte, isJSON bool, received time.
 		if err := jsonIn.Unmarshal(doc, req); err != nil {
 			return nil, nil, &DecodeError{err}
 		}
-		c.ctype, c.marshal = ContentTypeJSON, protojson.Marshal
+		c.marshal = protojson.Marshal
 	} else {
 		if err := proto.Unmarshal(raw, req); err != nil {
 			return nil, nil, &DecodeError{err}
 		}
-		c.ctype, c.marshal = ContentTypeProtobuf, proto.Marshal
+		c.marshal = proto.Marshal
 	}
 	switch r := req.(type) {
 	case *collogspb.ExportLogsServiceRequest:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,14 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
@@ -347,7 +356,7 @@ func TestFormats(t *testing.T) {
 	if err != nil || len(batches) != 1 || len(rejects) != 2 {
 		t.Fatalf("Parse: %v batches, %v, %v", len(batches), rejects, err)
 	}
-	if b := batches[0]; b.Table != "AppMetrics" || len(b.Rows) != 2 || b.ContentType != ContentTypeJSON || !bytes.Equal(b.Raw, doc) {
+	if b := batches[0]; b.Table != "AppMetrics" || len(b.Rows) != 2 || b.ContentType != "application/json; otlp=metrics" || !bytes.Equal(b.Raw, doc) {
 		t.Errorf("batch %s: %d rows, %s", b.Table, len(b.Rows), b.ContentType)
 	}
 	if rejects[0].Reason != "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[1]: the data point has no value" ||
@@ -357,4 +366,57 @@ func TestFormats(t *testing.T) {
 	if _, _, err := f.Parse(ws, []byte("\xff\xff"), time.Now()); err == nil {
 		t.Error("garbage protobuf accepted")
 	}
+}
+
+// TestGRPCAnswers checks what a gRPC client is told: a partial success
+// naming the bad span while the good one is stored, with exactly the
+// bytes sent as the batch's original bytes; InvalidArgument (which
+// exporters do not retry) for bytes that are not a request.
+func TestGRPCAnswers(t *testing.T) {
+	srv, st := listen(t)
+	addr, _ := srv.Addrs()
+	conn, err := grpc.NewClient(addr.String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	good := &tracepb.Span{TraceId: []byte("0123456789abcdef"), SpanId: []byte("01234567"), Name: "job", Kind: tracepb.Span_SPAN_KIND_INTERNAL,
+		StartTimeUnixNano: 1e18, EndTimeUnixNano: 1e18 + 25e5}
+	bad := &tracepb.Span{TraceId: []byte("0123456789abcdef"), Name: "no span id", StartTimeUnixNano: 1e18, EndTimeUnixNano: 1e18}
+	req := &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{bad, good}}}}}}
+	resp, err := coltracepb.NewTraceServiceClient(conn).Export(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := resp.GetPartialSuccess(); ps.GetRejectedSpans() != 1 || ps.GetErrorMessage() != "1 spans rejected; the first: resourceSpans[0].scopeSpans[0].spans[0]: spanId is missing" {
+		t.Errorf("partial success %v", ps)
+	}
+	wantRows(t, st, `AppDependencies | project OperationId, Id, Name, DependencyType, DurationMs, Success`,
+		"30313233343536373839616263646566 | 3031323334353637 | job | InProc | 2.5 | true")
+	seq := query(t, st, `AppDependencies | project _BatchSeq`)
+	n, _ := strconv.ParseUint(seq[0], 10, 64)
+	raw, ctype, err := st.Raw(ws, n)
+	if sent, _ := proto.Marshal(req); err != nil || !bytes.Equal(raw, sent) || ctype != "application/x-protobuf; otlp=traces" {
+		t.Errorf("original bytes: %q %s %v, want the %d bytes sent", raw, ctype, err, len(sent))
+	}
+
+	garbage := []byte("\x0a\x05\x0a\x03")
+	var out []byte
+	err = conn.Invoke(context.Background(), "/opentelemetry.proto.collector.logs.v1.LogsService/Export", &garbage, &out, grpc.ForceCodecV2(bytesCodec{}))
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "invalid OTLP request") {
+		t.Errorf("garbage: %v, want InvalidArgument", err)
+	}
+}
+
+// bytesCodec sends a byte slice as the message, to send what no
+// protobuf encoder would.
+type bytesCodec struct{}
+
+func (bytesCodec) Name() string { return "proto" }
+func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return mem.BufferSlice{mem.SliceBuffer(*v.(*[]byte))}, nil
+}
+func (bytesCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	*v.(*[]byte) = data.Materialize()
+	return nil
 }
