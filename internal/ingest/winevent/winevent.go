@@ -319,4 +319,21 @@ func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.
 	return out, rejects, nil
 }
 
+// Chunks implements ingest.Chunker: pieces of about max bytes cut just
+// after an event, since an event printed over several lines would be
+// broken by cutting at a line end. A piece inside an <Events> wrapper
+// parses on its own: the wrapper's tags are allowed alone.
+func (Format) Chunks(raw []byte, max int) ([][]byte, bool) {
+	var out [][]byte
+	start, last := 0, 0
+	Split(raw, func(b []byte, off int, _ bool) {
+		if end := off + len(b); end-start > max && last > start {
+			out = append(out, raw[start:last])
+			start = last
+		}
+		last = off + len(b)
+	})
+	return append(out, raw[start:]), true
+}
+
 func init() { ingest.Register(Format{}) }

@@ -164,6 +164,31 @@ func TestFraming(t *testing.T) {
 	}
 }
 
+// TestChunks: `vigil ingest` sends large files in pieces; each piece of
+// a pretty-printed, wrapped file parses on its own, and together they
+// give every event.
+func TestChunks(t *testing.T) {
+	raw, err := os.ReadFile("testdata/security.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces, ok := (Format{}).Chunks(raw, 1000)
+	if !ok || len(pieces) != 4 || !bytes.Equal(bytes.Join(pieces, nil), raw) {
+		t.Fatalf("%d pieces, %v", len(pieces), ok)
+	}
+	rows := 0
+	for i, p := range pieces {
+		batches, rejects, err := (Format{}).Parse("ws1", p, received)
+		if err != nil || len(rejects) != 0 {
+			t.Fatalf("piece %d: %+v, %v", i, rejects, err)
+		}
+		rows += len(batches[0].Rows)
+	}
+	if rows != 4 {
+		t.Errorf("%d events in the pieces", rows)
+	}
+}
+
 func FuzzFormat(f *testing.F) {
 	for _, name := range []string{"testdata/security.xml", "testdata/system.xml"} {
 		raw, err := os.ReadFile(name)
