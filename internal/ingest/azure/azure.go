@@ -4,8 +4,8 @@
 // record by its category to the built-in table with the matching public
 // schema: activity log records to AzureActivity, Entra ID sign-ins to
 // SigninLogs and its three sibling tables, directory audits to AuditLogs,
-// NSG flow logs (one row per flow tuple) to AzureNetworkFlows and all
-// other resource logs to AzureDiagnostics.
+// NSG and virtual network flow logs (one row per flow tuple) to
+// AzureNetworkFlows and all other resource logs to AzureDiagnostics.
 package azure
 
 import (
@@ -41,22 +41,15 @@ const ContentType = "application/vnd.vigil.azure-records+json"
 // and original bytes the whole would have. JSON lines are left to be cut
 // at line ends.
 func (Format) Chunks(raw []byte, max int) ([][]byte, bool) {
-	if len(raw) <= max || !json.Valid(raw) {
+	if len(raw) <= max {
 		return nil, false
 	}
-	off := skipSpace(raw, 0)
-	v := span{b: bytes.TrimRight(raw[off:], " \t\r\n"), off: off}
-	var elems []span
-	switch v.b[0] {
-	case '[':
-		elems, _ = children(v)
-	case '{':
-		records, isDoc, err := recordsOf(v)
-		if err != nil || !isDoc {
-			return nil, false
-		}
-		elems = records
-	default:
+	values, rejects, err := documents(raw)
+	if err != nil || len(values) != 1 || len(rejects) > 0 {
+		return nil, false
+	}
+	elems, single, err := elements(values[0])
+	if err != nil || single {
 		return nil, false
 	}
 	var pieces [][]byte
@@ -117,38 +110,48 @@ func split(raw []byte) ([]span, []ingest.Reject, error) {
 	}
 	var records []span
 	for _, v := range values {
-		switch v.b[0] {
-		case '[':
-			elems, _ := children(v)
-			for _, e := range elems {
-				if e.b[0] != '{' {
-					rejects = append(rejects, ingest.Reject{Reason: "array element is not a JSON object", Raw: e.b, Offset: e.off})
-					continue
-				}
-				records = append(records, e)
-			}
-		case '{':
-			inner, isDoc, err := recordsOf(v)
-			if err != nil {
-				rejects = append(rejects, ingest.Reject{Reason: err.Error(), Raw: v.b, Offset: v.off})
+		elems, single, err := elements(v)
+		switch {
+		case err != nil:
+			rejects = append(rejects, ingest.Reject{Reason: err.Error(), Raw: v.b, Offset: v.off})
+		case single:
+			records = append(records, v)
+		}
+		for _, e := range elems {
+			if e.b[0] != '{' {
+				rejects = append(rejects, ingest.Reject{Reason: "record is not a JSON object", Raw: e.b, Offset: e.off})
 				continue
 			}
-			if !isDoc {
-				records = append(records, v)
-				continue
-			}
-			for _, e := range inner {
-				if e.b[0] != '{' {
-					rejects = append(rejects, ingest.Reject{Reason: "element of records is not a JSON object", Raw: e.b, Offset: e.off})
-					continue
-				}
-				records = append(records, e)
-			}
-		default:
-			rejects = append(rejects, ingest.Reject{Reason: "not a JSON object or array", Raw: v.b, Offset: v.off})
+			records = append(records, e)
 		}
 	}
 	return records, rejects, nil
+}
+
+// elements returns the records a top-level value holds: the elements of
+// an array, or of a records document's "records" array. single is true
+// when the value is an object that is not a records document: a record
+// itself.
+func elements(v span) (elems []span, single bool, err error) {
+	switch v.b[0] {
+	case '[':
+		elems, _ = children(v)
+		return elems, false, nil
+	case '{':
+		members, keys := children(v)
+		for i, k := range keys {
+			if k != "records" {
+				continue
+			}
+			if members[i].b[0] != '[' {
+				return nil, false, errors.New(`"records" is not an array`)
+			}
+			elems, _ = children(members[i])
+			return elems, false, nil
+		}
+		return nil, true, nil
+	}
+	return nil, false, errors.New("not a JSON object or array")
 }
 
 // documents splits the input into its top-level JSON values: one value,
@@ -293,23 +296,6 @@ func valueEnd(b []byte, i int) int {
 		}
 	}
 	return len(b)
-}
-
-// recordsOf returns the records of a {"records":[...]} document, or
-// isDoc false when the object is not one (then it is a record itself).
-func recordsOf(v span) (records []span, isDoc bool, err error) {
-	members, keys := children(v)
-	for i, k := range keys {
-		if k != "records" {
-			continue
-		}
-		if members[i].b[0] != '[' {
-			return nil, false, errors.New(`"records" is not an array`)
-		}
-		elems, _ := children(members[i])
-		return elems, true, nil
-	}
-	return nil, false, nil
 }
 
 // skipSpace returns the offset of the first byte at or after i that is

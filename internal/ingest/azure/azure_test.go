@@ -339,7 +339,7 @@ func TestDiagnostics(t *testing.T) {
 		"ResourceType":     "AZUREFIREWALLS",
 		"msg_s":            "TCP request from 10.0.1.4:51234 to 8.8.8.8:53. Action: Deny. ",
 		"DurationMs":       "<null>",
-		"AdditionalFields": `{"durationMs":1.5}`,
+		"AdditionalFields": `{"durationMs":1.5,"ruleCollections":["allow-dns","deny-all"]}`,
 	})
 }
 
@@ -496,8 +496,8 @@ func TestBadRecordsKeepNeighbours(t *testing.T) {
 	}
 	wantReasons := []string{
 		"line 2 is not valid JSON",
-		"array element is not a JSON object",
-		"array element is not a JSON object",
+		"record is not a JSON object",
+		"record is not a JSON object",
 		"record 1: no time field",
 		`record 2: field time: cannot parse "yesterday"`,
 		"record 3: field properties.createdDateTime",

@@ -408,7 +408,7 @@ const maxFlattenDepth = 4
 // AdditionalFields under its name, so nothing a record carries is lost
 // to a query.
 func diagnostics(r row, f fields) {
-	extra := map[string]json.RawMessage{}
+	extra := map[string]any{}
 	res := parseResourceID(f.str("resourceid"))
 	id := f.value("resourceid")
 	// The resource id parts are strings, which string columns always take.
@@ -436,7 +436,7 @@ func diagnostics(r row, f fields) {
 		}
 		if col, ok := diagnosticsCommon[k]; ok {
 			if r.set(col, m.key, loose(m.raw)) != nil {
-				extra[m.key] = m.raw
+				extra[m.key] = loose(m.raw)
 			}
 			continue
 		}
@@ -451,7 +451,7 @@ func diagnostics(r row, f fields) {
 // flatten stores raw under name (objects member by member, as
 // name_member) in the typed column Azure Monitor would give it, or in
 // extra when the table has no such column.
-func flatten(r row, extra map[string]json.RawMessage, name string, raw json.RawMessage, depth int) {
+func flatten(r row, extra map[string]any, name string, raw json.RawMessage, depth int) {
 	if len(raw) > 0 && raw[0] == '{' && depth < maxFlattenDepth {
 		vals, keys := children(span{b: raw})
 		for i, k := range keys {
@@ -466,13 +466,13 @@ func flatten(r row, extra map[string]json.RawMessage, name string, raw json.RawM
 	if v == nil {
 		return
 	}
+	text := v
 	if s, ok := v.(json.RawMessage); ok {
-		v = string(s)
+		text = string(s)
 	}
-	col, _, cv := schema.Suffixed(name, v)
-	if i, ok := r.t.index[col]; ok {
-		r.vals[i] = cv
+	col, _, cv := schema.Suffixed(name, text)
+	if i, ok := r.t.index[col]; ok && r.setAt(i, name, cv) == nil {
 		return
 	}
-	extra[name] = raw
+	extra[name] = v
 }
