@@ -4,7 +4,9 @@
 package source
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"time"
 
 	"vigil/internal/schema"
@@ -72,5 +74,21 @@ func ForTerms(text []byte, fn func(term []byte)) {
 			fn(term)
 			term = term[:0]
 		}
+	}
+}
+
+// termFolds are the characters outside ASCII that DuckDB's lower() or a
+// case-insensitive regular expression match to an ASCII letter: the
+// Kelvin sign, the long s and the dotted capital I.
+var termFolds = strings.NewReplacer("\u212a", "k", "\u017f", "s", "\u0130", "i")
+
+// ForIndexTerms calls fn with every term an index must hold for text so
+// that no predicate the engine derives Terms from misses it: the terms
+// of text, and those of text with termFolds applied, so a
+// case-insensitive match through one of those characters is found too.
+func ForIndexTerms(text []byte, fn func(term []byte)) {
+	ForTerms(text, fn)
+	if bytes.Contains(text, []byte("\u212a")) || bytes.Contains(text, []byte("\u017f")) || bytes.Contains(text, []byte("\u0130")) {
+		ForTerms([]byte(termFolds.Replace(string(text))), fn)
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -124,21 +123,6 @@ func newBloom(bits int) bloom {
 
 func termHash(term []byte) uint64 { return xxhash.Sum64(term) }
 
-// termFolds are the characters outside ASCII that DuckDB's lower() or a
-// case-insensitive regular expression match to an ASCII letter: the
-// Kelvin sign, the long s and the dotted capital I.
-var termFolds = strings.NewReplacer("\u212a", "k", "\u017f", "s", "\u0130", "i")
-
-// forIndexTerms calls fn with every term the index must hold for text:
-// its terms, and those of text with termFolds applied, so a
-// case-insensitive match through one of those characters is not missed.
-func forIndexTerms(text []byte, fn func([]byte)) {
-	source.ForTerms(text, fn)
-	if bytes.Contains(text, []byte("\u212a")) || bytes.Contains(text, []byte("\u017f")) || bytes.Contains(text, []byte("\u0130")) {
-		source.ForTerms([]byte(termFolds.Replace(string(text))), fn)
-	}
-}
-
 // termColumns returns the SQL of the text a query's string operators see
 // in each string or dynamic column of cols: dynamic values as the engine
 // converts them to string.
@@ -184,7 +168,7 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([
 			// values crossing from DuckDB.
 			q := fmt.Sprintf("SELECT concat_ws(' ', %s) FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
 				strings.Join(exprs, ", "), sqlgen.QuoteString(path), int64(u)*termUnitRows, int64(u+1)*termUnitRows)
-			if err := s.scanText(q, func(text []byte) { forIndexTerms(text, add) }); err != nil {
+			if err := s.scanText(q, func(text []byte) { source.ForIndexTerms(text, add) }); err != nil {
 				return nil, fmt.Errorf("store: building the term index: %w", err)
 			}
 		}
