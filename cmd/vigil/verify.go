@@ -14,6 +14,8 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/ingest/azure"
 	"vigil/internal/ingest/otlp"
+	"vigil/internal/ingest/storagelog"
+	"vigil/internal/ingest/winevent"
 	"vigil/internal/ledger"
 	"vigil/internal/store"
 )
@@ -101,7 +103,8 @@ var serverContentTypes = map[string]bool{"application/json": true, "text/syslog"
 
 // formatContentTypes names the ingest format that parses batches of each
 // content type a format gives its batches.
-var formatContentTypes = map[string]string{"text/syslog": "syslog", azure.ContentType: "azure-records"}
+var formatContentTypes = map[string]string{"text/syslog": "syslog", azure.ContentType: "azure-records",
+	winevent.ContentType: "windows-xml", storagelog.ContentType: "storage-analytics"}
 
 // rederiver returns deep verification's Rederive: it parses a batch's
 // original bytes again through the ingestion path its content type

@@ -287,6 +287,11 @@ func clip(s string) string {
 	return s
 }
 
+// ContentType is the content type of this format's batches, whose
+// original bytes are their entries' lines: deep verification finds the
+// format by it to parse them again.
+const ContentType = "text/vnd.vigil.storage-analytics-log"
+
 // Format is the "storage-analytics" ingestion format: the contents of
 // $logs blobs, one entry per line.
 type Format struct{}
@@ -316,7 +321,7 @@ func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.
 			} else {
 				b := byTable[table]
 				if b == nil {
-					b = &store.Batch{Workspace: workspace, Table: table, Columns: columns, ContentType: "text/x-storage-analytics-log", Received: received}
+					b = &store.Batch{Workspace: workspace, Table: table, Columns: columns, ContentType: ContentType, Received: received}
 					byTable[table] = b
 					out = append(out, b)
 				}

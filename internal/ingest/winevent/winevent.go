@@ -274,6 +274,11 @@ func stray(gap []byte) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// ContentType is the content type of this format's batches, whose
+// original bytes are the events, one per line: deep verification finds
+// the format by it to parse them again.
+const ContentType = "application/vnd.vigil.windows-event+xml"
+
 // Format is the "windows-xml" ingestion format.
 type Format struct{}
 
@@ -285,8 +290,8 @@ func (Format) Name() string { return "windows-xml" }
 // original bytes; an event that does not parse is a reject and costs no
 // other event its place.
 func (Format) Parse(workspace string, raw []byte, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
-	sec := &store.Batch{Workspace: workspace, Table: "SecurityEvent", Columns: securityColumns, ContentType: "application/xml", Received: received}
-	other := &store.Batch{Workspace: workspace, Table: "Event", Columns: eventColumns, ContentType: "application/xml", Received: received}
+	sec := &store.Batch{Workspace: workspace, Table: "SecurityEvent", Columns: securityColumns, ContentType: ContentType, Received: received}
+	other := &store.Batch{Workspace: workspace, Table: "Event", Columns: eventColumns, ContentType: ContentType, Received: received}
 	var rejects []ingest.Reject
 	seen := false
 	Split(raw, func(b []byte, off int, ok bool) {
