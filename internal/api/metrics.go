@@ -61,10 +61,14 @@ var (
 	descSegments = prometheus.NewDesc("vigil_segments", "Sealed segments.", nil, nil)
 	descSegBytes = prometheus.NewDesc("vigil_segment_bytes", "Bytes of sealed segments.", nil, nil)
 	descRows     = prometheus.NewDesc("vigil_table_rows", "Rows held, by workspace, table and state (hot or sealed).", []string{"workspace", "table", "state"}, nil)
+	descTermSegs = prometheus.NewDesc("vigil_term_index_segments_total",
+		"Segments met by queries with search terms, by outcome: skipped by the term index, read (whole or in part), or read whole for lack of an index.", []string{"outcome"}, nil)
+	descTermUnits = prometheus.NewDesc("vigil_term_index_row_groups_total",
+		"Row groups of indexed segments met by queries with search terms, by outcome (skipped or read).", []string{"outcome"}, nil)
 )
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWAL, descHot, descSegments, descSegBytes, descRows} {
+	for _, d := range []*prometheus.Desc{descWAL, descHot, descSegments, descSegBytes, descRows, descTermSegs, descTermUnits} {
 		ch <- d
 	}
 }
@@ -75,6 +79,12 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descHot, prometheus.GaugeValue, float64(st.HotBytes))
 	ch <- prometheus.MustNewConstMetric(descSegments, prometheus.GaugeValue, float64(st.Segments))
 	ch <- prometheus.MustNewConstMetric(descSegBytes, prometheus.GaugeValue, float64(st.SegmentBytes))
+	ti := st.TermIndex
+	ch <- prometheus.MustNewConstMetric(descTermSegs, prometheus.CounterValue, float64(ti.SegmentsSkipped), "skipped")
+	ch <- prometheus.MustNewConstMetric(descTermSegs, prometheus.CounterValue, float64(ti.SegmentsRead), "read")
+	ch <- prometheus.MustNewConstMetric(descTermSegs, prometheus.CounterValue, float64(ti.SegmentsUnindexed), "unindexed")
+	ch <- prometheus.MustNewConstMetric(descTermUnits, prometheus.CounterValue, float64(ti.UnitsSkipped), "skipped")
+	ch <- prometheus.MustNewConstMetric(descTermUnits, prometheus.CounterValue, float64(ti.UnitsRead), "read")
 	for _, t := range st.Tables {
 		ch <- prometheus.MustNewConstMetric(descRows, prometheus.GaugeValue, float64(t.HotRows), t.Workspace, t.Table, "hot")
 		ch <- prometheus.MustNewConstMetric(descRows, prometheus.GaugeValue, float64(t.SegmentRows), t.Workspace, t.Table, "sealed")
