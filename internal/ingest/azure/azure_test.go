@@ -169,6 +169,48 @@ func TestActivity(t *testing.T) {
 	})
 }
 
+// Activity log events in the REST API's schema, as `az monitor
+// activity-log list` prints them, map to the same table.
+func TestActivityEvents(t *testing.T) {
+	rows := stored(t, parse(t, readFile(t, "activity_events.json")))("AzureActivity | project TimeGenerated, OperationName, OperationNameValue, Category, CategoryValue, ActivityStatus, ActivityStatusValue, ActivitySubstatus, ActivitySubstatusValue, Caller, CallerIpAddress, HTTPRequest, CorrelationId, EventDataId, OperationId, EventSubmissionTimestamp, Level, Authorization, Claims, Properties, Hierarchy, ResourceId, SubscriptionId, _SubscriptionId, ResourceGroup, ResourceProvider, ResourceProviderValue, Resource, SourceSystem, action = tostring(Authorization_d.action), ip = tostring(Claims_d.ipaddr), code = tostring(Properties_d.statusCode)")
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	rule := "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/web-nsg/securityRules/allow-rdp"
+	check(t, "activity event", rows[0], map[string]string{
+		"TimeGenerated":            "2026-03-02T10:40:11.281146Z",
+		"OperationName":            "Create or Update Security Rule",
+		"OperationNameValue":       "Microsoft.Network/networkSecurityGroups/securityRules/write",
+		"Category":                 "Administrative",
+		"CategoryValue":            "Administrative",
+		"ActivityStatus":           "Succeeded",
+		"ActivityStatusValue":      "Succeeded",
+		"ActivitySubstatus":        "Created (HTTP Status Code: 201)",
+		"ActivitySubstatusValue":   "Created",
+		"Caller":                   "alice@contoso.example",
+		"CallerIpAddress":          "203.0.113.17",
+		"HTTPRequest":              `{"clientIpAddress":"203.0.113.17","clientRequestId":"a1b2c3d4-1111-4222-8333-444455556666","method":"PUT"}`,
+		"CorrelationId":            "1c9e7a3b-5d2f-4e8a-b6c4-7f0e1d2c3b4a",
+		"EventDataId":              "44ade6b4-3813-45e6-ae27-7420a95fa2f8",
+		"OperationId":              "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+		"EventSubmissionTimestamp": "2026-03-02T10:41:50.012345Z",
+		"Level":                    "Informational",
+		"Authorization":            `{"action":"Microsoft.Network/networkSecurityGroups/securityRules/write","scope":"` + rule + `"}`,
+		"action":                   "Microsoft.Network/networkSecurityGroups/securityRules/write",
+		"ip":                       "203.0.113.17",
+		"code":                     "Created",
+		"Hierarchy":                "72f988bf-86f1-41af-91ab-2d7cd011db47/0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+		"ResourceId":               rule,
+		"SubscriptionId":           "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+		"_SubscriptionId":          "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+		"ResourceGroup":            "rg-net",
+		"ResourceProvider":         "Microsoft.Network",
+		"ResourceProviderValue":    "Microsoft.Network",
+		"Resource":                 "allow-rdp",
+		"SourceSystem":             "Azure",
+	})
+}
+
 func TestSignins(t *testing.T) {
 	batches := parse(t, readFile(t, "signin.json"))
 	want := map[string]int{"SigninLogs": 1, "AADNonInteractiveUserSignInLogs": 1, "AADServicePrincipalSignInLogs": 1, "AADManagedIdentitySignInLogs": 1}
@@ -551,7 +593,7 @@ func TestUnusableInput(t *testing.T) {
 
 // seeds are the fuzz corpus: the sample documents and a few broken ones.
 func seeds(f *testing.F) {
-	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json", "keyvault.jsonl"} {
+	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json", "keyvault.jsonl", "activity_events.json"} {
 		f.Add(readFile(f, name))
 	}
 	f.Add([]byte(`{"records":[{"time":"2026-03-02T11:00:00Z","category":"NetworkSecurityGroupFlowEvent","properties":{"flows":[{"flows":[{"flowTuples":["1,::1,::2,0,65535,U,O,D,E,1,2,3,4",""]}]}]}}]}`))

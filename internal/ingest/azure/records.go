@@ -173,14 +173,22 @@ func (r *router) route(i int, rec span) []ingest.Reject {
 	if err != nil {
 		return reject(err)
 	}
+	// Activity log events as the REST API and `az monitor activity-log
+	// list` return them have eventTimestamp instead of time.
+	timeField, name := "time", ""
 	if _, ok := f["time"]; !ok {
-		return reject(errors.New("no time field"))
+		if _, ok := f["eventtimestamp"]; !ok {
+			return reject(errors.New("no time field"))
+		}
+		timeField, name = "eventtimestamp", "AzureActivity"
 	}
-	when, err := schema.Convert(schema.DateTime, f.value("time"))
+	when, err := schema.Convert(schema.DateTime, f.value(timeField))
 	if err != nil {
-		return reject(fmt.Errorf("field time: %v", err))
+		return reject(fmt.Errorf("field %s: %v", f[timeField].key, err))
 	}
-	name := tableFor(f)
+	if name == "" {
+		name = tableFor(f)
+	}
 	t := r.table(name)
 	if name == "AzureNetworkFlows" {
 		rows, rejects, err := flowRows(t, rec, f)
@@ -194,10 +202,12 @@ func (r *router) route(i int, rec span) []ingest.Reject {
 	}
 	row := t.newRow()
 	row.vals[t.index[schema.ColTimeGenerated]] = when
-	switch name {
-	case "AzureActivity":
+	switch {
+	case timeField == "eventtimestamp":
+		err = activityEvent(row, f)
+	case name == "AzureActivity":
 		err = activity(row, f)
-	case "AzureDiagnostics":
+	case name == "AzureDiagnostics":
 		diagnostics(row, f)
 	default:
 		err = directory(row, f)
@@ -317,6 +327,51 @@ func activity(r row, f fields) error {
 		assign{"ResourceGroup", "resourceId", nonEmpty(res.group)},
 		assign{"ResourceProviderValue", "resourceId", nonEmpty(res.provider)},
 		assign{"ResourceProvider", "resourceId", nonEmpty(res.provider)},
+		assign{"Resource", "resourceId", nonEmpty(res.name)},
+	)
+}
+
+// activityEvent maps an activity log event in the schema of the REST API
+// (what `az monitor activity-log list` and the portal's JSON view give)
+// to AzureActivity, as Azure Monitor does: the localized names to
+// OperationName, Category, ActivityStatus, ActivitySubstatus and
+// ResourceProvider, the values to their ...Value columns.
+func activityEvent(r row, f fields) error {
+	op, cat, status := f.object("operationname"), f.object("category"), f.object("status")
+	sub, provider, req := f.object("substatus"), f.object("resourceprovidername"), f.object("httprequest")
+	props := f.object("properties")
+	res := parseResourceID(f.str("resourceid"))
+	return r.setAll(
+		assign{"OperationName", "operationName.localizedValue", nonEmpty(op.str("localizedvalue"), op.str("value"))},
+		assign{"OperationNameValue", "operationName.value", nonEmpty(op.str("value"))},
+		assign{"Category", "category.localizedValue", nonEmpty(cat.str("localizedvalue"), cat.str("value"))},
+		assign{"CategoryValue", "category.value", nonEmpty(cat.str("value"))},
+		assign{"ActivityStatus", "status.localizedValue", nonEmpty(status.str("localizedvalue"), status.str("value"))},
+		assign{"ActivityStatusValue", "status.value", nonEmpty(status.str("value"))},
+		assign{"ActivitySubstatus", "subStatus.localizedValue", nonEmpty(sub.str("localizedvalue"), sub.str("value"))},
+		assign{"ActivitySubstatusValue", "subStatus.value", nonEmpty(sub.str("value"))},
+		assign{"Caller", "caller", f.value("caller")},
+		assign{"CallerIpAddress", "httpRequest.clientIpAddress", req.value("clientipaddress")},
+		assign{"HTTPRequest", "httpRequest", f.value("httprequest")},
+		assign{"CorrelationId", "correlationId", f.value("correlationid")},
+		assign{"EventDataId", "eventDataId", f.value("eventdataid")},
+		assign{"OperationId", "operationId", f.value("operationid")},
+		assign{"EventSubmissionTimestamp", "submissionTimestamp", f.value("submissiontimestamp")},
+		assign{"Level", "level", f.value("level")},
+		assign{"Authorization", "authorization", f.value("authorization")},
+		assign{"Authorization_d", "authorization", f.value("authorization")},
+		assign{"Claims", "claims", f.value("claims")},
+		assign{"Claims_d", "claims", f.value("claims")},
+		assign{"Properties", "properties", f.value("properties")},
+		assign{"Properties_d", "properties", f.value("properties")},
+		assign{"Hierarchy", "properties.hierarchy", props.value("hierarchy")},
+		assign{"ResourceId", "resourceId", f.value("resourceid")},
+		assign{"_ResourceId", "resourceId", f.value("resourceid")},
+		assign{"SubscriptionId", "subscriptionId", nonEmpty(f.str("subscriptionid"), res.subscription)},
+		assign{"_SubscriptionId", "subscriptionId", nonEmpty(f.str("subscriptionid"), res.subscription)},
+		assign{"ResourceGroup", "resourceGroupName", nonEmpty(f.str("resourcegroupname"), res.group)},
+		assign{"ResourceProvider", "resourceProviderName.localizedValue", nonEmpty(provider.str("localizedvalue"), provider.str("value"), res.provider)},
+		assign{"ResourceProviderValue", "resourceProviderName.value", nonEmpty(provider.str("value"), res.provider)},
 		assign{"Resource", "resourceId", nonEmpty(res.name)},
 	)
 }
