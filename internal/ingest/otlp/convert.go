@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
@@ -56,6 +57,13 @@ var (
 	metricColumns = withLead(
 		schema.Column{Name: "Name", Type: schema.String}, schema.Column{Name: "Sum", Type: schema.Real},
 		schema.Column{Name: "Min", Type: schema.Real}, schema.Column{Name: "Max", Type: schema.Real})
+	perfColumns = []schema.Column{
+		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Computer", Type: schema.String},
+		{Name: "ObjectName", Type: schema.String}, {Name: "CounterName", Type: schema.String},
+		{Name: "InstanceName", Type: schema.String}, {Name: "CounterPath", Type: schema.String},
+		{Name: "CounterValue", Type: schema.Real}, {Name: "Min", Type: schema.Real}, {Name: "Max", Type: schema.Real},
+		{Name: "SampleCount", Type: schema.Int}, {Name: "SourceSystem", Type: schema.String},
+	}
 )
 
 func withLead(cols ...schema.Column) []schema.Column {
@@ -67,6 +75,8 @@ func withLead(cols ...schema.Column) []schema.Column {
 // took, which join every row's Properties.
 type resourceInfo struct {
 	role, instance, version, sdk any
+	// host is host.name, the Computer of Perf rows.
+	host string
 	// rest holds the other resource attributes as JSON members.
 	rest []member
 }
@@ -131,7 +141,7 @@ func newResourceInfo(r *resourcepb.Resource) *resourceInfo {
 	if sdkVersion != "" {
 		sdk += ":" + sdkVersion
 	}
-	info.role, info.instance, info.version, info.sdk = orNil(name), orNil(instance), orNil(version), orNil(sdk)
+	info.role, info.instance, info.version, info.sdk, info.host = orNil(name), orNil(instance), orNil(version), orNil(sdk), host
 	return info
 }
 
@@ -435,7 +445,12 @@ func attr(attrs []*commonpb.KeyValue, keys ...string) *commonpb.AnyValue {
 
 // str returns the first of keys as text ("" when none is set).
 func str(attrs []*commonpb.KeyValue, keys ...string) string {
-	v := attr(attrs, keys...)
+	return text(attr(attrs, keys...))
+}
+
+// text returns a value as text: strings as they are, integers in decimal,
+// anything else as JSON ("" for no value).
+func text(v *commonpb.AnyValue) string {
 	switch x := v.GetValue().(type) {
 	case nil:
 		return ""
@@ -546,7 +561,12 @@ func (c *converter) metric(ri *resourceInfo, m *metricspb.Metric, where string) 
 		if why != "" {
 			return "timeUnixNano: " + why
 		}
-		row := ri.lead(make([]any, 0, len(metricColumns)), t, nil, nil, int32(min(count, math.MaxInt32)), ri.properties(attrs, extra...))
+		n := int32(min(count, math.MaxInt32))
+		if strings.HasPrefix(m.GetName(), hostMetricPrefix) {
+			c.add("Perf", perfColumns, perfRow(ri, m.GetName(), t, attrs, n, sum, lo, hi))
+			return ""
+		}
+		row := ri.lead(make([]any, 0, len(metricColumns)), t, nil, nil, n, ri.properties(attrs, extra...))
 		c.add("AppMetrics", metricColumns, append(row, m.GetName(), sum, lo, hi))
 		return ""
 	}
@@ -612,4 +632,38 @@ func optional(f *float64) any {
 		return nil
 	}
 	return *f
+}
+
+// hostMetricPrefix starts the names of host metrics (the Collector's
+// hostmetrics receiver: system.cpu.time, system.memory.usage, ...), which
+// go to Perf rather than AppMetrics.
+const hostMetricPrefix = "system."
+
+// perfRow maps a host metric's data point to Perf: the metric's
+// namespace (system.cpu for system.cpu.time) is the object, its name the
+// counter, the point's attribute values joined by "/" the instance
+// (cpu0/user; _Total when it has none). An aggregated point's value is
+// its average.
+func perfRow(ri *resourceInfo, name string, t time.Time, attrs []*commonpb.KeyValue, count int32, sum, lo, hi any) []any {
+	object := name
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		object = name[:i]
+	}
+	instance := "_Total"
+	if len(attrs) > 0 {
+		var b strings.Builder
+		for i, kv := range attrs {
+			if i > 0 {
+				b.WriteByte('/')
+			}
+			b.WriteString(text(kv.GetValue()))
+		}
+		instance = b.String()
+	}
+	value := sum
+	if s, ok := sum.(float64); ok && count > 1 {
+		value = s / float64(count)
+	}
+	path := `\\` + ri.host + `\` + object + "(" + instance + `)\` + name
+	return []any{t, orNil(ri.host), object, name, instance, path, value, lo, hi, count, sourceSystem}
 }

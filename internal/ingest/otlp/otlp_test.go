@@ -351,10 +351,23 @@ func TestFormats(t *testing.T) {
 	doc := []byte(` {"resourceMetrics":[{"scopeMetrics":[{"metrics":[
   {"name":"queue.depth","gauge":{"dataPoints":[{"timeUnixNano":"1544712660300000000","asInt":"7"},{"timeUnixNano":"1544712660300000000"}]}},
   {"name":"latency","summary":{"dataPoints":[{"timeUnixNano":"1544712660300000000","count":"4","sum":10,"quantileValues":[{"quantile":0,"value":1},{"quantile":0.5,"value":2},{"quantile":1,"value":5}]}]}},
-  {"name":"nodata"}]}]}]}`)
+  {"name":"nodata"},
+  {"name":"system.cpu.time","unit":"s","sum":{"dataPoints":[{"timeUnixNano":"1544712660300000000","asDouble":12.5,"attributes":[{"key":"cpu","value":{"stringValue":"cpu0"}},{"key":"state","value":{"stringValue":"user"}}]}]}},
+  {"name":"system.disk.operation_time","histogram":{"dataPoints":[{"timeUnixNano":"1544712660300000000","count":"4","sum":10,"min":1,"max":4}]}}]}],
+  "resource":{"attributes":[{"key":"host.name","value":{"stringValue":"node-3"}}]}}]}`)
 	batches, rejects, err := f.Parse(ws, doc, time.Now())
-	if err != nil || len(batches) != 1 || len(rejects) != 2 {
+	if err != nil || len(batches) != 2 || len(rejects) != 2 {
 		t.Fatalf("Parse: %v batches, %v, %v", len(batches), rejects, err)
+	}
+	// Host metrics go to Perf, as counters of the host.
+	perf := batches[1]
+	var got []string
+	for _, row := range perf.Rows {
+		got = append(got, fmt.Sprint(row[1:]))
+	}
+	if want := []string{`[node-3 system.cpu system.cpu.time cpu0/user \\node-3\system.cpu(cpu0/user)\system.cpu.time 12.5 12.5 12.5 1 OpenTelemetry]`,
+		`[node-3 system.disk system.disk.operation_time _Total \\node-3\system.disk(_Total)\system.disk.operation_time 2.5 1 4 4 OpenTelemetry]`}; perf.Table != "Perf" || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Perf rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if b := batches[0]; b.Table != "AppMetrics" || len(b.Rows) != 2 || b.ContentType != "application/json; otlp=metrics" || !bytes.Equal(b.Raw, doc) {
 		t.Errorf("batch %s: %d rows, %s", b.Table, len(b.Rows), b.ContentType)
