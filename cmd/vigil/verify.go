@@ -96,9 +96,10 @@ func verifyCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// serverContentTypes are the content types Vigil's own ingestion paths
-// record. Any other content type is the one a client sent to the rows
-// API, whose rows follow from the bytes alone.
+// serverContentTypes are the content types Vigil's own paths record for
+// batches whose rows do not follow from the bytes alone: JSON from the
+// Data Collector and Logs Ingestion APIs and Vigil's audit rows, syslog
+// from the network receivers, rejected input.
 var serverContentTypes = map[string]bool{"application/json": true, "text/syslog": true, "application/octet-stream": true}
 
 // formatContentTypes names the ingest format that parses batches of each
@@ -108,56 +109,67 @@ var formatContentTypes = map[string]string{"text/syslog": "syslog", azure.Conten
 
 // rederiver returns deep verification's Rederive: it parses a batch's
 // original bytes again through the ingestion path its content type
-// names and maps the rows onto the table as the store does. Where several
-// paths record the same content type (application/json: the rows API,
-// the Data Collector and Logs Ingestion APIs, Vigil's own audit rows;
-// text/syslog: files, which re-derive, and network receivers, whose rows
-// also hold the sender and the time of each message), a batch the
-// re-derivable path reproduces is verified and any other is counted as
-// not re-derivable rather than reported.
+// names and maps the rows onto the table as the store does. A content
+// type only one path records (a JSON type other than application/json
+// comes from the rows API alone, the Azure records and OTLP types from
+// their formats) makes the answer certain: a parse error or another hash
+// is reported. Where several paths record the same content type
+// (application/json; text/syslog: files re-derive, network receivers add
+// the sender and each message's arrival time), and for content types no
+// path is known for (then every registered format is tried), a batch a
+// path reproduces is verified and any other is counted as not
+// re-derivable rather than reported.
 func rederiver(st *store.Store) func(ledger.Leaf, string, []byte) ([32]byte, bool, error) {
 	return func(lf ledger.Leaf, contentType string, raw []byte) ([32]byte, bool, error) {
 		mt, params, err := mime.ParseMediaType(contentType)
 		if err != nil {
 			mt = strings.ToLower(strings.TrimSpace(contentType))
 		}
-		certain := !serverContentTypes[mt]
-		format := formatContentTypes[mt]
-		if sig := params[otlp.SignalParam]; sig != "" {
-			// An OTLP export request of that signal, protobuf or JSON.
-			format, certain = "otlp-"+sig, true
-		}
-		var batches []*store.Batch
+		// The formats to try; "" is the rows API's parser.
+		var paths []string
+		certain := false
 		switch {
-		case format != "":
-			f, ok := ingest.Lookup(format)
-			if !ok {
-				return [32]byte{}, false, nil
-			}
-			batches, _, err = f.Parse(lf.Workspace, raw, lf.Time)
+		case params[otlp.SignalParam] != "":
+			// An OTLP export request of that signal, protobuf or JSON.
+			paths, certain = []string{"otlp-" + params[otlp.SignalParam]}, true
+		case formatContentTypes[mt] != "":
+			paths, certain = []string{formatContentTypes[mt]}, !serverContentTypes[mt]
+		case api.JSONContentTypes[mt]:
+			paths, certain = []string{""}, !serverContentTypes[mt]
 		default:
-			var b *store.Batch
-			if b, err = api.DecodeRecords(raw); err == nil {
-				batches = []*store.Batch{b}
-			}
+			paths = ingest.Names()
 		}
-		if err != nil && certain {
-			return [32]byte{}, false, err
-		}
-		for _, b := range batches {
-			if b.Table != "" && b.Table != lf.Table {
-				continue
+		for _, path := range paths {
+			var batches []*store.Batch
+			if path == "" {
+				var b *store.Batch
+				if b, err = api.DecodeRecords(raw); err == nil {
+					batches = []*store.Batch{b}
+				}
+			} else if f, ok := ingest.Lookup(path); ok {
+				batches, _, err = f.Parse(lf.Workspace, raw, lf.Time)
 			}
-			b.Workspace, b.Table, b.Received = lf.Workspace, lf.Table, lf.Time
-			cols, rows, err := st.Rederive(b)
 			if err != nil {
 				if certain {
 					return [32]byte{}, false, err
 				}
 				continue
 			}
-			if sum := ledger.HashRows(cols, rows); certain || sum == lf.RowsHash {
-				return sum, true, nil
+			for _, b := range batches {
+				if b.Table != "" && b.Table != lf.Table {
+					continue
+				}
+				b.Workspace, b.Table, b.Received = lf.Workspace, lf.Table, lf.Time
+				cols, rows, err := st.Rederive(b)
+				if err != nil {
+					if certain {
+						return [32]byte{}, false, err
+					}
+					continue
+				}
+				if sum := ledger.HashRows(cols, rows); certain || sum == lf.RowsHash {
+					return sum, true, nil
+				}
 			}
 		}
 		return [32]byte{}, false, nil

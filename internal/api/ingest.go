@@ -70,14 +70,20 @@ func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspac
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// JSONContentTypes are the media types the JSON endpoints take (the rows
+// API records the one a client sent with the batch; "" when it sent none).
+var JSONContentTypes = map[string]bool{
+	"": true, "application/json": true, "application/x-ndjson": true, "application/ndjson": true,
+	"application/jsonl": true, "application/x-json-stream": true, "text/json": true,
+}
+
 // jsonContentType refuses, with 415, a body whose Content-Type says it is
 // not JSON: sending CSV or text to a JSON endpoint is a client mistake
 // better named than reported as malformed JSON. No Content-Type is taken
 // as JSON, as curl and simple shippers send none.
 func jsonContentType(w http.ResponseWriter, r *http.Request) bool {
 	ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
-	switch ct {
-	case "", "application/json", "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-json-stream", "text/json":
+	if JSONContentTypes[ct] {
 		return true
 	}
 	writeError(w, http.StatusUnsupportedMediaType, "UnsupportedContentType",
