@@ -583,39 +583,14 @@ func TestVerifyDeepOTLP(t *testing.T) {
 	}
 }
 
-// TestVerifyDeepFormats: batches of the formats whose content types the
-// rederiver does not name (Windows event XML, storage analytics logs)
-// re-derive by trying the registered formats; a batch of an unknown
-// content type that no path reproduces is counted, not reported.
-func TestVerifyDeepFormats(t *testing.T) {
+// TestVerifyDeepUnknownContentType: a batch of a content type no path is
+// known for, which no registered format reproduces, is counted as not
+// re-derivable, not reported as tampered.
+func TestVerifyDeepUnknownContentType(t *testing.T) {
 	dir := t.TempDir()
 	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
-	}
-	parsed := 0
-	for _, in := range []struct{ format, file string }{
-		{"windows-xml", "../../internal/ingest/winevent/testdata/security.xml"},
-		{"storage-analytics", "../../internal/ingest/storagelog/testdata/sample.log"},
-	} {
-		raw, err := os.ReadFile(in.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, ok := ingest.Lookup(in.format)
-		if !ok {
-			t.Fatalf("no format %s", in.format)
-		}
-		batches, _, err := f.Parse(tamperWS, raw, tamperDay)
-		if err != nil || len(batches) == 0 {
-			t.Fatalf("%s: %d batches, %v", in.format, len(batches), err)
-		}
-		for _, b := range batches {
-			if _, err := st.Append(context.Background(), b); err != nil {
-				t.Fatal(err)
-			}
-			parsed++
-		}
 	}
 	other := appBatch(t, 0, 2)
 	other.ContentType = "application/x-vendor-thing"
@@ -632,8 +607,7 @@ func TestVerifyDeepFormats(t *testing.T) {
 	if err := verifyCommand([]string{"--data", dir, "--deep"}, &out, &progress); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	want := fmt.Sprintf("%d batches parsed again from their original bytes; 1 cannot be re-derived", parsed)
-	if !strings.Contains(progress.String(), want) {
+	if want := "0 batches parsed again from their original bytes; 1 cannot be re-derived"; !strings.Contains(progress.String(), want) {
 		t.Fatalf("want %q in:\n%s", want, progress.String())
 	}
 }
