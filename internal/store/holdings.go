@@ -168,6 +168,9 @@ func (h holdings) Damaged(workspace string, fn func(file, detail string)) error 
 			if err := h.s.verifySegment(seg); err != nil {
 				fn(seg.Path, err.Error())
 			}
+			if err := h.s.checkTermIndex(seg); err != nil {
+				fn(seg.Path+termSuffix, err.Error())
+			}
 		}
 	}
 	h.s.catMu.Lock()

@@ -324,16 +324,11 @@ func (s *Store) segmentRows(seg *Segment, hashes []uint64) ([][2]int64, error) {
 		s.termStats.unindexed.Add(1)
 		return nil, nil
 	}
-	path := filepath.Join(s.dir, seg.Path+termSuffix)
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("term index of segment %s of table %s is missing or unreadable: %v", seg.Path, seg.Table, err)
-	}
-	defer f.Close()
-	ix, err := s.loadTermIndex(seg, f)
+	f, ix, err := s.openTermIndex(seg)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	may, err := ix.mayHold(f, hashes)
 	if err != nil {
 		return nil, fmt.Errorf("term index of segment %s of table %s: %v", seg.Path, seg.Table, err)
@@ -366,8 +361,36 @@ func (s *Store) segmentRows(seg *Segment, hashes []uint64) ([][2]int64, error) {
 	return ranges, nil
 }
 
-// loadTermIndex returns the parsed head of seg's term index, checking the
-// file against the catalog's checksum the first time in a process.
+// openTermIndex opens seg's term index and returns its parsed head,
+// checking the file against the catalog's checksum the first time in a
+// process.
+func (s *Store) openTermIndex(seg *Segment) (*os.File, *termIndex, error) {
+	f, err := os.Open(filepath.Join(s.dir, seg.Path+termSuffix))
+	if err != nil {
+		return nil, nil, fmt.Errorf("term index of segment %s of table %s is missing or unreadable: %v", seg.Path, seg.Table, err)
+	}
+	ix, err := s.loadTermIndex(seg, f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, ix, nil
+}
+
+// checkTermIndex reports a missing or damaged term index of seg.
+func (s *Store) checkTermIndex(seg *Segment) error {
+	if seg.TermsSHA256 == "" {
+		return nil
+	}
+	f, _, err := s.openTermIndex(seg)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// loadTermIndex parses the head of seg's term index f, once per process,
+// after checking the file's checksum.
 func (s *Store) loadTermIndex(seg *Segment, f *os.File) (*termIndex, error) {
 	if ix, ok := s.termIndexes.Load(seg.Path); ok {
 		return ix.(*termIndex), nil

@@ -337,6 +337,13 @@ func TestTermIndexDamageAndOrphans(t *testing.T) {
 	if n := count(t, s, idxTable); n != 50 {
 		t.Fatalf("without terms the segment still reads: %d rows", n)
 	}
+	var damaged []string
+	if err := s.Holdings().Damaged(ws, func(file, detail string) { damaged = append(damaged, file+": "+detail) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(damaged) != 1 || !strings.HasSuffix(strings.SplitN(damaged[0], ":", 2)[0], termSuffix) {
+		t.Fatalf("verification reports %q, want the damaged term index", damaged)
+	}
 }
 
 // recordScans is the store's tables, noting the terms each read got.
