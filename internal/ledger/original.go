@@ -75,6 +75,11 @@ func jsonRecords(raw []byte) ([][]byte, error) {
 		}
 		out = append(out, v)
 	}
+	if array {
+		if t, err := dec.Token(); err != nil || t != json.Delim(']') {
+			return nil, fmt.Errorf("the array is not closed at offset %d", dec.InputOffset())
+		}
+	}
 	return out, nil
 }
 
