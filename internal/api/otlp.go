@@ -38,7 +38,9 @@ func (s *Server) otlpRoutes() {
 				writeError(w, http.StatusForbidden, "InsufficientAccessError", "The provided credentials have insufficient access to perform the requested operation: "+why)
 				return
 			}
-			rcv.HandleHTTP(w, r, sig, ws.ID, s.cfg.MaxBodyBytes)
+			// The workspace's ingestion rate limit applies as on every
+			// other ingestion path.
+			rcv.HandleHTTP(w, r, sig, ws.ID, s.cfg.MaxBodyBytes, func(w http.ResponseWriter, n int) bool { return s.admitIngest(w, ws, n) })
 		})
 	}
 }

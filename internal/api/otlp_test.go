@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,28 @@ func TestOTLPOnMainPort(t *testing.T) {
 	}
 	if got := f.rows(t, "AppRequests"); got != 1 {
 		t.Fatalf("%d AppRequests rows after refused requests, want 1", got)
+	}
+}
+
+// TestOTLPRateLimit: the workspace's ingestion rate limit holds for OTLP
+// too, answered 429 with Retry-After as OTLP exporters expect.
+func TestOTLPRateLimit(t *testing.T) {
+	f := newFixture(t)
+	srv, err := New(Config{Limits: Limits{IngestBytesPerSecond: 100}}, f.st, f.keysStore, f.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewTLSServer(srv)
+	defer f.srv.Close()
+	logs := `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"` + strings.Repeat("x", 500) + `"}}]}]}]}`
+	if code, body := f.do(t, "POST", "/v1/logs", f.keys[auth.Ingestor], []byte(logs), "Content-Type", "application/json"); code != 200 {
+		t.Fatalf("first: %d %s", code, body)
+	}
+	code, body := f.do(t, "POST", "/v1/logs", f.keys[auth.Ingestor], []byte(logs), "Content-Type", "application/json")
+	if code != 429 || !strings.Contains(body, "over its ingestion rate limit") {
+		t.Fatalf("second: %d %s", code, body)
+	}
+	if n := f.rows(t, "AppTraces"); n != 1 {
+		t.Fatalf("%d AppTraces rows, want 1", n)
 	}
 }

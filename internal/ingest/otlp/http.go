@@ -32,8 +32,10 @@ const DefaultMaxBodyBytes = 64 << 20
 // export response in the request's encoding once every batch is durable;
 // 400 with a google.rpc.Status for a body that does not decode, 415 for
 // another content type, 413 over maxBytes, 503 with Retry-After while the
-// store is busy.
-func (r *Receiver) HandleHTTP(w http.ResponseWriter, req *http.Request, sig Signal, workspace string, maxBytes int64) {
+// store is busy. admit, when not nil, is asked about the body's size
+// before anything is stored; when it refuses, it has answered the request
+// itself (429 with Retry-After, which exporters honour).
+func (r *Receiver) HandleHTTP(w http.ResponseWriter, req *http.Request, sig Signal, workspace string, maxBytes int64, admit func(w http.ResponseWriter, n int) bool) {
 	isJSON, ok := isJSONContentType(req.Header.Get("Content-Type"))
 	if !ok {
 		writeStatus(w, false, http.StatusUnsupportedMediaType, codes.InvalidArgument,
@@ -48,6 +50,9 @@ func (r *Receiver) HandleHTTP(w http.ResponseWriter, req *http.Request, sig Sign
 	body, status, err := readBody(w, req, maxBytes)
 	if err != nil {
 		writeStatus(w, isJSON, status, codes.InvalidArgument, err.Error())
+		return
+	}
+	if admit != nil && !admit(w, len(body)) {
 		return
 	}
 	resp, err := r.Export(req.Context(), sig, workspace, body, isJSON, "otlp-http", req.RemoteAddr)
@@ -169,7 +174,7 @@ func (s *Server) Start() error {
 		mux := http.NewServeMux()
 		for _, sig := range Signals {
 			mux.HandleFunc(sig.Path(), func(w http.ResponseWriter, r *http.Request) {
-				s.rcv.HandleHTTP(w, r, sig, s.cfg.Workspace, int64(s.cfg.MaxBodyBytes))
+				s.rcv.HandleHTTP(w, r, sig, s.cfg.Workspace, int64(s.cfg.MaxBodyBytes), nil)
 			})
 		}
 		s.hln, s.http = ln, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
