@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -316,14 +317,18 @@ func skipSeparators(b []byte, i int) int {
 	return i
 }
 
-// tableBatch gathers the rows of one destination table.
-type tableBatch struct {
-	def *schema.Table
-	// cols are the table's columns a batch may carry (all but those the
-	// store fills); index finds them by name, lower by lowercase name.
+// shape is the columns a batch of one table carries (all but those the
+// store fills) and their positions: index finds them by name, lower by
+// lowercase name.
+type shape struct {
 	cols  []schema.Column
 	index map[string]int
 	lower map[string]int
+}
+
+// tableBatch gathers the rows of one destination table.
+type tableBatch struct {
+	*shape
 	batch *store.Batch
 	// records counts the records in the batch's original bytes.
 	records int
@@ -335,9 +340,8 @@ var storeSet = map[string]bool{
 	schema.ColTimeReceived: true, schema.ColBatchSeq: true, schema.ColBatchRow: true,
 }
 
-// tableColumns holds, per built-in table this package writes, the columns
-// a batch carries and their positions, computed once.
-var tableColumns = map[string]*tableBatch{}
+// shapes holds the shape of each table this package writes, computed once.
+var shapes = map[string]*shape{}
 
 func init() {
 	for _, name := range []string{"AzureActivity", "SigninLogs", "AADNonInteractiveUserSignInLogs",
@@ -346,16 +350,19 @@ func init() {
 		if !ok {
 			panic("azure: no built-in table " + name)
 		}
-		t := &tableBatch{def: def, index: map[string]int{}, lower: map[string]int{}}
+		sh := &shape{index: map[string]int{}, lower: map[string]int{}}
 		for _, c := range def.Columns {
 			if storeSet[c.Name] {
 				continue
 			}
-			t.index[c.Name] = len(t.cols)
-			t.lower[strings.ToLower(c.Name)] = len(t.cols)
-			t.cols = append(t.cols, schema.Column{Name: c.Name, Type: c.Type})
+			sh.index[c.Name] = len(sh.cols)
+			sh.lower[strings.ToLower(c.Name)] = len(sh.cols)
+			sh.cols = append(sh.cols, schema.Column{Name: c.Name, Type: c.Type})
 		}
-		tableColumns[name] = t
+		// Batches share the column list: clipped, an append by a reader
+		// copies it rather than writing into it.
+		sh.cols = slices.Clip(sh.cols)
+		shapes[name] = sh
 	}
 }
 
@@ -372,9 +379,9 @@ func (r *router) table(name string) *tableBatch {
 	if t, ok := r.tables[name]; ok {
 		return t
 	}
-	shape := tableColumns[name]
-	t := &tableBatch{def: shape.def, cols: shape.cols, index: shape.index, lower: shape.lower, batch: &store.Batch{
-		Workspace: r.workspace, Table: name, Columns: shape.cols, ContentType: ContentType, Received: r.received,
+	sh := shapes[name]
+	t := &tableBatch{shape: sh, batch: &store.Batch{
+		Workspace: r.workspace, Table: name, Columns: sh.cols, ContentType: ContentType, Received: r.received,
 	}}
 	r.tables[name] = t
 	r.order = append(r.order, name)
