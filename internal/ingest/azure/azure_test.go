@@ -518,6 +518,29 @@ func TestInputShapes(t *testing.T) {
 	}
 }
 
+// A row's part of its batch's original bytes, as the raw endpoints cut
+// it, is its record, byte for byte; a flow row's record is the element
+// its _RecordIndex names.
+func TestRowBytes(t *testing.T) {
+	raw := readFile(t, "signin.json")
+	for _, b := range parse(t, raw) {
+		for i := range b.Rows {
+			rec, err := ledger.RowBytes(b.ContentType, b.Raw, int64(len(b.Rows)), int64(i))
+			if err != nil || !bytes.Contains(raw, rec) || !bytes.HasPrefix(rec, []byte(`{"time"`)) {
+				t.Fatalf("%s row %d: %q, %v", b.Table, i, rec, err)
+			}
+		}
+	}
+	nsg := parse(t, readFile(t, "nsg_v2.json"))[0]
+	if _, err := ledger.RowBytes(nsg.ContentType, nsg.Raw, int64(len(nsg.Rows)), 0); err == nil {
+		t.Fatal("a flow row's bytes were cut as if rows were records")
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(nsg.Raw, &elems); err != nil || len(elems) != 1 {
+		t.Fatalf("flow batch bytes: %d elements, %v", len(elems), err)
+	}
+}
+
 // Bad records, lines and flow tuples are rejected with their bytes and
 // where they start; their neighbours are stored.
 func TestBadRecordsKeepNeighbours(t *testing.T) {
