@@ -391,6 +391,24 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 	if code, out := d.verify(t, "--deep", "--checkpoint", d.outside); code != 0 {
 		t.Fatalf("after retention: %d %s", code, out)
 	}
+
+	// The retention leaf does not excuse original bytes deleted while
+	// rows of their batch remain (batch 2, of the day retention kept).
+	rel := d.file(t, "raws", "App_CL", "")
+	os.Remove(filepath.Join(d.dir, rel))
+	d.catalog(t, func(cat map[string]any) {
+		var kept []any
+		for _, e := range cat["raws"].([]any) {
+			if e.(map[string]any)["path"] != rel {
+				kept = append(kept, e)
+			}
+		}
+		cat["raws"] = kept
+	})
+	code, out = d.verify(t)
+	if code != 1 || !strings.Contains(out, "raw-missing: workspace "+tamperWS+" seq 2") || !strings.Contains(out, "rows remain") {
+		t.Fatalf("bytes deleted under cover of retention: %d %s", code, out)
+	}
 }
 
 // TestVerifyDeepFormats: batches of the receiver formats, from every

@@ -269,6 +269,11 @@ type snapshot struct {
 	leavesLen      int64
 	// lastRetention is the seq of each table's last retention leaf.
 	lastRetention map[string]uint64
+	// rawRetained has a bit set for each batch whose original bytes the
+	// raw phase found gone and put down to retention: the store deletes
+	// a batch's bytes only once none of its rows are left, which the rows
+	// phase then checks. One bit a leaf, allocated on first use.
+	rawRetained []uint64
 }
 
 func openSnapshot(dir string) (*snapshot, error) {
@@ -481,6 +486,11 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		}
 		if !s.retainedAfter(cur.Table, cur.Seq) {
 			v.problem(RawMissing, ws, int64(cur.Seq), "original bytes of the %s batch are gone, and no retention leaf of %s follows", cur.Table, cur.Table)
+		} else {
+			if s.rawRetained == nil {
+				s.rawRetained = make([]uint64, (s.size+63)/64)
+			}
+			s.rawRetained[cur.Seq/64] |= 1 << (cur.Seq % 64)
 		}
 	}
 	advance()
@@ -587,6 +597,9 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 		for have && cur.Seq < seq {
 			missing(0)
 			advance()
+		}
+		if have && cur.Seq == seq && s.rawRetained != nil && s.rawRetained[seq/64]&(1<<(seq%64)) != 0 {
+			v.problem(RawMissing, ws, int64(seq), "original bytes of the %s batch are gone while %d of its rows remain; retention removes the bytes only with the last row", table, len(rows))
 		}
 		if !have || cur.Seq != seq || cur.Kind != BatchLeaf || cur.Table != table {
 			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s name batch %d, which no batch leaf of %s records", len(rows), table, seq, table)

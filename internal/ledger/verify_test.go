@@ -374,6 +374,9 @@ func TestVerify(t *testing.T) {
 		{name: "Heartbeat bytes removed: Syslog retention does not cover them", tamper: func(t *testing.T, f *fixture) {
 			f.remove(t, "raw", 3)
 		}, want: []wantProblem{{RawMissing, 3}}},
+		{name: "Syslog bytes removed while its rows remain: retention does not explain it", tamper: func(t *testing.T, f *fixture) {
+			f.remove(t, "raw", 22)
+		}, want: []wantProblem{{RawMissing, 22}}},
 		{name: "original bytes inserted", tamper: func(t *testing.T, f *fixture) {
 			f.write(t, "raw", 40, []byte("forged"))
 			f.write(t, "raw", 41, []byte("forged"))
