@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +15,9 @@ import (
 // TestIngestAzureRecords: `vigil ingest --format azure-records` sends an
 // NSG flow log blob larger than one request, a pretty-printed records
 // document, to a running server, cut between records, and a file of JSON
-// lines with a bad line; every flow tuple and good record comes back from
-// KQL, and the bad line is reported.
+// lines with a bad line; an event hub consumer pushes a gzipped body over
+// HTTP. Every flow tuple and good record comes back from KQL, and the bad
+// line is reported.
 func TestIngestAzureRecords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
@@ -51,6 +56,28 @@ func TestIngestAzureRecords(t *testing.T) {
 	out, err = vigil(t, "query", "--url", url, "--key", testKey, "--format", "csv", "AzureNetworkFlows | summarize rows = count(), nsgs = dcount(TargetResourceId), bytes = sum(BytesSrcToDest + BytesDestToSrc)")
 	if want := fmt.Sprintf("rows,nsgs,bytes\n%d,7,%d\n", records*tuples, records*tuples*150); err != nil || out != want {
 		t.Fatalf("flow rows: %v\n%q, want %q", err, out, want)
+	}
+
+	// An event hub consumer's push: one event body, gzipped.
+	var body bytes.Buffer
+	zw := gzip.NewWriter(&body)
+	zw.Write([]byte(`{"records":[{"time":"2026-03-02T12:30:00Z","resourceId":"/tenants/t1/providers/Microsoft.aadiam","operationName":"Sign-in activity","category":"SignInLogs","resultType":"50126","properties":{"userPrincipalName":"mallory@example.com","ipAddress":"198.51.100.66","status":{"errorCode":50126}}}]}`))
+	zw.Close()
+	req, _ := http.NewRequest("POST", url+"/v1/workspaces/default/ingest?format=azure-records", &body)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(answer) != `{"tables":{"SigninLogs":1},"rejected":0}`+"\n" {
+		t.Fatalf("push: %d %s", resp.StatusCode, answer)
+	}
+	out, err = vigil(t, "query", "--url", url, "--key", testKey, "--format", "csv", "SigninLogs | project UserPrincipalName, IPAddress, ResultType, code = toint(Status.errorCode)")
+	if want := "UserPrincipalName,IPAddress,ResultType,code\nmallory@example.com,198.51.100.66,50126,50126\n"; err != nil || out != want {
+		t.Fatalf("pushed sign-in: %v\n%q, want %q", err, out, want)
 	}
 
 	lines := filepath.Join(t.TempDir(), "insights-logs.json")
