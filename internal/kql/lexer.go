@@ -66,6 +66,15 @@ var punctuation = []string{
 	"|", "(", ")", "[", "]", "{", "}", ",", ";", ":", "=", "<", ">", "+", "-", "*", "/", "%", ".", "$", "~", "!",
 }
 
+// punctByFirst lists the punctuation by first byte, longest first.
+var punctByFirst = func() map[byte][]string {
+	m := map[byte][]string{}
+	for _, p := range punctuation {
+		m[p[0]] = append(m[p[0]], p)
+	}
+	return m
+}()
+
 // timespanUnits are the suffixes of timespan literals.
 var timespanUnits = []string{"microseconds", "microsecond", "milliseconds", "millisecond", "seconds", "second",
 	"minutes", "minute", "hours", "hour", "days", "day", "ticks", "tick", "micro", "milli", "ms", "us", "d", "h", "m", "s"}
@@ -90,7 +99,7 @@ func lex(src string) ([]token, error) {
 			advance(1)
 			continue
 		}
-		if strings.HasPrefix(src[i:], "//") {
+		if c == '/' && strings.HasPrefix(src[i:], "//") {
 			j := strings.IndexByte(src[i:], '\n')
 			if j < 0 {
 				j = len(src) - i
@@ -112,7 +121,7 @@ func lex(src string) ([]token, error) {
 			}
 			advance(prefix + n)
 			toks = append(toks, token{tString, s, pos})
-		case strings.HasPrefix(src[i:], "```"):
+		case c == '`' && strings.HasPrefix(src[i:], "```"):
 			j := strings.Index(src[i+3:], "```")
 			if j < 0 {
 				return nil, Errorf(pos, "Syntax error: unterminated multi-line string literal")
@@ -170,12 +179,17 @@ func lex(src string) ([]token, error) {
 				}
 				j += n
 			}
+			if j == i {
+				// A byte of 0x80 or more that is no letter (or no UTF-8).
+				r, _ := utf8.DecodeRuneInString(src[i:])
+				return nil, Errorf(pos, "Syntax error: unexpected character %q", r)
+			}
 			text := src[i:j]
 			advance(j - i)
 			toks = append(toks, token{tIdent, text, pos})
 		default:
 			matched := false
-			for _, p := range punctuation {
+			for _, p := range punctByFirst[c] {
 				if strings.HasPrefix(src[i:], p) {
 					// "!has" must not eat the start of "!hasx".
 					if isLetter(p[len(p)-1]) && i+len(p) < len(src) && isIdentChar(rune(src[i+len(p)])) {

@@ -842,7 +842,7 @@ func (p *parser) parseOp(t token) Operator {
 		case tk.kind == tPunct && tk.text == "*":
 			p.next()
 			op.Pattern = append(op.Pattern, ParsePart{Star: true})
-		case tk.kind == tIdent:
+		case tk.kind == tIdent || tk.kind == tPunct && tk.text == "[" && p.peekAt(1).kind == tString:
 			name, _ := p.name()
 			part := ParsePart{Col: name, Type: "string"}
 			if p.accept(":") {

@@ -121,6 +121,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q string) {
 		_, err := Parse(q)
 		if err == nil {
+			// What parses must print and parse back to the same AST.
+			roundTrip(t, q)
 			return
 		}
 		var ke *Error

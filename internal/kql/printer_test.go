@@ -1,0 +1,190 @@
+package kql
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sameAST compares two ASTs, ignoring positions.
+func sameAST(a, b reflect.Value) bool {
+	if a.Type() == reflect.TypeOf(Pos{}) {
+		return true
+	}
+	if a.Kind() != b.Kind() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		if a.Kind() == reflect.Interface && a.Elem().Type() != b.Elem().Type() {
+			return false
+		}
+		return sameAST(a.Elem(), b.Elem())
+	case reflect.Struct:
+		for i := 0; i < a.NumField(); i++ {
+			if !sameAST(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := 0; i < a.Len(); i++ {
+			if !sameAST(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for _, k := range a.MapKeys() {
+			v := b.MapIndex(k)
+			if !v.IsValid() || !sameAST(a.MapIndex(k), v) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+func TestSameASTSeesDifferences(t *testing.T) {
+	a, _ := Parse("T | where a == 1")
+	b, _ := Parse("T\n|   where a == 1")
+	c, _ := Parse("T | where a == 2")
+	if !sameAST(reflect.ValueOf(a), reflect.ValueOf(b)) {
+		t.Error("positions alone made two ASTs differ")
+	}
+	if sameAST(reflect.ValueOf(a), reflect.ValueOf(c)) {
+		t.Error("different literals compared equal")
+	}
+}
+
+// roundTrip parses q, formats it, parses the text again and requires the
+// same AST, and printing to be stable.
+func roundTrip(t *testing.T, q string) bool {
+	t.Helper()
+	first, err := Parse(q)
+	if err != nil {
+		return false
+	}
+	text := Format(first)
+	second, err := Parse(text)
+	if err != nil {
+		t.Errorf("printed query does not parse: %v\nquery:\n%s\nprinted:\n%s", err, q, text)
+		return true
+	}
+	if !sameAST(reflect.ValueOf(first), reflect.ValueOf(second)) {
+		t.Errorf("printing changed the AST\nquery:\n%s\nprinted:\n%s", q, text)
+	}
+	if again := Format(second); again != text {
+		t.Errorf("printing is not stable:\n%s\nthen:\n%s", text, again)
+	}
+	return true
+}
+
+// TestPrintRoundTrip checks Format over every shared documentation
+// example and every conformance query that parses.
+func TestPrintRoundTrip(t *testing.T) {
+	var queries []string
+	if data, err := os.ReadFile("../../../shared/kql/doc-examples.jsonl"); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var c struct{ Query string }
+			if json.Unmarshal([]byte(line), &c) == nil {
+				queries = append(queries, c.Query)
+			}
+		}
+	}
+	f, err := os.Open("../engine/testdata/conformance.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var c struct{ Query string }
+		if json.Unmarshal(sc.Bytes(), &c) == nil && c.Query != "" {
+			queries = append(queries, c.Query)
+		}
+	}
+	queries = append(queries,
+		`let f = (t:(*), n:long = 2, s:string) { let k = n * 2; t | take k }; f(T)`,
+		`T | where ['by'] == "a\"b\\c\n" and x !between (1 .. 2) | project ['a b'] = d.['x y'][0], e = -x`,
+		`T | join kind=leftouter (U | where b > 1) on $left.a == $right.b, c | lookup V on k`,
+		`union kind=inner withsource=S App*, (datatable(a:long) [1]) | render timechart with (title="My chart", ymin=0)`,
+		`T | parse-where kind=regex Msg with "(?i)id=" Id:long "," * | mv-expand bagexpansion=array with_itemindex=I d to typeof(string) limit 5`,
+		`T | top 3 by a asc nulls first, b | sort by c desc nulls last | distinct * | sample 2 | as X | getschema`,
+		`T | where x in (datatable(y:long) [1, 2] | project y) and y !in~ ("a", "B") and z has_any ("p", "q")`,
+		`print d = dynamic({"k": [1, "x", null, {"n": -1.5}]}), g = guid("74be27de-1e4e-49d9-b579-fe0b331d3642"), t = datetime(2024-01-02 03:04:05.123), s = toscalar(T | count)`,
+	)
+	parsed := 0
+	for _, q := range queries {
+		if roundTrip(t, q) {
+			parsed++
+		}
+	}
+	t.Logf("%d of %d queries parse and round-trip", parsed, len(queries))
+	if parsed < 400 {
+		t.Errorf("only %d queries parsed; the corpus shrank", parsed)
+	}
+}
+
+// BenchmarkParse measures parsing a 30-line detection query.
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(benchQuery); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPrint measures printing the same query's AST.
+func BenchmarkPrint(b *testing.B) {
+	q, err := Parse(benchQuery)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Format(q)
+	}
+}
+
+// benchQuery is the engine's compile benchmark query (30 lines).
+const benchQuery = `let threshold = 5;
+let window = 1h;
+let Signins = datatable(TimeGenerated:datetime, UserPrincipalName:string, IPAddress:string, ResultType:string, AppDisplayName:string, Location:string)
+[
+    datetime(2024-03-01 10:00), 'alice@contoso.com', '10.0.0.1', '50126', 'Azure Portal', 'NL',
+    datetime(2024-03-01 10:05), 'alice@contoso.com', '10.0.0.1', '0', 'Azure Portal', 'NL',
+    datetime(2024-03-01 10:07), 'bob@contoso.com', '203.0.113.7', '50126', 'Exchange', 'US'
+];
+let Failures = Signins
+    | where ResultType != "0"
+    | extend Hour = bin(TimeGenerated, window)
+    | summarize FailedCount = count(), Apps = make_set(AppDisplayName), FirstSeen = min(TimeGenerated) by UserPrincipalName, IPAddress, Hour;
+let Successes = Signins
+    | where ResultType == "0"
+    | summarize LastSuccess = max(TimeGenerated) by UserPrincipalName;
+Failures
+| where FailedCount >= 1 and not(IPAddress startswith "192.168.")
+| join kind=leftouter Successes on UserPrincipalName
+| extend SucceededAfter = isnotnull(LastSuccess) and LastSuccess > FirstSeen
+| extend Severity = case(FailedCount > threshold * 2, "High", FailedCount > threshold, "Medium", "Low")
+| extend Private = ipv4_is_private(IPAddress)
+| where UserPrincipalName has "contoso" or IPAddress in ("203.0.113.7", "198.51.100.1")
+| project UserPrincipalName, IPAddress, Hour, FailedCount, Apps, SucceededAfter, Severity, Private
+| sort by FailedCount desc, UserPrincipalName asc
+| take 100`
