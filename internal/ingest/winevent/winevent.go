@@ -179,15 +179,19 @@ func clip(s string) string {
 // whitespace), with ok false. It accepts one event, events concatenated
 // or one per line, and an <Events> wrapper.
 func Split(raw []byte, fn func(b []byte, off int, ok bool)) {
+	gap := func(from, to int) {
+		if g := raw[from:to]; stray(g) {
+			lead := len(g) - len(bytes.TrimLeft(g, xmlSpace))
+			fn(bytes.TrimRight(g[lead:], xmlSpace), from+lead, false)
+		}
+	}
 	prev := 0
 	for prev < len(raw) {
 		start := findStart(raw, prev)
 		if start < 0 {
 			break
 		}
-		if gap := raw[prev:start]; stray(gap) {
-			fn(bytes.TrimSpace(gap), prev+len(gap)-len(bytes.TrimLeft(gap, " \t\r\n")), false)
-		}
+		gap(prev, start)
 		end := findEnd(raw, start)
 		if end < 0 {
 			fn(raw[start:], start, false)
@@ -196,10 +200,11 @@ func Split(raw []byte, fn func(b []byte, off int, ok bool)) {
 		fn(raw[start:end], start, true)
 		prev = end
 	}
-	if gap := raw[prev:]; stray(gap) {
-		fn(bytes.TrimSpace(gap), prev+len(gap)-len(bytes.TrimLeft(gap, " \t\r\n")), false)
-	}
+	gap(prev, len(raw))
 }
+
+// xmlSpace is the white space XML allows between markup.
+const xmlSpace = " \t\r\n"
 
 // findStart returns the offset of the next "<Event" start tag at or
 // after from (not <Events>, <EventData>, ...), or -1.
@@ -248,7 +253,7 @@ func findEnd(raw []byte, start int) int {
 func stray(gap []byte) bool {
 	gap = bytes.TrimPrefix(gap, []byte("\xef\xbb\xbf"))
 	for {
-		gap = bytes.TrimLeft(gap, " \t\r\n")
+		gap = bytes.TrimLeft(gap, xmlSpace)
 		if len(gap) == 0 {
 			return false
 		}
