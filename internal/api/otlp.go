@@ -1,10 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"vigil/internal/auth"
 	"vigil/internal/ingest/otlp"
+	"vigil/internal/store"
 	"vigil/internal/workspace"
 )
 
@@ -18,6 +20,13 @@ const WorkspaceHeader = "x-vigil-workspace"
 // API key (Ingestor or above) as a bearer token.
 func (s *Server) otlpRoutes() {
 	rcv := otlp.NewReceiver(s.store, s.rejects, s.log)
+	// The field limits of every other ingestion path hold here too.
+	rcv.Check = func(b *store.Batch) error {
+		if err := checkFieldLimits(b, s.cfg.MaxFieldsPerRecord, s.cfg.MaxFieldBytes); err != nil {
+			return fmt.Errorf("table %s: %w", b.Table, err)
+		}
+		return nil
+	}
 	for _, sig := range otlp.Signals {
 		s.route("POST "+sig.Path(), auth.PermIngest, func(w http.ResponseWriter, r *http.Request, _ *workspace.Workspace) {
 			p := r.Context().Value(principalKey{}).(auth.Principal)

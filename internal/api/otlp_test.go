@@ -106,3 +106,23 @@ func TestOTLPRateLimit(t *testing.T) {
 		t.Fatalf("%d AppTraces rows, want 1", n)
 	}
 }
+
+// TestOTLPFieldLimits: a record over the field size limit refuses the
+// whole request (400, not retried), and nothing of it is stored.
+func TestOTLPFieldLimits(t *testing.T) {
+	f := newFixture(t)
+	srv, err := New(Config{MaxFieldBytes: 1000}, f.st, f.keysStore, f.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewTLSServer(srv)
+	defer f.srv.Close()
+	logs := `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"small"}},{"body":{"stringValue":"` + strings.Repeat("x", 2000) + `"}}]}]}]}`
+	code, body := f.do(t, "POST", "/v1/logs", f.keys[auth.Ingestor], []byte(logs), "Content-Type", "application/json")
+	if code != 400 || !strings.Contains(body, "invalid OTLP request: table AppTraces: ") || !strings.Contains(body, "Message") {
+		t.Fatalf("answer: %d %s", code, body)
+	}
+	if n := f.rows(t, "AppTraces"); n != 0 {
+		t.Fatalf("%d AppTraces rows, want 0", n)
+	}
+}

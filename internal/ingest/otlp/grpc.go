@@ -86,7 +86,7 @@ func serviceDesc(sig Signal, r *Receiver, workspace string) *grpc.ServiceDesc {
 // grpcError maps an export error to the status codes OTLP exporters
 // act on: InvalidArgument is not retried, Unavailable is.
 func grpcError(err error) error {
-	var de *DecodeError
+	var de *InvalidError
 	switch {
 	case errors.As(err, &de):
 		return status.Error(codes.InvalidArgument, err.Error())

@@ -37,14 +37,14 @@ const DefaultMaxBodyBytes = 64 << 20
 // itself (429 with Retry-After, which exporters honour).
 func (r *Receiver) HandleHTTP(w http.ResponseWriter, req *http.Request, sig Signal, workspace string, maxBytes int64, admit func(w http.ResponseWriter, n int) bool) {
 	isJSON, ok := isJSONContentType(req.Header.Get("Content-Type"))
-	if !ok {
-		writeStatus(w, false, http.StatusUnsupportedMediaType, codes.InvalidArgument,
-			fmt.Sprintf("unsupported Content-Type %q: send %s or %s", req.Header.Get("Content-Type"), ContentTypeProtobuf, ContentTypeJSON))
-		return
-	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeStatus(w, isJSON, http.StatusMethodNotAllowed, codes.InvalidArgument, "OTLP export requests are POSTed")
+		return
+	}
+	if !ok {
+		writeStatus(w, false, http.StatusUnsupportedMediaType, codes.InvalidArgument,
+			fmt.Sprintf("unsupported Content-Type %q: send %s or %s", req.Header.Get("Content-Type"), ContentTypeProtobuf, ContentTypeJSON))
 		return
 	}
 	body, status, err := readBody(w, req, maxBytes)
@@ -56,7 +56,7 @@ func (r *Receiver) HandleHTTP(w http.ResponseWriter, req *http.Request, sig Sign
 		return
 	}
 	resp, err := r.Export(req.Context(), sig, workspace, body, isJSON, "otlp-http", req.RemoteAddr)
-	var de *DecodeError
+	var de *InvalidError
 	switch {
 	case errors.As(err, &de):
 		writeStatus(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, err.Error())

@@ -125,12 +125,13 @@ func (s Signal) response(rejected int64, msg string) proto.Message {
 	return r
 }
 
-// DecodeError is an export request that could not be decoded at all;
-// nothing of it was stored.
-type DecodeError struct{ Err error }
+// InvalidError is an export request refused as a whole: it does not
+// decode, or breaks a limit of Receiver.Check. Nothing of it was stored,
+// and sending it again will not help.
+type InvalidError struct{ Err error }
 
-func (e *DecodeError) Error() string { return "invalid OTLP request: " + e.Err.Error() }
-func (e *DecodeError) Unwrap() error { return e.Err }
+func (e *InvalidError) Error() string { return "invalid OTLP request: " + e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
 
 var jsonIn = protojson.UnmarshalOptions{DiscardUnknown: true}
 
@@ -143,15 +144,15 @@ func Parse(sig Signal, workspace string, raw []byte, isJSON bool, received time.
 	if isJSON {
 		doc, err := hexIDsToBase64(raw)
 		if err != nil {
-			return nil, nil, &DecodeError{err}
+			return nil, nil, &InvalidError{err}
 		}
 		if err := jsonIn.Unmarshal(doc, req); err != nil {
-			return nil, nil, &DecodeError{err}
+			return nil, nil, &InvalidError{err}
 		}
 		c.marshal = protojson.Marshal
 	} else {
 		if err := proto.Unmarshal(raw, req); err != nil {
-			return nil, nil, &DecodeError{err}
+			return nil, nil, &InvalidError{err}
 		}
 		c.marshal = proto.Marshal
 	}
@@ -190,6 +191,11 @@ func init() {
 // Receiver stores export requests: the part that gRPC, the standalone
 // OTLP/HTTP listener and the main HTTP port's /v1/{signal} share.
 type Receiver struct {
+	// Check, when set, vets every batch of a request before any is
+	// stored (the main port's field limits); an error refuses the request
+	// whole.
+	Check func(*store.Batch) error
+
 	app     store.Appender
 	rejects *ingest.RejectRecorder
 	log     *slog.Logger
@@ -210,7 +216,7 @@ func NewReceiver(app store.Appender, rejects *ingest.RejectRecorder, log *slog.L
 // Export decodes and stores one export request into workspace (an id)
 // and answers it: the response to send, with a partial success counting
 // the items that could not be stored and saying why. It returns only when
-// every table's batch is durable. An error is a *DecodeError (nothing
+// every table's batch is durable. An error is a *InvalidError (nothing
 // stored, do not retry) or the store's (store.ErrBusy: retry later).
 // source ("otlp-grpc", "otlp-http", "http") and remote say where the
 // request came from, for VigilIngestionErrors.
@@ -220,6 +226,13 @@ func (r *Receiver) Export(ctx context.Context, sig Signal, workspace string, bod
 	if err != nil {
 		r.recordRejects(ctx, sig, workspace, source, remote, []ingest.Reject{{Reason: err.Error(), Raw: body}}, received)
 		return nil, err
+	}
+	if r.Check != nil {
+		for _, b := range batches {
+			if err := r.Check(b); err != nil {
+				return nil, &InvalidError{err}
+			}
+		}
 	}
 	// Each table's rows are one atomic batch. Should a later table's
 	// batch fail, the sender retries the whole request and the tables

@@ -331,6 +331,9 @@ func TestJSONPartialSuccess(t *testing.T) {
 	if resp, err := http.Post(base+"/v1/logs", "text/plain", strings.NewReader("x")); err != nil || resp.StatusCode != 415 {
 		t.Errorf("text/plain: %v %v, want 415", resp.StatusCode, err)
 	}
+	if resp, err := http.Get(base + "/v1/logs"); err != nil || resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET: %v %v, want 405", resp.StatusCode, err)
+	}
 	wantRows(t, st, `VigilIngestionErrors | where Reason startswith "invalid" | count`, "3")
 }
 
