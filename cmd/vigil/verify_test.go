@@ -424,7 +424,7 @@ func TestVerifyDeepFormats(t *testing.T) {
 	for i, in := range []struct{ format, dir, name string }{
 		{"azure-records", "azure", "activity.json"}, {"azure-records", "azure", "signin.json"}, {"azure-records", "azure", "audit.json"},
 		{"azure-records", "azure", "keyvault.jsonl"}, {"azure-records", "azure", "nsg_v1.json"}, {"azure-records", "azure", "nsg_v2.json"},
-		{"azure-records", "azure", "vnet.json"}, {"azure-records", "azure", "activity_events.json"}, {"windows-xml", "winevent", "security.xml"}, {"windows-xml", "winevent", "system.xml"},
+		{"azure-records", "azure", "vnet.json"}, {"azure-records", "azure", "activity_events.json"}, {"azure-records", "azure", "graph.jsonl"}, {"windows-xml", "winevent", "security.xml"}, {"windows-xml", "winevent", "system.xml"},
 		{"storage-analytics", "storagelog", "sample.log"},
 	} {
 		name := in.dir + "/" + in.name

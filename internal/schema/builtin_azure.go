@@ -7,8 +7,8 @@ import (
 
 // The tables Azure's log exports land in (diagnostic settings writing
 // {"records":[...]} to storage or event hubs): the control-plane activity
-// log, the identity sign-in and audit logs, resource logs and NSG flow
-// logs. The public tables keep their public column names and types, so
+// log, the identity sign-in, audit and Microsoft Graph activity logs,
+// resource logs and network flow logs. The public tables keep their public column names and types, so
 // queries written for Log Analytics and Sentinel run unchanged.
 
 // cols builds a column list from "Name:type" pairs, the compact form the
@@ -158,6 +158,14 @@ func init() {
 		"Resource:string", "ResourceGroup:string", "ResourceId:string", "ResourceProvider:string",
 		"Result:string", "ResultDescription:string", "ResultReason:string", "ResultSignature:string",
 		"ResultType:string", "SourceSystem:string", "TargetResources:dynamic")})
+
+	register(&Table{Name: "MicrosoftGraphActivityLogs", Columns: cols(
+		"AadTenantId:string", "ApiVersion:string", "AppId:string", "ATContent:string", "ClientAuthMethod:int",
+		"ClientRequestId:string", "DurationMs:int", "IdentityProvider:string", "IPAddress:string",
+		"Location:string", "OperationId:string", "RequestId:string", "RequestMethod:string", "RequestUri:string",
+		"ResponseSizeBytes:int", "ResponseStatusCode:int", "Roles:string", "Scopes:string",
+		"ServicePrincipalId:string", "SignInActivityId:string", "SourceSystem:string", "TokenIssuedAt:datetime",
+		"UserAgent:string", "UserId:string", "Wids:string")})
 
 	diag := cols(diagnosticsColumns...)
 	for _, name := range diagnosticsFlattened {

@@ -345,7 +345,8 @@ var shapes = map[string]*shape{}
 
 func init() {
 	for _, name := range []string{"AzureActivity", "SigninLogs", "AADNonInteractiveUserSignInLogs",
-		"AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs", "AuditLogs", "AzureDiagnostics", "AzureNetworkFlows"} {
+		"AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs", "AuditLogs", "MicrosoftGraphActivityLogs",
+		"AzureDiagnostics", "AzureNetworkFlows"} {
 		def, ok := schema.Builtin(name)
 		if !ok {
 			panic("azure: no built-in table " + name)

@@ -337,6 +337,41 @@ func TestAuditLogs(t *testing.T) {
 	})
 }
 
+func TestGraphActivity(t *testing.T) {
+	rows := stored(t, parse(t, readFile(t, "graph.jsonl")))("MicrosoftGraphActivityLogs | project TimeGenerated, AadTenantId, ApiVersion, AppId, ATContent, ClientAuthMethod, ClientRequestId, DurationMs, IdentityProvider, IPAddress, Location, OperationId, RequestId, RequestMethod, RequestUri, ResponseSizeBytes, ResponseStatusCode, Roles, Scopes, ServicePrincipalId, SignInActivityId, SourceSystem, TokenIssuedAt, UserAgent, UserId, Wids")
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	check(t, "Graph request", rows[0], map[string]string{
+		"TimeGenerated":      "2026-03-02T14:05:11Z",
+		"AadTenantId":        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		"ApiVersion":         "v1.0",
+		"AppId":              "2f0e1d2c-3b4a-4596-8877-665544332211",
+		"ATContent":          "<null>",
+		"ClientAuthMethod":   "2",
+		"ClientRequestId":    "8f9a0b1c-2d3e-4f5a-9b6c-7d8e9f0a1b2c",
+		"DurationMs":         "95",
+		"IdentityProvider":   "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+		"IPAddress":          "203.0.113.200",
+		"Location":           "West Europe",
+		"OperationId":        "8f9a0b1c-2d3e-4f5a-9b6c-7d8e9f0a1b2c",
+		"RequestId":          "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+		"RequestMethod":      "GET",
+		"RequestUri":         "https://graph.microsoft.com/v1.0/users/alice@contoso.example/messages?$top=50",
+		"ResponseSizeBytes":  "4812",
+		"ResponseStatusCode": "200",
+		"Roles":              "User.Read.All Mail.Read",
+		"Scopes":             "<null>",
+		"ServicePrincipalId": "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
+		"SignInActivityId":   "qL4mN8pR2EuT6vX0yZ1aBA",
+		"SourceSystem":       "Azure",
+		"TokenIssuedAt":      "2026-03-02T13:58:40Z",
+		"UserAgent":          "python-requests/2.31",
+		"UserId":             "<null>",
+		"Wids":               `["0997a1d0-0d1d-4acb-b408-d5ca73121e90"]`,
+	})
+}
+
 func TestDiagnostics(t *testing.T) {
 	batches := parse(t, readFile(t, "keyvault.jsonl"))
 	rows := stored(t, batches)("AzureDiagnostics | order by TimeGenerated asc | project TimeGenerated, ResourceId, _ResourceId, SubscriptionId, ResourceGroup, ResourceProvider, ResourceType, Resource, Category, OperationName, OperationVersion, ResultType, ResultSignature, ResultDescription, DurationMs, CallerIPAddress, CorrelationId, Level, SourceSystem, id_s, clientInfo_s, httpStatusCode_d, requestUri_s, isAccessPolicyMatch_b, identity_claim_appid_g, identity_claim_ipaddr_s, msg_s, AdditionalFields, tls = tostring(AdditionalFields.tlsVersion)")
@@ -616,7 +651,7 @@ func TestUnusableInput(t *testing.T) {
 
 // seeds are the fuzz corpus: the sample documents and a few broken ones.
 func seeds(f *testing.F) {
-	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json", "keyvault.jsonl", "activity_events.json"} {
+	for _, name := range []string{"activity.json", "signin.json", "audit.json", "nsg_v1.json", "nsg_v2.json", "vnet.json", "keyvault.jsonl", "activity_events.json", "graph.jsonl"} {
 		f.Add(readFile(f, name))
 	}
 	f.Add([]byte(`{"records":[{"time":"2026-03-02T11:00:00Z","category":"NetworkSecurityGroupFlowEvent","properties":{"flows":[{"flows":[{"flowTuples":["1,::1,::2,0,65535,U,O,D,E,1,2,3,4",""]}]}]}}]}`))

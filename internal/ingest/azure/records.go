@@ -139,6 +139,7 @@ var categoryTables = map[string]string{
 	"serviceprincipalsigninlogs":    "AADServicePrincipalSignInLogs",
 	"managedidentitysigninlogs":     "AADManagedIdentitySignInLogs",
 	"auditlogs":                     "AuditLogs",
+	"microsoftgraphactivitylogs":    "MicrosoftGraphActivityLogs",
 	"networksecuritygroupflowevent": "AzureNetworkFlows",
 	"flowlogflowevent":              "AzureNetworkFlows",
 }
@@ -377,13 +378,17 @@ func activityEvent(r row, f fields) error {
 }
 
 // directoryProperties maps the Entra ID (Azure AD) properties whose
-// columns are not simply the property's name capitalised.
+// columns are not simply the property's name capitalised; in a table
+// without any of the columns listed, the property goes to the column of
+// its own name (MicrosoftGraphActivityLogs' location is a region name,
+// for Location).
 var directoryProperties = map[string][]string{
 	"location":                         {"LocationDetails"},
 	"resourceid":                       {"ResourceIdentity"},
 	"appliedconditionalaccesspolicies": {"ConditionalAccessPolicies", "AppliedConditionalAccessPolicies"},
 	"processingtimeinmilliseconds":     {"ProcessingTimeInMilliseconds", "ProcessingTimeInMs"},
 	"operationtype":                    {"AADOperationType"},
+	"tenantid":                         {"AADTenantId", "AadTenantId"},
 }
 
 // directory maps an Entra ID sign-in or audit record to its table: the
@@ -397,8 +402,11 @@ func directory(r row, f fields) error {
 		case "time", "properties":
 			continue
 		case "tenantid":
-			if err := r.set("AADTenantId", "tenantId", f.value(k)); err != nil {
-				return err
+			// AADTenantId, or AadTenantId in MicrosoftGraphActivityLogs.
+			if i, ok := r.t.lower["aadtenantid"]; ok {
+				if err := r.setAt(i, f[k].key, f.value(k)); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -419,12 +427,16 @@ func directory(r row, f fields) error {
 	props := f.object("properties")
 	for _, k := range props.sortedKeys() {
 		field := "properties." + props[k].key
-		if cols, ok := directoryProperties[k]; ok {
-			for _, c := range cols {
-				if err := r.set(c, field, props.value(k)); err != nil {
+		renamed := false
+		for _, c := range directoryProperties[k] {
+			if i, ok := r.t.index[c]; ok {
+				if err := r.setAt(i, field, props.value(k)); err != nil {
 					return err
 				}
+				renamed = true
 			}
+		}
+		if renamed {
 			continue
 		}
 		if i, ok := r.t.lower[k]; ok {
