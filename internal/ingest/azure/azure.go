@@ -2,10 +2,12 @@
 // to storage accounts and event hubs — {"records":[...]} documents, JSON
 // lines of records, or a bare JSON array of records — and routes each
 // record by its category to the built-in table with the matching public
-// schema: activity log records to AzureActivity, Entra ID sign-ins to
-// SigninLogs and its three sibling tables, directory audits to AuditLogs,
-// NSG and virtual network flow logs (one row per flow tuple) to
-// AzureNetworkFlows and all other resource logs to AzureDiagnostics.
+// schema: activity log records (and activity log events as the REST API
+// gives them) to AzureActivity, Entra ID sign-ins to SigninLogs and its
+// three sibling tables, directory audits to AuditLogs, Graph API calls
+// to MicrosoftGraphActivityLogs, NSG and virtual network flow logs (one
+// row per flow tuple) to AzureNetworkFlows and all other resource logs
+// to AzureDiagnostics.
 package azure
 
 import (
