@@ -456,8 +456,8 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string)
 	sel.WriteString(sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow))
 	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
 	q := fmt.Sprintf(`COPY (SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s)
-		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)`,
-		sel.String(), from, tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp))
+		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE %d)`,
+		sel.String(), from, tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp), termUnitRows)
 	if _, err := s.db.Exec(q); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing segment: %w", err)

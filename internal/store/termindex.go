@@ -29,17 +29,19 @@ import (
 // row holding a term is never skipped.
 const (
 	termSuffix = ".terms"
-	// termUnitRows equals the Parquet row group size writeSegment uses,
-	// so a unit read is a row group read.
-	termUnitRows = 65536
+	// termUnitRows is also the Parquet row group size writeSegment uses,
+	// so a unit read is a row group read. Small row groups let a term
+	// found in a few scattered rows skip most of a segment; at this size
+	// they cost neither disk (zstd compresses pages, not row groups) nor
+	// scan speed measurably.
+	termUnitRows = 8192
 	// termBitsPerTerm sizes a unit's filter: about 1% false positives.
 	termBitsPerTerm = 10
 	// termMaxBlocks bounds a unit's filter (32 bytes a block: 4 MiB).
 	termMaxBlocks = 1 << 17
 	// termMaxRanges is how many separate row ranges of one segment a
-	// relation reads before it reads the whole segment instead: each range
-	// is its own scan.
-	termMaxRanges = 8
+	// relation reads before it reads the whole segment instead.
+	termMaxRanges = 64
 	termMagic     = "VGTI"
 	termVersion   = 1
 )

@@ -14,9 +14,10 @@ import (
 var termBenchRows = flag.Int("termbench.rows", 1_000_000, "rows BenchmarkTermSearch seals (a multiple of 10,000)")
 
 // BenchmarkTermSearch seals termbench.rows syslog-like rows (10 ms apart,
-// so 1M rows are one day's segment) in which a rare token appears in 20
-// consecutive rows, as one incident's, and times a KQL `has` search for it
-// through the engine, warm, with the term index and without it.
+// so 1M rows are one day's segment) holding two rare tokens, one in 20
+// consecutive rows (an incident's), one in every 100,000th row (as vigil
+// bench plants its needle), and times a KQL `has` search for each through
+// the engine, warm, with the term index and without it.
 func BenchmarkTermSearch(b *testing.B) {
 	s, err := Open(b.TempDir(), Options{HotMaxBytes: 4 << 30})
 	if err != nil {
@@ -32,6 +33,9 @@ func BenchmarkTermSearch(b *testing.B) {
 			for _, row := range bt.Rows[:20] {
 				row[7] = row[7].(string) + " zq7needle"
 			}
+		}
+		if seed%10 == 3 {
+			bt.Rows[777][7] = bt.Rows[777][7].(string) + " zq7scattered"
 		}
 		if err := appendWaiting(s, bt); err != nil {
 			b.Fatal(err)
@@ -58,19 +62,25 @@ func BenchmarkTermSearch(b *testing.B) {
 		*termBenchRows, len(s.cat.Segments), sealed, float64(indexBytes)/float64(*termBenchRows), float64(segBytes)/float64(*termBenchRows), seg.Rows, build)
 
 	eng := engine.New(s.DB())
-	const q = `Syslog_CL | where SyslogMessage has "zq7needle" | project TimeGenerated, Computer, SyslogMessage`
 	for _, c := range []struct {
-		name   string
-		tables source.Tables
-	}{{"indexed", s.Tables(ws)}, {"scan", noTerms{s.Tables(ws)}}} {
+		name, token string
+		rows        int
+		tables      source.Tables
+	}{
+		{"clustered/indexed", "zq7needle", 20, s.Tables(ws)},
+		{"clustered/scan", "zq7needle", 20, noTerms{s.Tables(ws)}},
+		{"scattered/indexed", "zq7scattered", batches / 10, s.Tables(ws)},
+		{"scattered/scan", "zq7scattered", batches / 10, noTerms{s.Tables(ws)}},
+	} {
+		q := `Syslog_CL | where SyslogMessage has "` + c.token + `" | project TimeGenerated, Computer, SyslogMessage`
 		b.Run(c.name, func(b *testing.B) {
 			run := func() {
 				res, err := eng.Query(context.Background(), engine.Request{Query: q, Tables: c.tables})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(res.Rows) != 20 {
-					b.Fatalf("%d rows, want 20", len(res.Rows))
+				if len(res.Rows) != c.rows {
+					b.Fatalf("%d rows, want %d", len(res.Rows), c.rows)
 				}
 			}
 			run() // warm
