@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -121,7 +122,9 @@ var ErrNoCheckpoint = errors.New("ledger: no checkpoint of that size")
 // FindCheckpoint returns the signed note of the checkpoint of a log of
 // size leaves kept in the log directory's history, the latest one when
 // size is negative. Proofs are given against checkpoints the log made and
-// copied out, so that an auditor can match them with their copies.
+// copied out, so that an auditor can match them with their copies. The
+// history grows by a line per checkpoint and its sizes only grow, so it
+// is searched by bisection: a few reads, however long the log has run.
 func FindCheckpoint(dir string, size int64) ([]byte, error) {
 	if size < 0 {
 		msg, err := LatestCheckpoint(dir)
@@ -138,18 +141,64 @@ func FindCheckpoint(dir string, size int64) ([]byte, error) {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	defer f.Close()
-	var found []byte
-	err = ReadCheckpointRecords(f, func(_ int, rec CheckpointRecord, err error) error {
-		if err == nil && rec.Size == size {
-			found = []byte(rec.Note)
+	end, err := fileSize(f)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	// The first offset whose next record is of size or more (or has none).
+	var rerr error
+	lo, hi := int64(0), end
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		rec, ok, err := recordFrom(f, mid, end)
+		if err != nil {
+			rerr = err
+			break
 		}
-		return nil
-	})
+		if !ok || rec.Size >= size {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if rerr != nil {
+		return nil, rerr
+	}
+	rec, ok, err := recordFrom(f, lo, end)
 	if err != nil {
 		return nil, err
 	}
-	if found == nil {
+	if !ok || rec.Size != size {
 		return nil, fmt.Errorf("%w: no checkpoint of %d leaves was made", ErrNoCheckpoint, size)
 	}
-	return found, nil
+	return []byte(rec.Note), nil
+}
+
+// recordFrom returns the first readable record of a history file whose
+// line starts at or after off: lines that are not records are passed
+// over, and a last line without its newline (torn by a crash) is none.
+func recordFrom(f *os.File, off, end int64) (CheckpointRecord, bool, error) {
+	start := off
+	if off > 0 {
+		start = off - 1 // a line starts at off if the byte before ends one
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(f, start, end-start), 4096)
+	if off > 0 {
+		if _, err := br.ReadBytes('\n'); err != nil {
+			return CheckpointRecord{}, false, nil
+		}
+	}
+	for {
+		line, err := br.ReadBytes('\n')
+		if err == io.EOF {
+			return CheckpointRecord{}, false, nil
+		}
+		if err != nil {
+			return CheckpointRecord{}, false, fmt.Errorf("ledger: checkpoint history: %w", err)
+		}
+		var rec CheckpointRecord
+		if json.Unmarshal(line, &rec) == nil && rec.Note != "" {
+			return rec, true, nil
+		}
+	}
 }

@@ -2,6 +2,9 @@ package ledger
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -48,4 +51,43 @@ func FuzzRowBytes(f *testing.F) {
 			t.Fatalf("row %d of %q is %q, not part of the bytes", i, raw, got)
 		}
 	})
+}
+
+// TestFindCheckpoint finds each checkpoint of a long history by its size,
+// past damaged lines, and says when none of a size was made.
+func TestFindCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := FindCheckpoint(dir, 3); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("no history: %v", err)
+	}
+	path := filepath.Join(dir, historyFile)
+	var sizes []int64
+	for i := range int64(300) {
+		size := 1 + i*3
+		sizes = append(sizes, size)
+		rec := CheckpointRecord{Workspace: "ws", Size: size, Note: fmt.Sprintf("note of %d\n", size)}
+		if i%7 == 0 {
+			rec.Note += strings.Repeat("x", 5000) // longer than a read buffer
+		}
+		if err := appendRecord(path, rec); err != nil {
+			t.Fatal(err)
+		}
+		if i == 150 {
+			appendBytes(t, path, []byte("not a record\n\n"))
+		}
+		if i == 299 {
+			appendBytes(t, path, []byte(`{"workspace":"ws","size":2000,"note":"torn`))
+		}
+	}
+	for _, size := range sizes {
+		got, err := FindCheckpoint(dir, size)
+		if err != nil || !strings.HasPrefix(string(got), fmt.Sprintf("note of %d\n", size)) {
+			t.Fatalf("size %d: %.20q %v", size, got, err)
+		}
+	}
+	for _, size := range []int64{0, 2, 450, 899, 2000} {
+		if got, err := FindCheckpoint(dir, size); !errors.Is(err, ErrNoCheckpoint) {
+			t.Fatalf("size %d: %.20q %v, want none", size, got, err)
+		}
+	}
 }
