@@ -118,6 +118,8 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 	switch op.Name {
 	case "bag_unpack":
 		return c.bagUnpack(in, op)
+	case "pivot":
+		return c.pivot(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil
@@ -199,6 +201,65 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 		c.fail(op, "bag_unpack leaves no columns")
 	}
 	return wrap(in, sel, cols, "")
+}
+
+// pivot turns the distinct values of a column into columns: one row
+// per combination of the by columns, and per value the aggregate
+// (count() by default) over that value's rows. The values are read from
+// the data when the query is compiled, in their text's order.
+func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 1 {
+		c.fail(op, "pivot needs the column whose values become columns")
+	}
+	pv := c.expr(op.Args[0], in)
+	key := c.toString(pv)
+	agg := &kql.Call{P: op.P, Name: "count"}
+	rest := op.Args[1:]
+	if len(rest) > 0 {
+		if call, ok := rest[0].(*kql.Call); ok {
+			if _, isAgg := aggregates[call.Name]; isAgg {
+				agg, rest = call, rest[1:]
+			}
+		}
+	}
+	var sel, groups []string
+	var cols []col
+	for i, by := range rest {
+		v := c.expr(by, in)
+		name := byName(by, i)
+		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
+		groups = append(groups, v.sql)
+		cols = append(cols, col{name: name, typ: v.typ})
+	}
+	values := c.probe(op, "SELECT DISTINCT "+key+" FROM ("+in.sql+") AS _t WHERE "+key+" IS NOT NULL ORDER BY 1")
+	// Each value's aggregate sees only its rows: the argument is nulled
+	// elsewhere (aggregates skip nulls), count() becomes countif().
+	withKey := wrap(in, append(quoted(in.cols), key+" AS _pv"), append(append([]col{}, in.cols...), col{name: "_pv", typ: schema.String, hidden: true}), "")
+	for _, v := range values {
+		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: "_pv"}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v[0]}}
+		call := &kql.Call{P: agg.P, Name: "countif", Args: []kql.Expr{match}}
+		if agg.Name != "count" || len(agg.Args) > 0 {
+			if len(agg.Args) == 0 {
+				c.fail(agg, "pivot needs an aggregate of a column, such as sum(x)")
+			}
+			args := append([]kql.Expr{&kql.Call{P: agg.P, Name: "iff", Args: []kql.Expr{match, agg.Args[0], &kql.Literal{P: agg.P, Kind: kql.LitNull}}}}, agg.Args[1:]...)
+			call = &kql.Call{P: agg.P, Name: agg.Name, Args: args}
+		}
+		sqls, types, _ := c.aggregate(withKey, call)
+		if len(sqls) != 1 {
+			c.fail(agg, "pivot takes an aggregate of one value, not %s", agg.Name)
+		}
+		sel = append(sel, sqls[0]+" AS "+sqlgen.QuoteIdent(v[0]))
+		cols = append(cols, col{name: v[0], typ: types[0]})
+	}
+	if len(sel) == 0 {
+		c.fail(op, "pivot leaves no columns")
+	}
+	tail := ""
+	if len(groups) > 0 {
+		tail = " GROUP BY " + strings.Join(groups, ", ")
+	}
+	return wrap(withKey, sel, cols, tail)
 }
 
 // jsonKindType is the KQL type for values of the JSON types listed (as

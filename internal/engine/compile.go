@@ -243,7 +243,7 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 			return rel
 		}
 		if f, ok := c.lookupFunc(t.Name); ok {
-			return c.callFuncTabular(f, nil, t)
+			return c.callFuncTabular(f, nil, t, nil)
 		}
 	}
 	tables := c.req.Tables
@@ -257,12 +257,22 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 		}
 		tables = ws
 	}
-	if tables == nil {
-		c.fail(t, "Failed to resolve table or column expression named '%s'", t.Name)
+	var def *schema.Table
+	ok := false
+	if tables != nil {
+		def, ok = tables.Table(t.Name)
 	}
-	def, ok := tables.Table(t.Name)
 	if !ok {
-		c.fail(t, "Failed to resolve table or column expression named '%s'", t.Name)
+		var names []string
+		if tables != nil {
+			names = tables.Names()
+		}
+		for s := c.sc; s != nil; s = s.parent {
+			for n := range s.tables {
+				names = append(names, n)
+			}
+		}
+		c.failHint(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name)
 	}
 	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To, Terms: c.takeTerms(t)})
 	if err != nil {
@@ -524,6 +534,14 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.evaluate(in, op)
 	case *kql.ParseKv:
 		return c.parseKv(in, op)
+	case *kql.InvokeOp:
+		f, ok := c.lookupFunc(op.Name)
+		if !ok {
+			c.fail(op, "Failed to resolve function named '%s'", op.Name)
+		}
+		return c.callFuncTabular(f, op.Args, op, in)
+	case *kql.TopNested:
+		return c.topNested(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil
@@ -908,11 +926,13 @@ func (c *compiler) invokeTabular(name string, args []kql.Expr, n kql.Node) *rela
 	if !ok {
 		c.fail(n, "Failed to resolve function or table named '%s'", name)
 	}
-	return c.callFuncTabular(f, args, n)
+	return c.callFuncTabular(f, args, n, nil)
 }
 
-func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node) *relation {
-	restore := c.enterFunc(f, args, n, nil)
+// callFuncTabular calls a function returning a table; piped, when not
+// nil, is the input of `| invoke`, given to the first tabular parameter.
+func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node, piped *relation) *relation {
+	restore := c.enterFunc(f, args, n, nil, piped)
 	defer restore()
 	body, ok := f.Body.(kql.Tabular)
 	if !ok {
@@ -924,34 +944,71 @@ func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node) 
 	return c.tabular(body)
 }
 
-// enterFunc binds a function's parameters in a new scope.
-func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation) func() {
-	if len(args) > len(f.Params) {
-		c.fail(n, "The function takes %d arguments, not %d", len(f.Params), len(args))
-	}
-	vals := make([]scalar, len(f.Params))
-	for i, p := range f.Params {
+// enterFunc binds a function's parameters in a new scope: scalars to
+// their values (converted to the declared type), tabular parameters to
+// the table the argument names, or to piped for the first of them.
+func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation, piped *relation) func() {
+	scalars := map[string]scalar{}
+	tables := map[string]*relation{}
+	next := 0 // the next argument to take
+	for _, p := range f.Params {
+		if p.Type == "table" && piped != nil {
+			tables[p.Name], piped = piped, nil
+			continue
+		}
+		var arg kql.Expr
+		if next < len(args) {
+			arg = args[next]
+			next++
+		}
 		switch {
-		case i < len(args):
-			vals[i] = c.expr(args[i], in)
+		case p.Type == "table" && arg != nil:
+			tables[p.Name] = c.tableArg(arg)
+			continue
+		case p.Type == "table":
+			c.fail(n, "The function's tabular parameter '%s' has no value", p.Name)
+		}
+		var v scalar
+		switch {
+		case arg != nil:
+			v = c.expr(arg, in)
 		case p.Default != nil:
-			vals[i] = c.expr(p.Default, nil)
+			v = c.expr(p.Default, nil)
 		default:
 			c.fail(n, "The function's parameter '%s' has no value", p.Name)
 		}
 		if typ, err := schema.ParseType(p.Type); err == nil {
-			vals[i] = scalar{c.convert(vals[i], typ, n), typ}
+			v = scalar{c.convert(v, typ, n), typ}
 		}
+		scalars[p.Name] = v
+	}
+	if next < len(args) {
+		c.fail(n, "The function takes %d arguments, not %d", next, len(args))
 	}
 	outer := c.sc
 	c.sc = newScope(outer)
-	for i, p := range f.Params {
-		c.sc.scalars[p.Name] = vals[i]
+	for k, v := range scalars {
+		c.sc.scalars[k] = v
+	}
+	for k, t := range tables {
+		c.sc.tables[k] = t
 	}
 	for _, l := range f.Lets {
 		c.bindLet(l)
 	}
 	return func() { c.sc = outer }
+}
+
+// tableArg is the table a function's tabular argument names.
+func (c *compiler) tableArg(e kql.Expr) *relation {
+	switch x := e.(type) {
+	case *kql.Ident:
+		return c.tabular(&kql.TableRef{P: x.P, Name: x.Name})
+	case *kql.TabularExpr:
+		return c.tabular(x.Table)
+	}
+	c.fail(e, "A tabular parameter needs a table")
+	return nil
 }
 
 func dotnetType(t schema.Type) string {

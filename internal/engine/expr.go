@@ -32,7 +32,18 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		if f, ok := c.lookupFunc(e.Name); ok && len(f.Params) == 0 {
 			return c.callFuncScalar(f, nil, e, in)
 		}
-		c.fail(e, "Failed to resolve column or scalar expression named '%s'", e.Name)
+		var names []string
+		if in != nil {
+			for _, cl := range in.cols {
+				names = append(names, cl.name)
+			}
+		}
+		for s := c.sc; s != nil; s = s.parent {
+			for n := range s.scalars {
+				names = append(names, n)
+			}
+		}
+		c.failHint(e, e.Name, names, "Failed to resolve column or scalar expression named '%s'", e.Name)
 	case *kql.Unary:
 		x := c.expr(e.X, in)
 		if !isNumeric(x.typ) && x.typ != schema.Timespan {
@@ -577,7 +588,7 @@ func jsonKey(k string) string {
 }
 
 func (c *compiler) callFuncScalar(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation) scalar {
-	restore := c.enterFunc(f, args, n, in)
+	restore := c.enterFunc(f, args, n, in, nil)
 	defer restore()
 	body, ok := f.Body.(kql.Expr)
 	if !ok {

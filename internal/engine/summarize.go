@@ -203,6 +203,10 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	} else if (strings.HasSuffix(prefix, "if_") || strings.HasSuffix(call.Name, "_if")) && len(call.Args) > 1 && call.Name != "countif" {
 		name = prefix + byName(call.Args[0], 0)
 	}
+	if strings.HasPrefix(call.Name, "covariance") && len(call.Args) > 1 {
+		// Two columns, two names: covariance_x_y.
+		name = prefix + byName(call.Args[0], 0) + "_" + byName(call.Args[1], 0)
+	}
 	one := func(sqlText string, typ schema.Type) ([]string, []schema.Type, []string) {
 		return []string{sqlText}, []schema.Type{typ}, []string{name}
 	}

@@ -590,3 +590,33 @@ func (*MakeSeries) operatorNode()   {}
 func (*MvApply) operatorNode()      {}
 func (*Evaluate) operatorNode()     {}
 func (*ParseKv) operatorNode()      {}
+
+// InvokeOp calls a user function with the input as its first, tabular,
+// argument: T | invoke f(a, b).
+type InvokeOp struct {
+	P    Pos
+	Name string
+	Args []Expr
+}
+
+// TopNested is a hierarchy of top-N groups: each level keeps the top
+// groups of its column within each group kept by the level before.
+type TopNested struct {
+	P      Pos
+	Levels []NestedLevel
+}
+
+// NestedLevel is one level of top-nested: [N] of [Name =] Expr by
+// [AggName =] Aggregate [asc|desc].
+type NestedLevel struct {
+	N      Expr // nil: all groups
+	Of     NamedExpr
+	Agg    NamedExpr
+	Asc    bool
+	Others Expr // with others = value; nil when absent
+}
+
+func (o *InvokeOp) Position() Pos  { return o.P }
+func (o *TopNested) Position() Pos { return o.P }
+func (*InvokeOp) operatorNode()    {}
+func (*TopNested) operatorNode()   {}

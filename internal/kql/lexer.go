@@ -20,10 +20,16 @@ type Pos struct {
 type Error struct {
 	Pos Pos
 	Msg string
+	// Hint, when set, suggests a fix, such as a column of a similar name.
+	Hint string
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s (line %d, column %d)", e.Msg, e.Pos.Line, e.Pos.Column)
+	s := fmt.Sprintf("%s (line %d, column %d)", e.Msg, e.Pos.Line, e.Pos.Column)
+	if e.Hint != "" {
+		s += ". " + e.Hint
+	}
+	return s
 }
 
 // Errorf returns an *Error at pos.

@@ -471,6 +471,40 @@ func (p *parser) operator() Operator {
 		return &Count{P: t.pos}
 	case "take", "limit":
 		return &Take{P: t.pos, N: p.expr()}
+	case "invoke":
+		name, pos := p.name()
+		p.expect("(")
+		args := p.exprList()
+		p.expect(")")
+		return &InvokeOp{P: pos, Name: name, Args: args}
+	case "top-nested":
+		op := &TopNested{P: t.pos}
+		for {
+			var lv NestedLevel
+			if !p.isWord("of") {
+				lv.N = p.expr()
+			}
+			p.expect("of")
+			lv.Of = p.named()
+			if p.isWord("with") {
+				p.next()
+				p.expect("others")
+				p.expect("=")
+				lv.Others = p.expr()
+			}
+			p.expect("by")
+			lv.Agg = p.named()
+			if p.accept("asc") {
+				lv.Asc = true
+			} else {
+				p.accept("desc")
+			}
+			op.Levels = append(op.Levels, lv)
+			if !p.accept(",") {
+				return op
+			}
+			p.expect("top-nested")
+		}
 	case "top":
 		op := &Top{P: t.pos, N: p.expr()}
 		p.expect("by")

@@ -35,7 +35,7 @@ var keywords = map[string]bool{
 	"by": true, "on": true, "and": true, "or": true, "in": true, "between": true, "with": true, "to": true,
 	"from": true, "step": true, "asc": true, "desc": true, "nulls": true, "first": true, "last": true,
 	"true": true, "false": true, "null": true, "let": true, "set": true, "kind": true, "typeof": true,
-	"limit": true, "default": true, "as": true, "has": true, "contains": true, "startswith": true,
+	"limit": true, "default": true, "as": true, "of": true, "others": true, "has": true, "contains": true, "startswith": true,
 	"endswith": true, "matches": true, "hasprefix": true, "hassuffix": true, "has_cs": true,
 	"contains_cs": true, "startswith_cs": true, "endswith_cs": true, "hasprefix_cs": true,
 	"hassuffix_cs": true, "has_any": true, "has_all": true, "like": true, "view": true, "toscalar": true,
@@ -645,6 +645,36 @@ func printOperator(b *strings.Builder, op Operator) {
 			b.WriteString(" with (")
 			printOptions(b, x.Options)
 			b.WriteString(")")
+		}
+	case *InvokeOp:
+		b.WriteString("invoke ")
+		printName(b, x.Name)
+		b.WriteString("(")
+		printExprs(b, x.Args)
+		b.WriteString(")")
+	case *TopNested:
+		for i, lv := range x.Levels {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("top-nested ")
+			if lv.N != nil {
+				printExpr(b, lv.N)
+				b.WriteString(" ")
+			}
+			b.WriteString("of ")
+			printNamed(b, []NamedExpr{lv.Of})
+			if lv.Others != nil {
+				b.WriteString(" with others = ")
+				printExpr(b, lv.Others)
+			}
+			b.WriteString(" by ")
+			printNamed(b, []NamedExpr{lv.Agg})
+			if lv.Asc {
+				b.WriteString(" asc")
+			} else {
+				b.WriteString(" desc")
+			}
 		}
 	default:
 		panic(fmt.Sprintf("kql.Format: unknown operator %T", op))
