@@ -196,6 +196,35 @@ func FuzzEntry(f *testing.F) {
 	})
 }
 
+// FuzzFormat: whatever the input, each line is a row or a reject whose
+// bytes are the input's at its offset.
+func FuzzFormat(f *testing.F) {
+	raw, err := os.ReadFile("testdata/sample.log")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte("\r\n1.0;\n\n\"\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		batches, rejects, err := (Format{}).Parse("ws1", raw, received)
+		if err != nil {
+			return
+		}
+		rows := 0
+		for _, b := range batches {
+			rows += len(b.Rows)
+		}
+		for _, r := range rejects {
+			if r.Offset < 0 || r.Offset+len(r.Raw) > len(raw) || !bytes.Equal(raw[r.Offset:r.Offset+len(r.Raw)], r.Raw) {
+				t.Fatalf("reject %q at %d is not the input's bytes there", r.Raw, r.Offset)
+			}
+		}
+		if rows+len(rejects) == 0 {
+			t.Fatal("input accepted with neither rows nor rejects")
+		}
+	})
+}
+
 func BenchmarkParse(b *testing.B) {
 	raw, err := os.ReadFile("testdata/sample.log")
 	if err != nil {
