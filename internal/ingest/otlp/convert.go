@@ -170,13 +170,11 @@ func (ri *resourceInfo) properties(attrs []*commonpb.KeyValue, extra ...member) 
 	for _, m := range extra {
 		add(m.key, m.value)
 	}
-	for _, kv := range attrs {
+	if len(attrs) > 0 {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, kv.GetKey())
-		b = append(b, ':')
-		b = appendAnyValue(b, kv.GetValue())
+		b = appendMembers(b, attrs)
 	}
 	for _, m := range ri.rest {
 		if !hasKey(attrs, m.key) {
@@ -378,6 +376,9 @@ func (c *converter) span(ri *resourceInfo, sp *tracepb.Span, start, end time.Tim
 	}
 	if sp.GetKind() != tracepb.Span_SPAN_KIND_UNSPECIFIED {
 		extra = append(extra, member{"SpanKind", appendJSONString(nil, kindName(sp.GetKind()))})
+	}
+	if links := sp.GetLinks(); len(links) > 0 {
+		extra = append(extra, member{"Links", appendLinks(links)})
 	}
 	row := ri.lead(make([]any, 0, len(dependencyColumns)), start, traceID, id(sp.GetParentSpanId()), 1, ri.properties(attrs, extra...))
 	row = append(row, spanID, sp.GetName(), sp.GetName(), float64(end.Sub(start))/float64(time.Millisecond),
@@ -666,4 +667,28 @@ func perfRow(ri *resourceInfo, name string, t time.Time, attrs []*commonpb.KeyVa
 	}
 	path := `\\` + ri.host + `\` + object + "(" + instance + `)\` + name
 	return []any{t, orNil(ri.host), object, name, instance, path, value, lo, hi, count, sourceSystem}
+}
+
+// appendLinks writes a span's links as a JSON array of their trace and
+// span ids (hex) and attributes: the spans it is causally related to
+// outside its parent, such as the messages a batch consumer processed.
+func appendLinks(links []*tracepb.Span_Link) []byte {
+	b := []byte{'['}
+	for i, l := range links {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"traceId":"`...)
+		b = hex.AppendEncode(b, l.GetTraceId())
+		b = append(b, `","spanId":"`...)
+		b = hex.AppendEncode(b, l.GetSpanId())
+		b = append(b, '"')
+		if attrs := l.GetAttributes(); len(attrs) > 0 {
+			b = append(b, `,"attributes":{`...)
+			b = appendMembers(b, attrs)
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

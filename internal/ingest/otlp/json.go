@@ -42,17 +42,24 @@ func appendAnyValue(b []byte, v *commonpb.AnyValue) []byte {
 		return append(b, ']')
 	case *commonpb.AnyValue_KvlistValue:
 		b = append(b, '{')
-		for i, kv := range x.KvlistValue.GetValues() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, kv.GetKey())
-			b = append(b, ':')
-			b = appendAnyValue(b, kv.GetValue())
-		}
+		b = appendMembers(b, x.KvlistValue.GetValues())
 		return append(b, '}')
 	}
 	return append(b, "null"...)
+}
+
+// appendMembers appends key-value pairs as the members of a JSON object,
+// without its braces.
+func appendMembers(b []byte, kvs []*commonpb.KeyValue) []byte {
+	for i, kv := range kvs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, kv.GetKey())
+		b = append(b, ':')
+		b = appendAnyValue(b, kv.GetValue())
+	}
+	return b
 }
 
 func appendFloat(b []byte, f float64) []byte {

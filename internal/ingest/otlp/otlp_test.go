@@ -286,7 +286,7 @@ func TestJSONPartialSuccess(t *testing.T) {
   {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"eee19b7ec3c1b173","name":"GET /cart","kind":2,
    "startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661500000000",
    "attributes":[{"key":"http.response.status_code","value":{"intValue":"404"}},{"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"doubleValue":1.5}]}}}],
-   "status":{"code":0}},
+   "status":{"code":0},"links":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","attributes":[{"key":"queue","value":{"stringValue":"orders"}}]}]},
   {"traceId":"5b8e","spanId":"eee19b7ec3c1b175","name":"short trace id","kind":3,"startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712660000000001"},
   {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b176","name":"backwards","kind":3,"startTimeUnixNano":"1544712660000000002","endTimeUnixNano":"1544712660000000001"}
  ]}]}]}`
@@ -295,8 +295,8 @@ func TestJSONPartialSuccess(t *testing.T) {
 	if code != 200 || ps["rejectedSpans"] != "2" || !strings.Contains(fmt.Sprint(ps["errorMessage"]), "resourceSpans[0].scopeSpans[0].spans[1]: traceId is 2 bytes, want 16") {
 		t.Fatalf("answer %d %v", code, out)
 	}
-	wantRows(t, st, `AppRequests | project TimeGenerated, OperationId, Id, ParentId, AppRoleName, DurationMs, ResultCode, Success, Properties.tags`,
-		"2018-12-13 14:51:00 +0000 UTC | 5b8efff798038103d269b633813fc60c | eee19b7ec3c1b174 | eee19b7ec3c1b173 | checkout | 1500 | 404 | true | [\"a\",1.5]")
+	wantRows(t, st, `AppRequests | project TimeGenerated, OperationId, Id, ParentId, AppRoleName, DurationMs, ResultCode, Success, Properties.tags, Properties.Links`,
+		`2018-12-13 14:51:00 +0000 UTC | 5b8efff798038103d269b633813fc60c | eee19b7ec3c1b174 | eee19b7ec3c1b173 | checkout | 1500 | 404 | true | ["a",1.5] | [{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","attributes":{"queue":"orders"}}]`)
 	wantRows(t, st, `VigilIngestionErrors | order by Reason asc | project Source, Format, Reason, RawData has "backwards" or RawData has "short trace id"`,
 		"otlp-http | otlp-traces | resourceSpans[0].scopeSpans[0].spans[1]: traceId is 2 bytes, want 16 | true",
 		"otlp-http | otlp-traces | resourceSpans[0].scopeSpans[0].spans[2]: the span ends before it starts | true")
