@@ -22,6 +22,7 @@ func runBench(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the generated data")
 	batch := fs.Int("batch", 5000, "records per HTTP request")
 	clients := fs.Int("clients", 8, "concurrent ingestion clients")
+	endpoint := fs.String("endpoint", bench.EndpointRows, "ingestion endpoint: rows (NDJSON to the rows endpoint) or logs-ingestion (JSON arrays through a data collection rule)")
 	runs := fs.Int("runs", 10, "warm runs of each query")
 	needle := fs.Int("needle-every", 100_000, "plant the rare token once every so many syslog records")
 	data := fs.String("data", "", "data directory, new or empty (default: a temporary directory, removed afterwards)")
@@ -36,7 +37,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return fmt.Errorf("--rows: %w", err)
 	}
-	cfg := bench.Config{Rows: n, Seed: *seed, BatchRows: *batch, Clients: *clients, Runs: *runs,
+	cfg := bench.Config{Rows: n, Seed: *seed, BatchRows: *batch, Clients: *clients, Endpoint: *endpoint, Runs: *runs,
 		NeedleEvery: *needle, Dir: *data, Progress: os.Stderr}
 	if *profile != "" {
 		f, err := os.Create(*profile)

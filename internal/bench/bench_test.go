@@ -6,9 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"vigil/internal/schema"
 )
 
 // TestGeneratorDeterministic checks that a seed gives the same records
@@ -148,4 +151,51 @@ func lookup(v any, path string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// TestIngestLogsIngestionAPI sends the generated records through the
+// Logs Ingestion API with the harness's data collection rule: every
+// record must be stored, in the tables the rows endpoint fills, with the
+// same column types.
+func TestIngestLogsIngestionAPI(t *testing.T) {
+	g := NewGenerator(5, 4000, 500, 1000)
+	f, err := os.CreateTemp(t.TempDir(), "spool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bodies, err := spool(g, f, 2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := benchRules(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := startServer(t.TempDir(), "", rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	var in IngestResult
+	if err := ingest(context.Background(), s, EndpointLogsIngestion, f, bodies, 3, &in); err != nil {
+		t.Fatal(err)
+	}
+	var disk DiskResult
+	if err := measureDisk(s, g, &disk); err != nil {
+		t.Fatal(err)
+	}
+	if in.Records != 4000 || disk.RecordsInStore != 4000 || disk.OriginalBytes == 0 {
+		t.Errorf("sent %d, stored %d records with %d original bytes", in.Records, disk.RecordsInStore, disk.OriginalBytes)
+	}
+	for table, want := range map[string]schema.Type{TableSyslog: schema.Int, TableRequests: schema.Real, TableSignin: schema.Dynamic} {
+		col := map[string]string{TableSyslog: "ProcessID", TableRequests: "DurationMs", TableSignin: "LocationDetails"}[table]
+		def, ok := s.store.Tables(s.ws.ID).Table(table)
+		if !ok {
+			t.Fatalf("no table %s", table)
+		}
+		if c, i := def.Column(col); i < 0 || c.Type != want {
+			t.Errorf("%s.%s is %v, want %v", table, col, c.Type, want)
+		}
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"vigil/internal/api"
 )
 
 // spooled is one request body, generated and gzipped ahead of the timed
@@ -30,8 +32,10 @@ type spooled struct {
 
 // spool generates every batch into a file of gzipped bodies, with
 // workers goroutines, and returns them in the order they are sent:
-// interleaved by time, as collectors of several sources send.
-func spool(g *Generator, f *os.File, workers int) ([]*spooled, error) {
+// interleaved by time, as collectors of several sources send. Bodies are
+// NDJSON, or JSON arrays when array is set (the Logs Ingestion API takes
+// only arrays).
+func spool(g *Generator, f *os.File, workers int, array bool) ([]*spooled, error) {
 	var todo []*spooled
 	for _, t := range tableShares {
 		nb := g.Batches(t.name)
@@ -60,6 +64,9 @@ func spool(g *Generator, f *os.File, workers int) ([]*spooled, error) {
 				}
 				s := todo[k]
 				body, rows := g.Batch(s.table, s.index)
+				if array {
+					body = jsonArray(body)
+				}
 				buf.Reset()
 				zw.Reset(&buf)
 				zw.Write(body)
@@ -82,11 +89,55 @@ func spool(g *Generator, f *os.File, workers int) ([]*spooled, error) {
 	return todo, nil
 }
 
-// send posts every spooled body to the server's rows endpoint from
-// clients concurrent clients, as NDJSON with gzip content encoding like
-// the official clients send. A 503 (hot buffer full) is retried after
-// its Retry-After, as clients do; any other failure stops the run.
-func send(ctx context.Context, s *server, f *os.File, bodies []*spooled, clients int) error {
+// jsonArray turns newline-delimited JSON records into a JSON array.
+func jsonArray(ndjson []byte) []byte {
+	body := bytes.TrimSuffix(ndjson, []byte("\n"))
+	out := make([]byte, 0, len(body)+2)
+	out = append(out, '[')
+	out = append(out, bytes.ReplaceAll(body, []byte("}\n{"), []byte("},{"))...)
+	return append(out, ']')
+}
+
+// The ingestion endpoints the harness can send to.
+const (
+	// EndpointRows is Vigil's own rows endpoint, taking NDJSON.
+	EndpointRows = "rows"
+	// EndpointLogsIngestion is the Logs Ingestion API, through a data
+	// collection rule with one stream per table and no transform.
+	EndpointLogsIngestion = "logs-ingestion"
+)
+
+// benchRule is the id of the data collection rule the harness declares.
+const benchRule = "dcr-00000000000000000000000000000b3c"
+
+// streamName is the rule's stream for a table.
+func streamName(table string) string { return "Custom-" + strings.TrimSuffix(table, "_CL") }
+
+// benchRules declares, for the Logs Ingestion API, one stream per table
+// with the columns (and types) the generated records have, as a user
+// declares a rule for the records they send.
+func benchRules(g *Generator) ([]api.DataCollectionRule, error) {
+	rule := api.DataCollectionRule{ID: benchRule, Workspace: "default"}
+	for _, t := range tableShares {
+		body, _ := g.Batch(t.name, 0)
+		b, err := api.DecodeRecords(body)
+		if err != nil {
+			return nil, fmt.Errorf("bench: generated %s records: %w", t.name, err)
+		}
+		st := api.Stream{Name: streamName(t.name), TransformKQL: "source", OutputTable: t.name}
+		for _, c := range b.Columns {
+			st.Columns = append(st.Columns, api.StreamField{Name: c.Name, Type: c.Type.String()})
+		}
+		rule.Streams = append(rule.Streams, st)
+	}
+	return []api.DataCollectionRule{rule}, nil
+}
+
+// send posts every spooled body to the endpoint from clients concurrent
+// clients, with gzip content encoding like the official clients send. A
+// 503 (hot buffer full) or 429 is retried after its Retry-After, as
+// clients do; any other failure stops the run.
+func send(ctx context.Context, s *server, endpoint string, f *os.File, bodies []*spooled, clients int) error {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -107,7 +158,7 @@ func send(ctx context.Context, s *server, f *os.File, bodies []*spooled, clients
 				if k >= len(bodies) {
 					return
 				}
-				if err := post(ctx, client, s, f, bodies[k]); err != nil {
+				if err := post(ctx, client, s, endpoint, f, bodies[k]); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -124,8 +175,11 @@ func send(ctx context.Context, s *server, f *os.File, bodies []*spooled, clients
 	return ctx.Err()
 }
 
-func post(ctx context.Context, client *http.Client, s *server, f *os.File, b *spooled) error {
-	url := s.url + "/v1/workspaces/default/tables/" + b.table + "/rows"
+func post(ctx context.Context, client *http.Client, s *server, endpoint string, f *os.File, b *spooled) error {
+	url, contentType := s.url+"/v1/workspaces/default/tables/"+b.table+"/rows", "application/x-ndjson"
+	if endpoint == EndpointLogsIngestion {
+		url, contentType = s.url+"/dataCollectionRules/"+benchRule+"/streams/"+streamName(b.table)+"?api-version=2023-01-01", "application/json"
+	}
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, io.NewSectionReader(f, b.off, b.size))
 		if err != nil {
@@ -133,7 +187,7 @@ func post(ctx context.Context, client *http.Client, s *server, f *os.File, b *sp
 		}
 		req.ContentLength = b.size
 		req.Header.Set("Authorization", "Bearer "+s.key)
-		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Content-Encoding", "gzip")
 		resp, err := client.Do(req)
 		if err != nil {

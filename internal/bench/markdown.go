@@ -17,7 +17,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		c.Rows, c.Seed, c.Tables[TableSyslog], c.Tables[TableRequests], c.Tables[TableSignin], c.Tables[TableActivity], c.NeedleCount)
 
 	in := r.Ingest
-	b.WriteString("### Ingestion (HTTP rows endpoint, NDJSON + gzip, durable acknowledgements)\n\n")
+	fmt.Fprintf(&b, "### Ingestion (HTTP, %s endpoint, gzip, durable acknowledgements)\n\n", c.Endpoint)
 	b.WriteString("| records | requests | clients | seconds | records/s | MB/s (JSON) | MB/s (gzip sent) | CPU s / 1M records | peak RSS MiB |\n|---|---|---|---|---|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.0f |\n\n", in.Records, in.Requests, c.Clients, in.Seconds, in.RecordsPerSec, in.MBPerSec, in.GzipMBPerSec, in.CPUSecPerMRecs, float64(in.PeakRSSBytes)/(1<<20))
 

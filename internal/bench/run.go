@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/api"
 	"vigil/internal/engine"
 )
 
@@ -26,6 +27,9 @@ type Config struct {
 	BatchRows int
 	// Clients is the number of concurrent ingestion clients. Default 8.
 	Clients int
+	// Endpoint is where records are sent: EndpointRows (the default) or
+	// EndpointLogsIngestion.
+	Endpoint string
 	// Runs is the number of warm runs of each query. Default 10.
 	Runs int
 	// NeedleEvery plants the rare token once every so many syslog
@@ -71,6 +75,7 @@ type ReportConfig struct {
 	Seed        uint64         `json:"seed"`
 	BatchRows   int            `json:"batch_rows"`
 	Clients     int            `json:"clients"`
+	Endpoint    string         `json:"endpoint"`
 	Runs        int            `json:"runs"`
 	Tables      map[string]int `json:"tables"`
 	Needle      string         `json:"needle"`
@@ -157,6 +162,9 @@ func (c *Config) setDefaults() {
 	if c.Clients <= 0 {
 		c.Clients = 8
 	}
+	if c.Endpoint == "" {
+		c.Endpoint = EndpointRows
+	}
 	if c.Runs <= 0 {
 		c.Runs = 10
 	}
@@ -175,6 +183,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Rows <= 0 {
 		return nil, errors.New("bench: the number of rows must be positive")
 	}
+	if cfg.Endpoint != EndpointRows && cfg.Endpoint != EndpointLogsIngestion {
+		return nil, fmt.Errorf("bench: unknown endpoint %q: use %s or %s", cfg.Endpoint, EndpointRows, EndpointLogsIngestion)
+	}
 	dir := cfg.Dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "vigil-bench-")
@@ -191,7 +202,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	g := NewGenerator(cfg.Seed, cfg.Rows, cfg.BatchRows, cfg.NeedleEvery)
 	rep := &Report{Started: time.Now().UTC(), Machine: describeMachine(), Config: ReportConfig{
-		Rows: cfg.Rows, Seed: cfg.Seed, BatchRows: cfg.BatchRows, Clients: cfg.Clients, Runs: cfg.Runs,
+		Rows: cfg.Rows, Seed: cfg.Seed, BatchRows: cfg.BatchRows, Clients: cfg.Clients, Endpoint: cfg.Endpoint, Runs: cfg.Runs,
 		Tables: g.Counts(), Needle: g.Needle(), NeedleCount: g.NeedleCount(),
 	}}
 
@@ -202,12 +213,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer os.Remove(spoolFile.Name())
 	defer spoolFile.Close()
 	logf("generating %d records (seed %d) into %s", cfg.Rows, cfg.Seed, spoolFile.Name())
-	bodies, err := spool(g, spoolFile, runtime.NumCPU())
+	bodies, err := spool(g, spoolFile, runtime.NumCPU(), cfg.Endpoint == EndpointLogsIngestion)
 	if err != nil {
 		return nil, err
 	}
+	var rules []api.DataCollectionRule
+	if cfg.Endpoint == EndpointLogsIngestion {
+		if rules, err = benchRules(g); err != nil {
+			return nil, err
+		}
+	}
 
-	srv, err := startServer(dir, "")
+	srv, err := startServer(dir, "", rules)
 	if err != nil {
 		return nil, err
 	}
@@ -216,13 +233,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			srv.close()
 		}
 	}()
-	logf("ingesting %d requests from %d clients into %s", len(bodies), cfg.Clients, srv.url)
+	logf("ingesting %d requests from %d clients into %s (%s)", len(bodies), cfg.Clients, srv.url, cfg.Endpoint)
 	if cfg.IngestProfile != nil {
 		if err := pprof.StartCPUProfile(cfg.IngestProfile); err != nil {
 			return nil, err
 		}
 	}
-	err = ingest(ctx, srv, spoolFile, bodies, cfg.Clients, &rep.Ingest)
+	err = ingest(ctx, srv, cfg.Endpoint, spoolFile, bodies, cfg.Clients, &rep.Ingest)
 	if cfg.IngestProfile != nil {
 		pprof.StopCPUProfile()
 	}
@@ -261,7 +278,7 @@ func sumRaw(bodies []*spooled) int64 {
 }
 
 // ingest sends the spooled bodies and fills out with the measurements.
-func ingest(ctx context.Context, s *server, f *os.File, bodies []*spooled, clients int, out *IngestResult) error {
+func ingest(ctx context.Context, s *server, endpoint string, f *os.File, bodies []*spooled, clients int, out *IngestResult) error {
 	var raw, gz int64
 	for _, b := range bodies {
 		out.Records += int64(b.rows)
@@ -271,7 +288,7 @@ func ingest(ctx context.Context, s *server, f *os.File, bodies []*spooled, clien
 	out.Requests = len(bodies)
 	out.PeakRSSReset = resetPeakRSS()
 	cpu0, t0 := cpuSeconds(), time.Now()
-	if err := send(ctx, s, f, bodies, clients); err != nil {
+	if err := send(ctx, s, endpoint, f, bodies, clients); err != nil {
 		return err
 	}
 	out.Seconds = time.Since(t0).Seconds()

@@ -26,6 +26,7 @@ type server struct {
 	http  *http.Server
 	url   string
 	key   string
+	rules []api.DataCollectionRule
 }
 
 // storeOptions are the store's defaults except a short compaction
@@ -33,14 +34,15 @@ type server struct {
 // long-running server reaches is reached within the run.
 var storeOptions = store.Options{CompactInterval: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
-// startServer opens dir and serves it on 127.0.0.1. key is the bearer
-// key to accept; when empty a new Owner key is created and kept.
-func startServer(dir, key string) (*server, error) {
+// startServer opens dir and serves it on 127.0.0.1 with the given data
+// collection rules. key is the bearer key to accept; when empty a new
+// Owner key is created and kept.
+func startServer(dir, key string, rules []api.DataCollectionRule) (*server, error) {
 	st, err := store.Open(dir, storeOptions)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, store: st, key: key}
+	s := &server{dir: dir, store: st, key: key, rules: rules}
 	if err := s.serve(); err != nil {
 		st.Close()
 		return nil, err
@@ -65,7 +67,7 @@ func (s *server) serve() error {
 	if s.ws, err = workspaces.Resolve("default"); err != nil {
 		return err
 	}
-	handler, err := api.New(api.Config{Logger: storeOptions.Logger}, s.store, keys, workspaces)
+	handler, err := api.New(api.Config{Logger: storeOptions.Logger, DataCollectionRules: s.rules}, s.store, keys, workspaces)
 	if err != nil {
 		return err
 	}
@@ -99,5 +101,5 @@ func (s *server) reopen() (*server, error) {
 	if err := s.close(); err != nil {
 		return nil, err
 	}
-	return startServer(s.dir, s.key)
+	return startServer(s.dir, s.key, s.rules)
 }
