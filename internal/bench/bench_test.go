@@ -90,7 +90,7 @@ func TestRunSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a server and 30 store reopenings")
 	}
-	rep, err := Run(context.Background(), Config{Rows: 20_000, Seed: 3, BatchRows: 2500, Clients: 4, Runs: 2, NeedleEvery: 1000, Dir: t.TempDir()})
+	rep, err := Run(context.Background(), Config{Rows: 20_000, Seed: 3, BatchRows: 2500, Clients: 4, Runs: 1, NeedleEvery: 1000, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

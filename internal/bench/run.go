@@ -256,7 +256,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Disk.TotalPerRecord, rep.Disk.SegmentPerRecord, rep.Disk.OriginalPerRecord, rep.Disk.LedgerPerRecord)
 
 	resetPeakRSS()
-	for _, q := range querySet(g) {
+	syslog, ok := srv.store.Tables(srv.ws.ID).Table(TableSyslog)
+	if !ok {
+		return nil, errors.New("bench: the store has no Syslog table")
+	}
+	for _, q := range querySet(g, syslog) {
 		logf("query %q", q.Name)
 		res, next, err := timeQuery(ctx, srv, q, cfg.Runs)
 		srv = next
