@@ -641,6 +641,21 @@ func TestInvalidUTF8(t *testing.T) {
 	}
 }
 
+// A flow tuple written with JSON escapes is not found verbatim in the
+// record: its reject points at the record, as do those after it.
+func TestEscapedFlowTupleRejects(t *testing.T) {
+	raw := []byte(`{"records":[{"time":"2026-03-02T11:00:00Z","category":"NetworkSecurityGroupFlowEvent","properties":{"flows":[{"rule":"r","flows":[{"mac":"AA","flowTuples":["1772449202,10.0.0.1,10.0.0.2,1,2,T,\u0049,Y","1772449202,10.0.0.1,10.0.0.2,1,2,T,I,Z","1772449202,10.0.0.1,10.0.0.2,1,2,T,I,A"]}]}]}}]}`)
+	batches, rejects, err := format(t).Parse(ws, raw, received)
+	if err != nil || len(batches) != 1 || len(batches[0].Rows) != 1 || len(rejects) != 2 {
+		t.Fatalf("%d batches, rejects %+v, %v", len(batches), rejects, err)
+	}
+	for _, r := range rejects {
+		if r.Offset != bytes.IndexByte(raw, '[')+1 || !strings.Contains(r.Reason, `is not A or D`) {
+			t.Errorf("reject %+v", r)
+		}
+	}
+}
+
 func TestUnusableInput(t *testing.T) {
 	for _, in := range []string{"", "  \n", "{\n  \"records\": [\n    {\"time\": \n", "not json at all", `{"records":[]}`} {
 		if b, r, err := format(t).Parse(ws, []byte(in), received); err == nil {

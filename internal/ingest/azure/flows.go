@@ -115,7 +115,7 @@ func flowRows(t *tableBatch, rec span, f fields) ([][]any, []ingest.Reject, erro
 	}
 	var rows [][]any
 	var rejects []ingest.Reject
-	from := 0 // where to look for the next tuple's bytes in the record
+	from := 0 // where to look for the next tuple's bytes in the record, -1 for nowhere
 	for _, g := range groups {
 		for _, tuple := range g.tuples {
 			row := t.newRow()
@@ -128,9 +128,16 @@ func flowRows(t *tableBatch, rec span, f fields) ([][]any, []ingest.Reject, erro
 			if err == nil {
 				err = flowTuple(row, tuple, vnet)
 			}
+			// A tuple's bytes are found in the record unless it was written
+			// with escapes; after one that is not, the rest are not looked
+			// for (each search would scan the rest of the record again).
 			off := rec.off
-			if i := bytes.Index(rec.b[from:], []byte(tuple)); i >= 0 && tuple != "" {
-				off, from = rec.off+from+i, from+i+len(tuple)
+			if from >= 0 && tuple != "" {
+				if i := bytes.Index(rec.b[from:], []byte(tuple)); i >= 0 {
+					off, from = rec.off+from+i, from+i+len(tuple)
+				} else {
+					from = -1
+				}
 			}
 			if err != nil {
 				rejects = append(rejects, ingest.Reject{Reason: fmt.Sprintf("flow tuple %q of rule %q: %v", tuple, g.rule, err), Raw: []byte(tuple), Offset: off})
