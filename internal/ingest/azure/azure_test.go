@@ -137,7 +137,7 @@ func TestActivity(t *testing.T) {
 		"Caller":                 "alice@contoso.example",
 		"CallerIpAddress":        "203.0.113.17",
 		"CorrelationId":          "5f2a0c6e-7d0b-4a4e-9d6a-2f0c1a9e8b11",
-		"Level":                  "Information",
+		"Level":                  "Informational",
 		"Authorization":          `{"scope":"/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/web01","action":"Microsoft.Compute/virtualMachines/deallocate/action","evidence":{"role":"Virtual Machine Contributor","principalType":"User"}}`,
 		"action":                 "Microsoft.Compute/virtualMachines/deallocate/action",
 		"status":                 "OK",

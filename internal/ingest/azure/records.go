@@ -298,6 +298,12 @@ func activity(r row, f fields) error {
 	category := nonEmpty(props.str("eventcategory"), f.str("category"))
 	status := f.value("resulttype")
 	substatus := nonEmpty(props.str("statuscode"), f.str("resultsignature"))
+	// Exports write "Information" where the table's documented values,
+	// and the queries written against it, have "Informational".
+	level := f.value("level")
+	if level == "Information" {
+		level = "Informational"
+	}
 	return r.setAll(
 		assign{"OperationNameValue", "operationName", f.value("operationname")},
 		assign{"OperationName", "operationName", f.value("operationname")},
@@ -310,7 +316,7 @@ func activity(r row, f fields) error {
 		assign{"Caller", "identity.claims", nonEmpty(f.str("caller"), claims.str(claimUPN), claims.str(claimObjectID), claims.str("appid"))},
 		assign{"CallerIpAddress", "callerIpAddress", f.value("calleripaddress")},
 		assign{"CorrelationId", "correlationId", f.value("correlationid")},
-		assign{"Level", "level", f.value("level")},
+		assign{"Level", "level", level},
 		assign{"Authorization", "identity.authorization", identity.value("authorization")},
 		assign{"Authorization_d", "identity.authorization", identity.value("authorization")},
 		assign{"Claims", "identity.claims", identity.value("claims")},
