@@ -337,8 +337,17 @@ func TestSyslogTLS(t *testing.T) {
 		{"the server certificate", []string{"--tls-self-signed"}, filepath.Join(dir, "tls-cert.pem")},
 		{"a syslog certificate", []string{"--syslog-tls-cert", certFile, "--syslog-tls-key", keyFile}, certFile},
 	} {
-		addr := freeAddr(t)
-		srv, url := startServer(t, dir, append(c.flags, "--syslog-tls", addr)...)
+		addr, relpAddr := freeAddr(t), freeAddr(t)
+		srv, url := startServer(t, dir, append(c.flags, "--syslog-tls", addr, "--syslog-relp", relpAddr)...)
+		if relp, err := net.Dial("tcp", relpAddr); err != nil {
+			t.Errorf("--syslog-relp: %v", err)
+		} else {
+			fmt.Fprint(relp, "1 open 14 relp_version=0\n")
+			if line, err := bufio.NewReader(relp).ReadString('\n'); err != nil || line != "1 rsp 57 200 OK\n" {
+				t.Errorf("--syslog-relp: open answered %q, %v", line, err)
+			}
+			relp.Close()
+		}
 		pemData, err := os.ReadFile(c.cert)
 		if err != nil {
 			t.Fatal(err)

@@ -54,6 +54,7 @@ func runServe(args []string) error {
 	syslogUDP := fs.String("syslog-udp", os.Getenv("VIGIL_SYSLOG_UDP"), "syslog UDP listen address, off when empty (env VIGIL_SYSLOG_UDP)")
 	syslogTCP := fs.String("syslog-tcp", os.Getenv("VIGIL_SYSLOG_TCP"), "syslog TCP listen address, off when empty (env VIGIL_SYSLOG_TCP)")
 	syslogTLS := fs.String("syslog-tls", os.Getenv("VIGIL_SYSLOG_TLS"), "syslog over TLS listen address, off when empty (env VIGIL_SYSLOG_TLS)")
+	syslogRELP := fs.String("syslog-relp", os.Getenv("VIGIL_SYSLOG_RELP"), "RELP listen address (syslog acknowledged once durable), off when empty (env VIGIL_SYSLOG_RELP)")
 	syslogTLSCert := fs.String("syslog-tls-cert", os.Getenv("VIGIL_SYSLOG_TLS_CERT"), "certificate (PEM) for syslog over TLS; default the HTTPS one (env VIGIL_SYSLOG_TLS_CERT)")
 	syslogTLSKey := fs.String("syslog-tls-key", os.Getenv("VIGIL_SYSLOG_TLS_KEY"), "the syslog certificate's private key (PEM) (env VIGIL_SYSLOG_TLS_KEY)")
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
@@ -122,7 +123,7 @@ func runServe(args []string) error {
 	}
 	// One recorder for every receiver, so /metrics counts all their rejects.
 	cfg.Rejects = ingest.NewRejectRecorder(st, 0)
-	if *syslogUDP != "" || *syslogTCP != "" || *syslogTLS != "" {
+	if *syslogUDP != "" || *syslogTCP != "" || *syslogTLS != "" || *syslogRELP != "" {
 		ws, err := workspaces.Resolve(*syslogWS)
 		if err != nil {
 			return fmt.Errorf("--syslog-workspace: %w", err)
@@ -138,7 +139,7 @@ func runServe(args []string) error {
 		if *syslogTLS != "" && syslogTLSConfig == nil {
 			return errors.New("--syslog-tls needs a certificate: --syslog-tls-cert and --syslog-tls-key, --tls-cert and --tls-key, or --tls-self-signed")
 		}
-		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
+		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, RELP: *syslogRELP, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
 		if err := rcv.Start(); err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func runServe(args []string) error {
 		defer rcv.Close()
 		cfg.Collectors = append(cfg.Collectors, rcv)
 		udp, tcp, tlsAddr := rcv.Addrs()
-		fmt.Printf("Syslog on udp %v, tcp %v, tls %v into workspace %s\n", udp, tcp, tlsAddr, ws.Name)
+		fmt.Printf("Syslog on udp %v, tcp %v, tls %v, relp %v into workspace %s\n", udp, tcp, tlsAddr, rcv.RELPAddr(), ws.Name)
 	}
 	if *otlpGRPC != "" || *otlpHTTP != "" {
 		ws, err := workspaces.Resolve(*otlpWS)

@@ -23,6 +23,9 @@ import (
 type Config struct {
 	UDP, TCP, TLS string
 	TLSConfig     *tls.Config
+	// RELP is the address of the RELP receiver (plain TCP), for senders
+	// that want each message acknowledged once it is durable.
+	RELP string
 	// Workspace is the id of the workspace messages are stored in.
 	Workspace string
 	// MaxMessageBytes truncates longer messages, flagging them in the
@@ -44,9 +47,10 @@ const (
 	transportUDP = iota
 	transportTCP
 	transportTLS
+	transportRELP
 )
 
-var transportNames = [...]string{"udp", "tcp", "tls"}
+var transportNames = [...]string{"udp", "tcp", "tls", "relp"}
 
 // counters are one transport's totals since start.
 type counters struct {
@@ -61,6 +65,7 @@ type Server struct {
 	udp   net.PacketConn
 	tcp   net.Listener
 	tls   net.Listener
+	relp  net.Listener
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	conn  map[net.Conn]bool
@@ -104,7 +109,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("syslog tcp: %w", err)
 		}
 		s.wg.Add(1)
-		go s.accept(s.tcp, transportTCP)
+		go s.accept(s.tcp, func(c net.Conn) { s.serveConn(c, transportTCP) })
 	}
 	if s.cfg.TLS != "" {
 		if s.cfg.TLSConfig == nil {
@@ -116,7 +121,15 @@ func (s *Server) Start() error {
 			return fmt.Errorf("syslog tls: %w", err)
 		}
 		s.wg.Add(1)
-		go s.accept(s.tls, transportTLS)
+		go s.accept(s.tls, func(c net.Conn) { s.serveConn(c, transportTLS) })
+	}
+	if s.cfg.RELP != "" {
+		if s.relp, err = net.Listen("tcp", s.cfg.RELP); err != nil {
+			s.Close()
+			return fmt.Errorf("syslog relp: %w", err)
+		}
+		s.wg.Add(1)
+		go s.accept(s.relp, s.serveRELP)
 	}
 	return nil
 }
@@ -135,6 +148,14 @@ func (s *Server) Addrs() (udp, tcp, tlsAddr net.Addr) {
 	return
 }
 
+// RELPAddr returns the RELP receiver's address (nil when it is off).
+func (s *Server) RELPAddr() net.Addr {
+	if s.relp == nil {
+		return nil
+	}
+	return s.relp.Addr()
+}
+
 // Close stops receiving; messages already read are stored first.
 func (s *Server) Close() error {
 	select {
@@ -148,6 +169,9 @@ func (s *Server) Close() error {
 	}
 	if s.tls != nil {
 		s.tls.Close()
+	}
+	if s.relp != nil {
+		s.relp.Close()
 	}
 	if s.udp != nil {
 		s.udp.SetReadDeadline(time.Now())
@@ -163,6 +187,14 @@ func (s *Server) Close() error {
 		s.udp.Close()
 	}
 	return nil
+}
+
+// forget closes a connection whose reader is done.
+func (s *Server) forget(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conn, c)
+	s.mu.Unlock()
+	c.Close()
 }
 
 func (s *Server) closing() bool {
@@ -217,6 +249,10 @@ type batcher struct {
 	off       int64
 	out       chan flushed
 	stored    chan struct{}
+	// acks are the RELP transaction numbers of the waiting messages, and
+	// answer acknowledges them once stored (ok) or not.
+	acks   []uint64
+	answer func(txnrs []uint64, ok bool)
 }
 
 // flushed is what one flush hands to the storing goroutine.
@@ -224,6 +260,7 @@ type flushed struct {
 	batches []*store.Batch
 	rejects []ingest.Reject
 	remotes []string
+	acks    []uint64
 }
 
 func (s *Server) newBatcher(transport int) *batcher {
@@ -258,9 +295,9 @@ func (b *batcher) due() bool {
 
 // flush hands the waiting batches and rejects to the storing goroutine.
 func (b *batcher) flush() {
-	f := flushed{batches: b.b.take(b.s.cfg.Workspace, time.Time{}), rejects: b.b.rejects, remotes: b.b.remotes}
-	b.b.rejects, b.b.remotes = nil, nil
-	if len(f.batches) > 0 || len(f.rejects) > 0 {
+	f := flushed{batches: b.b.take(b.s.cfg.Workspace, time.Time{}), rejects: b.b.rejects, remotes: b.b.remotes, acks: b.acks}
+	b.b.rejects, b.b.remotes, b.acks = nil, nil, nil
+	if len(f.batches) > 0 || len(f.rejects) > 0 || len(f.acks) > 0 {
 		b.out <- f
 	}
 }
@@ -276,8 +313,9 @@ func (b *batcher) storeLoop() {
 	defer close(b.stored)
 	source := "syslog-" + transportNames[b.transport]
 	for f := range b.out {
+		ok := true
 		for _, batch := range f.batches {
-			b.store(batch)
+			ok = b.store(batch) && ok
 		}
 		// One record per run of rejects from the same sender.
 		for i := 0; i < len(f.rejects); {
@@ -290,23 +328,27 @@ func (b *batcher) storeLoop() {
 			}
 			i = j
 		}
+		if len(f.acks) > 0 {
+			b.answer(f.acks, ok)
+		}
 	}
 }
 
 // store appends a batch, retrying for up to a minute while the store is
-// busy. What the store refuses is counted as dropped and logged.
-func (b *batcher) store(batch *store.Batch) {
+// busy. What the store refuses is counted as dropped and logged; the
+// result says whether the batch was stored.
+func (b *batcher) store(batch *store.Batch) bool {
 	c := &b.s.stats[b.transport]
 	for attempt := 0; ; attempt++ {
 		_, err := b.s.app.Append(context.Background(), batch)
 		if err == nil {
 			c.stored.Add(uint64(len(batch.Rows)))
-			return
+			return true
 		}
 		if !errors.Is(err, store.ErrBusy) || attempt >= 100 {
 			c.dropped.Add(uint64(len(batch.Rows)))
 			b.s.log.Error("syslog: storing a batch failed", "table", batch.Table, "messages", len(batch.Rows), "err", err)
-			return
+			return false
 		}
 		time.Sleep(time.Duration(min(attempt+1, 10)) * 60 * time.Millisecond)
 	}
@@ -338,7 +380,8 @@ func (s *Server) serveUDP() {
 	}
 }
 
-func (s *Server) accept(l net.Listener, transport int) {
+// accept hands each connection of l to serve, in its own goroutine.
+func (s *Server) accept(l net.Listener, serve func(net.Conn)) {
 	defer s.wg.Done()
 	for {
 		c, err := l.Accept()
@@ -354,7 +397,7 @@ func (s *Server) accept(l net.Listener, transport int) {
 		s.conn[c] = true
 		s.mu.Unlock()
 		s.wg.Add(1)
-		go s.serveConn(c, transport)
+		go serve(c)
 	}
 }
 
@@ -363,12 +406,7 @@ func (s *Server) accept(l net.Listener, transport int) {
 // never cut.
 func (s *Server) serveConn(c net.Conn, transport int) {
 	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conn, c)
-		s.mu.Unlock()
-		c.Close()
-	}()
+	defer s.forget(c)
 	host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
 	fr := newFramer(c, s.cfg.MaxMessageBytes)
 	b := s.newBatcher(transport)

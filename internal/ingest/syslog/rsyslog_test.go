@@ -104,28 +104,40 @@ input(type="imuxsock" Socket=%q CreatePath="on")
 }
 
 // TestRsyslog forwards messages through rsyslog, a sender nobody here
-// wrote, over TCP with both framings and over TLS (gtls driver), and
+// wrote, over TCP with both framings, over TLS (gtls driver) and over
+// RELP (omrelp, package rsyslog-relp), and
 // finds them with KQL with the fields the sender gave them.
 func TestRsyslog(t *testing.T) {
 	rsyslog := needClient(t, "rsyslogd", "rsyslog")
 	logger := needClient(t, "logger", "bsdutils")
 	certFile, tlsConfig := selfSigned(t, t.TempDir())
-	srv, st, _ := receive(t, func(c *Config) { c.TLS, c.TLSConfig = "127.0.0.1:0", tlsConfig })
+	srv, st, _ := receive(t, func(c *Config) { c.TLS, c.TLSConfig, c.RELP = "127.0.0.1:0", tlsConfig, "127.0.0.1:0" })
 	_, tcp, tlsAddr := srv.Addrs()
+	_, relpPort, _ := net.SplitHostPort(srv.RELPAddr().String())
 	_, tcpPort, _ := net.SplitHostPort(tcp.String())
 	_, tlsPort, _ := net.SplitHostPort(tlsAddr.String())
 	cases := []struct {
 		name, globals, action string
+		module, pkg           string // a module the action needs, from a package of its own
 	}{
 		{"tcp newline framing, RFC 3164", "",
-			`action(type="omfwd" target="127.0.0.1" port="` + tcpPort + `" protocol="tcp" TCP_Framing="traditional" template="RSYSLOG_TraditionalForwardFormat")`},
+			`action(type="omfwd" target="127.0.0.1" port="` + tcpPort + `" protocol="tcp" TCP_Framing="traditional" template="RSYSLOG_TraditionalForwardFormat")`, "", ""},
 		{"tcp octet counting, RFC 5424", "",
-			`action(type="omfwd" target="127.0.0.1" port="` + tcpPort + `" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")`},
+			`action(type="omfwd" target="127.0.0.1" port="` + tcpPort + `" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")`, "", ""},
 		{"tls, RFC 3164 with ISO timestamps", `defaultNetstreamDriverCAFile="` + certFile + `"`,
 			`action(type="omfwd" target="127.0.0.1" port="` + tlsPort + `" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_ForwardFormat"
-				StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="localhost")`},
+				StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="localhost")`, "lmnsd_gtls.so", "rsyslog-gnutls"},
+		{"relp (omrelp)", "", `module(load="omrelp")
+			action(type="omrelp" target="127.0.0.1" port="` + relpPort + `")`, "omrelp.so", "rsyslog-relp"},
 	}
 	for i, c := range cases {
+		if found, _ := filepath.Glob("/usr/lib/*/rsyslog/" + c.module); c.module != "" && len(found) == 0 {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s: rsyslog's %s is not installed (Debian package %s); .ci/run installs it", c.name, c.module, c.pkg)
+			}
+			t.Logf("%s: skipped, rsyslog's %s is not installed (Debian package %s)", c.name, c.module, c.pkg)
+			continue
+		}
 		sock := rsyslogd(t, rsyslog, t.TempDir(), c.globals, c.action)
 		tag := fmt.Sprintf("rstest%d", i)
 		text := "message via rsyslog, " + c.name
