@@ -261,7 +261,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "base64_encode_tostring", "base64_encodestring":
 		return scalar{"to_base64(encode(" + str(0) + "))", schema.String}
 	case "base64_decode_tostring", "base64_decodestring":
-		return scalar{"decode(from_base64(" + str(0) + "))", schema.String}
+		return scalar{"try(decode(from_base64(" + str(0) + ")))", schema.String}
 	case "url_encode", "url_encode_component":
 		return scalar{"url_encode(" + str(0) + ")", schema.String}
 	case "url_decode":
