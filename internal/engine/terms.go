@@ -62,9 +62,14 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 	}
 	// A search over several tables reads them through union, which keeps
 	// each table's column types (clashing types become separate columns),
-	// so each table's text columns are matched as they are stored.
-	terms := map[string][]string{}
-	for _, name := range names {
+	// so each table's text columns are matched as they are stored. But
+	// DuckDB binds names without regard to case: a table whose non-text
+	// column differs only in case from another table's text column (Syslog's
+	// ProcessID and SecurityEvent's ProcessId) may be searched as text in
+	// that column, which its index does not hold.
+	defs := make([]*schema.Table, len(names))
+	textNames := map[string]bool{}
+	for i, name := range names {
 		if _, ok := c.lookupTable(name); ok {
 			return nil
 		}
@@ -74,6 +79,24 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 		def, ok := c.req.Tables.Table(name)
 		if !ok {
 			return nil
+		}
+		defs[i] = def
+		for _, cd := range def.Columns {
+			if textType(cd.Type) {
+				textNames[strings.ToLower(cd.Name)] = true
+			}
+		}
+	}
+	terms := map[string][]string{}
+tables:
+	for i, name := range names {
+		def := defs[i]
+		if len(names) > 1 {
+			for _, cd := range def.Columns {
+				if !textType(cd.Type) && textNames[strings.ToLower(cd.Name)] {
+					continue tables
+				}
+			}
 		}
 		cols := map[string]schema.Type{}
 		for _, cd := range def.Columns {

@@ -366,6 +366,10 @@ func TestEngineGivesTermsOnlyWhereSound(t *testing.T) {
 	if _, err := s.Append(context.Background(), idxBatch(rand.New(rand.NewPCG(3, 3)), 0, 5, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), 1)); err != nil {
 		t.Fatal(err)
 	}
+	other := &Batch{Workspace: ws, Table: "Other_CL", Columns: []schema.Column{{Name: "n", Type: schema.String}}, Rows: [][]any{{"1234"}}}
+	if _, err := s.Append(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
 	eng := engine.New(s.DB())
 	for _, c := range []struct{ query, scans string }{
 		{`Idx_CL | where Msg has "Error"`, "[error]"},
@@ -401,6 +405,8 @@ func TestEngineGivesTermsOnlyWhereSound(t *testing.T) {
 		{`Idx_CL | search "alpha"`, "[alpha]"},
 		{`Idx_CL | search "alp*"`, "[]"},
 		{`search in (Idx_CL) "alpha" or "beta"`, "[alpha beta]"},
+		// Other_CL's text column n is Idx_CL's long N to DuckDB.
+		{`search in (Idx_CL, Other_CL) "1234"`, "[]"},
 		{`Idx_CL | where Msg has "alpha" | join (Idx_CL | where Host == "db01") on N`, "[alpha] [db01]"},
 		{`Idx_CL | where N in (Idx_CL | where Host == "db01" | project N)`, "[] [db01]"},
 	} {
