@@ -211,6 +211,8 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return c.search(nil, t.Search)
 	case *kql.Invoke:
 		return c.invokeTabular(t.Name, t.Args, t)
+	case *kql.Find:
+		return c.find(t)
 	case *kql.ApplySource:
 		if c.applySrc == nil {
 			c.fail(t, "An mv-apply subquery is only valid inside mv-apply")

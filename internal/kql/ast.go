@@ -620,3 +620,21 @@ func (o *InvokeOp) Position() Pos  { return o.P }
 func (o *TopNested) Position() Pos { return o.P }
 func (*InvokeOp) operatorNode()    {}
 func (*TopNested) operatorNode()   {}
+
+// Find looks for rows matching a predicate across tables: find
+// [withsource=C] [in (T1, T2)] where Pred [project-smart | project a, b
+// [, pack_all()]].
+type Find struct {
+	P          Pos
+	WithSource string
+	Tables     []Tabular // empty: every table
+	Pred       Expr
+	// Project lists the columns of `project` (Smart is false), with their
+	// types ("" when not given); PackAll adds the pack_ column to them.
+	Project []ColumnDecl
+	PackAll bool
+	Smart   bool
+}
+
+func (t *Find) Position() Pos { return t.P }
+func (*Find) tabularNode()    {}

@@ -216,7 +216,7 @@ func (p *parser) funcDef() *FuncDef {
 }
 
 // tabularSourceWords start a tabular expression.
-var tabularSourceWords = map[string]bool{"datatable": true, "range": true, "print": true, "union": true, "materialize": true}
+var tabularSourceWords = map[string]bool{"datatable": true, "range": true, "print": true, "union": true, "materialize": true, "find": true}
 
 // tabularOrScalar parses the value of a let: a tabular expression when it
 // starts like one or is followed by a pipe, otherwise a scalar.
@@ -297,6 +297,11 @@ func (p *parser) source() Tabular {
 	case "search":
 		p.next()
 		return &SearchSrc{P: t.pos, Search: p.searchBody(t.pos)}
+	case "find":
+		if p.peekAt(1).kind == tIdent || p.peekAt(1).kind == tString {
+			p.next()
+			return p.find(t.pos)
+		}
 	case "materialize":
 		p.next()
 		p.expect("(")
@@ -770,6 +775,53 @@ func (p *parser) makeSeries(t token) Operator {
 		op.By = p.namedList()
 	}
 	return op
+}
+
+// find parses the rest of a find source.
+func (p *parser) find(pos Pos) *Find {
+	f := &Find{P: pos, Smart: true}
+	if p.isWord("withsource") && p.peekAt(1).text == "=" {
+		p.next()
+		p.next()
+		f.WithSource, _ = p.name()
+	}
+	if p.accept("in") {
+		p.expect("(")
+		for !p.isPunct(")") {
+			f.Tables = append(f.Tables, p.joinRight())
+			if !p.accept(",") {
+				break
+			}
+		}
+		p.expect(")")
+	}
+	p.accept("where")
+	f.Pred = p.expr()
+	if p.accept("project-smart") {
+		return f
+	}
+	if p.accept("project") {
+		f.Smart = false
+		for {
+			if p.isWord("pack_all") && p.peekAt(1).text == "(" {
+				p.next()
+				p.expect("(")
+				p.expect(")")
+				f.PackAll = true
+			} else {
+				name, _ := p.name()
+				c := ColumnDecl{Name: name}
+				if p.accept(":") {
+					c.Type, _ = p.name()
+				}
+				f.Project = append(f.Project, c)
+			}
+			if !p.accept(",") {
+				break
+			}
+		}
+	}
+	return f
 }
 
 // isAssignOfExpr tells `Col = expr` items from `option = value` in mv-expand.

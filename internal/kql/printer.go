@@ -40,7 +40,7 @@ var keywords = map[string]bool{
 	"contains_cs": true, "startswith_cs": true, "endswith_cs": true, "hasprefix_cs": true,
 	"hassuffix_cs": true, "has_any": true, "has_all": true, "like": true, "view": true, "toscalar": true,
 	"datatable": true, "range": true, "print": true, "union": true, "search": true, "materialize": true,
-	"workspace": true, "database": true, "cluster": true, "table": true, "regex": true,
+	"workspace": true, "database": true, "cluster": true, "table": true, "regex": true, "find": true, "withsource": true, "pack_all": true, "project-smart": true, "project": true,
 }
 
 // printName writes a name bare when the lexer reads it back as that
@@ -350,6 +350,43 @@ func printTabular(b *strings.Builder, t Tabular) {
 		printExprs(b, x.Args)
 		b.WriteString(")")
 	case *ApplySource:
+	case *Find:
+		b.WriteString("find ")
+		if x.WithSource != "" {
+			b.WriteString("withsource=")
+			printName(b, x.WithSource)
+			b.WriteString(" ")
+		}
+		if len(x.Tables) > 0 {
+			b.WriteString("in (")
+			for i, t := range x.Tables {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				printSource(b, t)
+			}
+			b.WriteString(") ")
+		}
+		b.WriteString("where ")
+		printExpr(b, x.Pred)
+		if !x.Smart {
+			b.WriteString(" project ")
+			for i, c := range x.Project {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				printName(b, c.Name)
+				if c.Type != "" {
+					b.WriteString(":" + c.Type)
+				}
+			}
+			if x.PackAll {
+				if len(x.Project) > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("pack_all()")
+			}
+		}
 	default:
 		panic(fmt.Sprintf("kql.Format: unknown tabular expression %T", t))
 	}
