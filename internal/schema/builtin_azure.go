@@ -11,6 +11,17 @@ import (
 // resource logs and network flow logs. The public tables keep their public column names and types, so
 // queries written for Log Analytics and Sentinel run unchanged.
 
+// truncatedColumn flags rows a value of which was cut to the length
+// Vigil stores of one value; the record's original bytes keep it whole.
+var truncatedColumn = Column{Name: "Truncated", Type: Bool, Description: "Vigil: true when a value of the record was longer than 32 KiB and only its start was kept; the original bytes hold it whole."}
+
+// registerExport registers a table the azure-records format writes, with
+// the Truncated column last.
+func registerExport(t *Table) {
+	t.Columns = append(t.Columns, truncatedColumn)
+	register(t)
+}
+
 // cols builds a column list from "Name:type" pairs, the compact form the
 // wide tables below are written in.
 func cols(spec ...string) []Column {
@@ -123,7 +134,7 @@ var diagnosticsFlattened = strings.Fields(`action_id_s action_name_s action_s Ac
 	user_defined_information_s user_id_s user_s userAgent_s vnetResourceGuid_g workflowId_s`)
 
 func init() {
-	register(&Table{Name: "AzureActivity", Columns: append(cols(
+	registerExport(&Table{Name: "AzureActivity", Columns: append(cols(
 		"ActivityStatus:string", "ActivityStatusValue:string", "ActivitySubstatus:string",
 		"ActivitySubstatusValue:string", "Authorization:string", "Authorization_d:dynamic", "Caller:string",
 		"CallerIpAddress:string", "Category:string", "CategoryValue:string", "Claims:string",
@@ -136,7 +147,7 @@ func init() {
 		Column{Name: "_SubscriptionId", Type: String, Hidden: true, Description: "A unique identifier for the subscription that the record is associated with."},
 	)})
 
-	register(&Table{Name: "SigninLogs", Columns: retype(cols(append(append(append([]string{},
+	registerExport(&Table{Name: "SigninLogs", Columns: retype(cols(append(append(append([]string{},
 		signinColumns...), userSigninColumns...),
 		"AADTenantId:string", "AppliedConditionalAccessPolicies:string", "FlaggedForReview:bool",
 		"IPAddressFromResourceProvider:string", "ProcessingTimeInMilliseconds:string", "Resource:string",
@@ -144,13 +155,13 @@ func init() {
 		"SignInIdentifier:string")...),
 		map[string]Type{"ConditionalAccessPolicies": Dynamic, "DeviceDetail": Dynamic, "LocationDetails": Dynamic,
 			"MfaDetail": Dynamic, "Status": Dynamic})})
-	register(&Table{Name: "AADNonInteractiveUserSignInLogs", Columns: cols(append(append(append([]string{},
+	registerExport(&Table{Name: "AADNonInteractiveUserSignInLogs", Columns: cols(append(append(append([]string{},
 		signinColumns...), userSigninColumns...), "ProcessingTimeInMs:string", "SignInEventTypes:string")...)})
 	for _, name := range []string{"AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs"} {
-		register(&Table{Name: name, Columns: cols(append(append([]string{}, signinColumns...), spSigninColumns...)...)})
+		registerExport(&Table{Name: name, Columns: cols(append(append([]string{}, signinColumns...), spSigninColumns...)...)})
 	}
 
-	register(&Table{Name: "AuditLogs", Columns: cols(
+	registerExport(&Table{Name: "AuditLogs", Columns: cols(
 		"AADOperationType:string", "AADTenantId:string", "ActivityDateTime:datetime",
 		"ActivityDisplayName:string", "AdditionalDetails:dynamic", "Category:string", "CorrelationId:string",
 		"DurationMs:long", "Id:string", "Identity:string", "InitiatedBy:dynamic", "Level:string",
@@ -159,7 +170,7 @@ func init() {
 		"Result:string", "ResultDescription:string", "ResultReason:string", "ResultSignature:string",
 		"ResultType:string", "SourceSystem:string", "TargetResources:dynamic")})
 
-	register(&Table{Name: "MicrosoftGraphActivityLogs", Columns: cols(
+	registerExport(&Table{Name: "MicrosoftGraphActivityLogs", Columns: cols(
 		"AadTenantId:string", "ApiVersion:string", "AppId:string", "ATContent:string", "ClientAuthMethod:int",
 		"ClientRequestId:string", "DurationMs:int", "IdentityProvider:string", "IPAddress:string",
 		"Location:string", "OperationId:string", "RequestId:string", "RequestMethod:string", "RequestUri:string",
@@ -172,9 +183,9 @@ func init() {
 		diag = append(diag, Column{Name: name, Type: suffixTypes[name[len(name)-1]]})
 	}
 	diag = append(diag, Column{Name: "_ResourceId", Type: String, Hidden: true, Description: "A unique identifier for the resource that the record is associated with."})
-	register(&Table{Name: "AzureDiagnostics", Columns: diag})
+	registerExport(&Table{Name: "AzureDiagnostics", Columns: diag})
 
-	register(&Table{Name: "AzureNetworkFlows", Columns: []Column{
+	registerExport(&Table{Name: "AzureNetworkFlows", Columns: []Column{
 		{Name: "Category", Type: String, Description: "Category of the flow log record: NetworkSecurityGroupFlowEvent or FlowLogFlowEvent (virtual network flow logs)."},
 		{Name: "TargetResourceId", Type: String, Description: "The network security group or virtual network the flow log was written for."},
 		{Name: "FlowLogResourceId", Type: String, Description: "Virtual network flow logs: the flow log resource."},

@@ -447,6 +447,44 @@ func (r row) setAt(i int, field string, v any) error {
 	if err != nil {
 		return fmt.Errorf("field %s: %v", field, err)
 	}
-	r.vals[i] = cv
+	r.store(i, cv)
 	return nil
+}
+
+// MaxValueBytes bounds one stored value. A longer string keeps its first
+// MaxValueBytes bytes (whole characters), a longer dynamic value becomes a
+// JSON string of the start of its JSON text (half as long, as escaping
+// may double it), and the row's Truncated column says so; the whole
+// record stays in the batch's original bytes. The bound keeps a record
+// within the server's default limit on a field (64 KiB), which would
+// refuse the whole request.
+const MaxValueBytes = 32 << 10
+
+// store puts a canonical value in column i, cut to MaxValueBytes.
+func (r row) store(i int, v any) {
+	long := false
+	switch x := v.(type) {
+	case string:
+		if long = len(x) > MaxValueBytes; long {
+			v = cut(x, MaxValueBytes)
+		}
+	case json.RawMessage:
+		if long = len(x) > MaxValueBytes; long {
+			b, _ := json.Marshal(cut(string(x), MaxValueBytes/2))
+			v = json.RawMessage(b)
+		}
+	}
+	r.vals[i] = v
+	if j, ok := r.t.index["Truncated"]; ok && long {
+		r.vals[j] = true
+	}
+}
+
+// cut returns the longest prefix of s of at most n bytes (n < len(s))
+// that ends on a character boundary.
+func cut(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

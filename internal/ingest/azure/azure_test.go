@@ -14,6 +14,7 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/azure"
 	"vigil/internal/ingest/ingesttest"
 	"vigil/internal/ledger"
 	"vigil/internal/store"
@@ -656,6 +657,36 @@ func TestEscapedFlowTupleRejects(t *testing.T) {
 	}
 }
 
+// A value over MaxValueBytes is cut and the row flagged, so one big
+// record cannot exceed the server's field limit and refuse its request;
+// the record's original bytes stay whole.
+func TestLongValues(t *testing.T) {
+	body := strings.Repeat("é", azure.MaxValueBytes) // two bytes each
+	rec := `{"time":"2026-03-02T10:00:00Z","category":"Administrative","operationName":"MICROSOFT.RESOURCES/DEPLOYMENTS/WRITE","properties":{"responseBody":"` + body + `"}}`
+	small := `{"time":"2026-03-02T10:00:01Z","category":"Administrative","operationName":"small"}`
+	batches := parse(t, []byte("["+rec+","+small+"]"))
+	b := batches[0]
+	for _, row := range b.Rows {
+		for i, v := range row {
+			if s, ok := v.(string); ok && len(s) > azure.MaxValueBytes {
+				t.Errorf("%s holds %d bytes", b.Columns[i].Name, len(s))
+			}
+			if j, ok := v.(json.RawMessage); ok && len(j) > azure.MaxValueBytes+2 {
+				t.Errorf("%s holds %d bytes", b.Columns[i].Name, len(j))
+			}
+		}
+	}
+	if whole, err := ledger.RowBytes(b.ContentType, b.Raw, 2, 0); err != nil || string(whole) != rec {
+		t.Fatalf("the record's original bytes: %d bytes, %v", len(whole), err)
+	}
+	rows := stored(t, batches)("AzureActivity | order by TimeGenerated asc | project Truncated, n = strlen(Properties), d = strlen(tostring(Properties_d)), OperationNameValue")
+	// The 17 characters of {"responseBody":" and 16375 two-byte ones fill
+	// 32767 bytes: the next character would not fit whole. The dynamic
+	// value keeps half as much.
+	check(t, "long record", rows[0], map[string]string{"Truncated": "true", "n": "16392", "d": "8200", "OperationNameValue": "MICROSOFT.RESOURCES/DEPLOYMENTS/WRITE"})
+	check(t, "short record", rows[1], map[string]string{"Truncated": "<null>", "OperationNameValue": "small"})
+}
+
 func TestUnusableInput(t *testing.T) {
 	for _, in := range []string{"", "  \n", "{\n  \"records\": [\n    {\"time\": \n", "not json at all", `{"records":[]}`} {
 		if b, r, err := format(t).Parse(ws, []byte(in), received); err == nil {
@@ -696,6 +727,11 @@ func FuzzParse(f *testing.F) {
 			for _, row := range b.Rows {
 				if len(row) != len(b.Columns) {
 					t.Fatalf("%s row of %d values for %d columns", b.Table, len(row), len(b.Columns))
+				}
+				for i, v := range row {
+					if s, ok := v.(string); ok && len(s) > azure.MaxValueBytes {
+						t.Fatalf("%s.%s holds %d bytes", b.Table, b.Columns[i].Name, len(s))
+					}
 				}
 			}
 			// Deep verification parses a batch's original bytes again and

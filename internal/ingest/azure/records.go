@@ -517,7 +517,7 @@ func diagnostics(r row, f fields) {
 	}
 	if len(extra) > 0 {
 		b, _ := json.Marshal(extra)
-		r.vals[r.t.index["AdditionalFields"]] = json.RawMessage(b)
+		r.store(r.t.index["AdditionalFields"], json.RawMessage(b))
 	}
 }
 
