@@ -58,6 +58,31 @@ type builder struct {
 	// while messages keep coming from it.
 	sender    string
 	senderVal any
+	// interned holds host and program names as interface values: they
+	// repeat from message to message, and a row then refers to a shared
+	// value instead of allocating its own.
+	interned map[string]any
+}
+
+// maxInterned bounds the interned names; past it the cache starts over,
+// so a sender cycling through endless names cannot grow it.
+const maxInterned = 4096
+
+// intern returns s as a shared interface value (nil for ""). The cache
+// keeps its own copy of s, not the message s is a part of.
+func (b *builder) intern(s string) any {
+	if s == "" {
+		return nil
+	}
+	if v, ok := b.interned[s]; ok {
+		return v
+	}
+	if b.interned == nil || len(b.interned) >= maxInterned {
+		b.interned = make(map[string]any, 64)
+	}
+	s = strings.Clone(s)
+	b.interned[s] = s
+	return b.interned[s]
 }
 
 // add parses one message (without framing) and adds it to its batch.
@@ -108,7 +133,7 @@ func (b *builder) row(m Message, received time.Time) []any {
 	}
 	host := b.senderVal
 	if m.Host != "" {
-		host = m.Host
+		host = b.intern(m.Host)
 	}
 	var pid any
 	if n, err := strconv.Atoi(m.ProcID); err == nil {
@@ -119,7 +144,7 @@ func (b *builder) row(m Message, received time.Time) []any {
 		text = m.SD + " " + text
 	}
 	r[0], r[1], r[2], r[3], r[4] = tg, eventTime, host, host, b.senderVal
-	r[5], r[6], r[7], r[8], r[9] = boxed[m.Facility], boxed[m.Severity], text, nilIfEmpty(m.App), pid
+	r[5], r[6], r[7], r[8], r[9] = boxed[m.Facility], boxed[m.Severity], text, b.intern(m.App), pid
 	r[10], r[11], r[12] = "Linux", collectorValue, m.Truncated
 	return r
 }
