@@ -318,16 +318,23 @@ func kql(t *testing.T, st *store.Store, query string) [][]any {
 }
 
 // TestBadInput sends a stream mixing good messages with a framing error,
-// binary junk and an oversized message: every good message is stored,
+// binary junk and an oversized message, and an oversized datagram over
+// UDP: every good message is stored,
 // the oversized one cut and flagged, the rest recorded as rejects and
 // counted in the metrics.
 func TestBadInput(t *testing.T) {
 	srv, st, count := receive(t, func(c *Config) { c.MaxMessageBytes = 100 })
-	_, tcp, _ := srv.Addrs()
+	udp, tcp, _ := srv.Addrs()
 	c, err := net.Dial("tcp", tcp.String())
 	if err != nil {
 		t.Fatal(err)
 	}
+	u, err := net.Dial("udp", udp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(u, "<13>Mar  1 10:00:00 h1 udpapp: "+strings.Repeat("u", 200))
+	u.Close()
 	long := "<13>Mar  1 10:00:00 h1 app: " + strings.Repeat("é", 100)
 	tlsHello := "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03"
 	fmt.Fprint(c, "<13>Mar  1 10:00:00 h1 app: before\n"+
@@ -337,7 +344,10 @@ func TestBadInput(t *testing.T) {
 		"no priority but text\n"+
 		"<13>Mar  1 10:00:00 h1 app: after\n")
 	c.Close()
-	eventually(t, "4 messages", func() bool { return count("true") == 4 })
+	eventually(t, "5 messages", func() bool { return count("true") == 5 })
+	if n := count(`ProcessName = 'udpapp' AND Truncated AND length(SyslogMessage) = 100 - length('<13>Mar  1 10:00:00 h1 udpapp: ')`); n != 1 {
+		t.Errorf("oversized datagram cut and flagged: %d", n)
+	}
 	rows := kql(t, st, `Syslog | where ProcessName == "app" | project SyslogMessage, Truncated | order by SyslogMessage asc`)
 	if len(rows) != 3 || rows[0][0] != "after" || rows[1][0] != "before" || rows[0][1] != false {
 		t.Fatalf("good neighbours: %v", rows)
