@@ -176,10 +176,14 @@ func (s *Server) Close() error {
 	if s.udp != nil {
 		s.udp.SetReadDeadline(time.Now())
 	}
-	// Closing a connection ends its reader, which stores what it read.
+	// The read deadline ends each connection's reader, which stores what
+	// it read and, for RELP, answers it before the connection closes; the
+	// write deadline keeps a sender that does not read from holding up
+	// the shutdown.
 	s.mu.Lock()
 	for c := range s.conn {
-		c.Close()
+		c.SetReadDeadline(time.Now())
+		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -394,9 +398,15 @@ func (s *Server) accept(l net.Listener, serve func(net.Conn)) {
 			continue
 		}
 		s.mu.Lock()
+		if s.closing() {
+			// Accepted while Close went through the connections.
+			s.mu.Unlock()
+			c.Close()
+			continue
+		}
 		s.conn[c] = true
-		s.mu.Unlock()
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go serve(c)
 	}
 }

@@ -124,6 +124,13 @@ func (w *relpWriter) answer(txnr uint64, data string) error {
 	return err
 }
 
+// serverClose tells the client the server ends the session.
+func (w *relpWriter) serverClose() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	io.WriteString(w.w, "0 serverclose 0\n")
+}
+
 // serveRELP runs one RELP session. Messages are acknowledged after their
 // batch is stored; a batch is flushed as soon as the sender has nothing
 // more in flight to read, since it waits for acknowledgements.
@@ -150,7 +157,14 @@ func (s *Server) serveRELP(c net.Conn) {
 		start := in.n - int64(r.Buffered())
 		f, err := readRELP(r, s.cfg.MaxMessageBytes, &buf)
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !s.closing() {
+			if s.closing() {
+				// Shutting down: answer what was read, then tell the
+				// sender, which resends anything unanswered elsewhere.
+				b.close()
+				w.serverClose()
+				return
+			}
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				// The stream cannot be resynchronised: the session ends,
 				// and the sender resends what was not acknowledged.
 				rest, _ := r.Peek(min(r.Buffered(), ingest.MaxRejectSample))

@@ -11,7 +11,8 @@ import (
 
 // TestRELP speaks RELP as librelp does: each message is acknowledged, and
 // an acknowledged message is already in Syslog; a broken frame ends the
-// session and is recorded as a reject.
+// session and is recorded as a reject; a shutdown ends the session with
+// serverclose.
 func TestRELP(t *testing.T) {
 	srv, st, count := receive(t, func(c *Config) { c.RELP = "127.0.0.1:0" })
 	c, err := net.Dial("tcp", srv.RELPAddr().String())
@@ -81,6 +82,29 @@ func TestRELP(t *testing.T) {
 		rows := kql(t, st, `VigilIngestionErrors | where Source == "syslog-relp" | project Reason, Offset, RawData`)
 		return len(rows) == 1 && strings.Contains(rows[0][0].(string), `RELP data length: 'x' is not a digit`) && rows[0][1] == int64(0)
 	})
+
+	// Shutting down ends a session with serverclose, after answering.
+	c3, err := net.Dial("tcp", srv.RELPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	r3 := bufio.NewReader(c3)
+	fmt.Fprintf(c3, "1 open 14 relp_version=0\n")
+	last := "<13>Mar  1 10:00:02 relphost app[5]: last"
+	fmt.Fprintf(c3, "2 syslog %d %s\n", len(last), last)
+	for _, want := range []string{"1 rsp 57 200 OK\n", "relp_version=0\n", "relp_software=vigil\n", "commands=syslog\n", "2 rsp 6 200 OK\n"} {
+		if got, err := r3.ReadString('\n'); got != want {
+			t.Fatalf("answer %q (%v), want %q", got, err, want)
+		}
+	}
+	srv.Close()
+	if got, err := r3.ReadString('\n'); got != "0 serverclose 0\n" {
+		t.Fatalf("at shutdown %q (%v), want serverclose", got, err)
+	}
+	if _, err := r3.ReadString('\n'); err == nil {
+		t.Fatal("the connection stays open after serverclose")
+	}
 }
 
 // FuzzRELP reads arbitrary bytes as RELP frames: no panic, no frame
