@@ -564,12 +564,23 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 		}
 	}
 	for i, it := range items {
-		if call, ok := it.Expr.(*kql.Call); ok && it.Name == "" && len(call.Args) > 0 {
+		if call, ok := it.Expr.(*kql.Call); ok && len(call.Args) > 0 {
 			if exp, ok := seriesExpansions[call.Name]; ok {
 				// series_stats(x) and the like: a column per statistic.
 				bag := c.expr(&kql.Call{P: call.P, Name: exp.dynamic, Args: call.Args}, in)
-				for _, f := range exp.fields {
+				if it.Names != nil && len(it.Names) > len(exp.fields) {
+					c.fail(call, "%s gives %d columns, not %d", call.Name, len(exp.fields), len(it.Names))
+				}
+				for k, f := range exp.fields {
 					name := call.Name + "_" + byName(call.Args[0], 0) + "_" + f.name
+					switch {
+					case it.Names != nil && k >= len(it.Names):
+						continue
+					case it.Names != nil:
+						name = it.Names[k]
+					case it.Name != "":
+						name = it.Name + "_" + f.name
+					}
 					v := c.convert(scalar{"json_extract(" + bag.sql + ", '$." + f.name + "')", schema.Dynamic}, f.typ, call)
 					index[name] = len(sel)
 					sel = append(sel, v+" AS "+sqlgen.QuoteIdent(name))
@@ -577,6 +588,9 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 				}
 				continue
 			}
+		}
+		if it.Names != nil {
+			c.fail(it.Expr, "A tuple (a, b) = ... needs a function that gives several columns, such as series_stats")
 		}
 		v := c.expr(it.Expr, in)
 		name := it.Name

@@ -222,6 +222,14 @@ func init() {
 			return goCall("kql_series_fill", schema.Dynamic, a.json(0), "'\""+mode+"\"'", a.json(1), a.json(2))
 		}
 	}
+	scalarFuncs["series_decompose_anomalies"] = func(a fnArgs) scalar {
+		a.need(1)
+		var args []string
+		for i := 0; i < 7; i++ {
+			args = append(args, a.json(i))
+		}
+		return goCall("kql_series_decompose_anomalies", schema.Dynamic, args...)
+	}
 	scalarFuncs["series_outliers"] = func(a fnArgs) scalar {
 		a.need(1)
 		return goCall("kql_series_outliers", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3), a.json(4))
@@ -229,8 +237,10 @@ func init() {
 }
 
 // seriesExpansions are the series functions that, in extend or project,
-// give several columns: the fields of the bag their _dynamic form
-// returns, named <function>_<argument>_<field>.
+// give several columns: the fields of the bag the dynamic function
+// returns, named by a tuple assignment, (a, b) = f(x), or else
+// <name>_<field> when assigned to a name and <function>_<argument>_<field>
+// when not.
 var seriesExpansions = map[string]struct {
 	dynamic string
 	fields  []col
@@ -241,4 +251,6 @@ var seriesExpansions = map[string]struct {
 	"series_fit_line": {"series_fit_line_dynamic", []col{{name: "rsquare", typ: schema.Real}, {name: "slope", typ: schema.Real},
 		{name: "variance", typ: schema.Real}, {name: "rvariance", typ: schema.Real}, {name: "interception", typ: schema.Real},
 		{name: "line_fit", typ: schema.Dynamic}}},
+	"series_decompose_anomalies": {"series_decompose_anomalies", []col{{name: "ad_flag", typ: schema.Dynamic},
+		{name: "ad_score", typ: schema.Dynamic}, {name: "baseline", typ: schema.Dynamic}}},
 }

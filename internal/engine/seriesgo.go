@@ -17,6 +17,9 @@ func init() {
 		jsonUDF("kql_series_fir", 4, func(v []any) (any, error) { return seriesFIR(v[0], v[1], v[2] != false, v[3] == true), nil }),
 		jsonUDF("kql_series_iir", 3, func(v []any) (any, error) { return seriesIIR(v[0], v[1], v[2]), nil }),
 		jsonUDF("kql_series_fill", 4, func(v []any) (any, error) { return seriesFill(v[0], v[1].(string), v[2], v[3]), nil }),
+		jsonUDF("kql_series_decompose_anomalies", 7, func(v []any) (any, error) {
+			return seriesDecomposeAnomalies(v[0], v[1], v[2], v[3], v[4], v[5], v[6]), nil
+		}),
 		jsonUDF("kql_series_outliers", 5, func(v []any) (any, error) { return seriesOutliers(v[0], v[1], v[2], v[3], v[4]), nil }),
 	)
 }
@@ -346,6 +349,12 @@ func seriesOutliers(xv, kind, ignoreVal, minP, maxP any) any {
 			hi = f
 		}
 	}
+	return jsonFloats(outlierScores(xs, lo, hi))
+}
+
+// outlierScores is the scoring of seriesOutliers for the percentile
+// range lo..hi; NaN values score 0.
+func outlierScores(xs []float64, lo, hi float64) []float64 {
 	var vals []float64
 	for _, x := range xs {
 		if finite(x) {
@@ -354,7 +363,7 @@ func seriesOutliers(xv, kind, ignoreVal, minP, maxP any) any {
 	}
 	out := make([]float64, len(xs))
 	if len(vals) == 0 {
-		return jsonFloats(out)
+		return out
 	}
 	sort.Float64s(vals)
 	q := func(p float64) float64 {
@@ -377,5 +386,178 @@ func seriesOutliers(xv, kind, ignoreVal, minP, maxP any) any {
 			out[i] = (x - q3) / iqr
 		}
 	}
-	return jsonFloats(out)
+	return out
+}
+
+// seriesDecomposeAnomalies is series_decompose_anomalies: the series is
+// split into a trend (the average, a fitted line, or none), a seasonal
+// part (per phase of the period, the median of the detrended values;
+// period -1 detects one by autocorrelation, 0 has none) and a residual;
+// the residual's outlier scores (series_outliers) above threshold flag
+// anomalies, +1 up and -1 down. The last testPoints points are left out
+// of learning the trend and the seasons.
+func seriesDecomposeAnomalies(xv, thv, seasonv, trendv, testv, methodv, seasonThv any) any {
+	xs, ok := floats(xv)
+	if !ok {
+		return nil
+	}
+	threshold := 1.5
+	if f, ok := asNumber(thv); ok {
+		threshold = f
+	}
+	period := -1
+	if n, ok := asInt(seasonv); ok {
+		period = int(n)
+	}
+	trendKind, _ := trendv.(string)
+	if trendKind == "" {
+		trendKind = "avg"
+	}
+	learn := len(xs)
+	if n, ok := asInt(testv); ok && n > 0 && int(n) < len(xs) {
+		learn = len(xs) - int(n)
+	}
+	seasonTh := 0.6
+	if f, ok := asNumber(seasonThv); ok {
+		seasonTh = f
+	}
+	trend := make([]float64, len(xs))
+	switch trendKind {
+	case "avg":
+		var sum, n float64
+		for _, x := range xs[:learn] {
+			if finite(x) {
+				sum += x
+				n++
+			}
+		}
+		if n > 0 {
+			for i := range trend {
+				trend[i] = sum / n
+			}
+		}
+	case "linefit":
+		var n, sx, sy, sxx, sxy float64
+		for i, y := range xs[:learn] {
+			if finite(y) {
+				x := float64(i)
+				n++
+				sx += x
+				sy += y
+				sxx += x * x
+				sxy += x * y
+			}
+		}
+		slope := 0.0
+		if d := n*sxx - sx*sx; d != 0 {
+			slope = (n*sxy - sx*sy) / d
+		}
+		icpt := 0.0
+		if n > 0 {
+			icpt = (sy - slope*sx) / n
+		}
+		for i := range trend {
+			trend[i] = icpt + slope*float64(i)
+		}
+	}
+	detrended := make([]float64, len(xs))
+	for i, x := range xs {
+		detrended[i] = x - trend[i]
+	}
+	if period < 0 {
+		period = detectPeriod(detrended[:learn], seasonTh)
+	}
+	baseline := append([]float64(nil), trend...)
+	if period > 1 {
+		for phase := 0; phase < period; phase++ {
+			var vals []float64
+			for k := phase; k < learn; k += period {
+				if finite(detrended[k]) {
+					vals = append(vals, detrended[k])
+				}
+			}
+			m := median(vals)
+			for k := phase; k < len(xs); k += period {
+				baseline[k] += m
+			}
+		}
+	}
+	residual := make([]float64, len(xs))
+	for i, x := range xs {
+		residual[i] = x - baseline[i]
+	}
+	lo, hi := 10.0, 90.0
+	if methodv == "tukey" {
+		lo, hi = 25, 75
+	}
+	scores := outlierScores(residual, lo, hi)
+	flags := make([]any, len(xs))
+	for i, s := range scores {
+		switch {
+		case s > threshold:
+			flags[i] = json.Number("1")
+		case s < -threshold:
+			flags[i] = json.Number("-1")
+		default:
+			flags[i] = json.Number("0")
+		}
+	}
+	return map[string]any{"ad_flag": flags, "ad_score": jsonFloats(scores), "baseline": jsonFloats(baseline)}
+}
+
+// detectPeriod finds the period of a series by autocorrelation: of the
+// lags from 2 to half the length whose correlation (over the pairs the
+// lag leaves) reaches threshold, the shortest within 10% of the best, so
+// a period wins over its multiples; 0 when none reaches threshold.
+func detectPeriod(xs []float64, threshold float64) int {
+	var mean, n float64
+	for _, x := range xs {
+		if finite(x) {
+			mean += x
+			n++
+		}
+	}
+	if n < 4 {
+		return 0
+	}
+	mean /= n
+	var variance float64
+	for _, x := range xs {
+		if finite(x) {
+			variance += (x - mean) * (x - mean)
+		}
+	}
+	if variance == 0 {
+		return 0
+	}
+	r := make([]float64, len(xs)/2+1)
+	best := threshold
+	for lag := 2; lag < len(r); lag++ {
+		var sum float64
+		for i := 0; i+lag < len(xs); i++ {
+			if finite(xs[i]) && finite(xs[i+lag]) {
+				sum += (xs[i] - mean) * (xs[i+lag] - mean)
+			}
+		}
+		r[lag] = sum / variance * float64(len(xs)) / float64(len(xs)-lag)
+		best = max(best, r[lag])
+	}
+	for lag := 2; lag < len(r); lag++ {
+		if r[lag] >= threshold && r[lag] >= 0.9*best {
+			return lag
+		}
+	}
+	return 0
+}
+
+func median(vals []float64) float64 {
+	if len(vals) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -210,6 +210,9 @@ func (*ToScalar) exprNode()       {}
 type NamedExpr struct {
 	Name string
 	Expr Expr
+	// Names holds the names of a tuple assignment, (a, b) = f(x), for
+	// functions that give several columns.
+	Names []string
 }
 
 // SortKey is one key of sort, order, top.

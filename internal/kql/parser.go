@@ -395,6 +395,9 @@ func (p *parser) namedList() []NamedExpr {
 }
 
 func (p *parser) named() NamedExpr {
+	if names := p.tupleNames(); names != nil {
+		return NamedExpr{Names: names, Expr: p.expr()}
+	}
 	t := p.peek()
 	if (t.kind == tIdent || t.text == "[") && p.isAssign() {
 		name, _ := p.name()
@@ -402,6 +405,45 @@ func (p *parser) named() NamedExpr {
 		return NamedExpr{Name: name, Expr: p.expr()}
 	}
 	return NamedExpr{Expr: p.expr()}
+}
+
+// tupleNames reads `(a, b, ...) =` when the tokens ahead are that, and
+// returns nil (reading nothing) otherwise.
+func (p *parser) tupleNames() []string {
+	if !p.isPunct("(") {
+		return nil
+	}
+	j := 1
+	for {
+		switch {
+		case p.peekAt(j).kind == tIdent:
+			j++
+		case p.peekAt(j).text == "[" && p.peekAt(j+1).kind == tString && p.peekAt(j+2).text == "]":
+			j += 3
+		default:
+			return nil
+		}
+		if p.peekAt(j).text == ")" && p.peekAt(j).kind == tPunct {
+			break
+		}
+		if p.peekAt(j).text != "," {
+			return nil
+		}
+		j++
+	}
+	if n := p.peekAt(j + 1); n.kind != tPunct || n.text != "=" {
+		return nil
+	}
+	var names []string
+	p.next()
+	for !p.isPunct(")") {
+		name, _ := p.name()
+		names = append(names, name)
+		p.accept(",")
+	}
+	p.next()
+	p.expect("=")
+	return names
 }
 
 // isAssign reports whether the tokens ahead are `name =` (not `==`).

@@ -264,7 +264,12 @@ func printNamed(b *strings.Builder, items []NamedExpr) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if it.Name != "" {
+		switch {
+		case it.Names != nil:
+			b.WriteString("(")
+			printNames(b, it.Names)
+			b.WriteString(") = ")
+		case it.Name != "":
 			printName(b, it.Name)
 			b.WriteString(" = ")
 		}
