@@ -122,7 +122,7 @@ func (f *framer) counted() (frame, error) {
 		data, err = f.r.Peek(keep)
 		f.r.Discard(len(data))
 	} else {
-		f.long = append(f.long[:0], make([]byte, keep)...)
+		f.long = sized(f.long, keep)
 		var k int
 		k, err = io.ReadFull(f.r, f.long)
 		data = f.long[:k]
@@ -151,4 +151,12 @@ func (f *framer) badFrame(start int64, reason string) (frame, error) {
 		err = nil
 	}
 	return frame{reject: &ingest.Reject{Reason: reason, Raw: bytes.Clone(data[:min(len(data), ingest.MaxRejectSample)]), Offset: int(start)}}, err
+}
+
+// sized returns b resized to n bytes, reusing its memory when it can.
+func sized(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
 }

@@ -79,7 +79,7 @@ func readRELP(r *bufio.Reader, max int, buf *[]byte) (relpFrame, error) {
 			return f, fmt.Errorf("RELP frame %d: %q after the data length, want a space", f.txnr, sep)
 		}
 		keep := min(int(n), max)
-		*buf = append((*buf)[:0], make([]byte, keep)...)
+		*buf = sized(*buf, keep)
 		if _, err := io.ReadFull(r, *buf); err != nil {
 			return f, err
 		}
