@@ -58,6 +58,17 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{`CEF:0|a|b|c|d|e|f|k=v k2=v\=2`, `CEF:0|a\|b|c|d|e|f|g|`, `CEF:1|||||||msg=x\\ y=`, "CEF:"} {
 		f.Add(s)
 	}
+	// Shapes of real appliances' events, written from their vendors'
+	// public CEF field descriptions.
+	for _, s := range []string{
+		`CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232`,
+		`CEF:0|Palo Alto Networks|PAN-OS|10.1.0|end|TRAFFIC|3|rt=Mar 01 2024 10:00:00 GMT deviceExternalId=0123 src=10.1.1.1 dst=8.8.8.8 sourceTranslatedAddress=1.2.3.4 cs1Label=Rule cs1=allow-dns suser=acme\\alice act=allow proto=udp spt=5353 dpt=53 in=120 out=80`,
+		`CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|Drop|Unknown|act=Drop deviceDirection=0 rt=1709287200000 src=192.168.1.5 dst=10.0.0.9 proto=6 dpt=445`,
+		`CEF:0|Fortinet|Fortigate|v7.0.0|00013|traffic:forward close|3|deviceExternalId=FGT60F start=Mar 01 2024 10:00:00 src=10.0.0.5 spt=51234 dst=93.184.216.34 dpt=443 request=https://example.com/?a\=b msg=line one\nline two`,
+		`CEF:0|Microsoft|Microsoft Windows||Microsoft-Windows-Security-Auditing:4625|An account failed to log on.|Low|cs2Label=LogonType cs2=3 suser=bob dvchost=DC01`,
+	} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := Parse(s)
 		if err != nil {
