@@ -40,7 +40,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
 	}
-	if _, ok := aggregates[e.Name]; ok {
+	if _, ok := aggregates[e.Name]; ok && scalarFuncs[e.Name] == nil {
 		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
 	}
 	args := make([]scalar, len(e.Args))

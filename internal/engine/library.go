@@ -225,6 +225,19 @@ func init() {
 			}
 			return scalar{"CAST(round(((" + parts[0] + " * 24 + " + parts[1] + ") * 3600 + " + parts[2] + " * 60 + " + parts[3] + ") * 10000000) AS BIGINT)", schema.Timespan}
 		},
+		// hll sketches, which Vigil keeps as the sets of distinct values
+		"dcount_hll": func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"coalesce(CAST(json_array_length(" + a.as(0, schema.Dynamic) + ") AS BIGINT), 0)", schema.Long}
+		},
+		"hll_merge": func(a fnArgs) scalar {
+			a.need(2)
+			var parts []string
+			for i := range a.v {
+				parts = append(parts, "CAST("+a.as(i, schema.Dynamic)+" AS JSON[])")
+			}
+			return scalar{"to_json(kql_distinct(flatten([" + strings.Join(parts, ", ") + "])))", schema.Dynamic}
+		},
 		// math
 		"gamma": func(a fnArgs) scalar { a.need(1); return scalar{"gamma(" + a.num(0) + ")", schema.Real} },
 		"loggamma": func(a fnArgs) scalar {

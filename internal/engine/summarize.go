@@ -23,6 +23,7 @@ var aggregates = map[string]string{
 	"covariancep": "covariancep_", "covarianceif": "covarianceif_", "covariancepif": "covariancepif_",
 	"count_distinct": "count_distinct_", "count_distinctif": "count_distinctif_", "sum_distinct": "sum_distinct_",
 	"take_anyif": "take_anyif_", "make_list_with_nulls": "list_",
+	"hll": "hll_", "hll_if": "hll_if_", "hll_merge": "hll_merge_",
 }
 
 // summarize groups by the by-expressions and computes aggregates. The
@@ -251,7 +252,9 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	case "take_any", "any":
 		need(1)
 		return one("any_value("+args[0].sql+")", args[0].typ)
-	case "make_set", "make_list", "make_set_if", "make_list_if":
+	case "make_set", "make_list", "make_set_if", "make_list_if", "hll", "hll_if", "hll_merge":
+		// hll's sketch is the set of distinct values itself: exact, and
+		// merged (hll_merge) and counted (dcount_hll) as a set.
 		need(1)
 		cond := args[0].sql + " IS NOT NULL"
 		if strings.HasSuffix(call.Name, "_if") {
@@ -265,7 +268,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		} else {
 			elems = "list(" + c.convert(args[0], schema.Dynamic, call) + ") FILTER (WHERE " + cond + ")"
 		}
-		if strings.HasPrefix(call.Name, "make_set") {
+		if strings.HasPrefix(call.Name, "make_set") || strings.HasPrefix(call.Name, "hll") {
 			// Distinct, keeping the order values were first seen in.
 			elems = "kql_distinct(" + elems + ")"
 		}
