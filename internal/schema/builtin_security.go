@@ -38,9 +38,6 @@ func init() {
 		{Name: "SourceTranslatedAddress", Type: String}, {Name: "SourceTranslatedPort", Type: Int},
 		{Name: "SourceUserID", Type: String}, {Name: "SourceUserName", Type: String},
 		{Name: "SourceUserPrivileges", Type: String}, {Name: "StartTime", Type: DateTime},
-		// Vigil's: the message was longer than the receiver's limit and
-		// only its start was kept.
-		{Name: "Truncated", Type: Bool},
 	}
 	for i := 1; i <= 6; i++ {
 		n := strconv.Itoa(i)
@@ -55,5 +52,9 @@ func init() {
 		cols = append(cols, Column{Name: "DeviceCustomFloatingPoint" + n, Type: Real}, Column{Name: "DeviceCustomFloatingPoint" + n + "Label", Type: String},
 			Column{Name: "DeviceCustomDate" + n, Type: String}, Column{Name: "DeviceCustomDate" + n + "Label", Type: String})
 	}
+	// Vigil's: the message was longer than the receiver's limit and only
+	// its start was kept. Last, as columns added to a table go: segments
+	// sealed before hold a prefix of the columns.
+	cols = append(cols, Column{Name: "Truncated", Type: Bool})
 	register(&Table{Name: "CommonSecurityLog", Columns: cols})
 }
