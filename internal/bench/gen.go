@@ -146,7 +146,7 @@ func (g *Generator) NeedleCount() int {
 	return (n-1-half)/g.needleEvery + 1
 }
 
-// Time returns the TimeGenerated of record i of a table of n records:
+// recordTime returns the TimeGenerated of record i of a table of n records:
 // spread evenly over Span with jitter inside its own slot, so times are
 // increasing and unique within a table (arg_max has one answer).
 func recordTime(i, n int, r *rand.Rand) time.Time {
