@@ -238,6 +238,21 @@ func init() {
 			}
 			return scalar{"to_json(kql_distinct(flatten([" + strings.Join(parts, ", ") + "])))", schema.Dynamic}
 		},
+		// tdigest sketches, which Vigil keeps as the lists of values
+		"percentile_tdigest": func(a fnArgs) scalar {
+			a.need(2)
+			// The same rank quantile_disc takes, as percentile() does.
+			vals := "list_sort(list_filter(TRY_CAST(" + a.as(0, schema.Dynamic) + " AS DOUBLE[]), _v -> _v IS NOT NULL))"
+			return scalar{vals + "[CAST(floor((len(" + vals + ") - 1) * " + a.num(1) + " / 100.0) AS BIGINT) + 1]", schema.Real}
+		},
+		"tdigest_merge": func(a fnArgs) scalar {
+			a.need(2)
+			var parts []string
+			for i := range a.v {
+				parts = append(parts, "CAST("+a.as(i, schema.Dynamic)+" AS JSON[])")
+			}
+			return scalar{"to_json(flatten([" + strings.Join(parts, ", ") + "]))", schema.Dynamic}
+		},
 		// math
 		"gamma": func(a fnArgs) scalar { a.need(1); return scalar{"gamma(" + a.num(0) + ")", schema.Real} },
 		"loggamma": func(a fnArgs) scalar {

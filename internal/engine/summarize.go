@@ -24,6 +24,7 @@ var aggregates = map[string]string{
 	"count_distinct": "count_distinct_", "count_distinctif": "count_distinctif_", "sum_distinct": "sum_distinct_",
 	"take_anyif": "take_anyif_", "make_list_with_nulls": "list_",
 	"hll": "hll_", "hll_if": "hll_if_", "hll_merge": "hll_merge_",
+	"tdigest": "tdigest_", "tdigest_merge": "tdigest_merge_", "percentiles_array": "percentiles_",
 }
 
 // summarize groups by the by-expressions and computes aggregates. The
@@ -252,9 +253,10 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	case "take_any", "any":
 		need(1)
 		return one("any_value("+args[0].sql+")", args[0].typ)
-	case "make_set", "make_list", "make_set_if", "make_list_if", "hll", "hll_if", "hll_merge":
+	case "make_set", "make_list", "make_set_if", "make_list_if", "hll", "hll_if", "hll_merge", "tdigest", "tdigest_merge":
 		// hll's sketch is the set of distinct values itself: exact, and
-		// merged (hll_merge) and counted (dcount_hll) as a set.
+		// merged (hll_merge) and counted (dcount_hll) as a set; tdigest's
+		// is the list of values, read by percentile_tdigest.
 		need(1)
 		cond := args[0].sql + " IS NOT NULL"
 		if strings.HasSuffix(call.Name, "_if") {
@@ -318,6 +320,13 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	case "make_list_with_nulls":
 		need(1)
 		return one("coalesce(to_json(list("+c.convert(args[0], schema.Dynamic, call)+")), '[]'::JSON)", schema.Dynamic)
+	case "percentiles_array":
+		need(2)
+		var ps []string
+		for _, p := range args[1:] {
+			ps = append(ps, c.convert(scalar{"quantile_disc("+args[0].sql+", "+c.convert(p, schema.Real, call)+" / 100.0)", args[0].typ}, schema.Dynamic, call))
+		}
+		return one("to_json(["+strings.Join(ps, ", ")+"])", schema.Dynamic)
 	case "percentile", "percentiles":
 		need(2)
 		var sqls []string
