@@ -324,7 +324,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		need(2)
 		var ps []string
 		for _, p := range args[1:] {
-			ps = append(ps, c.convert(scalar{"quantile_disc("+args[0].sql+", "+c.convert(p, schema.Real, call)+" / 100.0)", args[0].typ}, schema.Dynamic, call))
+			ps = append(ps, c.convert(scalar{"quantile_disc(" + args[0].sql + ", " + c.convert(p, schema.Real, call) + " / 100.0)", args[0].typ}, schema.Dynamic, call))
 		}
 		return one("to_json(["+strings.Join(ps, ", ")+"])", schema.Dynamic)
 	case "percentile", "percentiles":
