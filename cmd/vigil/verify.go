@@ -60,23 +60,33 @@ func verifyCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		vkeys = append(vkeys, v)
 	}
-	st, err := store.Open(*data, store.Options{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	opts := ledger.VerifyOptions{
 		VerifierKeys: vkeys, CheckpointFiles: checkpoints, Deep: *deep,
 		Progress: func(p ledger.Progress) {
 			fmt.Fprintf(stderr, "%s %s: %d/%d leaves, %d bytes hashed\n", p.Workspace, p.Phase, p.Done, p.Total, p.Bytes)
 		},
 	}
-	if *deep {
-		opts.Rederive = rederiver(st)
-	}
-	rep, err := ledger.Verify(st.Holdings(), opts)
-	if err != nil {
-		return err
+	// A live server seals, merges and deletes segments under a reader: if
+	// the catalog changed while problems were found, they may be files it
+	// replaced, so verification starts again from the new catalog, as
+	// vigil backup does.
+	var rep *ledger.Report
+	for attempt := 1; ; attempt++ {
+		before, err := store.CatalogVersion(*data)
+		if err != nil {
+			return err
+		}
+		if rep, err = verifyOnce(*data, opts); err != nil {
+			return err
+		}
+		after, err := store.CatalogVersion(*data)
+		if err != nil {
+			return err
+		}
+		if rep.OK() || after == before || attempt == 3 {
+			break
+		}
+		fmt.Fprintln(stderr, "the data directory changed during verification (a live server sealed, merged or deleted segments); verifying again")
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintln(stdout, p.String())
@@ -94,6 +104,20 @@ func verifyCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "intact")
 	return nil
+}
+
+// verifyOnce verifies the data directory as a read-only store opened now
+// sees it.
+func verifyOnce(data string, opts ledger.VerifyOptions) (*ledger.Report, error) {
+	st, err := store.Open(data, store.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if opts.Deep {
+		opts.Rederive = rederiver(st)
+	}
+	return ledger.Verify(st.Holdings(), opts)
 }
 
 // serverContentTypes are the content types Vigil's own paths record for

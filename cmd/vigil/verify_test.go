@@ -629,3 +629,63 @@ func TestVerifyDeepUnknownContentType(t *testing.T) {
 		t.Fatalf("want %q in:\n%s", want, progress.String())
 	}
 }
+
+// TestVerifyBesideLiveServer: a segment merged away under a running
+// verification (the way a live server's compaction replaces files) makes
+// it start again from the new catalog instead of reporting the old file
+// missing. The outside checkpoint copy is a named pipe, so the change
+// happens at a known point: after the store was opened, before its files
+// are checked.
+func TestVerifyBesideLiveServer(t *testing.T) {
+	d := newTamperDir(t)
+	copyData, err := os.ReadFile(d.outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "copy.jsonl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		// Opening blocks until verification opens the pipe to read.
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer f.Close()
+		rel := d.file(t, "segments", "App_CL", "2026-11-20")
+		moved := strings.TrimSuffix(rel, ".parquet") + "-merged.parquet"
+		for _, suffix := range []string{"", ".terms"} { // the segment and its term index
+			if err := os.Rename(filepath.Join(d.dir, rel+suffix), filepath.Join(d.dir, moved+suffix)); err != nil {
+				done <- err
+				return
+			}
+		}
+		d.catalog(t, func(cat map[string]any) {
+			for _, e := range cat["segments"].([]any) {
+				if m := e.(map[string]any); m["path"] == rel {
+					m["path"] = moved
+				}
+			}
+		})
+		// The next attempt reads a plain copy; this one gets the pipe's.
+		err = os.WriteFile(fifo+".tmp", copyData, 0o644)
+		if err == nil {
+			err = os.Rename(fifo+".tmp", fifo)
+		}
+		if err == nil {
+			_, err = f.Write(copyData)
+		}
+		done <- err
+	}()
+	var out, progress bytes.Buffer
+	err = verifyCommand([]string{"--data", d.dir, "--checkpoint", fifo}, &out, &progress)
+	if err != nil || !strings.Contains(out.String(), "intact") || !strings.Contains(progress.String(), "verifying again") {
+		t.Fatalf("%v\n%s\n%s", err, out.String(), progress.String())
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

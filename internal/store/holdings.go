@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -44,6 +45,18 @@ func (h holdings) Workspaces() ([]string, error) {
 }
 
 func (h holdings) LogDir(workspace string) string { return LedgerDir(h.s.dir, workspace) }
+
+// CatalogVersion returns the SHA-256 of the data directory's catalog,
+// which changes whenever segments are sealed, merged or deleted: a reader
+// beside a live server compares it before and after to know whether the
+// files it read may have been replaced meanwhile.
+func CatalogVersion(dir string) ([32]byte, error) {
+	b, err := os.ReadFile(filepath.Join(dir, catalogFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return [32]byte{}, fmt.Errorf("store: %w", err)
+	}
+	return sha256.Sum256(b), nil
+}
 
 // LedgerDir returns the directory of a workspace's ledger (ledger.OpenLog's
 // dir) in the data directory dir, for readers that need no open store.
