@@ -28,11 +28,13 @@ import (
 // Options tunes a Store. Zero values mean defaults.
 type Options struct {
 	// HotMaxBytes bounds the memory of rows not yet sealed; over it Append
-	// returns ErrBusy. Default 1 GiB.
+	// returns ErrBusy. Default 384 MiB: the figure is an estimate of the
+	// rows' size in DuckDB, and sealing needs about as much again, so the
+	// default keeps a server ingesting without pause under 1 GiB.
 	HotMaxBytes int64
 	// A table's hot rows are sealed into segments when they reach
 	// SealRows rows or SealBytes bytes, or the oldest is SealAge old.
-	// Defaults: 1,000,000 rows, 256 MiB, 5 minutes.
+	// Defaults: 500,000 rows, 96 MiB, 5 minutes.
 	SealRows  int
 	SealBytes int64
 	SealAge   time.Duration
@@ -56,13 +58,13 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.HotMaxBytes <= 0 {
-		o.HotMaxBytes = 1 << 30
+		o.HotMaxBytes = 384 << 20
 	}
 	if o.SealRows <= 0 {
-		o.SealRows = 1_000_000
+		o.SealRows = 500_000
 	}
 	if o.SealBytes <= 0 {
-		o.SealBytes = 256 << 20
+		o.SealBytes = 96 << 20
 	}
 	if o.SealAge <= 0 {
 		o.SealAge = 5 * time.Minute
