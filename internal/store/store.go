@@ -191,7 +191,7 @@ func (s *Store) tableFor(workspace, name string) *table {
 	if t, ok := s.tables[key]; ok {
 		return t
 	}
-	t := &table{store: s, workspace: workspace, name: name}
+	t := &table{store: s, workspace: workspace, name: name, lanes: make([]lane, insertLanes)}
 	if def, ok := schema.Builtin(name); ok {
 		t.def = def
 	} else if def := s.cat.customTable(workspace, name); def != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,13 +35,14 @@ type table struct {
 	defPtr atomic.Pointer[schema.Table]
 	def    *schema.Table // set before the table is shared; then use definition()
 
-	// appendMu serializes inserts into the hot generation and its swap
-	// into sealing, so no row is added to a generation being sealed.
-	appendMu sync.Mutex
-	// queue holds batches waiting for appendMu, put in as one group by
-	// the next holder; queueMu guards it.
+	// appendMu is shared by inserts into the hot generation and held
+	// alone to swap it into sealing (so no row is added to a generation
+	// being sealed) or to make it or widen it.
+	appendMu sync.RWMutex
+	// lanes hold batches waiting to be inserted; queueMu guards their
+	// queues.
 	queueMu sync.Mutex
-	queue   []*pendingInsert
+	lanes   []lane
 	// sealMu lets one seal of the table run at a time.
 	sealMu sync.Mutex
 
@@ -127,34 +129,54 @@ type pendingInsert struct {
 	done chan error
 }
 
+// insertLanes is how many groups of batches may go into one table's hot
+// buffer at once, each in its own transaction on its own connection:
+// DuckDB runs appends to one table from several transactions in
+// parallel, and a lane per core keeps the cores busy when writers
+// outnumber them.
+var insertLanes = max(2, runtime.GOMAXPROCS(0))
+
+// lane is a queue of batches waiting to go into a table's hot buffer and
+// the right to put them in.
+type lane struct {
+	leader sync.Mutex // held by the waiter putting the lane's queue in
+	queue  []*pendingInsert
+}
+
 // insert puts a durable batch into the hot generation, atomically. Batches
-// that arrive while another insert runs are put in together, in one
-// transaction, by whichever waiter gets the table next: concurrent writers
-// share the transaction and the appenders' set-up as they share the WAL's
-// fsync, and each batch is still all visible or not at all.
+// that arrive while inserts run wait in the shortest of the table's lanes
+// and go in together, in one transaction, put in by whichever of them
+// leads the lane next: concurrent writers share transactions and
+// appender set-up as they share the WAL's fsync, lanes run in parallel,
+// and each batch is still all visible or not at all.
 func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
 	p := &pendingInsert{lsn: lsn, rec: rec, done: make(chan error, 1)}
 	t.queueMu.Lock()
-	t.queue = append(t.queue, p)
+	l := &t.lanes[0]
+	for i := range t.lanes {
+		if len(t.lanes[i].queue) < len(l.queue) {
+			l = &t.lanes[i]
+		}
+	}
+	l.queue = append(l.queue, p)
 	t.queueMu.Unlock()
 
-	t.appendMu.Lock()
+	l.leader.Lock()
 	t.queueMu.Lock()
-	group := t.queue
-	t.queue = nil
+	group := l.queue
+	l.queue = nil
 	t.queueMu.Unlock()
 	if len(group) > 0 {
 		t.insertGroup(group)
 	}
-	t.appendMu.Unlock()
-	// p was in this group or in one an earlier holder of appendMu took.
+	l.leader.Unlock()
+	// p was in this group or in one an earlier leader of the lane took.
 	return <-p.done
 }
 
 // insertGroup inserts a group of batches and answers each. Should the
 // group fail as a whole, its batches are retried one by one, so one
-// batch's problem is not charged to its neighbours. Called with appendMu
-// held.
+// batch's problem is not charged to its neighbours.
 func (t *table) insertGroup(group []*pendingInsert) {
 	err := t.insertRecords(group)
 	if err != nil && len(group) > 1 {
@@ -170,7 +192,8 @@ func (t *table) insertGroup(group []*pendingInsert) {
 
 // insertRecords puts batches into the hot generation in one transaction.
 // Their record columns are prefixes of the table's, so one appender as
-// wide as the widest serves them all. Called with appendMu held.
+// wide as the widest serves them all. Inserts share appendMu; making a
+// generation or adding its columns takes it alone.
 func (t *table) insertRecords(group []*pendingInsert) error {
 	cols := group[0].rec.cols
 	for _, p := range group[1:] {
@@ -178,24 +201,20 @@ func (t *table) insertRecords(group []*pendingInsert) error {
 			cols = p.rec.cols
 		}
 	}
+	t.appendMu.RLock()
 	t.mu.Lock()
 	g := t.hot
 	t.mu.Unlock()
-	if g == nil {
+	if g != nil && g.cols >= len(cols) {
+		defer t.appendMu.RUnlock()
+	} else {
+		t.appendMu.RUnlock()
+		t.appendMu.Lock()
+		defer t.appendMu.Unlock()
 		var err error
-		if g, err = t.newGen(cols); err != nil {
+		if g, err = t.widenHot(cols); err != nil {
 			return err
 		}
-		t.mu.Lock()
-		t.hot = g
-		t.mu.Unlock()
-	}
-	for i := g.cols; i < len(cols); i++ {
-		c := cols[i]
-		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))); err != nil {
-			return fmt.Errorf("store: adding column %s: %w", c.Name, err)
-		}
-		g.cols = i + 1
 	}
 	names := make([]string, 0, len(cols)+2)
 	for _, c := range cols {
@@ -232,6 +251,31 @@ func (t *table) insertRecords(group []*pendingInsert) error {
 	t.mu.Unlock()
 	t.store.hotBytes.Add(size)
 	return nil
+}
+
+// widenHot returns the hot generation with at least cols, making it or
+// adding columns to it. Called with appendMu held alone.
+func (t *table) widenHot(cols []schema.Column) (*gen, error) {
+	t.mu.Lock()
+	g := t.hot
+	t.mu.Unlock()
+	if g == nil {
+		var err error
+		if g, err = t.newGen(cols); err != nil {
+			return nil, err
+		}
+		t.mu.Lock()
+		t.hot = g
+		t.mu.Unlock()
+	}
+	for i := g.cols; i < len(cols); i++ {
+		c := cols[i]
+		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))); err != nil {
+			return nil, fmt.Errorf("store: adding column %s: %w", c.Name, err)
+		}
+		g.cols = i + 1
+	}
+	return g, nil
 }
 
 // appendRows appends the rows and original bytes of a group of batches
