@@ -160,6 +160,14 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: opening DuckDB: %w", err)
 	}
 	s.db = sql.OpenDB(connector)
+	// Segments are immutable and never reuse a name, so their Parquet
+	// footers can be kept parsed: otherwise every scan of a segment (and a
+	// term-narrowed relation has one per row range) parses the footer of
+	// each row group's column chunks again.
+	if _, err := s.db.Exec("SET GLOBAL parquet_metadata_cache = true"); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
+	}
 	for _, seg := range cat.Segments {
 		t := s.tableFor(seg.Workspace, seg.Table)
 		t.segs = append(t.segs, seg)

@@ -270,10 +270,13 @@ func TestTermIndexReadsOnlyRowGroupsThatMayMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("WHERE (file_row_number >= %d AND file_row_number < %d) OR (file_row_number >= %d AND file_row_number < %d)",
-		termUnitRows, 2*termUnitRows, 3*termUnitRows, 4*termUnitRows)
-	if !strings.Contains(rel.SQL, want) {
-		t.Errorf("the relation does not read the two row groups alone:\n%s", rel.SQL)
+	for _, u := range []int{1, 3} {
+		if want := fmt.Sprintf("WHERE file_row_number >= %d AND file_row_number < %d", u*termUnitRows, (u+1)*termUnitRows); !strings.Contains(rel.SQL, want) {
+			t.Errorf("the relation does not read row group %d alone:\n%s", u, rel.SQL)
+		}
+	}
+	if n := strings.Count(rel.SQL, "read_parquet("); n != 2 {
+		t.Errorf("the relation has %d scans, want 2:\n%s", n, rel.SQL)
 	}
 	rel.Release()
 
