@@ -51,11 +51,27 @@ func (t *table) compact() error {
 	}
 	sort.Strings(days)
 	for _, day := range days {
-		if err := t.compactDay(day, byDay[day]); err != nil {
+		if err := t.compactDay(day, compactionInputs(byDay[day], int64(s.opts.SealRows))); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// compactionInputs picks the segments of one compaction: the smallest
+// first, while together they stay within two seals' worth of rows, so
+// one compaction's sort and index build are bounded however many small
+// segments a day has gathered; the rest wait for the next round.
+func compactionInputs(segs []*Segment, sealRows int64) []*Segment {
+	sort.Slice(segs, func(i, j int) bool { return segs[i].Rows < segs[j].Rows })
+	var rows int64
+	for i, seg := range segs {
+		if i >= 2 && rows+seg.Rows > 2*sealRows {
+			return segs[:i]
+		}
+		rows += seg.Rows
+	}
+	return segs
 }
 
 func (t *table) compactDay(day string, inputs []*Segment) error {

@@ -22,13 +22,14 @@ import (
 
 	"vigil/internal/ledger"
 	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
 	"vigil/internal/wal"
 )
 
 // Options tunes a Store. Zero values mean defaults.
 type Options struct {
 	// HotMaxBytes bounds the memory of rows not yet sealed; over it Append
-	// returns ErrBusy. Default 384 MiB: the figure is an estimate of the
+	// returns ErrBusy. Default 256 MiB: the figure is an estimate of the
 	// rows' size in DuckDB, and sealing needs about as much again, so the
 	// default keeps a server ingesting without pause under 1 GiB.
 	HotMaxBytes int64
@@ -45,6 +46,12 @@ type Options struct {
 	// once a day has CompactMinSegments of them. Defaults: 1 minute, 4.
 	CompactInterval    time.Duration
 	CompactMinSegments int
+	// MemoryLimit bounds DuckDB's memory (hot buffers, sealing,
+	// compaction, queries); beyond it DuckDB spills to a scratch directory
+	// (duckdb-tmp in the data directory). Default 4 × HotMaxBytes, at least
+	// 512 MiB: sealing and compaction need room beside the hot buffers,
+	// and a hot insert that finds none fails.
+	MemoryLimit int64
 	// WALSegmentSize is passed to the WAL. Default 64 MiB.
 	WALSegmentSize int64
 	// ReadOnly opens the directory for forensic reading: the WAL is
@@ -58,7 +65,10 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.HotMaxBytes <= 0 {
-		o.HotMaxBytes = 384 << 20
+		o.HotMaxBytes = 256 << 20
+	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = max(4*o.HotMaxBytes, 512<<20)
 	}
 	if o.SealRows <= 0 {
 		o.SealRows = 500_000
@@ -90,9 +100,12 @@ func (o *Options) setDefaults() {
 type Store struct {
 	dir  string
 	opts Options
-	db   *sql.DB
-	wal  *wal.WAL // nil when read-only
-	log  *slog.Logger
+	// scratch is where DuckDB spills; its files live only as long as the
+	// process's DuckDB and are removed on Close.
+	scratch string
+	db      *sql.DB
+	wal     *wal.WAL // nil when read-only
+	log     *slog.Logger
 
 	// seqMu orders the WAL: a record's sequence number is assigned and the
 	// record written under it, so each workspace's records are in seq order.
@@ -164,7 +177,18 @@ func Open(dir string, opts Options) (*Store, error) {
 	// footers can be kept parsed: otherwise every scan of a segment (and a
 	// term-narrowed relation has one per row range) parses the footer of
 	// each row group's column chunks again.
-	if _, err := s.db.Exec("SET GLOBAL parquet_metadata_cache = true"); err != nil {
+	scratch := filepath.Join(dir, "duckdb-tmp")
+	if opts.ReadOnly {
+		// Nothing is written in a directory opened for forensics.
+		if scratch, err = os.MkdirTemp("", "vigil-duckdb-"); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	s.scratch = scratch
+	// DuckDB keeps to MemoryLimit by spilling to scratch, so sealing and
+	// compacting large days cannot grow the process without bound.
+	if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
+		opts.MemoryLimit, sqlgen.QuoteString(scratch))); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
 	}
@@ -475,6 +499,7 @@ func (s *Store) Close() error {
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
+	os.RemoveAll(s.scratch)
 	return err
 }
 
