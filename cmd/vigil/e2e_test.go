@@ -86,13 +86,7 @@ func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	srv, url := startServer(t, dir, "--tls-self-signed")
 	defer srv.Process.Kill()
-	pemData, err := os.ReadFile(filepath.Join(dir, "tls-cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemData)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := trustingClient(t, filepath.Join(dir, "tls-cert.pem"))
 	req, _ := http.NewRequest("POST", url+"/v1/workspaces/default/query", strings.NewReader(`{"query":"print x = 1"}`))
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	resp, err := client.Do(req)
@@ -121,13 +115,7 @@ func TestTLSSecondPort(t *testing.T) {
 	if code, err := post(url+"/v1/workspaces/default/tables/Two_CL/rows", `{"a":1}`); err != nil || code != 204 {
 		t.Fatalf("plain HTTP port: %d %v", code, err)
 	}
-	pemData, err := os.ReadFile(filepath.Join(dir, "tls-cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemData)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := trustingClient(t, filepath.Join(dir, "tls-cert.pem"))
 	req, _ := http.NewRequest("POST", "https://"+httpsAddr+"/v1/workspaces/default/query", strings.NewReader(`{"query":"Two_CL | count"}`))
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	resp, err := client.Do(req)
@@ -138,6 +126,23 @@ func TestTLSSecondPort(t *testing.T) {
 	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || !strings.Contains(string(body), `"rows":[[1]]`) {
 		t.Fatalf("HTTPS port: %d %s", resp.StatusCode, body)
 	}
+}
+
+// trustingClient returns an HTTP client that trusts the certificate in
+// the PEM file certPath, as a user trusting a self-signed server would.
+func trustingClient(t *testing.T, certPath string) *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(t, certPath)}}}
+}
+
+// certPool returns a pool holding the certificate in the PEM file.
+func certPool(t *testing.T, certPath string) *x509.CertPool {
+	pemData, err := os.ReadFile(certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemData)
+	return pool
 }
 
 // freeAddr returns a loopback address with a port free at the time.
@@ -348,12 +353,7 @@ func TestSyslogTLS(t *testing.T) {
 			}
 			relp.Close()
 		}
-		pemData, err := os.ReadFile(c.cert)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pemData)
+		pool := certPool(t, c.cert)
 		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost"})
 		if err != nil {
 			srv.Process.Kill()
