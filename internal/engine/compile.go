@@ -74,7 +74,17 @@ type compiler struct {
 	applyDepth int
 	// terms are the terms offered for table reads (see offerTerms).
 	terms map[string][]string
+	// members maps the SQL of each dynamic member access compiled
+	// (json_extract(base, path)) to its base and path, so that reading
+	// it as text becomes one json_extract_string(base, path): DuckDB then
+	// parses each document once instead of building the member's JSON
+	// and parsing that again, which is most of a dynamic filter's time.
+	members map[string]jsonMember
 }
+
+// jsonMember is a dynamic member access: the SQL of the dynamic value
+// and the JSON path (a SQL expression) into it.
+type jsonMember struct{ base, path string }
 
 func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	now := req.Now

@@ -238,15 +238,16 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 		return "CAST(NULL AS " + sqlgen.DuckDBType(to) + ")"
 	}
 	if v.typ == schema.Dynamic {
+		text := c.dynamicText(v)
 		switch to {
 		case schema.String:
-			return "json_extract_string(" + v.sql + ", '$')"
+			return text
 		case schema.DateTime:
-			return "TRY_CAST(json_extract_string(" + v.sql + ", '$') AS TIMESTAMP)"
+			return "TRY_CAST(" + text + " AS TIMESTAMP)"
 		case schema.Timespan:
-			return "kql_totimespan(json_extract_string(" + v.sql + ", '$'))"
+			return "kql_totimespan(" + text + ")"
 		}
-		return "TRY_CAST(json_extract_string(" + v.sql + ", '$') AS " + sqlgen.DuckDBType(to) + ")"
+		return "TRY_CAST(" + text + " AS " + sqlgen.DuckDBType(to) + ")"
 	}
 	if to == schema.Dynamic {
 		switch v.typ {
@@ -280,7 +281,7 @@ func (c *compiler) toString(v scalar) string {
 	case schema.Timespan:
 		return "kql_timespan_str(" + v.sql + ")"
 	case schema.Dynamic:
-		return "json_extract_string(" + v.sql + ", '$')"
+		return c.dynamicText(v)
 	case schema.Bool:
 		return "CASE WHEN " + v.sql + " THEN 'true' WHEN NOT " + v.sql + " THEN 'false' END"
 	case schema.Real:
@@ -580,7 +581,23 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 		p.WriteString(dyn[i])
 	}
 	p.WriteString("'")
-	return scalar{"json_extract(" + base.sql + ", " + p.String() + ")", schema.Dynamic}
+	m := jsonMember{base.sql, p.String()}
+	sqlText := "json_extract(" + m.base + ", " + m.path + ")"
+	if c.members == nil {
+		c.members = make(map[string]jsonMember)
+	}
+	c.members[sqlText] = m
+	return scalar{sqlText, schema.Dynamic}
+}
+
+// dynamicText is the SQL of dynamic value v read as its text (a string
+// value unquoted, anything else as JSON; null for JSON null or a missing
+// member), as tostring() reads it.
+func (c *compiler) dynamicText(v scalar) string {
+	if m, ok := c.members[v.sql]; ok {
+		return "json_extract_string(" + m.base + ", " + m.path + ")"
+	}
+	return "json_extract_string(" + v.sql + ", '$')"
 }
 
 func jsonKey(k string) string {
