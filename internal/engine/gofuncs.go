@@ -44,6 +44,9 @@ func init() {
 			binary.LittleEndian.PutUint64(b[:], math.Float64bits(a[0].(float64)))
 			return int64(xxhash.Sum64(b[:])), nil
 		}},
+		udf{name: "kql_hash_fold", args: []duckdb.Type{tBigint, tBigint}, result: tBigint, fn: func(a []driver.Value) (any, error) {
+			return int64(uint64(a[0].(int64))*31 + uint64(a[1].(int64))), nil
+		}},
 		jsonUDF("kql_array_sort", 3, func(v []any) (any, error) { return arraySort(v[0], v[1] == true, v[2] == true), nil }),
 		jsonUDF("kql_array_shift", 4, func(v []any) (any, error) { return arrayShift(v[0], v[1], v[2], v[3] == true), nil }),
 		jsonUDF("kql_array_slice", 3, func(v []any) (any, error) { return arraySlice(v[0], v[1], v[2]), nil }),

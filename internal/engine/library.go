@@ -213,7 +213,23 @@ func init() {
 			return scalar{"sha1(" + a.str(0) + ")", schema.String}
 		},
 		"hash_xxhash64": func(a fnArgs) scalar { return a.c.xxhash(a) },
-		"hash":          func(a fnArgs) scalar { return a.c.xxhash(a) },
+		"hash_many": func(a fnArgs) scalar {
+			a.need(2)
+			var hs []string
+			for i, v := range a.v {
+				hs = append(hs, a.c.hashOf(v, a.e.Args[i]))
+			}
+			return hashCombine(hs)
+		},
+		"hash_combine": func(a fnArgs) scalar {
+			a.need(2)
+			var hs []string
+			for i := range a.v {
+				hs = append(hs, a.lng(i))
+			}
+			return hashCombine(hs)
+		},
+		"hash": func(a fnArgs) scalar { return a.c.xxhash(a) },
 		"make_timespan": func(a fnArgs) scalar {
 			a.need(2)
 			parts := []string{"0", a.num(0), a.num(1), "0"}
@@ -309,20 +325,35 @@ func init() {
 // or of the 8 little-endian bytes of a number or a datetime's ticks.
 func (c *compiler) xxhash(a fnArgs) scalar {
 	a.need(1)
-	v := a.v[0]
-	var h string
-	switch v.typ {
-	case schema.Int, schema.Long, schema.Timespan, schema.Bool:
-		h = "kql_xxhash_long(" + a.lng(0) + ")"
-	case schema.DateTime:
-		h = "kql_xxhash_long(" + c.toNumber(v, schema.Long, a.e) + ")"
-	case schema.Real, schema.Decimal:
-		h = "kql_xxhash_real(" + a.num(0) + ")"
-	default:
-		h = "kql_xxhash_str(" + a.str(0) + ")"
-	}
+	h := c.hashOf(a.v[0], a.e.Args[0])
 	if len(a.v) > 1 {
 		h = "(" + h + " % " + a.lng(1) + ")"
+	}
+	return scalar{h, schema.Long}
+}
+
+// hashOf is the SQL of hash(v).
+func (c *compiler) hashOf(v scalar, n kql.Node) string {
+	switch v.typ {
+	case schema.Int, schema.Long, schema.Timespan, schema.Bool:
+		return "kql_xxhash_long(" + c.convert(v, schema.Long, n) + ")"
+	case schema.DateTime:
+		return "kql_xxhash_long(" + c.toNumber(v, schema.Long, n) + ")"
+	case schema.Real, schema.Decimal:
+		return "kql_xxhash_real(" + c.convert(v, schema.Real, n) + ")"
+	}
+	return "kql_xxhash_str(" + c.convert(v, schema.String, n) + ")"
+}
+
+// hashCombine is hash_combine(h1, h2, ...), and with hashes hash_many:
+// each hash folded into the running one as h = h*31 + x, wrapping as
+// 64-bit integers do. Kusto does not document its combination, so
+// combined hashes are for comparing within Vigil, as Kusto advises for
+// its own.
+func hashCombine(hs []string) scalar {
+	h := hs[0]
+	for _, x := range hs[1:] {
+		h = "kql_hash_fold(" + h + ", " + x + ")"
 	}
 	return scalar{h, schema.Long}
 }

@@ -1,0 +1,329 @@
+package engine
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"database/sql/driver"
+	"encoding/base64"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"vigil/internal/schema"
+)
+
+// Go implementations of the string functions security queries meet in
+// encoded payloads: compressed base64 blobs and punycode domains.
+
+// maxDecompressed bounds what one decompression may produce, so a small
+// crafted blob (a "zip bomb") in a log line cannot exhaust memory.
+const maxDecompressed = 64 << 20
+
+func init() {
+	udfs = append(udfs,
+		udf{name: "kql_compress_base64", args: []duckdb.Type{tVarchar, tVarchar}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			return compressBase64(a[0].(string), a[1].(string) == "zlib")
+		}},
+		udf{name: "kql_decompress_base64", args: []duckdb.Type{tVarchar, tVarchar}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			s, ok := decompressBase64(a[0].(string), a[1].(string) == "zlib")
+			if !ok {
+				return nil, nil
+			}
+			return s, nil
+		}},
+		udf{name: "kql_punycode", args: []duckdb.Type{tVarchar, tVarchar}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			s, ok := punycodeFunc(a[1].(string), a[0].(string))
+			if !ok {
+				return nil, nil
+			}
+			return s, nil
+		}},
+	)
+	punycode := func(mode string) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"kql_punycode(" + a.str(0) + ", '" + mode + "')", schema.String}
+		}
+	}
+	compress := func(kind string) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"kql_compress_base64(" + a.str(0) + ", '" + kind + "')", schema.String}
+		}
+	}
+	decompress := func(kind string) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"kql_decompress_base64(" + a.str(0) + ", '" + kind + "')", schema.String}
+		}
+	}
+	scalarFuncs["punycode_from_string"] = punycode("encode")
+	scalarFuncs["punycode_to_string"] = punycode("decode")
+	scalarFuncs["punycode_domain_from_string"] = punycode("encode_domain")
+	scalarFuncs["punycode_domain_to_string"] = punycode("decode_domain")
+	scalarFuncs["gzip_compress_to_base64_string"] = compress("gzip")
+	scalarFuncs["zlib_compress_to_base64_string"] = compress("zlib")
+	scalarFuncs["gzip_decompress_from_base64_string"] = decompress("gzip")
+	scalarFuncs["zlib_decompress_from_base64_string"] = decompress("zlib")
+	// parse_version: up to four dot-separated parts of up to eight digits
+	// each, missing parts zero, as one decimal whose digits are the parts
+	// padded to eight: 1.2.3.4 is 1 00000002 00000003 00000004. A
+	// DECIMAL(38, 0) holds the 32 digits (the engine's decimal, with 18
+	// places after the point, would not).
+	scalarFuncs["parse_version"] = func(a fnArgs) scalar {
+		a.need(1)
+		s := "trim(" + a.str(0) + ")"
+		digits := "rpad(array_to_string(list_transform(string_split(" + s + ", '.'), _p -> lpad(_p, 8, '0')), ''), 32, '0')"
+		return scalar{"CASE WHEN regexp_matches(" + s + ", '^\\d{1,8}(\\.\\d{1,8}){0,3}$') THEN CAST(" + digits + " AS DECIMAL(38, 0)) END", schema.Decimal}
+	}
+}
+
+// compressBase64 is gzip_/zlib_compress_to_base64_string. The bytes can
+// differ from Kusto's (another deflate implementation); either
+// decompresses to the same text.
+func compressBase64(s string, zl bool) (string, error) {
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	if zl {
+		w = zlib.NewWriter(&buf)
+	} else {
+		w = gzip.NewWriter(&buf)
+	}
+	if _, err := io.WriteString(w, s); err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// decompressBase64 is gzip_/zlib_decompress_from_base64_string: false
+// when the text is not base64 of a complete stream of valid UTF-8 text
+// within maxDecompressed bytes.
+func decompressBase64(s string, zl bool) (string, bool) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return "", false
+	}
+	var r io.ReadCloser
+	if zl {
+		r, err = zlib.NewReader(bytes.NewReader(raw))
+	} else {
+		r, err = gzip.NewReader(bytes.NewReader(raw))
+	}
+	if err != nil {
+		return "", false
+	}
+	defer r.Close()
+	out, err := io.ReadAll(io.LimitReader(r, maxDecompressed+1))
+	if err != nil || len(out) > maxDecompressed || !utf8.Valid(out) {
+		return "", false
+	}
+	return string(out), true
+}
+
+// punycodeFunc applies one of the punycode functions; false for input
+// that does not encode or decode.
+func punycodeFunc(mode, s string) (string, bool) {
+	var out string
+	var err error
+	switch mode {
+	case "encode":
+		out, err = punyEncode(s)
+	case "decode":
+		out, err = punyDecode(s)
+	case "encode_domain", "decode_domain":
+		// Domain names: each label on its own; non-ASCII labels carry the
+		// xn-- prefix. The ideographic full stops count as dots, as IDNA
+		// defines them.
+		labels := strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '｡' })
+		if len(labels) == 0 {
+			return "", false
+		}
+		for i, l := range labels {
+			switch {
+			case mode == "encode_domain" && !isASCII(l):
+				l, err = punyEncode(l)
+				l = "xn--" + l
+			case mode == "decode_domain" && strings.HasPrefix(strings.ToLower(l), "xn--"):
+				l, err = punyDecode(l[4:])
+			}
+			if err != nil {
+				return "", false
+			}
+			labels[i] = l
+		}
+		out = strings.Join(labels, ".")
+	}
+	return out, err == nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// Punycode (RFC 3492) parameters.
+const (
+	punyBase        = 36
+	punyTMin        = 1
+	punyTMax        = 26
+	punySkew        = 38
+	punyDamp        = 700
+	punyInitialBias = 72
+	punyInitialN    = 128
+)
+
+var errPunycode = errors.New("invalid punycode")
+
+func punyAdapt(delta, numPoints int, first bool) int {
+	if first {
+		delta /= punyDamp
+	} else {
+		delta /= 2
+	}
+	delta += delta / numPoints
+	k := 0
+	for delta > ((punyBase-punyTMin)*punyTMax)/2 {
+		delta /= punyBase - punyTMin
+		k += punyBase
+	}
+	return k + (punyBase-punyTMin+1)*delta/(delta+punySkew)
+}
+
+func punyDigit(d int) byte {
+	if d < 26 {
+		return byte('a' + d)
+	}
+	return byte('0' + d - 26)
+}
+
+func punyThreshold(k, bias int) int {
+	switch {
+	case k <= bias:
+		return punyTMin
+	case k >= bias+punyTMax:
+		return punyTMax
+	}
+	return k - bias
+}
+
+// punyEncode encodes s as RFC 3492 punycode: its ASCII characters, a
+// '-' when there are any, then the non-ASCII ones as variable-length
+// integers.
+func punyEncode(s string) (string, error) {
+	runes := []rune(s)
+	var out []byte
+	for _, r := range runes {
+		if r < utf8.RuneSelf {
+			out = append(out, byte(r))
+		}
+	}
+	basic := len(out)
+	handled := basic
+	if basic > 0 {
+		out = append(out, '-')
+	}
+	n, delta, bias := punyInitialN, 0, punyInitialBias
+	for handled < len(runes) {
+		m := int(utf8.MaxRune) + 1
+		for _, r := range runes {
+			if int(r) >= n && int(r) < m {
+				m = int(r)
+			}
+		}
+		if (m-n)*(handled+1) < 0 {
+			return "", errPunycode
+		}
+		delta += (m - n) * (handled + 1)
+		n = m
+		for _, r := range runes {
+			if int(r) < n {
+				delta++
+			}
+			if int(r) != n {
+				continue
+			}
+			q := delta
+			for k := punyBase; ; k += punyBase {
+				t := punyThreshold(k, bias)
+				if q < t {
+					break
+				}
+				out = append(out, punyDigit(t+(q-t)%(punyBase-t)))
+				q = (q - t) / (punyBase - t)
+			}
+			out = append(out, punyDigit(q))
+			bias = punyAdapt(delta, handled+1, handled == basic)
+			delta = 0
+			handled++
+		}
+		delta++
+		n++
+	}
+	return string(out), nil
+}
+
+// punyDecode reverses punyEncode.
+func punyDecode(s string) (string, error) {
+	var out []rune
+	rest := s
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		for _, r := range s[:i] {
+			if r >= utf8.RuneSelf {
+				return "", errPunycode
+			}
+			out = append(out, r)
+		}
+		rest = s[i+1:]
+	}
+	n, bias, i := punyInitialN, punyInitialBias, 0
+	for pos := 0; pos < len(rest); {
+		oldI, w := i, 1
+		for k := punyBase; ; k += punyBase {
+			if pos >= len(rest) {
+				return "", errPunycode
+			}
+			c := rest[pos]
+			pos++
+			var d int
+			switch {
+			case c >= 'a' && c <= 'z':
+				d = int(c - 'a')
+			case c >= 'A' && c <= 'Z':
+				d = int(c - 'A')
+			case c >= '0' && c <= '9':
+				d = int(c-'0') + 26
+			default:
+				return "", errPunycode
+			}
+			i += d * w
+			t := punyThreshold(k, bias)
+			if d < t {
+				break
+			}
+			w *= punyBase - t
+			if i < 0 || w <= 0 || w > 1<<30 {
+				return "", errPunycode
+			}
+		}
+		bias = punyAdapt(i-oldI, len(out)+1, oldI == 0)
+		n += i / (len(out) + 1)
+		i %= len(out) + 1
+		if n > utf8.MaxRune || i < 0 {
+			return "", errPunycode
+		}
+		out = append(out[:i], append([]rune{rune(n)}, out[i:]...)...)
+		i++
+	}
+	return string(out), nil
+}
