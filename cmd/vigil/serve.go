@@ -60,6 +60,9 @@ func runServe(args []string) error {
 	syslogWS := fs.String("syslog-workspace", envOr("VIGIL_SYSLOG_WORKSPACE", "default"), "workspace syslog is stored in (env VIGIL_SYSLOG_WORKSPACE)")
 	otlpGRPC := fs.String("otlp-grpc", os.Getenv("VIGIL_OTLP_GRPC"), "OTLP/gRPC listen address (usually :4317), off when empty (env VIGIL_OTLP_GRPC)")
 	otlpHTTP := fs.String("otlp-http", os.Getenv("VIGIL_OTLP_HTTP"), "OTLP/HTTP listen address (usually :4318), off when empty (env VIGIL_OTLP_HTTP)")
+	otlpTLS := fs.Bool("otlp-tls", os.Getenv("VIGIL_OTLP_TLS") == "true", "serve the OTLP listeners over TLS only, with --otlp-tls-cert or else the HTTPS certificate (env VIGIL_OTLP_TLS=true)")
+	otlpTLSCert := fs.String("otlp-tls-cert", os.Getenv("VIGIL_OTLP_TLS_CERT"), "certificate (PEM) for the OTLP listeners; implies --otlp-tls (env VIGIL_OTLP_TLS_CERT)")
+	otlpTLSKey := fs.String("otlp-tls-key", os.Getenv("VIGIL_OTLP_TLS_KEY"), "the OTLP certificate's private key (PEM) (env VIGIL_OTLP_TLS_KEY)")
 	otlpWS := fs.String("otlp-workspace", envOr("VIGIL_OTLP_WORKSPACE", "default"), "workspace the OTLP listeners store into (env VIGIL_OTLP_WORKSPACE)")
 	checkpointEvery := fs.Duration("checkpoint-interval", envDuration("VIGIL_CHECKPOINT_INTERVAL", time.Minute), "how often the ledgers are checkpointed while data arrives (env VIGIL_CHECKPOINT_INTERVAL)")
 	checkpointFile := fs.String("checkpoint-copy-file", os.Getenv("VIGIL_CHECKPOINT_COPY_FILE"), "append each signed checkpoint to this file, kept outside the data directory (env VIGIL_CHECKPOINT_COPY_FILE)")
@@ -128,16 +131,9 @@ func runServe(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--syslog-workspace: %w", err)
 		}
-		// Syslog over TLS has its own certificate when the syslog name
-		// differs from the web one, else it shares the server's.
-		syslogTLSConfig := httpsConfig
-		if *syslogTLSCert != "" {
-			if syslogTLSConfig, err = loadTLS("--syslog-tls-cert", *syslogTLSCert, *syslogTLSKey); err != nil {
-				return err
-			}
-		}
-		if *syslogTLS != "" && syslogTLSConfig == nil {
-			return errors.New("--syslog-tls needs a certificate: --syslog-tls-cert and --syslog-tls-key, --tls-cert and --tls-key, or --tls-self-signed")
+		syslogTLSConfig, err := listenerTLS("--syslog-tls", *syslogTLS != "", *syslogTLSCert, *syslogTLSKey, httpsConfig)
+		if err != nil {
+			return err
 		}
 		rcv := syslog.NewServer(syslog.Config{UDP: *syslogUDP, TCP: *syslogTCP, TLS: *syslogTLS, TLSConfig: syslogTLSConfig, RELP: *syslogRELP, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
 		if err := rcv.Start(); err != nil {
@@ -155,7 +151,13 @@ func runServe(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--otlp-workspace: %w", err)
 		}
-		rcv := otlp.NewServer(otlp.Config{GRPC: *otlpGRPC, HTTP: *otlpHTTP, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
+		var otlpTLSConfig *tls.Config
+		if *otlpTLS || *otlpTLSCert != "" {
+			if otlpTLSConfig, err = listenerTLS("--otlp-tls", true, *otlpTLSCert, *otlpTLSKey, httpsConfig); err != nil {
+				return err
+			}
+		}
+		rcv := otlp.NewServer(otlp.Config{GRPC: *otlpGRPC, HTTP: *otlpHTTP, TLSConfig: otlpTLSConfig, Workspace: ws.ID, Rejects: cfg.Rejects}, st, log)
 		if err := rcv.Start(); err != nil {
 			return err
 		}
@@ -163,7 +165,11 @@ func runServe(args []string) error {
 		// flight are answered (durably) before the store closes.
 		defer rcv.Close()
 		g, h := rcv.Addrs()
-		fmt.Printf("OTLP on grpc %v, http %v into workspace %s\n", g, h, ws.Name)
+		security := "plain text"
+		if otlpTLSConfig != nil {
+			security = "TLS"
+		}
+		fmt.Printf("OTLP on grpc %v, http %v (%s) into workspace %s\n", g, h, security, ws.Name)
 	}
 	stopCheckpoints, checkpoints, vkey, err := startCheckpointer(st, workspaces, *dataDir, *checkpointEvery, *checkpointFile, *checkpointURL, log)
 	if err != nil {
@@ -241,6 +247,20 @@ func loadTLS(flag, certPath, keyPath string) (*tls.Config, error) {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// listenerTLS returns the TLS configuration of a receiver's listener
+// that serves TLS when on: its own certificate when one is given (for a
+// name other than the web one's), else the server's HTTPS configuration.
+// flag names the option in errors; on without any certificate is one.
+func listenerTLS(flag string, on bool, certPath, keyPath string, https *tls.Config) (*tls.Config, error) {
+	if certPath != "" {
+		return loadTLS(flag+"-cert", certPath, keyPath)
+	}
+	if on && https == nil {
+		return nil, fmt.Errorf("%s needs a certificate: %s-cert and %s-key, --tls-cert and --tls-key, or --tls-self-signed", flag, flag, flag)
+	}
+	return https, nil
 }
 
 // loadConfig reads the YAML configuration file. Its keys are the flags'

@@ -508,10 +508,11 @@ func dependencyType(kind tracepb.Span_SpanKind, attrs []*commonpb.KeyValue) any 
 	return nil
 }
 
-// target is where a dependency call went: the peer service, or the
-// server's address and port.
+// target is where a dependency call went: the peer service
+// (service.peer.name, which newer semantic conventions use in place of
+// peer.service), or the server's address and port.
 func target(attrs []*commonpb.KeyValue) any {
-	if s := str(attrs, "peer.service"); s != "" {
+	if s := str(attrs, "service.peer.name", "peer.service"); s != "" {
 		return s
 	}
 	host := str(attrs, "server.address", "net.peer.name", "net.sock.peer.addr")

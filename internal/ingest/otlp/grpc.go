@@ -2,11 +2,13 @@ package otlp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // OTel SDKs and Collectors send gzip
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/peer"
@@ -99,9 +101,14 @@ func grpcError(err error) error {
 }
 
 // newGRPCServer returns a gRPC server exporting all three signals into
-// workspace, taking messages up to maxBytes.
-func newGRPCServer(r *Receiver, workspace string, maxBytes int) *grpc.Server {
-	s := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(maxBytes))
+// workspace, taking messages up to maxBytes, over TLS when tlsConfig is
+// not nil.
+func newGRPCServer(r *Receiver, workspace string, maxBytes int, tlsConfig *tls.Config) *grpc.Server {
+	opts := []grpc.ServerOption{grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(maxBytes)}
+	if tlsConfig != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConfig)))
+	}
+	s := grpc.NewServer(opts...)
 	for _, sig := range Signals {
 		s.RegisterService(serviceDesc(sig, r, workspace), nil)
 	}

@@ -3,6 +3,7 @@ package otlp
 import (
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -126,6 +127,11 @@ type Config struct {
 	GRPC, HTTP string
 	// Workspace is the id of the workspace telemetry is stored in.
 	Workspace string
+	// TLSConfig, when set, makes both listeners serve TLS only (gRPC with
+	// HTTP/2 negotiated by ALPN as gRPC clients require; HTTP/1.1 and
+	// HTTP/2). The listeners do not authenticate senders, so on a network
+	// others reach, TLS at least keeps the telemetry private.
+	TLSConfig *tls.Config
 	// MaxBodyBytes bounds a request (after decompression); default
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int
@@ -161,7 +167,7 @@ func (s *Server) Start() error {
 		if err != nil {
 			return fmt.Errorf("otlp grpc: %w", err)
 		}
-		s.gln, s.grpc = ln, newGRPCServer(s.rcv, s.cfg.Workspace, s.cfg.MaxBodyBytes)
+		s.gln, s.grpc = ln, newGRPCServer(s.rcv, s.cfg.Workspace, s.cfg.MaxBodyBytes, s.cfg.TLSConfig)
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.grpc.Serve(ln) }()
 	}
@@ -177,9 +183,17 @@ func (s *Server) Start() error {
 				s.rcv.HandleHTTP(w, r, sig, s.cfg.Workspace, int64(s.cfg.MaxBodyBytes), nil)
 			})
 		}
-		s.hln, s.http = ln, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		s.hln, s.http = ln, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.cfg.TLSConfig}
 		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.http.Serve(ln) }()
+		go func() {
+			defer s.wg.Done()
+			if s.cfg.TLSConfig != nil {
+				// The certificate is in TLSConfig, not in files.
+				s.http.ServeTLS(ln, "", "")
+				return
+			}
+			s.http.Serve(ln)
+		}()
 	}
 	return nil
 }

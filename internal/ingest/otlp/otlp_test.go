@@ -3,10 +3,13 @@ package otlp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +36,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
@@ -40,19 +44,25 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/ingesttest"
 	"vigil/internal/store"
 )
 
 const ws = "ws1"
 
-// listen starts the standalone gRPC and HTTP listeners over a real store.
-func listen(t *testing.T) (*Server, *store.Store) {
+// listen starts the standalone gRPC and HTTP listeners over a real store,
+// serving TLS with tlsConfig when it is given.
+func listen(t *testing.T, tlsConfig ...*tls.Config) (*Server, *store.Store) {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Config{GRPC: "127.0.0.1:0", HTTP: "127.0.0.1:0", Workspace: ws}, st, nil)
+	cfg := Config{GRPC: "127.0.0.1:0", HTTP: "127.0.0.1:0", Workspace: ws}
+	if len(tlsConfig) > 0 {
+		cfg.TLSConfig = tlsConfig[0]
+	}
+	srv := NewServer(cfg, st, nil)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -252,6 +262,60 @@ AppRequests
 	wantRows(t, st, `AppMetrics | order by Name asc | project AppRoleName, Name, Sum, Min, Max, ItemCount, Properties.result, Properties.Unit`,
 		"frontend | checkouts | 3 | 3 | 3 | 1 | ok | null",
 		"backend | payment.duration | 60 | 10 | 30 | 3 | null | ms")
+}
+
+// TestTLS serves both listeners over TLS: the Go SDK's exporters, trusting
+// the server's certificate, deliver over gRPC and HTTP, and a plain-text
+// client is refused without anything stored.
+func TestTLS(t *testing.T) {
+	certFile, tlsConfig := ingesttest.SelfSigned(t, t.TempDir())
+	srv, st := listen(t, tlsConfig)
+	grpcAddr, httpAddr := srv.Addrs()
+	pem, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	ctx := context.Background()
+	overGRPC, err := otlploggrpc.New(ctx, otlploggrpc.WithEndpoint(grpcAddr.String()),
+		otlploggrpc.WithTLSCredentials(credentials.NewClientTLSFromCert(roots, "localhost")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overHTTP, err := otlploghttp.New(ctx, otlploghttp.WithEndpoint(httpAddr.String()),
+		otlploghttp.WithTLSClientConfig(&tls.Config{RootCAs: roots, ServerName: "localhost"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for transport, exp := range map[string]sdklog.Exporter{"grpc": overGRPC, "http": overHTTP} {
+		lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(exp)), sdklog.WithResource(res("tls-"+transport)))
+		var r otellog.Record
+		r.SetBody(attribute.StringValue("over TLS by " + transport))
+		lp.Logger("test").Emit(ctx, r)
+		if err := lp.Shutdown(ctx); err != nil {
+			t.Fatalf("%s: %v", transport, err)
+		}
+	}
+
+	plain, err := grpc.NewClient(grpcAddr.String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := coltracepb.NewTraceServiceClient(plain).Export(tctx, &coltracepb.ExportTraceServiceRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("plain-text gRPC to the TLS listener: %v, want Unavailable", err)
+	}
+	if resp, err := http.Post("http://"+httpAddr.String()+"/v1/logs", ContentTypeJSON, strings.NewReader(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"plain"}}]}]}]}`)); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the TLS listener: %s, want 400", resp.Status)
+		}
+	}
+	wantRows(t, st, `AppTraces | order by AppRoleName asc | project AppRoleName, Message`,
+		"tls-grpc | over TLS by grpc", "tls-http | over TLS by http")
 }
 
 // post sends an OTLP/HTTP request and returns the status and decoded

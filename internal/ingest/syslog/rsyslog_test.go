@@ -2,74 +2,16 @@ package syslog
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"vigil/internal/ingest/ingesttest"
 )
-
-// needClient skips a test when a real client is not installed, except in
-// CI (CI=true), where .ci/run installs it and a missing one is a failure.
-func needClient(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed (Debian package %s); .ci/run installs it", name, pkg)
-	}
-	t.Skipf("%s is not installed (Debian package %s); CI installs it", name, pkg)
-	return ""
-}
-
-// selfSigned writes a self-signed certificate for localhost and its key
-// as PEM files in dir and returns the TLS configuration serving it.
-func selfSigned(t *testing.T, dir string) (certFile string, cfg *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	certFile = filepath.Join(dir, "cert.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return certFile, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-}
 
 // rsyslogd runs rsyslogd unprivileged with a generated configuration: its
 // only input a Unix socket in dir (no system socket), its only output the
@@ -108,9 +50,9 @@ input(type="imuxsock" Socket=%q CreatePath="on")
 // RELP (omrelp, package rsyslog-relp), and
 // finds them with KQL with the fields the sender gave them.
 func TestRsyslog(t *testing.T) {
-	rsyslog := needClient(t, "rsyslogd", "rsyslog")
-	logger := needClient(t, "logger", "bsdutils")
-	certFile, tlsConfig := selfSigned(t, t.TempDir())
+	rsyslog := ingesttest.NeedClient(t, "rsyslogd", "", "Debian package rsyslog")
+	logger := ingesttest.NeedClient(t, "logger", "", "Debian package bsdutils")
+	certFile, tlsConfig := ingesttest.SelfSigned(t, t.TempDir())
 	srv, st, _ := receive(t, func(c *Config) { c.TLS, c.TLSConfig, c.RELP = "127.0.0.1:0", tlsConfig, "127.0.0.1:0" })
 	_, tcp, tlsAddr := srv.Addrs()
 	_, relpPort, _ := net.SplitHostPort(srv.RELPAddr().String())

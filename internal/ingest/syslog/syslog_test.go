@@ -14,6 +14,7 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/ingest"
+	"vigil/internal/ingest/ingesttest"
 	"vigil/internal/source"
 	"vigil/internal/store"
 )
@@ -278,7 +279,7 @@ func TestCEFOverSyslog(t *testing.T) {
 
 // TestLogger sends with util-linux logger, a client nobody here wrote.
 func TestLogger(t *testing.T) {
-	logger := needClient(t, "logger", "bsdutils")
+	logger := ingesttest.NeedClient(t, "logger", "", "Debian package bsdutils")
 	srv, _, count := receive(t)
 	udp, tcp, _ := srv.Addrs()
 	_, tport, _ := net.SplitHostPort(tcp.String())
