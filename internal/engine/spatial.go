@@ -1,0 +1,569 @@
+package engine
+
+import (
+	"database/sql/driver"
+	"math"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/golang/geo/s1"
+	"github.com/golang/geo/s2"
+
+	"vigil/internal/schema"
+)
+
+// The geo functions. As in Kusto, coordinates are WGS-84 degrees
+// (longitude first), shapes are GeoJSON in dynamic values, edges are
+// geodesics on a sphere, and the sphere is S2's (Kusto builds on S2 too)
+// with the radius below, so distances, areas and S2 cells agree with
+// Kusto's. A coordinate out of range or a malformed shape gives null.
+
+// earthRadius is the radius, in meters, Kusto's geo functions use.
+const earthRadius = 6371010.0
+
+// geoPoint is a valid longitude and latitude as a point on the sphere.
+func geoPoint(lon, lat float64) (s2.Point, bool) {
+	if !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90) {
+		return s2.Point{}, false
+	}
+	return s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon)), true
+}
+
+// geoJSONPoint is a point as GeoJSON.
+func geoJSONPoint(ll s2.LatLng) map[string]any {
+	return map[string]any{"type": "Point", "coordinates": []any{ll.Lng.Degrees(), ll.Lat.Degrees()}}
+}
+
+// jsonPosition reads a GeoJSON position [lon, lat].
+func jsonPosition(v any) (s2.Point, bool) {
+	a, ok := asArray(v)
+	if !ok || len(a) < 2 {
+		return s2.Point{}, false
+	}
+	lon, ok1 := asNumber(a[0])
+	lat, ok2 := asNumber(a[1])
+	if !ok1 || !ok2 {
+		return s2.Point{}, false
+	}
+	return geoPoint(lon, lat)
+}
+
+// jsonPositions reads an array of positions, at least min of them.
+func jsonPositions(v any, min int) ([]s2.Point, bool) {
+	a, ok := asArray(v)
+	if !ok || len(a) < min {
+		return nil, false
+	}
+	out := make([]s2.Point, len(a))
+	for i, p := range a {
+		if out[i], ok = jsonPosition(p); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// geoLines reads a LineString or MultiLineString as its lines.
+func geoLines(v any) ([]s2.Polyline, bool) {
+	bag, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	var lines []any
+	switch bag["type"] {
+	case "LineString":
+		lines = []any{bag["coordinates"]}
+	case "MultiLineString":
+		if lines, ok = asArray(bag["coordinates"]); !ok || len(lines) == 0 {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	var out []s2.Polyline
+	for _, l := range lines {
+		pts, ok := jsonPositions(l, 2)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s2.Polyline(pts))
+	}
+	return out, true
+}
+
+// geoPolygon is a polygon: its outer ring and its holes.
+type geoPolygon struct {
+	shell *s2.Loop
+	holes []*s2.Loop
+}
+
+func (p geoPolygon) contains(pt s2.Point) bool {
+	if !p.shell.ContainsPoint(pt) {
+		return false
+	}
+	for _, h := range p.holes {
+		if h.ContainsPoint(pt) {
+			return false
+		}
+	}
+	return true
+}
+
+// geoPolygons reads a Polygon or MultiPolygon. A ring is closed (its
+// last position repeats its first) and has at least three distinct
+// positions; each ring encloses the smaller of the two regions it
+// divides the sphere into.
+func geoPolygons(v any) ([]geoPolygon, bool) {
+	bag, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	var polys []any
+	switch bag["type"] {
+	case "Polygon":
+		polys = []any{bag["coordinates"]}
+	case "MultiPolygon":
+		if polys, ok = asArray(bag["coordinates"]); !ok || len(polys) == 0 {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	var out []geoPolygon
+	for _, p := range polys {
+		rings, ok := asArray(p)
+		if !ok || len(rings) == 0 {
+			return nil, false
+		}
+		var poly geoPolygon
+		for i, r := range rings {
+			pts, ok := jsonPositions(r, 4)
+			if !ok || pts[0] != pts[len(pts)-1] {
+				return nil, false
+			}
+			pts = pts[:len(pts)-1]
+			distinct := map[s2.Point]bool{}
+			for _, q := range pts {
+				distinct[q] = true
+			}
+			if len(distinct) < 3 {
+				return nil, false
+			}
+			loop := s2.LoopFromPoints(pts)
+			loop.Normalize()
+			if i == 0 {
+				poly.shell = loop
+			} else {
+				poly.holes = append(poly.holes, loop)
+			}
+		}
+		out = append(out, poly)
+	}
+	return out, true
+}
+
+// meters is an angle on the sphere as a distance on the Earth.
+func meters(a s1.Angle) float64 { return float64(a) * earthRadius }
+
+// distanceToLines is the shortest distance from pt to any of the lines.
+func distanceToLines(pt s2.Point, lines []s2.Polyline) float64 {
+	best := math.Inf(1)
+	for _, l := range lines {
+		if len(l) == 1 {
+			best = math.Min(best, meters(pt.Distance(l[0])))
+			continue
+		}
+		q, _ := l.Project(pt)
+		best = math.Min(best, meters(pt.Distance(q)))
+	}
+	return best
+}
+
+// geohashAlphabet is the geohash base-32 alphabet.
+const geohashAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
+
+// geohashEncode is the geohash of a point to precision characters:
+// bits alternate longitude and latitude, longitude first, each halving
+// the range left.
+func geohashEncode(lon, lat float64, precision int) string {
+	lonR, latR := [2]float64{-180, 180}, [2]float64{-90, 90}
+	out := make([]byte, 0, precision)
+	even := true
+	for len(out) < precision {
+		c := 0
+		for b := 0; b < 5; b++ {
+			r, x := &latR, lat
+			if even {
+				r, x = &lonR, lon
+			}
+			mid := (r[0] + r[1]) / 2
+			c <<= 1
+			if x >= mid {
+				c |= 1
+				r[0] = mid
+			} else {
+				r[1] = mid
+			}
+			even = !even
+		}
+		out = append(out, geohashAlphabet[c])
+	}
+	return string(out)
+}
+
+// geohashBounds is the cell of a geohash: longitude and latitude ranges.
+func geohashBounds(h string) (lonR, latR [2]float64, ok bool) {
+	lonR, latR = [2]float64{-180, 180}, [2]float64{-90, 90}
+	if h == "" || len(h) > 18 {
+		return lonR, latR, false
+	}
+	even := true
+	for i := 0; i < len(h); i++ {
+		c := strings.IndexByte(geohashAlphabet, h[i]|0x20)
+		if c < 0 {
+			return lonR, latR, false
+		}
+		for b := 4; b >= 0; b-- {
+			r := &latR
+			if even {
+				r = &lonR
+			}
+			mid := (r[0] + r[1]) / 2
+			if c>>b&1 == 1 {
+				r[0] = mid
+			} else {
+				r[1] = mid
+			}
+			even = !even
+		}
+	}
+	return lonR, latR, true
+}
+
+// geohashNeighbors are the up to eight cells around a geohash's cell, of
+// the same precision; none beyond a pole, and wrapping at ±180°.
+func geohashNeighbors(h string) []any {
+	lonR, latR, ok := geohashBounds(h)
+	if !ok {
+		return nil
+	}
+	w, hgt := lonR[1]-lonR[0], latR[1]-latR[0]
+	cLon, cLat := (lonR[0]+lonR[1])/2, (latR[0]+latR[1])/2
+	out := []any{}
+	// Kusto's order: south-west, north-west, south-east, north, west,
+	// north-east, east, south.
+	for _, d := range [][2]float64{{-1, -1}, {-1, 1}, {1, -1}, {0, 1}, {-1, 0}, {1, 1}, {1, 0}, {0, -1}} {
+		lat := cLat + d[1]*hgt
+		if lat > 90 || lat < -90 {
+			continue
+		}
+		lon := cLon + d[0]*w
+		if lon > 180 {
+			lon -= 360
+		} else if lon < -180 {
+			lon += 360
+		}
+		out = append(out, geohashEncode(lon, lat, len(h)))
+	}
+	return out
+}
+
+// s2Cell reads an S2 cell token.
+func s2Cell(v any) (s2.CellID, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, false
+	}
+	id := s2.CellIDFromToken(s)
+	return id, id.IsValid()
+}
+
+// ringJSON is a GeoJSON polygon of one ring, closed.
+func ringJSON(lls []s2.LatLng) map[string]any {
+	var ring []any
+	for _, ll := range append(lls, lls[0]) {
+		ring = append(ring, []any{ll.Lng.Degrees(), ll.Lat.Degrees()})
+	}
+	return map[string]any{"type": "Polygon", "coordinates": []any{ring}}
+}
+
+// centroid is the point of a sum of weighted centroids, or nil when the
+// weights cancel (a degenerate shape).
+func centroid(sum s2.Point) any {
+	if sum.Norm() == 0 {
+		return nil
+	}
+	return geoJSONPoint(s2.LatLngFromPoint(s2.Point{Vector: sum.Normalize()}))
+}
+
+func init() {
+	// Functions of points take and return plain numbers, for speed on
+	// large tables.
+	udfs = append(udfs,
+		udf{name: "kql_geo_distance", args: []duckdb.Type{tDouble, tDouble, tDouble, tDouble}, result: tDouble, fn: func(a []driver.Value) (any, error) {
+			p, ok1 := geoPoint(a[0].(float64), a[1].(float64))
+			q, ok2 := geoPoint(a[2].(float64), a[3].(float64))
+			if !ok1 || !ok2 {
+				return nil, nil
+			}
+			return meters(p.Distance(q)), nil
+		}},
+		udf{name: "kql_geohash", args: []duckdb.Type{tDouble, tDouble, tBigint}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			lon, lat, n := a[0].(float64), a[1].(float64), a[2].(int64)
+			if _, ok := geoPoint(lon, lat); !ok || n < 1 || n > 18 {
+				return nil, nil
+			}
+			return geohashEncode(lon, lat, int(n)), nil
+		}},
+		udf{name: "kql_s2cell", args: []duckdb.Type{tDouble, tDouble, tBigint}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			lon, lat, n := a[0].(float64), a[1].(float64), a[2].(int64)
+			if _, ok := geoPoint(lon, lat); !ok || n < 0 || n > 30 {
+				return nil, nil
+			}
+			return s2.CellIDFromLatLng(s2.LatLngFromDegrees(lat, lon)).Parent(int(n)).ToToken(), nil
+		}},
+		jsonUDF("kql_geohash_point", 1, func(v []any) (any, error) {
+			s, _ := v[0].(string)
+			lonR, latR, ok := geohashBounds(s)
+			if !ok {
+				return nil, nil
+			}
+			return map[string]any{"type": "Point", "coordinates": []any{(lonR[0] + lonR[1]) / 2, (latR[0] + latR[1]) / 2}}, nil
+		}),
+		jsonUDF("kql_geohash_polygon", 1, func(v []any) (any, error) {
+			s, _ := v[0].(string)
+			lonR, latR, ok := geohashBounds(s)
+			if !ok {
+				return nil, nil
+			}
+			return ringJSON([]s2.LatLng{
+				s2.LatLngFromDegrees(latR[0], lonR[0]), s2.LatLngFromDegrees(latR[0], lonR[1]),
+				s2.LatLngFromDegrees(latR[1], lonR[1]), s2.LatLngFromDegrees(latR[1], lonR[0]),
+			}), nil
+		}),
+		jsonUDF("kql_geohash_neighbors", 1, func(v []any) (any, error) {
+			s, _ := v[0].(string)
+			if n := geohashNeighbors(s); n != nil {
+				return n, nil
+			}
+			return nil, nil
+		}),
+		jsonUDF("kql_s2cell_point", 1, func(v []any) (any, error) {
+			id, ok := s2Cell(v[0])
+			if !ok {
+				return nil, nil
+			}
+			return geoJSONPoint(id.LatLng()), nil
+		}),
+		jsonUDF("kql_s2cell_polygon", 1, func(v []any) (any, error) {
+			id, ok := s2Cell(v[0])
+			if !ok {
+				return nil, nil
+			}
+			cell := s2.CellFromCellID(id)
+			var lls []s2.LatLng
+			for i := 0; i < 4; i++ {
+				lls = append(lls, s2.LatLngFromPoint(cell.Vertex(i)))
+			}
+			return ringJSON(lls), nil
+		}),
+		jsonUDF("kql_s2cell_neighbors", 1, func(v []any) (any, error) {
+			id, ok := s2Cell(v[0])
+			if !ok {
+				return nil, nil
+			}
+			ns := id.AllNeighbors(id.Level())
+			if len(ns) == 8 {
+				// S2 lists them by rows of the face's (i, j) grid; Kusto
+				// lists the same cells in this order.
+				ns = []s2.CellID{ns[7], ns[0], ns[1], ns[2], ns[3], ns[5], ns[4], ns[6]}
+			}
+			out := []any{}
+			for _, n := range ns {
+				out = append(out, n.ToToken())
+			}
+			return out, nil
+		}),
+		jsonUDF("kql_geo_point_in_polygon", 3, func(v []any) (any, error) {
+			lon, ok1 := asNumber(v[0])
+			lat, ok2 := asNumber(v[1])
+			pt, ok3 := geoPoint(lon, lat)
+			polys, ok4 := geoPolygons(v[2])
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				return nil, nil
+			}
+			for _, p := range polys {
+				if p.contains(pt) {
+					return true, nil
+				}
+			}
+			return false, nil
+		}),
+		jsonUDF("kql_geo_distance_to_line", 3, func(v []any) (any, error) {
+			lon, ok1 := asNumber(v[0])
+			lat, ok2 := asNumber(v[1])
+			pt, ok3 := geoPoint(lon, lat)
+			lines, ok4 := geoLines(v[2])
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				return nil, nil
+			}
+			return distanceToLines(pt, lines), nil
+		}),
+		jsonUDF("kql_geo_distance_to_polygon", 3, func(v []any) (any, error) {
+			lon, ok1 := asNumber(v[0])
+			lat, ok2 := asNumber(v[1])
+			pt, ok3 := geoPoint(lon, lat)
+			polys, ok4 := geoPolygons(v[2])
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				return nil, nil
+			}
+			// Zero inside; otherwise the distance to the nearest edge.
+			var rings []s2.Polyline
+			for _, p := range polys {
+				if p.contains(pt) {
+					return 0.0, nil
+				}
+				for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
+					ring := append(s2.Polyline(nil), l.Vertices()...)
+					rings = append(rings, append(ring, l.Vertex(0)))
+				}
+			}
+			return distanceToLines(pt, rings), nil
+		}),
+		jsonUDF("kql_geo_polygon_area", 1, func(v []any) (any, error) {
+			polys, ok := geoPolygons(v[0])
+			if !ok {
+				return nil, nil
+			}
+			var area float64
+			for _, p := range polys {
+				area += p.shell.Area()
+				for _, h := range p.holes {
+					area -= h.Area()
+				}
+			}
+			return area * earthRadius * earthRadius, nil
+		}),
+		jsonUDF("kql_geo_polygon_perimeter", 1, func(v []any) (any, error) {
+			polys, ok := geoPolygons(v[0])
+			if !ok {
+				return nil, nil
+			}
+			var length s1.Angle
+			for _, p := range polys {
+				for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
+					for i := 0; i < l.NumVertices(); i++ {
+						length += l.Vertex(i).Distance(l.Vertex(i + 1))
+					}
+				}
+			}
+			return meters(length), nil
+		}),
+		jsonUDF("kql_geo_polygon_centroid", 1, func(v []any) (any, error) {
+			polys, ok := geoPolygons(v[0])
+			if !ok {
+				return nil, nil
+			}
+			var sum s2.Point
+			for _, p := range polys {
+				sum = s2.Point{Vector: sum.Add(p.shell.Centroid().Vector)}
+				for _, h := range p.holes {
+					sum = s2.Point{Vector: sum.Sub(h.Centroid().Vector)}
+				}
+			}
+			return centroid(sum), nil
+		}),
+		jsonUDF("kql_geo_line_length", 1, func(v []any) (any, error) {
+			lines, ok := geoLines(v[0])
+			if !ok {
+				return nil, nil
+			}
+			var length s1.Angle
+			for _, l := range lines {
+				length += l.Length()
+			}
+			return meters(length), nil
+		}),
+		jsonUDF("kql_geo_line_centroid", 1, func(v []any) (any, error) {
+			lines, ok := geoLines(v[0])
+			if !ok {
+				return nil, nil
+			}
+			var sum s2.Point
+			for _, l := range lines {
+				sum = s2.Point{Vector: sum.Add(l.Centroid().Vector)}
+			}
+			return centroid(sum), nil
+		}),
+		jsonUDF("kql_geo_intersects_2lines", 2, func(v []any) (any, error) {
+			a, ok1 := geoLines(v[0])
+			b, ok2 := geoLines(v[1])
+			if !ok1 || !ok2 {
+				return nil, nil
+			}
+			for _, l := range a {
+				for _, m := range b {
+					if l.Intersects(&m) {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		}),
+	)
+
+	point := func(name string, typ schema.Type, n int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(n)
+			var args []string
+			for i := 0; i < n; i++ {
+				args = append(args, a.num(i))
+			}
+			return scalar{name + "(" + strings.Join(args, ", ") + ")", typ}
+		}
+	}
+	geoJSON := func(name string, typ schema.Type, n int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(n)
+			var args []string
+			for i := 0; i < n; i++ {
+				args = append(args, a.json(i))
+			}
+			return goCall(name, typ, args...)
+		}
+	}
+	cell := func(name string, def string) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			// A null precision is an invalid one, not the default.
+			level := def
+			if len(a.v) > 2 {
+				level = a.lng(2)
+			}
+			return scalar{name + "(" + a.num(0) + ", " + a.num(1) + ", " + level + ")", schema.String}
+		}
+	}
+	scalarFuncs["geo_distance_2points"] = point("kql_geo_distance", schema.Real, 4)
+	scalarFuncs["geo_point_in_circle"] = func(a fnArgs) scalar {
+		a.need(5)
+		d := point("kql_geo_distance", schema.Real, 4)(a).sql
+		return scalar{"(" + d + " <= " + a.num(4) + ")", schema.Bool}
+	}
+	scalarFuncs["geo_point_to_geohash"] = cell("kql_geohash", "5")
+	scalarFuncs["geo_point_to_s2cell"] = cell("kql_s2cell", "11")
+	scalarFuncs["geo_geohash_to_central_point"] = geoJSON("kql_geohash_point", schema.Dynamic, 1)
+	scalarFuncs["geo_geohash_to_polygon"] = geoJSON("kql_geohash_polygon", schema.Dynamic, 1)
+	scalarFuncs["geo_geohash_neighbors"] = geoJSON("kql_geohash_neighbors", schema.Dynamic, 1)
+	scalarFuncs["geo_s2cell_to_central_point"] = geoJSON("kql_s2cell_point", schema.Dynamic, 1)
+	scalarFuncs["geo_s2cell_to_polygon"] = geoJSON("kql_s2cell_polygon", schema.Dynamic, 1)
+	scalarFuncs["geo_s2cell_neighbors"] = geoJSON("kql_s2cell_neighbors", schema.Dynamic, 1)
+	scalarFuncs["geo_point_in_polygon"] = geoJSON("kql_geo_point_in_polygon", schema.Bool, 3)
+	scalarFuncs["geo_distance_point_to_line"] = geoJSON("kql_geo_distance_to_line", schema.Real, 3)
+	scalarFuncs["geo_distance_point_to_polygon"] = geoJSON("kql_geo_distance_to_polygon", schema.Real, 3)
+	scalarFuncs["geo_polygon_area"] = geoJSON("kql_geo_polygon_area", schema.Real, 1)
+	scalarFuncs["geo_polygon_perimeter"] = geoJSON("kql_geo_polygon_perimeter", schema.Real, 1)
+	scalarFuncs["geo_polygon_centroid"] = geoJSON("kql_geo_polygon_centroid", schema.Dynamic, 1)
+	scalarFuncs["geo_line_length"] = geoJSON("kql_geo_line_length", schema.Real, 1)
+	scalarFuncs["geo_line_centroid"] = geoJSON("kql_geo_line_centroid", schema.Dynamic, 1)
+	scalarFuncs["geo_intersects_2lines"] = geoJSON("kql_geo_intersects_2lines", schema.Bool, 2)
+}
