@@ -559,8 +559,8 @@ type MvApply struct {
 	Sub       Tabular // starts from the expanded rows, see ApplySource
 }
 
-// ApplySource is the input of an mv-apply subquery: the expanded rows of
-// one input row.
+// ApplySource is the implicit input of a subquery: in mv-apply the
+// expanded rows of one input row, in partition the rows of one partition.
 type ApplySource struct{ P Pos }
 
 func (t *ApplySource) Position() Pos { return t.P }
@@ -641,3 +641,65 @@ type Find struct {
 
 func (t *Find) Position() Pos { return t.P }
 func (*Find) tabularNode()    {}
+
+// SampleDistinct returns up to N distinct values of an expression:
+// sample-distinct N of [Name =] Expr.
+type SampleDistinct struct {
+	P  Pos
+	N  Expr
+	Of NamedExpr
+}
+
+// TopHitters returns the N values of an expression that occur most often,
+// or whose By sums are largest: top-hitters N of [Name =] Expr [by Sum].
+type TopHitters struct {
+	P  Pos
+	N  Expr
+	Of NamedExpr
+	By Expr // nil: count the rows
+}
+
+// Partition runs a subquery over the rows of each value of a column and
+// unions the results. Sub starts from an ApplySource (the partition's
+// rows) unless Source is set: then it is a tabular expression of its own
+// (the braces form), in which the column's name is the partition's value.
+type Partition struct {
+	P      Pos
+	By     string
+	Sub    Tabular
+	Source bool
+}
+
+// Scan matches sequences of rows against steps, carrying state from row
+// to row.
+type Scan struct {
+	P       Pos
+	MatchID string // with_match_id=; "" when absent
+	Declare []ScanDecl
+	Steps   []ScanStep
+}
+
+// ScanDecl is a column scan adds, with its value when no step assigns it
+// (Default; nil is null).
+type ScanDecl struct {
+	Name, Type string
+	Default    Expr
+}
+
+// ScanStep is one step of scan: step Name [output=all|last|none]: Cond
+// [=> Col = Expr, ...].
+type ScanStep struct {
+	Name   string
+	Output string // "" (all), "all", "last" or "none"
+	Cond   Expr
+	Assign []NamedExpr
+}
+
+func (o *SampleDistinct) Position() Pos { return o.P }
+func (o *TopHitters) Position() Pos     { return o.P }
+func (o *Partition) Position() Pos      { return o.P }
+func (o *Scan) Position() Pos           { return o.P }
+func (*SampleDistinct) operatorNode()   {}
+func (*TopHitters) operatorNode()       {}
+func (*Partition) operatorNode()        {}
+func (*Scan) operatorNode()             {}

@@ -645,15 +645,7 @@ func (p *parser) operator() Operator {
 		}
 		p.expect("on")
 		p.expect("(")
-		src := Tabular(&ApplySource{P: p.peek().pos})
-		for {
-			src = &Pipe{P: p.peek().pos, Input: src, Op: p.operator()}
-			if !p.accept("|") {
-				break
-			}
-		}
-		op.Sub = src
-		p.expect(")")
+		op.Sub = p.subPipeline(")")
 		return op
 	case "make-series":
 		return p.makeSeries(t)
@@ -719,6 +711,23 @@ func (p *parser) operator() Operator {
 		return &SampleOp{P: t.pos, N: p.expr()}
 	case "search":
 		return p.searchBody(t.pos)
+	case "sample-distinct":
+		op := &SampleDistinct{P: t.pos, N: p.expr()}
+		p.expect("of")
+		op.Of = p.named()
+		return op
+	case "top-hitters":
+		op := &TopHitters{P: t.pos, N: p.expr()}
+		p.expect("of")
+		op.Of = p.named()
+		if p.accept("by") {
+			op.By = p.expr()
+		}
+		return op
+	case "partition":
+		return p.partition(t)
+	case "scan":
+		return p.scan(t)
 	}
 	p.fail(t, "Syntax error: unknown tabular operator '%s'", t.text)
 	return nil
@@ -1303,4 +1312,100 @@ func (p *parser) dynamicValue() Expr {
 		return b
 	}
 	return p.expr()
+}
+
+// subPipeline parses the operators of a subquery whose input is implicit
+// (mv-apply, partition), up to the closing bracket.
+func (p *parser) subPipeline(closing string) Tabular {
+	src := Tabular(&ApplySource{P: p.peek().pos})
+	for {
+		src = &Pipe{P: p.peek().pos, Input: src, Op: p.operator()}
+		if !p.accept("|") {
+			break
+		}
+	}
+	p.expect(closing)
+	return src
+}
+
+// partition parses partition [hints] by Column (operators) or, with a
+// source of its own, partition [hints] by Column { tabular }.
+func (p *parser) partition(t token) Operator {
+	p.hints()
+	p.expect("by")
+	op := &Partition{P: t.pos}
+	op.By, _ = p.name()
+	p.hints()
+	if p.accept("{") {
+		op.Sub, op.Source = p.tabular(), true
+		p.expect("}")
+		return op
+	}
+	p.expect("(")
+	op.Sub = p.subPipeline(")")
+	return op
+}
+
+// scan parses scan [with_match_id=Name] [declare (Col:type [= default],
+// ...)] with (step Name [output=all|last|none]: Cond [=> Col = Expr,
+// ...]; ...).
+func (p *parser) scan(t token) Operator {
+	op := &Scan{P: t.pos}
+	if p.accept("with_match_id") {
+		p.expect("=")
+		op.MatchID, _ = p.name()
+	}
+	if p.accept("declare") {
+		p.expect("(")
+		for !p.isPunct(")") {
+			var d ScanDecl
+			d.Name, _ = p.name()
+			p.expect(":")
+			d.Type, _ = p.name()
+			if p.accept("=") {
+				d.Default = p.expr()
+			}
+			op.Declare = append(op.Declare, d)
+			if !p.accept(",") {
+				break
+			}
+		}
+		p.expect(")")
+	}
+	p.expect("with")
+	p.expect("(")
+	for p.isWord("step") {
+		p.next()
+		var st ScanStep
+		st.Name, _ = p.name()
+		if p.accept("output") {
+			p.expect("=")
+			out := p.peek()
+			st.Output, _ = p.name()
+			if st.Output != "all" && st.Output != "last" && st.Output != "none" {
+				p.fail(out, "Syntax error: a scan step's output is all, last or none, not '%s'", st.Output)
+			}
+		}
+		p.expect(":")
+		st.Cond = p.expr()
+		if p.accept("=>") {
+			for {
+				name, _ := p.name()
+				p.expect("=")
+				st.Assign = append(st.Assign, NamedExpr{Name: name, Expr: p.expr()})
+				if !p.accept(",") {
+					break
+				}
+			}
+		}
+		op.Steps = append(op.Steps, st)
+		if !p.accept(";") {
+			break
+		}
+	}
+	if len(op.Steps) == 0 {
+		p.fail(p.peek(), "Syntax error: scan needs at least one step, found %s", p.peek())
+	}
+	p.expect(")")
+	return op
 }

@@ -718,7 +718,75 @@ func printOperator(b *strings.Builder, op Operator) {
 				b.WriteString(" desc")
 			}
 		}
+	case *SampleDistinct:
+		b.WriteString("sample-distinct ")
+		printExpr(b, x.N)
+		b.WriteString(" of ")
+		printNamed(b, []NamedExpr{x.Of})
+	case *TopHitters:
+		b.WriteString("top-hitters ")
+		printExpr(b, x.N)
+		b.WriteString(" of ")
+		printNamed(b, []NamedExpr{x.Of})
+		if x.By != nil {
+			b.WriteString(" by ")
+			printExpr(b, x.By)
+		}
+	case *Partition:
+		b.WriteString("partition by ")
+		printName(b, x.By)
+		if x.Source {
+			b.WriteString(" {")
+			printTabular(b, x.Sub)
+			b.WriteString("}")
+		} else {
+			b.WriteString(" (")
+			printTabular(b, x.Sub)
+			b.WriteString(")")
+		}
+	case *Scan:
+		printScan(b, x)
 	default:
 		panic(fmt.Sprintf("kql.Format: unknown operator %T", op))
 	}
+}
+
+func printScan(b *strings.Builder, x *Scan) {
+	b.WriteString("scan ")
+	if x.MatchID != "" {
+		b.WriteString("with_match_id=")
+		printName(b, x.MatchID)
+		b.WriteString(" ")
+	}
+	if len(x.Declare) > 0 {
+		b.WriteString("declare (")
+		for i, d := range x.Declare {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			printName(b, d.Name)
+			b.WriteString(":" + d.Type)
+			if d.Default != nil {
+				b.WriteString(" = ")
+				printExpr(b, d.Default)
+			}
+		}
+		b.WriteString(") ")
+	}
+	b.WriteString("with (")
+	for _, st := range x.Steps {
+		b.WriteString("\n    step ")
+		printName(b, st.Name)
+		if st.Output != "" {
+			b.WriteString(" output=" + st.Output)
+		}
+		b.WriteString(": ")
+		printExpr(b, st.Cond)
+		if len(st.Assign) > 0 {
+			b.WriteString(" => ")
+			printNamed(b, st.Assign)
+		}
+		b.WriteString(";")
+	}
+	b.WriteString("\n)")
 }

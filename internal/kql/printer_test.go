@@ -130,6 +130,9 @@ func TestPrintRoundTrip(t *testing.T) {
 		`T | top 3 by a asc nulls first, b | sort by c desc nulls last | distinct * | sample 2 | as X | getschema`,
 		`T | where x in (datatable(y:long) [1, 2] | project y) and y !in~ ("a", "B") and z has_any ("p", "q")`,
 		`print d = dynamic({"k": [1, "x", null, {"n": -1.5}]}), g = guid("74be27de-1e4e-49d9-b579-fe0b331d3642"), t = datetime(2024-01-02 03:04:05.123), s = toscalar(T | count)`,
+		`T | sample-distinct 3 of a | top-hitters 2 of n = b by c | top-nested 2 of a with others = "rest" by sum(b)`,
+		`T | partition hint.strategy=native by a (top 1 by b | extend c = 1) | partition by b {U | where x == b}`,
+		"T | scan with_match_id=m declare (s:long = 0, t:string) with (step s1 output=last: a > 1 => s = s1.s + a, t = \"x\"; step ['s 2']: true;)",
 	)
 	parsed := 0
 	for _, q := range queries {
