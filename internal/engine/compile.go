@@ -225,7 +225,7 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return c.find(t)
 	case *kql.ApplySource:
 		if c.applySrc == nil {
-			c.fail(t, "An mv-apply subquery is only valid inside mv-apply")
+			c.fail(t, "A subquery without a source is only valid inside mv-apply or partition")
 		}
 		return c.applySrc
 	}
@@ -472,9 +472,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		sel, cols := allCols(in)
 		return wrap(in, sel, cols, " LIMIT "+n.sql)
 	case *kql.SampleOp:
-		n := c.expr(op.N, nil)
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " USING SAMPLE "+n.sql+" ROWS")
+		return c.sample(in, op.N)
 	case *kql.Top:
 		n := c.expr(op.N, nil)
 		sel, cols := allCols(in)
@@ -554,6 +552,12 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.callFuncTabular(f, op.Args, op, in)
 	case *kql.TopNested:
 		return c.topNested(in, op)
+	case *kql.SampleDistinct:
+		return c.sampleDistinct(in, op)
+	case *kql.TopHitters:
+		return c.topHitters(in, op)
+	case *kql.Partition:
+		return c.partition(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil

@@ -274,8 +274,7 @@ func TestDocumentationExamples(t *testing.T) {
 		if err != nil {
 			// SQL the compiler produced must run: only errors of the data
 			// (a failed conversion) may come from the backend.
-			var ee *ExecError
-			if errors.As(err, &ee) && (strings.Contains(err.Error(), "Binder Error") || strings.Contains(err.Error(), "Parser Error") || strings.Contains(err.Error(), "Catalog Error")) {
+			if refusedSQL(err) {
 				t.Errorf("%s: the compiler accepted SQL DuckDB refuses: %v", c.File, err)
 			}
 			if testing.Verbose() {
@@ -301,6 +300,67 @@ func TestDocumentationExamples(t *testing.T) {
 	if pass < docExamplesFloor {
 		t.Errorf("%d documentation examples pass, below the floor of %d", pass, docExamplesFloor)
 	}
+}
+
+// refusedSQL reports whether err is DuckDB refusing SQL the compiler
+// produced (a compiler bug) rather than an error of the data, such as a
+// failed conversion, which a query may meet at run time.
+func refusedSQL(err error) bool {
+	var ee *ExecError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	for _, kind := range []string{"Parser Error", "Binder Error", "Catalog Error", "Not implemented Error", "INTERNAL Error", "Internal Error"} {
+		if strings.Contains(err.Error(), kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAcceptedQueriesRun runs every query of the corpora the compiler
+// accepts, the conformance cases and the documentation examples whose
+// output cannot be compared (random, elided or malformed): whatever the
+// compiler accepts must be SQL DuckDB runs, so no raw DuckDB error
+// reaches the user. TestDocumentationExamples checks the others.
+func TestAcceptedQueriesRun(t *testing.T) {
+	var queries []string
+	data, err := os.ReadFile("testdata/conformance.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var c conformanceCase
+		if json.Unmarshal([]byte(line), &c) == nil && c.Query != "" {
+			queries = append(queries, c.Query)
+		}
+	}
+	if data, err := os.ReadFile("../../../shared/kql/doc-examples.jsonl"); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var c struct {
+				Query                            string
+				Nondeterministic, Elided, Ragged bool
+			}
+			if json.Unmarshal([]byte(line), &c) == nil && (c.Nondeterministic || c.Elided || c.Ragged) {
+				queries = append(queries, c.Query)
+			}
+		}
+	}
+	e := newEngine(t)
+	accepted := 0
+	for _, q := range queries {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := e.Query(ctx, Request{Query: q, Now: fixedNow})
+		cancel()
+		if refusedSQL(err) {
+			t.Errorf("the compiler accepted SQL DuckDB refuses: %v\n%s", err, q)
+		}
+		var ee *ExecError
+		if err == nil || errors.As(err, &ee) {
+			accepted++
+		}
+	}
+	t.Logf("%d of %d queries compiled and ran", accepted, len(queries))
 }
 
 // docExamplesFloor is the number of documentation examples known to pass.

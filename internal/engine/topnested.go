@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 
 	"vigil/internal/kql"
@@ -11,7 +12,7 @@ import (
 // topNested compiles top-nested: level k groups the rows by the values
 // of levels 1..k, aggregates, and keeps the top N groups within each
 // group kept by level k-1 (with others = v, the rest become one group
-// named v). The output has, per level, its value and its aggregate
+// named v; the levels below it are null). The output has, per level, its value and its aggregate
 // (named aggregated_<value column> unless named).
 func (c *compiler) topNested(in *relation, op *kql.TopNested) *relation {
 	var keys, keyExprs []string // the levels' columns so far
@@ -34,9 +35,6 @@ func (c *compiler) topNested(in *relation, op *kql.TopNested) *relation {
 		aggName := lv.Agg.Name
 		if aggName == "" {
 			aggName = "aggregated_" + name
-		}
-		if lv.Others != nil {
-			c.fail(lv.Others, "top-nested with others is not supported yet")
 		}
 		key := sqlgen.QuoteIdent(name)
 		group := append(append([]string{}, keyExprs...), v.sql)
@@ -63,6 +61,9 @@ func (c *compiler) topNested(in *relation, op *kql.TopNested) *relation {
 		if limit != "" {
 			level += " QUALIFY " + rank + " <= " + limit
 		}
+		if lv.Others != nil {
+			level = c.nestedOthers(in, lv, v, sqls[0], keyExprs, keys, key, level)
+		}
 		aggCol := sqlgen.QuoteIdent(aggName)
 		if prev == "" {
 			prev = "SELECT " + key + ", _agg AS " + aggCol + " FROM (" + level + ")"
@@ -71,11 +72,41 @@ func (c *compiler) topNested(in *relation, op *kql.TopNested) *relation {
 			for _, k := range keys {
 				on = append(on, "_p."+k+" IS NOT DISTINCT FROM _l."+k)
 			}
-			prev = "SELECT _p.*, _l." + key + ", _l._agg AS " + aggCol + " FROM (" + prev + ") AS _p JOIN (" + level + ") AS _l ON " + strings.Join(on, " AND ")
+			// LEFT: an others row above has no groups below it.
+			prev = "SELECT _p.*, _l." + key + ", _l._agg AS " + aggCol + " FROM (" + prev + ") AS _p LEFT JOIN (" + level + ") AS _l ON " + strings.Join(on, " AND ")
 		}
 		cols = append(cols, col{name: name, typ: v.typ}, col{name: aggName, typ: types[0]})
 		keys = append(keys, key)
 		keyExprs = append(keyExprs, v.sql)
 	}
 	return &relation{sql: prev, cols: cols, render: in.render}
+}
+
+// nestedOthers adds to a level's kept groups, within each group of the
+// levels above, one row valued lv.Others whose aggregate is over all the
+// rows whose group was not kept.
+func (c *compiler) nestedOthers(in *relation, lv kql.NestedLevel, v scalar, agg string, keyExprs, keys []string, key, kept string) string {
+	others := c.expr(lv.Others, nil)
+	var sel, group, on []string
+	for j, k := range keys {
+		sel = append(sel, "_nk"+strconv.Itoa(j)+" AS "+k)
+		group = append(group, "_nk"+strconv.Itoa(j))
+		on = append(on, "_k."+k+" IS NOT DISTINCT FROM _o._nk"+strconv.Itoa(j))
+	}
+	on = append(on, "_k."+key+" IS NOT DISTINCT FROM _o._nv")
+	var marked []string
+	for j, e := range keyExprs {
+		marked = append(marked, e+" AS _nk"+strconv.Itoa(j))
+	}
+	marked = append(marked, v.sql+" AS _nv")
+	sel = append(sel, c.convert(others, v.typ, lv.Others)+" AS "+key, agg+" AS _agg")
+	rest := "SELECT " + strings.Join(sel, ", ") + " FROM (SELECT _t.*, " + strings.Join(marked, ", ") + " FROM (" + in.sql + ") AS _t) AS _o ANTI JOIN (" + kept + ") AS _k ON " + strings.Join(on, " AND ")
+	if len(group) > 0 {
+		rest += " GROUP BY " + strings.Join(group, ", ")
+	} else {
+		// Over no rows an aggregate still gives a row; the others row
+		// stands only for rows left out.
+		rest += " HAVING count(*) > 0"
+	}
+	return "SELECT * FROM (" + kept + ") UNION ALL SELECT * FROM (" + rest + ")"
 }
