@@ -230,6 +230,23 @@ func init() {
 		}
 		return goCall("kql_series_decompose_anomalies", schema.Dynamic, args...)
 	}
+	fixedSeries := func(name string, min, n int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(min)
+			var args []string
+			for i := 0; i < n; i++ {
+				args = append(args, a.json(i))
+			}
+			return goCall(name, schema.Dynamic, args...)
+		}
+	}
+	scalarFuncs["series_decompose"] = fixedSeries("kql_series_decompose", 1, 5)
+	scalarFuncs["series_decompose_forecast"] = fixedSeries("kql_series_decompose_forecast", 2, 5)
+	scalarFuncs["series_periods_detect"] = fixedSeries("kql_series_periods_detect", 4, 4)
+	scalarFuncs["series_periods_validate"] = func(a fnArgs) scalar {
+		a.need(2)
+		return goCall("kql_series_periods_validate", schema.Dynamic, a.jsons(0)...)
+	}
 	scalarFuncs["series_outliers"] = func(a fnArgs) scalar {
 		a.need(1)
 		return goCall("kql_series_outliers", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3), a.json(4))
@@ -253,4 +270,10 @@ var seriesExpansions = map[string]struct {
 		{name: "line_fit", typ: schema.Dynamic}}},
 	"series_decompose_anomalies": {"series_decompose_anomalies", []col{{name: "ad_flag", typ: schema.Dynamic},
 		{name: "ad_score", typ: schema.Dynamic}, {name: "baseline", typ: schema.Dynamic}}},
+	"series_decompose": {"series_decompose", []col{{name: "baseline", typ: schema.Dynamic},
+		{name: "seasonal", typ: schema.Dynamic}, {name: "trend", typ: schema.Dynamic}, {name: "residual", typ: schema.Dynamic}}},
+	"series_periods_detect": {"series_periods_detect", []col{{name: "periods", typ: schema.Dynamic},
+		{name: "scores", typ: schema.Dynamic}}},
+	"series_periods_validate": {"series_periods_validate", []col{{name: "periods", typ: schema.Dynamic},
+		{name: "scores", typ: schema.Dynamic}}},
 }

@@ -20,6 +20,12 @@ func init() {
 		jsonUDF("kql_series_decompose_anomalies", 7, func(v []any) (any, error) {
 			return seriesDecomposeAnomalies(v[0], v[1], v[2], v[3], v[4], v[5], v[6]), nil
 		}),
+		jsonUDF("kql_series_decompose", 5, func(v []any) (any, error) { return seriesDecompose(v[0], v[1], v[2], v[3], v[4]), nil }),
+		jsonUDF("kql_series_decompose_forecast", 5, func(v []any) (any, error) {
+			return seriesDecomposeForecast(v[0], v[1], v[2], v[3], v[4]), nil
+		}),
+		jsonUDF("kql_series_periods_detect", 4, func(v []any) (any, error) { return seriesPeriodsDetect(v[0], v[1], v[2], v[3]), nil }),
+		jsonUDF("kql_series_periods_validate", -1, func(v []any) (any, error) { return seriesPeriodsValidate(v), nil }),
 		jsonUDF("kql_series_outliers", 5, func(v []any) (any, error) { return seriesOutliers(v[0], v[1], v[2], v[3], v[4]), nil }),
 	)
 }
@@ -389,40 +395,60 @@ func outlierScores(xs []float64, lo, hi float64) []float64 {
 	return out
 }
 
-// seriesDecomposeAnomalies is series_decompose_anomalies: the series is
-// split into a trend (the average, a fitted line, or none), a seasonal
-// part (per phase of the period, the median of the detrended values;
-// period -1 detects one by autocorrelation, 0 has none) and a residual;
-// the residual's outlier scores (series_outliers) above threshold flag
-// anomalies, +1 up and -1 down. The last testPoints points are left out
-// of learning the trend and the seasons.
-func seriesDecomposeAnomalies(xv, thv, seasonv, trendv, testv, methodv, seasonThv any) any {
-	xs, ok := floats(xv)
-	if !ok {
-		return nil
+// decomposition is a series split as series_decompose splits it.
+type decomposition struct {
+	baseline, seasonal, trend, residual []float64
+}
+
+// decompose splits xs in Kusto's order: the seasonal part first (per
+// phase of the period, the median of the values; period -1 detects one,
+// 0 has none), then the trend of what the seasons leave (the average, a
+// fitted line, or none); the baseline is their sum and the residual what
+// the baseline leaves. Only the first learn points are learned from; the
+// baseline of the rest is extrapolated, which is how forecasts are made.
+func decompose(xs []float64, period int, trendKind string, learn int, seasonTh float64) decomposition {
+	if period < 0 {
+		// Detect on the series less its trend, so a rising series is
+		// not taken for one long period.
+		detrended := make([]float64, learn)
+		for i, t := range fitTrend(xs[:learn], trendKind, learn) {
+			detrended[i] = xs[i] - t
+		}
+		period = detectPeriod(detrended, seasonTh)
 	}
-	threshold := 1.5
-	if f, ok := asNumber(thv); ok {
-		threshold = f
+	seasonal := make([]float64, len(xs))
+	if period > 1 {
+		for phase := 0; phase < period; phase++ {
+			var vals []float64
+			for k := phase; k < learn; k += period {
+				if finite(xs[k]) {
+					vals = append(vals, xs[k])
+				}
+			}
+			m := median(vals)
+			for k := phase; k < len(xs); k += period {
+				seasonal[k] = m
+			}
+		}
 	}
-	period := -1
-	if n, ok := asInt(seasonv); ok {
-		period = int(n)
+	deseasoned := make([]float64, len(xs))
+	for i, x := range xs {
+		deseasoned[i] = x - seasonal[i]
 	}
-	trendKind, _ := trendv.(string)
-	if trendKind == "" {
-		trendKind = "avg"
+	d := decomposition{seasonal: seasonal, trend: fitTrend(deseasoned, trendKind, learn),
+		baseline: make([]float64, len(xs)), residual: make([]float64, len(xs))}
+	for i, x := range xs {
+		d.baseline[i] = seasonal[i] + d.trend[i]
+		d.residual[i] = x - d.baseline[i]
 	}
-	learn := len(xs)
-	if n, ok := asInt(testv); ok && n > 0 && int(n) < len(xs) {
-		learn = len(xs) - int(n)
-	}
-	seasonTh := 0.6
-	if f, ok := asNumber(seasonThv); ok {
-		seasonTh = f
-	}
+	return d
+}
+
+// fitTrend is the trend of xs learned from its first learn points: their
+// average ("avg"), their least-squares line ("linefit") or zero ("none").
+func fitTrend(xs []float64, kind string, learn int) []float64 {
 	trend := make([]float64, len(xs))
-	switch trendKind {
+	switch kind {
 	case "avg":
 		var sum, n float64
 		for _, x := range xs[:learn] {
@@ -460,37 +486,77 @@ func seriesDecomposeAnomalies(xv, thv, seasonv, trendv, testv, methodv, seasonTh
 			trend[i] = icpt + slope*float64(i)
 		}
 	}
-	detrended := make([]float64, len(xs))
-	for i, x := range xs {
-		detrended[i] = x - trend[i]
+	return trend
+}
+
+// decomposeArgs reads the arguments series_decompose and its relatives
+// share: the series, the seasonality (-1 by default), the trend kind
+// (def when not given), the test points and the seasonality threshold.
+func decomposeArgs(xv, seasonv, trendv, testv, seasonThv any, def string) (xs []float64, period int, trend string, learn int, seasonTh float64, ok bool) {
+	xs, ok = floats(xv)
+	if !ok {
+		return
 	}
-	if period < 0 {
-		period = detectPeriod(detrended[:learn], seasonTh)
+	period = -1
+	if n, ok := asInt(seasonv); ok {
+		period = int(n)
 	}
-	baseline := append([]float64(nil), trend...)
-	if period > 1 {
-		for phase := 0; phase < period; phase++ {
-			var vals []float64
-			for k := phase; k < learn; k += period {
-				if finite(detrended[k]) {
-					vals = append(vals, detrended[k])
-				}
-			}
-			m := median(vals)
-			for k := phase; k < len(xs); k += period {
-				baseline[k] += m
-			}
-		}
+	trend, _ = trendv.(string)
+	if trend == "" {
+		trend = def
 	}
-	residual := make([]float64, len(xs))
-	for i, x := range xs {
-		residual[i] = x - baseline[i]
+	learn = len(xs)
+	if n, ok := asInt(testv); ok && n > 0 && int(n) < len(xs) {
+		learn = len(xs) - int(n)
 	}
+	seasonTh = 0.6
+	if f, ok := asNumber(seasonThv); ok {
+		seasonTh = f
+	}
+	return xs, period, trend, learn, seasonTh, true
+}
+
+// seriesDecompose is series_decompose, as a bag of its four series.
+func seriesDecompose(xv, seasonv, trendv, testv, seasonThv any) any {
+	xs, period, trend, learn, seasonTh, ok := decomposeArgs(xv, seasonv, trendv, testv, seasonThv, "avg")
+	if !ok {
+		return nil
+	}
+	d := decompose(xs, period, trend, learn, seasonTh)
+	return map[string]any{"baseline": jsonFloats(d.baseline), "seasonal": jsonFloats(d.seasonal),
+		"trend": jsonFloats(d.trend), "residual": jsonFloats(d.residual)}
+}
+
+// seriesDecomposeForecast is series_decompose_forecast: the baseline
+// learned from all but the last points points, which it forecasts; the
+// trend is a fitted line unless told otherwise.
+func seriesDecomposeForecast(xv, pointsv, seasonv, trendv, seasonThv any) any {
+	xs, period, trend, learn, seasonTh, ok := decomposeArgs(xv, seasonv, trendv, pointsv, seasonThv, "linefit")
+	if !ok {
+		return nil
+	}
+	return jsonFloats(decompose(xs, period, trend, learn, seasonTh).baseline)
+}
+
+// seriesDecomposeAnomalies is series_decompose_anomalies: the residual
+// of series_decompose scored as series_outliers scores (ctukey's 10th
+// and 90th percentiles, or tukey's 25th and 75th); a score beyond
+// threshold flags an anomaly, +1 up and -1 down.
+func seriesDecomposeAnomalies(xv, thv, seasonv, trendv, testv, methodv, seasonThv any) any {
+	xs, period, trend, learn, seasonTh, ok := decomposeArgs(xv, seasonv, trendv, testv, seasonThv, "avg")
+	if !ok {
+		return nil
+	}
+	threshold := 1.5
+	if f, ok := asNumber(thv); ok {
+		threshold = f
+	}
+	d := decompose(xs, period, trend, learn, seasonTh)
 	lo, hi := 10.0, 90.0
 	if methodv == "tukey" {
 		lo, hi = 25, 75
 	}
-	scores := outlierScores(residual, lo, hi)
+	scores := outlierScores(d.residual, lo, hi)
 	flags := make([]any, len(xs))
 	for i, s := range scores {
 		switch {
@@ -502,14 +568,13 @@ func seriesDecomposeAnomalies(xv, thv, seasonv, trendv, testv, methodv, seasonTh
 			flags[i] = json.Number("0")
 		}
 	}
-	return map[string]any{"ad_flag": flags, "ad_score": jsonFloats(scores), "baseline": jsonFloats(baseline)}
+	return map[string]any{"ad_flag": flags, "ad_score": jsonFloats(scores), "baseline": jsonFloats(d.baseline)}
 }
 
-// detectPeriod finds the period of a series by autocorrelation: of the
-// lags from 2 to half the length whose correlation (over the pairs the
-// lag leaves) reaches threshold, the shortest within 10% of the best, so
-// a period wins over its multiples; 0 when none reaches threshold.
-func detectPeriod(xs []float64, threshold float64) int {
+// autocorrelation is the correlation of xs with itself lag points later,
+// over the pairs the lag leaves, scaled to the whole length; nulls are
+// skipped. It is 0 for a series without variance.
+func autocorrelation(xs []float64, lag int) float64 {
 	var mean, n float64
 	for _, x := range xs {
 		if finite(x) {
@@ -517,29 +582,35 @@ func detectPeriod(xs []float64, threshold float64) int {
 			n++
 		}
 	}
-	if n < 4 {
+	if n < 4 || lag <= 0 || lag >= len(xs) {
 		return 0
 	}
 	mean /= n
-	var variance float64
-	for _, x := range xs {
-		if finite(x) {
-			variance += (x - mean) * (x - mean)
+	var variance, sum float64
+	for i, x := range xs {
+		if !finite(x) {
+			continue
+		}
+		variance += (x - mean) * (x - mean)
+		if i+lag < len(xs) && finite(xs[i+lag]) {
+			sum += (x - mean) * (xs[i+lag] - mean)
 		}
 	}
 	if variance == 0 {
 		return 0
 	}
+	return sum / variance * float64(len(xs)) / float64(len(xs)-lag)
+}
+
+// detectPeriod finds the period of a series by autocorrelation: of the
+// lags from 2 to half the length whose correlation reaches threshold,
+// the shortest within 10% of the best, so a period wins over its
+// multiples; 0 when none reaches threshold.
+func detectPeriod(xs []float64, threshold float64) int {
 	r := make([]float64, len(xs)/2+1)
 	best := threshold
 	for lag := 2; lag < len(r); lag++ {
-		var sum float64
-		for i := 0; i+lag < len(xs); i++ {
-			if finite(xs[i]) && finite(xs[i+lag]) {
-				sum += (xs[i] - mean) * (xs[i+lag] - mean)
-			}
-		}
-		r[lag] = sum / variance * float64(len(xs)) / float64(len(xs)-lag)
+		r[lag] = autocorrelation(xs, lag)
 		best = max(best, r[lag])
 	}
 	for lag := 2; lag < len(r); lag++ {
@@ -548,6 +619,61 @@ func detectPeriod(xs []float64, threshold float64) int {
 		}
 	}
 	return 0
+}
+
+// seriesPeriodsDetect is series_periods_detect: of the lags from
+// minPeriod to maxPeriod (at most half the series), the local maxima of
+// the autocorrelation with a positive score, best first (the shorter of
+// equal scores first), at most num of them.
+func seriesPeriodsDetect(xv, minv, maxv, numv any) any {
+	xs, ok := floats(xv)
+	lo, ok1 := asNumber(minv)
+	hi, ok2 := asNumber(maxv)
+	num, ok3 := asInt(numv)
+	if !ok || !ok1 || !ok2 || !ok3 {
+		return nil
+	}
+	first, last := max(2, int(math.Ceil(lo))), min(len(xs)/2, int(math.Floor(hi)))
+	r := map[int]float64{}
+	for lag := first - 1; lag <= last+1; lag++ {
+		r[lag] = autocorrelation(xs, lag)
+	}
+	type cand struct {
+		period int
+		score  float64
+	}
+	var cands []cand
+	for lag := first; lag <= last; lag++ {
+		if r[lag] > 0 && r[lag] >= r[lag-1] && r[lag] >= r[lag+1] {
+			cands = append(cands, cand{lag, min(r[lag], 1)})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	periods, scores := []any{}, []any{}
+	for i := 0; i < len(cands) && i < int(num); i++ {
+		periods = append(periods, float64(cands[i].period))
+		scores = append(scores, cands[i].score)
+	}
+	return map[string]any{"periods": periods, "scores": scores}
+}
+
+// seriesPeriodsValidate is series_periods_validate: each given period
+// with its autocorrelation score, clamped to 0..1.
+func seriesPeriodsValidate(v []any) any {
+	xs, ok := floats(v[0])
+	if !ok {
+		return nil
+	}
+	periods, scores := []any{}, []any{}
+	for _, pv := range v[1:] {
+		p, ok := asNumber(pv)
+		if !ok {
+			continue
+		}
+		periods = append(periods, p)
+		scores = append(scores, math.Max(0, math.Min(1, autocorrelation(xs, int(math.Round(p))))))
+	}
+	return map[string]any{"periods": periods, "scores": scores}
 }
 
 func median(vals []float64) float64 {
