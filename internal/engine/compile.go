@@ -74,6 +74,11 @@ type compiler struct {
 	applyDepth int
 	// terms are the terms offered for table reads (see offerTerms).
 	terms map[string][]string
+	// pre, while extend or project compiles its expressions, collects
+	// the columns window functions over a serialized input compute
+	// before them (see window.go), in levels, each reading the ones
+	// before; nil where such functions are not allowed.
+	pre *[][]string
 	// members maps the SQL of each dynamic member access compiled
 	// (json_extract(base, path)) to its base and path, so that reading
 	// it as text becomes one json_extract_string(base, path): DuckDB then
@@ -192,6 +197,10 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	if done := c.offerTerms(t); done != nil {
 		defer done()
 	}
+	// A subquery's operators compute their own columns, not the
+	// enclosing extend's.
+	defer func(saved *[][]string) { c.pre = saved }(c.pre)
+	c.pre = nil
 	switch t := t.(type) {
 	case *kql.Pipe:
 		in := c.tabular(t.Input)
@@ -568,6 +577,18 @@ func (c *compiler) joinRight(t kql.Tabular) *relation { return c.tabular(t) }
 // project computes items over in: for extend, after in's columns (an item
 // naming an existing column replaces it in place).
 func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *relation {
+	var levels [][]string
+	defer func(saved *[][]string) { c.pre = saved }(c.pre)
+	c.pre = &levels
+	sel, cols := c.projectItems(in, items, extend)
+	src := *in
+	for _, lv := range levels {
+		src.sql = "SELECT *, " + strings.Join(lv, ", ") + " FROM (" + src.sql + ")"
+	}
+	return wrap(&src, sel, cols, "")
+}
+
+func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool) ([]string, []col) {
 	var sel []string
 	var cols []col
 	index := map[string]int{}
@@ -624,7 +645,7 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 		sel = append(sel, entry)
 		cols = append(cols, col{name: name, typ: v.typ})
 	}
-	return wrap(in, sel, cols, "")
+	return sel, cols
 }
 
 // defaultName names an unnamed expression as Kusto does: a column keeps
