@@ -216,6 +216,10 @@ func (c *compiler) constJSON(e kql.Expr) any {
 			return schema.FormatTimespan(d)
 		}
 	case *kql.TypedLit:
+		// dynamic(...) nested in a dynamic literal is its value.
+		if x.Dyn != nil {
+			return c.constJSON(x.Dyn)
+		}
 		if x.Type == "datetime" {
 			t, err := schema.ParseDateTime(x.Text)
 			if err == nil {

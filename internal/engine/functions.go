@@ -48,8 +48,8 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		if _, star := a.(*kql.Star); star {
 			continue
 		}
-		if t, ok := a.(*kql.Call); ok && t.Name == "typeof" && e.Name == "extract" && i == 3 {
-			continue // extract's result type, which extract reads itself
+		if typeArg(a) != 0 {
+			continue // a result type, which the function reads itself
 		}
 		args[i] = c.expr(a, in)
 	}
@@ -243,12 +243,8 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		}
 		v := "NULLIF(regexp_extract(" + str(2) + ", " + str(0) + ", " + strconv.FormatInt(group, 10) + "), '')"
 		if len(e.Args) > 3 {
-			if t, ok := e.Args[3].(*kql.Call); ok && t.Name == "typeof" && len(t.Args) == 1 {
-				if id, ok := t.Args[0].(*kql.Ident); ok {
-					if typ, err := schema.ParseType(id.Name); err == nil {
-						return scalar{c.convert(scalar{v, schema.String}, typ, e), typ}
-					}
-				}
+			if typ := typeArg(e.Args[3]); typ != 0 {
+				return scalar{c.convert(scalar{v, schema.String}, typ, e), typ}
 			}
 		}
 		return scalar{v, schema.String}
@@ -581,6 +577,24 @@ func strftimeFormat(f string) string {
 		"HH", "%H", "H", "%-H", "hh", "%I", "h", "%-I", "mm", "%M", "m", "%-M", "ss", "%S", "s", "%-S",
 		"fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p", "%", "%%")
 	return r.Replace(f)
+}
+
+// typeArg is the type a typeof(T) argument names, or 0 when the
+// argument is not one.
+func typeArg(e kql.Expr) schema.Type {
+	t, ok := e.(*kql.Call)
+	if !ok || t.Name != "typeof" || len(t.Args) != 1 {
+		return 0
+	}
+	id, ok := t.Args[0].(*kql.Ident)
+	if !ok {
+		return 0
+	}
+	typ, err := schema.ParseType(id.Name)
+	if err != nil {
+		return 0
+	}
+	return typ
 }
 
 // constInt returns the value of an integer literal.

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -73,6 +74,18 @@ func init() {
 		jsonUDF("kql_make_bag", 1, func(v []any) (any, error) { return makeBag(v[0]), nil }),
 		jsonUDF("kql_bag_drop_empty", 1, func(v []any) (any, error) { return bagDropEmpty(v[0]), nil }),
 		jsonUDF("kql_parse_kv", 3, func(v []any) (any, error) { return parseKV(v[0], v[1], v[2]), nil }),
+		jsonUDF("kql_treepath", 1, func(v []any) (any, error) { return treePath(v[0]), nil }),
+		jsonUDF("kql_dynamic_to_json", 1, func(v []any) (any, error) {
+			if v[0] == nil {
+				return nil, nil
+			}
+			// encoding/json writes bags with their keys sorted, as
+			// dynamic_to_json does; the result is the text as a string.
+			b, err := json.Marshal(v[0])
+			return string(b), err
+		}),
+		jsonUDF("kql_base64_toguid", 1, func(v []any) (any, error) { return base64ToGUID(v[0]), nil }),
+		jsonUDF("kql_base64_fromguid", 1, func(v []any) (any, error) { return base64FromGUID(v[0]), nil }),
 		jsonUDF("kql_strcat_array", 2, func(v []any) (any, error) { return strcatArray(v[0], v[1]), nil }),
 		udf{name: "kql_erf", args: []duckdb.Type{tDouble}, result: tDouble, fn: func(a []driver.Value) (any, error) {
 			return math.Erf(a[0].(float64)), nil
@@ -1075,4 +1088,87 @@ func makeBag(v any) any {
 		}
 	}
 	return out
+}
+
+// treePath is treepath: the path of every node under a bag, as
+// ['key'] and [0] steps, in key order; the elements of an array share
+// the one path [0], so each path appears once.
+func treePath(v any) any {
+	if _, ok := v.(map[string]any); !ok {
+		return nil
+	}
+	out := []any{}
+	seen := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				p := prefix + "['" + k + "']"
+				if !seen[p] {
+					seen[p] = true
+					out = append(out, p)
+				}
+				walk(p, x[k])
+			}
+		case []any:
+			if len(x) == 0 {
+				return
+			}
+			p := prefix + "[0]"
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+			for _, e := range x {
+				walk(p, e)
+			}
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// guidOrder maps the bytes of a GUID's text, in order, to its .NET byte
+// layout (the first three groups little-endian), which base64 GUIDs use.
+var guidOrder = [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
+
+// base64ToGUID is base64_decode_toguid: 16 bytes in .NET's layout.
+func base64ToGUID(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return nil
+	}
+	var t [16]byte
+	for i, j := range guidOrder {
+		t[i] = b[j]
+	}
+	h := fmt.Sprintf("%x", t[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// base64FromGUID is base64_encode_fromguid, the inverse.
+func base64FromGUID(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	raw, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
+	if err != nil || len(raw) != 16 {
+		return nil
+	}
+	var b [16]byte
+	for i, j := range guidOrder {
+		b[j] = raw[i]
+	}
+	return base64.StdEncoding.EncodeToString(b[:])
 }

@@ -166,6 +166,21 @@ func init() {
 			return scalar{"list_sum(TRY_CAST(" + a.v[0].sql + " AS DOUBLE[]))", schema.Real}
 		},
 		"strcat_array":                   fixed("kql_strcat_array", schema.String, 2, 2),
+		"treepath":                       fixed("kql_treepath", schema.Dynamic, 1, 1),
+		"dynamic_to_json":                fixed("kql_dynamic_to_json", schema.String, 1, 1),
+		"base64_decode_toguid":           fixed("kql_base64_toguid", schema.GUID, 1, 1),
+		"base64_encode_fromguid": func(a fnArgs) scalar {
+			a.need(1)
+			return goCall("kql_base64_fromguid", schema.String, a.json(0))
+		},
+		"extract_json": extractJSON,
+		"extractjson":  extractJSON,
+		// assert(condition, message): true, or the query fails with the
+		// message.
+		"assert": func(a fnArgs) scalar {
+			a.need(2)
+			return scalar{"(CASE WHEN " + a.as(0, schema.Bool) + " THEN true ELSE error(" + a.str(1) + ") END)", schema.Bool}
+		},
 		"zip":                            variadic("kql_zip", schema.Dynamic, 2),
 		"bag_zip":                        fixed("kql_bag_zip", schema.Dynamic, 2, 2),
 		"bag_merge":                      variadic("kql_bag_merge", schema.Dynamic, 2),
@@ -257,10 +272,30 @@ func init() {
 		// tdigest sketches, which Vigil keeps as the lists of values
 		"percentile_tdigest": func(a fnArgs) scalar {
 			a.need(2)
-			// The same rank quantile_disc takes, as percentile() does.
-			vals := "list_sort(list_filter(TRY_CAST(" + a.as(0, schema.Dynamic) + " AS DOUBLE[]), _v -> _v IS NOT NULL))"
-			return scalar{vals + "[CAST(floor((len(" + vals + ") - 1) * " + a.num(1) + " / 100.0) AS BIGINT) + 1]", schema.Real}
+			v := scalar{tdigestRank(a, a.num(1)), schema.Real}
+			if len(a.e.Args) > 2 {
+				if typ := typeArg(a.e.Args[2]); typ != 0 {
+					return scalar{a.c.convert(v, typ, a.e), typ}
+				}
+			}
+			return v
 		},
+		// percentiles_array_tdigest(digest, p1, p2, ...) or (digest, dynamic([p1, ...])).
+		"percentiles_array_tdigest": func(a fnArgs) scalar {
+			a.need(2)
+			if a.v[1].typ == schema.Dynamic {
+				ps := "CAST(" + a.v[1].sql + " AS DOUBLE[])"
+				return scalar{"to_json(list_transform(" + ps + ", _p -> " + tdigestRank(a, "_p") + "))", schema.Dynamic}
+			}
+			var parts []string
+			for i := 1; i < len(a.v); i++ {
+				if typeArg(a.e.Args[i]) == 0 {
+					parts = append(parts, tdigestRank(a, a.num(i)))
+				}
+			}
+			return scalar{"to_json([" + strings.Join(parts, ", ") + "])", schema.Dynamic}
+		},
+		"merge_tdigest": func(a fnArgs) scalar { return scalarFuncs["tdigest_merge"](a) },
 		"tdigest_merge": func(a fnArgs) scalar {
 			a.need(2)
 			var parts []string
@@ -319,6 +354,32 @@ func init() {
 		"parse_url":       fixed("kql_parse_url", schema.Dynamic, 1, 1),
 		"parse_path":      fixed("kql_parse_path", schema.Dynamic, 1, 1),
 	}
+}
+
+// tdigestRank is the SQL of percentile p (0..100) of a tdigest, which
+// Vigil keeps as the list of values: the same rank quantile_disc takes,
+// as percentile() does.
+func tdigestRank(a fnArgs, p string) string {
+	vals := "list_sort(list_filter(TRY_CAST(" + a.as(0, schema.Dynamic) + " AS DOUBLE[]), _v -> _v IS NOT NULL))"
+	return vals + "[CAST(floor((len(" + vals + ") - 1) * " + p + " / 100.0) AS BIGINT) + 1]"
+}
+
+// extractJSON is extract_json(path, text [, typeof(T)]): the element at
+// a JSONPath of JSON text, as T (string by default).
+func extractJSON(a fnArgs) scalar {
+	a.need(2)
+	typ := schema.String
+	if len(a.e.Args) > 2 {
+		if t := typeArg(a.e.Args[2]); t != 0 {
+			typ = t
+		}
+	}
+	doc := "CASE WHEN json_valid(" + a.str(1) + ") THEN CAST(" + a.str(1) + " AS JSON) END"
+	v := scalar{"json_extract(" + doc + ", " + a.str(0) + ")", schema.Dynamic}
+	if typ == schema.Dynamic {
+		return v
+	}
+	return scalar{a.c.convert(v, typ, a.e), typ}
 }
 
 // xxhash is hash(x [, mod]): Kusto's xxhash64 of the value's UTF-8 text,
