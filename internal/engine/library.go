@@ -165,10 +165,10 @@ func init() {
 			a.need(1)
 			return scalar{"list_sum(TRY_CAST(" + a.v[0].sql + " AS DOUBLE[]))", schema.Real}
 		},
-		"strcat_array":                   fixed("kql_strcat_array", schema.String, 2, 2),
-		"treepath":                       fixed("kql_treepath", schema.Dynamic, 1, 1),
-		"dynamic_to_json":                fixed("kql_dynamic_to_json", schema.String, 1, 1),
-		"base64_decode_toguid":           fixed("kql_base64_toguid", schema.GUID, 1, 1),
+		"strcat_array":         fixed("kql_strcat_array", schema.String, 2, 2),
+		"treepath":             fixed("kql_treepath", schema.Dynamic, 1, 1),
+		"dynamic_to_json":      fixed("kql_dynamic_to_json", schema.String, 1, 1),
+		"base64_decode_toguid": fixed("kql_base64_toguid", schema.GUID, 1, 1),
 		"base64_encode_fromguid": func(a fnArgs) scalar {
 			a.need(1)
 			return goCall("kql_base64_fromguid", schema.String, a.json(0))
