@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -200,15 +199,23 @@ func orNil(s string) any {
 	return s
 }
 
-// id returns an id as lowercase hex, nil when it is absent (empty or all
-// zeros, which OTLP defines as invalid, that is unset).
+// id returns an id as lowercase hex, nil when it is absent.
 func id(b []byte) any {
+	if !present(b) {
+		return nil
+	}
+	return hex.EncodeToString(b)
+}
+
+// present reports whether an id is set: not empty nor all zeros, which
+// OTLP defines as invalid, that is unset.
+func present(b []byte) bool {
 	for _, c := range b {
 		if c != 0 {
-			return hex.EncodeToString(b)
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // checkID says what is wrong with an id that should be size bytes long;
@@ -270,43 +277,6 @@ func (c *converter) result() []*store.Batch {
 		out = append(out, c.batches[t])
 	}
 	return out
-}
-
-// logs maps log records to AppTraces.
-func (c *converter) logs(req *collogspb.ExportLogsServiceRequest) {
-	for i, rl := range req.GetResourceLogs() {
-		ri := newResourceInfo(rl.GetResource())
-		for j, sl := range rl.GetScopeLogs() {
-			for k, lr := range sl.GetLogRecords() {
-				where := func() string {
-					return fmt.Sprintf("resourceLogs[%d].scopeLogs[%d].logRecords[%d]", i, j, k)
-				}
-				if why := checkID("traceId", lr.GetTraceId(), 16, false) + checkID("spanId", lr.GetSpanId(), 8, false); why != "" {
-					c.reject(lr, where(), why)
-					continue
-				}
-				observed, why := timestamp(lr.GetObservedTimeUnixNano(), c.received)
-				if why != "" {
-					c.reject(lr, where(), "observedTimeUnixNano: "+why)
-					continue
-				}
-				t, why := timestamp(lr.GetTimeUnixNano(), observed)
-				if why != "" {
-					c.reject(lr, where(), "timeUnixNano: "+why)
-					continue
-				}
-				var extra []member
-				if lr.GetSeverityText() != "" {
-					extra = append(extra, member{"SeverityText", appendJSONString(nil, lr.GetSeverityText())})
-				}
-				if lr.GetEventName() != "" {
-					extra = append(extra, member{"EventName", appendJSONString(nil, lr.GetEventName())})
-				}
-				row := ri.lead(make([]any, 0, len(traceColumns)), t, id(lr.GetTraceId()), id(lr.GetSpanId()), 1, ri.properties(lr.GetAttributes(), extra...))
-				c.add("AppTraces", traceColumns, append(row, message(lr.GetBody()), severity(lr.GetSeverityNumber())))
-			}
-		}
-	}
 }
 
 // message is a log body as text: a string as it is, anything else as JSON.

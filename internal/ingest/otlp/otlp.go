@@ -139,26 +139,40 @@ var jsonIn = protojson.UnmarshalOptions{DiscardUnknown: true}
 // isJSON) and maps it to one batch per table, each with raw as its
 // original bytes, and the items that cannot be stored.
 func Parse(sig Signal, workspace string, raw []byte, isJSON bool, received time.Time) ([]*store.Batch, []ingest.Reject, error) {
-	req := sig.request()
 	c := &converter{workspace: workspace, received: received, raw: raw, ctype: batchContentType(sig, isJSON), batches: map[string]*store.Batch{}}
+	c.marshal = proto.Marshal
+	wire := raw
+	var req proto.Message
 	if isJSON {
+		c.marshal = protojson.Marshal
 		doc, err := hexIDsToBase64(raw)
 		if err != nil {
 			return nil, nil, &InvalidError{err}
 		}
+		req = sig.request()
 		if err := jsonIn.Unmarshal(doc, req); err != nil {
 			return nil, nil, &InvalidError{err}
 		}
-		c.marshal = protojson.Marshal
-	} else {
+		if sig == Logs {
+			// Logs are mapped from the wire format alone (see wire.go).
+			if wire, err = proto.Marshal(req); err != nil {
+				return nil, nil, &InvalidError{err}
+			}
+		}
+	}
+	if sig == Logs {
+		if err := c.logs(wire, isJSON); err != nil {
+			return nil, nil, &InvalidError{err}
+		}
+		return c.result(), c.rejects, nil
+	}
+	if req == nil {
+		req = sig.request()
 		if err := proto.Unmarshal(raw, req); err != nil {
 			return nil, nil, &InvalidError{err}
 		}
-		c.marshal = proto.Marshal
 	}
 	switch r := req.(type) {
-	case *collogspb.ExportLogsServiceRequest:
-		c.logs(r)
 	case *coltracepb.ExportTraceServiceRequest:
 		c.spans(r)
 	case *colmetricspb.ExportMetricsServiceRequest:
