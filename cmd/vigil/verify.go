@@ -191,7 +191,7 @@ func rederiver(st *store.Store) func(ledger.Leaf, string, []byte) ([32]byte, boo
 					}
 					continue
 				}
-				if sum := ledger.HashRows(cols, rows); certain || sum == lf.RowsHash {
+				if sum := lf.HashRows(cols, rows); certain || sum == lf.RowsHash {
 					return sum, true, nil
 				}
 			}

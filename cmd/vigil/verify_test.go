@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -381,7 +382,9 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	lf, err := l.Leaf(5)
-	if err != nil || lf.Kind != ledger.RetentionLeaf || lf.Table != "App_CL" {
+	// It names the batches whose rows went: 0 and 1, not 2 (its day is
+	// kept) nor 4 (in memory still).
+	if err != nil || lf.Kind != ledger.RetentionLeaf || lf.Table != "App_CL" || !slices.Equal(lf.Batches, []ledger.SeqRange{{First: 0, Last: 1}}) {
 		t.Fatalf("leaf 5 = %+v, %v", lf, err)
 	}
 	checkpoint(t, d.signer, l, d.outside)
@@ -392,9 +395,36 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 		t.Fatalf("after retention: %d %s", code, out)
 	}
 
-	// The retention leaf does not excuse original bytes deleted while
-	// rows of their batch remain (batch 2, of the day retention kept).
-	rel := d.file(t, "raws", "App_CL", "")
+	// The day retention kept, deleted with its catalog entry as if
+	// retention had taken it: no retention leaf covers its batch.
+	rel := d.file(t, "segments", "App_CL", "")
+	catalog, err := os.ReadFile(filepath.Join(d.dir, "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	segment, err := os.ReadFile(filepath.Join(d.dir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(d.dir, rel))
+	d.catalog(t, func(cat map[string]any) {
+		var kept []any
+		for _, e := range cat["segments"].([]any) {
+			if e.(map[string]any)["path"] != rel {
+				kept = append(kept, e)
+			}
+		}
+		cat["segments"] = kept
+	})
+	code, out = d.verify(t)
+	if code != 1 || !strings.Contains(out, "rows-missing: workspace "+tamperWS+" seq 2: 7 of the 7 rows of the App_CL batch are gone, and no retention leaf of App_CL covers it") {
+		t.Fatalf("a kept day's segment deleted: %d %s", code, out)
+	}
+	os.WriteFile(filepath.Join(d.dir, rel), segment, 0o644)
+	os.WriteFile(filepath.Join(d.dir, "catalog.json"), catalog, 0o644)
+
+	// Nor does it excuse the original bytes of that batch.
+	rel = d.file(t, "raws", "App_CL", "")
 	os.Remove(filepath.Join(d.dir, rel))
 	d.catalog(t, func(cat map[string]any) {
 		var kept []any
@@ -406,7 +436,7 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 		cat["raws"] = kept
 	})
 	code, out = d.verify(t)
-	if code != 1 || !strings.Contains(out, "raw-missing: workspace "+tamperWS+" seq 2") || !strings.Contains(out, "rows remain") {
+	if code != 1 || !strings.Contains(out, "raw-missing: workspace "+tamperWS+" seq 2") {
 		t.Fatalf("bytes deleted under cover of retention: %d %s", code, out)
 	}
 }

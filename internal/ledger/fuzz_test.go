@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ import (
 func FuzzDecodeLeaf(f *testing.F) {
 	f.Add(testLeaf("ws", 0).Encode())
 	f.Add(Leaf{Kind: RetentionLeaf, Workspace: "w", Seq: 9, Table: "T", Time: time.Unix(5, 0), Rows: 3, Cutoff: time.Unix(1, 0), Policy: "table 30d"}.Encode())
+	f.Add(Leaf{Kind: RetentionLeaf, Workspace: "w", Seq: 9, Table: "T", Time: time.Unix(5, 0), Rows: 3, Cutoff: time.Unix(1, 0), Policy: "table 30d",
+		Batches: []SeqRange{{0, 2}, {4, 8}}}.Encode())
+	f.Add(Leaf{Version: 1, Kind: RetentionLeaf, Workspace: "w", Seq: 9, Table: "T", Policy: "table 30d"}.Encode())
 	f.Add([]byte{1, 1, 0x80, 0x00})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -105,7 +109,7 @@ func FuzzLogRecovery(f *testing.F) {
 			t.Fatalf("tree of the %d recovered leaves = %v, %v; want %v", size, h, err, memTree(t, want))
 		}
 		for lf, err := range l.Leaves(0, size) {
-			if err != nil || lf != want[lf.Seq] {
+			if err != nil || !reflect.DeepEqual(lf, want[lf.Seq]) {
 				t.Fatalf("recovered leaf %+v, %v", lf, err)
 			}
 		}

@@ -51,23 +51,52 @@ type Leaf struct {
 	Cutoff time.Time
 	// Policy names the retention policy that deleted, e.g. "table 30d".
 	Policy string
+	// Batches are, for retention, the seqs of the batches whose rows it
+	// removed (all or some of them), as ascending, disjoint and
+	// non-adjacent ranges. Version 1 leaves have none.
+	Batches []SeqRange
+	// Version is the encoding the leaf was made in: 0 for the current one
+	// (LeafVersion), or an older version read from a ledger written
+	// before. It decides the leaf's encoding and its rows hash.
+	Version uint8
 }
 
-// leafVersion is the first byte of every encoded leaf, so the format can change.
-const leafVersion = 1
+// SeqRange is the seqs First to Last, both included.
+type SeqRange struct{ First, Last uint64 }
+
+// Covers reports whether seq is in one of the ranges, which must be
+// ascending (as a leaf's Batches are).
+func Covers(ranges []SeqRange, seq uint64) bool {
+	i := sort.Search(len(ranges), func(i int) bool { return ranges[i].Last >= seq })
+	return i < len(ranges) && ranges[i].First <= seq
+}
+
+// LeafVersion is the version of the leaves made now, the first byte of
+// their encoding. Version 2 added Batches and the column-wise rows hash
+// (HashRows); version 1 named the column in every cell (see Leaf.HashRows).
+const LeafVersion = 2
+
+func (l Leaf) version() uint8 {
+	if l.Version == 0 {
+		return LeafVersion
+	}
+	return l.Version
+}
 
 // Encode returns the leaf's canonical encoding, the bytes its leaf hash is
-// computed over: version, kind, then each field in declaration order;
-// strings as uvarint length and bytes, integers and times (Unix
-// nanoseconds) as 8-byte big-endian, hashes as 32 bytes.
+// computed over: version, kind, then each field in declaration order
+// (Batches from version 2 on); strings as uvarint length and bytes,
+// integers and times (Unix nanoseconds) as 8-byte big-endian, hashes as
+// 32 bytes, Batches as a uvarint count and each range's First and Last.
 func (l Leaf) Encode() []byte {
-	return l.appendEncoding(make([]byte, 0, 128+len(l.Workspace)+len(l.Table)+len(l.Policy)))
+	return l.appendEncoding(make([]byte, 0, 128+len(l.Workspace)+len(l.Table)+len(l.Policy)+16*len(l.Batches)))
 }
 
 // appendEncoding appends the leaf's encoding to b, so the log can encode
 // straight into its write buffer.
 func (l Leaf) appendEncoding(b []byte) []byte {
-	b = append(b, leafVersion, byte(l.Kind))
+	v := l.version()
+	b = append(b, v, byte(l.Kind))
 	b = appendString(b, l.Workspace)
 	b = binary.BigEndian.AppendUint64(b, l.Seq)
 	b = appendString(b, l.Table)
@@ -77,6 +106,13 @@ func (l Leaf) appendEncoding(b []byte) []byte {
 	b = append(b, l.RowsHash[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(l.Cutoff)))
 	b = appendString(b, l.Policy)
+	if v >= 2 {
+		b = binary.AppendUvarint(b, uint64(len(l.Batches)))
+		for _, r := range l.Batches {
+			b = binary.BigEndian.AppendUint64(b, r.First)
+			b = binary.BigEndian.AppendUint64(b, r.Last)
+		}
+	}
 	return b
 }
 
@@ -85,8 +121,12 @@ func (l Leaf) appendEncoding(b []byte) []byte {
 func DecodeLeaf(b []byte) (Leaf, error) {
 	var l Leaf
 	d := decoder{b: b}
-	if v := d.byte(); v != leafVersion {
-		return l, fmt.Errorf("ledger: leaf version %d is not %d", v, leafVersion)
+	v := d.byte()
+	if v < 1 || v > LeafVersion {
+		return l, fmt.Errorf("ledger: leaf version %d is not 1 to %d", v, LeafVersion)
+	}
+	if v != LeafVersion {
+		l.Version = v
 	}
 	l.Kind = LeafKind(d.byte())
 	l.Workspace = d.string()
@@ -98,6 +138,22 @@ func DecodeLeaf(b []byte) (Leaf, error) {
 	copy(l.RowsHash[:], d.bytes(32))
 	l.Cutoff = fromUnixNano(int64(d.uint64()))
 	l.Policy = d.string()
+	if v >= 2 {
+		n := d.uvarint()
+		if n > uint64(len(d.b))/16 {
+			d.fail("ledger: bad batch range count in leaf")
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			r := SeqRange{d.uint64(), d.uint64()}
+			if r.First > r.Last || (i > 0 && r.First <= l.Batches[i-1].Last+1) {
+				d.fail("ledger: batch ranges of leaf are not ascending, disjoint and apart")
+			}
+			l.Batches = append(l.Batches, r)
+		}
+		if l.Kind != RetentionLeaf && n > 0 {
+			d.fail("ledger: batch ranges in a leaf that is not a retention leaf")
+		}
+	}
 	if d.err != nil {
 		return Leaf{}, d.err
 	}
@@ -120,12 +176,22 @@ func (l Leaf) Hash() tlog.Hash {
 	return tlog.RecordHash(l.Encode())
 }
 
-// HashRows returns the hash of rows as stored, the leaf's RowsHash. Each
-// value must be in the canonical Go form schema documents (the form the
-// store holds and reads back). The encoding is: the row count, then per
-// row its non-null cells sorted by column name, each as name, type and
-// value; nulls are left out, so a column added to a table later does not
-// change the hash of older rows.
+// HashRows returns the rows hash of a version LeafVersion leaf: the hash
+// of rows as stored. Each value must be in the canonical Go form schema
+// documents (the form the store holds and reads back). The encoding names
+// each column once and then lists its values, column by column:
+//
+//   - the row count, 8-byte big-endian;
+//   - the number of columns that hold a value in some row, uvarint, and
+//     for each of those, sorted by name: its name (uvarint length and
+//     bytes) and its type (1 byte);
+//   - for each of those columns, in the same order: a bitmap of the rows
+//     that hold a value ((rows+7)/8 bytes, row r is bit r%8, least
+//     significant first, of byte r/8), then each of those values, in row
+//     order, in the value encoding below.
+//
+// Columns with no value in any row are left out, so a column added to a
+// table later does not change the hash of older rows. Values:
 //
 //	bool      1 byte
 //	int, long 8-byte big-endian two's complement
@@ -134,6 +200,65 @@ func (l Leaf) Hash() tlog.Hash {
 //	timespan  8-byte big-endian 100 ns ticks
 //	decimal, string, guid, dynamic  uvarint length and the text's bytes
 func HashRows(cols []schema.Column, rows [][]any) [32]byte {
+	present := make([]int, 0, len(cols))
+	for i := range cols {
+		for _, row := range rows {
+			if i < len(row) && row[i] != nil {
+				present = append(present, i)
+				break
+			}
+		}
+	}
+	sort.Slice(present, func(a, b int) bool { return cols[present[a]].Name < cols[present[b]].Name })
+	h := sha256.New()
+	const flushAt = 32 << 10
+	buf := make([]byte, 0, flushAt+4<<10)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(rows)))
+	buf = binary.AppendUvarint(buf, uint64(len(present)))
+	for _, i := range present {
+		buf = append(appendString(buf, cols[i].Name), byte(cols[i].Type))
+	}
+	for _, i := range present {
+		var bits byte
+		for r, row := range rows {
+			if i < len(row) && row[i] != nil {
+				bits |= 1 << (r % 8)
+			}
+			if r%8 == 7 || r == len(rows)-1 {
+				buf = append(buf, bits)
+				bits = 0
+			}
+		}
+		for _, row := range rows {
+			if i < len(row) && row[i] != nil {
+				buf = appendValue(buf, row[i])
+				if len(buf) > flushAt {
+					h.Write(buf)
+					buf = buf[:0]
+				}
+			}
+		}
+	}
+	h.Write(buf)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// HashRows returns the hash of rows in the encoding of the leaf's
+// version, to compare with its RowsHash.
+func (l Leaf) HashRows(cols []schema.Column, rows [][]any) [32]byte {
+	if l.version() == 1 {
+		return hashRowsV1(cols, rows)
+	}
+	return HashRows(cols, rows)
+}
+
+// hashRowsV1 is the rows hash of version 1 leaves: the row count, then
+// per row its number of non-null cells (uvarint) and those cells sorted by
+// column name, each as its column's name, its type (1 byte) and its value
+// encoded as HashRows encodes values.
+func hashRowsV1(cols []schema.Column, rows [][]any) [32]byte {
 	order := make([]int, len(cols))
 	for i := range order {
 		order[i] = i
@@ -260,15 +385,32 @@ func (d *decoder) uint64() uint64 {
 	return 0
 }
 
+func (d *decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = errors.New(msg)
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.fail("ledger: bad uvarint in leaf")
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
 func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("ledger: bad string length in leaf")
+	}
 	if d.err != nil {
 		return ""
 	}
-	n, k := binary.Uvarint(d.b)
-	if k <= 0 || n > uint64(len(d.b)-k) {
-		d.err = errors.New("ledger: bad string length in leaf")
-		return ""
-	}
-	d.b = d.b[k:]
 	return string(d.bytes(int(n)))
 }

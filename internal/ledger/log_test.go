@@ -1,12 +1,14 @@
 package ledger
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +79,7 @@ func TestLogAppendReopen(t *testing.T) {
 	appendN(t, l, "ws", 100)
 	// Reads see pending leaves before any sync.
 	lf, err := l.Leaf(99)
-	if err != nil || lf != testLeaf("ws", 99) {
+	if err != nil || !reflect.DeepEqual(lf, testLeaf("ws", 99)) {
 		t.Fatalf("Leaf(99) = %+v, %v", lf, err)
 	}
 	if err := l.Close(); err != nil {
@@ -101,7 +103,7 @@ func TestLogAppendReopen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lf != want[i] {
+		if !reflect.DeepEqual(lf, want[i]) {
 			t.Fatalf("leaf %d = %+v, want %+v", i, lf, want[i])
 		}
 		i++
@@ -307,12 +309,14 @@ func flipLastByte(t *testing.T, path string) {
 	}
 }
 
-// TestHashRowsEncoding pins the documented row encoding: an auditor who
-// re-hashes rows by hand from docs/ledger.md gets the leaf's RowsHash.
+// TestHashRowsEncoding pins the documented row encodings: an auditor who
+// re-hashes rows by hand from docs/ledger.md gets the leaf's RowsHash, in
+// the current version and in version 1, which old ledgers hold.
 func TestHashRowsEncoding(t *testing.T) {
 	cols := []schema.Column{
 		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Score", Type: schema.Real},
 		{Name: "Computer", Type: schema.String}, {Name: "EventID", Type: schema.Long}, {Name: "Props", Type: schema.Dynamic},
+		{Name: "Added", Type: schema.String},
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 123456000, time.UTC)
 	rows := [][]any{{at, nil, "h", int64(5), json.RawMessage(`{}`)}}
@@ -327,7 +331,83 @@ func TestHashRowsEncoding(t *testing.T) {
 	want = append(append(want, "Props"...), byte(schema.Dynamic), 2, '{', '}')
 	want = append(want, 13)
 	want = binary.BigEndian.AppendUint64(append(append(want, "TimeGenerated"...), byte(schema.DateTime)), uint64(at.UnixMicro()))
-	if got := HashRows(cols, rows); got != sha256.Sum256(want) {
+	if got := (Leaf{Version: 1}).HashRows(cols, rows); got != sha256.Sum256(want) {
+		t.Fatalf("version 1 HashRows does not follow the documented encoding")
+	}
+
+	// Version 2: columns named once, then column by column a bitmap of
+	// the rows with a value and those values. Score and Added hold none.
+	rows = append(rows, []any{at, nil, nil, int64(-1), nil})
+	want = binary.BigEndian.AppendUint64(nil, 2) // rows
+	want = append(want, 4)                       // columns with a value, sorted by name:
+	want = append(append(append(want, 8), "Computer"...), byte(schema.String))
+	want = append(append(append(want, 7), "EventID"...), byte(schema.Long))
+	want = append(append(append(want, 5), "Props"...), byte(schema.Dynamic))
+	want = append(append(append(want, 13), "TimeGenerated"...), byte(schema.DateTime))
+	want = append(want, 0b01, 1, 'h')
+	want = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(append(want, 0b11), 5), 1<<64-1)
+	want = append(want, 0b01, 2, '{', '}')
+	want = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(append(want, 0b11), uint64(at.UnixMicro())), uint64(at.UnixMicro()))
+	if got := HashRows(cols, rows); got != sha256.Sum256(want) || (Leaf{}).HashRows(cols, rows) != got {
 		t.Fatalf("HashRows does not follow the documented encoding")
+	}
+}
+
+// TestLeafVersions: leaves of version 1, which ledgers written before
+// version 2 hold, still decode to what they encoded and hash the same;
+// version 2 adds retention's batch ranges, in one encoding only.
+func TestLeafVersions(t *testing.T) {
+	// A version 1 retention leaf, byte by byte as docs/ledger.md lays it out.
+	var v1 []byte
+	v1 = append(v1, 1, byte(RetentionLeaf), 2, 'w', 's')
+	v1 = binary.BigEndian.AppendUint64(v1, 40)
+	v1 = append(v1, 6, 'S', 'y', 's', 'l', 'o', 'g')
+	v1 = binary.BigEndian.AppendUint64(v1, uint64(time.Unix(100, 0).UnixNano()))
+	v1 = binary.BigEndian.AppendUint64(v1, 12)
+	v1 = append(v1, make([]byte, 64)...)
+	v1 = binary.BigEndian.AppendUint64(v1, uint64(time.Unix(50, 0).UnixNano()))
+	v1 = append(v1, 9, 't', 'a', 'b', 'l', 'e', ' ', '3', '0', 'd')
+	lf, err := DecodeLeaf(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Leaf{Version: 1, Kind: RetentionLeaf, Workspace: "ws", Seq: 40, Table: "Syslog", Time: time.Unix(100, 0).UTC(),
+		Rows: 12, Cutoff: time.Unix(50, 0).UTC(), Policy: "table 30d"}
+	if !reflect.DeepEqual(lf, want) || !bytes.Equal(lf.Encode(), v1) || lf.Hash() != tlog.RecordHash(v1) {
+		t.Fatalf("version 1 leaf decoded to %+v", lf)
+	}
+
+	// Version 2: the same fields, then the batch ranges.
+	lf.Version, lf.Batches = 0, []SeqRange{{0, 18}, {21, 21}}
+	v2 := append([]byte{2}, v1[1:]...)
+	v2 = append(v2, 2)
+	for _, x := range []uint64{0, 18, 21, 21} {
+		v2 = binary.BigEndian.AppendUint64(v2, x)
+	}
+	if !bytes.Equal(lf.Encode(), v2) {
+		t.Fatalf("version 2 encoding %x, want %x", lf.Encode(), v2)
+	}
+	if back, err := DecodeLeaf(v2); err != nil || !reflect.DeepEqual(back, lf) {
+		t.Fatalf("version 2 leaf decoded to %+v, %v", back, err)
+	}
+	for _, bad := range []struct {
+		name    string
+		batches []SeqRange
+		kind    LeafKind
+	}{
+		{"adjacent ranges", []SeqRange{{0, 18}, {19, 21}}, RetentionLeaf},
+		{"overlapping ranges", []SeqRange{{0, 18}, {10, 21}}, RetentionLeaf},
+		{"descending ranges", []SeqRange{{21, 21}, {0, 18}}, RetentionLeaf},
+		{"range backwards", []SeqRange{{18, 0}}, RetentionLeaf},
+		{"ranges on a batch leaf", []SeqRange{{0, 18}}, BatchLeaf},
+	} {
+		l := lf
+		l.Batches, l.Kind = bad.batches, bad.kind
+		if _, err := DecodeLeaf(l.Encode()); err == nil {
+			t.Errorf("%s: decoded", bad.name)
+		}
+	}
+	if _, err := DecodeLeaf(append([]byte{3}, v2[1:]...)); err == nil || !strings.Contains(err.Error(), "version 3") {
+		t.Fatalf("version 3 leaf: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -68,7 +69,7 @@ func TestProofsAsJSON(t *testing.T) {
 	if err := tlog.CheckRecord(toHashes(t, back.Proof), oldCp.Tree.N, oldCp.Tree.Hash, back.Index, tlog.RecordHash(back.Leaf)); err != nil {
 		t.Fatalf("leaf proof from JSON: %v", err)
 	}
-	if lf, err := DecodeLeaf(back.Leaf); err != nil || lf != testLeaf("ws-a", 7) {
+	if lf, err := DecodeLeaf(back.Leaf); err != nil || !reflect.DeepEqual(lf, testLeaf("ws-a", 7)) {
 		t.Fatalf("leaf in proof = %+v, %v", lf, err)
 	}
 

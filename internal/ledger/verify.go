@@ -10,6 +10,10 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -58,15 +62,15 @@ const (
 	CheckpointInconsistent ProblemKind = "checkpoint-inconsistent"
 	// RawMismatch: a batch's original bytes do not hash to its leaf's RawHash.
 	RawMismatch ProblemKind = "raw-mismatch"
-	// RawMissing: a batch's original bytes are gone and no later
-	// retention leaf of its table explains it.
+	// RawMissing: a batch's original bytes are gone and no retention leaf
+	// of its table covers it.
 	RawMissing ProblemKind = "raw-missing"
 	// RawUnaccounted: original bytes are kept for a seq that has no batch leaf.
 	RawUnaccounted ProblemKind = "raw-unaccounted"
 	// RowsMismatch: a batch's stored rows do not hash to its leaf's RowsHash.
 	RowsMismatch ProblemKind = "rows-mismatch"
-	// RowsMissing: some or all rows of a batch are gone and no later
-	// retention leaf of its table explains it.
+	// RowsMissing: some or all rows of a batch are gone and no retention
+	// leaf of its table covers it.
 	RowsMissing ProblemKind = "rows-missing"
 	// RowsUnaccounted: stored rows name a seq that has no batch leaf of
 	// their table.
@@ -77,6 +81,10 @@ const (
 	// FileDamaged: a file of the store is missing, or its bytes are not
 	// those the store wrote (a flipped byte in a segment).
 	FileDamaged ProblemKind = "file-damaged"
+	// RetentionMismatch: a retention leaf does not hold together: its
+	// cutoff is later than its policy allowed when it ran, or it names
+	// batches that come after it.
+	RetentionMismatch ProblemKind = "retention-mismatch"
 	// RederiveMismatch: the rows parsed again from a batch's original
 	// bytes do not hash to its leaf's RowsHash, or no longer parse (Deep).
 	RederiveMismatch ProblemKind = "rederive-mismatch"
@@ -267,8 +275,11 @@ type snapshot struct {
 	leaves, hashes *os.File
 	size           uint64
 	leavesLen      int64
-	// lastRetention is the seq of each table's last retention leaf.
+	// lastRetention is the seq of each table's last version 1 retention
+	// leaf, which does not say which batches it touched.
 	lastRetention map[string]uint64
+	// retained is, per table, the batches its retention leaves cover.
+	retained map[string][]SeqRange
 	// rawRetained has a bit set for each batch whose original bytes the
 	// raw phase found gone and put down to retention: the store deletes
 	// a batch's bytes only once none of its rows are left, which the rows
@@ -277,7 +288,7 @@ type snapshot struct {
 }
 
 func openSnapshot(dir string) (*snapshot, error) {
-	s := &snapshot{dir: dir, lastRetention: map[string]uint64{}}
+	s := &snapshot{dir: dir, lastRetention: map[string]uint64{}, retained: map[string][]SeqRange{}}
 	var err error
 	if s.leaves, err = os.Open(filepath.Join(dir, leavesFile)); err != nil {
 		return nil, fmt.Errorf("ledger %s: %w", dir, err)
@@ -363,7 +374,7 @@ func (v *verifier) checkLedger(ws string, s *snapshot) bool {
 		// Checked, the hashes can serve the leaves that follow.
 		r.add(int64(i), hs)
 		if lf.Kind == RetentionLeaf {
-			s.lastRetention[lf.Table] = lf.Seq
+			v.noteRetention(ws, s, lf)
 		}
 		v.progress(ws, "ledger", i+1, s.size)
 		return nil
@@ -459,11 +470,59 @@ func (s *snapshot) appendedSince(seq uint64) bool {
 	return err == nil && uint64(st.Size()/8) > seq
 }
 
-// retainedAfter reports whether a retention leaf of table follows seq:
-// the only thing that may legitimately remove a batch's data.
-func (s *snapshot) retainedAfter(table string, seq uint64) bool {
-	last, ok := s.lastRetention[table]
-	return ok && last > seq
+// noteRetention checks a retention leaf and notes which batches it
+// excuses.
+func (v *verifier) noteRetention(ws string, s *snapshot, lf Leaf) {
+	if days, ok := policyDays(lf.Policy); !ok || lf.Cutoff.IsZero() || lf.Cutoff.After(lf.Time.Add(-time.Duration(days)*24*time.Hour)) {
+		v.problem(RetentionMismatch, ws, int64(lf.Seq), "retention of %s with cutoff %s at %s does not follow from its policy %q",
+			lf.Table, lf.Cutoff.Format(time.RFC3339Nano), lf.Time.Format(time.RFC3339Nano), lf.Policy)
+	}
+	if lf.version() == 1 {
+		s.lastRetention[lf.Table] = lf.Seq
+		return
+	}
+	if n := len(lf.Batches); n > 0 && lf.Batches[n-1].Last >= lf.Seq {
+		v.problem(RetentionMismatch, ws, int64(lf.Seq), "retention of %s names batches up to %d, after itself", lf.Table, lf.Batches[n-1].Last)
+	}
+	s.retained[lf.Table] = mergeRanges(s.retained[lf.Table], lf.Batches)
+}
+
+// policyDays reads the days a retention policy keeps rows from its name,
+// which ends in "<days>d" (e.g. "table Syslog 30d").
+func policyDays(policy string) (int, bool) {
+	f := strings.Fields(policy)
+	if len(f) == 0 || !strings.HasSuffix(f[len(f)-1], "d") {
+		return 0, false
+	}
+	days, err := strconv.Atoi(strings.TrimSuffix(f[len(f)-1], "d"))
+	return days, err == nil && days > 0
+}
+
+// mergeRanges returns the union of two ascending range lists, ascending,
+// disjoint and with adjacent ranges joined.
+func mergeRanges(a, b []SeqRange) []SeqRange {
+	all := append(append(make([]SeqRange, 0, len(a)+len(b)), a...), b...)
+	sort.Slice(all, func(i, j int) bool { return all[i].First < all[j].First })
+	var out []SeqRange
+	for _, r := range all {
+		if n := len(out); n > 0 && r.First <= out[n-1].Last+1 {
+			out[n-1].Last = max(out[n-1].Last, r.Last)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// excused reports whether a batch of table may have lost data: a
+// retention leaf of its table covers it, or (for ledgers written before
+// retention leaves named their batches) a version 1 retention leaf of
+// its table follows it.
+func (s *snapshot) excused(table string, seq uint64) bool {
+	if last, ok := s.lastRetention[table]; ok && last > seq {
+		return true
+	}
+	return Covers(s.retained[table], seq)
 }
 
 // checkRaw hashes each batch's kept original bytes and compares them with
@@ -484,8 +543,8 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		if cur.Kind != BatchLeaf {
 			return
 		}
-		if !s.retainedAfter(cur.Table, cur.Seq) {
-			v.problem(RawMissing, ws, int64(cur.Seq), "original bytes of the %s batch are gone, and no retention leaf of %s follows", cur.Table, cur.Table)
+		if !s.excused(cur.Table, cur.Seq) {
+			v.problem(RawMissing, ws, int64(cur.Seq), "original bytes of the %s batch are gone, and no retention leaf of %s covers it", cur.Table, cur.Table)
 		} else {
 			if s.rawRetained == nil {
 				s.rawRetained = make([]uint64, (s.size+63)/64)
@@ -583,8 +642,8 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 		if cur.Kind != BatchLeaf || have >= cur.Rows {
 			return
 		}
-		if !s.retainedAfter(cur.Table, cur.Seq) {
-			v.problem(RowsMissing, ws, int64(cur.Seq), "%d of the %d rows of the %s batch are gone, and no retention leaf of %s follows", cur.Rows-have, cur.Rows, cur.Table, cur.Table)
+		if !s.excused(cur.Table, cur.Seq) {
+			v.problem(RowsMissing, ws, int64(cur.Seq), "%d of the %d rows of the %s batch are gone, and no retention leaf of %s covers it", cur.Rows-have, cur.Rows, cur.Table, cur.Table)
 		}
 	}
 	advance()
@@ -607,7 +666,7 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 		}
 		switch n := int64(len(rows)); {
 		case n == cur.Rows:
-			if HashRows(cols, rows) != cur.RowsHash {
+			if cur.HashRows(cols, rows) != cur.RowsHash {
 				v.problem(RowsMismatch, ws, int64(seq), "the %d stored rows of the %s batch do not hash to the leaf's RowsHash", n, table)
 			}
 		case n > cur.Rows:

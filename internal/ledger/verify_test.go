@@ -179,7 +179,9 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 	// Retention removes Syslog rows generated before day 10: the whole of
-	// batches 0, 2, ..., 18, original bytes included.
+	// batches 0, 2, ..., 18, original bytes included. The odd seqs between
+	// are Heartbeat batches, which a Syslog leaf does not speak for, so
+	// its range is 0 to 18, as the store records it.
 	cutoff := fixtureStart.AddDate(0, 0, 10)
 	var removed int64
 	for i := uint64(0); i < 20; i += 2 {
@@ -188,7 +190,8 @@ func newFixture(t *testing.T) *fixture {
 		f.remove(t, "raw", i)
 		f.remove(t, "rows", i)
 	}
-	if err := l.Append(Leaf{Kind: RetentionLeaf, Workspace: f.ws, Seq: 40, Table: "Syslog", Time: fixtureStart.AddDate(0, 1, 10), Rows: removed, Cutoff: cutoff, Policy: "table 30d"}); err != nil {
+	if err := l.Append(Leaf{Kind: RetentionLeaf, Workspace: f.ws, Seq: 40, Table: "Syslog", Time: fixtureStart.AddDate(0, 1, 10), Rows: removed, Cutoff: cutoff, Policy: "table Syslog 30d",
+		Batches: []SeqRange{{0, 18}}}); err != nil {
 		t.Fatal(err)
 	}
 	f.checkpoint(t, l)
@@ -243,7 +246,7 @@ func rederive(lf Leaf, contentType string, raw []byte) ([32]byte, bool, error) {
 	if err := json.Unmarshal(raw, &b); err != nil || b.Batch == nil {
 		return [32]byte{}, false, fmt.Errorf("not a batch: %q", raw)
 	}
-	return HashRows(testCols, batchRows(*b.Batch)), true, nil
+	return lf.HashRows(testCols, batchRows(*b.Batch)), true, nil
 }
 
 func (f *fixture) checkpoint(t *testing.T, l *Log) {
@@ -377,6 +380,48 @@ func TestVerify(t *testing.T) {
 		{name: "Syslog bytes removed while its rows remain: retention does not explain it", tamper: func(t *testing.T, f *fixture) {
 			f.remove(t, "raw", 22)
 		}, want: []wantProblem{{RawMissing, 22}}},
+		{name: "Syslog batch after the retention's range removed", tamper: func(t *testing.T, f *fixture) {
+			f.remove(t, "raw", 20)
+			f.remove(t, "rows", 20)
+		}, want: []wantProblem{{RawMissing, 20}, {RowsMissing, 20}, {RowCountMismatch, -1}}},
+		{name: "bytes of a batch retention covers removed while its rows remain", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[40].Batches = []SeqRange{{0, 22}}
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+			f.remove(t, "raw", 22)
+		}, want: []wantProblem{{RawMissing, 22}}},
+		{name: "old ledger: a version 1 retention leaf excuses every earlier batch of its table", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[40].Version, ls[40].Batches = 1, nil
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}},
+		{name: "old ledger: its row counts still catch a batch removed", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[40].Version, ls[40].Batches = 1, nil
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+			f.remove(t, "raw", 20)
+			f.remove(t, "rows", 20)
+		}, want: []wantProblem{{RowCountMismatch, -1}}},
+		{name: "retention cutoff later than its policy allowed", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[40].Cutoff = ls[40].Time.AddDate(0, 0, -29)
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}, want: []wantProblem{{RetentionMismatch, 40}}},
+		{name: "retention names batches after itself", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
+				ls[40].Batches = append(ls[40].Batches, SeqRange{40, 44})
+				return ls
+			})
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}, want: []wantProblem{{RetentionMismatch, 40}}},
 		{name: "original bytes inserted", tamper: func(t *testing.T, f *fixture) {
 			f.write(t, "raw", 40, []byte("forged"))
 			f.write(t, "raw", 41, []byte("forged"))

@@ -30,11 +30,82 @@ func batchLeaf(rec *batchRecord) ledger.Leaf {
 	}
 }
 
+// retentionLeaf returns the leaf of a retention record. A record from a
+// WAL written before retention recorded its batches gets the version 1
+// leaf that binary would have made, which verification reads as
+// covering every earlier batch of its table.
 func retentionLeaf(rec *retentionRecord) ledger.Leaf {
-	return ledger.Leaf{
+	lf := ledger.Leaf{
 		Kind: ledger.RetentionLeaf, Workspace: rec.workspace, Seq: rec.seq, Table: rec.table,
 		Time: rec.time, Rows: rec.rows, Cutoff: rec.cutoff, Policy: rec.policy,
 	}
+	if len(rec.batches) == 0 {
+		lf.Version = 1
+	}
+	for _, r := range rec.batches {
+		lf.Batches = append(lf.Batches, ledger.SeqRange{First: r[0], Last: r[1]})
+	}
+	return lf
+}
+
+// retainedBatches returns the batches a retention leaf records: the seqs
+// of the deleted segments' batches, widened over the gaps between them
+// that hold no batch the table keeps. Seqs interleave across a
+// workspace's tables, so the exact set would fall apart into about a
+// range per batch; a seq in a gap is covered only if it is sealed (not
+// in memory or in flight) and in none of the table's kept segments or
+// hot generations: a record of another table, which a leaf of this table
+// does not speak for, or a batch of this table an earlier retention
+// removed.
+func retainedBatches(gone, kept, sealed rangeSet) rangeSet {
+	if len(gone) == 0 {
+		return nil
+	}
+	window := rangeSet{{gone[0][0], gone[len(gone)-1][1]}}
+	return gone.union(window.intersect(sealed).minus(kept))
+}
+
+// intersect returns the seqs in both sets.
+func (r rangeSet) intersect(o rangeSet) rangeSet {
+	var out rangeSet
+	for i, j := 0, 0; i < len(r) && j < len(o); {
+		lo, hi := max(r[i][0], o[j][0]), min(r[i][1], o[j][1])
+		if lo <= hi {
+			out = append(out, [2]uint64{lo, hi})
+		}
+		if r[i][1] < o[j][1] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// minus returns the seqs of r not in o.
+func (r rangeSet) minus(o rangeSet) rangeSet {
+	var out rangeSet
+	j := 0
+	for _, x := range r {
+		lo, rest := x[0], true
+		for j < len(o) && o[j][1] < lo {
+			j++
+		}
+		for k := j; rest && k < len(o) && o[k][0] <= x[1]; k++ {
+			if o[k][0] > lo {
+				out = append(out, [2]uint64{lo, o[k][0] - 1})
+			}
+			if o[k][1] >= x[1] {
+				rest = false
+			} else {
+				lo = o[k][1] + 1
+			}
+		}
+		if rest {
+			out = append(out, [2]uint64{lo, x[1]})
+		}
+	}
+	return out
 }
 
 // Ledger returns the workspace's ledger.

@@ -44,6 +44,9 @@ type retentionRecord struct {
 	cutoff    time.Time
 	policy    string
 	rows      int64
+	// batches are the seqs of the batches whose rows the deleted
+	// segments held. Records written before this field have none.
+	batches rangeSet
 }
 
 func (r *batchRecord) encode() []byte {
@@ -77,7 +80,13 @@ func (r *retentionRecord) encode() []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(r.time.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.cutoff.UnixNano()))
 	b = appendStr(b, r.policy)
-	return binary.BigEndian.AppendUint64(b, uint64(r.rows))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.rows))
+	b = binary.AppendUvarint(b, uint64(len(r.batches)))
+	for _, x := range r.batches {
+		b = binary.AppendUvarint(b, x[0])
+		b = binary.AppendUvarint(b, x[1])
+	}
+	return b
 }
 
 // setSeq writes seq into an encoded record.
@@ -252,6 +261,15 @@ func decodeRecord(b []byte) (any, error) {
 		rec.cutoff = time.Unix(0, int64(r.u64())).UTC()
 		rec.policy = r.str()
 		rec.rows = int64(r.u64())
+		if len(r.b) > 0 {
+			n := r.uvarint()
+			if n > uint64(len(r.b)) {
+				return nil, errShortRecord
+			}
+			for range n {
+				rec.batches = append(rec.batches, [2]uint64{r.uvarint(), r.uvarint()})
+			}
+		}
 		if r.err != nil {
 			return nil, r.err
 		}

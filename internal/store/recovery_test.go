@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/internal/ledger"
 	"vigil/internal/schema"
 	"vigil/internal/source"
 )
@@ -118,7 +119,8 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("ledger size %d, want the batch and the retention leaf", l.Size())
 	}
 	leaf, err := l.Leaf(1)
-	if err != nil || leaf.Kind != 2 || leaf.Rows != 48 || leaf.Table != "Ret_CL" || !strings.Contains(leaf.Policy, "3d") {
+	if err != nil || leaf.Kind != 2 || leaf.Rows != 48 || leaf.Table != "Ret_CL" || !strings.Contains(leaf.Policy, "3d") ||
+		len(leaf.Batches) != 1 || leaf.Batches[0] != (ledger.SeqRange{First: 0, Last: 0}) {
 		t.Fatalf("retention leaf = %+v, %v", leaf, err)
 	}
 	for _, bad := range []struct {

@@ -103,20 +103,36 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 	s := t.store
 	t.sealMu.Lock() // no seal of this table adds segments meanwhile
 	defer t.sealMu.Unlock()
+	s.catMu.Lock()
+	var sealed rangeSet
+	if m := s.cat.Workspaces[t.workspace]; m != nil {
+		sealed = m.Sealed
+	}
+	s.catMu.Unlock()
 	t.mu.Lock()
 	var gone []*Segment
 	var rows int64
+	var goneSeqs, kept rangeSet
 	for _, seg := range t.segs {
 		if seg.MaxTime.Before(cutoff) {
 			gone = append(gone, seg)
 			rows += seg.Rows
+			goneSeqs = append(goneSeqs, seg.Seqs...)
+		} else {
+			kept = append(kept, seg.Seqs...)
 		}
 	}
+	for _, g := range []*gen{t.hot, t.sealing} {
+		if g != nil {
+			kept = append(kept, g.seqs...)
+		}
+	}
+	batches := retainedBatches(goneSeqs.merge(), kept.merge(), sealed)
 	t.mu.Unlock()
 	if len(gone) == 0 {
 		return nil
 	}
-	rec := &retentionRecord{workspace: t.workspace, table: t.name, time: s.opts.Now().UTC(), cutoff: cutoff, policy: policy, rows: rows}
+	rec := &retentionRecord{workspace: t.workspace, table: t.name, time: s.opts.Now().UTC(), cutoff: cutoff, policy: policy, rows: rows, batches: batches}
 	lsn, seq, err := s.writeRecord(t.workspace, rec.encode(), retentionLeaf(rec))
 	if err != nil {
 		return err
