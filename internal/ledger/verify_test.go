@@ -353,6 +353,18 @@ func flipByteAt(t *testing.T, path string, off int) {
 	}
 }
 
+// version1 turns a fixture's leaves into the version 1 leaves a ledger
+// written before version 2 holds.
+func version1(ls []Leaf) []Leaf {
+	for i := range ls {
+		ls[i].Version, ls[i].Batches = 1, nil
+		if ls[i].Kind == BatchLeaf {
+			ls[i].RowsHash = ls[i].HashRows(testCols, batchRows(ls[i].Seq))
+		}
+	}
+	return ls
+}
+
 type wantProblem struct {
 	kind ProblemKind
 	seq  int64
@@ -408,6 +420,18 @@ func TestVerify(t *testing.T) {
 			f.remove(t, "raw", 20)
 			f.remove(t, "rows", 20)
 		}, want: []wantProblem{{RowCountMismatch, -1}}},
+		{name: "old ledger of version 1 leaves only", deep: true, tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, version1)
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+		}},
+		{name: "old ledger of version 1 leaves: a row altered", tamper: func(t *testing.T, f *fixture) {
+			f.rewriteLedger(t, version1)
+			os.Remove(filepath.Join(f.h.LogDir(f.ws), historyFile))
+			rf := f.readRows(t, 23)
+			rf.Rows[0][1] = "other-host"
+			b, _ := json.Marshal(rf)
+			f.write(t, "rows", 23, b)
+		}, want: []wantProblem{{RowsMismatch, 23}}},
 		{name: "retention cutoff later than its policy allowed", tamper: func(t *testing.T, f *fixture) {
 			f.rewriteLedger(t, func(ls []Leaf) []Leaf {
 				ls[40].Cutoff = ls[40].Time.AddDate(0, 0, -29)
