@@ -215,6 +215,12 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		var sel []string
 		var cols []col
 		for i, it := range t.Items {
+			if call, ok := it.Expr.(*kql.Call); ok {
+				if s, cl, ok := c.sortColumns(call, it.Names, it.Name, nil); ok {
+					sel, cols = append(sel, s...), append(cols, cl...)
+					continue
+				}
+			}
 			v := c.expr(it.Expr, nil)
 			name := it.Name
 			if name == "" {
@@ -600,6 +606,13 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 	}
 	for i, it := range items {
 		if call, ok := it.Expr.(*kql.Call); ok && len(call.Args) > 0 {
+			if s, cl, ok := c.sortColumns(call, it.Names, it.Name, in); ok {
+				for k := range s {
+					index[cl[k].name] = len(sel)
+					sel, cols = append(sel, s[k]), append(cols, cl[k])
+				}
+				continue
+			}
 			if exp, ok := seriesExpansions[call.Name]; ok {
 				// series_stats(x) and the like: a column per statistic.
 				bag := c.expr(&kql.Call{P: call.P, Name: exp.dynamic, Args: call.Args}, in)

@@ -48,7 +48,7 @@ func init() {
 		udf{name: "kql_hash_fold", args: []duckdb.Type{tBigint, tBigint}, result: tBigint, fn: func(a []driver.Value) (any, error) {
 			return int64(uint64(a[0].(int64))*31 + uint64(a[1].(int64))), nil
 		}},
-		jsonUDF("kql_array_sort", 3, func(v []any) (any, error) { return arraySort(v[0], v[1] == true, v[2] == true), nil }),
+		jsonUDF("kql_array_sort", -1, func(v []any) (any, error) { return arraySort(v[2:], v[0] == true, v[1] == true), nil }),
 		jsonUDF("kql_array_shift", 4, func(v []any) (any, error) { return arrayShift(v[0], v[1], v[2], v[3] == true), nil }),
 		jsonUDF("kql_array_slice", 3, func(v []any) (any, error) { return arraySlice(v[0], v[1], v[2]), nil }),
 		jsonUDF("kql_array_split", 2, func(v []any) (any, error) { return arraySplit(v[0], v[1]), nil }),
@@ -214,14 +214,22 @@ func kindRank(v any) int {
 	return 4
 }
 
-func arraySort(v any, asc, nullsLast bool) any {
-	a, ok := asArray(v)
+// arraySort is array_sort_asc/_desc: the first array sorted, nulls first
+// or last; with more arrays, all of them (an array of arrays) reordered
+// as the first, or null when their lengths differ.
+func arraySort(arrays []any, asc, nullsLast bool) any {
+	first, ok := asArray(arrays[0])
 	if !ok {
 		return nil
 	}
-	out := append([]any(nil), a...)
-	sort.SliceStable(out, func(i, j int) bool {
-		x, y := out[i], out[j]
+	// Sort the positions by the first array, then lay every array out in
+	// that order; the others must be as long as the first.
+	order := make([]int, len(first))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		x, y := first[order[i]], first[order[j]]
 		if x == nil || y == nil {
 			if x == nil && y == nil {
 				return false
@@ -233,6 +241,21 @@ func arraySort(v any, asc, nullsLast bool) any {
 		}
 		return compareDynamic(x, y) > 0
 	})
+	out := make([]any, len(arrays))
+	for k, av := range arrays {
+		a, ok := asArray(av)
+		if !ok || len(a) != len(first) {
+			return nil
+		}
+		sorted := make([]any, len(a))
+		for i, o := range order {
+			sorted[i] = a[o]
+		}
+		out[k] = sorted
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
 	return out
 }
 

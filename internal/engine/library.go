@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 
 	"vigil/internal/kql"
@@ -71,11 +72,12 @@ func init() {
 	sortFn := func(asc bool) func(a fnArgs) scalar {
 		return func(a fnArgs) scalar {
 			a.need(1)
-			nullsLast := "'true'"
-			if len(a.v) > 1 && a.v[1].typ == schema.Bool {
-				nullsLast = a.json(1)
+			arrays, nullsLast := sortArgs(a)
+			args := []string{boolArg(asc), nullsLast}
+			for i := 0; i < arrays; i++ {
+				args = append(args, a.json(i))
 			}
-			return goCall("kql_array_sort", schema.Dynamic, a.json(0), boolArg(asc), nullsLast)
+			return goCall("kql_array_sort", schema.Dynamic, args...)
 		}
 	}
 	shiftFn := func(sign string, rotate bool) func(a fnArgs) scalar {
@@ -354,6 +356,56 @@ func init() {
 		"parse_url":       fixed("kql_parse_url", schema.Dynamic, 1, 1),
 		"parse_path":      fixed("kql_parse_path", schema.Dynamic, 1, 1),
 	}
+}
+
+// sortArgs reads array_sort_*'s arguments: how many arrays lead, and
+// the SQL of nulls_last, the last argument when it is a bool (true by
+// default).
+func sortArgs(a fnArgs) (arrays int, nullsLast string) {
+	last := len(a.v) - 1
+	if last > 0 && a.v[last].typ == schema.Bool {
+		return last, a.json(last)
+	}
+	return len(a.v), "'true'"
+}
+
+// sortColumns is array_sort_asc/_desc over several arrays in extend or
+// project: a column per array, named by the tuple (a, b) = ..., or else
+// <array>_sorted. One array, or a call assigned to one name, is a plain
+// expression (an array of arrays when there are several).
+func (c *compiler) sortColumns(call *kql.Call, names []string, name string, in *relation) ([]string, []col, bool) {
+	if (call.Name != "array_sort_asc" && call.Name != "array_sort_desc") || name != "" {
+		return nil, nil, false
+	}
+	a := fnArgs{c, call, make([]scalar, len(call.Args))}
+	for i, e := range call.Args {
+		a.v[i] = c.expr(e, in)
+	}
+	arrays, _ := sortArgs(a)
+	if arrays < 2 && names == nil {
+		return nil, nil, false
+	}
+	if names != nil && len(names) > arrays {
+		c.fail(call, "%s gives %d columns, not %d", call.Name, arrays, len(names))
+	}
+	v := c.expr(call, in)
+	if arrays == 1 {
+		v.sql = "to_json([" + v.sql + "])"
+	}
+	var sel []string
+	var cols []col
+	for k := 0; k < arrays; k++ {
+		n := byName(call.Args[k], k) + "_sorted"
+		if names != nil {
+			if k >= len(names) {
+				break
+			}
+			n = names[k]
+		}
+		sel = append(sel, "json_extract("+v.sql+", '$["+strconv.Itoa(k)+"]') AS "+sqlgen.QuoteIdent(n))
+		cols = append(cols, col{name: n, typ: schema.Dynamic})
+	}
+	return sel, cols, true
 }
 
 // tdigestRank is the SQL of percentile p (0..100) of a tdigest, which
