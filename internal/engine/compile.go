@@ -79,6 +79,9 @@ type compiler struct {
 	// before them (see window.go), in levels, each reading the ones
 	// before; nil where such functions are not allowed.
 	pre *[][]string
+	// sets are the query's set statements by name (bin_auto reads its
+	// bin size from one).
+	sets map[string]kql.Expr
 	// members maps the SQL of each dynamic member access compiled
 	// (json_extract(base, path)) to its base and path, so that reading
 	// it as text becomes one json_extract_string(base, path): DuckDB then
@@ -127,6 +130,10 @@ func (c *compiler) compile() (rel *relation, err error) {
 			rel, err = nil, f.err
 		}
 	}()
+	c.sets = map[string]kql.Expr{}
+	for _, st := range q.Sets {
+		c.sets[st.Name] = st.Value
+	}
 	for _, l := range q.Lets {
 		c.bindLet(l)
 	}

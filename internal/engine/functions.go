@@ -82,10 +82,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return c.bin(e, args[0], args[1])
 	case "bin_at":
 		need(3)
-		if args[0].typ == schema.DateTime {
-			return scalar{fmt.Sprintf("make_timestamp(((epoch_us(%[1]s) - epoch_us(%[3]s)) // ((%[2]s) // 10)) * ((%[2]s) // 10) + epoch_us(%[3]s))", args[0].sql, args[1].sql, dt(2)), schema.DateTime}
-		}
-		return scalar{fmt.Sprintf("(floor((%[1]s - %[3]s) / %[2]s) * %[2]s + %[3]s)", num(0), num(1), num(2)), schema.Real}
+		return c.binAt(e, args[0], args[1], args[2])
 	case "startofday", "startofweek", "startofmonth", "startofyear":
 		need(1)
 		unit := strings.TrimPrefix(e.Name, "startof")
@@ -529,6 +526,16 @@ func (c *compiler) bin(e *kql.Call, x, size scalar) scalar {
 	}
 	c.fail(e, "bin() needs a number, datetime or timespan, not %s", x.typ)
 	return scalar{}
+}
+
+// binAt is bin_at(x, size, at): bins of size aligned so that at starts
+// one.
+func (c *compiler) binAt(e *kql.Call, x, size, at scalar) scalar {
+	if x.typ == schema.DateTime {
+		sz := c.convert(size, schema.Timespan, e)
+		return scalar{fmt.Sprintf("make_timestamp(((epoch_us(%[1]s) - epoch_us(%[3]s)) // ((%[2]s) // 10)) * ((%[2]s) // 10) + epoch_us(%[3]s))", x.sql, sz, c.convert(at, schema.DateTime, e)), schema.DateTime}
+	}
+	return scalar{fmt.Sprintf("(floor((%[1]s - %[3]s) / %[2]s) * %[2]s + %[3]s)", c.convert(x, schema.Real, e), c.convert(size, schema.Real, e), c.convert(at, schema.Real, e)), schema.Real}
 }
 
 func datePart(c *compiler, n kql.Node, part string) string {

@@ -297,6 +297,20 @@ func init() {
 			}
 			return scalar{"to_json([" + strings.Join(parts, ", ") + "])", schema.Dynamic}
 		},
+		// bin_auto(x): bin with the size and alignment of the query's
+		// query_bin_auto_size and query_bin_auto_at (0 by default).
+		"bin_auto": func(a fnArgs) scalar {
+			a.need(1)
+			size := a.c.sets["query_bin_auto_size"]
+			if size == nil {
+				a.c.fail(a.e, "bin_auto needs the bin size: set query_bin_auto_size = ... before the query")
+			}
+			sz := a.c.expr(size, nil)
+			if at := a.c.sets["query_bin_auto_at"]; at != nil {
+				return a.c.binAt(a.e, a.v[0], sz, a.c.expr(at, nil))
+			}
+			return a.c.bin(a.e, a.v[0], sz)
+		},
 		"merge_tdigest": func(a fnArgs) scalar { return scalarFuncs["tdigest_merge"](a) },
 		"tdigest_merge": func(a fnArgs) scalar {
 			a.need(2)

@@ -116,7 +116,7 @@ func byName(e kql.Expr, i int) string {
 	case *kql.Ident:
 		return x.Name
 	case *kql.Call:
-		if (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at") && len(x.Args) > 0 {
+		if (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at" || x.Name == "bin_auto") && len(x.Args) > 0 {
 			if id, ok := x.Args[0].(*kql.Ident); ok {
 				return id.Name
 			}

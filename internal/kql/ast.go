@@ -27,7 +27,17 @@ type Operator interface {
 // whose result is returned.
 type Query struct {
 	Lets []*Let
+	// Sets are the query's set statements, in order.
+	Sets []*Set
 	Body Tabular
+}
+
+// Set is a set statement, set Name [= Value], a request property for the
+// query (query_bin_auto_size for bin_auto, for one).
+type Set struct {
+	P     Pos
+	Name  string
+	Value Expr // nil when the statement gives no value
 }
 
 // Let binds a name to a scalar expression, a tabular expression or a

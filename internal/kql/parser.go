@@ -108,9 +108,12 @@ func (p *parser) query() (q *Query, err error) {
 			continue
 		}
 		if p.isWord("set") {
-			for !p.isPunct(";") && p.peek().kind != tEOF {
-				p.next()
+			st := &Set{P: p.next().pos}
+			st.Name, _ = p.name()
+			if p.accept("=") {
+				st.Value = p.expr()
 			}
+			q.Sets = append(q.Sets, st)
 			continue
 		}
 		if q.Body != nil {

@@ -14,6 +14,15 @@ import (
 // pretty layout.
 func Format(q *Query) string {
 	var b strings.Builder
+	for _, st := range q.Sets {
+		b.WriteString("set ")
+		printName(&b, st.Name)
+		if st.Value != nil {
+			b.WriteString(" = ")
+			printExpr(&b, st.Value)
+		}
+		b.WriteString(";\n")
+	}
 	for _, l := range q.Lets {
 		printLet(&b, l)
 		b.WriteString(";\n")
