@@ -20,6 +20,17 @@ type col struct {
 	name   string
 	typ    schema.Type
 	hidden bool
+	// ref is the SQL that reads the column where it is not a column of
+	// the SELECT (a field of scan's row struct); "" is its quoted name.
+	ref string
+}
+
+// sqlRef is the SQL that reads the column.
+func (cl col) sqlRef() string {
+	if cl.ref != "" {
+		return cl.ref
+	}
+	return sqlgen.QuoteIdent(cl.name)
 }
 
 // relation is a compiled tabular expression: a SELECT statement and its
@@ -580,6 +591,8 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.topHitters(in, op)
 	case *kql.Partition:
 		return c.partition(in, op)
+	case *kql.Scan:
+		return c.scan(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil

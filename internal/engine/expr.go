@@ -23,7 +23,7 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 	case *kql.Ident:
 		if in != nil {
 			if cl, ok := in.find(e.Name); ok {
-				return scalar{sqlgen.QuoteIdent(cl.name), cl.typ}
+				return scalar{cl.sqlRef(), cl.typ}
 			}
 		}
 		if v, ok := c.lookupScalar(e.Name); ok {
@@ -67,6 +67,17 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		}
 		return scalar{fmt.Sprintf("(%s %sBETWEEN %s AND %s)", x.sql, not, c.convert(lo, x.typ, e), c.convert(hi, x.typ, e)), schema.Bool}
 	case *kql.Member, *kql.Index:
+		// scan's state: Step.Column is a column named so, where no
+		// column is named Step.
+		if m, ok := e.(*kql.Member); ok && in != nil {
+			if id, ok := m.X.(*kql.Ident); ok {
+				if cl, ok := in.find(id.Name + "." + m.Name); ok {
+					if _, shadowed := in.find(id.Name); !shadowed {
+						return scalar{cl.sqlRef(), cl.typ}
+					}
+				}
+			}
+		}
 		return c.dynamicAccess(e, in)
 	case *kql.Call:
 		return c.call(e, in)
