@@ -76,7 +76,7 @@ func BenchmarkAppend(b *testing.B) {
 			b.SetBytes(int64(len(batches[0].Raw)))
 			b.SetParallelism((writers + 1) / 2)
 			b.ResetTimer()
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := n.Add(1)
@@ -88,6 +88,7 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)*1000/time.Since(start).Seconds(), "rows/s")
+			b.ReportMetric(float64((cpuTime()-cpu)/time.Nanosecond)/float64(b.N*1000), "cpu-ns/row")
 		})
 	}
 }
@@ -164,7 +165,7 @@ func BenchmarkIngestRSS(b *testing.B) {
 		}
 		var next atomic.Int64
 		var wg sync.WaitGroup
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		for w := 0; w < 8; w++ {
 			wg.Add(1)
 			go func() {
@@ -184,6 +185,7 @@ func BenchmarkIngestRSS(b *testing.B) {
 		}
 		wg.Wait()
 		b.ReportMetric(float64(total)/time.Since(start).Seconds(), "rows/s")
+		b.ReportMetric(float64((cpuTime()-cpu)/time.Nanosecond)/float64(total), "cpu-ns/row")
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}

@@ -178,7 +178,7 @@ func timeLit(t time.Time) string {
 
 // relationSQL builds the relation: each part (a group of segments with
 // the same columns, a row range of a segment the term index narrowed, or
-// a hot generation) selects the table's stored columns in order, NULL for
+// a hot generation's rows as they are now) selects the table's stored columns in order, NULL for
 // columns it predates; the outer select adds the derived _ItemId and
 // filters the time range. Segments with ranges are read only in those
 // rows (file_row_number filters prune Parquet row groups); the others
@@ -208,7 +208,10 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, ran
 		parts = append(parts, part(n, "read_parquet(["+strings.Join(byCols[n], ", ")+"])"))
 	}
 	for _, g := range gens {
-		parts = append(parts, part(g.cols, g.rowsTable()))
+		// The rows the generation holds now: every batch acknowledged
+		// before the relation was made, each whole.
+		v := g.view.Load()
+		parts = append(parts, part(len(v.cols), hotScanSQL(g.id, int64(v.rows), from, to)))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, part(0, "(SELECT CAST(NULL AS BIGINT) AS "+sqlgen.QuoteIdent(schema.ColBatchSeq)+", CAST(NULL AS INTEGER) AS "+sqlgen.QuoteIdent(schema.ColBatchRow)+" WHERE false)"))

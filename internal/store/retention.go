@@ -234,8 +234,15 @@ func (s *Store) Raw(workspace string, seq uint64) ([]byte, string, error) {
 		}
 		t.mu.Lock()
 		for _, g := range []*gen{t.hot, t.sealing} {
-			if g != nil && g.seqs.has(seq) {
-				src = append(src, g.rawTable())
+			if g == nil || !g.seqs.has(seq) {
+				continue
+			}
+			for _, r := range g.view.Load().raws {
+				if r.seq == int64(seq) {
+					t.mu.Unlock()
+					s.mu.Unlock()
+					return r.raw, r.contentType, nil
+				}
 			}
 		}
 		t.mu.Unlock()

@@ -7,7 +7,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,6 +117,7 @@ type Store struct {
 	cat    *catalog
 	catMu  sync.Mutex // serializes catalog writes
 	genSeq atomic.Uint64
+	gens   sync.Map // generation id -> *gen, for the vigil_hot table functions
 
 	ledgerMu  sync.Mutex
 	ledgers   map[string]*ledger.Log
@@ -192,6 +192,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
 	}
+	if err := s.registerHot(); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: registering the hot buffer's table functions: %w", err)
+	}
 	for _, seg := range cat.Segments {
 		t := s.tableFor(seg.Workspace, seg.Table)
 		t.segs = append(t.segs, seg)
@@ -223,7 +227,7 @@ func (s *Store) tableFor(workspace, name string) *table {
 	if t, ok := s.tables[key]; ok {
 		return t
 	}
-	t := &table{store: s, workspace: workspace, name: name, lanes: make([]lane, insertLanes)}
+	t := &table{store: s, workspace: workspace, name: name}
 	if def, ok := schema.Builtin(name); ok {
 		t.def = def
 	} else if def := s.cat.customTable(workspace, name); def != nil {
@@ -312,12 +316,7 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 		s.forget(lsn)
 		return Ack{}, fmt.Errorf("store: batch %d is durable but its ledger leaf could not be written until restart: %w", seq, err)
 	}
-	if err := t.insert(lsn, rec); err != nil {
-		// The batch is durable in the WAL and will be served after a
-		// restart; say so rather than claim it was refused.
-		s.forget(lsn)
-		return Ack{}, fmt.Errorf("store: batch %d is durable but could not be made visible until restart: %w", seq, err)
-	}
+	t.insert(lsn, rec)
 	s.forget(lsn)
 	return Ack{Seq: seq}, nil
 }
@@ -391,7 +390,8 @@ func (s *Store) replay() error {
 				t.def = &schema.Table{Name: rec.table, Custom: true, Columns: schema.StandardColumns()}
 			}
 			t.growTo(rec.cols)
-			return t.insert(lsn, rec)
+			t.insert(lsn, rec)
+			return nil
 		case *retentionRecord:
 			if rec.seq >= s.next[rec.workspace] {
 				s.next[rec.workspace] = rec.seq + 1
@@ -566,14 +566,4 @@ func validWorkspace(id string) bool {
 		}
 	}
 	return true
-}
-
-// withConn runs fn on one DuckDB connection, for the appender.
-func (s *Store) withConn(ctx context.Context, fn func(driver.Conn) error) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error { return fn(dc.(driver.Conn)) })
 }

@@ -1,23 +1,18 @@
 package store
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
@@ -35,14 +30,9 @@ type table struct {
 	defPtr atomic.Pointer[schema.Table]
 	def    *schema.Table // set before the table is shared; then use definition()
 
-	// appendMu is shared by inserts into the hot generation and held
-	// alone to swap it into sealing (so no row is added to a generation
-	// being sealed) or to make it or widen it.
-	appendMu sync.RWMutex
-	// lanes hold batches waiting to be inserted; queueMu guards their
-	// queues.
-	queueMu sync.Mutex
-	lanes   []lane
+	// appendMu serializes writing into the hot generation and swapping
+	// it into sealing, so no row is added to a generation being sealed.
+	appendMu sync.Mutex
 	// sealMu lets one seal of the table run at a time.
 	sealMu sync.Mutex
 
@@ -55,11 +45,11 @@ type table struct {
 	doomed  map[string]bool
 }
 
-// gen is one generation of a table's hot buffer: a DuckDB table of rows
-// and one of their batches' original bytes.
+// gen is one generation of a table's hot buffer: its rows in Go (hot.go),
+// read by DuckDB through the vigil_hot table functions.
 type gen struct {
 	id      uint64
-	cols    int // record columns the DuckDB table has
+	cols    int // record columns the generation has
 	rows    int64
 	bytes   int64
 	minLSN  wal.LSN
@@ -67,10 +57,16 @@ type gen struct {
 	created time.Time
 	refs    int
 	retired bool
+	// data is written under the table's appendMu; view is what it held
+	// after the last whole batch, which is all readers see.
+	data hotData
+	view atomic.Pointer[hotView]
 }
 
-func (g *gen) rowsTable() string { return fmt.Sprintf("hot_%d", g.id) }
-func (g *gen) rawTable() string  { return fmt.Sprintf("hotraw_%d", g.id) }
+// rawTable is the SQL table of the generation's original bytes: seq,
+// content_type, received, raw. It is valid while the generation is
+// referenced.
+func (g *gen) rawTable() string { return fmt.Sprintf("vigil_hot_raw(%d)", g.id) }
 
 func (t *table) definition() *schema.Table {
 	if d := t.defPtr.Load(); d != nil {
@@ -105,220 +101,42 @@ func (t *table) growTo(cols []schema.Column) {
 	t.defPtr.Store(grown)
 }
 
-// newGen creates the DuckDB tables of a generation with cols. Called with
-// appendMu held.
-func (t *table) newGen(cols []schema.Column) (*gen, error) {
-	g := &gen{id: t.store.genSeq.Add(1), cols: len(cols), created: time.Now()}
-	var ddl strings.Builder
-	fmt.Fprintf(&ddl, "CREATE TABLE %s (", g.rowsTable())
-	for _, c := range cols {
-		fmt.Fprintf(&ddl, "%s %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))
-	}
-	fmt.Fprintf(&ddl, "%s BIGINT, %s INTEGER);", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow))
-	fmt.Fprintf(&ddl, "CREATE TABLE %s (seq BIGINT, content_type VARCHAR, received TIMESTAMP, raw BLOB);", g.rawTable())
-	if _, err := t.store.db.Exec(ddl.String()); err != nil {
-		return nil, fmt.Errorf("store: creating hot buffer: %w", err)
-	}
-	return g, nil
+// newGen makes a generation and lists it for the table functions.
+func (t *table) newGen() *gen {
+	g := &gen{id: t.store.genSeq.Add(1), created: time.Now()}
+	g.view.Store(g.data.view())
+	t.store.gens.Store(g.id, g)
+	return g
 }
 
-// pendingInsert is a durable batch waiting to be put into the hot buffer.
-type pendingInsert struct {
-	lsn  wal.LSN
-	rec  *batchRecord
-	done chan error
-}
-
-// insertLanes is how many groups of batches may go into one table's hot
-// buffer at once, each in its own transaction on its own connection:
-// DuckDB runs appends to one table from several transactions in
-// parallel, and a lane per core keeps the cores busy when writers
-// outnumber them.
-var insertLanes = max(2, runtime.GOMAXPROCS(0))
-
-// lane is a queue of batches waiting to go into a table's hot buffer and
-// the right to put them in.
-type lane struct {
-	leader sync.Mutex // held by the waiter putting the lane's queue in
-	queue  []*pendingInsert
-}
-
-// insert puts a durable batch into the hot generation, atomically. Batches
-// that arrive while inserts run wait in the shortest of the table's lanes
-// and go in together, in one transaction, put in by whichever of them
-// leads the lane next: concurrent writers share transactions and
-// appender set-up as they share the WAL's fsync, lanes run in parallel,
-// and each batch is still all visible or not at all.
-func (t *table) insert(lsn wal.LSN, rec *batchRecord) error {
-	p := &pendingInsert{lsn: lsn, rec: rec, done: make(chan error, 1)}
-	t.queueMu.Lock()
-	l := &t.lanes[0]
-	for i := range t.lanes {
-		if len(t.lanes[i].queue) < len(l.queue) {
-			l = &t.lanes[i]
-		}
-	}
-	l.queue = append(l.queue, p)
-	t.queueMu.Unlock()
-
-	l.leader.Lock()
-	t.queueMu.Lock()
-	group := l.queue
-	l.queue = nil
-	t.queueMu.Unlock()
-	if len(group) > 0 {
-		t.insertGroup(group)
-	}
-	l.leader.Unlock()
-	// p was in this group or in one an earlier leader of the lane took.
-	return <-p.done
-}
-
-// insertGroup inserts a group of batches and answers each. Should the
-// group fail as a whole, its batches are retried one by one, so one
-// batch's problem is not charged to its neighbours.
-func (t *table) insertGroup(group []*pendingInsert) {
-	err := t.insertRecords(group)
-	if err != nil && len(group) > 1 {
-		for _, p := range group {
-			p.done <- t.insertRecords([]*pendingInsert{p})
-		}
-		return
-	}
-	for _, p := range group {
-		p.done <- err
-	}
-}
-
-// insertRecords puts batches into the hot generation in one transaction.
-// Their record columns are prefixes of the table's, so one appender as
-// wide as the widest serves them all. Inserts share appendMu; making a
-// generation or adding its columns takes it alone.
-func (t *table) insertRecords(group []*pendingInsert) error {
-	cols := group[0].rec.cols
-	for _, p := range group[1:] {
-		if len(p.rec.cols) > len(cols) {
-			cols = p.rec.cols
-		}
-	}
-	t.appendMu.RLock()
-	t.mu.Lock()
-	g := t.hot
-	t.mu.Unlock()
-	if g != nil && g.cols >= len(cols) {
-		defer t.appendMu.RUnlock()
-	} else {
-		t.appendMu.RUnlock()
-		t.appendMu.Lock()
-		defer t.appendMu.Unlock()
-		var err error
-		if g, err = t.widenHot(cols); err != nil {
-			return err
-		}
-	}
-	names := make([]string, 0, len(cols)+2)
-	for _, c := range cols {
-		names = append(names, c.Name)
-	}
-	names = append(names, schema.ColBatchSeq, schema.ColBatchRow)
-	err := t.store.withConn(context.Background(), func(dc driver.Conn) error {
-		tx, err := dc.(driver.ConnBeginTx).BeginTx(context.Background(), driver.TxOptions{})
-		if err != nil {
-			return err
-		}
-		if err := appendRows(dc, g, names, group); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	})
-	if err != nil {
-		return fmt.Errorf("store: hot buffer: %w", err)
-	}
-	var size int64
-	t.mu.Lock()
-	for _, p := range group {
-		rec := p.rec
-		n := int64(len(rec.raw)) + int64(len(rec.rows))*int64(len(rec.cols))*16
-		size += n
-		g.rows += int64(len(rec.rows))
-		g.bytes += n
-		g.seqs = g.seqs.add(rec.seq)
-		if g.minLSN == 0 || p.lsn < g.minLSN {
-			g.minLSN = p.lsn
-		}
-	}
-	t.mu.Unlock()
-	t.store.hotBytes.Add(size)
-	return nil
-}
-
-// widenHot returns the hot generation with at least cols, making it or
-// adding columns to it. Called with appendMu held alone.
-func (t *table) widenHot(cols []schema.Column) (*gen, error) {
+// insert puts a durable batch into the hot generation. Its rows count,
+// for queries, only once all of them are in, so a batch is visible whole
+// or not at all.
+func (t *table) insert(lsn wal.LSN, rec *batchRecord) {
+	t.appendMu.Lock()
+	defer t.appendMu.Unlock()
 	t.mu.Lock()
 	g := t.hot
 	t.mu.Unlock()
 	if g == nil {
-		var err error
-		if g, err = t.newGen(cols); err != nil {
-			return nil, err
-		}
+		g = t.newGen()
 		t.mu.Lock()
 		t.hot = g
 		t.mu.Unlock()
 	}
-	for i := g.cols; i < len(cols); i++ {
-		c := cols[i]
-		if _, err := t.store.db.Exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", g.rowsTable(), sqlgen.QuoteIdent(c.Name), sqlgen.StorageType(c.Type))); err != nil {
-			return nil, fmt.Errorf("store: adding column %s: %w", c.Name, err)
-		}
-		g.cols = i + 1
+	size := g.data.add(rec)
+	view := g.data.view()
+	t.mu.Lock()
+	g.view.Store(view)
+	g.cols = len(view.cols)
+	g.rows = int64(view.rows)
+	g.bytes += size
+	g.seqs = g.seqs.add(rec.seq)
+	if g.minLSN == 0 || lsn < g.minLSN {
+		g.minLSN = lsn
 	}
-	return g, nil
-}
-
-// appendRows appends the rows and original bytes of a group of batches
-// to generation g, columns named by names (record columns, then the
-// batch sequence and row); a batch with fewer record columns gets nulls
-// in the rest.
-func appendRows(dc driver.Conn, g *gen, names []string, group []*pendingInsert) error {
-	app, err := duckdb.NewAppenderWithColumns(dc, "", "", g.rowsTable(), names)
-	if err != nil {
-		return err
-	}
-	width := len(names) - 2
-	vals := make([]driver.Value, len(names))
-	for _, p := range group {
-		rec := p.rec
-		clear(vals[len(rec.cols):width])
-		for i, row := range rec.rows {
-			for j, c := range rec.cols {
-				vals[j] = sqlgen.DuckDBValue(c.Type, row[j])
-			}
-			vals[width] = int64(rec.seq)
-			vals[width+1] = int32(i)
-			if err := app.AppendRow(vals...); err != nil {
-				app.Close()
-				return err
-			}
-		}
-	}
-	if err := app.Close(); err != nil {
-		return err
-	}
-	raw, err := duckdb.NewAppenderFromConn(dc, "", g.rawTable())
-	if err != nil {
-		return err
-	}
-	for _, p := range group {
-		rec := p.rec
-		if err := raw.AppendRow(int64(rec.seq), rec.contentType, rec.received, rec.raw); err != nil {
-			raw.Close()
-			return err
-		}
-	}
-	return raw.Close()
+	t.mu.Unlock()
+	t.store.hotBytes.Add(size)
 }
 
 // due reports whether the hot generation should be sealed.
@@ -356,20 +174,8 @@ func (t *table) seal() error {
 	if err := os.MkdirAll(filepath.Join(s.dir, dir), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	var days []string
-	rows, err := s.db.Query(fmt.Sprintf(`SELECT DISTINCT strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') FROM %s ORDER BY 1`, sqlgen.QuoteIdent(schema.ColTimeGenerated), g.rowsTable()))
-	if err != nil {
-		return fmt.Errorf("store: seal: %w", err)
-	}
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return err
-		}
-		days = append(days, d)
-	}
-	rows.Close()
+	view := g.view.Load()
+	days := view.days()
 	var made []*Segment
 	cleanup := func() {
 		for _, m := range made {
@@ -377,7 +183,8 @@ func (t *table) seal() error {
 		}
 	}
 	for _, day := range days {
-		seg, err := t.writeSegment(g.rowsTable(), cols, dir, day)
+		start, _ := time.Parse(time.DateOnly, day)
+		seg, err := t.writeSegment(hotScanSQL(g.id, int64(view.rows), start, start.AddDate(0, 0, 1)), cols, dir, day)
 		if err != nil {
 			cleanup()
 			return err
@@ -471,11 +278,9 @@ func (s *Store) replayFrom(sealer *table, g *gen) wal.LSN {
 	return min
 }
 
-func (s *Store) dropGen(g *gen) {
-	if _, err := s.db.Exec(fmt.Sprintf("DROP TABLE IF EXISTS %s; DROP TABLE IF EXISTS %s", g.rowsTable(), g.rawTable())); err != nil {
-		s.log.Error("dropping hot buffer", "err", err)
-	}
-}
+// dropGen forgets a generation no relation uses any more, so its memory
+// can go.
+func (s *Store) dropGen(g *gen) { s.gens.Delete(g.id) }
 
 func newID() string {
 	var b [8]byte
@@ -483,8 +288,8 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// writeSegment writes the rows of one day of from (a hot table or a
-// relation with the table's stored columns) to a Parquet file, fsyncs it,
+// writeSegment writes the rows of one day of from (a hot generation's
+// scan or a relation with the table's stored columns) to a Parquet file, fsyncs it,
 // and returns its catalog entry. The file is written under a
 // temporary name and renamed, so a crash leaves no partial segment under
 // a segment's name; an unlisted leftover is removed at the next Open.

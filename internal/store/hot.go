@@ -1,0 +1,461 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// A hot generation's rows live in Go, column by column, and DuckDB reads
+// them through two table functions, registered once per store:
+//
+//	vigil_hot(gen, rows, from, to)   the first rows rows of generation gen
+//	                                  whose TimeGenerated (Unix µs) is in
+//	                                  [from, to), with _BatchSeq, _BatchRow
+//	vigil_hot_raw(gen)               the generation's original bytes:
+//	                                  seq, content_type, received, raw
+//
+// Putting a batch in costs a copy of its values into typed slices, with
+// no transaction, no appender and no second copy when DuckDB commits:
+// DuckDB is handed the rows only when it reads them, a query or the seal.
+// A generation only grows, so the first rows rows a relation names stay
+// what they were when it named them, and a batch's rows are counted in
+// rows only once all of them are in: a query sees a batch whole or not
+// at all.
+
+// hotColumn is one column of a generation. Every slice of it has one
+// element a row except the one its type does not use.
+type hotColumn struct {
+	typ   schema.Type
+	valid []bool
+	// nums holds Bool (0 or 1), Int, Long, Timespan (in ticks) and
+	// DateTime (Unix microseconds).
+	nums  []int64
+	reals []float64
+	// text holds String and Dynamic values end to end; ends[i] is where
+	// row i's value ends.
+	text []byte
+	ends []int
+	// other holds the rare GUID and Decimal values as their canonical
+	// strings, converted for DuckDB when read.
+	other []any
+}
+
+// hotRaw is one batch's original bytes.
+type hotRaw struct {
+	seq         int64
+	contentType string
+	received    time.Time
+	raw         []byte
+}
+
+// hotView is what a generation holds at one moment. Views share their
+// slices' arrays with the generation, which only appends beyond every
+// view's length, so a view never changes.
+type hotView struct {
+	rows     int
+	names    []string
+	cols     []hotColumn
+	batchSeq []int64
+	batchRow []int32
+	raws     []hotRaw
+}
+
+// hotData is a generation's rows as they are written, under the table's
+// appendMu.
+type hotData struct {
+	names    []string
+	cols     []hotColumn
+	batchSeq []int64
+	batchRow []int32
+	raws     []hotRaw
+	rows     int
+}
+
+// add appends a batch whose columns are a prefix of the generation's or
+// extend them, and returns the bytes it added.
+func (d *hotData) add(rec *batchRecord) int64 {
+	for j := len(d.cols); j < len(rec.cols); j++ {
+		c := hotColumn{typ: rec.cols[j].Type}
+		for range d.rows {
+			c.appendNull()
+		}
+		d.cols = append(d.cols, c)
+		d.names = append(d.names, rec.cols[j].Name)
+	}
+	size := int64(len(rec.raw))
+	for j := range d.cols {
+		c := &d.cols[j]
+		before := len(c.text)
+		if j >= len(rec.cols) {
+			for range rec.rows {
+				c.appendNull()
+			}
+		} else {
+			for _, row := range rec.rows {
+				c.append(row[j])
+			}
+		}
+		size += int64(len(c.text)-before) + hotValueBytes*int64(len(rec.rows))
+	}
+	for i := range rec.rows {
+		d.batchSeq = append(d.batchSeq, int64(rec.seq))
+		d.batchRow = append(d.batchRow, int32(i))
+	}
+	size += 12 * int64(len(rec.rows))
+	// The batch's bytes are the caller's (or the WAL reader's) buffer,
+	// which may be used again once the batch is in.
+	d.raws = append(d.raws, hotRaw{seq: int64(rec.seq), contentType: rec.contentType, received: rec.received, raw: bytes.Clone(rec.raw)})
+	d.rows += len(rec.rows)
+	return size
+}
+
+// hotValueBytes is what a value costs beside its text: its validity and
+// its number or its text's end.
+const hotValueBytes = 9
+
+// view returns what d holds now.
+func (d *hotData) view() *hotView {
+	return &hotView{rows: d.rows, names: d.names[:len(d.names):len(d.names)], cols: append([]hotColumn(nil), d.cols...),
+		batchSeq: d.batchSeq, batchRow: d.batchRow, raws: d.raws}
+}
+
+func (c *hotColumn) appendNull() {
+	c.valid = append(c.valid, false)
+	switch c.typ {
+	case schema.String, schema.Dynamic:
+		c.ends = append(c.ends, len(c.text))
+	case schema.Real:
+		c.reals = append(c.reals, 0)
+	case schema.GUID, schema.Decimal:
+		c.other = append(c.other, nil)
+	default:
+		c.nums = append(c.nums, 0)
+	}
+}
+
+// append adds a canonical value (internal/schema/value.go) of the
+// column's type.
+func (c *hotColumn) append(v any) {
+	if v == nil {
+		c.appendNull()
+		return
+	}
+	c.valid = append(c.valid, true)
+	switch c.typ {
+	case schema.String:
+		c.text = append(c.text, v.(string)...)
+		c.ends = append(c.ends, len(c.text))
+	case schema.Dynamic:
+		c.text = append(c.text, v.(json.RawMessage)...)
+		c.ends = append(c.ends, len(c.text))
+	case schema.Real:
+		c.reals = append(c.reals, v.(float64))
+	case schema.GUID, schema.Decimal:
+		c.other = append(c.other, v)
+	case schema.Bool:
+		var n int64
+		if v.(bool) {
+			n = 1
+		}
+		c.nums = append(c.nums, n)
+	case schema.Int:
+		c.nums = append(c.nums, int64(v.(int32)))
+	case schema.Long:
+		c.nums = append(c.nums, v.(int64))
+	case schema.Timespan:
+		c.nums = append(c.nums, int64(v.(time.Duration)/schema.Tick))
+	case schema.DateTime:
+		c.nums = append(c.nums, v.(time.Time).UnixMicro())
+	}
+}
+
+// days returns the UTC days of the view's TimeGenerated, in order, as
+// yyyy-mm-dd.
+func (v *hotView) days() []string {
+	seen := map[int64]bool{}
+	var days []string
+	for j, name := range v.names {
+		if name != schema.ColTimeGenerated {
+			continue
+		}
+		const day = int64(24 * time.Hour / time.Microsecond)
+		for _, us := range v.cols[j].nums[:v.rows] {
+			d := us / day
+			if us < 0 && us%day != 0 {
+				d--
+			}
+			if !seen[d] {
+				seen[d] = true
+				days = append(days, time.UnixMicro(d*day).UTC().Format(time.DateOnly))
+			}
+		}
+	}
+	sort.Strings(days)
+	return days
+}
+
+// textAt returns row r's text, sharing the column's array.
+func (c *hotColumn) textAt(r int) []byte {
+	start := 0
+	if r > 0 {
+		start = c.ends[r-1]
+	}
+	return c.text[start:c.ends[r]:c.ends[r]]
+}
+
+// hotTypes are the DuckDB types the table functions give each column
+// type: the types of the hot tables they replace (sqlgen.StorageType).
+var hotTypes = func() map[schema.Type]duckdb.TypeInfo {
+	m := map[schema.Type]duckdb.TypeInfo{}
+	for t, dt := range map[schema.Type]duckdb.Type{
+		schema.Bool: duckdb.TYPE_BOOLEAN, schema.Int: duckdb.TYPE_INTEGER, schema.Long: duckdb.TYPE_BIGINT,
+		schema.Timespan: duckdb.TYPE_BIGINT, schema.Real: duckdb.TYPE_DOUBLE, schema.DateTime: duckdb.TYPE_TIMESTAMP,
+		schema.String: duckdb.TYPE_VARCHAR, schema.Dynamic: duckdb.TYPE_VARCHAR, schema.GUID: duckdb.TYPE_UUID,
+	} {
+		m[t] = mustType(duckdb.NewTypeInfo(dt))
+	}
+	m[schema.Decimal] = mustType(duckdb.NewDecimalInfo(38, 18))
+	return m
+}()
+
+var (
+	bigintType    = mustType(duckdb.NewTypeInfo(duckdb.TYPE_BIGINT))
+	integerType   = mustType(duckdb.NewTypeInfo(duckdb.TYPE_INTEGER))
+	varcharType   = mustType(duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR))
+	timestampType = mustType(duckdb.NewTypeInfo(duckdb.TYPE_TIMESTAMP))
+	blobType      = mustType(duckdb.NewTypeInfo(duckdb.TYPE_BLOB))
+)
+
+// mustType panics on an error that only a wrong constant above can cause.
+func mustType(t duckdb.TypeInfo, err error) duckdb.TypeInfo {
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// registerHot registers vigil_hot and vigil_hot_raw in the store's
+// database (its catalog is shared by all its connections).
+func (s *Store) registerHot() error {
+	conn, err := s.db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	err = duckdb.RegisterTableUDF(conn, "vigil_hot", duckdb.ParallelChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType, bigintType, bigintType, bigintType}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ParallelChunkTableSource, error) {
+			g, err := s.hotGen(args[0])
+			if err != nil {
+				return nil, err
+			}
+			v := g.view.Load()
+			n := int(args[1].(int64))
+			if n > v.rows {
+				return nil, fmt.Errorf("vigil_hot: generation %d has %d rows, not %d", g.id, v.rows, n)
+			}
+			h := &hotScan{view: v, n: n, from: args[2].(int64), to: args[3].(int64), tg: -1}
+			for j, name := range v.names {
+				if name == schema.ColTimeGenerated {
+					h.tg = j
+				}
+			}
+			return h, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return duckdb.RegisterTableUDF(conn, "vigil_hot_raw", duckdb.ChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+			g, err := s.hotGen(args[0])
+			if err != nil {
+				return nil, err
+			}
+			return &hotRawScan{raws: g.view.Load().raws}, nil
+		},
+	})
+}
+
+// hotGen returns the live generation a table function argument names.
+func (s *Store) hotGen(arg any) (*gen, error) {
+	id, _ := arg.(int64)
+	g, ok := s.gens.Load(uint64(id))
+	if !ok {
+		return nil, fmt.Errorf("hot buffer generation %d is gone", id)
+	}
+	return g.(*gen), nil
+}
+
+// hotScanSQL is the table function call reading the first rows rows of
+// generation id with TimeGenerated in [from, to) (zero: unbounded).
+func hotScanSQL(id uint64, rows int64, from, to time.Time) string {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !from.IsZero() {
+		lo = from.UnixMicro()
+	}
+	if !to.IsZero() {
+		hi = to.UnixMicro()
+	}
+	return fmt.Sprintf("vigil_hot(%d, %d, %d, %d)", id, rows, lo, hi)
+}
+
+// hotScan is one read of a view by vigil_hot. Threads take rows in turns
+// from next, so DuckDB may read with all its threads.
+type hotScan struct {
+	view     *hotView
+	n        int
+	from, to int64
+	tg       int // TimeGenerated's column
+	next     atomic.Int64
+}
+
+// hotLocal is a reading thread's buffer of the rows it puts in a chunk.
+type hotLocal struct{ rows []int }
+
+func (h *hotScan) ColumnInfos() []duckdb.ColumnInfo {
+	infos := make([]duckdb.ColumnInfo, 0, len(h.view.cols)+2)
+	for j, c := range h.view.cols {
+		infos = append(infos, duckdb.ColumnInfo{Name: h.view.names[j], T: hotTypes[c.typ]})
+	}
+	return append(infos, duckdb.ColumnInfo{Name: schema.ColBatchSeq, T: bigintType}, duckdb.ColumnInfo{Name: schema.ColBatchRow, T: integerType})
+}
+
+func (h *hotScan) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(h.n)}
+}
+
+func (h *hotScan) Init() duckdb.ParallelTableSourceInfo { return duckdb.ParallelTableSourceInfo{} }
+
+func (h *hotScan) NewLocalState() any {
+	return &hotLocal{rows: make([]int, 0, duckdb.GetDataChunkCapacity())}
+}
+
+// FillChunk fills a chunk with the next rows in the time range, writing
+// only the columns the query reads.
+func (h *hotScan) FillChunk(state any, chunk duckdb.DataChunk) error {
+	local := state.(*hotLocal)
+	sel := local.rows[:0]
+	capacity := duckdb.GetDataChunkCapacity()
+	for len(sel) < capacity {
+		// Take no more rows than the chunk has room for, so none taken
+		// is left over.
+		k := capacity - len(sel)
+		start := int(h.next.Add(int64(k))) - k
+		if start >= h.n {
+			break
+		}
+		for r := start; r < min(start+k, h.n); r++ {
+			if h.tg >= 0 {
+				if t := h.view.cols[h.tg].nums[r]; t < h.from || t >= h.to {
+					continue
+				}
+			}
+			sel = append(sel, r)
+		}
+	}
+	local.rows = sel
+	for j := range h.view.cols {
+		if err := writeHotColumn(chunk, j, &h.view.cols[j], sel); err != nil {
+			return err
+		}
+	}
+	ncols := len(h.view.cols)
+	if projected(chunk, ncols) {
+		for i, r := range sel {
+			if err := duckdb.SetChunkValue(chunk, ncols, i, h.view.batchSeq[r]); err != nil {
+				return err
+			}
+		}
+	}
+	if projected(chunk, ncols+1) {
+		for i, r := range sel {
+			if err := duckdb.SetChunkValue(chunk, ncols+1, i, h.view.batchRow[r]); err != nil {
+				return err
+			}
+		}
+	}
+	return chunk.SetSize(len(sel))
+}
+
+// projected reports whether the query reads column j of the chunk.
+func projected(chunk duckdb.DataChunk, j int) bool {
+	_, err := chunk.GetVector(j)
+	return err == nil
+}
+
+// writeHotColumn writes rows sel of column c into column j of the chunk,
+// if the query reads it.
+func writeHotColumn(chunk duckdb.DataChunk, j int, c *hotColumn, sel []int) error {
+	if !projected(chunk, j) {
+		return nil
+	}
+	for i, r := range sel {
+		var err error
+		switch {
+		case !c.valid[r]:
+			err = chunk.SetValue(j, i, nil)
+		case c.typ == schema.String || c.typ == schema.Dynamic:
+			err = duckdb.SetChunkValue(chunk, j, i, c.textAt(r))
+		case c.typ == schema.Real:
+			err = duckdb.SetChunkValue(chunk, j, i, c.reals[r])
+		case c.typ == schema.GUID || c.typ == schema.Decimal:
+			err = chunk.SetValue(j, i, sqlgen.DuckDBValue(c.typ, c.other[r]))
+		case c.typ == schema.Bool:
+			err = duckdb.SetChunkValue(chunk, j, i, c.nums[r] != 0)
+		case c.typ == schema.Int:
+			err = duckdb.SetChunkValue(chunk, j, i, int32(c.nums[r]))
+		case c.typ == schema.DateTime:
+			err = duckdb.SetChunkValue(chunk, j, i, time.UnixMicro(c.nums[r]).UTC())
+		default: // Long, Timespan
+			err = duckdb.SetChunkValue(chunk, j, i, c.nums[r])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hotRawScan is one read of a generation's original bytes.
+type hotRawScan struct {
+	raws []hotRaw
+	next int
+}
+
+func (h *hotRawScan) ColumnInfos() []duckdb.ColumnInfo {
+	return []duckdb.ColumnInfo{{Name: "seq", T: bigintType}, {Name: "content_type", T: varcharType},
+		{Name: "received", T: timestampType}, {Name: "raw", T: blobType}}
+}
+
+func (h *hotRawScan) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(len(h.raws)), Exact: true}
+}
+
+func (h *hotRawScan) Init() {}
+
+func (h *hotRawScan) FillChunk(chunk duckdb.DataChunk) error {
+	n := min(len(h.raws)-h.next, duckdb.GetDataChunkCapacity())
+	for i := range n {
+		r := &h.raws[h.next+i]
+		for j, v := range []any{r.seq, r.contentType, r.received, r.raw} {
+			if err := chunk.SetValue(j, i, v); err != nil {
+				return err
+			}
+		}
+	}
+	h.next += n
+	return chunk.SetSize(n)
+}
