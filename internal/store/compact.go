@@ -38,7 +38,7 @@ func (t *table) compact() error {
 	t.mu.Lock()
 	byDay := map[string][]*Segment{}
 	for _, seg := range t.segs {
-		if seg.Rows < int64(s.opts.SealRows) && seg.Bytes < s.opts.SealBytes {
+		if seg.Rows < compactBelow(s.opts) && seg.Bytes < s.opts.SealBytes {
 			byDay[seg.Day] = append(byDay[seg.Day], seg)
 		}
 	}
@@ -57,6 +57,14 @@ func (t *table) compact() error {
 	}
 	return nil
 }
+
+// compactBelow is the row count under which a segment is small enough to
+// merge: a quarter of SealRows. A seal for size (rows or bytes) writes a
+// segment as large as a generation may grow, and merging those again
+// would double the cost of writing every row of a busy table for little
+// gain; the small ones are what age-triggered seals of quiet tables and
+// late rows leave.
+func compactBelow(o Options) int64 { return int64(o.SealRows) / 4 }
 
 // compactionInputs picks the segments of one compaction: the smallest
 // first, while together they stay within two seals' worth of rows, so
@@ -91,7 +99,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 	rec = rec[:width]
 	// Re-select so the union has exactly the output's columns.
 	from := "(SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + "))"
-	out, err := t.writeSegment(from, rec, filepath.Join("segments", t.workspace, t.name), day)
+	out, err := t.writeSegment(from, rec, filepath.Join("segments", t.workspace, t.name), day, nil)
 	if err != nil {
 		return err
 	}

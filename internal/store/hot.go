@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
+	"vigil/internal/source"
 	"vigil/internal/sqlgen"
 )
 
@@ -80,13 +83,35 @@ type hotData struct {
 	batchRow []int32
 	raws     []hotRaw
 	rows     int
+	// room is how much to make room for at once.
+	room hotSize
+}
+
+// hotSize is how many rows a generation holds and how many bytes of text
+// each of its columns.
+type hotSize struct {
+	rows int
+	text []int
+}
+
+func (d *hotData) size() hotSize {
+	sz := hotSize{rows: d.rows}
+	for _, c := range d.cols {
+		sz.text = append(sz.text, len(c.text))
+	}
+	return sz
 }
 
 // add appends a batch whose columns are a prefix of the generation's or
 // extend them, and returns the bytes it added.
 func (d *hotData) add(rec *batchRecord) int64 {
+	if d.batchSeq == nil {
+		d.batchSeq = make([]int64, 0, d.room.rows)
+		d.batchRow = make([]int32, 0, d.room.rows)
+	}
 	for j := len(d.cols); j < len(rec.cols); j++ {
 		c := hotColumn{typ: rec.cols[j].Type}
+		c.makeRoom(d.room, j)
 		for range d.rows {
 			c.appendNull()
 		}
@@ -128,6 +153,29 @@ const hotValueBytes = 9
 func (d *hotData) view() *hotView {
 	return &hotView{rows: d.rows, names: d.names[:len(d.names):len(d.names)], cols: append([]hotColumn(nil), d.cols...),
 		batchSeq: d.batchSeq, batchRow: d.batchRow, raws: d.raws}
+}
+
+// makeRoom gives a new column j the room of the generation's expected
+// size.
+func (c *hotColumn) makeRoom(room hotSize, j int) {
+	n := room.rows
+	if n == 0 {
+		return
+	}
+	c.valid = make([]bool, 0, n)
+	switch c.typ {
+	case schema.String, schema.Dynamic:
+		c.ends = make([]int, 0, n)
+		if j < len(room.text) {
+			c.text = make([]byte, 0, room.text[j])
+		}
+	case schema.Real:
+		c.reals = make([]float64, 0, n)
+	case schema.GUID, schema.Decimal:
+		c.other = make([]any, 0, n)
+	default:
+		c.nums = make([]int64, 0, n)
+	}
 }
 
 func (c *hotColumn) appendNull() {
@@ -203,6 +251,70 @@ func (v *hotView) days() []string {
 	}
 	sort.Strings(days)
 	return days
+}
+
+// hotDay is the rows of a view with TimeGenerated in one day, in the
+// order the day's segment holds them.
+type hotDay struct {
+	view *hotView
+	// order is the rows by TimeGenerated, _BatchSeq and _BatchRow, the
+	// order writeSegment writes.
+	order []int
+	tg    int
+}
+
+// day returns the view's rows with TimeGenerated in [from, to).
+func (v *hotView) day(from, to time.Time) hotDay {
+	d := hotDay{view: v, tg: slices.Index(v.names, schema.ColTimeGenerated)}
+	lo, hi := from.UnixMicro(), to.UnixMicro()
+	times := v.cols[d.tg].nums
+	for r := range v.rows {
+		if times[r] >= lo && times[r] < hi {
+			d.order = append(d.order, r)
+		}
+	}
+	slices.SortFunc(d.order, func(a, b int) int {
+		if c := cmp.Compare(times[a], times[b]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(v.batchSeq[a], v.batchSeq[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(v.batchRow[a], v.batchRow[b])
+	})
+	return d
+}
+
+// stats returns what a segment's catalog entry says of the day's rows.
+func (d *hotDay) stats() (rows int64, minTime, maxTime time.Time, seqs []int64) {
+	if len(d.order) == 0 {
+		return 0, time.Time{}, time.Time{}, nil
+	}
+	times := d.view.cols[d.tg].nums
+	minTime = time.UnixMicro(times[d.order[0]]).UTC()
+	maxTime = time.UnixMicro(times[d.order[len(d.order)-1]]).UTC()
+	for _, r := range d.order {
+		seqs = append(seqs, d.view.batchSeq[r])
+	}
+	slices.Sort(seqs)
+	return int64(len(d.order)), minTime, maxTime, slices.Compact(seqs)
+}
+
+// unitTerms calls add with the index terms of the string values of the
+// day's unit u (its rows termUnitRows*u onwards).
+func (d *hotDay) unitTerms(u int, add func([]byte)) {
+	rows := d.order[u*termUnitRows : min((u+1)*termUnitRows, len(d.order))]
+	for j := range d.view.cols {
+		c := &d.view.cols[j]
+		if c.typ != schema.String {
+			continue
+		}
+		for _, r := range rows {
+			if c.valid[r] {
+				source.ForIndexTerms(c.textAt(r), add)
+			}
+		}
+	}
 }
 
 // textAt returns row r's text, sharing the column's array.
@@ -284,7 +396,10 @@ func (s *Store) registerHot() error {
 			if err != nil {
 				return nil, err
 			}
-			return &hotRawScan{raws: g.view.Load().raws}, nil
+			// In sequence order, so a raw file is too (one thread
+			// reads, and DuckDB keeps its order); readers still sort.
+			raws := slices.SortedFunc(slices.Values(g.view.Load().raws), func(a, b hotRaw) int { return cmp.Compare(a.seq, b.seq) })
+			return &hotRawScan{raws: raws}, nil
 		},
 	})
 }

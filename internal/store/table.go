@@ -33,6 +33,10 @@ type table struct {
 	// appendMu serializes writing into the hot generation and swapping
 	// it into sealing, so no row is added to a generation being sealed.
 	appendMu sync.Mutex
+	// sized is the room the next generation starts with: what the last
+	// one sealed for its size held, so a busy table's columns do not grow
+	// by copying. Guarded by appendMu.
+	sized hotSize
 	// sealMu lets one seal of the table run at a time.
 	sealMu sync.Mutex
 
@@ -103,7 +107,7 @@ func (t *table) growTo(cols []schema.Column) {
 
 // newGen makes a generation and lists it for the table functions.
 func (t *table) newGen() *gen {
-	g := &gen{id: t.store.genSeq.Add(1), created: time.Now()}
+	g := &gen{id: t.store.genSeq.Add(1), created: time.Now(), data: hotData{room: t.sized}}
 	g.view.Store(g.data.view())
 	t.store.gens.Store(g.id, g)
 	return g
@@ -162,6 +166,12 @@ func (t *table) seal() error {
 	g := t.sealing
 	if g == nil && t.hot != nil && t.hot.rows > 0 {
 		g, t.sealing, t.hot = t.hot, t.hot, nil
+		o := s.opts
+		if g.rows >= int64(o.SealRows) || g.bytes >= o.SealBytes {
+			t.sized = g.data.size()
+		} else {
+			t.sized = hotSize{}
+		}
 	}
 	t.mu.Unlock()
 	t.appendMu.Unlock()
@@ -184,7 +194,9 @@ func (t *table) seal() error {
 	}
 	for _, day := range days {
 		start, _ := time.Parse(time.DateOnly, day)
-		seg, err := t.writeSegment(hotScanSQL(g.id, int64(view.rows), start, start.AddDate(0, 0, 1)), cols, dir, day)
+		end := start.AddDate(0, 0, 1)
+		hot := view.day(start, end)
+		seg, err := t.writeSegment(hotScanSQL(g.id, int64(view.rows), start, end), cols, dir, day, &hot)
 		if err != nil {
 			cleanup()
 			return err
@@ -289,11 +301,14 @@ func newID() string {
 }
 
 // writeSegment writes the rows of one day of from (a hot generation's
-// scan or a relation with the table's stored columns) to a Parquet file, fsyncs it,
-// and returns its catalog entry. The file is written under a
+// scan or a relation with the table's stored columns) to a Parquet file,
+// fsyncs it, and returns its catalog entry. The file is written under a
 // temporary name and renamed, so a crash leaves no partial segment under
 // a segment's name; an unlisted leftover is removed at the next Open.
-func (t *table) writeSegment(from string, cols []schema.Column, dir, day string) (*Segment, error) {
+// Rows are ordered by TimeGenerated, _BatchSeq and _BatchRow, a total
+// order, so hot (the day's rows of a generation being sealed, or nil)
+// knows which rows each row group holds without reading the file back.
+func (t *table) writeSegment(from string, cols []schema.Column, dir, day string, hot *hotDay) (*Segment, error) {
 	s := t.store
 	rel := filepath.Join(dir, day+"-"+newID()+".parquet")
 	path := filepath.Join(s.dir, rel)
@@ -302,24 +317,34 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string)
 	for _, c := range cols {
 		sel.WriteString(sqlgen.QuoteIdent(c.Name) + ", ")
 	}
-	sel.WriteString(sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow))
+	seqCol, rowCol := sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow)
+	sel.WriteString(seqCol + ", " + rowCol)
 	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
-	q := fmt.Sprintf(`COPY (SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s)
-		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE %d)`,
-		sel.String(), from, tg, sqlgen.QuoteString(day), tg, sqlgen.QuoteString(tmp), termUnitRows)
-	if _, err := s.db.Exec(q); err != nil {
+	q := fmt.Sprintf(`COPY (SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s, %s, %s)
+		TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE %d)`,
+		sel.String(), from, tg, sqlgen.QuoteString(day), tg, seqCol, rowCol, sqlgen.QuoteString(tmp), termUnitRows)
+	res, err := s.db.Exec(q)
+	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing segment: %w", err)
 	}
 	var seg Segment
 	var seqs []int64
-	err := s.db.QueryRow(fmt.Sprintf(`SELECT count(*), min(%s), max(%s), list(DISTINCT %s) FROM read_parquet(%s)`,
-		tg, tg, sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteString(tmp))).Scan(&seg.Rows, &seg.MinTime, &seg.MaxTime, duckdbList(&seqs))
-	if err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("store: reading back segment: %w", err)
+	if hot != nil {
+		seg.Rows, seg.MinTime, seg.MaxTime, seqs = hot.stats()
+		if n, err := res.RowsAffected(); err != nil || n != seg.Rows {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("store: writing segment: %d rows written of %d (%v)", n, seg.Rows, err)
+		}
+	} else {
+		err := s.db.QueryRow(fmt.Sprintf(`SELECT count(*), min(%s), max(%s), list(DISTINCT %s) FROM read_parquet(%s)`,
+			tg, tg, seqCol, sqlgen.QuoteString(tmp))).Scan(&seg.Rows, &seg.MinTime, &seg.MaxTime, duckdbList(&seqs))
+		if err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("store: reading back segment: %w", err)
+		}
 	}
-	index, err := s.buildTermIndex(tmp, cols, seg.Rows)
+	index, err := s.buildTermIndex(tmp, cols, seg.Rows, hot)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err
@@ -372,7 +397,7 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 	// are one value of megabytes, where the larger window finds the
 	// repetition between records (12% smaller on JSON syslog batches, in
 	// about the same time; level 9 saves 5% more at three times the CPU).
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s ORDER BY seq) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
+	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}

@@ -141,10 +141,22 @@ func termColumns(cols []schema.Column) []string {
 	return out
 }
 
-// buildTermIndex reads the Parquet file at path (rows rows, columns cols)
-// one unit at a time and returns its term index file.
-func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([]byte, error) {
-	exprs := termColumns(cols)
+// buildTermIndex returns the term index of the Parquet file at path
+// (rows rows, columns cols), one unit at a time. With hot (the rows of a
+// generation being sealed, in the file's order) the terms of string
+// columns come from memory and only dynamic columns are read back, since
+// their text is what DuckDB makes of the JSON; without, all are read back.
+func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64, hot *hotDay) ([]byte, error) {
+	read := cols
+	if hot != nil {
+		read = nil
+		for _, c := range cols {
+			if c.Type == schema.Dynamic {
+				read = append(read, c)
+			}
+		}
+	}
+	exprs := termColumns(read)
 	units := int((rows + termUnitRows - 1) / termUnitRows)
 	var filters []bloom
 	var hashes []uint64
@@ -164,6 +176,9 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64) ([
 	for u := 0; u < units; u++ {
 		hashes = hashes[:0]
 		recent = [4096]uint64{}
+		if hot != nil {
+			hot.unitTerms(u, add)
+		}
 		if len(exprs) > 0 {
 			// One value a row: a space between columns is a term boundary,
 			// so the terms are those of each column, for a fraction of the
