@@ -464,6 +464,32 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		// Like Kusto, at most 1,048,576 elements.
 		end := "CASE WHEN " + step + " > 0 THEN least(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") ELSE greatest(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") END"
 		return scalar{"to_json(generate_series(" + lng(0) + ", " + end + ", " + step + "))", schema.Dynamic}
+	// --- the row and the query ---
+	case "column_ifexists":
+		// The column named, when the input has it, else the default, so
+		// one query serves tables with and without a column.
+		need(2)
+		name, ok := stringLiteral(e.Args[0])
+		if !ok {
+			c.fail(e.Args[0], "column_ifexists needs the column's name as a string literal")
+		}
+		if in != nil {
+			if cl, ok := in.find(name); ok {
+				return scalar{sqlgen.QuoteIdent(cl.name), cl.typ}
+			}
+		}
+		return args[1]
+	case "ingestion_time":
+		// When Vigil received the row: its _TimeReceived, which tables
+		// keep hidden; null for rows that are not from a table.
+		if in != nil {
+			if cl, ok := in.find(schema.ColTimeReceived); ok {
+				return scalar{sqlgen.QuoteIdent(cl.name), schema.DateTime}
+			}
+		}
+		return scalar{"CAST(NULL AS TIMESTAMP)", schema.DateTime}
+	case "new_guid":
+		return scalar{"gen_random_uuid()", schema.GUID}
 	case "typeof":
 		c.fail(e, "typeof() is only valid in a type position")
 	}

@@ -364,11 +364,12 @@ func init() {
 			a.need(1)
 			return goCall("kql_format_ipv4", schema.String, a.json(0), a.json(1), "'true'")
 		},
-		"parse_ipv4_mask": fixed("kql_parse_ipv4_mask", schema.Long, 2, 2),
-		"parse_ipv6":      fixed("kql_parse_ipv6", schema.String, 1, 2),
-		"parse_ipv6_mask": fixed("kql_parse_ipv6", schema.String, 2, 2),
-		"parse_url":       fixed("kql_parse_url", schema.Dynamic, 1, 1),
-		"parse_path":      fixed("kql_parse_path", schema.Dynamic, 1, 1),
+		"parse_ipv4_mask":     fixed("kql_parse_ipv4_mask", schema.Long, 2, 2),
+		"ipv4_netmask_suffix": fixed("kql_ipv4_netmask_suffix", schema.Int, 1, 1),
+		"parse_ipv6":          fixed("kql_parse_ipv6", schema.String, 1, 2),
+		"parse_ipv6_mask":     fixed("kql_parse_ipv6", schema.String, 2, 2),
+		"parse_url":           fixed("kql_parse_url", schema.Dynamic, 1, 1),
+		"parse_path":          fixed("kql_parse_path", schema.Dynamic, 1, 1),
 	}
 }
 

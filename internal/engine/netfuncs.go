@@ -15,6 +15,16 @@ func init() {
 	udfs = append(udfs,
 		jsonUDF("kql_ip_compare", 4, func(v []any) (any, error) { return ipCompare(v[0], v[1], v[2], v[3] == true), nil }),
 		jsonUDF("kql_format_ipv4", 3, func(v []any) (any, error) { return formatIPv4(v[0], v[1], v[2] == true), nil }),
+		jsonUDF("kql_ipv4_netmask_suffix", 1, func(v []any) (any, error) {
+			s, ok := v[0].(string)
+			if !ok {
+				return nil, nil
+			}
+			if _, bits, ok := ipPrefix(s, false); ok {
+				return bits, nil
+			}
+			return nil, nil
+		}),
 		jsonUDF("kql_parse_ipv4_mask", 2, func(v []any) (any, error) { return parseIPv4Mask(v[0], v[1]), nil }),
 		jsonUDF("kql_parse_ipv6", 2, func(v []any) (any, error) { return parseIPv6(v[0], v[1]), nil }),
 		jsonUDF("kql_ip_in_any_range", 3, func(v []any) (any, error) { return ipInAnyRange(v[0], v[1], v[2] == true), nil }),

@@ -6,9 +6,16 @@ import (
 	"compress/zlib"
 	"database/sql/driver"
 	"encoding/base64"
+	"encoding/csv"
 	"errors"
+	"hash/crc32"
 	"io"
+	"strconv"
 	"strings"
+	"time"
+	// The time zone database, so datetime_utc_to_local knows every zone
+	// on machines without one.
+	_ "time/tzdata"
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -61,6 +68,45 @@ func init() {
 			return scalar{"kql_decompress_base64(" + a.str(0) + ", '" + kind + "')", schema.String}
 		}
 	}
+	udfs = append(udfs,
+		jsonUDF("kql_parse_csv", 1, func(v []any) (any, error) {
+			s, ok := v[0].(string)
+			if !ok {
+				return nil, nil
+			}
+			return parseCSV(s), nil
+		}),
+		udf{name: "kql_crc32", args: []duckdb.Type{tVarchar}, result: tBigint, fn: func(a []driver.Value) (any, error) {
+			return int64(crc32.ChecksumIEEE([]byte(a[0].(string)))), nil
+		}},
+		udf{name: "kql_time_zone", args: []duckdb.Type{duckdb.TYPE_TIMESTAMP, tVarchar, tBool}, result: duckdb.TYPE_TIMESTAMP, fn: func(a []driver.Value) (any, error) {
+			t, ok := shiftZone(a[0].(time.Time), a[1].(string), a[2].(bool))
+			if !ok {
+				return nil, nil
+			}
+			return t, nil
+		}},
+	)
+	scalarFuncs["parse_csv"] = func(a fnArgs) scalar {
+		a.need(1)
+		return goCall("kql_parse_csv", schema.Dynamic, a.json(0))
+	}
+	scalarFuncs["hash_crc32"] = func(a fnArgs) scalar {
+		a.need(1)
+		h := "kql_crc32(" + a.str(0) + ")"
+		if len(a.v) > 1 {
+			h = "(" + h + " % " + a.lng(1) + ")"
+		}
+		return scalar{h, schema.Long}
+	}
+	zone := func(toLocal bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(2)
+			return scalar{"kql_time_zone(" + a.as(0, schema.DateTime) + ", " + a.str(1) + ", " + strconv.FormatBool(toLocal) + ")", schema.DateTime}
+		}
+	}
+	scalarFuncs["datetime_utc_to_local"] = zone(true)
+	scalarFuncs["datetime_local_to_utc"] = zone(false)
 	scalarFuncs["punycode_from_string"] = punycode("encode")
 	scalarFuncs["punycode_to_string"] = punycode("decode")
 	scalarFuncs["punycode_domain_from_string"] = punycode("encode_domain")
@@ -80,6 +126,41 @@ func init() {
 		digits := "rpad(array_to_string(list_transform(string_split(" + s + ", '.'), _p -> lpad(_p, 8, '0')), ''), 32, '0')"
 		return scalar{"CASE WHEN regexp_matches(" + s + ", '^\\d{1,8}(\\.\\d{1,8}){0,3}$') THEN CAST(" + digits + " AS DECIMAL(38, 0)) END", schema.Decimal}
 	}
+}
+
+// parseCSV is parse_csv: the fields of the text's first CSV record, with
+// quoted fields holding commas, doubled quotes and line breaks.
+func parseCSV(s string) []any {
+	r := csv.NewReader(strings.NewReader(s))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	out := []any{}
+	rec, err := r.Read()
+	if err != nil {
+		// Empty text is one empty field.
+		return append(out, "")
+	}
+	for _, f := range rec {
+		out = append(out, f)
+	}
+	return out
+}
+
+// shiftZone is datetime_utc_to_local (toLocal) and datetime_local_to_utc
+// for an IANA time zone such as "Europe/Paris": the wall clock in the
+// zone as a datetime, or the UTC time of a wall clock there; false for a
+// zone Go's time zone database does not know.
+func shiftZone(t time.Time, tz string, toLocal bool) (time.Time, bool) {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" || tz == "Local" {
+		return time.Time{}, false
+	}
+	if toLocal {
+		l := t.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC), true
+	}
+	u := t.UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UTC(), true
 }
 
 // compressBase64 is gzip_/zlib_compress_to_base64_string. The bytes can
