@@ -120,6 +120,14 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 		return c.bagUnpack(in, op)
 	case "pivot":
 		return c.pivot(in, op)
+	case "ipv4_lookup":
+		return c.ipv4Lookup(in, op)
+	case "narrow":
+		return c.narrow(in, op)
+	case "schema_merge":
+		return c.schemaMerge(in, op)
+	case "rolling_percentile":
+		return c.rollingPercentile(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil

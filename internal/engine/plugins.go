@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// identArg is the column name a plugin argument must be.
+func (c *compiler) identArg(op *kql.Evaluate, i int, what string) string {
+	if i >= len(op.Args) {
+		c.fail(op, "%s needs %s", op.Name, what)
+	}
+	id, ok := op.Args[i].(*kql.Ident)
+	if !ok {
+		c.fail(op.Args[i], "%s needs %s, a column name", op.Name, what)
+	}
+	return id.Name
+}
+
+// ipv4Lookup compiles evaluate ipv4_lookup(LookupTable, SourceIPv4Key,
+// IPv4LookupRange [, ExtraKey ...] [, return_unmatched = bool]): each
+// row gets the columns of the lookup row whose range (an address or a
+// CIDR block) holds its address and whose extra keys equal its own; the
+// narrowest range wins when several do. Rows without a match are dropped
+// unless return_unmatched is true. The ranges become [low, high]
+// integer bounds, so DuckDB joins them as a range join.
+func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 3 {
+		c.fail(op, "ipv4_lookup needs a lookup table, the address column and the lookup table's range column")
+	}
+	lookup := c.tableArg(op.Args[0])
+	ip := c.expr(op.Args[1], in)
+	if ip.typ != schema.String {
+		c.fail(op.Args[1], "ipv4_lookup needs an address of type string, not %s", ip.typ)
+	}
+	rangeName := c.identArg(op, 2, "the lookup table's range column")
+	rangeCol, ok := lookup.find(rangeName)
+	if !ok || rangeCol.typ != schema.String {
+		c.fail(op.Args[2], "The lookup table has no string column '%s'", rangeName)
+	}
+	unmatched := false
+	if e, ok := op.Named["return_unmatched"]; ok {
+		v := c.expr(e, nil)
+		unmatched = v.typ == schema.Bool && strings.EqualFold(v.sql, "true")
+	}
+	keys := map[string]bool{}
+	var on []string
+	for i := 3; i < len(op.Args); i++ {
+		k := c.identArg(op, i, "extra key columns")
+		lc, okl := in.find(k)
+		rc, okr := lookup.find(k)
+		if !okl || !okr || lc.typ != rc.typ {
+			c.fail(op.Args[i], "ipv4_lookup's extra key '%s' must be a column of one type in both tables", k)
+		}
+		keys[k] = true
+		on = append(on, "_l."+sqlgen.QuoteIdent(k)+" = _r."+sqlgen.QuoteIdent(k))
+	}
+	addr := c.expr(&kql.Call{P: op.P, Name: "parse_ipv4", Args: []kql.Expr{op.Args[1]}}, in)
+	rng := sqlgen.QuoteIdent(rangeName)
+	low := c.expr(&kql.Call{P: op.P, Name: "parse_ipv4", Args: []kql.Expr{&kql.Ident{P: op.P, Name: rangeName}}}, lookup)
+	bits := "coalesce(TRY_CAST(nullif(regexp_extract(" + rng + ", '/\\s*([0-9]+)\\s*$', 1), '') AS BIGINT), 32)"
+	on = append([]string{"_l._ip BETWEEN _r._lo AND _r._lo + (CAST(1 AS BIGINT) << (32 - " + "_r._bits)) - 1"}, on...)
+
+	sel, cols := []string{}, []col{}
+	names := map[string]bool{}
+	for _, cl := range in.cols {
+		sel = append(sel, "_l."+sqlgen.QuoteIdent(cl.name))
+		cols = append(cols, cl)
+		names[cl.name] = true
+	}
+	for _, cl := range lookup.cols {
+		if keys[cl.name] {
+			continue
+		}
+		name := cl.name
+		for i := 1; names[name]; i++ {
+			name = cl.name + strconv.Itoa(i)
+		}
+		names[name] = true
+		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
+		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+	}
+	join := "JOIN"
+	if unmatched {
+		join = "LEFT JOIN"
+	}
+	left := "SELECT *, " + addr.sql + " AS _ip, row_number() OVER () AS _lrn FROM (" + in.sql + ") AS _t"
+	right := "SELECT * FROM (SELECT *, " + low.sql + " AS _lo, least(greatest(" + bits + ", 0), 32) AS _bits FROM (" + lookup.sql + ") AS _t) WHERE _lo IS NOT NULL"
+	return &relation{
+		sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + left + ") AS _l " + join + " (" + right + ") AS _r ON " + strings.Join(on, " AND ") +
+			" QUALIFY row_number() OVER (PARTITION BY _l._lrn ORDER BY _r._bits DESC NULLS LAST) = 1",
+		cols:   cols,
+		render: in.render,
+	}
+}
+
+// narrow compiles evaluate narrow(): one row per cell, with the row's
+// 0-based number, the column's name and the value as a string.
+func (c *compiler) narrow(in *relation, op *kql.Evaluate) *relation {
+	var names, values []string
+	for _, cl := range in.cols {
+		if cl.hidden {
+			continue
+		}
+		names = append(names, sqlgen.QuoteString(cl.name))
+		values = append(values, c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.String, op))
+	}
+	if len(names) == 0 {
+		c.fail(op, "narrow needs columns")
+	}
+	return &relation{
+		sql: "SELECT _rn AS \"Row\", unnest([" + strings.Join(names, ", ") + "]) AS \"Column\", unnest([" + strings.Join(values, ", ") +
+			"]) AS \"Value\" FROM (SELECT row_number() OVER () - 1 AS _rn, * FROM (" + in.sql + ") AS _t) ORDER BY _rn",
+		cols: []col{{name: "Row", typ: schema.Long}, {name: "Column", typ: schema.String}, {name: "Value", typ: schema.String}},
+	}
+}
+
+// schemaMerge compiles evaluate schema_merge() over the union of getschema
+// results: each column once, in the order it first appears, renumbered.
+// A column whose type differs between the schemas keeps its first type.
+func (c *compiler) schemaMerge(in *relation, op *kql.Evaluate) *relation {
+	for _, n := range []string{"ColumnName", "ColumnOrdinal", "DataType", "ColumnType"} {
+		if _, ok := in.find(n); !ok {
+			c.fail(op, "schema_merge needs getschema's columns; the input lacks '%s'", n)
+		}
+	}
+	return &relation{
+		sql: "SELECT \"ColumnName\", CAST(row_number() OVER (ORDER BY min(_rn)) - 1 AS INTEGER) AS \"ColumnOrdinal\", arg_min(\"DataType\", _rn) AS \"DataType\", arg_min(\"ColumnType\", _rn) AS \"ColumnType\" " +
+			"FROM (SELECT row_number() OVER () AS _rn, * FROM (" + in.sql + ") AS _t) GROUP BY \"ColumnName\" ORDER BY min(_rn)",
+		cols: []col{{name: "ColumnName", typ: schema.String}, {name: "ColumnOrdinal", typ: schema.Int},
+			{name: "DataType", typ: schema.String}, {name: "ColumnType", typ: schema.String}},
+	}
+}
+
+// rollingPercentile compiles evaluate rolling_percentile(Value,
+// Percentile, Index, BinSize, BinsPerWindow [, Dim ...]): for each bin of
+// the index (and each combination of the dimensions) the percentile of
+// the values in that bin and the BinsPerWindow-1 bins before it, named
+// rolling_<BinsPerWindow>_percentile_<Value>_<Percentile>.
+func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 5 {
+		c.fail(op, "rolling_percentile needs the value, the percentile, the index column, the bin size and the bins per window")
+	}
+	index := c.identArg(op, 2, "the index column")
+	window := c.expr(op.Args[4], nil)
+	if !isNumeric(window.typ) {
+		c.fail(op.Args[4], "rolling_percentile's bins per window must be a number, not %s", window.typ)
+	}
+	size := c.expr(op.Args[3], nil)
+	bin := c.expr(&kql.Call{P: op.P, Name: "bin", Args: []kql.Expr{op.Args[2], op.Args[3]}}, in)
+	idx, _ := in.find(index)
+	// The earliest bin of a window: the bin minus BinsPerWindow-1 bin sizes.
+	var first string
+	switch idx.typ {
+	case schema.DateTime:
+		first = "_rb - to_microseconds(CAST((" + c.convert(window, schema.Long, op) + " - 1) * (" + size.sql + ") // 10 AS BIGINT))"
+	default:
+		first = "_rb - (" + c.convert(window, schema.Long, op) + " - 1) * (" + size.sql + ")"
+	}
+	var dims []string
+	on := []string{"_v._vb BETWEEN " + first + " AND _rb"}
+	cols := []col{idx}
+	for i := 5; i < len(op.Args); i++ {
+		d := c.identArg(op, i, "dimension columns")
+		dc, ok := in.find(d)
+		if !ok {
+			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
+		}
+		q := sqlgen.QuoteIdent(d)
+		dims = append(dims, q)
+		on = append(on, "_v."+q+" IS NOT DISTINCT FROM _bn."+q)
+		cols = append(cols, dc)
+	}
+	lit, ok := op.Args[1].(*kql.Literal)
+	if !ok {
+		c.fail(op.Args[1], "rolling_percentile's percentile must be a number literal")
+	}
+	valName := c.identArg(op, 0, "the value column")
+	name := "rolling_" + kql.FormatExpr(op.Args[4]) + "_percentile_" + valName + "_" + lit.Value
+	keys := append([]string{bin.sql + " AS _rb"}, dims...)
+	windows := "SELECT DISTINCT " + strings.Join(keys, ", ") + " FROM (" + in.sql + ") AS _t"
+	rows := "SELECT _v.*, _bn._rb FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin.sql + " AS _vb FROM (" + in.sql + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
+	joined := &relation{cols: append(append([]col(nil), in.cols...), col{name: "_rb", typ: idx.typ, hidden: true})}
+	aggs, types, _ := c.aggregate(joined, &kql.Call{P: op.P, Name: "percentile", Args: []kql.Expr{op.Args[0], op.Args[1]}})
+	group := append([]string{"_rb"}, dims...)
+	sel := append([]string{"_rb AS " + sqlgen.QuoteIdent(index)}, dims...)
+	sel = append(sel, aggs[0]+" AS "+sqlgen.QuoteIdent(name))
+	cols = append(cols, col{name: name, typ: types[0]})
+	return &relation{
+		sql:  "SELECT " + strings.Join(sel, ", ") + " FROM (" + rows + ") AS _t GROUP BY " + strings.Join(group, ", "),
+		cols: cols,
+	}
+}
