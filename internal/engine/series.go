@@ -184,6 +184,16 @@ func init() {
 	} {
 		scalarFuncs[name] = seriesBinary(op)
 	}
+	fixedSeries := func(name string, min, n int) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(min)
+			var args []string
+			for i := 0; i < n; i++ {
+				args = append(args, a.json(i))
+			}
+			return goCall(name, schema.Dynamic, args...)
+		}
+	}
 	scalarFuncs["series_sum"] = func(a fnArgs) scalar {
 		a.need(1)
 		return scalar{"list_sum(" + seriesNums(a, 0) + ")", schema.Real}
@@ -208,6 +218,8 @@ func init() {
 		a.need(1)
 		return goCall("kql_series_fit_line", schema.Dynamic, a.json(0))
 	}
+	scalarFuncs["series_fit_2lines_dynamic"] = fixedSeries("kql_series_fit_2lines", 1, 1)
+	scalarFuncs["series_fit_poly_dynamic"] = fixedSeries("kql_series_fit_poly", 1, 3)
 	scalarFuncs["series_fir"] = func(a fnArgs) scalar {
 		a.need(2)
 		return goCall("kql_series_fir", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3))
@@ -229,16 +241,6 @@ func init() {
 			args = append(args, a.json(i))
 		}
 		return goCall("kql_series_decompose_anomalies", schema.Dynamic, args...)
-	}
-	fixedSeries := func(name string, min, n int) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(min)
-			var args []string
-			for i := 0; i < n; i++ {
-				args = append(args, a.json(i))
-			}
-			return goCall(name, schema.Dynamic, args...)
-		}
 	}
 	scalarFuncs["series_decompose"] = fixedSeries("kql_series_decompose", 1, 5)
 	scalarFuncs["series_decompose_forecast"] = fixedSeries("kql_series_decompose_forecast", 2, 5)
@@ -270,10 +272,26 @@ var seriesExpansions = map[string]struct {
 		{name: "line_fit", typ: schema.Dynamic}}},
 	"series_decompose_anomalies": {"series_decompose_anomalies", []col{{name: "ad_flag", typ: schema.Dynamic},
 		{name: "ad_score", typ: schema.Dynamic}, {name: "baseline", typ: schema.Dynamic}}},
+	"series_fit_2lines": {"series_fit_2lines_dynamic", fit2LinesFields()},
+	"series_fit_poly": {"series_fit_poly_dynamic", []col{{name: "rsquare", typ: schema.Real},
+		{name: "coefficients", typ: schema.Dynamic}, {name: "variance", typ: schema.Real},
+		{name: "rvariance", typ: schema.Real}, {name: "poly_fit", typ: schema.Dynamic}}},
 	"series_decompose": {"series_decompose", []col{{name: "baseline", typ: schema.Dynamic},
 		{name: "seasonal", typ: schema.Dynamic}, {name: "trend", typ: schema.Dynamic}, {name: "residual", typ: schema.Dynamic}}},
 	"series_periods_detect": {"series_periods_detect", []col{{name: "periods", typ: schema.Dynamic},
 		{name: "scores", typ: schema.Dynamic}}},
 	"series_periods_validate": {"series_periods_validate", []col{{name: "periods", typ: schema.Dynamic},
 		{name: "scores", typ: schema.Dynamic}}},
+}
+
+// fit2LinesFields are series_fit_2lines' columns, in Kusto's order.
+func fit2LinesFields() []col {
+	fields := []col{{name: "rsquare", typ: schema.Real}, {name: "split_idx", typ: schema.Long},
+		{name: "variance", typ: schema.Real}, {name: "rvariance", typ: schema.Real}, {name: "line_fit", typ: schema.Dynamic}}
+	for _, side := range []string{"right", "left"} {
+		for _, f := range []string{"rsquare", "slope", "interception", "variance", "rvariance"} {
+			fields = append(fields, col{name: side + "_" + f, typ: schema.Real})
+		}
+	}
+	return fields
 }

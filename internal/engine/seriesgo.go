@@ -13,6 +13,8 @@ func init() {
 	udfs = append(udfs,
 		jsonUDF("kql_series_stats", 2, func(v []any) (any, error) { return seriesStats(v[0]), nil }),
 		jsonUDF("kql_series_fit_line", 1, func(v []any) (any, error) { return seriesFitLine(v[0]), nil }),
+		jsonUDF("kql_series_fit_2lines", 1, func(v []any) (any, error) { return seriesFit2Lines(v[0]), nil }),
+		jsonUDF("kql_series_fit_poly", 3, func(v []any) (any, error) { return seriesFitPoly(v[0], v[1], v[2]), nil }),
 		jsonUDF("kql_series_pearson", 2, func(v []any) (any, error) { return seriesPearson(v[0], v[1]), nil }),
 		jsonUDF("kql_series_fir", 4, func(v []any) (any, error) { return seriesFIR(v[0], v[1], v[2] != false, v[3] == true), nil }),
 		jsonUDF("kql_series_iir", 3, func(v []any) (any, error) { return seriesIIR(v[0], v[1], v[2]), nil }),
@@ -103,45 +105,191 @@ func seriesStats(v any) any {
 	return out
 }
 
-// seriesFitLine is series_fit_line_dynamic: the least-squares line over
-// x = 1..n, with R², the sample variance of the data and of the
-// residuals, and the fitted values.
-func seriesFitLine(v any) any {
-	ys, ok := floats(v)
-	if !ok || len(ys) == 0 {
-		return nil
-	}
+// lineFit is a least-squares line through ys at x = x0, x0+1, ...: its
+// slope and interception, the fitted values, R², and the sample
+// variances of ys and of the residuals.
+type lineFit struct {
+	slope, icpt, rsq, variance, rvariance float64
+	fit                                   []float64
+	ssr, sst                              float64
+}
+
+func fitLine(ys []float64, x0 int) lineFit {
 	n := float64(len(ys))
 	var sx, sy, sxx, sxy float64
 	for i, y := range ys {
-		x := float64(i + 1)
+		x := float64(x0 + i)
 		sx += x
 		sy += y
 		sxx += x * x
 		sxy += x * y
 	}
-	slope := 0.0
+	var l lineFit
 	if d := n*sxx - sx*sx; d != 0 {
-		slope = (n*sxy - sx*sy) / d
+		l.slope = (n*sxy - sx*sy) / d
 	}
-	icpt := (sy - slope*sx) / n
+	l.icpt = (sy - l.slope*sx) / n
 	mean := sy / n
-	var sst, ssr float64
-	fit := make([]float64, len(ys))
+	l.fit = make([]float64, len(ys))
 	for i, y := range ys {
-		fit[i] = icpt + slope*float64(i+1)
-		sst += (y - mean) * (y - mean)
-		ssr += (y - fit[i]) * (y - fit[i])
+		l.fit[i] = l.icpt + l.slope*float64(x0+i)
+		l.sst += (y - mean) * (y - mean)
+		l.ssr += (y - l.fit[i]) * (y - l.fit[i])
 	}
-	rsq, variance, rvariance := 1.0, 0.0, 0.0
+	l.rsq = 1.0
+	if l.sst != 0 {
+		l.rsq = 1 - l.ssr/l.sst
+	}
+	if n > 1 {
+		l.variance, l.rvariance = l.sst/(n-1), l.ssr/(n-1)
+	}
+	return l
+}
+
+// seriesFitLine is series_fit_line_dynamic, x counting from 1.
+func seriesFitLine(v any) any {
+	ys, ok := floats(v)
+	if !ok || len(ys) == 0 {
+		return nil
+	}
+	l := fitLine(ys, 1)
+	return map[string]any{"rsquare": l.rsq, "slope": l.slope, "variance": l.variance, "rvariance": l.rvariance,
+		"interception": l.icpt, "line_fit": jsonFloats(l.fit)}
+}
+
+// seriesFit2Lines is series_fit_2lines_dynamic: the series split in two
+// where a line through each part fits best (the highest R² of both
+// together; each part at least two points), x counting from 1;
+// split_idx is the index where the right part starts.
+func seriesFit2Lines(v any) any {
+	ys, ok := floats(v)
+	if !ok || len(ys) < 4 {
+		return nil
+	}
+	var mean float64
+	for _, y := range ys {
+		mean += y
+	}
+	mean /= float64(len(ys))
+	var sst float64
+	for _, y := range ys {
+		sst += (y - mean) * (y - mean)
+	}
+	best, bestRsq := -1, math.Inf(-1)
+	var left, right lineFit
+	for k := 2; k <= len(ys)-2; k++ {
+		l, r := fitLine(ys[:k], 1), fitLine(ys[k:], k+1)
+		rsq := 1.0
+		if sst != 0 {
+			rsq = 1 - (l.ssr+r.ssr)/sst
+		}
+		if rsq > bestRsq {
+			best, bestRsq, left, right = k, rsq, l, r
+		}
+	}
+	n := float64(len(ys))
+	out := map[string]any{"rsquare": bestRsq, "split_idx": best, "variance": sst / (n - 1),
+		"rvariance": (left.ssr + right.ssr) / (n - 1), "line_fit": jsonFloats(append(append([]float64(nil), left.fit...), right.fit...))}
+	for side, l := range map[string]lineFit{"left": left, "right": right} {
+		out[side+"_rsquare"], out[side+"_slope"], out[side+"_interception"] = l.rsq, l.slope, l.icpt
+		out[side+"_variance"], out[side+"_rvariance"] = l.variance, l.rvariance
+	}
+	return out
+}
+
+// seriesFitPoly is series_fit_poly_dynamic: the least-squares polynomial
+// of the degree given (1 by default) through ys at xs (1, 2, ... when
+// not given), by the normal equations; coefficients from the highest
+// power down.
+func seriesFitPoly(yv, xv, degv any) any {
+	ys, ok := floats(yv)
+	if !ok || len(ys) == 0 {
+		return nil
+	}
+	xs := make([]float64, len(ys))
+	for i := range xs {
+		xs[i] = float64(i + 1)
+	}
+	if given, ok := floats(xv); ok {
+		if len(given) != len(ys) {
+			return nil
+		}
+		xs = given
+	}
+	deg := 1
+	if d, ok := asInt(degv); ok {
+		deg = int(d)
+	}
+	if deg < 1 || deg > 6 || deg >= len(ys) {
+		return nil
+	}
+	// Normal equations A c = b over powers 0..deg, solved by Gaussian
+	// elimination with partial pivoting.
+	m := deg + 1
+	a := make([][]float64, m)
+	for r := range a {
+		a[r] = make([]float64, m+1)
+		for c := 0; c < m; c++ {
+			for _, x := range xs {
+				a[r][c] += math.Pow(x, float64(r+c))
+			}
+		}
+		for i, x := range xs {
+			a[r][m] += ys[i] * math.Pow(x, float64(r))
+		}
+	}
+	for col := 0; col < m; col++ {
+		p := col
+		for r := col + 1; r < m; r++ {
+			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
+				p = r
+			}
+		}
+		a[col], a[p] = a[p], a[col]
+		if a[col][col] == 0 {
+			return nil
+		}
+		for r := 0; r < m; r++ {
+			if r != col {
+				f := a[r][col] / a[col][col]
+				for c := col; c <= m; c++ {
+					a[r][c] -= f * a[col][c]
+				}
+			}
+		}
+	}
+	coef := make([]float64, m)
+	for i := range coef {
+		coef[i] = a[i][m] / a[i][i]
+	}
+	var mean float64
+	for _, y := range ys {
+		mean += y
+	}
+	mean /= float64(len(ys))
+	fit := make([]float64, len(ys))
+	var sst, ssr float64
+	for i, x := range xs {
+		for p := m - 1; p >= 0; p-- {
+			fit[i] = fit[i]*x + coef[p]
+		}
+		sst += (ys[i] - mean) * (ys[i] - mean)
+		ssr += (ys[i] - fit[i]) * (ys[i] - fit[i])
+	}
+	rsq, n := 1.0, float64(len(ys))
 	if sst != 0 {
 		rsq = 1 - ssr/sst
 	}
+	high := make([]float64, m)
+	for i := range coef {
+		high[i] = coef[m-1-i]
+	}
+	var variance, rvariance float64
 	if n > 1 {
 		variance, rvariance = sst/(n-1), ssr/(n-1)
 	}
-	return map[string]any{"rsquare": rsq, "slope": slope, "variance": variance, "rvariance": rvariance,
-		"interception": icpt, "line_fit": jsonFloats(fit)}
+	return map[string]any{"rsquare": rsq, "coefficients": jsonFloats(high), "variance": variance,
+		"rvariance": rvariance, "poly_fit": jsonFloats(fit)}
 }
 
 func seriesPearson(av, bv any) any {
