@@ -128,6 +128,8 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 		return c.schemaMerge(in, op)
 	case "rolling_percentile":
 		return c.rollingPercentile(in, op)
+	case "activity_counts_metrics":
+		return c.activityCountsMetrics(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil

@@ -195,3 +195,38 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 		cols: cols,
 	}
 }
+
+// activityCountsMetrics compiles evaluate activity_counts_metrics(Id,
+// Timeline, Start, End, Window): for each window from Start to End (a
+// row for every window, 0 where nothing happened) the rows in it
+// (count), their distinct ids (dcount), the ids seen for the first time
+// since Start (new_dcount) and the distinct ids so far
+// (aggregated_dcount, the running sum of new_dcount).
+func (c *compiler) activityCountsMetrics(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 5 {
+		c.fail(op, "activity_counts_metrics needs the id column, the time column, start, end and the window")
+	}
+	if len(op.Args) > 5 {
+		c.fail(op.Args[5], "activity_counts_metrics with a cohort or dimensions is not supported yet")
+	}
+	timeline := c.identArg(op, 1, "the time column")
+	t := c.expr(op.Args[1], in)
+	if t.typ != schema.DateTime {
+		c.fail(op.Args[1], "activity_counts_metrics needs a datetime time column, not %s", t.typ)
+	}
+	id := c.expr(op.Args[0], in)
+	start := c.convert(c.expr(op.Args[2], nil), schema.DateTime, op.Args[2])
+	end := c.convert(c.expr(op.Args[3], nil), schema.DateTime, op.Args[3])
+	bin := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[4], op.Args[2]}}, in)
+	windows := c.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[4]})
+	events := "SELECT " + id.sql + " AS _id, " + bin.sql + " AS _w FROM (" + in.sql + ") AS _t WHERE " + t.sql + " >= " + start + " AND " + bin.sql + " <= " + end
+	firsts := "SELECT _id, min(_w) AS _first FROM (" + events + ") GROUP BY _id"
+	counts := "SELECT _ws._w, count(_ev._id) AS _n, count(DISTINCT _ev._id) AS _d, count(DISTINCT CASE WHEN _f._first = _ws._w THEN _ev._id END) AS _new " +
+		"FROM (" + windows.sql + ") AS _ws LEFT JOIN (" + events + ") AS _ev ON _ev._w = _ws._w LEFT JOIN (" + firsts + ") AS _f ON _f._id IS NOT DISTINCT FROM _ev._id GROUP BY _ws._w"
+	return &relation{
+		sql: "SELECT _w AS " + sqlgen.QuoteIdent(timeline) + ", CAST(_n AS BIGINT) AS \"count\", CAST(_d AS BIGINT) AS \"dcount\", CAST(_new AS BIGINT) AS \"new_dcount\", " +
+			"CAST(sum(_new) OVER (ORDER BY _w) AS BIGINT) AS \"aggregated_dcount\" FROM (" + counts + ") ORDER BY _w",
+		cols: []col{{name: timeline, typ: schema.DateTime}, {name: "count", typ: schema.Long}, {name: "dcount", typ: schema.Long},
+			{name: "new_dcount", typ: schema.Long}, {name: "aggregated_dcount", typ: schema.Long}},
+	}
+}
