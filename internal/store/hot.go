@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
@@ -25,6 +26,8 @@ import (
 //	vigil_hot(gen, rows, from, to)   the first rows rows of generation gen
 //	                                  whose TimeGenerated (Unix µs) is in
 //	                                  [from, to), with _BatchSeq, _BatchRow
+//	vigil_seal(day)                  the rows of one day of a generation
+//	                                  being sealed, in the segment's order
 //	vigil_hot_raw(gen)               the generation's original bytes:
 //	                                  seq, content_type, received, raw
 //
@@ -301,18 +304,29 @@ func (d *hotDay) stats() (rows int64, minTime, maxTime time.Time, seqs []int64) 
 }
 
 // unitTerms calls add with the index terms of the string values of the
-// day's unit u (its rows termUnitRows*u onwards).
+// day's unit u (its rows termUnitRows*u onwards). A value met again in
+// the unit (hosts, programs, levels) is not split again: seen remembers,
+// by a hash of the value, a row that held it, and the bytes are compared.
 func (d *hotDay) unitTerms(u int, add func([]byte)) {
 	rows := d.order[u*termUnitRows : min((u+1)*termUnitRows, len(d.order))]
+	var seen [1024]int32
 	for j := range d.view.cols {
 		c := &d.view.cols[j]
 		if c.typ != schema.String {
 			continue
 		}
+		clear(seen[:])
 		for _, r := range rows {
-			if c.valid[r] {
-				source.ForIndexTerms(c.textAt(r), add)
+			if !c.valid[r] {
+				continue
 			}
+			text := c.textAt(r)
+			slot := &seen[xxhash.Sum64(text)&1023]
+			if *slot > 0 && bytes.Equal(c.textAt(int(*slot-1)), text) {
+				continue
+			}
+			*slot = int32(r + 1)
+			source.ForIndexTerms(text, add)
 		}
 	}
 }
@@ -357,7 +371,7 @@ func mustType(t duckdb.TypeInfo, err error) duckdb.TypeInfo {
 	return t
 }
 
-// registerHot registers vigil_hot and vigil_hot_raw in the store's
+// registerHot registers vigil_hot, vigil_seal and vigil_hot_raw in the store's
 // database (its catalog is shared by all its connections).
 func (s *Store) registerHot() error {
 	conn, err := s.db.Conn(context.Background())
@@ -384,6 +398,20 @@ func (s *Store) registerHot() error {
 				}
 			}
 			return h, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	err = duckdb.RegisterTableUDF(conn, "vigil_seal", duckdb.ChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+			id, _ := args[0].(int64)
+			d, ok := s.sealDays.Load(id)
+			if !ok {
+				return nil, fmt.Errorf("vigil_seal: no day %d being sealed", id)
+			}
+			return &sealScan{day: d.(*hotDay)}, nil
 		},
 	})
 	if err != nil {
@@ -440,10 +468,14 @@ type hotScan struct {
 // hotLocal is a reading thread's buffer of the rows it puts in a chunk.
 type hotLocal struct{ rows []int }
 
-func (h *hotScan) ColumnInfos() []duckdb.ColumnInfo {
-	infos := make([]duckdb.ColumnInfo, 0, len(h.view.cols)+2)
-	for j, c := range h.view.cols {
-		infos = append(infos, duckdb.ColumnInfo{Name: h.view.names[j], T: hotTypes[c.typ]})
+func (h *hotScan) ColumnInfos() []duckdb.ColumnInfo { return h.view.columnInfos() }
+
+// columnInfos is the columns vigil_hot and vigil_seal give: the view's,
+// then _BatchSeq and _BatchRow.
+func (v *hotView) columnInfos() []duckdb.ColumnInfo {
+	infos := make([]duckdb.ColumnInfo, 0, len(v.cols)+2)
+	for j, c := range v.cols {
+		infos = append(infos, duckdb.ColumnInfo{Name: v.names[j], T: hotTypes[c.typ]})
 	}
 	return append(infos, duckdb.ColumnInfo{Name: schema.ColBatchSeq, T: bigintType}, duckdb.ColumnInfo{Name: schema.ColBatchRow, T: integerType})
 }
@@ -482,22 +514,28 @@ func (h *hotScan) FillChunk(state any, chunk duckdb.DataChunk) error {
 		}
 	}
 	local.rows = sel
-	for j := range h.view.cols {
-		if err := writeHotColumn(chunk, j, &h.view.cols[j], sel); err != nil {
+	return h.view.fill(chunk, sel)
+}
+
+// fill writes rows sel of the view into the chunk, the columns the query
+// reads only, and sets its size.
+func (v *hotView) fill(chunk duckdb.DataChunk, sel []int) error {
+	for j := range v.cols {
+		if err := writeHotColumn(chunk, j, &v.cols[j], sel); err != nil {
 			return err
 		}
 	}
-	ncols := len(h.view.cols)
+	ncols := len(v.cols)
 	if projected(chunk, ncols) {
 		for i, r := range sel {
-			if err := duckdb.SetChunkValue(chunk, ncols, i, h.view.batchSeq[r]); err != nil {
+			if err := duckdb.SetChunkValue(chunk, ncols, i, v.batchSeq[r]); err != nil {
 				return err
 			}
 		}
 	}
 	if projected(chunk, ncols+1) {
 		for i, r := range sel {
-			if err := duckdb.SetChunkValue(chunk, ncols+1, i, h.view.batchRow[r]); err != nil {
+			if err := duckdb.SetChunkValue(chunk, ncols+1, i, v.batchRow[r]); err != nil {
 				return err
 			}
 		}
@@ -542,6 +580,28 @@ func writeHotColumn(chunk duckdb.DataChunk, j int, c *hotColumn, sel []int) erro
 		}
 	}
 	return nil
+}
+
+// sealScan is vigil_seal's read of the day being sealed: its rows in
+// the order of the segment, on one thread, so that DuckDB writes them in
+// that order (COPY keeps the order of a single source).
+type sealScan struct {
+	day  *hotDay
+	next int
+}
+
+func (h *sealScan) ColumnInfos() []duckdb.ColumnInfo { return h.day.view.columnInfos() }
+
+func (h *sealScan) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(len(h.day.order)), Exact: true}
+}
+
+func (h *sealScan) Init() {}
+
+func (h *sealScan) FillChunk(chunk duckdb.DataChunk) error {
+	sel := h.day.order[h.next:min(h.next+duckdb.GetDataChunkCapacity(), len(h.day.order))]
+	h.next += len(sel)
+	return h.day.view.fill(chunk, sel)
 }
 
 // hotRawScan is one read of a generation's original bytes.

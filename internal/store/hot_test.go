@@ -119,9 +119,10 @@ func TestQueriesSeeWholeBatchesWhileAppending(t *testing.T) {
 
 // TestSealIndexesRowsWhereTheFileHasThem seals rows appended out of
 // order by concurrent writers, with many equal times, into a segment of
-// several row groups, and checks for a sample of rows that the term index
-// (built from memory in the order the seal writes) points at the row
-// group that holds each row's own token in the file.
+// several row groups, and checks that the file is in TimeGenerated,
+// _BatchSeq, _BatchRow order and, for a sample of rows, that the term
+// index (built from memory in the order the seal hands DuckDB the rows)
+// points at the row group that holds each row's own token in the file.
 func TestSealIndexesRowsWhereTheFileHasThem(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
 	defer s.Close()
@@ -156,6 +157,12 @@ func TestSealIndexesRowsWhereTheFileHasThem(t *testing.T) {
 		t.Fatalf("want one segment of %d rows: %+v", batches*per, segs)
 	}
 	seg := segs[0]
+	var unordered int64
+	err := s.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM (SELECT (TimeGenerated, _BatchSeq, _BatchRow) < lag((TimeGenerated, _BatchSeq, _BatchRow)) OVER (ORDER BY file_row_number) AS back
+		FROM read_parquet('%s/%s', file_row_number=true)) WHERE back`, s.dir, seg.Path)).Scan(&unordered)
+	if err != nil || unordered != 0 {
+		t.Fatalf("%d rows of the segment come before the row above them (%v)", unordered, err)
+	}
 	rows, err := s.DB().Query(fmt.Sprintf("SELECT file_row_number, Msg FROM read_parquet('%s/%s', file_row_number=true) USING SAMPLE 300 ROWS", s.dir, seg.Path))
 	if err != nil {
 		t.Fatal(err)

@@ -118,6 +118,9 @@ type Store struct {
 	catMu  sync.Mutex // serializes catalog writes
 	genSeq atomic.Uint64
 	gens   sync.Map // generation id -> *gen, for the vigil_hot table functions
+	// sealDays holds the days being written by seals, for vigil_seal.
+	sealDays sync.Map // int64 -> *hotDay
+	sealSeq  atomic.Int64
 
 	ledgerMu  sync.Mutex
 	ledgers   map[string]*ledger.Log
