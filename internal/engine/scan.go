@@ -90,26 +90,11 @@ func (c *compiler) scan(in *relation, op *kql.Scan) *relation {
 	}
 	p.layout()
 
-	var evals, applies []string
-	for k := len(op.Steps); k >= 1; k-- {
-		eval, apply := c.scanStep(p, k)
-		ks := strconv.Itoa(k)
-		evals = append(evals, "WHEN _sx.ph = 0 AND _sx.sk = "+ks+" THEN "+eval)
-		applies = append(applies, "WHEN _sx.sk = "+ks+" THEN "+apply)
-	}
-	fold := "(_sacc, _sx) -> CASE " + strings.Join(evals, " ") + " " + strings.Join(applies, " ") + " END"
-	var phases []string
-	for k := range op.Steps {
-		phases = append(phases, fmt.Sprintf("(%d, 0), (%d, 1)", k+1, k+1))
-	}
+	fold := "(_sacc, _sx) -> " + c.scanFold(p)
 	elem := p.pack(func(f scanField) string {
 		switch {
 		case f.name == "rn":
 			return "_scan_rn"
-		case f.name == "sk":
-			return "_p.k"
-		case f.name == "ph":
-			return "_p.ph"
 		case strings.HasPrefix(f.name, "c"):
 			ci, _ := strconv.Atoi(f.name[1:])
 			return sqlgen.QuoteIdent(p.cols[ci].name)
@@ -159,7 +144,7 @@ func (c *compiler) scan(in *relation, op *kql.Scan) *relation {
 		cols = append(cols, col{name: op.MatchID, typ: schema.Long})
 	}
 	sqlText := "WITH RECURSIVE _scan_in AS MATERIALIZED (SELECT row_number() OVER () AS _scan_rn, * FROM (" + in.sql + ") AS _t), " +
-		"_scan_chunks AS MATERIALIZED (SELECT (_scan_rn - 1) // " + strconv.Itoa(scanChunk) + " AS _scan_c, list(" + elem + " ORDER BY _scan_rn, _p.k DESC, _p.ph) AS _scan_l FROM _scan_in, (VALUES " + strings.Join(phases, ", ") + ") AS _p(k, ph) GROUP BY 1), " +
+		"_scan_chunks AS MATERIALIZED (SELECT (_scan_rn - 1) // " + strconv.Itoa(scanChunk) + " AS _scan_c, list(" + elem + " ORDER BY _scan_rn) AS _scan_l FROM _scan_in GROUP BY 1), " +
 		"_scan_run AS (SELECT CAST(-1 AS BIGINT) AS _scan_c, " + init + " AS _scan_acc UNION ALL " +
 		"SELECT _k._scan_c, list_reduce(_k._scan_l, " + fold + ", " + reset + ") FROM _scan_run AS _r JOIN _scan_chunks AS _k ON _k._scan_c = _r._scan_c + 1), " +
 		"_scan_out AS (SELECT _scan_c, unnest(_o) AS _e, generate_subscripts(_o, 1) AS _scan_j FROM (SELECT _scan_c, " + outs + " AS _o FROM _scan_run)) " +
@@ -251,13 +236,7 @@ func (p *scanPlan) layout() {
 			p.fields = append(p.fields, scanField{"c" + strconv.Itoa(i), sqlgen.DuckDBType(p.cols[i].typ)})
 		}
 	}
-	p.fields = append(p.fields, scanField{"sk", "INTEGER"}, scanField{"ph", "INTEGER"}, scanField{"mid", "BIGINT"}, scanField{"o", outType + "[]"},
-		scanField{"w1", "BOOLEAN"}, scanField{"w2", "BOOLEAN"})
-	for di, cl := range p.cols[p.declared:] {
-		for check := 1; check <= 2; check++ {
-			p.fields = append(p.fields, scanField{fmt.Sprintf("x%d_%d", check, di), sqlgen.DuckDBType(cl.typ)})
-		}
-	}
+	p.fields = append(p.fields, scanField{"mid", "BIGINT"}, scanField{"o", outType + "[]"})
 	for k := 1; k <= len(p.op.Steps); k++ {
 		ks := strconv.Itoa(k)
 		p.fields = append(p.fields, scanField{"a" + ks, "BOOLEAN"}, scanField{"m" + ks, "BIGINT"})
@@ -338,133 +317,178 @@ func (p *scanPlan) rowRelation(v string, from int) *relation {
 	return rel
 }
 
-// scanStep compiles step k as two folds over the accumulator for the
-// row _sx: eval computes the step's checks (c1 against the previous
-// step's state, c2 against its own) and the assignments for each into
-// the accumulator's scratch fields, once; apply builds the new
-// accumulator from them. (Binding them with nested lambdas instead is
-// some thirty times slower in DuckDB.)
-func (c *compiler) scanStep(p *scanPlan, k int) (eval, apply string) {
-	st := p.op.Steps[k-1]
-	ks := strconv.Itoa(k)
-	prev := strconv.Itoa(k - 1)
+// scanFold is the lambda body folding one row into the accumulator:
+// every step at once, from the old state. Steps run from the last to the
+// first, but step k+1 changes only step k's activity (a match of its
+// first check moves step k's sequence on), so each step's checks can be
+// written over the old state and the check of the step after it. The
+// checks and assignments are written out where they are used: DuckDB
+// folds a wide struct row by row at a cost per field and per element,
+// and binding them with nested lambdas, or a fold element per step, was
+// many times slower than evaluating them twice.
+func (c *compiler) scanFold(p *scanPlan) string {
 	const v = "_sacc"
-	checks := []string{"false", ""}
-	exts := [2][]string{}
-	for i, from := range []int{k - 1, k} {
-		row := p.rowRelation(v, from)
-		cond := c.expr(st.Cond, row)
-		if cond.typ != schema.Bool && cond.typ != 0 {
-			c.fail(st.Cond, "The condition of scan step '%s' must be bool, not %s", st.Name, cond.typ)
+	n := len(p.op.Steps)
+	type stepSQL struct {
+		c1, c2   string   // the checks
+		active   string   // the step's activity before its own checks
+		pending  string   // its pending output before its own checks
+		ext1     []string // the declared columns after each check
+		ext2     []string
+		mid      string // the row's match id
+		matched  string
+		rec      string // the output record
+		last, ok bool   // output=last; output of all matches
+	}
+	steps := make([]stepSQL, n+2)
+	for k := n; k >= 1; k-- {
+		st := p.op.Steps[k-1]
+		ks, prev := strconv.Itoa(k), strconv.Itoa(k-1)
+		s := &steps[k]
+		s.last, s.ok = st.Output == "last", st.Output == "" || st.Output == "all"
+		// The check of the step after this one moves this step's
+		// sequence on when it matches: it ends this step's activity.
+		next := "false"
+		if k < n {
+			next = steps[k+1].c1
 		}
-		for di, cl := range p.cols[p.declared:] {
-			val := p.defaults[di]
-			for _, a := range st.Assign {
-				if a.Name == cl.name {
-					val = c.convert(c.expr(a.Expr, row), cl.typ, a.Expr)
+		s.active = "(" + v + ".a" + ks + " AND NOT " + next + ")"
+		if s.last {
+			s.pending = "CASE WHEN " + next + " THEN NULL ELSE " + v + ".p" + ks + " END"
+		}
+		cond := func(from int) (scalar, []string) {
+			row := p.rowRelation(v, from)
+			cd := c.expr(st.Cond, row)
+			if cd.typ != schema.Bool && cd.typ != 0 {
+				c.fail(st.Cond, "The condition of scan step '%s' must be bool, not %s", st.Name, cd.typ)
+			}
+			var ext []string
+			for di, cl := range p.cols[p.declared:] {
+				val := p.defaults[di]
+				for _, a := range st.Assign {
+					if a.Name == cl.name {
+						val = c.convert(c.expr(a.Expr, row), cl.typ, a.Expr)
+					}
 				}
+				ext = append(ext, val)
 			}
-			exts[i] = append(exts[i], val)
+			return cd, ext
 		}
-		switch {
-		case i == 0 && k > 1:
-			checks[0] = "coalesce(" + v + ".a" + prev + " AND (" + cond.sql + "), false)"
-		case i == 1 && k == 1:
-			checks[1] = "coalesce(" + cond.sql + ", false)"
-		case i == 1:
-			checks[1] = "coalesce(" + v + ".a" + ks + " AND (" + cond.sql + "), false)"
+		s.c1 = "false"
+		if k > 1 {
+			cd, ext := cond(k - 1)
+			s.c1 = "coalesce(" + v + ".a" + prev + " AND (" + cd.sql + "), false)"
+			s.ext1 = ext
 		}
-	}
-	scratch := map[string]string{"w1": checks[0], "w2": checks[1]}
-	for di := range p.cols[p.declared:] {
-		for i := range exts {
-			scratch[fmt.Sprintf("x%d_%d", i+1, di)] = exts[i][di]
-		}
-	}
-	eval = p.pack(func(f scanField) string {
-		if x, ok := scratch[f.name]; ok {
-			return x
-		}
-		return v + "." + f.name
-	})
-
-	c1, c2 := v+".w1", v+".w2"
-	matched := "(" + c1 + " OR " + c2 + ")"
-	// The match id of the row: the promoted sequence's (c1), the step's
-	// own, or for the first step without one a new id.
-	mid2 := v + ".m" + ks
-	if k == 1 {
-		mid2 = "CASE WHEN " + v + ".a1 THEN " + v + ".m1 ELSE " + v + ".mid END"
-	}
-	rec := func(check int, mid string) string {
-		return packFields(p.out, func(f scanField) string {
-			switch f.name {
-			case "rn":
-				return "_sx.rn"
-			case "mid":
-				return mid
+		cd, ext := cond(k)
+		if k > 1 {
+			s.c2 = "coalesce(" + s.active + " AND (" + cd.sql + "), false)"
+			s.ext2 = ext
+		} else {
+			// The first step checks every row; after the step after it
+			// moved its sequence on, against an empty state.
+			emptyCond, emptyExt := cond(0)
+			s.c2 = "coalesce(CASE WHEN " + next + " THEN " + emptyCond.sql + " ELSE " + cd.sql + " END, false)"
+			for di := range ext {
+				s.ext2 = append(s.ext2, "CASE WHEN "+next+" THEN "+emptyExt[di]+" ELSE "+ext[di]+" END")
 			}
-			return fmt.Sprintf("%s.x%d_%s", v, check, f.name[1:])
-		})
+		}
+		s.c2 = "(NOT " + s.c1 + " AND " + s.c2 + ")"
+		s.matched = "(" + s.c1 + " OR " + s.c2 + ")"
+		mid2 := v + ".m" + ks
+		if k == 1 {
+			mid2 = "CASE WHEN " + s.active + " THEN " + v + ".m1 ELSE " + v + ".mid END"
+		}
+		rec := func(mid string, ext []string) string {
+			return packFields(p.out, func(f scanField) string {
+				switch f.name {
+				case "rn":
+					return "_sx.rn"
+				case "mid":
+					return mid
+				}
+				di, _ := strconv.Atoi(f.name[1:])
+				return ext[di]
+			})
+		}
+		s.rec = rec(mid2, s.ext2)
+		s.mid = mid2
+		if k > 1 {
+			s.rec = "CASE WHEN " + s.c1 + " THEN " + rec(v+".m"+prev, s.ext1) + " ELSE " + s.rec + " END"
+			s.mid = "CASE WHEN " + s.c1 + " THEN " + v + ".m" + prev + " ELSE " + mid2 + " END"
+		}
 	}
-	record := "CASE WHEN " + c1 + " THEN " + rec(1, v+".m"+prev) + " ELSE " + rec(2, mid2) + " END"
-	if k == 1 {
-		record = rec(2, mid2)
-	}
-	// A sequence the row moves here ends the pending output of the step
-	// it leaves and of the one it replaces.
-	var flush []string
-	if st.Output == "last" {
-		flush = append(flush, v+".p"+ks)
-	}
-	if k > 1 && p.op.Steps[k-2].Output == "last" {
-		flush = append(flush, v+".p"+prev)
-	}
+	// The outputs, in the order the steps run: a step whose first check
+	// matches ends the pending output of the sequence it replaces and of
+	// the one it moves on, then adds its own.
 	outs := v + ".o"
-	if len(flush) > 0 && k > 1 {
-		outs = "CASE WHEN " + c1 + " THEN list_concat(" + outs + ", " + flushList(flush) + ") ELSE " + outs + " END"
-	}
-	if st.Output == "" || st.Output == "all" {
-		outs = "CASE WHEN " + matched + " THEN list_append(" + outs + ", " + record + ") ELSE " + outs + " END"
-	}
-	apply = p.pack(func(f scanField) string {
-		switch f.name {
-		case "o":
-			return outs
-		case "a" + ks:
-			return "(" + matched + " OR " + v + ".a" + ks + ")"
-		case "a" + prev:
-			return "(" + v + ".a" + prev + " AND NOT " + c1 + ")"
-		case "m" + ks:
-			if k == 1 {
-				return "CASE WHEN " + c2 + " AND NOT " + v + ".a1 THEN " + v + ".mid ELSE " + v + ".m1 END"
-			}
-			return "CASE WHEN " + c1 + " THEN " + v + ".m" + prev + " ELSE " + v + ".m" + ks + " END"
-		case "mid":
-			if k == 1 {
-				return v + ".mid + CASE WHEN " + c2 + " AND NOT " + v + ".a1 THEN 1 ELSE 0 END"
-			}
-		case "p" + ks:
-			return "CASE WHEN " + matched + " THEN " + record + " ELSE " + v + ".p" + ks + " END"
-		case "p" + prev:
-			return "CASE WHEN " + c1 + " THEN NULL ELSE " + v + ".p" + prev + " END"
+	for k := n; k >= 1; k-- {
+		s := steps[k]
+		var flush []string
+		if s.last {
+			flush = append(flush, s.pending)
 		}
-		for _, r := range p.refs {
-			if f.name != stateField(k, r) {
-				continue
+		if k > 1 && steps[k-1].last {
+			flush = append(flush, v+".p"+strconv.Itoa(k-1))
+		}
+		if len(flush) > 0 && k > 1 {
+			outs = "list_concat(" + outs + ", CASE WHEN " + s.c1 + " THEN " + flushList(flush) + " ELSE [] END)"
+		}
+		if s.ok {
+			outs = "list_concat(" + outs + ", CASE WHEN " + s.matched + " THEN [" + s.rec + "] ELSE [] END)"
+		}
+	}
+	return p.pack(func(f scanField) string {
+		if f.name == "o" {
+			return outs
+		}
+		if f.name == "mid" {
+			return v + ".mid + CASE WHEN " + steps[1].c2 + " AND NOT " + steps[1].active + " THEN 1 ELSE 0 END"
+		}
+		// The step a field belongs to: a1, m1, p1, k1_j_i.
+		k, _ := strconv.Atoi(leadingDigits(f.name[1:]))
+		if k < 1 || k > n {
+			return v + "." + f.name
+		}
+		s, ks, prev := steps[k], strconv.Itoa(k), strconv.Itoa(k-1)
+		switch f.name[0] {
+		case 'a':
+			return "(" + s.matched + " OR " + s.active + ")"
+		case 'm':
+			if k == 1 {
+				return "CASE WHEN " + s.c2 + " AND NOT " + s.active + " THEN " + v + ".mid ELSE " + v + ".m1 END"
 			}
-			if r.step < k {
-				return "CASE WHEN " + c1 + " THEN " + v + "." + stateField(k-1, r) + " ELSE " + v + "." + f.name + " END"
-			}
-			ext := func(check int) string {
-				if r.col < p.declared {
-					return "_sx.c" + strconv.Itoa(r.col)
+			return "CASE WHEN " + s.c1 + " THEN " + v + ".m" + prev + " ELSE " + v + ".m" + ks + " END"
+		case 'p':
+			return "CASE WHEN " + s.matched + " THEN " + s.rec + " ELSE " + s.pending + " END"
+		case 'k':
+			for _, r := range p.refs {
+				if f.name != stateField(k, r) {
+					continue
 				}
-				return fmt.Sprintf("%s.x%d_%d", v, check, r.col-p.declared)
+				if r.step < k {
+					return "CASE WHEN " + s.c1 + " THEN " + v + "." + stateField(k-1, r) + " ELSE " + v + "." + f.name + " END"
+				}
+				if r.col < p.declared {
+					return "CASE WHEN " + s.matched + " THEN _sx.c" + strconv.Itoa(r.col) + " ELSE " + v + "." + f.name + " END"
+				}
+				di := r.col - p.declared
+				c1 := "NULL"
+				if k > 1 {
+					c1 = s.ext1[di]
+				}
+				return "CASE WHEN " + s.c1 + " THEN " + c1 + " WHEN " + s.c2 + " THEN " + s.ext2[di] + " ELSE " + v + "." + f.name + " END"
 			}
-			return "CASE WHEN " + c1 + " THEN " + ext(1) + " WHEN " + c2 + " THEN " + ext(2) + " ELSE " + v + "." + f.name + " END"
 		}
 		return v + "." + f.name
 	})
-	return eval, apply
+}
+
+// leadingDigits is the run of digits s starts with.
+func leadingDigits(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
 }
