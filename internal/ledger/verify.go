@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math/bits"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -123,7 +126,8 @@ type VerifyOptions struct {
 	// and compares the rows that gives with the leaf's RowsHash.
 	Deep bool
 	// Rederive, required with Deep, turns a batch's original bytes back
-	// into rows the way ingestion did and returns their HashRows. ok is
+	// into rows the way ingestion did and returns their rows hash
+	// (Leaf.HashRows). It is called from several goroutines at once. ok is
 	// false when the batch cannot be re-derived from its bytes alone (its
 	// rows carry what the bytes do not, such as a sender's address); such
 	// batches are counted in Report.Underived. An error is a batch whose
@@ -232,23 +236,44 @@ func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ledger: verify: workspace %s: %w", ws, err)
 		}
-		if err := v.checkRaw(h, ws, s); err != nil {
+		// The two phases read different files and each keeps a core
+		// busy (hashing bytes; decoding and hashing rows), so they run
+		// side by side; what one tells the other is checked after.
+		var rawErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			rawErr = v.checkRaw(h, ws, s)
+		}()
+		rowsErr := v.checkRows(h, ws, s)
+		<-done
+		if err := errors.Join(rawErr, rowsErr); err != nil {
 			return nil, err
 		}
-		if err := v.checkRows(h, ws, s); err != nil {
-			return nil, err
-		}
+		v.checkRawRetained(ws, s)
 	}
+	sort.SliceStable(v.rep.Problems, func(i, j int) bool {
+		a, b := v.rep.Problems[i], v.rep.Problems[j]
+		if a.Workspace != b.Workspace {
+			return a.Workspace < b.Workspace
+		}
+		return a.Seq < b.Seq
+	})
 	return v.rep, nil
 }
 
 type verifier struct {
 	opts VerifyOptions
+	// mu guards rep and the Progress callback: the raw and rows phases
+	// run at once.
+	mu   sync.Mutex
 	rep  *Report
 	logs map[string]*snapshot
 }
 
 func (v *verifier) problem(kind ProblemKind, ws string, seq int64, format string, args ...any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if len(v.rep.Problems) >= v.opts.MaxProblems {
 		v.rep.Dropped++
 		return
@@ -258,6 +283,8 @@ func (v *verifier) problem(kind ProblemKind, ws string, seq int64, format string
 
 func (v *verifier) progress(ws, phase string, done, total uint64) {
 	if v.opts.Progress != nil && (done%progressEvery == 0 || done == total) {
+		v.mu.Lock()
+		defer v.mu.Unlock()
 		v.opts.Progress(Progress{Workspace: ws, Phase: phase, Done: done, Total: total, Bytes: v.rep.RawBytes})
 	}
 }
@@ -285,6 +312,8 @@ type snapshot struct {
 	// a batch's bytes only once none of its rows are left, which the rows
 	// phase then checks. One bit a leaf, allocated on first use.
 	rawRetained []uint64
+	// rowsHeld has a bit set for each batch the rows phase found rows of.
+	rowsHeld []uint64
 }
 
 func openSnapshot(dir string) (*snapshot, error) {
@@ -553,6 +582,27 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		}
 	}
 	advance()
+	// Re-deriving (Deep) parses and normalizes every record, far more
+	// work than hashing: batches go to a worker on each core, a few at a
+	// time so that memory stays bounded.
+	type job struct {
+		lf          Leaf
+		contentType string
+		raw         []byte
+	}
+	jobs := make(chan job, runtime.GOMAXPROCS(0))
+	var workers sync.WaitGroup
+	if v.opts.Deep {
+		for range runtime.GOMAXPROCS(0) {
+			workers.Go(func() {
+				for j := range jobs {
+					v.rederive(ws, j.lf, j.contentType, j.raw)
+				}
+			})
+		}
+	}
+	defer workers.Wait()
+	defer close(jobs)
 	hasher := sha256.New()
 	buf := make([]byte, 256<<10)
 	err := h.Batches(ws, func(seq uint64, contentType string, raw io.Reader) error {
@@ -578,11 +628,13 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 		if err != nil {
 			return fmt.Errorf("ledger: verify: workspace %s batch %d: %w", ws, seq, err)
 		}
+		v.mu.Lock()
 		v.rep.RawBytes += n
+		v.mu.Unlock()
 		if !bytes.Equal(hasher.Sum(nil), cur.RawHash[:]) {
 			v.problem(RawMismatch, ws, int64(seq), "the %d original bytes of the %s batch do not hash to the leaf's RawHash", n, cur.Table)
 		} else if v.opts.Deep {
-			v.rederive(ws, cur, contentType, kept.Bytes())
+			jobs <- job{cur, contentType, kept.Bytes()}
 		}
 		advance()
 		return nil
@@ -597,18 +649,36 @@ func (v *verifier) checkRaw(h Holdings, ws string, s *snapshot) error {
 	return nil
 }
 
+// checkRawRetained reports the batches whose original bytes the raw phase
+// put down to retention while the rows phase found rows of them: the
+// store removes a batch's bytes only with its last row.
+func (v *verifier) checkRawRetained(ws string, s *snapshot) {
+	for w := range min(len(s.rawRetained), len(s.rowsHeld)) {
+		both := s.rawRetained[w] & s.rowsHeld[w]
+		for both != 0 {
+			b := bits.TrailingZeros64(both)
+			both &^= 1 << b
+			v.problem(RawMissing, ws, int64(w*64+b), "original bytes of the batch are gone while rows of it remain; retention removes the bytes only with the last row")
+		}
+	}
+}
+
 // rederive parses a batch's original bytes again and compares the rows
 // with what its leaf recorded.
 func (v *verifier) rederive(ws string, lf Leaf, contentType string, raw []byte) {
 	sum, ok, err := v.opts.Rederive(lf, contentType, raw)
+	v.mu.Lock()
 	switch {
 	case err != nil:
 		v.rep.Rederived++
+		v.mu.Unlock()
 		v.problem(RederiveMismatch, ws, int64(lf.Seq), "the original bytes of the %s batch (%s) no longer parse: %v", lf.Table, contentType, err)
 	case !ok:
 		v.rep.Underived++
+		v.mu.Unlock()
 	default:
 		v.rep.Rederived++
+		v.mu.Unlock()
 		if sum != lf.RowsHash {
 			v.problem(RederiveMismatch, ws, int64(lf.Seq), "the rows parsed again from the original bytes of the %s batch (%s) do not hash to the leaf's RowsHash", lf.Table, contentType)
 		}
@@ -657,13 +727,14 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 			missing(0)
 			advance()
 		}
-		if have && cur.Seq == seq && s.rawRetained != nil && s.rawRetained[seq/64]&(1<<(seq%64)) != 0 {
-			v.problem(RawMissing, ws, int64(seq), "original bytes of the %s batch are gone while %d of its rows remain; retention removes the bytes only with the last row", table, len(rows))
-		}
 		if !have || cur.Seq != seq || cur.Kind != BatchLeaf || cur.Table != table {
 			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s name batch %d, which no batch leaf of %s records", len(rows), table, seq, table)
 			return nil
 		}
+		if s.rowsHeld == nil {
+			s.rowsHeld = make([]uint64, (s.size+63)/64)
+		}
+		s.rowsHeld[seq/64] |= 1 << (seq % 64)
 		switch n := int64(len(rows)); {
 		case n == cur.Rows:
 			if cur.HashRows(cols, rows) != cur.RowsHash {

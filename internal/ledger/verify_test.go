@@ -566,7 +566,11 @@ func TestVerify(t *testing.T) {
 				if rep.Leaves != 41 || rep.RawBytes == 0 {
 					t.Fatalf("report = %+v", rep)
 				}
+				// The ledger first; raw and rows run side by side.
 				wantPhases := []string{"ledger", "raw", "rows"}
+				if len(phases) > 1 {
+					slices.Sort(phases[1:])
+				}
 				if !slices.Equal(phases, wantPhases) {
 					t.Fatalf("completed phases = %v, want %v", phases, wantPhases)
 				}

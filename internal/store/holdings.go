@@ -128,10 +128,12 @@ func (h holdings) Batches(workspace string, fn func(seq uint64, contentType stri
 		return fmt.Errorf("store: reading original bytes: %w", err)
 	}
 	defer rows.Close()
+	// RawBytes: the driver's copy of the bytes is read in place, not
+	// copied again; fn reads them before the next row.
+	var raw sql.RawBytes
 	for rows.Next() {
 		var seq int64
 		var ct sql.NullString
-		var raw []byte
 		if err := rows.Scan(&seq, &ct, &raw); err != nil {
 			return err
 		}
@@ -205,6 +207,8 @@ type tableCursor struct {
 	vals []any
 	seq  int64
 	done bool
+	// raw and ptrs receive each row as the driver gives it.
+	raw, ptrs []any
 }
 
 func (c *tableCursor) advance() error {
@@ -212,23 +216,27 @@ func (c *tableCursor) advance() error {
 		c.done = true
 		return c.rows.Err()
 	}
-	raw := make([]any, len(c.cols)+1)
-	ptrs := make([]any, len(raw))
-	for i := range raw {
-		ptrs[i] = &raw[i]
+	if c.ptrs == nil {
+		c.raw = make([]any, len(c.cols)+1)
+		c.ptrs = make([]any, len(c.raw))
+		for i := range c.raw {
+			c.ptrs[i] = &c.raw[i]
+		}
 	}
-	if err := c.rows.Scan(ptrs...); err != nil {
+	if err := c.rows.Scan(c.ptrs...); err != nil {
 		return err
 	}
+	// The batch keeps vals: a new slice a row.
+	vals := make([]any, len(c.cols))
 	for i, col := range c.cols {
-		v, err := sqlgen.FromDuckDB(col.Type, raw[i])
+		v, err := sqlgen.FromDuckDB(col.Type, c.raw[i])
 		if err != nil {
 			return fmt.Errorf("table %s, column %s: %w", c.name, col.Name, err)
 		}
-		raw[i] = v
+		vals[i] = v
 	}
-	c.seq = raw[len(c.cols)].(int64)
-	c.vals = raw[:len(c.cols)]
+	c.seq = c.raw[len(c.cols)].(int64)
+	c.vals = vals
 	return nil
 }
 
