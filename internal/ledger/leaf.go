@@ -218,25 +218,22 @@ func HashRows(cols []schema.Column, rows [][]any) [32]byte {
 	for _, i := range present {
 		buf = append(appendString(buf, cols[i].Name), byte(cols[i].Type))
 	}
+	nbits := (len(rows) + 7) / 8
 	for _, i := range present {
-		var bits byte
+		// One pass a column: the bitmap is reserved, then set as the
+		// values go in after it. The buffer is hashed between columns
+		// only, so the bitmap is still in it.
+		at := len(buf)
+		buf = append(buf, make([]byte, nbits)...)
 		for r, row := range rows {
 			if i < len(row) && row[i] != nil {
-				bits |= 1 << (r % 8)
-			}
-			if r%8 == 7 || r == len(rows)-1 {
-				buf = append(buf, bits)
-				bits = 0
+				buf[at+r/8] |= 1 << (r % 8)
+				buf = appendValue(buf, row[i])
 			}
 		}
-		for _, row := range rows {
-			if i < len(row) && row[i] != nil {
-				buf = appendValue(buf, row[i])
-				if len(buf) > flushAt {
-					h.Write(buf)
-					buf = buf[:0]
-				}
-			}
+		if len(buf) > flushAt {
+			h.Write(buf)
+			buf = buf[:0]
 		}
 	}
 	h.Write(buf)
