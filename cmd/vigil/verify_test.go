@@ -719,3 +719,84 @@ func TestVerifyBesideLiveServer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyVersion1DataDirectory: testdata/v1-data was written by Vigil
+// before leaves version 2 (two tables, seqs interleaved, on four days;
+// App_CL's first two days removed by retention; a batch in the WAL). It
+// still verifies, as it is and after the current version has appended
+// leaves and run retention on it.
+func TestVerifyVersion1DataDirectory(t *testing.T) {
+	d := &tamperDir{dir: t.TempDir()}
+	if err := os.CopyFS(d.dir, os.DirFS("testdata/v1-data")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := d.verify(t); code != 0 {
+		t.Fatalf("version 1 data directory: %d %s", code, out)
+	}
+
+	// Its retention leaf does not name batches, so a kept day's segment
+	// deleted with its catalog entry is only caught by the row count.
+	rel := d.file(t, "segments", "App_CL", "2026-11-04")
+	catalog, err := os.ReadFile(filepath.Join(d.dir, "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.catalog(t, func(cat map[string]any) {
+		var kept []any
+		for _, e := range cat["segments"].([]any) {
+			if e.(map[string]any)["path"] != rel {
+				kept = append(kept, e)
+			}
+		}
+		cat["segments"] = kept
+	})
+	code, out := d.verify(t)
+	if code != 1 || !strings.Contains(out, "row-count-mismatch: workspace "+tamperWS+": table App_CL holds") || strings.Contains(out, "rows-missing") {
+		t.Fatalf("a kept day deleted under a version 1 retention leaf: %d %s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(d.dir, "catalog.json"), catalog, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Upgraded: a batch and a retention of one more day, as version 2
+	// leaves after the version 1 ones.
+	day0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	now := day0.AddDate(0, 0, 5)
+	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }, RetentionInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := appBatch(t, 0, 3)
+	b.Received = now
+	if _, err := st.Append(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Ledger(tamperWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); l.Size() < 12; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no retention leaf: %d leaves", l.Size())
+		}
+	}
+	old, err := l.Leaf(8)
+	if err != nil || old.Kind != ledger.RetentionLeaf || old.Version != 1 {
+		t.Fatalf("leaf 8 = %+v, %v", old, err)
+	}
+	batch, err := l.Leaf(10)
+	if err != nil || batch.Kind != ledger.BatchLeaf || batch.Version != 0 {
+		t.Fatalf("leaf 10 = %+v, %v", batch, err)
+	}
+	// App_CL's third day (batch 4) goes; 6 stays, 10 is in memory.
+	ret, err := l.Leaf(11)
+	if err != nil || ret.Kind != ledger.RetentionLeaf || ret.Version != 0 || !slices.Equal(ret.Batches, []ledger.SeqRange{{First: 4, Last: 4}}) {
+		t.Fatalf("leaf 11 = %+v, %v", ret, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := d.verify(t); code != 0 {
+		t.Fatalf("upgraded version 1 data directory: %d %s", code, out)
+	}
+}
