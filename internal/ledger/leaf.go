@@ -64,9 +64,9 @@ type Leaf struct {
 // SeqRange is the seqs First to Last, both included.
 type SeqRange struct{ First, Last uint64 }
 
-// Covers reports whether seq is in one of the ranges, which must be
+// covers reports whether seq is in one of the ranges, which must be
 // ascending (as a leaf's Batches are).
-func Covers(ranges []SeqRange, seq uint64) bool {
+func covers(ranges []SeqRange, seq uint64) bool {
 	i := sort.Search(len(ranges), func(i int) bool { return ranges[i].Last >= seq })
 	return i < len(ranges) && ranges[i].First <= seq
 }

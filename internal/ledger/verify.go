@@ -551,7 +551,7 @@ func (s *snapshot) excused(table string, seq uint64) bool {
 	if last, ok := s.lastRetention[table]; ok && last > seq {
 		return true
 	}
-	return Covers(s.retained[table], seq)
+	return covers(s.retained[table], seq)
 }
 
 // checkRaw hashes each batch's kept original bytes and compares them with
