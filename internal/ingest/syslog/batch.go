@@ -125,9 +125,12 @@ func (b *builder) row(m Message, received time.Time) []any {
 	}
 	r := b.cells[:len(columns):len(columns)]
 	b.cells = b.cells[len(columns):]
-	var eventTime any
-	tg := any(received)
-	if !m.Time.IsZero() {
+	// The time received is boxed only when it is used: each box is an
+	// allocation, and most messages carry their own time.
+	var tg, eventTime any
+	if m.Time.IsZero() {
+		tg = received
+	} else {
 		tg = m.Time
 		eventTime = tg
 	}
