@@ -130,6 +130,8 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 		return c.rollingPercentile(in, op)
 	case "activity_counts_metrics":
 		return c.activityCountsMetrics(in, op)
+	case "activity_engagement":
+		return c.activityEngagement(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil

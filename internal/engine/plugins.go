@@ -230,3 +230,78 @@ func (c *compiler) activityCountsMetrics(in *relation, op *kql.Evaluate) *relati
 			{name: "new_dcount", typ: schema.Long}, {name: "aggregated_dcount", typ: schema.Long}},
 	}
 }
+
+// activityEngagement compiles evaluate activity_engagement(Id, Timeline,
+// [Start, End,] Inner, Outer [, Dim ...]): for each inner window that has
+// activity (per combination of the dimensions), the distinct ids in it,
+// the distinct ids in the outer window that ends with it, and their
+// ratio, as in DAU/MAU.
+func (c *compiler) activityEngagement(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 4 {
+		c.fail(op, "activity_engagement needs the id column, the time column, the inner and the outer window")
+	}
+	timeline := c.identArg(op, 1, "the time column")
+	t := c.expr(op.Args[1], in)
+	if t.typ != schema.DateTime {
+		c.fail(op.Args[1], "activity_engagement needs a datetime time column, not %s", t.typ)
+	}
+	id := c.expr(op.Args[0], in)
+	windowsAt := 2
+	var where []string
+	var origin kql.Expr = &kql.TypedLit{P: op.P, Type: "datetime", Text: "1970-01-01"}
+	if c.expr(op.Args[2], nil).typ == schema.DateTime {
+		if len(op.Args) < 6 {
+			c.fail(op, "activity_engagement with a start and an end needs the inner and the outer window after them")
+		}
+		origin, windowsAt = op.Args[2], 4
+		end := &kql.Binary{P: op.P, Op: "+", L: op.Args[3], R: op.Args[4]}
+		where = append(where, t.sql+" >= "+c.convert(c.expr(op.Args[2], nil), schema.DateTime, op.Args[2]), t.sql+" < "+c.expr(end, nil).sql)
+	}
+	inner, outer := op.Args[windowsAt], op.Args[windowsAt+1]
+	for _, e := range []kql.Expr{inner, outer} {
+		if v := c.expr(e, nil); v.typ != schema.Timespan {
+			c.fail(e, "activity_engagement's windows must be timespans, not %s", v.typ)
+		}
+	}
+	bin := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], inner, origin}}, in)
+	win := &relation{cols: []col{{name: "_w", typ: schema.DateTime, ref: "_win._w"}}}
+	w := &kql.Ident{P: op.P, Name: "_w"}
+	innerEnd := c.expr(&kql.Binary{P: op.P, Op: "+", L: w, R: inner}, win)
+	outerStart := c.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Binary{P: op.P, Op: "+", L: w, R: inner}, R: outer}, win)
+	sel := []string{id.sql + " AS _id", t.sql + " AS _t", bin.sql + " AS _w"}
+	var dims, on []string
+	cols := []col{{name: timeline, typ: schema.DateTime}, {name: "dcount_activities_inner", typ: schema.Long},
+		{name: "dcount_activities_outer", typ: schema.Long}, {name: "activity_ratio", typ: schema.Real}}
+	for i := windowsAt + 2; i < len(op.Args); i++ {
+		d := c.identArg(op, i, "dimension columns")
+		dc, ok := in.find(d)
+		if !ok {
+			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
+		}
+		q := sqlgen.QuoteIdent(d)
+		sel = append(sel, q)
+		dims = append(dims, "_win."+q)
+		on = append(on, "_e."+q+" IS NOT DISTINCT FROM _win."+q)
+		cols = append(cols, dc)
+	}
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t"
+	if len(where) > 0 {
+		events += " WHERE " + strings.Join(where, " AND ")
+	}
+	windows := "SELECT DISTINCT _w"
+	for _, d := range dims {
+		windows += ", " + strings.TrimPrefix(d, "_win.")
+	}
+	windows += " FROM (" + events + ")"
+	on = append(on, "_e._t >= "+outerStart.sql, "_e._t < "+innerEnd.sql)
+	group := append([]string{"_win._w"}, dims...)
+	out := []string{"_win._w AS " + sqlgen.QuoteIdent(timeline),
+		"count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS \"dcount_activities_inner\"",
+		"count(DISTINCT _e._id) AS \"dcount_activities_outer\"",
+		"CAST(count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS DOUBLE) / count(DISTINCT _e._id) AS \"activity_ratio\""}
+	out = append(out, dims...)
+	return &relation{
+		sql:  "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _win JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY _win._w",
+		cols: cols,
+	}
+}
