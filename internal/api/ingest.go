@@ -1,14 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -98,51 +96,58 @@ func jsonContentType(w http.ResponseWriter, r *http.Request) bool {
 // TimeGenerated; objects and arrays are dynamic). An error gives the byte
 // offset of the problem.
 func DecodeRecords(body []byte) (*store.Batch, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	trimmed := bytes.TrimSpace(body)
-	array := len(trimmed) > 0 && trimmed[0] == '['
+	s := &recordScanner{b: body}
+	array := !s.atEnd() && body[s.pos] == '['
 	if array {
-		if _, err := dec.Token(); err != nil {
-			return nil, jsonError(err, dec)
-		}
+		s.pos++
 	}
 	b := &store.Batch{}
 	index := map[string]int{}
 	for {
-		if array && !dec.More() {
-			if _, err := dec.Token(); err != nil {
-				return nil, jsonError(err, dec)
+		if s.atEnd() {
+			if array {
+				return nil, s.unexpected("")
 			}
 			break
 		}
-		var rec map[string]any
-		start := dec.InputOffset()
-		if err := dec.Decode(&rec); err == io.EOF && !array {
+		if array && len(b.Rows) == 0 && body[s.pos] == ']' {
+			s.pos++
 			break
-		} else if err != nil {
-			return nil, jsonError(err, dec)
 		}
-		if rec == nil {
-			return nil, fmt.Errorf("record %d at offset %d is not a JSON object", len(b.Rows), start)
+		if err := s.record(len(b.Rows)); err != nil {
+			return nil, err
 		}
-		row := make([]any, len(b.Columns))
-		for _, name := range sortedKeys(rec) {
-			v := rec[name]
-			i, ok := index[name]
-			if ok && b.Columns[i].Type == schema.Long && jsonType(name, v) == schema.Real {
+		row := make([]any, len(b.Columns), len(b.Columns)+len(s.fields))
+		for _, f := range s.fields {
+			i, ok := index[f.name]
+			if ok && b.Columns[i].Type == schema.Long && jsonType(f.name, f.value) == schema.Real {
 				// JSON does not tell 2 from 2.0: a column with both is real.
 				b.Columns[i].Type = schema.Real
 			}
 			if !ok {
 				i = len(b.Columns)
-				index[name] = i
-				b.Columns = append(b.Columns, schema.Column{Name: name, Type: jsonType(name, v)})
+				index[f.name] = i
+				b.Columns = append(b.Columns, schema.Column{Name: f.name, Type: jsonType(f.name, f.value)})
 				row = append(row, nil)
 			}
-			row[i] = v
+			row[i] = f.value
 		}
 		b.Rows = append(b.Rows, row)
+		if !array {
+			continue
+		}
+		if s.skipSpace(); s.pos < len(body) && body[s.pos] == ',' {
+			s.pos++
+			continue
+		}
+		if s.pos < len(body) && body[s.pos] == ']' {
+			s.pos++
+			break
+		}
+		return nil, s.unexpected("after array element")
+	}
+	if array && !s.atEnd() {
+		return nil, fmt.Errorf("unexpected data after the JSON array at offset %d", s.pos)
 	}
 	if len(b.Rows) == 0 {
 		return nil, errors.New("no records in body")
@@ -153,24 +158,7 @@ func DecodeRecords(body []byte) (*store.Batch, error) {
 		}
 		b.Rows[i] = row
 	}
-	if array {
-		if _, err := dec.Token(); err != io.EOF {
-			return nil, fmt.Errorf("unexpected data after the JSON array at offset %d", dec.InputOffset())
-		}
-	}
 	return b, nil
-}
-
-func jsonError(err error, dec *json.Decoder) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Errorf("malformed JSON at offset %d: %v", syn.Offset, err)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Errorf("record at offset %d is not a JSON object", typ.Offset)
-	}
-	return fmt.Errorf("malformed JSON at offset %d: %v", dec.InputOffset(), err)
 }
 
 func jsonType(name string, v any) schema.Type {
@@ -193,15 +181,4 @@ func jsonType(name string, v any) schema.Type {
 		return schema.Dynamic
 	}
 	return schema.String
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	// Go maps lose the document's field order; a stable order keeps new
-	// columns deterministic across identical requests.
-	sort.Strings(keys)
-	return keys
 }
