@@ -82,10 +82,12 @@ func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	}
 	row := &relation{sql: "SELECT " + strings.Join(refs, ", "), cols: in.cols}
 	expanded := c.mvExpand(row, &kql.MvExpand{P: op.P, Items: op.Items, ToType: op.ToType, ItemIndex: op.ItemIndex})
-	saved := c.applySrc
-	c.applySrc = expanded
+	saved, savedScope := c.applySrc, c.sc
+	// Names the subquery binds (as) read the outer row, so they stay
+	// inside it.
+	c.applySrc, c.sc = expanded, newScope(savedScope)
 	sub := c.tabular(op.Sub)
-	c.applySrc = saved
+	c.applySrc, c.sc = saved, savedScope
 
 	drop := map[string]bool{}
 	for i, it := range op.Items {

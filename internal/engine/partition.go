@@ -24,20 +24,22 @@ func (c *compiler) partition(in *relation, op *kql.Partition) *relation {
 	outer := "_pk" + strconv.Itoa(c.applyDepth)
 	ref := sqlgen.QuoteIdent(key.name)
 	value := outer + "." + ref
+	// Names the subquery binds (as) read the partition's value, so they
+	// stay inside it.
+	savedScope := c.sc
+	c.sc = newScope(savedScope)
 	var sub *relation
 	if op.Source {
-		saved := c.sc
-		c.sc = newScope(saved)
 		c.sc.scalars[key.name] = scalar{value, key.typ}
 		c.sc.tables[key.name] = &relation{sql: "SELECT " + value + " AS " + ref, cols: []col{key}}
 		sub = c.tabular(op.Sub)
-		c.sc = saved
 	} else {
 		saved := c.applySrc
 		c.applySrc = &relation{sql: "SELECT * FROM (" + in.sql + ") AS _pr WHERE _pr." + ref + " IS NOT DISTINCT FROM " + value, cols: in.cols}
 		sub = c.tabular(op.Sub)
 		c.applySrc = saved
 	}
+	c.sc = savedScope
 	sel := make([]string, len(sub.cols))
 	for i, cl := range sub.cols {
 		sel[i] = "_s." + sqlgen.QuoteIdent(cl.name)
