@@ -134,6 +134,8 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 		return c.activityCountsMetrics(in, op)
 	case "activity_engagement":
 		return c.activityEngagement(in, op)
+	case "sliding_window_counts":
+		return c.slidingWindowCounts(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil

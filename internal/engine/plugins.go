@@ -305,3 +305,62 @@ func (c *compiler) activityEngagement(in *relation, op *kql.Evaluate) *relation 
 		cols: cols,
 	}
 }
+
+// slidingWindowCounts compiles evaluate sliding_window_counts(Id,
+// Timeline, Start, End, Lookback, Bin [, Dim ...]): for each bin from
+// Start to End (and each combination of the dimensions in the data) the
+// rows and the distinct ids of the bins in the Lookback period that ends
+// with it; a bin without any has zeros.
+func (c *compiler) slidingWindowCounts(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 6 {
+		c.fail(op, "sliding_window_counts needs the id column, the time column, start, end, the lookback window and the bin")
+	}
+	timeline := c.identArg(op, 1, "the time column")
+	t := c.expr(op.Args[1], in)
+	if t.typ != schema.DateTime {
+		c.fail(op.Args[1], "sliding_window_counts needs a datetime time column, not %s", t.typ)
+	}
+	for _, e := range op.Args[4:6] {
+		if v := c.expr(e, nil); v.typ != schema.Timespan {
+			c.fail(e, "sliding_window_counts' lookback and bin must be timespans, not %s", v.typ)
+		}
+	}
+	id := c.expr(op.Args[0], in)
+	bin := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[5], op.Args[2]}}, in)
+	bins := c.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[5]})
+	win := &relation{cols: []col{{name: "_w", typ: schema.DateTime, ref: "_ws._w"}}}
+	from := c.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Ident{P: op.P, Name: "_w"}, R: op.Args[4]}, win)
+	sel := []string{id.sql + " AS _id", bin.sql + " AS _b"}
+	var dims, on []string
+	cols := []col{{name: timeline, typ: schema.DateTime}}
+	for i := 6; i < len(op.Args); i++ {
+		d := c.identArg(op, i, "dimension columns")
+		dc, ok := in.find(d)
+		if !ok {
+			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
+		}
+		q := sqlgen.QuoteIdent(d)
+		sel = append(sel, q)
+		dims = append(dims, q)
+		on = append(on, "_e."+q+" IS NOT DISTINCT FROM _ws."+q)
+		cols = append(cols, dc)
+	}
+	cols = append(cols, col{name: "Count", typ: schema.Long}, col{name: "Dcount", typ: schema.Long})
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t WHERE " + t.sql + " IS NOT NULL"
+	windows := "SELECT _w FROM (" + bins.sql + ")"
+	group := []string{"_ws._w"}
+	out := []string{"_ws._w AS " + sqlgen.QuoteIdent(timeline)}
+	if len(dims) > 0 {
+		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+		for _, d := range dims {
+			group = append(group, "_ws."+d)
+			out = append(out, "_ws."+d)
+		}
+	}
+	on = append(on, "_e._b > "+from.sql, "_e._b <= _ws._w")
+	out = append(out, "count(_e._id) AS \"Count\"", "count(DISTINCT _e._id) AS \"Dcount\"")
+	return &relation{
+		sql:  "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", "),
+		cols: cols,
+	}
+}
