@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/golang/geo/s1"
@@ -160,6 +161,59 @@ func geoPolygons(v any) ([]geoPolygon, bool) {
 		out = append(out, poly)
 	}
 	return out, true
+}
+
+// shape is a GeoJSON text read once: its polygons (with their rings as
+// lines, for distances to the boundary) or its lines; nil when it is not
+// such a shape.
+type shape struct {
+	polys []geoPolygon
+	rings []s2.Polyline
+	lines []s2.Polyline
+}
+
+// shapeCache keeps the shapes of recent GeoJSON texts: a query usually
+// tests every row against one or a few constant shapes, and reading the
+// JSON and building the loops costs far more than the test.
+type shapeCache struct {
+	mu sync.Mutex
+	m  map[string]shape
+}
+
+// shapes is the engine's shape cache; it holds at most maxShapes texts
+// and starts over when full, so shapes that differ on every row cannot
+// grow it without bound.
+var shapes = shapeCache{m: map[string]shape{}}
+
+const maxShapes = 256
+
+func (c *shapeCache) get(text string) shape {
+	c.mu.Lock()
+	sh, ok := c.m[text]
+	c.mu.Unlock()
+	if ok {
+		return sh
+	}
+	v := decodeJSON(text)
+	if polys, ok := geoPolygons(v); ok {
+		sh.polys = polys
+		for _, p := range polys {
+			for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
+				ring := append(s2.Polyline(nil), l.Vertices()...)
+				sh.rings = append(sh.rings, append(ring, l.Vertex(0)))
+			}
+		}
+	}
+	if lines, ok := geoLines(v); ok {
+		sh.lines = lines
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxShapes {
+		c.m = map[string]shape{}
+	}
+	c.m[text] = sh
+	c.mu.Unlock()
+	return sh
 }
 
 // meters is an angle on the sphere as a distance on the Earth.
@@ -384,52 +438,41 @@ func init() {
 			}
 			return out, nil
 		}),
-		jsonUDF("kql_geo_point_in_polygon", 3, func(v []any) (any, error) {
-			lon, ok1 := asNumber(v[0])
-			lat, ok2 := asNumber(v[1])
-			pt, ok3 := geoPoint(lon, lat)
-			polys, ok4 := geoPolygons(v[2])
-			if !ok1 || !ok2 || !ok3 || !ok4 {
+		udf{name: "kql_geo_point_in_polygon", args: []duckdb.Type{tDouble, tDouble, tVarchar}, result: tBool, fn: func(a []driver.Value) (any, error) {
+			pt, ok1 := geoPoint(a[0].(float64), a[1].(float64))
+			sh := shapes.get(a[2].(string))
+			if !ok1 || sh.polys == nil {
 				return nil, nil
 			}
-			for _, p := range polys {
+			for _, p := range sh.polys {
 				if p.contains(pt) {
 					return true, nil
 				}
 			}
 			return false, nil
-		}),
-		jsonUDF("kql_geo_distance_to_line", 3, func(v []any) (any, error) {
-			lon, ok1 := asNumber(v[0])
-			lat, ok2 := asNumber(v[1])
-			pt, ok3 := geoPoint(lon, lat)
-			lines, ok4 := geoLines(v[2])
-			if !ok1 || !ok2 || !ok3 || !ok4 {
+		}},
+		udf{name: "kql_geo_distance_to_line", args: []duckdb.Type{tDouble, tDouble, tVarchar}, result: tDouble, fn: func(a []driver.Value) (any, error) {
+			pt, ok1 := geoPoint(a[0].(float64), a[1].(float64))
+			sh := shapes.get(a[2].(string))
+			if !ok1 || sh.lines == nil {
 				return nil, nil
 			}
-			return distanceToLines(pt, lines), nil
-		}),
-		jsonUDF("kql_geo_distance_to_polygon", 3, func(v []any) (any, error) {
-			lon, ok1 := asNumber(v[0])
-			lat, ok2 := asNumber(v[1])
-			pt, ok3 := geoPoint(lon, lat)
-			polys, ok4 := geoPolygons(v[2])
-			if !ok1 || !ok2 || !ok3 || !ok4 {
+			return distanceToLines(pt, sh.lines), nil
+		}},
+		udf{name: "kql_geo_distance_to_polygon", args: []duckdb.Type{tDouble, tDouble, tVarchar}, result: tDouble, fn: func(a []driver.Value) (any, error) {
+			pt, ok1 := geoPoint(a[0].(float64), a[1].(float64))
+			sh := shapes.get(a[2].(string))
+			if !ok1 || sh.polys == nil {
 				return nil, nil
 			}
 			// Zero inside; otherwise the distance to the nearest edge.
-			var rings []s2.Polyline
-			for _, p := range polys {
+			for _, p := range sh.polys {
 				if p.contains(pt) {
 					return 0.0, nil
 				}
-				for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
-					ring := append(s2.Polyline(nil), l.Vertices()...)
-					rings = append(rings, append(ring, l.Vertex(0)))
-				}
 			}
-			return distanceToLines(pt, rings), nil
-		}),
+			return distanceToLines(pt, sh.rings), nil
+		}},
 		jsonUDF("kql_geo_polygon_area", 1, func(v []any) (any, error) {
 			polys, ok := geoPolygons(v[0])
 			if !ok {
@@ -557,9 +600,15 @@ func init() {
 	scalarFuncs["geo_s2cell_to_central_point"] = geoJSON("kql_s2cell_point", schema.Dynamic, 1)
 	scalarFuncs["geo_s2cell_to_polygon"] = geoJSON("kql_s2cell_polygon", schema.Dynamic, 1)
 	scalarFuncs["geo_s2cell_neighbors"] = geoJSON("kql_s2cell_neighbors", schema.Dynamic, 1)
-	scalarFuncs["geo_point_in_polygon"] = geoJSON("kql_geo_point_in_polygon", schema.Bool, 3)
-	scalarFuncs["geo_distance_point_to_line"] = geoJSON("kql_geo_distance_to_line", schema.Real, 3)
-	scalarFuncs["geo_distance_point_to_polygon"] = geoJSON("kql_geo_distance_to_polygon", schema.Real, 3)
+	pointShape := func(name string, typ schema.Type) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(3)
+			return scalar{name + "(" + a.num(0) + ", " + a.num(1) + ", " + a.json(2) + ")", typ}
+		}
+	}
+	scalarFuncs["geo_point_in_polygon"] = pointShape("kql_geo_point_in_polygon", schema.Bool)
+	scalarFuncs["geo_distance_point_to_line"] = pointShape("kql_geo_distance_to_line", schema.Real)
+	scalarFuncs["geo_distance_point_to_polygon"] = pointShape("kql_geo_distance_to_polygon", schema.Real)
 	scalarFuncs["geo_polygon_area"] = geoJSON("kql_geo_polygon_area", schema.Real, 1)
 	scalarFuncs["geo_polygon_perimeter"] = geoJSON("kql_geo_polygon_perimeter", schema.Real, 1)
 	scalarFuncs["geo_polygon_centroid"] = geoJSON("kql_geo_polygon_centroid", schema.Dynamic, 1)

@@ -1,10 +1,7 @@
 package engine
 
 import (
-	"database/sql/driver"
 	"strconv"
-
-	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/kql"
 	"vigil/internal/schema"
@@ -21,6 +18,10 @@ import (
 
 // running is the frame of a window that reads the rows so far.
 const running = " OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+// sessionRunLimit bounds the rows row_window_session follows from a
+// gap or restart (see there).
+const sessionRunLimit = 5000
 
 // hoist computes sql as a column at level lv before the extend or
 // project being compiled and returns the column's name.
@@ -61,13 +62,6 @@ func rankSteps(a fnArgs) (rn, seg, run string) {
 }
 
 func init() {
-	// The times arrive as the text of a DuckDB list of integers, which
-	// reads as JSON.
-	udfs = append(udfs, udf{name: "kql_session_start", args: []duckdb.Type{tVarchar, tBigint}, result: tBigint,
-		fn: func(a []driver.Value) (any, error) {
-			times, _ := asArray(decodeJSON(a[0].(string)))
-			return sessionStart(times, a[1].(int64)), nil
-		}})
 	// row_rank_dense: 1 at the start of a segment, one more at each
 	// change of the term: the changes so far less those before the
 	// segment.
@@ -89,9 +83,11 @@ func init() {
 	// a row starts a session when it restarts, when it is further than
 	// maxBetweenNeighbors from the row before, or when it is further than
 	// maxFromFirst from its session's start; the value is the session's
-	// start. The last rule carries state, so a Go function walks the run
-	// of rows since the last gap: work grows with the square of the
-	// longest run without a gap.
+	// start. The last rule carries state, so each row folds the run of
+	// rows since the last gap (list_reduce): work grows with the square
+	// of a run's length, so a run is bounded to sessionRunLimit rows and
+	// a longer one fails the query, naming the limit, rather than
+	// exhausting the machine.
 	scalarFuncs["row_window_session"] = func(a fnArgs) scalar {
 		a.need(3)
 		if a.v[0].typ != schema.DateTime {
@@ -103,28 +99,11 @@ func init() {
 		rn := a.c.hoist(a.e, 1, "row_number() OVER ()")
 		gap := a.c.hoist(a.e, 1, "("+r+" OR row_number() OVER () = 1 OR "+t+" - lag("+t+") OVER () > "+us(2)+")")
 		runStart := a.c.hoist(a.e, 2, "max(CASE WHEN "+gap+" THEN "+rn+" END)"+running)
-		times := a.c.hoist(a.e, 3, "CAST(list("+t+") OVER (ROWS BETWEEN "+rn+" - "+runStart+" PRECEDING AND CURRENT ROW) AS VARCHAR)")
-		return scalar{"make_timestamp(kql_session_start(" + times + ", " + us(1) + "))", schema.DateTime}
+		limit := strconv.Itoa(sessionRunLimit)
+		times := a.c.hoist(a.e, 3, "list("+t+") OVER (ROWS BETWEEN least("+rn+" - "+runStart+", "+limit+") PRECEDING AND CURRENT ROW)")
+		start := "list_reduce(" + times + ", (_s, _t) -> CASE WHEN _t - _s > " + us(1) + " THEN _t ELSE _s END)"
+		return scalar{"(CASE WHEN " + rn + " - " + runStart + " >= " + limit +
+			" THEN error('row_window_session: more than " + limit + " rows without a gap or a restart; give a restart condition or a shorter distance between neighbors')" +
+			" ELSE make_timestamp(" + start + ") END)", schema.DateTime}
 	}
-}
-
-// sessionStart walks times (microseconds, a run without gaps, the
-// current row last) and returns the start of the current row's session:
-// a new session starts at the first time further than maxFromFirst from
-// the session's start.
-func sessionStart(times []any, maxFromFirst int64) any {
-	var start int64
-	for i, v := range times {
-		t, ok := asInt(v)
-		if !ok {
-			continue
-		}
-		if i == 0 || t-start > maxFromFirst {
-			start = t
-		}
-	}
-	if len(times) == 0 {
-		return nil
-	}
-	return start
 }
