@@ -21,6 +21,23 @@ func (c *compiler) identArg(op *kql.Evaluate, i int, what string) string {
 	return id.Name
 }
 
+// dimensions resolves a plugin's dimension columns, arguments from on:
+// their quoted names and their columns.
+func (c *compiler) dimensions(in *relation, op *kql.Evaluate, from int) ([]string, []col) {
+	var quoted []string
+	var cols []col
+	for i := from; i < len(op.Args); i++ {
+		d := c.identArg(op, i, "dimension columns")
+		dc, ok := in.find(d)
+		if !ok {
+			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
+		}
+		quoted = append(quoted, sqlgen.QuoteIdent(d))
+		cols = append(cols, dc)
+	}
+	return quoted, cols
+}
+
 // ipv4Lookup compiles evaluate ipv4_lookup(LookupTable, SourceIPv4Key,
 // IPv4LookupRange [, ExtraKey ...] [, return_unmatched = bool]): each
 // row gets the columns of the lookup row whose range (an address or a
@@ -161,20 +178,12 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 	default:
 		first = "_rb - (" + c.convert(window, schema.Long, op) + " - 1) * (" + size.sql + ")"
 	}
-	var dims []string
+	dims, dimCols := c.dimensions(in, op, 5)
 	on := []string{"_v._vb BETWEEN " + first + " AND _rb"}
-	cols := []col{idx}
-	for i := 5; i < len(op.Args); i++ {
-		d := c.identArg(op, i, "dimension columns")
-		dc, ok := in.find(d)
-		if !ok {
-			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
-		}
-		q := sqlgen.QuoteIdent(d)
-		dims = append(dims, q)
+	for _, q := range dims {
 		on = append(on, "_v."+q+" IS NOT DISTINCT FROM _bn."+q)
-		cols = append(cols, dc)
 	}
+	cols := append([]col{idx}, dimCols...)
 	lit, ok := op.Args[1].(*kql.Literal)
 	if !ok {
 		c.fail(op.Args[1], "rolling_percentile's percentile must be a number literal")
@@ -197,8 +206,9 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 }
 
 // activityCountsMetrics compiles evaluate activity_counts_metrics(Id,
-// Timeline, Start, End, Window): for each window from Start to End (a
-// row for every window, 0 where nothing happened) the rows in it
+// Timeline, Start, End, Window [, Dim ...]): for each window from Start
+// to End and each combination of the dimensions in the data (a row for
+// every window, 0 where nothing happened) the rows in it
 // (count), their distinct ids (dcount), the ids seen for the first time
 // since Start (new_dcount) and the distinct ids so far
 // (aggregated_dcount, the running sum of new_dcount).
@@ -207,7 +217,9 @@ func (c *compiler) activityCountsMetrics(in *relation, op *kql.Evaluate) *relati
 		c.fail(op, "activity_counts_metrics needs the id column, the time column, start, end and the window")
 	}
 	if len(op.Args) > 5 {
-		c.fail(op.Args[5], "activity_counts_metrics with a cohort or dimensions is not supported yet")
+		if lit, ok := op.Args[5].(*kql.Literal); ok && lit.Kind == kql.LitString {
+			c.fail(op.Args[5], "activity_counts_metrics with a cohort is not supported yet")
+		}
 	}
 	timeline := c.identArg(op, 1, "the time column")
 	t := c.expr(op.Args[1], in)
@@ -218,16 +230,37 @@ func (c *compiler) activityCountsMetrics(in *relation, op *kql.Evaluate) *relati
 	start := c.convert(c.expr(op.Args[2], nil), schema.DateTime, op.Args[2])
 	end := c.convert(c.expr(op.Args[3], nil), schema.DateTime, op.Args[3])
 	bin := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[4], op.Args[2]}}, in)
-	windows := c.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[4]})
-	events := "SELECT " + id.sql + " AS _id, " + bin.sql + " AS _w FROM (" + in.sql + ") AS _t WHERE " + t.sql + " >= " + start + " AND " + bin.sql + " <= " + end
-	firsts := "SELECT _id, min(_w) AS _first FROM (" + events + ") GROUP BY _id"
-	counts := "SELECT _ws._w, count(_ev._id) AS _n, count(DISTINCT _ev._id) AS _d, count(DISTINCT CASE WHEN _f._first = _ws._w THEN _ev._id END) AS _new " +
-		"FROM (" + windows.sql + ") AS _ws LEFT JOIN (" + events + ") AS _ev ON _ev._w = _ws._w LEFT JOIN (" + firsts + ") AS _f ON _f._id IS NOT DISTINCT FROM _ev._id GROUP BY _ws._w"
+	windows := c.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[4]}).sql
+	dims, dimCols := c.dimensions(in, op, 5)
+	sel := append([]string{id.sql + " AS _id", bin.sql + " AS _w"}, dims...)
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t WHERE " + t.sql + " >= " + start + " AND " + bin.sql + " <= " + end
+	// Per combination of the dimensions: every window, the ids' first
+	// windows, the running sum of the new ones.
+	keys := append([]string{"_id"}, dims...)
+	on, firstOn := []string{"_ev._w = _ws._w"}, []string{"_f._id IS NOT DISTINCT FROM _ev._id"}
+	group, out, part := []string{"_ws._w"}, []string{"_ws._w"}, ""
+	if len(dims) > 0 {
+		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+		for _, q := range dims {
+			on = append(on, "_ev."+q+" IS NOT DISTINCT FROM _ws."+q)
+			firstOn = append(firstOn, "_f."+q+" IS NOT DISTINCT FROM _ev."+q)
+			group = append(group, "_ws."+q)
+			out = append(out, "_ws."+q)
+		}
+		part = "PARTITION BY " + strings.Join(dims, ", ") + " "
+	}
+	firsts := "SELECT " + strings.Join(keys, ", ") + ", min(_w) AS _first FROM (" + events + ") GROUP BY " + strings.Join(keys, ", ")
+	counts := "SELECT " + strings.Join(out, ", ") + ", count(_ev._id) AS _n, count(DISTINCT _ev._id) AS _d, count(DISTINCT CASE WHEN _f._first = _ws._w THEN _ev._id END) AS _new " +
+		"FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _ev ON " + strings.Join(on, " AND ") + " LEFT JOIN (" + firsts + ") AS _f ON " + strings.Join(firstOn, " AND ") + " GROUP BY " + strings.Join(group, ", ")
+	final := append([]string{"_w AS " + sqlgen.QuoteIdent(timeline)}, dims...)
+	final = append(final, "CAST(_n AS BIGINT) AS \"count\"", "CAST(_d AS BIGINT) AS \"dcount\"", "CAST(_new AS BIGINT) AS \"new_dcount\"",
+		"CAST(sum(_new) OVER ("+part+"ORDER BY _w) AS BIGINT) AS \"aggregated_dcount\"")
+	cols := append(append([]col{{name: timeline, typ: schema.DateTime}}, dimCols...), col{name: "count", typ: schema.Long}, col{name: "dcount", typ: schema.Long},
+		col{name: "new_dcount", typ: schema.Long}, col{name: "aggregated_dcount", typ: schema.Long})
+	order := append([]string{"_w"}, dims...)
 	return &relation{
-		sql: "SELECT _w AS " + sqlgen.QuoteIdent(timeline) + ", CAST(_n AS BIGINT) AS \"count\", CAST(_d AS BIGINT) AS \"dcount\", CAST(_new AS BIGINT) AS \"new_dcount\", " +
-			"CAST(sum(_new) OVER (ORDER BY _w) AS BIGINT) AS \"aggregated_dcount\" FROM (" + counts + ") ORDER BY _w",
-		cols: []col{{name: timeline, typ: schema.DateTime}, {name: "count", typ: schema.Long}, {name: "dcount", typ: schema.Long},
-			{name: "new_dcount", typ: schema.Long}, {name: "aggregated_dcount", typ: schema.Long}},
+		sql:  "SELECT " + strings.Join(final, ", ") + " FROM (" + counts + ") ORDER BY " + strings.Join(order, ", "),
+		cols: cols,
 	}
 }
 
@@ -269,20 +302,14 @@ func (c *compiler) activityEngagement(in *relation, op *kql.Evaluate) *relation 
 	innerEnd := c.expr(&kql.Binary{P: op.P, Op: "+", L: w, R: inner}, win)
 	outerStart := c.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Binary{P: op.P, Op: "+", L: w, R: inner}, R: outer}, win)
 	sel := []string{id.sql + " AS _id", t.sql + " AS _t", bin.sql + " AS _w"}
+	quoted, dimCols := c.dimensions(in, op, windowsAt+2)
+	cols := append([]col{{name: timeline, typ: schema.DateTime}, {name: "dcount_activities_inner", typ: schema.Long},
+		{name: "dcount_activities_outer", typ: schema.Long}, {name: "activity_ratio", typ: schema.Real}}, dimCols...)
 	var dims, on []string
-	cols := []col{{name: timeline, typ: schema.DateTime}, {name: "dcount_activities_inner", typ: schema.Long},
-		{name: "dcount_activities_outer", typ: schema.Long}, {name: "activity_ratio", typ: schema.Real}}
-	for i := windowsAt + 2; i < len(op.Args); i++ {
-		d := c.identArg(op, i, "dimension columns")
-		dc, ok := in.find(d)
-		if !ok {
-			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
-		}
-		q := sqlgen.QuoteIdent(d)
+	for _, q := range quoted {
 		sel = append(sel, q)
 		dims = append(dims, "_win."+q)
 		on = append(on, "_e."+q+" IS NOT DISTINCT FROM _win."+q)
-		cols = append(cols, dc)
 	}
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t"
 	if len(where) > 0 {
@@ -331,21 +358,13 @@ func (c *compiler) slidingWindowCounts(in *relation, op *kql.Evaluate) *relation
 	win := &relation{cols: []col{{name: "_w", typ: schema.DateTime, ref: "_ws._w"}}}
 	from := c.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Ident{P: op.P, Name: "_w"}, R: op.Args[4]}, win)
 	sel := []string{id.sql + " AS _id", bin.sql + " AS _b"}
-	var dims, on []string
-	cols := []col{{name: timeline, typ: schema.DateTime}}
-	for i := 6; i < len(op.Args); i++ {
-		d := c.identArg(op, i, "dimension columns")
-		dc, ok := in.find(d)
-		if !ok {
-			c.fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
-		}
-		q := sqlgen.QuoteIdent(d)
+	dims, dimCols := c.dimensions(in, op, 6)
+	var on []string
+	for _, q := range dims {
 		sel = append(sel, q)
-		dims = append(dims, q)
 		on = append(on, "_e."+q+" IS NOT DISTINCT FROM _ws."+q)
-		cols = append(cols, dc)
 	}
-	cols = append(cols, col{name: "Count", typ: schema.Long}, col{name: "Dcount", typ: schema.Long})
+	cols := append(append([]col{{name: timeline, typ: schema.DateTime}}, dimCols...), col{name: "Count", typ: schema.Long}, col{name: "Dcount", typ: schema.Long})
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t WHERE " + t.sql + " IS NOT NULL"
 	windows := "SELECT _w FROM (" + bins.sql + ")"
 	group := []string{"_ws._w"}
