@@ -158,9 +158,10 @@ type wireLogs struct {
 	props []byte
 	// cells is where the next rows are cut from.
 	cells []any
-	// keys are the current record's attribute keys, to leave out the
-	// resource attributes the record sets itself.
-	keys []string
+	// attrs are the current record's encoded attributes, and keys their
+	// keys, to leave out the resource attributes the record sets itself.
+	attrs [][]byte
+	keys  []string
 	// isJSON says the request came as OTLP/JSON (and was re-encoded), so
 	// rejected records are shown as JSON too.
 	isJSON bool
@@ -253,7 +254,6 @@ type logRecord struct {
 	// merged).
 	body   []byte
 	bodies int
-	attrs  bool
 }
 
 // record maps one encoded LogRecord to a row, or to a reject.
@@ -262,6 +262,7 @@ func (w *wireLogs) record(ri *resourceInfo, msg []byte, i, j, k int) error {
 		return fmt.Sprintf("resourceLogs[%d].scopeLogs[%d].logRecords[%d]", i, j, k)
 	}
 	var r logRecord
+	w.attrs = w.attrs[:0]
 	err := eachField(msg, "LogRecord", func(f wireField) error {
 		switch {
 		case f.is(fieldTime, protowire.Fixed64Type):
@@ -288,7 +289,7 @@ func (w *wireLogs) record(ri *resourceInfo, msg []byte, i, j, k int) error {
 			r.body = f.b
 			r.bodies++
 		case f.is(fieldAttributes, protowire.BytesType):
-			r.attrs = true
+			w.attrs = append(w.attrs, f.b)
 		}
 		return nil
 	})
@@ -302,7 +303,7 @@ func (w *wireLogs) record(ri *resourceInfo, msg []byte, i, j, k int) error {
 	if err != nil {
 		return fmt.Errorf("%s.body: %w", where(), err)
 	}
-	props, err := w.properties(ri, msg, r)
+	props, err := w.properties(ri, r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where(), err)
 	}
@@ -375,7 +376,7 @@ func (w *wireLogs) message(rec []byte, r logRecord) (any, error) {
 			return w.str(f.b), nil
 		}
 		if ok {
-			return string(appendScalar(nil, f)), nil
+			return string(w.appendScalar(nil, f)), nil
 		}
 	}
 	v, err := mergedValue(rec)
@@ -425,10 +426,10 @@ func (w *wireLogs) scalar(v []byte) (f wireField, ok bool, err error) {
 
 // appendScalar appends a plain value that scalar read as JSON, as
 // appendAnyValue writes it.
-func appendScalar(b []byte, f wireField) []byte {
+func (w *wireLogs) appendScalar(b []byte, f wireField) []byte {
 	switch f.num {
 	case valueString:
-		return appendJSONString(b, string(f.b))
+		return appendJSONString(b, w.str(f.b))
 	case valueBool:
 		return strconv.AppendBool(b, f.u != 0)
 	case valueInt:
@@ -444,8 +445,8 @@ func appendScalar(b []byte, f wireField) []byte {
 // properties writes the record's Properties as resourceInfo.properties
 // does: SeverityText and EventName, the record's attributes, then the
 // resource's other attributes the record does not set; nil when empty.
-func (w *wireLogs) properties(ri *resourceInfo, rec []byte, r logRecord) (any, error) {
-	if !r.attrs && len(ri.rest) == 0 && len(r.severityText) == 0 && len(r.eventName) == 0 {
+func (w *wireLogs) properties(ri *resourceInfo, r logRecord) (any, error) {
+	if len(w.attrs) == 0 && len(ri.rest) == 0 && len(r.severityText) == 0 && len(r.eventName) == 0 {
 		return nil, nil
 	}
 	if cap(w.props)-len(w.props) < 1024 {
@@ -469,37 +470,28 @@ func (w *wireLogs) properties(ri *resourceInfo, rec []byte, r logRecord) (any, e
 		b = appendJSONString(b, w.str(r.eventName))
 	}
 	w.keys = w.keys[:0]
-	if r.attrs {
-		err := eachField(rec, "LogRecord", func(f wireField) error {
-			if !f.is(fieldAttributes, protowire.BytesType) {
-				return nil
+	for _, attr := range w.attrs {
+		key, value, ok, err := w.keyValue(attr)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			var kv commonpb.KeyValue
+			if err := proto.Unmarshal(attr, &kv); err != nil {
+				return nil, fmt.Errorf("attributes: %w", err)
 			}
-			key, value, ok, err := w.keyValue(f.b)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				var kv commonpb.KeyValue
-				if err := proto.Unmarshal(f.b, &kv); err != nil {
-					return fmt.Errorf("attributes: %w", err)
-				}
-				member(kv.GetKey())
-				b = appendAnyValue(b, kv.GetValue())
-				w.keys = append(w.keys, kv.GetKey())
-				return nil
-			}
+			key = kv.GetKey()
+			member(key)
+			b = appendAnyValue(b, kv.GetValue())
+		} else {
 			member(key)
 			if value.num == 0 {
 				b = append(b, "null"...)
 			} else {
-				b = appendScalar(b, value)
+				b = w.appendScalar(b, value)
 			}
-			w.keys = append(w.keys, key)
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		w.keys = append(w.keys, key)
 	}
 	for _, m := range ri.rest {
 		if !containsKey(w.keys, m.key) {
