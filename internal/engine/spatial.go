@@ -110,6 +110,49 @@ func (p geoPolygon) contains(pt s2.Point) bool {
 	return true
 }
 
+// rings are the polygon's boundaries as closed lines.
+func (p geoPolygon) rings() []s2.Polyline {
+	var out []s2.Polyline
+	for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
+		ring := append(s2.Polyline(nil), l.Vertices()...)
+		out = append(out, append(ring, l.Vertex(0)))
+	}
+	return out
+}
+
+// edgesCross reports whether an edge of line crosses or touches an edge
+// of any of the rings.
+func edgesCross(line s2.Polyline, rings []s2.Polyline) bool {
+	for i := 0; i+1 < len(line); i++ {
+		for _, r := range rings {
+			for j := 0; j+1 < len(r); j++ {
+				if s2.CrossingSign(line[i], line[i+1], r[j], r[j+1]) != s2.DoNotCross {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// polygonsIntersect reports whether two sets of polygons share a point:
+// their boundaries cross or touch, or one holds a vertex of the other.
+func polygonsIntersect(a, b []geoPolygon) bool {
+	for _, p := range a {
+		for _, q := range b {
+			if p.contains(q.shell.Vertex(0)) || q.contains(p.shell.Vertex(0)) {
+				return true
+			}
+			for _, r := range p.rings() {
+				if edgesCross(r, q.rings()) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // geoPolygons reads a Polygon or MultiPolygon. A ring is closed (its
 // last position repeats its first) and has at least three distinct
 // positions; each ring encloses the smaller of the two regions it
@@ -198,10 +241,7 @@ func (c *shapeCache) get(text string) shape {
 	if polys, ok := geoPolygons(v); ok {
 		sh.polys = polys
 		for _, p := range polys {
-			for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
-				ring := append(s2.Polyline(nil), l.Vertices()...)
-				sh.rings = append(sh.rings, append(ring, l.Vertex(0)))
-			}
+			sh.rings = append(sh.rings, p.rings()...)
 		}
 	}
 	if lines, ok := geoLines(v); ok {
@@ -494,10 +534,8 @@ func init() {
 			}
 			var length s1.Angle
 			for _, p := range polys {
-				for _, l := range append([]*s2.Loop{p.shell}, p.holes...) {
-					for i := 0; i < l.NumVertices(); i++ {
-						length += l.Vertex(i).Distance(l.Vertex(i + 1))
-					}
+				for _, r := range p.rings() {
+					length += r.Length()
 				}
 			}
 			return meters(length), nil
@@ -537,6 +575,29 @@ func init() {
 				sum = s2.Point{Vector: sum.Add(l.Centroid().Vector)}
 			}
 			return centroid(sum), nil
+		}),
+		jsonUDF("kql_geo_intersects_2polygons", 2, func(v []any) (any, error) {
+			a, ok1 := geoPolygons(v[0])
+			b, ok2 := geoPolygons(v[1])
+			if !ok1 || !ok2 {
+				return nil, nil
+			}
+			return polygonsIntersect(a, b), nil
+		}),
+		jsonUDF("kql_geo_intersects_line_with_polygon", 2, func(v []any) (any, error) {
+			lines, ok1 := geoLines(v[0])
+			polys, ok2 := geoPolygons(v[1])
+			if !ok1 || !ok2 {
+				return nil, nil
+			}
+			for _, p := range polys {
+				for _, l := range lines {
+					if p.contains(l[0]) || edgesCross(l, p.rings()) {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
 		}),
 		jsonUDF("kql_geo_intersects_2lines", 2, func(v []any) (any, error) {
 			a, ok1 := geoLines(v[0])
@@ -615,4 +676,6 @@ func init() {
 	scalarFuncs["geo_line_length"] = geoJSON("kql_geo_line_length", schema.Real, 1)
 	scalarFuncs["geo_line_centroid"] = geoJSON("kql_geo_line_centroid", schema.Dynamic, 1)
 	scalarFuncs["geo_intersects_2lines"] = geoJSON("kql_geo_intersects_2lines", schema.Bool, 2)
+	scalarFuncs["geo_intersects_2polygons"] = geoJSON("kql_geo_intersects_2polygons", schema.Bool, 2)
+	scalarFuncs["geo_intersects_line_with_polygon"] = geoJSON("kql_geo_intersects_line_with_polygon", schema.Bool, 2)
 }
