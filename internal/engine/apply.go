@@ -136,6 +136,8 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 		return c.activityEngagement(in, op)
 	case "sliding_window_counts":
 		return c.slidingWindowCounts(in, op)
+	case "active_users_count":
+		return c.activeUsersCount(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil

@@ -383,3 +383,55 @@ func (c *compiler) slidingWindowCounts(in *relation, op *kql.Evaluate) *relation
 		cols: cols,
 	}
 }
+
+// activeUsersCount compiles evaluate active_users_count(Id, Timeline,
+// Start, End, Lookback, Period, ActivePeriods, Bin [, Dim ...]): for each
+// bin from Start to End, the distinct ids active in it that, at a period
+// they were active in, had been active in at least ActivePeriods periods
+// of the Lookback ending with it. Bins without such ids have no row.
+func (c *compiler) activeUsersCount(in *relation, op *kql.Evaluate) *relation {
+	if len(op.Args) < 8 {
+		c.fail(op, "active_users_count needs the id column, the time column, start, end, the lookback window, the period, the number of active periods and the bin")
+	}
+	timeline := c.identArg(op, 1, "the time column")
+	t := c.expr(op.Args[1], in)
+	if t.typ != schema.DateTime {
+		c.fail(op.Args[1], "active_users_count needs a datetime time column, not %s", t.typ)
+	}
+	for _, e := range []kql.Expr{op.Args[4], op.Args[5], op.Args[7]} {
+		if v := c.expr(e, nil); v.typ != schema.Timespan {
+			c.fail(e, "active_users_count's lookback, period and bin must be timespans, not %s", v.typ)
+		}
+	}
+	id := c.expr(op.Args[0], in)
+	start := c.convert(c.expr(op.Args[2], nil), schema.DateTime, op.Args[2])
+	end := c.convert(c.expr(op.Args[3], nil), schema.DateTime, op.Args[3])
+	need := c.count(op.Args[6])
+	period := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[5], op.Args[2]}}, in)
+	dims, dimCols := c.dimensions(in, op, 8)
+	// The periods each id was active in, and for each the number of its
+	// active periods in the lookback ending with it.
+	sel := append([]string{id.sql + " AS _id", period.sql + " AS _p"}, dims...)
+	active := "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t WHERE " + t.sql + " IS NOT NULL"
+	rel := &relation{cols: []col{{name: "_p", typ: schema.DateTime, ref: "_a._p"}}}
+	from := c.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Ident{P: op.P, Name: "_p"}, R: op.Args[4]}, rel)
+	on := []string{"_b._id IS NOT DISTINCT FROM _a._id", "_b._p > " + from.sql, "_b._p <= _a._p"}
+	for _, q := range dims {
+		on = append(on, "_b."+q+" IS NOT DISTINCT FROM _a."+q)
+	}
+	keys := []string{"_a._id", "_a._p"}
+	for _, q := range dims {
+		keys = append(keys, "_a."+q)
+	}
+	qualified := "SELECT " + strings.Join(keys, ", ") + " FROM (" + active + ") AS _a JOIN (" + active + ") AS _b ON " + strings.Join(on, " AND ") +
+		" WHERE _a._p >= " + start + " AND _a._p <= " + end + " GROUP BY " + strings.Join(keys, ", ") + " HAVING count(*) >= " + need
+	bin := c.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{&kql.Ident{P: op.P, Name: "_p"}, op.Args[7], op.Args[2]}}, &relation{cols: []col{{name: "_p", typ: schema.DateTime}}})
+	qualified = "SELECT *, " + bin.sql + " AS _w FROM (" + qualified + ")"
+	group := append([]string{"_w"}, dims...)
+	out := append([]string{"_w AS " + sqlgen.QuoteIdent(timeline)}, dims...)
+	out = append(out, "count(DISTINCT _id) AS \"dcount\"")
+	return &relation{
+		sql:  "SELECT " + strings.Join(out, ", ") + " FROM (" + qualified + ") GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", "),
+		cols: append(append([]col{{name: timeline, typ: schema.DateTime}}, dimCols...), col{name: "dcount", typ: schema.Long}),
+	}
+}
