@@ -681,21 +681,46 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 	return sel, cols
 }
 
-// defaultName names an unnamed expression as Kusto does: a column keeps
-// its name, dynamic access is named by its path, others are ColumnN /
-// print_N.
+// defaultName names an unnamed expression as Kusto does (see
+// derivedName); others are ColumnN / print_N.
 func (c *compiler) defaultName(e kql.Expr, i int, extend bool) string {
-	switch x := e.(type) {
-	case *kql.Ident:
-		return x.Name
-	case *kql.Member:
-		return memberName(x)
-	case *kql.Index:
-		if lit, ok := x.I.(*kql.Literal); ok && lit.Kind == kql.LitString {
-			return memberName(x.X) + "_" + lit.Value
-		}
+	if name, ok := derivedName(e); ok {
+		return name
 	}
 	return "Column" + strconv.Itoa(i+1)
+}
+
+// derivedName is the name Kusto gives an unnamed expression when it
+// derives one: a column keeps its name, dynamic access is named by its
+// path (d.a["b"] is d_a_b), and a conversion of a dynamic access by the
+// path it converts (tostring(Properties.Level) is Properties_Level, as
+// Log Analytics names it).
+func derivedName(e kql.Expr) (string, bool) {
+	switch x := e.(type) {
+	case *kql.Ident:
+		return x.Name, true
+	case *kql.Member:
+		return memberName(x), true
+	case *kql.Index:
+		if lit, ok := x.I.(*kql.Literal); ok && lit.Kind == kql.LitString {
+			return memberName(x.X) + "_" + lit.Value, true
+		}
+	case *kql.Call:
+		if conversions[x.Name] && len(x.Args) == 1 {
+			switch x.Args[0].(type) {
+			case *kql.Member, *kql.Index:
+				return derivedName(x.Args[0])
+			}
+		}
+	}
+	return "", false
+}
+
+// conversions are the functions whose result is named after the dynamic
+// path they convert.
+var conversions = map[string]bool{
+	"tostring": true, "toint": true, "tolong": true, "toreal": true, "todouble": true, "tobool": true, "toboolean": true,
+	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
 }
 
 func memberName(e kql.Expr) string {

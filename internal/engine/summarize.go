@@ -112,17 +112,13 @@ func hasPrefixAny(list []string, p string) bool {
 }
 
 func byName(e kql.Expr, i int) string {
-	switch x := e.(type) {
-	case *kql.Ident:
-		return x.Name
-	case *kql.Call:
-		if (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at" || x.Name == "bin_auto") && len(x.Args) > 0 {
-			if id, ok := x.Args[0].(*kql.Ident); ok {
-				return id.Name
-			}
+	if x, ok := e.(*kql.Call); ok && (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at" || x.Name == "bin_auto") && len(x.Args) > 0 {
+		if id, ok := x.Args[0].(*kql.Ident); ok {
+			return id.Name
 		}
-	case *kql.Member:
-		return memberName(x)
+	}
+	if name, ok := derivedName(e); ok {
+		return name
 	}
 	return "Column" + strconv.Itoa(i+1)
 }
