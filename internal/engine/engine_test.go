@@ -364,4 +364,4 @@ func TestAcceptedQueriesRun(t *testing.T) {
 }
 
 // docExamplesFloor is the number of documentation examples known to pass.
-const docExamplesFloor = 219
+const docExamplesFloor = 238

@@ -57,6 +57,19 @@ func (a fnArgs) jsons(from int) []string {
 	return out
 }
 
+// fixed is a function of at least min and at most n arguments that calls
+// the Go function name with them as JSON and reads its result as typ.
+func fixed(name string, typ schema.Type, min, n int) func(a fnArgs) scalar {
+	return func(a fnArgs) scalar {
+		a.need(min)
+		var args []string
+		for i := 0; i < n; i++ {
+			args = append(args, a.json(i))
+		}
+		return goCall(name, typ, args...)
+	}
+}
+
 // scalarFuncs are the functions beyond the core set in functions.go,
 // filled in init to let them refer to the compiler.
 var scalarFuncs map[string]func(a fnArgs) scalar
@@ -90,16 +103,6 @@ func init() {
 		return func(a fnArgs) scalar {
 			a.need(min)
 			return goCall(name, typ, a.jsons(0)...)
-		}
-	}
-	fixed := func(name string, typ schema.Type, min, n int) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(min)
-			var args []string
-			for i := 0; i < n; i++ {
-				args = append(args, a.json(i))
-			}
-			return goCall(name, typ, args...)
 		}
 	}
 	ipCompare := func(v6 bool, match bool) func(a fnArgs) scalar {

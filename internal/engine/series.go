@@ -184,16 +184,6 @@ func init() {
 	} {
 		scalarFuncs[name] = seriesBinary(op)
 	}
-	fixedSeries := func(name string, min, n int) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(min)
-			var args []string
-			for i := 0; i < n; i++ {
-				args = append(args, a.json(i))
-			}
-			return goCall(name, schema.Dynamic, args...)
-		}
-	}
 	scalarFuncs["series_sum"] = func(a fnArgs) scalar {
 		a.need(1)
 		return scalar{"list_sum(" + seriesNums(a, 0) + ")", schema.Real}
@@ -218,8 +208,8 @@ func init() {
 		a.need(1)
 		return goCall("kql_series_fit_line", schema.Dynamic, a.json(0))
 	}
-	scalarFuncs["series_fit_2lines_dynamic"] = fixedSeries("kql_series_fit_2lines", 1, 1)
-	scalarFuncs["series_fit_poly_dynamic"] = fixedSeries("kql_series_fit_poly", 1, 3)
+	scalarFuncs["series_fit_2lines_dynamic"] = fixed("kql_series_fit_2lines", schema.Dynamic, 1, 1)
+	scalarFuncs["series_fit_poly_dynamic"] = fixed("kql_series_fit_poly", schema.Dynamic, 1, 3)
 	scalarFuncs["series_fir"] = func(a fnArgs) scalar {
 		a.need(2)
 		return goCall("kql_series_fir", schema.Dynamic, a.json(0), a.json(1), a.json(2), a.json(3))
@@ -242,9 +232,9 @@ func init() {
 		}
 		return goCall("kql_series_decompose_anomalies", schema.Dynamic, args...)
 	}
-	scalarFuncs["series_decompose"] = fixedSeries("kql_series_decompose", 1, 5)
-	scalarFuncs["series_decompose_forecast"] = fixedSeries("kql_series_decompose_forecast", 2, 5)
-	scalarFuncs["series_periods_detect"] = fixedSeries("kql_series_periods_detect", 4, 4)
+	scalarFuncs["series_decompose"] = fixed("kql_series_decompose", schema.Dynamic, 1, 5)
+	scalarFuncs["series_decompose_forecast"] = fixed("kql_series_decompose_forecast", schema.Dynamic, 2, 5)
+	scalarFuncs["series_periods_detect"] = fixed("kql_series_periods_detect", schema.Dynamic, 4, 4)
 	scalarFuncs["series_periods_validate"] = func(a fnArgs) scalar {
 		a.need(2)
 		return goCall("kql_series_periods_validate", schema.Dynamic, a.jsons(0)...)

@@ -626,16 +626,6 @@ func init() {
 			return scalar{name + "(" + strings.Join(args, ", ") + ")", typ}
 		}
 	}
-	geoJSON := func(name string, typ schema.Type, n int) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(n)
-			var args []string
-			for i := 0; i < n; i++ {
-				args = append(args, a.json(i))
-			}
-			return goCall(name, typ, args...)
-		}
-	}
 	cell := func(name string, def string) func(a fnArgs) scalar {
 		return func(a fnArgs) scalar {
 			a.need(2)
@@ -655,12 +645,12 @@ func init() {
 	}
 	scalarFuncs["geo_point_to_geohash"] = cell("kql_geohash", "5")
 	scalarFuncs["geo_point_to_s2cell"] = cell("kql_s2cell", "11")
-	scalarFuncs["geo_geohash_to_central_point"] = geoJSON("kql_geohash_point", schema.Dynamic, 1)
-	scalarFuncs["geo_geohash_to_polygon"] = geoJSON("kql_geohash_polygon", schema.Dynamic, 1)
-	scalarFuncs["geo_geohash_neighbors"] = geoJSON("kql_geohash_neighbors", schema.Dynamic, 1)
-	scalarFuncs["geo_s2cell_to_central_point"] = geoJSON("kql_s2cell_point", schema.Dynamic, 1)
-	scalarFuncs["geo_s2cell_to_polygon"] = geoJSON("kql_s2cell_polygon", schema.Dynamic, 1)
-	scalarFuncs["geo_s2cell_neighbors"] = geoJSON("kql_s2cell_neighbors", schema.Dynamic, 1)
+	scalarFuncs["geo_geohash_to_central_point"] = fixed("kql_geohash_point", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_geohash_to_polygon"] = fixed("kql_geohash_polygon", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_geohash_neighbors"] = fixed("kql_geohash_neighbors", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_s2cell_to_central_point"] = fixed("kql_s2cell_point", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_s2cell_to_polygon"] = fixed("kql_s2cell_polygon", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_s2cell_neighbors"] = fixed("kql_s2cell_neighbors", schema.Dynamic, 1, 1)
 	pointShape := func(name string, typ schema.Type) func(a fnArgs) scalar {
 		return func(a fnArgs) scalar {
 			a.need(3)
@@ -670,12 +660,12 @@ func init() {
 	scalarFuncs["geo_point_in_polygon"] = pointShape("kql_geo_point_in_polygon", schema.Bool)
 	scalarFuncs["geo_distance_point_to_line"] = pointShape("kql_geo_distance_to_line", schema.Real)
 	scalarFuncs["geo_distance_point_to_polygon"] = pointShape("kql_geo_distance_to_polygon", schema.Real)
-	scalarFuncs["geo_polygon_area"] = geoJSON("kql_geo_polygon_area", schema.Real, 1)
-	scalarFuncs["geo_polygon_perimeter"] = geoJSON("kql_geo_polygon_perimeter", schema.Real, 1)
-	scalarFuncs["geo_polygon_centroid"] = geoJSON("kql_geo_polygon_centroid", schema.Dynamic, 1)
-	scalarFuncs["geo_line_length"] = geoJSON("kql_geo_line_length", schema.Real, 1)
-	scalarFuncs["geo_line_centroid"] = geoJSON("kql_geo_line_centroid", schema.Dynamic, 1)
-	scalarFuncs["geo_intersects_2lines"] = geoJSON("kql_geo_intersects_2lines", schema.Bool, 2)
-	scalarFuncs["geo_intersects_2polygons"] = geoJSON("kql_geo_intersects_2polygons", schema.Bool, 2)
-	scalarFuncs["geo_intersects_line_with_polygon"] = geoJSON("kql_geo_intersects_line_with_polygon", schema.Bool, 2)
+	scalarFuncs["geo_polygon_area"] = fixed("kql_geo_polygon_area", schema.Real, 1, 1)
+	scalarFuncs["geo_polygon_perimeter"] = fixed("kql_geo_polygon_perimeter", schema.Real, 1, 1)
+	scalarFuncs["geo_polygon_centroid"] = fixed("kql_geo_polygon_centroid", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_line_length"] = fixed("kql_geo_line_length", schema.Real, 1, 1)
+	scalarFuncs["geo_line_centroid"] = fixed("kql_geo_line_centroid", schema.Dynamic, 1, 1)
+	scalarFuncs["geo_intersects_2lines"] = fixed("kql_geo_intersects_2lines", schema.Bool, 2, 2)
+	scalarFuncs["geo_intersects_2polygons"] = fixed("kql_geo_intersects_2polygons", schema.Bool, 2, 2)
+	scalarFuncs["geo_intersects_line_with_polygon"] = fixed("kql_geo_intersects_line_with_polygon", schema.Bool, 2, 2)
 }

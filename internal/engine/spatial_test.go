@@ -16,7 +16,7 @@ func FuzzGeoJSON(f *testing.F) {
 		`{"type":"LineString","coordinates":[[1,1],[2,2]]}`,
 		`{"type":"MultiLineString","coordinates":[[[1,1],[2,2]],[[0,0],[0,0]]]}`,
 		`{"type":"Polygon","coordinates":[[[180,90],[-180,-90],[0,0],[180,90]]]}`,
-		`{"type":"Polygon"}`, `[]`, `"x"`, `{"type":"LineString","coordinates":[[1e400,1]]}`,
+		`{"type":"Polygon"}`, `[]`, `"x"`, `"862a1072fffffff"`, `"89c259"`, `"sunny"`, `{"type":"LineString","coordinates":[[1e400,1]]}`,
 	} {
 		f.Add(s)
 	}
@@ -40,6 +40,13 @@ func FuzzGeoJSON(f *testing.F) {
 			geohashNeighbors(str)
 			if id, ok := s2Cell(str); ok {
 				id.AllNeighbors(id.Level())
+			}
+			if c, ok := h3Cell(str); ok {
+				c.Boundary()
+				c.GridDisk(1)
+				if c.Resolution() < 15 {
+					c.Children(c.Resolution() + 1)
+				}
 			}
 		}
 	})
