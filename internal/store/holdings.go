@@ -209,6 +209,32 @@ type tableCursor struct {
 	done bool
 	// raw and ptrs receive each row as the driver gives it.
 	raw, ptrs []any
+	// slab is where the next rows' values go.
+	slab []any
+}
+
+// slabRows is how many rows' values a tableCursor allocates at once.
+const slabRows = 256
+
+// canonical reports whether v, as the driver gives a value of a column of
+// type t, is already the canonical value FromDuckDB would return, so that
+// it needs neither conversion nor boxing again.
+func canonical(t schema.Type, v any) bool {
+	switch x := v.(type) {
+	case string:
+		return t == schema.String
+	case int32:
+		return t == schema.Int
+	case int64:
+		return t == schema.Long
+	case float64:
+		return t == schema.Real
+	case bool:
+		return t == schema.Bool
+	case time.Time:
+		return t == schema.DateTime && x.Location() == time.UTC
+	}
+	return false
 }
 
 func (c *tableCursor) advance() error {
@@ -226,9 +252,19 @@ func (c *tableCursor) advance() error {
 	if err := c.rows.Scan(c.ptrs...); err != nil {
 		return err
 	}
-	// The batch keeps vals: a new slice a row.
-	vals := make([]any, len(c.cols))
+	// The batch keeps vals: rows are cut from a slab, so that a batch
+	// costs an allocation per slabRows rows, not one a row.
+	if len(c.slab) < len(c.cols) {
+		c.slab = make([]any, slabRows*len(c.cols))
+	}
+	vals := c.slab[:len(c.cols):len(c.cols)]
+	c.slab = c.slab[len(c.cols):]
 	for i, col := range c.cols {
+		if canonical(col.Type, c.raw[i]) {
+			// Already the canonical value: kept as the driver boxed it.
+			vals[i] = c.raw[i]
+			continue
+		}
 		v, err := sqlgen.FromDuckDB(col.Type, c.raw[i])
 		if err != nil {
 			return fmt.Errorf("table %s, column %s: %w", c.name, col.Name, err)

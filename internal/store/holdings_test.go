@@ -13,6 +13,7 @@ import (
 
 	"vigil/internal/ledger"
 	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
 )
 
 // allTypesBatch has a column of every KQL type.
@@ -173,5 +174,76 @@ func TestVerifyEdgeValues(t *testing.T) {
 	s.Close()
 	if rep := verifyStore(t, dir); !rep.OK() || rep.Rows != 48 {
 		t.Fatalf("edge values: %+v\n%s", rep, problems(rep))
+	}
+
+	// One value of the sealed batch changed by the least step of its
+	// type, the segment's checksum updated as an attacker would: each is
+	// caught by the rows hash.
+	s = open(t, dir, Options{})
+	seg := s.cat.Segments[0]
+	path := filepath.Join(dir, seg.Path)
+	pristine, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, change := range []string{
+		`CASE WHEN "S" = 'a:b' THEN 'a:c' ELSE "S" END AS "S"`,
+		`CASE WHEN "_BatchRow" = 5 THEN "L" + 1 ELSE "L" END AS "L"`,
+		`CASE WHEN "_BatchRow" = 6 THEN "I" - 1 ELSE "I" END AS "I"`,
+		`CASE WHEN "_BatchRow" = 7 THEN nextafter("R", 1e308) ELSE "R" END AS "R"`,
+		`CASE WHEN "_BatchRow" = 8 THEN NOT "B" ELSE "B" END AS "B"`,
+		`CASE WHEN "_BatchRow" = 9 THEN "TimeGenerated" + INTERVAL 1 MICROSECOND ELSE "TimeGenerated" END AS "TimeGenerated"`,
+		`CASE WHEN "_BatchRow" = 10 THEN replace(CAST("Y" AS VARCHAR), '2.5', '2.6') ELSE CAST("Y" AS VARCHAR) END AS "Y"`,
+	} {
+		if err := os.WriteFile(path, pristine, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s = open(t, dir, Options{})
+		tmp := path + ".evil"
+		if _, err := s.DB().Exec(`COPY (SELECT * REPLACE (` + change + `) FROM read_parquet('` + path + `')) TO '` + tmp + `' (FORMAT parquet)`); err != nil {
+			t.Fatal(err)
+		}
+		os.Rename(tmp, path)
+		seg := s.cat.Segments[0]
+		seg.SHA256, seg.Bytes, _ = fileSum(path, false)
+		s.cat.save(dir)
+		s.Close()
+		if rep := verifyStore(t, dir); !strings.Contains(problems(rep), "rows-mismatch: workspace "+ws+" seq 0:") {
+			t.Errorf("%s: not detected: %s", change, problems(rep))
+		}
+	}
+}
+
+// TestCanonicalDriverValues: a value the rows phase keeps as the driver
+// gave it is the one FromDuckDB would have made of it, and a value it
+// would change (another type, a time not in UTC) is not kept.
+func TestCanonicalDriverValues(t *testing.T) {
+	pre1970 := time.Date(1965, 3, 1, 0, 0, 0, 123456000, time.UTC)
+	for _, tc := range []struct {
+		t    schema.Type
+		v    any
+		keep bool
+	}{
+		{schema.String, "héllo ✓", true}, {schema.String, "", true},
+		{schema.Long, int64(-1) << 40, true}, {schema.Int, int32(-5), true},
+		{schema.Real, math.Copysign(0, -1), true}, {schema.Real, math.Inf(-1), true},
+		{schema.Bool, false, true}, {schema.DateTime, pre1970, true},
+		{schema.DateTime, pre1970.In(time.FixedZone("X", 3600)), false},
+		{schema.Dynamic, `{"a":1}`, false}, {schema.GUID, "0F8FAD5B-D9CB-469F-A165-70867728950E", false},
+		{schema.Decimal, "12.50", false}, {schema.Timespan, int64(15), false},
+		{schema.Long, int32(7), false}, {schema.Int, int64(7), false}, {schema.Real, int64(2), false},
+	} {
+		if got := canonical(tc.t, tc.v); got != tc.keep {
+			t.Errorf("canonical(%v, %#v) = %v, want %v", tc.t, tc.v, got, tc.keep)
+			continue
+		}
+		if !tc.keep {
+			continue
+		}
+		conv, err := sqlgen.FromDuckDB(tc.t, tc.v)
+		if err != nil || !reflect.DeepEqual(conv, tc.v) || ledger.HashRows([]schema.Column{{Name: "c", Type: tc.t}}, [][]any{{conv}}) != ledger.HashRows([]schema.Column{{Name: "c", Type: tc.t}}, [][]any{{tc.v}}) {
+			t.Errorf("%v %#v kept, but FromDuckDB makes %#v, %v", tc.t, tc.v, conv, err)
+		}
 	}
 }
