@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -57,11 +58,15 @@ type hotColumn struct {
 	other []any
 }
 
-// hotRaw is one batch's original bytes.
+// hotRaw is one batch's original bytes: at off in the generation's spill
+// file, or in raw when the file could not take them.
 type hotRaw struct {
 	seq         int64
 	contentType string
 	received    time.Time
+	off         int64
+	n           int
+	spilled     bool
 	raw         []byte
 }
 
@@ -75,6 +80,19 @@ type hotView struct {
 	batchSeq []int64
 	batchRow []int32
 	raws     []hotRaw
+	spill    *os.File
+}
+
+// rawOf returns a batch's original bytes.
+func (v *hotView) rawOf(r *hotRaw) ([]byte, error) {
+	if !r.spilled {
+		return r.raw, nil
+	}
+	b := make([]byte, r.n)
+	if _, err := v.spill.ReadAt(b, r.off); err != nil {
+		return nil, fmt.Errorf("store: reading original bytes of batch %d back from %s: %w", r.seq, v.spill.Name(), err)
+	}
+	return b, nil
 }
 
 // hotData is a generation's rows as they are written, under the table's
@@ -88,6 +106,12 @@ type hotData struct {
 	rows     int
 	// room is how much to make room for at once.
 	room hotSize
+	// spill holds the batches' original bytes, which the generation needs
+	// only when sealed or asked for one: on disk (and in the page cache
+	// while they are fresh) rather than on the heap, they are half a
+	// generation's memory less. spillEnd is where the next goes.
+	spill    *os.File
+	spillEnd int64
 }
 
 // hotSize is how many rows a generation holds and how many bytes of text
@@ -141,9 +165,19 @@ func (d *hotData) add(rec *batchRecord) int64 {
 		d.batchRow = append(d.batchRow, int32(i))
 	}
 	size += 12 * int64(len(rec.rows))
-	// The batch's bytes are the caller's (or the WAL reader's) buffer,
-	// which may be used again once the batch is in.
-	d.raws = append(d.raws, hotRaw{seq: int64(rec.seq), contentType: rec.contentType, received: rec.received, raw: bytes.Clone(rec.raw)})
+	raw := hotRaw{seq: int64(rec.seq), contentType: rec.contentType, received: rec.received, n: len(rec.raw)}
+	if d.spill != nil {
+		if _, err := d.spill.WriteAt(rec.raw, d.spillEnd); err == nil {
+			raw.off, raw.spilled = d.spillEnd, true
+			d.spillEnd += int64(len(rec.raw))
+		}
+	}
+	if !raw.spilled {
+		// The batch's bytes are the caller's (or the WAL reader's)
+		// buffer, which may be used again once the batch is in.
+		raw.raw = bytes.Clone(rec.raw)
+	}
+	d.raws = append(d.raws, raw)
 	d.rows += len(rec.rows)
 	return size
 }
@@ -155,7 +189,7 @@ const hotValueBytes = 9
 // view returns what d holds now.
 func (d *hotData) view() *hotView {
 	return &hotView{rows: d.rows, names: d.names[:len(d.names):len(d.names)], cols: append([]hotColumn(nil), d.cols...),
-		batchSeq: d.batchSeq, batchRow: d.batchRow, raws: d.raws}
+		batchSeq: d.batchSeq, batchRow: d.batchRow, raws: d.raws, spill: d.spill}
 }
 
 // makeRoom gives a new column j the room of the generation's expected
@@ -426,8 +460,9 @@ func (s *Store) registerHot() error {
 			}
 			// In sequence order, so a raw file is too (one thread
 			// reads, and DuckDB keeps its order); readers still sort.
-			raws := slices.SortedFunc(slices.Values(g.view.Load().raws), func(a, b hotRaw) int { return cmp.Compare(a.seq, b.seq) })
-			return &hotRawScan{raws: raws}, nil
+			v := g.view.Load()
+			raws := slices.SortedFunc(slices.Values(v.raws), func(a, b hotRaw) int { return cmp.Compare(a.seq, b.seq) })
+			return &hotRawScan{view: v, raws: raws}, nil
 		},
 	})
 }
@@ -606,6 +641,7 @@ func (h *sealScan) FillChunk(chunk duckdb.DataChunk) error {
 
 // hotRawScan is one read of a generation's original bytes.
 type hotRawScan struct {
+	view *hotView
 	raws []hotRaw
 	next int
 }
@@ -625,7 +661,11 @@ func (h *hotRawScan) FillChunk(chunk duckdb.DataChunk) error {
 	n := min(len(h.raws)-h.next, duckdb.GetDataChunkCapacity())
 	for i := range n {
 		r := &h.raws[h.next+i]
-		for j, v := range []any{r.seq, r.contentType, r.received, r.raw} {
+		raw, err := h.view.rawOf(r)
+		if err != nil {
+			return err
+		}
+		for j, v := range []any{r.seq, r.contentType, r.received, raw} {
 			if err := chunk.SetValue(j, i, v); err != nil {
 				return err
 			}

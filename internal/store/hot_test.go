@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,12 @@ func TestHotRowsReadAsSealed(t *testing.T) {
 	const all = `SELECT TimeGenerated, B, I, L, R, D, S, T, G, CAST(Y AS VARCHAR), W, New, _BatchSeq, _BatchRow FROM {T} ORDER BY _BatchSeq, _BatchRow`
 	scoped := source.Scan{From: t0.Add(time.Minute), To: t0.Add(3 * time.Minute)}
 	const some = `SELECT S, New, _ItemId FROM {T} ORDER BY _BatchSeq, _BatchRow`
+	if raw, _, err := s.Raw(ws, 0); err != nil || string(raw) != "first" {
+		t.Fatalf("Raw(0) of a hot batch = %q, %v", raw, err)
+	}
+	if spills, _ := filepath.Glob(filepath.Join(s.scratch, spillPrefix+"*")); len(spills) != 1 {
+		t.Fatalf("spill files of the hot generation: %v", spills)
+	}
 	hot := fmt.Sprint(query(t, s, "Types_CL", source.Scan{}, all))
 	hotScoped := fmt.Sprint(query(t, s, "Types_CL", scoped, some))
 	if err := s.Flush(); err != nil {
@@ -65,6 +72,9 @@ func TestHotRowsReadAsSealed(t *testing.T) {
 	raw, _, err := s.Raw(ws, 1)
 	if err != nil || string(raw) != "second" {
 		t.Fatalf("Raw(1) after seal = %q, %v", raw, err)
+	}
+	if spills, _ := filepath.Glob(filepath.Join(s.scratch, spillPrefix+"*")); len(spills) != 0 {
+		t.Fatalf("spill files left after the seal: %v", spills)
 	}
 }
 

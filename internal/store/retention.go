@@ -237,11 +237,15 @@ func (s *Store) Raw(workspace string, seq uint64) ([]byte, string, error) {
 			if g == nil || !g.seqs.has(seq) {
 				continue
 			}
-			for _, r := range g.view.Load().raws {
-				if r.seq == int64(seq) {
+			// Read under t.mu, which keeps the generation from being
+			// dropped meanwhile.
+			v := g.view.Load()
+			for i := range v.raws {
+				if r := &v.raws[i]; r.seq == int64(seq) {
+					raw, err := v.rawOf(r)
 					t.mu.Unlock()
 					s.mu.Unlock()
-					return r.raw, r.contentType, nil
+					return raw, r.contentType, err
 				}
 			}
 		}

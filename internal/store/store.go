@@ -188,6 +188,18 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 	}
 	s.scratch = scratch
+	if !opts.ReadOnly {
+		// Spill files of generations a crash left behind are no data:
+		// their batches are in the WAL.
+		if err := os.MkdirAll(scratch, 0o755); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		old, _ := filepath.Glob(filepath.Join(scratch, spillPrefix+"*"))
+		for _, f := range old {
+			os.Remove(f)
+		}
+	}
 	// DuckDB keeps to MemoryLimit by spilling to scratch, so sealing and
 	// compacting large days cannot grow the process without bound.
 	if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
@@ -502,6 +514,10 @@ func (s *Store) Close() error {
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
+	s.gens.Range(func(_, g any) bool {
+		g.(*gen).closeSpill()
+		return true
+	})
 	os.RemoveAll(s.scratch)
 	return err
 }

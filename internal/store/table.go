@@ -107,9 +107,16 @@ func (t *table) growTo(cols []schema.Column) {
 
 // newGen makes a generation and lists it for the table functions.
 func (t *table) newGen() *gen {
-	g := &gen{id: t.store.genSeq.Add(1), created: time.Now(), data: hotData{room: t.sized}}
+	s := t.store
+	g := &gen{id: s.genSeq.Add(1), created: time.Now(), data: hotData{room: t.sized}}
+	// Without a spill file, the original bytes stay in memory.
+	if f, err := os.OpenFile(filepath.Join(s.scratch, fmt.Sprintf("%s%d", spillPrefix, g.id)), os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600); err == nil {
+		g.data.spill = f
+	} else {
+		s.log.Warn("hot buffer keeps original bytes in memory", "err", err)
+	}
 	g.view.Store(g.data.view())
-	t.store.gens.Store(g.id, g)
+	s.gens.Store(g.id, g)
 	return g
 }
 
@@ -291,8 +298,22 @@ func (s *Store) replayFrom(sealer *table, g *gen) wal.LSN {
 }
 
 // dropGen forgets a generation no relation uses any more, so its memory
-// can go.
-func (s *Store) dropGen(g *gen) { s.gens.Delete(g.id) }
+// and its spill file can go.
+func (s *Store) dropGen(g *gen) {
+	s.gens.Delete(g.id)
+	g.closeSpill()
+}
+
+// spillPrefix names the generations' spill files in the scratch
+// directory.
+const spillPrefix = "hot-raw-"
+
+func (g *gen) closeSpill() {
+	if f := g.data.spill; f != nil {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
 
 func newID() string {
 	var b [8]byte
