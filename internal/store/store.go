@@ -201,8 +201,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 	}
 	// DuckDB keeps to MemoryLimit by spilling to scratch, so sealing and
-	// compacting large days cannot grow the process without bound.
-	if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
+	// compacting large days cannot grow the process without bound, and
+	// gives memory back once a task has used more than 16 MB (not DuckDB's
+	// 128 MB), so a seal's buffers do not stay resident between seals.
+	if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL allocator_flush_threshold = '16MB'; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
 		opts.MemoryLimit, sqlgen.QuoteString(scratch))); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)

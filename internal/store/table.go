@@ -416,6 +416,12 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 	return &seg, nil
 }
 
+// rawGroupBatches is how many batches a row group of an original-bytes
+// file holds: a few megabytes, so writing one streams instead of holding
+// the whole generation's bytes (one row group by DuckDB's default) in
+// DuckDB's memory, and reading one batch's bytes reads little else.
+const rawGroupBatches = 16
+
 // writeRaw writes a generation's original bytes to a Parquet file.
 func (t *table) writeRaw(g *gen) (*RawFile, error) {
 	s := t.store
@@ -430,7 +436,7 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 	// syslog records: 31.1 bytes a record at level 1 in 0.34 s, 34.1 at
 	// level 3 in 0.64 s, 33.4 at level 6 in 3.0 s; text syslog alike), and
 	// at level 6 this file was a third of the CPU of steady ingestion.
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
+	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE %d)`, g.rawTable(), sqlgen.QuoteString(tmp), rawGroupBatches)); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}
