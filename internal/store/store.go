@@ -133,7 +133,10 @@ type Store struct {
 	termStats   termCounters
 
 	stop chan struct{}
-	wg   sync.WaitGroup
+	// sealNow asks the background loop to seal a generation that reached
+	// its size.
+	sealNow chan struct{}
+	wg      sync.WaitGroup
 }
 
 type tableKey struct{ workspace, name string }
@@ -155,7 +158,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
 		dir: dir, opts: opts, log: opts.Logger,
 		next: map[string]uint64{}, inflight: map[wal.LSN]pending{},
-		tables: map[tableKey]*table{}, stop: make(chan struct{}),
+		tables: map[tableKey]*table{}, stop: make(chan struct{}), sealNow: make(chan struct{}, 1),
 		ledgers: map[string]*ledger.Log{}, leafQueue: map[string][]queuedLeaf{},
 	}
 	if !opts.ReadOnly {
@@ -454,6 +457,8 @@ func (s *Store) background() {
 		case <-s.stop:
 			return
 		case <-sealTick.C:
+			s.sealAll(false)
+		case <-s.sealNow:
 			s.sealAll(false)
 		case <-compactTick.C:
 			if err := s.compactAll(); err != nil {

@@ -146,8 +146,19 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) {
 	if g.minLSN == 0 || lsn < g.minLSN {
 		g.minLSN = lsn
 	}
+	o := t.store.opts
+	full := g.rows >= int64(o.SealRows) || g.bytes >= o.SealBytes
 	t.mu.Unlock()
 	t.store.hotBytes.Add(size)
+	if full {
+		// Seal now rather than at the next tick: a busy table fills a
+		// second's worth of rows past the seal size meanwhile, memory
+		// the generation and the next (which starts as large) would hold.
+		select {
+		case t.store.sealNow <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // due reports whether the hot generation should be sealed.
