@@ -59,12 +59,12 @@ func (t *table) compact() error {
 }
 
 // compactBelow is the row count under which a segment is small enough to
-// merge: a quarter of SealRows. A seal for size (rows or bytes) writes a
+// merge: an eighth of SealRows (62,500 by default). A seal for size (rows or bytes) writes a
 // segment as large as a generation may grow, and merging those again
 // would double the cost of writing every row of a busy table for little
 // gain; the small ones are what age-triggered seals of quiet tables and
 // late rows leave.
-func compactBelow(o Options) int64 { return int64(o.SealRows) / 4 }
+func compactBelow(o Options) int64 { return int64(o.SealRows) / 8 }
 
 // compactionInputs picks the segments of one compaction: the smallest
 // first, while together they stay within two seals' worth of rows, so

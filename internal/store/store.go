@@ -34,7 +34,9 @@ type Options struct {
 	HotMaxBytes int64
 	// A table's hot rows are sealed into segments when they reach
 	// SealRows rows or SealBytes bytes, or the oldest is SealAge old.
-	// Defaults: 500,000 rows, 96 MiB, 5 minutes.
+	// Defaults: 500,000 rows, 64 MiB (about 100,000 syslog-like rows:
+	// smaller generations hold less memory when ingestion outruns
+	// sealing), 5 minutes.
 	SealRows  int
 	SealBytes int64
 	SealAge   time.Duration
@@ -73,7 +75,7 @@ func (o *Options) setDefaults() {
 		o.SealRows = 500_000
 	}
 	if o.SealBytes <= 0 {
-		o.SealBytes = 96 << 20
+		o.SealBytes = 64 << 20
 	}
 	if o.SealAge <= 0 {
 		o.SealAge = 5 * time.Minute
