@@ -216,16 +216,66 @@ func snapshotDir(t *testing.T, dir string) string {
 	return b.String()
 }
 
+// TestBusyWhenHotBufferFull holds the table's sealer, as a slow disk
+// would, so the hot buffer fills: appends are refused with ErrBusy, not
+// taken into memory without bound, and are taken again once sealing
+// catches up.
 func TestBusyWhenHotBufferFull(t *testing.T) {
 	s := open(t, t.TempDir(), Options{HotMaxBytes: 1000, SealAge: time.Hour})
 	defer s.Close()
 	t0 := time.Now().UTC()
+	if _, err := s.Append(context.Background(), customBatch("B_CL", 0, 10, t0)); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	tb := s.tables[tableKey{ws, "B_CL"}]
+	s.mu.Unlock()
+	tb.sealMu.Lock()
 	var err error
-	for i := 0; i < 10 && err == nil; i++ {
+	for i := 1; i < 10 && err == nil; i++ {
 		_, err = s.Append(context.Background(), customBatch("B_CL", i*10, 10, t0))
 	}
+	tb.sealMu.Unlock()
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("err = %v, want ErrBusy", err)
+	}
+	appendRetrying(t, s, customBatch("B_CL", 100, 10, t0))
+}
+
+// appendRetrying appends b, retrying while the store is busy, as a client
+// does; the store must take it within two minutes.
+func appendRetrying(t *testing.T, s *Store, b *Batch) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := s.Append(context.Background(), b)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			t.Fatalf("batch into %s: %v (hot bytes %d)", b.Table, err, s.Stats().HotBytes)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestHotBudgetSharedByTables fills the hot budget from four tables, none
+// of which reaches its seal size or age: the largest are sealed to make
+// room, so appends keep being taken instead of refused until a seal age
+// of an hour.
+func TestHotBudgetSharedByTables(t *testing.T) {
+	s := open(t, t.TempDir(), Options{HotMaxBytes: 256 << 10, SealRows: 1 << 30, SealBytes: 1 << 40, SealAge: time.Hour})
+	defer s.Close()
+	t0 := time.Now().UTC()
+	for i := 0; i < 100; i++ {
+		appendRetrying(t, s, customBatch(fmt.Sprintf("T%d_CL", i%4), i*100, 100, t0))
+	}
+	n := 0
+	for i := 0; i < 4; i++ {
+		n += len(query(t, s, fmt.Sprintf("T%d_CL", i), source.Scan{}, "SELECT * FROM {T}"))
+	}
+	if n != 100*100 {
+		t.Errorf("%d rows readable, want %d", n, 100*100)
 	}
 }
 

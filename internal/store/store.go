@@ -291,7 +291,7 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 		return Ack{}, fmt.Errorf("store: unknown table %q: not a built-in table, and custom table names end in _CL and use letters, digits and underscores", b.Table)
 	}
 	if s.hotBytes.Load() > s.opts.HotMaxBytes {
-		s.sealAll(false)
+		s.kickSeal()
 		return Ack{}, ErrBusy
 	}
 	received := b.Received
@@ -475,7 +475,10 @@ func (s *Store) background() {
 }
 
 // sealAll seals every table whose hot buffer is due (or every non-empty
-// one when force is set).
+// one when force is set). Then, while the hot buffers together hold more
+// than half of HotMaxBytes, it seals the largest: several tables can fill
+// the hot budget between them with none at its seal size, and waiting for
+// their age would refuse appends for minutes.
 func (s *Store) sealAll(force bool) error {
 	s.mu.Lock()
 	ts := make([]*table, 0, len(s.tables))
@@ -487,17 +490,42 @@ func (s *Store) sealAll(force bool) error {
 		return ts[i].workspace+ts[i].name < ts[j].workspace+ts[j].name
 	})
 	var first error
+	seal := func(t *table) error {
+		err := t.seal()
+		if err != nil {
+			s.log.Error("seal", "workspace", t.workspace, "table", t.name, "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+		return err
+	}
 	for _, t := range ts {
 		if force || t.due() {
-			if err := t.seal(); err != nil {
-				s.log.Error("seal", "workspace", t.workspace, "table", t.name, "err", err)
-				if first == nil {
-					first = err
-				}
+			seal(t)
+		}
+	}
+	for s.hotBytes.Load() > s.opts.HotMaxBytes/2 {
+		var largest *table
+		var size int64
+		for _, t := range ts {
+			if n := t.hotSize(); n > size {
+				largest, size = t, n
 			}
+		}
+		if largest == nil || seal(largest) != nil {
+			break
 		}
 	}
 	return first
+}
+
+// kickSeal wakes the background sealer, if it is not already awake.
+func (s *Store) kickSeal() {
+	select {
+	case s.sealNow <- struct{}{}:
+	default:
+	}
 }
 
 // Flush seals every hot buffer into segments now.

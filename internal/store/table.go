@@ -149,16 +149,24 @@ func (t *table) insert(lsn wal.LSN, rec *batchRecord) {
 	o := t.store.opts
 	full := g.rows >= int64(o.SealRows) || g.bytes >= o.SealBytes
 	t.mu.Unlock()
-	t.store.hotBytes.Add(size)
-	if full {
+	if hot := t.store.hotBytes.Add(size); full || hot > o.HotMaxBytes/2 {
 		// Seal now rather than at the next tick: a busy table fills a
 		// second's worth of rows past the seal size meanwhile, memory
-		// the generation and the next (which starts as large) would hold.
-		select {
-		case t.store.sealNow <- struct{}{}:
-		default:
-		}
+		// the generation and the next (which starts as large) would hold;
+		// and hot buffers over half their limit together are sealed
+		// before appends find them full (see sealAll).
+		t.store.kickSeal()
 	}
+}
+
+// hotSize is the memory of the hot generation, 0 when there is none.
+func (t *table) hotSize() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.hot == nil || t.hot.rows == 0 {
+		return 0
+	}
+	return t.hot.bytes
 }
 
 // due reports whether the hot generation should be sealed.
