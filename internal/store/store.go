@@ -49,9 +49,11 @@ type Options struct {
 	CompactMinSegments int
 	// MemoryLimit bounds DuckDB's memory (hot buffers, sealing,
 	// compaction, queries); beyond it DuckDB spills to a scratch directory
-	// (duckdb-tmp in the data directory). Default 2 × HotMaxBytes, at least
-	// 512 MiB: the hot buffers are Go memory, not DuckDB's, and sealing
-	// and compaction spill what does not fit.
+	// (duckdb-tmp in the data directory). Default 4 × HotMaxBytes, at least
+	// 1 GiB: the hot buffers are Go memory, not DuckDB's, and sealing and
+	// compaction spill what does not fit, but queries share the limit with
+	// them, and at 512 MiB `summarize arg_max(TimeGenerated, *) by` over
+	// 5M rows failed for memory while a compaction ran.
 	MemoryLimit int64
 	// WALSegmentSize is passed to the WAL. Default 64 MiB.
 	WALSegmentSize int64
@@ -69,7 +71,7 @@ func (o *Options) setDefaults() {
 		o.HotMaxBytes = 256 << 20
 	}
 	if o.MemoryLimit <= 0 {
-		o.MemoryLimit = max(2*o.HotMaxBytes, 512<<20)
+		o.MemoryLimit = max(4*o.HotMaxBytes, 1<<30)
 	}
 	if o.SealRows <= 0 {
 		o.SealRows = 500_000
