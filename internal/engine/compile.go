@@ -723,6 +723,25 @@ var conversions = map[string]bool{
 	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
 }
 
+// addRightColumns adds the columns of a join's right side (_r), but those
+// in skip, to its select list and columns, renaming one whose name is
+// taken as Kusto does (Name1, Name2, ...); names holds the names taken.
+func addRightColumns(sel []string, cols []col, names map[string]bool, right []col, skip map[string]bool) ([]string, []col) {
+	for _, cl := range right {
+		if skip[cl.name] {
+			continue
+		}
+		name := cl.name
+		for i := 1; names[name]; i++ {
+			name = cl.name + strconv.Itoa(i)
+		}
+		names[name] = true
+		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
+		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+	}
+	return sel, cols
+}
+
 func memberName(e kql.Expr) string {
 	switch x := e.(type) {
 	case *kql.Ident:
@@ -815,18 +834,11 @@ func (c *compiler) join(left *relation, kind string, right *relation, on [][2]st
 	for _, cl := range cols {
 		names[cl.name] = true
 	}
-	for _, cl := range right.cols {
-		if lookup && rightKeys[cl.name] {
-			continue
-		}
-		name := cl.name
-		for i := 1; names[name]; i++ {
-			name = cl.name + strconv.Itoa(i)
-		}
-		names[name] = true
-		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
-		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+	var skip map[string]bool
+	if lookup {
+		skip = rightKeys
 	}
+	sel, cols = addRightColumns(sel, cols, names, right.cols, skip)
 	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l " + sqlKind + " JOIN (" + right.sql + ") AS _r ON " + cond, cols: cols}
 }
 

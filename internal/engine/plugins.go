@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strconv"
 	"strings"
 
 	"vigil/internal/kql"
@@ -89,18 +88,7 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 		cols = append(cols, cl)
 		names[cl.name] = true
 	}
-	for _, cl := range lookup.cols {
-		if keys[cl.name] {
-			continue
-		}
-		name := cl.name
-		for i := 1; names[name]; i++ {
-			name = cl.name + strconv.Itoa(i)
-		}
-		names[name] = true
-		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
-		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
-	}
+	sel, cols = addRightColumns(sel, cols, names, lookup.cols, keys)
 	join := "JOIN"
 	if unmatched {
 		join = "LEFT JOIN"

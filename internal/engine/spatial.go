@@ -64,21 +64,28 @@ func jsonPositions(v any, min int) ([]s2.Point, bool) {
 	return out, true
 }
 
-// geoLines reads a LineString or MultiLineString as its lines.
-func geoLines(v any) ([]s2.Polyline, bool) {
+// geoParts reads a GeoJSON geometry of type single or multi (LineString
+// or MultiLineString, Polygon or MultiPolygon) as the coordinates of its
+// parts: one for single, at least one for multi.
+func geoParts(v any, single, multi string) ([]any, bool) {
 	bag, ok := v.(map[string]any)
 	if !ok {
 		return nil, false
 	}
-	var lines []any
 	switch bag["type"] {
-	case "LineString":
-		lines = []any{bag["coordinates"]}
-	case "MultiLineString":
-		if lines, ok = asArray(bag["coordinates"]); !ok || len(lines) == 0 {
-			return nil, false
-		}
-	default:
+	case single:
+		return []any{bag["coordinates"]}, true
+	case multi:
+		parts, ok := asArray(bag["coordinates"])
+		return parts, ok && len(parts) > 0
+	}
+	return nil, false
+}
+
+// geoLines reads a LineString or MultiLineString as its lines.
+func geoLines(v any) ([]s2.Polyline, bool) {
+	lines, ok := geoParts(v, "LineString", "MultiLineString")
+	if !ok {
 		return nil, false
 	}
 	var out []s2.Polyline
@@ -158,19 +165,8 @@ func polygonsIntersect(a, b []geoPolygon) bool {
 // positions; each ring encloses the smaller of the two regions it
 // divides the sphere into.
 func geoPolygons(v any) ([]geoPolygon, bool) {
-	bag, ok := v.(map[string]any)
+	polys, ok := geoParts(v, "Polygon", "MultiPolygon")
 	if !ok {
-		return nil, false
-	}
-	var polys []any
-	switch bag["type"] {
-	case "Polygon":
-		polys = []any{bag["coordinates"]}
-	case "MultiPolygon":
-		if polys, ok = asArray(bag["coordinates"]); !ok || len(polys) == 0 {
-			return nil, false
-		}
-	default:
 		return nil, false
 	}
 	var out []geoPolygon
