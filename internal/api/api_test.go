@@ -129,8 +129,12 @@ func TestIngestRows(t *testing.T) {
 	if code, body = f.do(t, "POST", "/v1/workspaces/"+f.ws.ID+"/tables/App_CL/rows", owner, gz.Bytes(), "Content-Encoding", "gzip"); code != 204 {
 		t.Fatalf("gzip by workspace id: %d %s", code, body)
 	}
-	if n := f.rows(t, "App_CL"); n != 5 {
-		t.Fatalf("rows = %d, want 5", n)
+	// curl -d / --data-binary without -H labels the body as a form.
+	if code, body = f.do(t, "POST", path, owner, []byte(`{"Msg":"f"}`), "Content-Type", "application/x-www-form-urlencoded"); code != 204 {
+		t.Fatalf("curl's default content type: %d %s", code, body)
+	}
+	if n := f.rows(t, "App_CL"); n != 6 {
+		t.Fatalf("rows = %d, want 6", n)
 	}
 	// A JSON object is stored as dynamic and reads back as one.
 	code, body = f.do(t, "POST", "/v1/workspaces/default/query", owner, []byte(`{"query":"App_CL | where isnotnull(Tags) | project k = toint(Tags.k), Tags"}`))
@@ -170,8 +174,8 @@ func TestIngestRows(t *testing.T) {
 			t.Errorf("%s: error body is not the API's error shape: %s", c.name, body)
 		}
 	}
-	if n := f.rows(t, "App_CL"); n != 5 {
-		t.Fatalf("rejected requests stored rows: %d, want 5", n)
+	if n := f.rows(t, "App_CL"); n != 6 {
+		t.Fatalf("rejected requests stored rows: %d, want 6", n)
 	}
 }
 

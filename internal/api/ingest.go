@@ -70,15 +70,20 @@ func (s *Server) ingestRows(w http.ResponseWriter, r *http.Request, ws *workspac
 
 // JSONContentTypes are the media types the JSON endpoints take (the rows
 // API records the one a client sent with the batch; "" when it sent none).
+// application/x-www-form-urlencoded is there because curl labels every
+// body sent with -d or --data-binary so unless told otherwise, and
+// `curl --data-binary @events.ndjson` is how most people first send logs;
+// a body that really is a form fails as malformed JSON, with its offset.
 var JSONContentTypes = map[string]bool{
 	"": true, "application/json": true, "application/x-ndjson": true, "application/ndjson": true,
 	"application/jsonl": true, "application/x-json-stream": true, "text/json": true,
+	"application/x-www-form-urlencoded": true,
 }
 
 // jsonContentType refuses, with 415, a body whose Content-Type says it is
 // not JSON: sending CSV or text to a JSON endpoint is a client mistake
 // better named than reported as malformed JSON. No Content-Type is taken
-// as JSON, as curl and simple shippers send none.
+// as JSON, as simple shippers send none.
 func jsonContentType(w http.ResponseWriter, r *http.Request) bool {
 	ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
 	if JSONContentTypes[ct] {
