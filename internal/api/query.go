@@ -230,6 +230,12 @@ func (s *Server) queryError(ctx context.Context, err error) (int, apiError) {
 	case errors.Is(err, context.Canceled):
 		e.Error.Code, e.Error.Message = "Cancelled", "The client went away; the query was cancelled"
 		return 499, e
+	case errors.Is(err, engine.ErrOutOfMemory):
+		// As Log Analytics answers a query over its memory limit: the
+		// request's fault, named by Kusto's E_LOW_MEMORY_CONDITION.
+		e.Error.Code, e.Error.Message = "BadArgumentError", "The query needed more memory than the server allows"
+		e.Error.InnerError = map[string]any{"code": "E_LOW_MEMORY_CONDITION", "message": err.Error()}
+		return http.StatusBadRequest, e
 	default:
 		s.log.Error("query failed", "err", err)
 		e.Error.Code, e.Error.Message = "InternalServerError", err.Error()

@@ -6,10 +6,13 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/schema"
 	"vigil/internal/source"
@@ -152,11 +155,21 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-// queryError reports cancellation as such; any other error from DuckDB
-// for a query the compiler accepted is a bug in the compiler, said so.
+// ErrOutOfMemory is a query that needed more memory than the database may
+// use (the store's MemoryLimit), said in terms of what the user can change
+// rather than DuckDB's advice on its own settings.
+var ErrOutOfMemory = errors.New("the query needed more memory than the server's memory limit allows: narrow its time range, filter before summarizing or joining, or group by fewer distinct values")
+
+// queryError reports cancellation and running out of memory as such; any
+// other error from DuckDB for a query the compiler accepted is a bug in
+// the compiler, said so.
 func queryError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeOutOfMemory {
+		return ErrOutOfMemory
 	}
 	return &ExecError{Err: err}
 }

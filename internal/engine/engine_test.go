@@ -365,3 +365,17 @@ func TestAcceptedQueriesRun(t *testing.T) {
 
 // docExamplesFloor is the number of documentation examples known to pass.
 const docExamplesFloor = 238
+
+// TestOutOfMemoryIsNamed runs a query that needs more memory than the
+// database may use: the user gets ErrOutOfMemory, which says what to
+// change, not DuckDB's advice on its settings.
+func TestOutOfMemoryIsNamed(t *testing.T) {
+	e := newEngine(t)
+	if _, err := e.db.Exec("SET memory_limit = '32MB'; SET threads = 1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Query(context.Background(), Request{Query: "range x from 1 to 3000000 step 1 | summarize make_set(strcat('value number ', x))"})
+	if !errors.Is(err, ErrOutOfMemory) {
+		t.Fatalf("err = %v, want ErrOutOfMemory", err)
+	}
+}
