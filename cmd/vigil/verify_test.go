@@ -135,6 +135,21 @@ func (d *tamperDir) verify(t *testing.T, extra ...string) (int, string) {
 	return 0, ""
 }
 
+// uncatalog removes rel's entry from the catalog's list kind ("segments"
+// or "raws"), as an attacker covering up a deleted file would.
+func (d *tamperDir) uncatalog(t *testing.T, kind, rel string) {
+	t.Helper()
+	d.catalog(t, func(cat map[string]any) {
+		var kept []any
+		for _, e := range cat[kind].([]any) {
+			if e.(map[string]any)["path"] != rel {
+				kept = append(kept, e)
+			}
+		}
+		cat[kind] = kept
+	})
+}
+
 // catalog edits catalog.json as an attacker with write access would,
 // keeping its checksum line right.
 func (d *tamperDir) catalog(t *testing.T, edit func(cat map[string]any)) {
@@ -264,15 +279,7 @@ func TestVerifyTampering(t *testing.T) {
 		{"a whole segment deleted, and from the catalog", func(t *testing.T, d *tamperDir) []string {
 			rel := d.file(t, "segments", "Syslog", "")
 			os.Remove(filepath.Join(d.dir, rel))
-			d.catalog(t, func(cat map[string]any) {
-				var kept []any
-				for _, e := range cat["segments"].([]any) {
-					if e.(map[string]any)["path"] != rel {
-						kept = append(kept, e)
-					}
-				}
-				cat["segments"] = kept
-			})
+			d.uncatalog(t, "segments", rel)
 			return nil
 		}, []string{"rows-missing: workspace " + tamperWS + " seq 3", "row-count-mismatch", "table Syslog holds 0 rows"}},
 		{"a row appended to a segment with DuckDB", func(t *testing.T, d *tamperDir) []string {
@@ -407,15 +414,7 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(d.dir, rel))
-	d.catalog(t, func(cat map[string]any) {
-		var kept []any
-		for _, e := range cat["segments"].([]any) {
-			if e.(map[string]any)["path"] != rel {
-				kept = append(kept, e)
-			}
-		}
-		cat["segments"] = kept
-	})
+	d.uncatalog(t, "segments", rel)
 	code, out = d.verify(t)
 	if code != 1 || !strings.Contains(out, "rows-missing: workspace "+tamperWS+" seq 2: 7 of the 7 rows of the App_CL batch are gone, and no retention leaf of App_CL covers it") {
 		t.Fatalf("a kept day's segment deleted: %d %s", code, out)
@@ -426,15 +425,7 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 	// Nor does it excuse the original bytes of that batch.
 	rel = d.file(t, "raws", "App_CL", "")
 	os.Remove(filepath.Join(d.dir, rel))
-	d.catalog(t, func(cat map[string]any) {
-		var kept []any
-		for _, e := range cat["raws"].([]any) {
-			if e.(map[string]any)["path"] != rel {
-				kept = append(kept, e)
-			}
-		}
-		cat["raws"] = kept
-	})
+	d.uncatalog(t, "raws", rel)
 	code, out = d.verify(t)
 	if code != 1 || !strings.Contains(out, "raw-missing: workspace "+tamperWS+" seq 2") {
 		t.Fatalf("bytes deleted under cover of retention: %d %s", code, out)
@@ -741,15 +732,7 @@ func TestVerifyVersion1DataDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.catalog(t, func(cat map[string]any) {
-		var kept []any
-		for _, e := range cat["segments"].([]any) {
-			if e.(map[string]any)["path"] != rel {
-				kept = append(kept, e)
-			}
-		}
-		cat["segments"] = kept
-	})
+	d.uncatalog(t, "segments", rel)
 	code, out := d.verify(t)
 	if code != 1 || !strings.Contains(out, "row-count-mismatch: workspace "+tamperWS+": table App_CL holds") || strings.Contains(out, "rows-missing") {
 		t.Fatalf("a kept day deleted under a version 1 retention leaf: %d %s", code, out)
