@@ -245,12 +245,8 @@ func runDuck(ctx context.Context, s *server, sqlText string) (answer, error) {
 	}
 	var all [][]any
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlgen.ScanRow(rows, len(cols))
+		if err != nil {
 			return nil, err
 		}
 		all = append(all, vals)

@@ -320,12 +320,8 @@ func (c *compiler) probe(n kql.Node, query string) [][]string {
 	cols, _ := rows.Columns()
 	var out [][]string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlgen.ScanRow(rows, len(cols))
+		if err != nil {
 			panic(failure{queryError(c.ctx, err)})
 		}
 		row := make([]string, len(cols))

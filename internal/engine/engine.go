@@ -128,12 +128,8 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 	defer rows.Close()
 	res := &Result{Columns: cols, Render: rel.render}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlgen.ScanRow(rows, len(cols))
+		if err != nil {
 			return nil, err
 		}
 		for i, col := range cols {

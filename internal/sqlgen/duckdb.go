@@ -4,6 +4,7 @@
 package sqlgen
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
@@ -176,4 +177,19 @@ func toInt64(v any) (int64, error) {
 		return 0, nil
 	}
 	return 0, fmt.Errorf("unexpected %T from the database", v)
+}
+
+// ScanRow scans the current row of rows, of n columns, into a new slice
+// of the driver's values, for callers that do not know the columns' Go
+// types in advance.
+func ScanRow(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"vigil/internal/schema"
 	"vigil/internal/source"
+	"vigil/internal/sqlgen"
 )
 
 const ws = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -52,12 +53,8 @@ func query(t *testing.T, s *Store, table string, scan source.Scan, sqlText strin
 	cols, _ := rows.Columns()
 	var out [][]any
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlgen.ScanRow(rows, len(cols))
+		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, vals)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vigil/internal/source"
+	"vigil/internal/sqlgen"
 	"vigil/internal/store"
 )
 
@@ -54,12 +55,8 @@ func Rows(t testing.TB, st *store.Store, workspace, table, where, orderBy string
 	}
 	var out []map[string]string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlgen.ScanRow(rows, len(cols))
+		if err != nil {
 			t.Fatal(err)
 		}
 		m := map[string]string{}
