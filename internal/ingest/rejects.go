@@ -17,16 +17,10 @@ const MaxRejectSample = 4 << 10
 // RejectTable is the built-in table rejects are recorded in.
 const RejectTable = "VigilIngestionErrors"
 
-var rejectColumns = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime},
-	{Name: "Source", Type: schema.String},
-	{Name: "Format", Type: schema.String},
-	{Name: "Reason", Type: schema.String},
-	{Name: "Offset", Type: schema.Long},
-	{Name: "RawData", Type: schema.String},
-	{Name: "RawTruncated", Type: schema.Bool},
-	{Name: "RemoteAddress", Type: schema.String},
-}
+var rejectColumns = schema.BuiltinColumns("VigilIngestionErrors",
+	"TimeGenerated", "Source", "Format", "Reason", "Offset", "RawData", "RawTruncated",
+	"RemoteAddress",
+)
 
 // RejectRecorder stores rejects in VigilIngestionErrors and counts them.
 // Storing is sampled: at most PerSecond rejects per source are stored each

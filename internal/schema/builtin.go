@@ -35,6 +35,27 @@ func Builtin(name string) (*Table, bool) {
 	return t, ok
 }
 
+// BuiltinColumns returns the named columns of the built-in table, in the
+// order given, with the table's types, so that a receiver listing the
+// columns it fills cannot disagree with the table about a type. It
+// panics on a table or column that does not exist: receivers call it
+// when their package initializes, so a wrong name stops every test.
+func BuiltinColumns(table string, names ...string) []Column {
+	t, ok := builtins[table]
+	if !ok {
+		panic("schema: no built-in table " + table)
+	}
+	cols := make([]Column, len(names))
+	for i, name := range names {
+		c, at := t.Column(name)
+		if at < 0 {
+			panic("schema: built-in table " + table + " has no column " + name)
+		}
+		cols[i] = Column{Name: c.Name, Type: c.Type}
+	}
+	return cols
+}
+
 // BuiltinNames returns the names of all built-in tables, sorted.
 func BuiltinNames() []string {
 	names := make([]string, 0, len(builtins))

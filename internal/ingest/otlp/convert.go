@@ -56,13 +56,10 @@ var (
 	metricColumns = withLead(
 		schema.Column{Name: "Name", Type: schema.String}, schema.Column{Name: "Sum", Type: schema.Real},
 		schema.Column{Name: "Min", Type: schema.Real}, schema.Column{Name: "Max", Type: schema.Real})
-	perfColumns = []schema.Column{
-		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Computer", Type: schema.String},
-		{Name: "ObjectName", Type: schema.String}, {Name: "CounterName", Type: schema.String},
-		{Name: "InstanceName", Type: schema.String}, {Name: "CounterPath", Type: schema.String},
-		{Name: "CounterValue", Type: schema.Real}, {Name: "Min", Type: schema.Real}, {Name: "Max", Type: schema.Real},
-		{Name: "SampleCount", Type: schema.Int}, {Name: "SourceSystem", Type: schema.String},
-	}
+	perfColumns = schema.BuiltinColumns("Perf",
+		"TimeGenerated", "Computer", "ObjectName", "CounterName", "InstanceName",
+		"CounterPath", "CounterValue", "Min", "Max", "SampleCount", "SourceSystem",
+	)
 )
 
 func withLead(cols ...schema.Column) []schema.Column {

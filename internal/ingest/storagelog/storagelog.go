@@ -66,27 +66,17 @@ const (
 )
 
 // columns are the table columns an entry fills, in the order of row.
-var columns = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "SchemaVersion", Type: schema.String},
-	{Name: "OperationName", Type: schema.String}, {Name: "StatusText", Type: schema.String},
-	{Name: "StatusCode", Type: schema.String}, {Name: "DurationMs", Type: schema.Real},
-	{Name: "ServerLatencyMs", Type: schema.Real}, {Name: "AuthenticationType", Type: schema.String},
-	{Name: "AccountName", Type: schema.String}, {Name: "ServiceType", Type: schema.String},
-	{Name: "Uri", Type: schema.String}, {Name: "ObjectKey", Type: schema.String},
-	{Name: "CorrelationId", Type: schema.String}, {Name: "OperationCount", Type: schema.Int},
-	{Name: "CallerIpAddress", Type: schema.String}, {Name: "OperationVersion", Type: schema.String},
-	{Name: "RequestHeaderSize", Type: schema.Long}, {Name: "RequestBodySize", Type: schema.Long},
-	{Name: "ResponseHeaderSize", Type: schema.Long}, {Name: "ResponseBodySize", Type: schema.Long},
-	{Name: "ContentLengthHeader", Type: schema.Long}, {Name: "RequestMd5", Type: schema.String},
-	{Name: "ResponseMd5", Type: schema.String}, {Name: "Etag", Type: schema.String},
-	{Name: "LastModifiedTime", Type: schema.DateTime}, {Name: "ConditionsUsed", Type: schema.String},
-	{Name: "UserAgentHeader", Type: schema.String}, {Name: "ReferrerHeader", Type: schema.String},
-	{Name: "ClientRequestId", Type: schema.String}, {Name: "Category", Type: schema.String},
-	{Name: "Protocol", Type: schema.String}, {Name: "RequesterObjectId", Type: schema.String},
-	{Name: "RequesterTenantId", Type: schema.String}, {Name: "RequesterAppId", Type: schema.String},
-	{Name: "RequesterAudience", Type: schema.String}, {Name: "RequesterTokenIssuer", Type: schema.String},
-	{Name: "RequesterUpn", Type: schema.String}, {Name: "AuthorizationDetails", Type: schema.Dynamic},
-}
+var columns = schema.BuiltinColumns("StorageBlobLogs",
+	"TimeGenerated", "SchemaVersion", "OperationName", "StatusText", "StatusCode",
+	"DurationMs", "ServerLatencyMs", "AuthenticationType", "AccountName", "ServiceType",
+	"Uri", "ObjectKey", "CorrelationId", "OperationCount", "CallerIpAddress",
+	"OperationVersion", "RequestHeaderSize", "RequestBodySize", "ResponseHeaderSize",
+	"ResponseBodySize", "ContentLengthHeader", "RequestMd5", "ResponseMd5", "Etag",
+	"LastModifiedTime", "ConditionsUsed", "UserAgentHeader", "ReferrerHeader",
+	"ClientRequestId", "Category", "Protocol", "RequesterObjectId", "RequesterTenantId",
+	"RequesterAppId", "RequesterAudience", "RequesterTokenIssuer", "RequesterUpn",
+	"AuthorizationDetails",
+)
 
 // tables maps a log's service type to the table its entries go to.
 var tables = map[string]string{

@@ -17,15 +17,11 @@ import (
 
 // columns are the Syslog columns a message fills, in the order row
 // fills them.
-var columns = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "EventTime", Type: schema.DateTime},
-	{Name: "Computer", Type: schema.String}, {Name: "HostName", Type: schema.String},
-	{Name: "HostIP", Type: schema.String}, {Name: "Facility", Type: schema.String},
-	{Name: "SeverityLevel", Type: schema.String}, {Name: "SyslogMessage", Type: schema.String},
-	{Name: "ProcessName", Type: schema.String}, {Name: "ProcessID", Type: schema.Int},
-	{Name: "SourceSystem", Type: schema.String}, {Name: "CollectorHostName", Type: schema.String},
-	{Name: "Truncated", Type: schema.Bool},
-}
+var columns = schema.BuiltinColumns("Syslog",
+	"TimeGenerated", "EventTime", "Computer", "HostName", "HostIP", "Facility",
+	"SeverityLevel", "SyslogMessage", "ProcessName", "ProcessID", "SourceSystem",
+	"CollectorHostName", "Truncated",
+)
 
 var collector, _ = os.Hostname()
 

@@ -10,14 +10,11 @@ import (
 )
 
 // eventColumns are the Event columns an event fills, in eventRow's order.
-var eventColumns = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Source", Type: schema.String},
-	{Name: "EventLog", Type: schema.String}, {Name: "Computer", Type: schema.String},
-	{Name: "EventLevel", Type: schema.Int}, {Name: "EventLevelName", Type: schema.String},
-	{Name: "EventID", Type: schema.Int}, {Name: "EventCategory", Type: schema.Int},
-	{Name: "RenderedDescription", Type: schema.String}, {Name: "EventData", Type: schema.String},
-	{Name: "ParameterXml", Type: schema.String}, {Name: "UserName", Type: schema.String},
-}
+var eventColumns = schema.BuiltinColumns("Event",
+	"TimeGenerated", "Source", "EventLog", "Computer", "EventLevel", "EventLevelName",
+	"EventID", "EventCategory", "RenderedDescription", "EventData", "ParameterXml",
+	"UserName",
+)
 
 // eventRow maps an event of any channel but Security to Event.
 func eventRow(e Event, received time.Time) []any {
@@ -38,14 +35,10 @@ func eventRow(e Event, received time.Time) []any {
 // securityFixed are the SecurityEvent columns every security event
 // fills from its System element, or that are derived rather than taken
 // from an EventData field of the same name.
-var securityFixed = []schema.Column{
-	{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "EventID", Type: schema.Int},
-	{Name: "Activity", Type: schema.String}, {Name: "Channel", Type: schema.String},
-	{Name: "Computer", Type: schema.String}, {Name: "EventSourceName", Type: schema.String},
-	{Name: "Level", Type: schema.String}, {Name: "Task", Type: schema.Int},
-	{Name: "EventData", Type: schema.String}, {Name: "Account", Type: schema.String},
-	{Name: "AccountType", Type: schema.String}, {Name: "LogonTypeName", Type: schema.String},
-}
+var securityFixed = schema.BuiltinColumns("SecurityEvent",
+	"TimeGenerated", "EventID", "Activity", "Channel", "Computer", "EventSourceName",
+	"Level", "Task", "EventData", "Account", "AccountType", "LogonTypeName",
+)
 
 // securityColumns are securityFixed followed by every other SecurityEvent
 // column an EventData field of the same name fills; securityField finds a
