@@ -371,22 +371,22 @@ func TestVerifyRetentionAndDeep(t *testing.T) {
 	// Retention of one day: the segments of the first two days go, and a
 	// retention leaf records it.
 	now := tamperDay.AddDate(0, 0, 3)
-	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }, RetentionInterval: 10 * time.Millisecond})
+	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SetRetention(tamperWS, "App_CL", 1); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.ApplyRetention(); err != nil {
+		t.Fatal(err)
+	}
 	l, err := st.Ledger(tamperWS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); l.Size() < 6; {
-		if time.Now().After(deadline) {
-			t.Fatal("no retention leaf")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if l.Size() < 6 {
+		t.Fatalf("no retention leaf: %d leaves", l.Size())
 	}
 	lf, err := l.Leaf(5)
 	// It names the batches whose rows went: 0 and 1, not 2 (its day is
@@ -741,7 +741,7 @@ func TestVerifyVersion1DataDirectory(t *testing.T) {
 	// leaves after the version 1 ones.
 	day0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	now := day0.AddDate(0, 0, 5)
-	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }, RetentionInterval: 10 * time.Millisecond})
+	st, err := store.Open(d.dir, store.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,14 +750,15 @@ func TestVerifyVersion1DataDirectory(t *testing.T) {
 	if _, err := st.Append(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.ApplyRetention(); err != nil {
+		t.Fatal(err)
+	}
 	l, err := st.Ledger(tamperWS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); l.Size() < 12; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no retention leaf: %d leaves", l.Size())
-		}
+	if l.Size() < 12 {
+		t.Fatalf("no retention leaf: %d leaves", l.Size())
 	}
 	old, err := l.Leaf(8)
 	if err != nil || old.Kind != ledger.RetentionLeaf || old.Version != 1 {

@@ -104,7 +104,7 @@ func TestRetention(t *testing.T) {
 	if n := count(t, s, "Ret_CL"); n != 60 {
 		t.Fatalf("visible after setting 3 days: %d, want 60", n)
 	}
-	if err := s.applyRetention(); err != nil {
+	if err := s.ApplyRetention(); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "segments", ws, "Ret_CL", "*.parquet"))

@@ -76,11 +76,12 @@ func (s *Store) cutoff(workspace, table string) (time.Time, string) {
 	return s.opts.Now().UTC().Add(-time.Duration(days) * 24 * time.Hour), policy
 }
 
-// applyRetention deletes the segments whose rows have all expired. Each
+// ApplyRetention deletes the segments whose rows have all expired. Each
 // deletion is first recorded in the WAL as a retention record, which takes
 // the workspace's next sequence number (and so its ledger leaf), then the
-// catalog drops the segments and the files go.
-func (s *Store) applyRetention() error {
+// catalog drops the segments and the files go. The store runs it every
+// RetentionInterval; calling it applies retention now.
+func (s *Store) ApplyRetention() error {
 	s.mu.Lock()
 	ts := make([]*table, 0, len(s.tables))
 	for _, t := range s.tables {

@@ -469,7 +469,7 @@ func (s *Store) background() {
 				s.log.Error("compaction", "err", err)
 			}
 		case <-retTick.C:
-			if err := s.applyRetention(); err != nil {
+			if err := s.ApplyRetention(); err != nil {
 				s.log.Error("retention", "err", err)
 			}
 		}

@@ -221,7 +221,7 @@ func TestTermIndexNeverLosesARow(t *testing.T) {
 	if err := s.SetRetention(ws, idxTable, 7); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.applyRetention(); err != nil {
+	if err := s.ApplyRetention(); err != nil {
 		t.Fatal(err)
 	}
 	if s.Stats().Segments != 2 {
