@@ -5,18 +5,13 @@ package ledger
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
-
-	"vigil/internal/schema"
 )
 
 // LeafKind says what a leaf records.
@@ -97,15 +92,15 @@ func (l Leaf) Encode() []byte {
 func (l Leaf) appendEncoding(b []byte) []byte {
 	v := l.version()
 	b = append(b, v, byte(l.Kind))
-	b = appendString(b, l.Workspace)
+	b = appendText(b, l.Workspace)
 	b = binary.BigEndian.AppendUint64(b, l.Seq)
-	b = appendString(b, l.Table)
+	b = appendText(b, l.Table)
 	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(l.Time)))
 	b = binary.BigEndian.AppendUint64(b, uint64(l.Rows))
 	b = append(b, l.RawHash[:]...)
 	b = append(b, l.RowsHash[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(l.Cutoff)))
-	b = appendString(b, l.Policy)
+	b = appendText(b, l.Policy)
 	if v >= 2 {
 		b = binary.AppendUvarint(b, uint64(len(l.Batches)))
 		for _, r := range l.Batches {
@@ -174,166 +169,6 @@ func DecodeLeaf(b []byte) (Leaf, error) {
 // Hash returns the leaf's RFC 6962 record hash: SHA-256(0x00 || Encode()).
 func (l Leaf) Hash() tlog.Hash {
 	return tlog.RecordHash(l.Encode())
-}
-
-// HashRows returns the rows hash of a version LeafVersion leaf: the hash
-// of rows as stored. Each value must be in the canonical Go form schema
-// documents (the form the store holds and reads back). The encoding names
-// each column once and then lists its values, column by column:
-//
-//   - the row count, 8-byte big-endian;
-//   - the number of columns that hold a value in some row, uvarint, and
-//     for each of those, sorted by name: its name (uvarint length and
-//     bytes) and its type (1 byte);
-//   - for each of those columns, in the same order: a bitmap of the rows
-//     that hold a value ((rows+7)/8 bytes, row r is bit r%8, least
-//     significant first, of byte r/8), then each of those values, in row
-//     order, in the value encoding below.
-//
-// Columns with no value in any row are left out, so a column added to a
-// table later does not change the hash of older rows. Values:
-//
-//	bool      1 byte
-//	int, long 8-byte big-endian two's complement
-//	real      8-byte big-endian IEEE 754 bits (-0 as +0, one NaN)
-//	datetime  8-byte big-endian Unix microseconds
-//	timespan  8-byte big-endian 100 ns ticks
-//	decimal, string, guid, dynamic  uvarint length and the text's bytes
-func HashRows(cols []schema.Column, rows [][]any) [32]byte {
-	present := make([]int, 0, len(cols))
-	for i := range cols {
-		for _, row := range rows {
-			if i < len(row) && row[i] != nil {
-				present = append(present, i)
-				break
-			}
-		}
-	}
-	sort.Slice(present, func(a, b int) bool { return cols[present[a]].Name < cols[present[b]].Name })
-	h := sha256.New()
-	const flushAt = 32 << 10
-	buf := make([]byte, 0, flushAt+4<<10)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(rows)))
-	buf = binary.AppendUvarint(buf, uint64(len(present)))
-	for _, i := range present {
-		buf = append(appendString(buf, cols[i].Name), byte(cols[i].Type))
-	}
-	nbits := (len(rows) + 7) / 8
-	for _, i := range present {
-		// One pass a column: the bitmap is reserved, then set as the
-		// values go in after it. The buffer is hashed between columns
-		// only, so the bitmap is still in it.
-		at := len(buf)
-		buf = append(buf, make([]byte, nbits)...)
-		for r, row := range rows {
-			if i < len(row) && row[i] != nil {
-				buf[at+r/8] |= 1 << (r % 8)
-				buf = appendValue(buf, row[i])
-			}
-		}
-		if len(buf) > flushAt {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
-}
-
-// HashRows returns the hash of rows in the encoding of the leaf's
-// version, to compare with its RowsHash.
-func (l Leaf) HashRows(cols []schema.Column, rows [][]any) [32]byte {
-	if l.version() == 1 {
-		return hashRowsV1(cols, rows)
-	}
-	return HashRows(cols, rows)
-}
-
-// hashRowsV1 is the rows hash of version 1 leaves: the row count, then
-// per row its number of non-null cells (uvarint) and those cells sorted by
-// column name, each as its column's name, its type (1 byte) and its value
-// encoded as HashRows encodes values.
-func hashRowsV1(cols []schema.Column, rows [][]any) [32]byte {
-	order := make([]int, len(cols))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return cols[order[a]].Name < cols[order[b]].Name })
-	// Each cell starts with its column's name and type: encoded once.
-	prefix := make([][]byte, len(cols))
-	for i, c := range cols {
-		prefix[i] = append(appendString(nil, c.Name), byte(c.Type))
-	}
-	h := sha256.New()
-	const flushAt = 32 << 10
-	buf := make([]byte, 0, flushAt+4<<10)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(rows)))
-	for _, row := range rows {
-		cells := 0
-		for _, i := range order {
-			if i < len(row) && row[i] != nil {
-				cells++
-			}
-		}
-		buf = binary.AppendUvarint(buf, uint64(cells))
-		for _, i := range order {
-			if i >= len(row) || row[i] == nil {
-				continue
-			}
-			buf = append(buf, prefix[i]...)
-			buf = appendValue(buf, row[i])
-		}
-		if len(buf) > flushAt {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
-}
-
-func appendValue(b []byte, v any) []byte {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return append(b, 1)
-		}
-		return append(b, 0)
-	case int32:
-		return binary.BigEndian.AppendUint64(b, uint64(int64(x)))
-	case int64:
-		return binary.BigEndian.AppendUint64(b, uint64(x))
-	case float64:
-		if x == 0 {
-			x = 0
-		}
-		if math.IsNaN(x) {
-			return binary.BigEndian.AppendUint64(b, 0x7ff8000000000001)
-		}
-		return binary.BigEndian.AppendUint64(b, math.Float64bits(x))
-	case time.Time:
-		return binary.BigEndian.AppendUint64(b, uint64(x.UnixMicro()))
-	case time.Duration:
-		return binary.BigEndian.AppendUint64(b, uint64(x/schema.Tick))
-	case string:
-		return appendString(b, x)
-	case json.RawMessage:
-		b = binary.AppendUvarint(b, uint64(len(x)))
-		return append(b, x...)
-	default:
-		// Not a canonical value: hash its printed form so that the hash is
-		// still deterministic, and a mismatch shows up in verification.
-		return appendString(b, fmt.Sprintf("%T:%v", v, v))
-	}
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
 }
 
 func unixNano(t time.Time) int64 {

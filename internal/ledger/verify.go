@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
-
-	"vigil/internal/schema"
 )
 
 // Holdings is what verification needs from the store: for each workspace,
@@ -37,9 +35,10 @@ type Holdings interface {
 	Batches(workspace string, fn func(seq uint64, contentType string, raw io.Reader) error) error
 	// Rows calls fn once for each batch that has rows stored, in ascending
 	// seq (_BatchSeq), with the table they are in and all of the batch's
-	// stored rows in _BatchRow order, as canonical values of cols: the
-	// columns and values the store hashed into the leaf's RowsHash.
-	Rows(workspace string, fn func(seq uint64, table string, cols []schema.Column, rows [][]any) error) error
+	// stored rows in _BatchRow order, encoded: the columns and values the
+	// store hashed into the leaf's RowsHash. rows is valid until fn
+	// returns.
+	Rows(workspace string, fn func(seq uint64, table string, rows *RowsEncoder) error) error
 	// Damaged calls fn for each file of workspace's data that is missing
 	// or not what the store wrote (its checksum differs), naming it and
 	// what is wrong. Batches and Rows leave such files out, so one bad
@@ -717,27 +716,28 @@ func (v *verifier) checkRows(h Holdings, ws string, s *snapshot) error {
 		}
 	}
 	advance()
-	err := h.Rows(ws, func(seq uint64, table string, cols []schema.Column, rows [][]any) error {
+	err := h.Rows(ws, func(seq uint64, table string, rows *RowsEncoder) error {
 		if s.appendedSince(seq) {
 			return nil
 		}
-		v.rep.Rows += int64(len(rows))
-		present[table] += int64(len(rows))
+		n := int64(rows.Len())
+		v.rep.Rows += n
+		present[table] += n
 		for have && cur.Seq < seq {
 			missing(0)
 			advance()
 		}
 		if !have || cur.Seq != seq || cur.Kind != BatchLeaf || cur.Table != table {
-			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s name batch %d, which no batch leaf of %s records", len(rows), table, seq, table)
+			v.problem(RowsUnaccounted, ws, int64(seq), "%d rows of %s name batch %d, which no batch leaf of %s records", n, table, seq, table)
 			return nil
 		}
 		if s.rowsHeld == nil {
 			s.rowsHeld = make([]uint64, (s.size+63)/64)
 		}
 		s.rowsHeld[seq/64] |= 1 << (seq % 64)
-		switch n := int64(len(rows)); {
+		switch {
 		case n == cur.Rows:
-			if cur.HashRows(cols, rows) != cur.RowsHash {
+			if rows.Sum(cur.Version) != cur.RowsHash {
 				v.problem(RowsMismatch, ws, int64(seq), "the %d stored rows of the %s batch do not hash to the leaf's RowsHash", n, table)
 			}
 		case n > cur.Rows:

@@ -87,7 +87,7 @@ func (h fileHoldings) Batches(ws string, fn func(uint64, string, io.Reader) erro
 	return nil
 }
 
-func (h fileHoldings) Rows(ws string, fn func(uint64, string, []schema.Column, [][]any) error) error {
+func (h fileHoldings) Rows(ws string, fn func(uint64, string, *RowsEncoder) error) error {
 	dir := filepath.Join(h.root, ws, "rows")
 	seqs, err := seqFiles(dir)
 	if err != nil {
@@ -111,7 +111,9 @@ func (h fileHoldings) Rows(ws string, fn func(uint64, string, []schema.Column, [
 				}
 			}
 		}
-		if err := fn(s, rf.Table, rf.Columns, rf.Rows); err != nil {
+		e := NewRowsEncoder(rf.Columns)
+		e.Append(rf.Rows)
+		if err := fn(s, rf.Table, e); err != nil {
 			return err
 		}
 	}

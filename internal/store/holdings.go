@@ -2,16 +2,23 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"vigil/internal/ledger"
 	"vigil/internal/schema"
@@ -199,96 +206,25 @@ func (h holdings) Damaged(workspace string, fn func(file, detail string)) error 
 	return nil
 }
 
-// tableCursor streams one table's rows in (_BatchSeq, _BatchRow) order.
-type tableCursor struct {
-	name string
-	cols []schema.Column
-	rows *sql.Rows
-	vals []any
-	seq  int64
-	done bool
-	// raw and ptrs receive each row as the driver gives it.
-	raw, ptrs []any
-	// slab is where the next rows' values go.
-	slab []any
-}
-
-// slabRows is how many rows' values a tableCursor allocates at once.
-const slabRows = 256
-
-// canonical reports whether v, as the driver gives a value of a column of
-// type t, is already the canonical value FromDuckDB would return, so that
-// it needs neither conversion nor boxing again.
-func canonical(t schema.Type, v any) bool {
-	switch x := v.(type) {
-	case string:
-		return t == schema.String
-	case int32:
-		return t == schema.Int
-	case int64:
-		return t == schema.Long
-	case float64:
-		return t == schema.Real
-	case bool:
-		return t == schema.Bool
-	case time.Time:
-		return t == schema.DateTime && x.Location() == time.UTC
-	}
-	return false
-}
-
-func (c *tableCursor) advance() error {
-	if !c.rows.Next() {
-		c.done = true
-		return c.rows.Err()
-	}
-	if c.ptrs == nil {
-		c.raw = make([]any, len(c.cols)+1)
-		c.ptrs = make([]any, len(c.raw))
-		for i := range c.raw {
-			c.ptrs[i] = &c.raw[i]
-		}
-	}
-	if err := c.rows.Scan(c.ptrs...); err != nil {
-		return err
-	}
-	// The batch keeps vals: rows are cut from a slab, so that a batch
-	// costs an allocation per slabRows rows, not one a row.
-	if len(c.slab) < len(c.cols) {
-		c.slab = make([]any, slabRows*len(c.cols))
-	}
-	vals := c.slab[:len(c.cols):len(c.cols)]
-	c.slab = c.slab[len(c.cols):]
-	for i, col := range c.cols {
-		if canonical(col.Type, c.raw[i]) {
-			// Already the canonical value: kept as the driver boxed it.
-			vals[i] = c.raw[i]
-			continue
-		}
-		v, err := sqlgen.FromDuckDB(col.Type, c.raw[i])
-		if err != nil {
-			return fmt.Errorf("table %s, column %s: %w", c.name, col.Name, err)
-		}
-		vals[i] = v
-	}
-	c.seq = c.raw[len(c.cols)].(int64)
-	c.vals = vals
-	return nil
-}
-
 // Rows streams every table's stored rows (record columns, as hashed into
 // the leaves) grouped by batch, merging the tables in sequence order.
 // Retention is not applied here: expired rows still on disk are shown,
 // and the ledger's retention leaves account for those already deleted.
-func (h holdings) Rows(workspace string, fn func(seq uint64, table string, cols []schema.Column, rows [][]any) error) error {
+//
+// Each table is one query on its own goroutine. DuckDB sorts the table's
+// rows by (_BatchSeq, _BatchRow) and passes them, a chunk at a time, to
+// the scalar function vigil_rows_encode, which encodes them into the
+// ledger's rows encoding straight from DuckDB's vectors: no Go value is
+// made of a string, and no row goes through database/sql. Two encoders a
+// table take turns, so DuckDB encodes a batch while fn hashes the last.
+func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows *ledger.RowsEncoder) error) error {
 	tables, gens, segs, release := h.snapshot(workspace)
 	defer release()
-	var cursors []*tableCursor
-	defer func() {
-		for _, c := range cursors {
-			c.rows.Close()
-		}
-	}()
+	var queries sync.WaitGroup
+	defer queries.Wait()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // before the wait: readers blocked on the merge give up
+	readers := make([]*rowsReader, len(tables))
 	for i, t := range tables {
 		// Damaged segments are reported by Damaged; their rows are left
 		// out, so the ledger names each batch they held as missing.
@@ -298,50 +234,346 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, cols 
 				intact = append(intact, seg)
 			}
 		}
-		cols := recordColumns(t.definition())
-		var sel []string
-		for _, c := range cols {
-			expr := sqlgen.QuoteIdent(c.Name)
-			if c.Type == schema.Dynamic {
-				expr = "CAST(" + expr + " AS VARCHAR)"
-			}
-			sel = append(sel, expr)
-		}
-		q := "SELECT " + strings.Join(sel, ", ") + ", " + sqlgen.QuoteIdent(schema.ColBatchSeq) +
-			" FROM " + t.relationSQL(t.definition(), gens[i], intact, nil, time.Time{}, time.Time{}) +
-			" ORDER BY " + sqlgen.QuoteIdent(schema.ColBatchSeq) + ", " + sqlgen.QuoteIdent(schema.ColBatchRow)
-		rows, err := h.s.db.Query(q)
-		if err != nil {
-			return fmt.Errorf("store: reading table %s: %w", t.name, err)
-		}
-		c := &tableCursor{name: t.name, cols: cols, rows: rows}
-		cursors = append(cursors, c)
-		if err := c.advance(); err != nil {
+		r := newRowsReader(ctx, t.name, recordColumns(t.definition()))
+		readers[i] = r
+		q := r.query(t.relationSQL(t.definition(), gens[i], intact, nil, time.Time{}, time.Time{}))
+		queries.Go(func() { r.run(h.s.db, q) })
+	}
+	heads := make([]rowsBatch, len(readers))
+	for i, r := range readers {
+		if err := r.next(&heads[i]); err != nil {
 			return err
 		}
 	}
 	for {
-		var next *tableCursor
-		for _, c := range cursors {
-			if !c.done && (next == nil || c.seq < next.seq) {
-				next = c
+		// The table with the lowest seq next; on a tie (rows of two
+		// tables naming one seq) the first, so the other is unaccounted.
+		k := -1
+		for i := range heads {
+			if heads[i].enc != nil && (k < 0 || heads[i].seq < heads[k].seq) {
+				k = i
 			}
 		}
-		if next == nil {
+		if k < 0 {
 			return nil
 		}
-		seq := next.seq
-		var batch [][]any
-		for !next.done && next.seq == seq {
-			batch = append(batch, next.vals)
-			if err := next.advance(); err != nil {
-				return err
-			}
+		if err := fn(uint64(heads[k].seq), readers[k].table, heads[k].enc); err != nil {
+			return err
 		}
-		if err := fn(uint64(seq), next.name, next.cols, batch); err != nil {
+		readers[k].free <- heads[k].enc
+		if err := readers[k].next(&heads[k]); err != nil {
 			return err
 		}
 	}
+}
+
+// rowsBatch is one batch's rows, encoded.
+type rowsBatch struct {
+	seq int64
+	enc *ledger.RowsEncoder
+}
+
+// rowsReader is one table's query of Holdings.Rows and, while DuckDB runs
+// it, the state of vigil_rows_encode.
+type rowsReader struct {
+	id    int64
+	ctx   context.Context
+	table string
+	cols  []schema.Column
+	// full carries the encoded batches in seq order to the merge, and is
+	// closed when the query ends, err saying why if it failed. free brings
+	// the encoders back.
+	full chan rowsBatch
+	free chan *ledger.RowsEncoder
+	err  error
+
+	// cur is the batch being encoded and row the _BatchRow last seen:
+	// DuckDB calls the function with one chunk at a time, in order (the
+	// query's plan runs it on one thread; the order is checked).
+	cur  rowsBatch
+	row  int32
+	rows int64 // rows encoded, to compare with what the query counted
+}
+
+// rowsReaders are the readers vigil_rows_encode serves, by id: a query
+// names its reader in the function's first argument.
+var (
+	rowsReaders  sync.Map // int64 -> *rowsReader
+	rowsReaderID atomic.Int64
+)
+
+func newRowsReader(ctx context.Context, table string, cols []schema.Column) *rowsReader {
+	r := &rowsReader{id: rowsReaderID.Add(1), ctx: ctx, table: table, cols: cols,
+		full: make(chan rowsBatch, 1), free: make(chan *ledger.RowsEncoder, 2)}
+	r.free <- ledger.NewRowsEncoder(cols)
+	r.free <- ledger.NewRowsEncoder(cols)
+	return r
+}
+
+// query returns the SQL that feeds the relation's rows to the reader in
+// (_BatchSeq, _BatchRow) order, dynamic values as their text. The LIMIT,
+// which never limits, keeps the order: DuckDB runs a streaming limit on
+// one thread when insertion order is preserved (its default), and with it
+// the function below it; count(x) makes DuckDB call the function.
+func (r *rowsReader) query(relation string) string {
+	sel := []string{sqlgen.QuoteIdent(schema.ColBatchSeq) + " AS s", sqlgen.QuoteIdent(schema.ColBatchRow) + " AS r"}
+	args := []string{strconv.FormatInt(r.id, 10), "s", "r"}
+	for i, c := range r.cols {
+		expr := sqlgen.QuoteIdent(c.Name)
+		if c.Type == schema.Dynamic {
+			expr = "CAST(" + expr + " AS VARCHAR)"
+		}
+		sel = append(sel, fmt.Sprintf("%s AS c%d", expr, i))
+		args = append(args, fmt.Sprintf("c%d", i))
+	}
+	return fmt.Sprintf("SELECT count(x) FROM (SELECT %s(%s) AS x FROM (SELECT %s FROM %s ORDER BY s, r) LIMIT %d)",
+		rowsEncodeFunc, strings.Join(args, ", "), strings.Join(sel, ", "), relation, int64(math.MaxInt64))
+}
+
+// run runs the query, hands over the last batch and closes full.
+func (r *rowsReader) run(db *sql.DB, q string) {
+	rowsReaders.Store(r.id, r)
+	defer rowsReaders.Delete(r.id)
+	defer close(r.full)
+	var n int64
+	if err := db.QueryRowContext(r.ctx, q).Scan(&n); err != nil {
+		r.err = fmt.Errorf("store: reading table %s: %w", r.table, err)
+		return
+	}
+	if n != r.rows {
+		r.err = fmt.Errorf("store: reading table %s: the query passed %d rows, %d were encoded", r.table, n, r.rows)
+		return
+	}
+	if r.cur.enc != nil {
+		r.err = r.send()
+	}
+}
+
+// next puts the reader's next batch in b, or none when it has ended.
+func (r *rowsReader) next(b *rowsBatch) error {
+	var ok bool
+	if *b, ok = <-r.full; !ok {
+		*b = rowsBatch{}
+		return r.err
+	}
+	return nil
+}
+
+// send hands the batch being encoded to the merge.
+func (r *rowsReader) send() error {
+	select {
+	case r.full <- r.cur:
+		r.cur = rowsBatch{}
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
+}
+
+// rowsEncodeFunc is the scalar function that encodes a table's rows for
+// Holdings.Rows: vigil_rows_encode(reader, _BatchSeq, _BatchRow, value...).
+// Its result is never set: only that it was called for every row counts.
+const rowsEncodeFunc = "vigil_rows_encode"
+
+type rowsEncodeUDF struct{}
+
+func (rowsEncodeUDF) Config() duckdb.ScalarFuncConfig {
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{bigintType},
+		VariadicTypeInfo:    mustType(duckdb.NewTypeInfo(duckdb.TYPE_ANY)),
+		ResultTypeInfo:      mustType(duckdb.NewTypeInfo(duckdb.TYPE_BOOLEAN)),
+		Volatile:            true,
+		SpecialNullHandling: true,
+	}
+}
+
+func (rowsEncodeUDF) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, st *duckdb.ChunkIteratorState) error {
+		ch := st.GetInputChunk()
+		if ch.GetSize() == 0 {
+			return nil
+		}
+		id, err := ch.GetValue(0, 0)
+		if err != nil {
+			return err
+		}
+		r, ok := rowsReaders.Load(id)
+		if !ok {
+			return fmt.Errorf("%s: no reader %v", rowsEncodeFunc, id)
+		}
+		return r.(*rowsReader).chunk(ch)
+	}}
+}
+
+// registerRowsEncode registers vigil_rows_encode in the store's database.
+func (s *Store) registerRowsEncode() error {
+	conn, err := s.db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return duckdb.RegisterScalarUDF(conn, rowsEncodeFunc, rowsEncodeUDF{})
+}
+
+// firstValueArg is the argument of vigil_rows_encode that holds the
+// table's first column.
+const firstValueArg = 3
+
+// chunk encodes one chunk of the table's rows, handing each batch that
+// ends in it to the merge.
+func (r *rowsReader) chunk(ch *duckdb.DataChunk) error {
+	n := ch.GetSize()
+	from := 0
+	for i := range n {
+		seq, row, err := r.position(ch, i)
+		if err != nil {
+			return err
+		}
+		if r.cur.enc != nil && seq == r.cur.seq {
+			if row < r.row {
+				return r.outOfOrder()
+			}
+			r.row = row
+			continue
+		}
+		if r.cur.enc != nil {
+			if seq < r.cur.seq {
+				return r.outOfOrder()
+			}
+			if err := r.encode(ch, from, i); err != nil {
+				return err
+			}
+			if err := r.send(); err != nil {
+				return err
+			}
+		}
+		select {
+		case enc := <-r.free:
+			enc.Reset()
+			r.cur, r.row, from = rowsBatch{seq, enc}, row, i
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		}
+	}
+	return r.encode(ch, from, n)
+}
+
+func (r *rowsReader) outOfOrder() error {
+	return fmt.Errorf("store: rows of table %s came out of (_BatchSeq, _BatchRow) order", r.table)
+}
+
+// position returns row i's _BatchSeq and _BatchRow.
+func (r *rowsReader) position(ch *duckdb.DataChunk, i int) (int64, int32, error) {
+	s, err := ch.GetValue(1, i)
+	if err != nil {
+		return 0, 0, err
+	}
+	w, err := ch.GetValue(2, i)
+	if err != nil {
+		return 0, 0, err
+	}
+	seq, ok := s.(int64)
+	row, ok2 := w.(int32)
+	if !ok || !ok2 {
+		return 0, 0, fmt.Errorf("store: a row of table %s has _BatchSeq %v and _BatchRow %v", r.table, s, w)
+	}
+	return seq, row, nil
+}
+
+// encode adds the chunk's rows [from, to), all of the current batch, to
+// its encoder, column by column.
+func (r *rowsReader) encode(ch *duckdb.DataChunk, from, to int) error {
+	if from == to {
+		return nil
+	}
+	e := r.cur.enc
+	base := e.Len() - from // the batch's row of the chunk's row k is base+k
+	e.AddRows(to - from)
+	r.rows += int64(to - from)
+	for j, col := range r.cols {
+		c := e.Column(j)
+		arg := firstValueArg + j
+		if col.Type == schema.String || col.Type == schema.Dynamic {
+			// Read in place: DuckDB's bytes go straight into the encoding.
+			vec, err := ch.GetVector(arg)
+			if err != nil {
+				return err
+			}
+			view, err := duckdb.GetVectorView[string](vec)
+			if err != nil {
+				return fmt.Errorf("store: table %s, column %s: %w", r.table, col.Name, err)
+			}
+			for k := from; k < to; k++ {
+				s, ok, err := view.GetValueBorrowed(k)
+				if err != nil {
+					return err
+				}
+				if ok {
+					c.Text(base+k, s)
+				}
+			}
+			continue
+		}
+		for k := from; k < to; k++ {
+			v, err := ch.GetValue(arg, k)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				continue
+			}
+			if err := encodeValue(c, col.Type, base+k, v); err != nil {
+				return fmt.Errorf("store: table %s, column %s: %w", r.table, col.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// encodeValue encodes v, as DuckDB gives a value of a column of type t in
+// the reader's query, as row's value.
+func encodeValue(c *ledger.ColumnEncoder, t schema.Type, row int, v any) error {
+	switch x := v.(type) {
+	case bool:
+		if t == schema.Bool {
+			c.Bool(row, x)
+			return nil
+		}
+	case int32:
+		if t == schema.Int {
+			c.Int64(row, int64(x))
+			return nil
+		}
+	case int64:
+		// Longs, and timespans in ticks.
+		if t == schema.Long || t == schema.Timespan {
+			c.Int64(row, x)
+			return nil
+		}
+	case time.Time:
+		// Not epoch_us in the query: it makes infinity NULL.
+		if t == schema.DateTime {
+			c.Int64(row, x.UnixMicro())
+			return nil
+		}
+	case float64:
+		if t == schema.Real {
+			c.Real(row, x)
+			return nil
+		}
+	}
+	if t == schema.Decimal || t == schema.GUID {
+		// Rare types, made canonical as every other reader does.
+		s, err := sqlgen.FromDuckDB(t, v)
+		if err != nil {
+			return err
+		}
+		if s, ok := s.(string); ok {
+			c.Text(row, s)
+			return nil
+		}
+	}
+	return fmt.Errorf("a %s column holds %T", t, v)
 }
 
 // Rederive returns the rows of b, a batch parsed again from original bytes

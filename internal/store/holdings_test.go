@@ -3,17 +3,19 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"vigil/internal/ledger"
 	"vigil/internal/schema"
-	"vigil/internal/sqlgen"
 )
 
 // allTypesBatch has a column of every KQL type.
@@ -177,8 +179,9 @@ func TestVerifyEdgeValues(t *testing.T) {
 	}
 
 	// One value of the sealed batch changed by the least step of its
-	// type, the segment's checksum updated as an attacker would: each is
-	// caught by the rows hash.
+	// type (a byte of its canonical form), made null or given a value,
+	// the segment's checksum updated as an attacker would: each is caught
+	// by the rows hash.
 	s = open(t, dir, Options{})
 	seg := s.cat.Segments[0]
 	path := filepath.Join(dir, seg.Path)
@@ -195,6 +198,12 @@ func TestVerifyEdgeValues(t *testing.T) {
 		`CASE WHEN "_BatchRow" = 8 THEN NOT "B" ELSE "B" END AS "B"`,
 		`CASE WHEN "_BatchRow" = 9 THEN "TimeGenerated" + INTERVAL 1 MICROSECOND ELSE "TimeGenerated" END AS "TimeGenerated"`,
 		`CASE WHEN "_BatchRow" = 10 THEN replace(CAST("Y" AS VARCHAR), '2.5', '2.6') ELSE CAST("Y" AS VARCHAR) END AS "Y"`,
+		`CASE WHEN "_BatchRow" = 1 THEN CAST("D" + CAST('0.000000000000000001' AS DECIMAL(38,18)) AS DECIMAL(38,18)) ELSE "D" END AS "D"`,
+		`CASE WHEN "_BatchRow" = 3 THEN "T" + 1 ELSE "T" END AS "T"`,
+		`CASE WHEN "_BatchRow" = 4 THEN CAST('0f8fad5b-d9cb-469f-a165-70867728950f' AS UUID) ELSE "G" END AS "G"`,
+		`CASE WHEN "S" = 'héllo wörld ✓' THEN 'héllo wörld ✔' ELSE "S" END AS "S"`,
+		`CASE WHEN "_BatchRow" = 10 THEN 0.0 ELSE "R" END AS "R"`, // null to a value
+		`CASE WHEN "_BatchRow" = 3 THEN NULL ELSE "S" END AS "S"`, // a value to null
 	} {
 		if err := os.WriteFile(path, pristine, 0o644); err != nil {
 			t.Fatal(err)
@@ -215,35 +224,82 @@ func TestVerifyEdgeValues(t *testing.T) {
 	}
 }
 
-// TestCanonicalDriverValues: a value the rows phase keeps as the driver
-// gave it is the one FromDuckDB would have made of it, and a value it
-// would change (another type, a time not in UTC) is not kept.
-func TestCanonicalDriverValues(t *testing.T) {
-	pre1970 := time.Date(1965, 3, 1, 0, 0, 0, 123456000, time.UTC)
-	for _, tc := range []struct {
-		t    schema.Type
-		v    any
-		keep bool
-	}{
-		{schema.String, "héllo ✓", true}, {schema.String, "", true},
-		{schema.Long, int64(-1) << 40, true}, {schema.Int, int32(-5), true},
-		{schema.Real, math.Copysign(0, -1), true}, {schema.Real, math.Inf(-1), true},
-		{schema.Bool, false, true}, {schema.DateTime, pre1970, true},
-		{schema.DateTime, pre1970.In(time.FixedZone("X", 3600)), false},
-		{schema.Dynamic, `{"a":1}`, false}, {schema.GUID, "0F8FAD5B-D9CB-469F-A165-70867728950E", false},
-		{schema.Decimal, "12.50", false}, {schema.Timespan, int64(15), false},
-		{schema.Long, int32(7), false}, {schema.Int, int64(7), false}, {schema.Real, int64(2), false},
-	} {
-		if got := canonical(tc.t, tc.v); got != tc.keep {
-			t.Errorf("canonical(%v, %#v) = %v, want %v", tc.t, tc.v, got, tc.keep)
-			continue
+// TestRowsFromVectors: Holdings.Rows hands over every batch once, in seq
+// order across tables, encoded from DuckDB's vectors to the hash its leaf
+// recorded: a batch larger than a DuckDB chunk whose rows span two days'
+// segments (before and after 1970), small batches sharing a chunk,
+// another table's batches between them, a column added to the table
+// after its first segment was written, sealed rows and rows still in
+// the WAL.
+func TestRowsFromVectors(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	midnight := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	cols := []schema.Column{{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "S", Type: schema.String}, {Name: "R", Type: schema.Real}}
+	batch := func(table string, cols []schema.Column, n int, from time.Time) *Batch {
+		b := &Batch{Workspace: ws, Table: table, Raw: []byte(table), ContentType: "application/json", Columns: cols}
+		for i := range n {
+			row := []any{from.Add(time.Duration(i) * time.Second), fmt.Sprintf("ü-%d", i), float64(i) / 3}
+			if i%5 == 0 {
+				row[1] = nil
+			}
+			for range len(cols) - len(row) {
+				row = append(row, strings.Repeat("x", i%40))
+			}
+			b.Rows = append(b.Rows, row)
 		}
-		if !tc.keep {
-			continue
+		return b
+	}
+	appendAll := func(bs ...*Batch) {
+		for _, b := range bs {
+			if _, err := s.Append(context.Background(), b); err != nil {
+				t.Fatal(err)
+			}
 		}
-		conv, err := sqlgen.FromDuckDB(tc.t, tc.v)
-		if err != nil || !reflect.DeepEqual(conv, tc.v) || ledger.HashRows([]schema.Column{{Name: "c", Type: tc.t}}, [][]any{{conv}}) != ledger.HashRows([]schema.Column{{Name: "c", Type: tc.t}}, [][]any{{tc.v}}) {
-			t.Errorf("%v %#v kept, but FromDuckDB makes %#v, %v", tc.t, tc.v, conv, err)
+	}
+	appendAll(batch("Wide_CL", cols, 5000, midnight.Add(-time.Hour)), batch("Other_CL", cols, 3, midnight))
+	for i := range 6 {
+		appendAll(batch("Wide_CL", cols, 7, midnight.Add(time.Duration(i)*time.Minute)))
+	}
+	appendAll(batch("Other_CL", cols, 1, midnight))
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	grown := append(append([]schema.Column(nil), cols...), schema.Column{Name: "Added", Type: schema.String})
+	appendAll(batch("Wide_CL", grown, 3000, midnight), batch("Other_CL", cols, 2, midnight))
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	appendAll(batch("Wide_CL", grown, 2, midnight), batch("Other_CL", cols, 2, midnight)) // left in the WAL
+	s.Close()
+
+	s = open(t, dir, Options{ReadOnly: true})
+	defer s.Close()
+	var seqs []uint64
+	err := s.Holdings().Rows(ws, func(seq uint64, table string, rows *ledger.RowsEncoder) error {
+		lf, err := ledger.ReadLeaf(LedgerDir(dir, ws), seq)
+		if err != nil {
+			return err
 		}
+		if lf.Table != table || lf.Rows != int64(rows.Len()) || rows.Sum(lf.Version) != lf.RowsHash {
+			t.Errorf("seq %d: %s, %d rows, not the leaf's %s, %d rows or its rows hash", seq, table, rows.Len(), lf.Table, lf.Rows)
+		}
+		seqs = append(seqs, seq)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != 13 || !slices.IsSorted(seqs) || seqs[len(seqs)-1] != 12 {
+		t.Fatalf("batches handed over: %v, want seqs 0 to 12 in order", seqs)
+	}
+	if segs := len(s.cat.Segments); segs < 4 {
+		t.Fatalf("%d segments: the batches were meant to span days and seals", segs)
+	}
+
+	// A callback's error stops the reading, and every query with it.
+	stop := errors.New("enough")
+	if err := s.Holdings().Rows(ws, func(uint64, string, *ledger.RowsEncoder) error { return stop }); err != stop {
+		t.Fatalf("Rows returned %v, want the callback's error", err)
 	}
 }

@@ -220,6 +220,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("store: registering the hot buffer's table functions: %w", err)
 	}
+	if err := s.registerRowsEncode(); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: registering the rows encoder: %w", err)
+	}
 	for _, seg := range cat.Segments {
 		t := s.tableFor(seg.Workspace, seg.Table)
 		t.segs = append(t.segs, seg)
