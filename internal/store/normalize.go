@@ -94,13 +94,24 @@ func normalize(workspace string, def *schema.Table, b *Batch, received time.Time
 	}
 	tgIdx := index[schema.ColTimeGenerated]
 	rows := make([][]any, len(b.Rows))
+	// The rows are cut from one allocation; a row that gains a column
+	// below outgrows its cut and moves.
+	width := len(cols)
+	cells := make([]any, len(b.Rows)*width)
 	for r, in := range b.Rows {
 		if len(in) != len(b.Columns) {
 			return nil, nil, nil, fmt.Errorf("row %d has %d values for %d columns", r, len(in), len(b.Columns))
 		}
-		row := make([]any, len(cols), len(cols)+2)
+		row := cells[r*width : (r+1)*width : (r+1)*width]
+		for len(row) < len(cols) {
+			row = append(row, nil)
+		}
 		for i, v := range in {
 			j := target[i]
+			if canonical(cols[j].Type, v) {
+				row[j] = v
+				continue
+			}
 			cv, err := schema.Convert(cols[j].Type, v)
 			if err != nil {
 				if !custom || v == nil || cols[j].Name == schema.ColTimeGenerated {
@@ -123,17 +134,43 @@ func normalize(workspace string, def *schema.Table, b *Batch, received time.Time
 		rows[r] = row
 	}
 	// Columns added while converting later rows leave earlier rows short.
+	// The values every row shares are boxed once.
+	tenant, typ, recv := any(workspace), any(b.Table), any(received)
+	tenantIdx, typeIdx, recvIdx := index[schema.ColTenantID], index[schema.ColType], index[schema.ColTimeReceived]
 	for r, row := range rows {
 		for len(row) < len(cols) {
 			row = append(row, nil)
 		}
-		row[index[schema.ColTenantID]] = workspace
-		row[index[schema.ColType]] = b.Table
-		row[index[schema.ColTimeReceived]] = received
+		row[tenantIdx], row[typeIdx], row[recvIdx] = tenant, typ, recv
 		if row[tgIdx] == nil {
-			row[tgIdx] = received
+			row[tgIdx] = recv
 		}
 		rows[r] = row
 	}
 	return grown, cols, rows, nil
+}
+
+// canonical reports whether v is already the canonical value of type t
+// (internal/schema/value.go), the one schema.Convert would return, so
+// that normalize keeps it as the batch boxed it: Convert returns a new
+// interface value, and boxing a string, a time or a number is an
+// allocation a value, while receivers send most values canonical.
+func canonical(t schema.Type, v any) bool {
+	switch x := v.(type) {
+	case string:
+		return t == schema.String
+	case int32:
+		return t == schema.Int
+	case int64:
+		return t == schema.Long
+	case float64:
+		return t == schema.Real
+	case bool:
+		return t == schema.Bool
+	case time.Time:
+		return t == schema.DateTime && x.Location() == time.UTC && x.Nanosecond()%int(time.Microsecond) == 0
+	case time.Duration:
+		return t == schema.Timespan && x%schema.Tick == 0
+	}
+	return false
 }
