@@ -182,7 +182,7 @@ func jsonType(name string, v any) schema.Type {
 			}
 		}
 		return schema.String
-	case map[string]any, []any:
+	case json.RawMessage:
 		return schema.Dynamic
 	}
 	return schema.String

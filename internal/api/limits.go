@@ -144,9 +144,9 @@ func checkFieldLimits(b *store.Batch, maxFields, maxBytes int) error {
 	return nil
 }
 
-// valueBytes is the size of a value's text: exact for strings and JSON,
-// the sum of the parts for decoded JSON objects and arrays (keys and
-// strings; numbers and punctuation are too small to matter for a limit).
+// valueBytes is the size of a value's text, exact for strings and for
+// JSON (nested objects and arrays come as their canonical text, the size
+// they are stored at).
 func valueBytes(v any) int {
 	switch x := v.(type) {
 	case string:
@@ -157,18 +157,6 @@ func valueBytes(v any) int {
 		return len(x)
 	case json.Number:
 		return len(x)
-	case map[string]any:
-		n := 0
-		for k, e := range x {
-			n += len(k) + valueBytes(e)
-		}
-		return n
-	case []any:
-		n := 0
-		for _, e := range x {
-			n += valueBytes(e)
-		}
-		return n
 	}
 	return 8
 }

@@ -9,12 +9,17 @@ import (
 )
 
 // recordScanner reads JSON records (objects) from a request body in one
-// pass, without reflection or a map per record: the rows endpoints spend
-// most of their CPU here, and encoding/json's decoding into a map costs
-// several times the scan. It gives the values encoding/json would decode
-// into an interface with UseNumber (strings with escapes and invalid UTF-8
-// handled exactly as it does, numbers as json.Number, nested objects as
-// map[string]any, arrays as []any) and rejects what it rejects.
+// pass, without reflection or a map per record: the rows endpoints and
+// deep verification spend most of their CPU here, and encoding/json's
+// decoding into a map costs several times the scan. A record's members
+// are the values encoding/json would decode into an interface with
+// UseNumber (strings with escapes and invalid UTF-8 handled exactly as it
+// does, numbers as json.Number), except that a nested object or array is
+// json.RawMessage holding its canonical text: what json.Marshal makes of
+// the map or slice encoding/json would decode (see appendCanonical). That
+// text is what the store keeps for a dynamic value and what a string
+// column gets, so it is made here in the same pass instead of through a
+// map. The scanner rejects what encoding/json rejects.
 type recordScanner struct {
 	b   []byte
 	pos int
@@ -23,6 +28,20 @@ type recordScanner struct {
 	// names holds the member names seen, so that the same name in every
 	// record is one string, not an allocation each time.
 	names map[string]string
+	// scratch is where a nested value's canonical text is built, and
+	// members the members of the objects being built, innermost last.
+	scratch []byte
+	members []member
+	// arena holds the canonical texts of the batch's nested values: many
+	// values in one allocation, never written again once handed out.
+	arena []byte
+}
+
+// member is one member of an object being made canonical: its decoded
+// name and where its canonical `"name":value` text is in the buffer.
+type member struct {
+	name       string
+	start, end int
 }
 
 // field is one member of a record.
@@ -79,13 +98,12 @@ func (s *recordScanner) record(n int) error {
 	start := s.pos
 	if s.b[s.pos] != '{' {
 		// Anything but an object: name it if it is valid JSON.
-		if _, err := s.value(0); err != nil {
+		if _, err := s.appendCanonical(s.scratch[:0], 0); err != nil {
 			return err
 		}
 		return fmt.Errorf("record %d at offset %d is not a JSON object", n, start)
 	}
-	err := s.members(0, func(name string, v any) { s.fields = append(s.fields, field{name, v}) })
-	if err != nil {
+	if err := s.recordMembers(); err != nil {
 		return err
 	}
 	// A stable order of new columns across identical requests (sorted
@@ -105,95 +123,83 @@ func (s *recordScanner) record(n int) error {
 // maxDepth is how deeply objects and arrays may nest, encoding/json's limit.
 const maxDepth = 10000
 
-// members reads the object at s.pos, calling fn with each member in
-// order. depth is the nesting of the object.
-func (s *recordScanner) members(depth int, fn func(name string, v any)) error {
-	if depth >= maxDepth {
-		return s.syntaxError("exceeded max depth")
-	}
+// recordMembers reads the record object at s.pos into s.fields, in
+// order.
+func (s *recordScanner) recordMembers() error {
 	s.pos++
 	if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == '}' {
 		s.pos++
 		return nil
 	}
 	for {
-		s.skipSpace()
-		if s.pos >= len(s.b) || s.b[s.pos] != '"' {
-			return s.unexpected("looking for beginning of object key string")
-		}
-		name, err := s.name()
+		name, err := s.memberName()
 		if err != nil {
 			return err
 		}
-		if s.skipSpace(); s.pos >= len(s.b) || s.b[s.pos] != ':' {
-			return s.unexpected("after object key")
-		}
-		s.pos++
-		s.skipSpace()
-		v, err := s.value(depth + 1)
+		v, err := s.value()
 		if err != nil {
 			return err
 		}
-		fn(name, v)
-		if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ',' {
-			s.pos++
-			continue
+		s.fields = append(s.fields, field{name, v})
+		if done, err := s.objectNext(); done || err != nil {
+			return err
 		}
-		if s.pos < len(s.b) && s.b[s.pos] == '}' {
-			s.pos++
-			return nil
-		}
-		return s.unexpected("after object key:value pair")
 	}
 }
 
-// array reads the array at s.pos. depth is its nesting.
-func (s *recordScanner) array(depth int) ([]any, error) {
-	if depth >= maxDepth {
-		return nil, s.syntaxError("exceeded max depth")
+// memberName reads an object member's name and the colon after it,
+// leaving s.pos at the value.
+func (s *recordScanner) memberName() (string, error) {
+	s.skipSpace()
+	if s.pos >= len(s.b) || s.b[s.pos] != '"' {
+		return "", s.unexpected("looking for beginning of object key string")
+	}
+	name, err := s.name()
+	if err != nil {
+		return "", err
+	}
+	if s.skipSpace(); s.pos >= len(s.b) || s.b[s.pos] != ':' {
+		return "", s.unexpected("after object key")
 	}
 	s.pos++
-	out := []any{}
-	if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ']' {
-		s.pos++
-		return out, nil
-	}
-	for {
-		s.skipSpace()
-		v, err := s.value(depth + 1)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-		if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ',' {
-			s.pos++
-			continue
-		}
-		if s.pos < len(s.b) && s.b[s.pos] == ']' {
-			s.pos++
-			return out, nil
-		}
-		return nil, s.unexpected("after array element")
-	}
+	s.skipSpace()
+	return name, nil
 }
 
-// value reads any JSON value at s.pos, nested objects as map[string]any
-// and arrays as []any, as encoding/json decodes them. depth is the
-// nesting of the value.
-func (s *recordScanner) value(depth int) (any, error) {
+// objectNext reads what follows an object member: a comma (done false)
+// or the closing brace (done true).
+func (s *recordScanner) objectNext() (done bool, err error) {
+	if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ',' {
+		s.pos++
+		return false, nil
+	}
+	if s.pos < len(s.b) && s.b[s.pos] == '}' {
+		s.pos++
+		return true, nil
+	}
+	return false, s.unexpected("after object key:value pair")
+}
+
+// value reads a record member's value at s.pos: a string, json.Number,
+// bool or nil as encoding/json decodes it, or a nested object or array as
+// its canonical text.
+func (s *recordScanner) value() (any, error) {
 	if s.pos >= len(s.b) {
 		return nil, s.unexpected("")
 	}
 	switch c := s.b[s.pos]; {
 	case c == '"':
 		return s.str()
-	case c == '{':
-		m := map[string]any{}
-		return m, s.members(depth, func(name string, v any) { m[name] = v })
-	case c == '[':
-		return s.array(depth)
+	case c == '{' || c == '[':
+		text, err := s.appendCanonical(s.scratch[:0], 1)
+		s.scratch = text
+		if err != nil {
+			return nil, err
+		}
+		return s.keep(text), nil
 	case c == '-' || (c >= '0' && c <= '9'):
-		return s.number()
+		n, err := s.number()
+		return json.Number(n), err
 	case c == 't':
 		return true, s.literal("true")
 	case c == 'f':
@@ -202,6 +208,223 @@ func (s *recordScanner) value(depth int) (any, error) {
 		return nil, s.literal("null")
 	}
 	return nil, s.unexpected("looking for beginning of value")
+}
+
+// arenaChunk is the most a batch's arena allocates at once for the
+// canonical texts of its nested values (less for a smaller body).
+const arenaChunk = 64 << 10
+
+// keep copies a nested value's canonical text into the arena, capped so
+// that nothing appended later can write into it.
+func (s *recordScanner) keep(text []byte) json.RawMessage {
+	if cap(s.arena)-len(s.arena) < len(text) {
+		s.arena = make([]byte, 0, max(len(text), min(arenaChunk, len(s.b))))
+	}
+	start := len(s.arena)
+	s.arena = append(s.arena, text...)
+	return s.arena[start:len(s.arena):len(s.arena)]
+}
+
+// appendCanonical appends the canonical text of the JSON value at s.pos
+// to dst: the text json.Marshal gives for what encoding/json decodes the
+// value into with UseNumber. So objects have their members sorted by name
+// (byte order of the decoded names) with only the last of repeated names
+// kept, strings are escaped as Marshal escapes them (appendQuoted),
+// numbers are as written, and there is no white space. depth is the
+// nesting of the value, limited as encoding/json limits it.
+func (s *recordScanner) appendCanonical(dst []byte, depth int) ([]byte, error) {
+	if s.pos >= len(s.b) {
+		return dst, s.unexpected("")
+	}
+	switch c := s.b[s.pos]; {
+	case c == '"':
+		tok, plain, err := s.token()
+		if err != nil {
+			return dst, err
+		}
+		if plain {
+			return appendQuoted(dst, tok), nil
+		}
+		str, err := s.decodeString(tok)
+		return appendQuoted(dst, str), err
+	case c == '{':
+		return s.appendObject(dst, depth)
+	case c == '[':
+		return s.appendArray(dst, depth)
+	case c == '-' || (c >= '0' && c <= '9'):
+		n, err := s.number()
+		return append(dst, n...), err
+	case c == 't':
+		return append(dst, "true"...), s.literal("true")
+	case c == 'f':
+		return append(dst, "false"...), s.literal("false")
+	case c == 'n':
+		return append(dst, "null"...), s.literal("null")
+	}
+	return dst, s.unexpected("looking for beginning of value")
+}
+
+// appendObject appends the canonical text of the object at s.pos. The
+// members are written as they come; only an object whose names are not
+// already in strictly ascending order is rewritten, sorted, afterwards.
+func (s *recordScanner) appendObject(dst []byte, depth int) ([]byte, error) {
+	if depth >= maxDepth {
+		return dst, s.syntaxError("exceeded max depth")
+	}
+	open := len(dst)
+	dst = append(dst, '{')
+	s.pos++
+	if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == '}' {
+		s.pos++
+		return append(dst, '}'), nil
+	}
+	base := len(s.members)
+	sorted := true
+	for {
+		name, err := s.memberName()
+		if err != nil {
+			return dst, err
+		}
+		if n := len(s.members); n > base {
+			dst = append(dst, ',')
+			sorted = sorted && s.members[n-1].name < name
+		}
+		start := len(dst)
+		dst = appendQuoted(dst, name)
+		dst = append(dst, ':')
+		if dst, err = s.appendCanonical(dst, depth+1); err != nil {
+			return dst, err
+		}
+		s.members = append(s.members, member{name, start, len(dst)})
+		done, err := s.objectNext()
+		if err != nil {
+			return dst, err
+		}
+		if done {
+			break
+		}
+	}
+	if !sorted {
+		dst = sortMembers(dst, open+1, s.members[base:])
+	}
+	s.members = s.members[:base]
+	return append(dst, '}'), nil
+}
+
+// sortMembers rewrites the members written from start on in ascending
+// order of name, keeping only the last of repeated names, as a Go map
+// decoded from the object and marshalled again has them.
+func sortMembers(dst []byte, start int, members []member) []byte {
+	slices.SortStableFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	end := len(dst)
+	for i, m := range members {
+		if i+1 < len(members) && members[i+1].name == m.name {
+			continue
+		}
+		if len(dst) > end {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, dst[m.start:m.end]...)
+	}
+	n := copy(dst[start:], dst[end:])
+	return dst[:start+n]
+}
+
+// appendArray appends the canonical text of the array at s.pos.
+func (s *recordScanner) appendArray(dst []byte, depth int) ([]byte, error) {
+	if depth >= maxDepth {
+		return dst, s.syntaxError("exceeded max depth")
+	}
+	dst = append(dst, '[')
+	s.pos++
+	if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ']' {
+		s.pos++
+		return append(dst, ']'), nil
+	}
+	for first := true; ; first = false {
+		if !first {
+			dst = append(dst, ',')
+		}
+		s.skipSpace()
+		var err error
+		if dst, err = s.appendCanonical(dst, depth+1); err != nil {
+			return dst, err
+		}
+		if s.skipSpace(); s.pos < len(s.b) && s.b[s.pos] == ',' {
+			s.pos++
+			continue
+		}
+		if s.pos < len(s.b) && s.b[s.pos] == ']' {
+			s.pos++
+			return append(dst, ']'), nil
+		}
+		return dst, s.unexpected("after array element")
+	}
+}
+
+// htmlSafe marks the ASCII bytes json.Marshal writes in a string as they
+// are: not a control character, quote or backslash, nor <, > or &, which
+// it escapes so that JSON can be embedded in HTML.
+var htmlSafe = func() (set [utf8.RuneSelf]bool) {
+	for c := byte(' '); c < utf8.RuneSelf; c++ {
+		set[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return set
+}()
+
+// appendQuoted appends str as a JSON string literal escaped exactly as
+// json.Marshal escapes it: \", \\ and \b \f \n \r \t as such, other
+// control characters and <, > and & as \u00xx (lowercase hex), U+2028
+// and U+2029 as \u2028 and \u2029, each byte of invalid UTF-8 as \ufffd.
+func appendQuoted[T string | []byte](dst []byte, str T) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(str); {
+		c := str[i]
+		if c < utf8.RuneSelf {
+			if htmlSafe[c] {
+				i++
+				continue
+			}
+			dst = append(dst, str[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(str[i:min(i+utf8.UTFMax, len(str))]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, str[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, str[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, str[start:]...)
+	return append(dst, '"')
 }
 
 func (s *recordScanner) literal(word string) error {
@@ -284,8 +507,8 @@ func (s *recordScanner) decodeString(lit []byte) (string, error) {
 	return out, nil
 }
 
-// number reads a number in JSON's grammar as a json.Number.
-func (s *recordScanner) number() (any, error) {
+// number reads a number in JSON's grammar, returning its text.
+func (s *recordScanner) number() ([]byte, error) {
 	start := s.pos
 	digits := func() int {
 		n := 0
@@ -318,5 +541,5 @@ func (s *recordScanner) number() (any, error) {
 			return nil, s.unexpected("in exponent of numeric literal")
 		}
 	}
-	return json.Number(s.b[start:s.pos]), nil
+	return s.b[start:s.pos], nil
 }
