@@ -108,6 +108,10 @@ func DecodeRecords(body []byte) (*store.Batch, error) {
 	}
 	b := &store.Batch{}
 	index := map[string]int{}
+	// last is the column of each place in the previous record's sorted
+	// fields: records of a batch mostly have the same fields.
+	var last []int
+	var slab []any
 	for {
 		if s.atEnd() {
 			if array {
@@ -122,9 +126,22 @@ func DecodeRecords(body []byte) (*store.Batch, error) {
 		if err := s.record(len(b.Rows)); err != nil {
 			return nil, err
 		}
-		row := make([]any, len(b.Columns), len(b.Columns)+len(s.fields))
-		for _, f := range s.fields {
-			i, ok := index[f.name]
+		// Rows are cut from slabs, as many rows as the batch has so far
+		// at a time, up to 256.
+		width := len(b.Columns) + len(s.fields)
+		if len(slab) < width {
+			slab = make([]any, width*min(256, len(b.Rows)+1))
+		}
+		row := slab[:len(b.Columns):width]
+		slab = slab[width:]
+		for k, f := range s.fields {
+			var i int
+			ok := k < len(last) && b.Columns[last[k]].Name == f.name
+			if ok {
+				i = last[k]
+			} else {
+				i, ok = index[f.name]
+			}
 			if ok && b.Columns[i].Type == schema.Long && jsonType(f.name, f.value) == schema.Real {
 				// JSON does not tell 2 from 2.0: a column with both is real.
 				b.Columns[i].Type = schema.Real
@@ -136,6 +153,11 @@ func DecodeRecords(body []byte) (*store.Batch, error) {
 				row = append(row, nil)
 			}
 			row[i] = f.value
+			if k < len(last) {
+				last[k] = i
+			} else {
+				last = append(last, i)
+			}
 		}
 		b.Rows = append(b.Rows, row)
 		if !array {

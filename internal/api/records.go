@@ -28,6 +28,14 @@ type recordScanner struct {
 	// names holds the member names seen, so that the same name in every
 	// record is one string, not an allocation each time.
 	names map[string]string
+	// Records of a batch mostly have the same members in the same order:
+	// prev is the previous record's member names in document order, and
+	// perm the order its fields were taken in (sorted by name, the last of
+	// repeated names), reused while the names stay the same. sorted holds
+	// the fields in that order, and then changes places with fields.
+	prev   []string
+	perm   []int
+	sorted []field
 	// scratch is where a nested value's canonical text is built, and
 	// members the members of the objects being built, innermost last.
 	scratch []byte
@@ -108,15 +116,31 @@ func (s *recordScanner) record(n int) error {
 	}
 	// A stable order of new columns across identical requests (sorted
 	// names), and the last of repeated names.
-	slices.SortStableFunc(s.fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
-	out := s.fields[:0]
-	for i, f := range s.fields {
-		if i+1 < len(s.fields) && s.fields[i+1].name == f.name {
-			continue
-		}
-		out = append(out, f)
+	same := len(s.fields) == len(s.prev)
+	for i := 0; same && i < len(s.fields); i++ {
+		same = s.fields[i].name == s.prev[i]
 	}
-	s.fields = out
+	if !same {
+		s.prev, s.perm = s.prev[:0], s.perm[:0]
+		for i, f := range s.fields {
+			s.prev = append(s.prev, f.name)
+			s.perm = append(s.perm, i)
+		}
+		slices.SortStableFunc(s.perm, func(a, b int) int { return strings.Compare(s.prev[a], s.prev[b]) })
+		out := s.perm[:0]
+		for i, k := range s.perm {
+			if i+1 < len(s.perm) && s.prev[s.perm[i+1]] == s.prev[k] {
+				continue
+			}
+			out = append(out, k)
+		}
+		s.perm = out
+	}
+	s.sorted = s.sorted[:0]
+	for _, k := range s.perm {
+		s.sorted = append(s.sorted, s.fields[k])
+	}
+	s.fields, s.sorted = s.sorted, s.fields
 	return nil
 }
 
@@ -132,7 +156,11 @@ func (s *recordScanner) recordMembers() error {
 		return nil
 	}
 	for {
-		name, err := s.memberName()
+		hint := ""
+		if n := len(s.fields); n < len(s.prev) {
+			hint = s.prev[n]
+		}
+		name, err := s.memberName(hint)
 		if err != nil {
 			return err
 		}
@@ -148,13 +176,13 @@ func (s *recordScanner) recordMembers() error {
 }
 
 // memberName reads an object member's name and the colon after it,
-// leaving s.pos at the value.
-func (s *recordScanner) memberName() (string, error) {
+// leaving s.pos at the value. hint is the name likely there (see name).
+func (s *recordScanner) memberName(hint string) (string, error) {
 	s.skipSpace()
 	if s.pos >= len(s.b) || s.b[s.pos] != '"' {
 		return "", s.unexpected("looking for beginning of object key string")
 	}
-	name, err := s.name()
+	name, err := s.name(hint)
 	if err != nil {
 		return "", err
 	}
@@ -281,7 +309,7 @@ func (s *recordScanner) appendObject(dst []byte, depth int) ([]byte, error) {
 	base := len(s.members)
 	sorted := true
 	for {
-		name, err := s.memberName()
+		name, err := s.memberName("")
 		if err != nil {
 			return dst, err
 		}
@@ -450,14 +478,18 @@ func (s *recordScanner) str() (string, error) {
 }
 
 // name reads a member name: the string made when the name was first seen,
-// so that the same names in every record cost no allocation.
-func (s *recordScanner) name() (string, error) {
+// so that the same names in every record cost no allocation. hint, the
+// name the previous record had at this place, is tried before the map.
+func (s *recordScanner) name(hint string) (string, error) {
 	tok, plain, err := s.token()
 	if err != nil {
 		return "", err
 	}
 	if !plain {
 		return s.decodeString(tok)
+	}
+	if string(tok) == hint {
+		return hint, nil
 	}
 	if n, ok := s.names[string(tok)]; ok {
 		return n, nil
@@ -476,12 +508,20 @@ func (s *recordScanner) token() (tok []byte, plain bool, err error) {
 	start := s.pos
 	s.pos++
 	plain = true
+	ascii := true
 	for s.pos < len(s.b) {
+		// Most of a string is printable ASCII: one table look-up a byte.
+		for s.pos < len(s.b) && plainASCII[s.b[s.pos]] {
+			s.pos++
+		}
+		if s.pos >= len(s.b) {
+			break
+		}
 		switch c := s.b[s.pos]; {
 		case c == '"':
 			s.pos++
 			tok = s.b[start:s.pos]
-			if plain && utf8.Valid(tok) {
+			if plain && (ascii || utf8.Valid(tok)) {
 				return tok[1 : len(tok)-1], true, nil
 			}
 			return tok, false, nil
@@ -491,12 +531,22 @@ func (s *recordScanner) token() (tok []byte, plain bool, err error) {
 		case c < 0x20:
 			return nil, false, s.unexpected("in string literal")
 		default:
+			ascii = false
 			s.pos++
 		}
 	}
 	s.pos = len(s.b)
 	return nil, false, s.unexpected("")
 }
+
+// plainASCII marks the bytes a string literal holds as they are that
+// need no further look: printable ASCII but the quote and the backslash.
+var plainASCII = func() (set [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		set[c] = c != '"' && c != '\\'
+	}
+	return set
+}()
 
 // decodeString decodes a string literal with escapes or invalid UTF-8.
 func (s *recordScanner) decodeString(lit []byte) (string, error) {

@@ -115,6 +115,8 @@ var recordSeeds = []string{
 	"{\"o\":[\"\xff\xc3\x28\xe2\x80\xa8\",\"\x7f\"]}", "{\"o\":{\"\xfe\":1}}",
 	`{"o":[-0,1E+2,0.5e-3,12345678901234567890123,1.0]}`, `{"o":[true,false,null,{"n":null}]}`,
 	`{"o" : { "a" : [ 1 , 2 ] , "b" : { } } , "p" : [ ] }`,
+	// Records with the same names as the one before, and then not.
+	"{\"b\":1,\"a\":2}\n{\"b\":3,\"a\":4}\n{\"b\":5,\"c\":6}\n{\"b\":7,\"a\":8,\"b\":9}\n{\"b\":0,\"a\":1,\"b\":2}\n{\"b\":3}",
 	`{"o":{"a":1,"a":}}`, `{"o":{"a":1 "b":2}}`, `{"o":[1,]}`, `{"o":{"a":"\x"}}`, `{"o":{"a":1}`,
 	// encoding/json's nesting limit, 10,000 levels, and one more.
 	`{"a":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`,

@@ -39,20 +39,15 @@ func Convert(t Type, v any) (any, error) {
 		return nil, nil
 	}
 	if n, ok := v.(json.Number); ok {
-		v = string(n)
-		if t != String && t != Decimal {
-			if i, err := n.Int64(); err == nil {
-				v = i
-			} else if f, err := n.Float64(); err == nil {
-				v = f
-			}
-		}
+		v = numberValue(t, n)
 	}
+	// A value already in its canonical form is returned as it came, not
+	// boxed again: most values a receiver makes are.
 	switch t {
 	case Bool:
 		switch x := v.(type) {
 		case bool:
-			return x, nil
+			return v, nil
 		case string:
 			switch strings.ToLower(strings.TrimSpace(x)) {
 			case "true", "1":
@@ -74,13 +69,16 @@ func Convert(t Type, v any) (any, error) {
 			return nil, fmt.Errorf("value %d is out of range for int", i)
 		}
 	case Long:
+		if _, ok := v.(int64); ok {
+			return v, nil
+		}
 		if i, err := toInt64(v); err == nil {
 			return i, nil
 		}
 	case Real:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case float32:
 			return float64(x), nil
 		case string:
@@ -110,7 +108,7 @@ func Convert(t Type, v any) (any, error) {
 	case String:
 		switch x := v.(type) {
 		case string:
-			return x, nil
+			return v, nil
 		case []byte:
 			return string(x), nil
 		case json.RawMessage:
@@ -180,6 +178,25 @@ func Convert(t Type, v any) (any, error) {
 		return nil, fmt.Errorf("invalid type %v", t)
 	}
 	return nil, fmt.Errorf("cannot convert %s to %s", describe(v), t)
+}
+
+// numberValue is a JSON number as a t converts it: its text for a string
+// or decimal, else an int64 when it is a whole number in range, else a
+// float64, else (out of float64's range) its text.
+func numberValue(t Type, n json.Number) any {
+	if t != String && t != Decimal {
+		// A fraction or an exponent is never an int64: no failed parse,
+		// and no error value made, to find that out.
+		if !strings.ContainsAny(string(n), ".eE") {
+			if i, err := n.Int64(); err == nil {
+				return i
+			}
+		}
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+	}
+	return string(n)
 }
 
 func toInt64(v any) (int64, error) {
