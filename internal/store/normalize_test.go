@@ -28,7 +28,9 @@ func TestNormalizeStoresWhatConvertReturns(t *testing.T) {
 		{schema.DateTime, t0}, {schema.DateTime, t0.Add(789)}, {schema.DateTime, t0.In(time.FixedZone("X", 3600))},
 		{schema.DateTime, time.Now()}, {schema.DateTime, "2024-03-01T10:00:00.5Z"},
 		{schema.Timespan, 1500 * time.Millisecond}, {schema.Timespan, 150 * time.Nanosecond},
-		{schema.Dynamic, json.RawMessage(`{ "a" : [1, 2] }`)}, {schema.GUID, "0F8FAD5B-D9CB-469F-A165-70867728950E"},
+		{schema.Dynamic, json.RawMessage(`{ "a" : [1, 2] }`)}, {schema.Dynamic, json.RawMessage(`{"a":[1,2.5e3,null],"s":"x y\" \\ z"}`)},
+		{schema.Dynamic, json.RawMessage(`"text with spaces"`)}, {schema.Dynamic, json.RawMessage(` 1`)}, {schema.Dynamic, map[string]any{"k": 1}},
+		{schema.GUID, "0F8FAD5B-D9CB-469F-A165-70867728950E"},
 		{schema.Decimal, "12.50"}, {schema.String, nil},
 	}
 	var cols []schema.Column
@@ -65,6 +67,20 @@ func TestNormalizeStoresWhatConvertReturns(t *testing.T) {
 			if !reflect.DeepEqual(v, want) {
 				t.Errorf("%v %#v: stored %#v, Convert gives %#v", c.t, c.v, v, want)
 			}
+		}
+	}
+}
+
+// TestCompactJSON: only valid JSON without space outside its strings is
+// kept as it came; everything else goes through json.Compact, which
+// refuses what is not JSON.
+func TestCompactJSON(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"a":1}`: true, `"a b"`: true, `["x\" y",{"k":"\\"}]`: true, `null`: true,
+		`{"a": 1}`: false, "[1,\n2]": false, `{"a":1`: false, `{"a":"\" }`: false, ``: false, `[1,]`: false, `"\"`: false,
+	} {
+		if got := compactJSON([]byte(in)); got != want {
+			t.Errorf("compactJSON(%s) = %v, want %v", in, got, want)
 		}
 	}
 }

@@ -12,7 +12,9 @@ import (
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"vigil/internal/ingest/ingesttest"
@@ -74,6 +76,11 @@ func BenchmarkLogsGRPC(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			resp, err := client.Export(context.Background(), req)
+			for status.Code(err) == codes.Unavailable {
+				// The store is busy sealing: retry, as exporters do.
+				time.Sleep(10 * time.Millisecond)
+				resp, err = client.Export(context.Background(), req)
+			}
 			if err != nil {
 				b.Error(err)
 				return
