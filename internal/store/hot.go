@@ -337,16 +337,23 @@ func (d *hotDay) stats() (rows int64, minTime, maxTime time.Time, seqs []int64) 
 	return int64(len(d.order)), minTime, maxTime, slices.Compact(seqs)
 }
 
+// unitRows is the rows of the day's unit u (its rows termUnitRows*u
+// onwards).
+func (d *hotDay) unitRows(u int) []int {
+	return d.order[u*termUnitRows : min((u+1)*termUnitRows, len(d.order))]
+}
+
 // unitTerms calls add with the index terms of the string values of the
-// day's unit u (its rows termUnitRows*u onwards). A value met again in
-// the unit (hosts, programs, levels) is not split again: seen remembers,
-// by a hash of the value, a row that held it, and the bytes are compared.
-func (d *hotDay) unitTerms(u int, add func([]byte)) {
-	rows := d.order[u*termUnitRows : min((u+1)*termUnitRows, len(d.order))]
+// day's unit u, and of its dynamic values too if dynamic is set (see
+// plainDynamic). A value met again in the unit (hosts, programs, levels)
+// is not split again: seen remembers, by a hash of the value, a row that
+// held it, and the bytes are compared.
+func (d *hotDay) unitTerms(u int, dynamic bool, add func([]byte)) {
+	rows := d.unitRows(u)
 	var seen [1024]int32
 	for j := range d.view.cols {
 		c := &d.view.cols[j]
-		if c.typ != schema.String {
+		if c.typ != schema.String && (c.typ != schema.Dynamic || !dynamic) {
 			continue
 		}
 		clear(seen[:])
@@ -363,6 +370,56 @@ func (d *hotDay) unitTerms(u int, add func([]byte)) {
 			source.ForIndexTerms(text, add)
 		}
 	}
+}
+
+// plainDynamic reports whether every dynamic value of the day's unit u
+// is plainJSON, so that its terms can be taken from memory.
+func (d *hotDay) plainDynamic(u int) bool {
+	for j := range d.view.cols {
+		c := &d.view.cols[j]
+		if c.typ != schema.Dynamic {
+			continue
+		}
+		for _, r := range d.unitRows(u) {
+			if c.valid[r] && !plainJSON(c.textAt(r)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// plainJSON reports whether the JSON text b has every term of the text
+// DuckDB makes of it (json_extract_string(b, '$'), which the index holds
+// the terms of for a dynamic column, since the engine's string operators
+// see that text). DuckDB writes the value again: it decodes escapes
+// ("\u0041" becomes "A") and writes numbers its own way (12.50 as 12.5,
+// 1e5 as 100000.0, an integer past 64 bits as a real), and those can
+// make terms b lacks. Everything else is written as b has it (b is
+// compact, as the store keeps dynamic values), so b without escapes,
+// fractions, exponents and integers over 18 digits is plain; that is
+// most of what receivers send, such as OTLP attributes.
+func plainJSON(b []byte) bool {
+	in := false
+	digits := 0
+	for _, c := range b {
+		switch {
+		case c == '\\':
+			return false
+		case c == '"':
+			in, digits = !in, 0
+		case in:
+		case c >= '0' && c <= '9':
+			if digits++; digits > 18 {
+				return false
+			}
+		case digits > 0 && (c == '.' || c == 'e' || c == 'E'):
+			return false
+		default:
+			digits = 0
+		}
+	}
+	return true
 }
 
 // textAt returns row r's text, sharing the column's array.

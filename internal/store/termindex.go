@@ -144,8 +144,10 @@ func termColumns(cols []schema.Column) []string {
 // buildTermIndex returns the term index of the Parquet file at path
 // (rows rows, columns cols), one unit at a time. With hot (the rows of a
 // generation being sealed, in the file's order) the terms of string
-// columns come from memory and only dynamic columns are read back, since
-// their text is what DuckDB makes of the JSON; without, all are read back.
+// columns come from memory, and those of dynamic columns too where their
+// JSON is plain (plainJSON); otherwise dynamic columns are read back,
+// since their text is what DuckDB makes of the JSON. Without hot, all
+// are read back.
 func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64, hot *hotDay) ([]byte, error) {
 	read := cols
 	if hot != nil {
@@ -176,10 +178,13 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64, ho
 	for u := 0; u < units; u++ {
 		hashes = hashes[:0]
 		recent = [4096]uint64{}
+		// With hot, a unit whose dynamic values are all plain JSON has
+		// their terms taken from memory too, and nothing is read back.
+		fromMemory := hot != nil && hot.plainDynamic(u)
 		if hot != nil {
-			hot.unitTerms(u, add)
+			hot.unitTerms(u, fromMemory, add)
 		}
-		if len(exprs) > 0 {
+		if len(exprs) > 0 && !fromMemory {
 			// One value a row: a space between columns is a term boundary,
 			// so the terms are those of each column, for a fraction of the
 			// values crossing from DuckDB.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -63,7 +64,7 @@ var idxWords = []string{"error", "Error", "ERROR", "errors", "warn", "fail", "fa
 var idxSeps = []string{" ", " ", ".", "-", "/", "\"", ": ", ",", "é"}
 
 // idxBatch makes n rows from row first on, spread over days from t0.
-func idxBatch(r *rand.Rand, first, n int, t0 time.Time, days int) *Batch {
+func idxBatch(r *rand.Rand, first, n int, t0 time.Time, days int, escapes bool) *Batch {
 	b := &Batch{Workspace: ws, Table: idxTable, ContentType: "application/json", Columns: idxColumns}
 	word := func() string { return idxWords[r.IntN(len(idxWords))] }
 	for i := first; i < first+n; i++ {
@@ -79,7 +80,12 @@ func idxBatch(r *rand.Rand, first, n int, t0 time.Time, days int) *Batch {
 		case 0:
 			props = map[string]any{"k": word(), "list": []any{word(), int64(r.IntN(100))}}
 		case 1:
-			props = word() + "\n" + word()
+			// With a newline, the JSON text has an escape: not plain.
+			sep := " "
+			if escapes {
+				sep = "\n"
+			}
+			props = word() + sep + word()
 		}
 		host := word()
 		if r.IntN(4) == 0 {
@@ -174,7 +180,8 @@ func checkNoFalseNegatives(t *testing.T, s *Store, phase string, now time.Time, 
 
 // TestTermIndexNeverLosesARow compares random term queries with and
 // without the index across the life of segments: hot rows, sealed
-// segments, compacted ones and after retention.
+// segments (the terms of dynamic values taken from memory in some, read
+// back in others), compacted ones and after retention.
 func TestTermIndexNeverLosesARow(t *testing.T) {
 	dir := t.TempDir()
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -184,7 +191,7 @@ func TestTermIndexNeverLosesARow(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	next := 0
 	add := func(n int) {
-		if _, err := s.Append(context.Background(), idxBatch(r, next, n, t0, 4)); err != nil {
+		if _, err := s.Append(context.Background(), idxBatch(r, next, n, t0, 4, next%800 < 400)); err != nil {
 			t.Fatal(err)
 		}
 		next += n
@@ -231,6 +238,48 @@ func TestTermIndexNeverLosesARow(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "segments", ws, idxTable, "*"+termSuffix))
 	if len(files) != 2 {
 		t.Fatalf("%d term index files after retention, want one per segment: %v", len(files), files)
+	}
+}
+
+// TestPlainJSONHasDuckDBsTerms: for JSON that plainJSON accepts, every
+// term of the text DuckDB makes of it is a term of the JSON itself, so
+// the index taken from memory holds all a query can look for; JSON whose
+// text DuckDB changes is not plain.
+func TestPlainJSONHasDuckDBsTerms(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	terms := func(text string) map[string]bool {
+		m := map[string]bool{}
+		source.ForIndexTerms([]byte(text), func(term []byte) { m[string(term)] = true })
+		return m
+	}
+	for _, tc := range []struct {
+		json  string
+		plain bool
+	}{
+		{`{"http.route":"/orders","user.id":"4711","items":3,"ok":true,"none":null}`, true},
+		{`{"a":{"b":[{"c":"Déjà-vu 😀 Kelvin ſystem İstanbul"}]},"n":-12,"big":123456789012345678}`, true},
+		{`"plain text, no escapes"`, true}, {`1234`, true}, {`[]`, true}, {`{"k":"x/y <tag> & e5 1.5"}`, true},
+		{`{"k":"a\u0041b"}`, false}, {`{"k":"line\nbreak"}`, false}, {`12.50`, false}, {`[1e5]`, false},
+		{`{"n":123.4560}`, false}, {`12345678901234567890123`, false}, {`{"k":"\"quoted\""}`, false},
+	} {
+		if got := plainJSON([]byte(tc.json)); got != tc.plain {
+			t.Errorf("plainJSON(%s) = %v, want %v", tc.json, got, tc.plain)
+		}
+		var text string
+		if err := s.DB().QueryRow(`SELECT json_extract_string(CAST(? AS VARCHAR), '$')`, tc.json).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		own, duck := terms(tc.json), terms(text)
+		var missing []string
+		for term := range duck {
+			if !own[term] {
+				missing = append(missing, term)
+			}
+		}
+		if tc.plain && len(missing) > 0 {
+			t.Errorf("%s: DuckDB's text %q has terms %v the JSON lacks", tc.json, text, missing)
+		}
 	}
 }
 
@@ -292,6 +341,51 @@ func TestTermIndexReadsOnlyRowGroupsThatMayMatch(t *testing.T) {
 	}
 }
 
+// TestTermIndexOfDynamicValues seals one segment of four units whose
+// dynamic values are plain JSON in units 0, 1 and 3 (their terms taken
+// from memory) and hold escapes in unit 2 (read back from the file): a
+// term only in a dynamic value of unit 1 finds it, and so does a term
+// that only DuckDB's text of a unit 2 value has (the escape decoded).
+func TestTermIndexOfDynamicValues(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	cols := []schema.Column{{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "Props", Type: schema.Dynamic}}
+	for first := 0; first < 4*termUnitRows; first += termUnitRows {
+		b := &Batch{Workspace: ws, Table: "Dyn_CL", Columns: cols}
+		for i := first; i < first+termUnitRows; i++ {
+			props := fmt.Sprintf(`{"host":"host%d","n":%d}`, i%50, i)
+			switch i {
+			case termUnitRows + 5:
+				props = `{"k":"zzdyn in plain JSON"}`
+			case 2*termUnitRows + 7:
+				props = `{"k":"say \"hi\" zzdyn"}`
+			case 2*termUnitRows + 9:
+				props = `{"k":"\u0041zzq"}`
+			}
+			b.Rows = append(b.Rows, []any{t0.Add(time.Duration(i) * time.Second / 10), json.RawMessage(props)})
+		}
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		term          string
+		rows, skipped int64
+	}{{"zzdyn", 2, 2}, {"azzq", 1, 3}, {"nosuchterm", 0, 4}} {
+		before := s.Stats().TermIndex
+		got := query(t, s, "Dyn_CL", source.Scan{Terms: []string{tc.term}},
+			"SELECT count(*) FROM {T} WHERE lower(json_extract_string(Props, '$')) LIKE '%"+tc.term+"%'")[0][0]
+		st := s.Stats().TermIndex
+		if skipped := st.UnitsSkipped - before.UnitsSkipped; got != tc.rows || skipped != tc.skipped && tc.rows > 0 {
+			t.Errorf("%s: %v rows, %d units of 4 skipped; want %d rows, %d skipped", tc.term, got, skipped, tc.rows, tc.skipped)
+		}
+	}
+}
+
 // TestTermIndexDamageAndOrphans: a damaged index is reported by name and
 // never trusted; a crash's leftover index file is removed at open; a
 // backup carries the index files.
@@ -299,7 +393,7 @@ func TestTermIndexDamageAndOrphans(t *testing.T) {
 	dir := t.TempDir()
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	s := open(t, dir, Options{})
-	if _, err := s.Append(context.Background(), idxBatch(rand.New(rand.NewPCG(1, 1)), 0, 50, t0, 1)); err != nil {
+	if _, err := s.Append(context.Background(), idxBatch(rand.New(rand.NewPCG(1, 1)), 0, 50, t0, 1, true)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Flush(); err != nil {
@@ -366,7 +460,7 @@ func (r recordScans) Relation(ctx context.Context, name string, scan source.Scan
 func TestEngineGivesTermsOnlyWhereSound(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
 	defer s.Close()
-	if _, err := s.Append(context.Background(), idxBatch(rand.New(rand.NewPCG(3, 3)), 0, 5, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), 1)); err != nil {
+	if _, err := s.Append(context.Background(), idxBatch(rand.New(rand.NewPCG(3, 3)), 0, 5, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), 1, true)); err != nil {
 		t.Fatal(err)
 	}
 	other := &Batch{Workspace: ws, Table: "Other_CL", Columns: []schema.Column{{Name: "n", Type: schema.String}}, Rows: [][]any{{"1234"}}}
