@@ -76,6 +76,9 @@ SELECT count(*) AS Users, CAST(sum(f.n) AS BIGINT) AS Failed, CAST(sum(a.n) AS B
 // argMaxColumns is the SQL for the columns `arg_max(TimeGenerated, *)
 // by key` returns besides the key and TimeGenerated: every column `*`
 // stands for (hidden ones are not), each the value of the latest row.
+// That is arg_max_null: DuckDB's arg_max skips the rows where the column
+// is null, so it would answer with the latest non-null value of each
+// column, from different rows, which is another question.
 func argMaxColumns(def *schema.Table, key string) string {
 	var b strings.Builder
 	for _, c := range def.Columns {
@@ -83,7 +86,7 @@ func argMaxColumns(def *schema.Table, key string) string {
 			continue
 		}
 		q := sqlgen.QuoteIdent(c.Name)
-		fmt.Fprintf(&b, ", arg_max(%s, TimeGenerated) AS %s", q, q)
+		fmt.Fprintf(&b, ", arg_max_null(%s, TimeGenerated) AS %s", q, q)
 	}
 	return b.String()
 }

@@ -28,9 +28,7 @@ var aggregates = map[string]string{
 }
 
 // summarize groups by the by-expressions and computes aggregates. The
-// output is the by columns, then the aggregates. arg_max/arg_min pick one
-// whole row per group through a struct, so the columns they return come
-// from the same row.
+// output is the by columns, then the aggregates.
 func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 	var sel, groups []string
 	var cols []col
@@ -54,24 +52,19 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		groups = append(groups, v.sql)
 		cols = append(cols, col{name: name, typ: v.typ})
 	}
-	// post holds the outer projection when arg_max/arg_min need unpacking.
-	var post []string
-	var postCols []col
-	for _, cl := range cols {
-		post = append(post, sqlgen.QuoteIdent(cl.name))
-		postCols = append(postCols, cl)
-	}
-	for i, agg := range op.Aggs {
+	// keys are the expressions arg_max/arg_min maximize that are not
+	// columns, computed once per row below the aggregation.
+	var keys []string
+	for _, agg := range op.Aggs {
 		call, ok := agg.Expr.(*kql.Call)
 		if !ok {
 			c.fail(agg.Expr, "summarize needs an aggregation function, such as count() or sum(x)")
 		}
 		if call.Name == "arg_max" || call.Name == "arg_min" {
-			s, outs := c.argMinMax(in, call, cols, &used, i)
-			sel = append(sel, s)
-			for _, o := range outs {
-				post = append(post, "_am"+strconv.Itoa(i)+"."+sqlgen.QuoteIdent(o.key)+" AS "+sqlgen.QuoteIdent(o.col.name))
-				postCols = append(postCols, o.col)
+			sqls, outs := c.argMinMax(in, call, used, &keys)
+			for j, o := range outs {
+				sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(o.name))
+				cols = append(cols, o)
 			}
 			continue
 		}
@@ -87,28 +80,16 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 			name = unique(name)
 			sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(name))
 			cols = append(cols, col{name: name, typ: types[j]})
-			post = append(post, sqlgen.QuoteIdent(name))
-			postCols = append(postCols, col{name: name, typ: types[j]})
 		}
 	}
 	tail := ""
 	if len(groups) > 0 {
 		tail = " GROUP BY " + strings.Join(groups, ", ")
 	}
-	out := wrap(in, sel, cols, tail)
-	if len(post) != len(cols) || hasPrefixAny(post, "_am") {
-		out = &relation{sql: "SELECT " + strings.Join(post, ", ") + " FROM (" + out.sql + ")", cols: postCols, render: in.render}
+	if len(keys) > 0 {
+		in = &relation{sql: "SELECT *, " + strings.Join(keys, ", ") + " FROM (" + in.sql + ")", cols: in.cols, render: in.render}
 	}
-	return out
-}
-
-func hasPrefixAny(list []string, p string) bool {
-	for _, s := range list {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
+	return wrap(in, sel, cols, tail)
 }
 
 func byName(e kql.Expr, i int) string {
@@ -123,34 +104,56 @@ func byName(e kql.Expr, i int) string {
 	return "Column" + strconv.Itoa(i+1)
 }
 
-type argOut struct {
-	key string
-	col col
-}
-
-// argMinMax compiles arg_max(expr, cols...) / arg_min into a struct
-// picked by the extreme of expr, and the columns to unpack from it.
-func (c *compiler) argMinMax(in *relation, call *kql.Call, groupCols []col, used *map[string]bool, i int) (string, []argOut) {
+// argMinMax compiles arg_max(expr, cols...) / arg_min(...) into one
+// aggregate per returned column, with their output columns: max(expr) (or
+// min) for expr itself, arg_max_null(col, expr) for the others. DuckDB
+// updates and combines all aggregates of one group from the same rows in
+// the same order, and these all break ties the same way (the first row
+// seen wins), so every column comes from the same row as Kusto promises;
+// TestArgMaxColumnsFromOneRow holds DuckDB to that. This costs what
+// hand-written per-column SQL costs, where packing the row into one
+// struct cost about 1.6 times as much (docs/benchmarks.md, KQL). Rows
+// whose expr is null are skipped unless all of the group's are, and then
+// Kusto still returns a row: first(col), which also takes every column
+// from the same row. Names already in used (the by columns, earlier
+// aggregates) are not returned again, which is how `*` leaves out the
+// group keys. An expr that is not a column is appended to keys, to be
+// computed once per row: each aggregate computing its own would give
+// each its own value of a volatile expr, as in arg_max(rand(), *).
+func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]string) ([]string, []col) {
 	if len(call.Args) < 1 {
 		c.fail(call, "%s needs an expression to maximize or minimize", call.Name)
 	}
 	by := c.expr(call.Args[0], in)
-	var fields []string
-	var outs []argOut
+	if !refersToColumn(in, by.sql) {
+		key := sqlgen.QuoteIdent("_argkey" + strconv.Itoa(len(*keys)))
+		*keys = append(*keys, by.sql+" AS "+key)
+		by.sql = key
+	}
+	extreme, pick := "max", "arg_max_null"
+	if call.Name == "arg_min" {
+		extreme, pick = "min", "arg_min_null"
+	}
+	best := extreme + "(" + by.sql + ")"
+	var sqls []string
+	var outs []col
 	add := func(name string, sqlText string, typ schema.Type) {
-		if (*used)[name] {
+		if used[name] {
 			return
 		}
-		(*used)[name] = true
-		key := "f" + strconv.Itoa(len(fields))
-		fields = append(fields, sqlgen.QuoteString(key)+": "+sqlText)
-		outs = append(outs, argOut{key, col{name: name, typ: typ}})
+		used[name] = true
+		sqls = append(sqls, "CASE WHEN "+best+" IS NULL THEN first("+sqlText+") ELSE "+pick+"("+sqlText+", "+by.sql+") END")
+		outs = append(outs, col{name: name, typ: typ})
 	}
 	first := byName(call.Args[0], 0)
 	if _, ok := call.Args[0].(*kql.Ident); !ok {
 		first = aggregates[call.Name] + first
 	}
-	add(first, by.sql, by.typ)
+	if !used[first] {
+		used[first] = true
+		sqls = append(sqls, best)
+		outs = append(outs, col{name: first, typ: by.typ})
+	}
 	for _, a := range call.Args[1:] {
 		if _, star := a.(*kql.Star); star {
 			for _, cl := range in.cols {
@@ -163,13 +166,17 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, groupCols []col, used
 		v := c.expr(a, in)
 		add(byName(a, 0), v.sql, v.typ)
 	}
-	fn := "arg_max"
-	if call.Name == "arg_min" {
-		fn = "arg_min"
+	return sqls, outs
+}
+
+// refersToColumn reports whether sqlText is a reference to a column of in.
+func refersToColumn(in *relation, sqlText string) bool {
+	for _, cl := range in.cols {
+		if sqlText == sqlgen.QuoteIdent(cl.name) {
+			return true
+		}
 	}
-	// When every value of expr is null Kusto still returns a row.
-	row := "{" + strings.Join(fields, ", ") + "}"
-	return "coalesce(" + fn + "(" + row + ", " + by.sql + "), first(" + row + ")) AS _am" + strconv.Itoa(i), outs
+	return false
 }
 
 // aggregate compiles one aggregation call into one or more columns.
