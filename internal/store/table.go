@@ -212,6 +212,18 @@ func (t *table) seal() error {
 	}
 	view := g.view.Load()
 	days := view.days()
+	// The original bytes are written on another connection while the
+	// segments are: each COPY is read by one thread, and the seal keeps
+	// up with a busy table only if it uses more than one core.
+	type rawResult struct {
+		file *RawFile
+		err  error
+	}
+	rawDone := make(chan rawResult, 1)
+	go func() {
+		f, err := t.writeRaw(g)
+		rawDone <- rawResult{f, err}
+	}()
 	var made []*Segment
 	cleanup := func() {
 		for _, m := range made {
@@ -225,15 +237,19 @@ func (t *table) seal() error {
 		seg, err := t.writeSegment("", cols, dir, day, &hot)
 		if err != nil {
 			cleanup()
+			if r := <-rawDone; r.err == nil {
+				os.Remove(filepath.Join(s.dir, r.file.Path))
+			}
 			return err
 		}
 		made = append(made, seg)
 	}
-	raw, err := t.writeRaw(g)
-	if err != nil {
+	r := <-rawDone
+	if r.err != nil {
 		cleanup()
-		return err
+		return r.err
 	}
+	raw := r.file
 
 	// The catalog write below moves the WAL's replay point past these
 	// batches, so their leaves (appended when they were acknowledged) must
