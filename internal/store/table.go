@@ -377,6 +377,9 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 	sel.WriteString(seqCol + ", " + rowCol)
 	tg := sqlgen.QuoteIdent(schema.ColTimeGenerated)
 	var rows string
+	// What the term index takes from memory is taken while the file is
+	// written, on another core.
+	terms := make(chan *termBuild, 1)
 	if hot != nil {
 		// Sorted in Go, the rows stream to the file: no sort in DuckDB,
 		// and no memory for one.
@@ -384,6 +387,7 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 		s.sealDays.Store(id, hot)
 		defer s.sealDays.Delete(id)
 		rows = fmt.Sprintf("SELECT %s FROM vigil_seal(%d)", sel.String(), id)
+		go func() { terms <- startTermIndex(cols, int64(len(hot.order)), hot) }()
 	} else {
 		rows = fmt.Sprintf("SELECT %s FROM %s WHERE strftime(CAST(%s AS DATE), '%%Y-%%m-%%d') = %s ORDER BY %s, %s, %s",
 			sel.String(), from, tg, sqlgen.QuoteString(day), tg, seqCol, rowCol)
@@ -392,12 +396,17 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 		rows, sqlgen.QuoteString(tmp), termUnitRows)
 	res, err := s.db.Exec(q)
 	if err != nil {
+		if hot != nil {
+			<-terms
+		}
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing segment: %w", err)
 	}
 	var seg Segment
 	var seqs []int64
+	var build *termBuild
 	if hot != nil {
+		build = <-terms
 		seg.Rows, seg.MinTime, seg.MaxTime, seqs = hot.stats()
 		if n, err := res.RowsAffected(); err != nil || n != seg.Rows {
 			os.Remove(tmp)
@@ -410,8 +419,9 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 			os.Remove(tmp)
 			return nil, fmt.Errorf("store: reading back segment: %w", err)
 		}
+		build = startTermIndex(cols, seg.Rows, nil)
 	}
-	index, err := s.buildTermIndex(tmp, cols, seg.Rows, hot)
+	index, err := build.finish(s, tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err

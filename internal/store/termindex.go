@@ -9,6 +9,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -141,14 +142,28 @@ func termColumns(cols []schema.Column) []string {
 	return out
 }
 
-// buildTermIndex returns the term index of the Parquet file at path
-// (rows rows, columns cols), one unit at a time. With hot (the rows of a
+// termBuild is a term index being built: each unit's filter, or, for a
+// unit whose terms are not all in yet, the hashes of those that are.
+type termBuild struct {
+	filters []bloom
+	// read tells the units whose filter waits for terms from the file,
+	// and pending holds the hashes of those units' terms memory had.
+	read    []bool
+	pending [][]uint64
+	// exprs are the text of the columns read back from the file for the
+	// pending units.
+	exprs []string
+}
+
+// startTermIndex starts the term index of a Parquet file of rows rows and
+// columns cols, one unit at a time, with the terms memory has. With hot (the rows of a
 // generation being sealed, in the file's order) the terms of string
 // columns come from memory, and those of dynamic columns too where their
-// JSON is plain (plainJSON); otherwise dynamic columns are read back,
-// since their text is what DuckDB makes of the JSON. Without hot, all
-// are read back.
-func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64, hot *hotDay) ([]byte, error) {
+// JSON is plain (plainJSON): such a unit's filter is made at once, with
+// no file yet, so it can be built while the file is written. Other
+// units' dynamic columns are read back, since their text is what DuckDB
+// makes of the JSON; without hot, every unit's columns are.
+func startTermIndex(cols []schema.Column, rows int64, hot *hotDay) *termBuild {
 	read := cols
 	if hot != nil {
 		read = nil
@@ -158,45 +173,69 @@ func (s *Store) buildTermIndex(path string, cols []schema.Column, rows int64, ho
 			}
 		}
 	}
-	exprs := termColumns(read)
 	units := int((rows + termUnitRows - 1) / termUnitRows)
-	var filters []bloom
-	var hashes []uint64
-	// recent drops the repeats of common terms (hosts, programs, words)
-	// before they are collected.
-	var recent [4096]uint64
-	add := func(term []byte) {
-		if len(term) < source.MinTermLen {
-			return
-		}
-		h := termHash(term)
-		if slot := &recent[h&4095]; *slot != h {
-			*slot = h
-			hashes = append(hashes, h)
-		}
-	}
-	for u := 0; u < units; u++ {
-		hashes = hashes[:0]
-		recent = [4096]uint64{}
-		// With hot, a unit whose dynamic values are all plain JSON has
-		// their terms taken from memory too, and nothing is read back.
-		fromMemory := hot != nil && hot.plainDynamic(u)
+	b := &termBuild{filters: make([]bloom, units), pending: make([][]uint64, units), read: make([]bool, units), exprs: termColumns(read)}
+	var tc termCollector
+	for u := range units {
+		tc.reset()
+		fromMemory := len(b.exprs) == 0 || hot != nil && hot.plainDynamic(u)
 		if hot != nil {
-			hot.unitTerms(u, fromMemory, add)
+			hot.unitTerms(u, fromMemory, tc.add)
 		}
-		if len(exprs) > 0 && !fromMemory {
-			// One value a row: a space between columns is a term boundary,
-			// so the terms are those of each column, for a fraction of the
-			// values crossing from DuckDB.
-			q := fmt.Sprintf("SELECT concat_ws(' ', %s) FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
-				strings.Join(exprs, ", "), sqlgen.QuoteString(path), int64(u)*termUnitRows, int64(u+1)*termUnitRows)
-			if err := s.scanText(q, func(text []byte) { source.ForIndexTerms(text, add) }); err != nil {
-				return nil, fmt.Errorf("store: building the term index: %w", err)
-			}
+		if fromMemory {
+			b.filters[u] = sizedBloom(tc.hashes)
+		} else {
+			b.pending[u], b.read[u] = slices.Clone(tc.hashes), true
 		}
-		filters = append(filters, sizedBloom(hashes))
 	}
-	return encodeTermIndex(filters), nil
+	return b
+}
+
+// finish reads the terms of the pending units back from the file at
+// path and returns the index.
+func (b *termBuild) finish(s *Store, path string) ([]byte, error) {
+	var tc termCollector
+	for u, hashes := range b.pending {
+		if !b.read[u] {
+			continue
+		}
+		tc.reset()
+		tc.hashes = append(tc.hashes, hashes...)
+		// One value a row: a space between columns is a term boundary,
+		// so the terms are those of each column, for a fraction of the
+		// values crossing from DuckDB.
+		q := fmt.Sprintf("SELECT concat_ws(' ', %s) FROM read_parquet(%s, file_row_number=true) WHERE file_row_number >= %d AND file_row_number < %d",
+			strings.Join(b.exprs, ", "), sqlgen.QuoteString(path), int64(u)*termUnitRows, int64(u+1)*termUnitRows)
+		if err := s.scanText(q, func(text []byte) { source.ForIndexTerms(text, tc.add) }); err != nil {
+			return nil, fmt.Errorf("store: building the term index: %w", err)
+		}
+		b.filters[u] = sizedBloom(tc.hashes)
+	}
+	return encodeTermIndex(b.filters), nil
+}
+
+// termCollector gathers the hashes of one unit's terms. recent drops the
+// repeats of common terms (hosts, programs, words) before they are
+// collected.
+type termCollector struct {
+	recent [4096]uint64
+	hashes []uint64
+}
+
+func (tc *termCollector) reset() {
+	tc.recent = [4096]uint64{}
+	tc.hashes = tc.hashes[:0]
+}
+
+func (tc *termCollector) add(term []byte) {
+	if len(term) < source.MinTermLen {
+		return
+	}
+	h := termHash(term)
+	if slot := &tc.recent[h&4095]; *slot != h {
+		*slot = h
+		tc.hashes = append(tc.hashes, h)
+	}
 }
 
 // scanText runs q, whose one column is text, and calls fn with each

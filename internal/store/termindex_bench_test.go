@@ -55,7 +55,7 @@ func BenchmarkTermSearch(b *testing.B) {
 	// from its file (seals take the string columns from memory).
 	seg := s.cat.Segments[0]
 	start = time.Now()
-	if _, err := s.buildTermIndex(filepath.Join(s.dir, seg.Path), syslogColumns, seg.Rows, nil); err != nil {
+	if _, err := startTermIndex(syslogColumns, seg.Rows, nil).finish(s, filepath.Join(s.dir, seg.Path)); err != nil {
 		b.Fatal(err)
 	}
 	build := time.Since(start)
