@@ -714,13 +714,17 @@ func (h *hotRawScan) Cardinality() *duckdb.CardinalityInfo {
 
 func (h *hotRawScan) Init() {}
 
-// FillChunk gives one row group's batches a chunk: a full chunk (2,048
-// rows, a whole generation's original bytes) made DuckDB's Parquet writer
-// hold about four times those bytes at once (148 MiB for a generation of
-// 110 batches of 300 KB, against 28 MiB), which was most of the memory
-// outside Go while ingesting.
+// FillChunk gives the next row group's batches (rawGroupBytes) a chunk:
+// a full chunk (2,048 batches, a whole generation's original bytes) made
+// DuckDB's Parquet writer hold about four times those bytes at once (148
+// MiB for a generation of 110 batches of 300 KB, against 28 MiB), which
+// was most of the memory outside Go while ingesting.
 func (h *hotRawScan) FillChunk(chunk duckdb.DataChunk) error {
-	n := min(len(h.raws)-h.next, rawGroupBatches)
+	n, size := 0, 0
+	for h.next+n < len(h.raws) && n < duckdb.GetDataChunkCapacity() && (n == 0 || size < rawGroupBytes) {
+		size += h.raws[h.next+n].n
+		n++
+	}
 	for i := range n {
 		r := &h.raws[h.next+i]
 		raw, err := h.view.rawOf(r)

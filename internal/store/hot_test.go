@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -196,5 +197,75 @@ func TestSealIndexesRowsWhereTheFileHasThem(t *testing.T) {
 	}
 	if checked != 300 {
 		t.Fatalf("checked %d rows", checked)
+	}
+}
+
+// TestOriginalBytesRowGroups checks that sealing writes a generation's
+// original bytes in row groups of about rawGroupBytes, whatever the size
+// of its batches (so writing the file never holds much more than that in
+// DuckDB's memory), and that every batch reads back whole.
+func TestOriginalBytesRowGroups(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	defer s.Close()
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	// Small batches, batches of a few megabytes like 5,000 JSON records,
+	// and one larger than a row group.
+	sizes := []int{}
+	for range 40 {
+		sizes = append(sizes, 300<<10)
+	}
+	sizes = append(sizes, 3<<20, 3<<20, 3<<20, 9<<20, 1<<10)
+	var raws [][]byte
+	for i, size := range sizes {
+		b := customBatch("Raw_CL", i, 1, t0)
+		b.Raw = bytes.Repeat([]byte{byte('a' + i%26)}, size)
+		copy(b.Raw, fmt.Sprintf("batch %d ", i))
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, b.Raw)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "raw", ws, "Raw_CL", "*.parquet"))
+	if len(files) != 1 {
+		t.Fatalf("original-bytes files: %v", files)
+	}
+	rows, err := s.DB().Query(`SELECT row_group_num_rows, row_group_bytes FROM parquet_metadata(?) WHERE path_in_schema = 'raw' ORDER BY row_group_id`, files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	next, groups := 0, 0
+	for rows.Next() {
+		var n, stored int
+		if err := rows.Scan(&n, &stored); err != nil {
+			t.Fatal(err)
+		}
+		// A group holds whole batches until they reach rawGroupBytes, or
+		// one batch larger than that.
+		total := 0
+		for _, size := range sizes[next : next+n] {
+			total += size
+		}
+		if n > 1 && total-sizes[next+n-1] >= rawGroupBytes {
+			t.Errorf("row group %d: %d batches of %d bytes, more than a row group's %d", groups, n, total, rawGroupBytes)
+		}
+		if next+n < len(sizes) && total < rawGroupBytes {
+			t.Errorf("row group %d ends after %d bytes, before it reached %d", groups, total, rawGroupBytes)
+		}
+		next += n
+		groups++
+	}
+	if next != len(sizes) || groups < 5 {
+		t.Fatalf("%d row groups hold %d batches, want all %d", groups, next, len(sizes))
+	}
+	for seq, want := range raws {
+		got, _, err := s.Raw(ws, uint64(seq))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Raw(%d) = %d bytes %q..., %v; want %d bytes %q...", seq, len(got), got[:min(len(got), 12)], err, len(want), want[:12])
+		}
 	}
 }

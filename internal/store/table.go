@@ -461,11 +461,17 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 	return &seg, nil
 }
 
-// rawGroupBatches is how many batches a row group of an original-bytes
-// file holds: a few megabytes, so writing one streams instead of holding
-// the whole generation's bytes (one row group by DuckDB's default) in
-// DuckDB's memory, and reading one batch's bytes reads little else.
-const rawGroupBatches = 16
+// rawGroupBytes is about how many original bytes a row group of an
+// original-bytes file holds (whole batches, one at least): a few
+// megabytes, so writing the file streams instead of holding a
+// generation's bytes in DuckDB's memory (its Parquet writer holds about
+// four times a row group while writing it), and reading one batch's bytes
+// reads little else. vigil_hot_raw gives each row group a chunk of its own
+// and the file is written with ROW_GROUP_SIZE 1, so a chunk is a row group
+// (DuckDB ends a row group after the chunk that reaches ROW_GROUP_SIZE
+// rows): a count of batches would make row groups of 36 MB from batches
+// of 5,000 JSON records.
+const rawGroupBytes = 4 << 20
 
 // writeRaw writes a generation's original bytes to a Parquet file.
 func (t *table) writeRaw(g *gen) (*RawFile, error) {
@@ -481,7 +487,7 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 	// syslog records: 31.1 bytes a record at level 1 in 0.34 s, 34.1 at
 	// level 3 in 0.64 s, 33.4 at level 6 in 3.0 s; text syslog alike), and
 	// at level 6 this file was a third of the CPU of steady ingestion.
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE %d)`, g.rawTable(), sqlgen.QuoteString(tmp), rawGroupBatches)); err != nil {
+	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 1)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}
