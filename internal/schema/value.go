@@ -34,6 +34,9 @@ const Tick = 100 * time.Nanosecond
 // Convert returns v as the canonical Go value of type t, or an error saying
 // why v cannot be a t. It never loses information silently: a fractional
 // number is not a long, a string that is not a date is not a datetime.
+// A value already canonical is returned as it came, a compact JSON text
+// for a dynamic included (not copied: JSON texts in rows are never
+// written to once made).
 func Convert(t Type, v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -161,6 +164,9 @@ func Convert(t Type, v any) (any, error) {
 		var raw []byte
 		switch x := v.(type) {
 		case json.RawMessage:
+			if compactJSON(x) {
+				return v, nil
+			}
 			raw = x
 		default:
 			b, err := json.Marshal(v)
