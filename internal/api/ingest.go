@@ -99,9 +99,11 @@ func jsonContentType(w http.ResponseWriter, r *http.Request) bool {
 // from the JSON value (numbers with no fraction are long, others real;
 // strings that are ISO 8601 times are datetime in a field named
 // TimeGenerated; objects and arrays are dynamic). An error gives the byte
-// offset of the problem.
+// offset of the problem. The batch's strings share one copy of body: one
+// kept beyond the batch keeps that copy, so keepers copy them (the hot
+// buffer copies strings and JSON text; GUIDs are new strings).
 func DecodeRecords(body []byte) (*store.Batch, error) {
-	s := &recordScanner{b: body}
+	s := &recordScanner{b: body, text: string(body)}
 	array := !s.atEnd() && body[s.pos] == '['
 	if array {
 		s.pos++

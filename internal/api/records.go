@@ -23,6 +23,9 @@ import (
 type recordScanner struct {
 	b   []byte
 	pos int
+	// text is b as one string: plain strings and numbers are cut from it
+	// instead of each being an allocation and a copy of its own.
+	text string
 	// fields is the current record's fields, reused between records.
 	fields []field
 	// names holds the member names seen, so that the same name in every
@@ -471,8 +474,12 @@ func (s *recordScanner) literal(word string) error {
 // bytes) is exactly its own.
 func (s *recordScanner) str() (string, error) {
 	tok, plain, err := s.token()
-	if err != nil || plain {
-		return string(tok), err
+	if err != nil {
+		return "", err
+	}
+	if plain {
+		// The content ends before the closing quote, at s.pos-1.
+		return s.text[s.pos-1-len(tok) : s.pos-1], nil
 	}
 	return s.decodeString(tok)
 }
@@ -505,37 +512,41 @@ func (s *recordScanner) name(hint string) (string, error) {
 // token reads the string at s.pos. A plain string's token is its content;
 // otherwise it is the whole literal, quotes included, for decodeString.
 func (s *recordScanner) token() (tok []byte, plain bool, err error) {
-	start := s.pos
-	s.pos++
+	// Locals, not the scanner's fields, in the loop: the compiler keeps
+	// them in registers.
+	b, start, i := s.b, s.pos, s.pos+1
 	plain = true
 	ascii := true
-	for s.pos < len(s.b) {
+	for i < len(b) {
 		// Most of a string is printable ASCII: one table look-up a byte.
-		for s.pos < len(s.b) && plainASCII[s.b[s.pos]] {
-			s.pos++
+		// (Eight bytes at a time took more instructions: most strings
+		// are short.)
+		for i < len(b) && plainASCII[b[i]] {
+			i++
 		}
-		if s.pos >= len(s.b) {
+		if i >= len(b) {
 			break
 		}
-		switch c := s.b[s.pos]; {
+		switch c := b[i]; {
 		case c == '"':
-			s.pos++
-			tok = s.b[start:s.pos]
+			s.pos = i + 1
+			tok = b[start:s.pos]
 			if plain && (ascii || utf8.Valid(tok)) {
 				return tok[1 : len(tok)-1], true, nil
 			}
 			return tok, false, nil
 		case c == '\\':
 			plain = false
-			s.pos += 2
+			i += 2
 		case c < 0x20:
+			s.pos = i
 			return nil, false, s.unexpected("in string literal")
 		default:
 			ascii = false
-			s.pos++
+			i++
 		}
 	}
-	s.pos = len(s.b)
+	s.pos = len(b)
 	return nil, false, s.unexpected("")
 }
 
@@ -558,7 +569,7 @@ func (s *recordScanner) decodeString(lit []byte) (string, error) {
 }
 
 // number reads a number in JSON's grammar, returning its text.
-func (s *recordScanner) number() ([]byte, error) {
+func (s *recordScanner) number() (string, error) {
 	start := s.pos
 	digits := func() int {
 		n := 0
@@ -574,12 +585,12 @@ func (s *recordScanner) number() ([]byte, error) {
 	if s.pos < len(s.b) && s.b[s.pos] == '0' {
 		s.pos++
 	} else if digits() == 0 {
-		return nil, s.unexpected("in numeric literal")
+		return "", s.unexpected("in numeric literal")
 	}
 	if s.pos < len(s.b) && s.b[s.pos] == '.' {
 		s.pos++
 		if digits() == 0 {
-			return nil, s.unexpected("after decimal point in numeric literal")
+			return "", s.unexpected("after decimal point in numeric literal")
 		}
 	}
 	if s.pos < len(s.b) && (s.b[s.pos] == 'e' || s.b[s.pos] == 'E') {
@@ -588,8 +599,8 @@ func (s *recordScanner) number() ([]byte, error) {
 			s.pos++
 		}
 		if digits() == 0 {
-			return nil, s.unexpected("in exponent of numeric literal")
+			return "", s.unexpected("in exponent of numeric literal")
 		}
 	}
-	return s.b[start:s.pos], nil
+	return s.text[start:s.pos], nil
 }

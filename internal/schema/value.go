@@ -378,27 +378,41 @@ func parseDurationLiteral(s string) (time.Duration, error) {
 }
 
 // ParseGUID parses s as a GUID (with or without braces, any case) and
-// returns its canonical lowercase 8-4-4-4-12 form.
+// returns its canonical lowercase 8-4-4-4-12 form. The result is always a
+// new string, never a part of s: the rows API's strings are cut from one
+// copy of the whole request body, and a GUID is kept as it is for as long
+// as its row is in the hot buffer.
 func ParseGUID(s string) (string, error) {
 	t := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "{"), "}")
-	if len(t) == 32 {
-		t = t[:8] + "-" + t[8:12] + "-" + t[12:16] + "-" + t[16:20] + "-" + t[20:]
-	}
-	if len(t) != 36 {
+	dashes := len(t) == 36
+	if !dashes && len(t) != 32 {
 		return "", fmt.Errorf("cannot parse %q as a guid", s)
 	}
-	for i, c := range t {
+	var out [36]byte
+	j := 0
+	for i := range out {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return "", fmt.Errorf("cannot parse %q as a guid", s)
+			if dashes {
+				if t[j] != '-' {
+					return "", fmt.Errorf("cannot parse %q as a guid", s)
+				}
+				j++
 			}
+			out[i] = '-'
 			continue
 		}
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+		c := t[j]
+		j++
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		case c >= 'A' && c <= 'F':
+			c += 'a' - 'A'
+		default:
 			return "", fmt.Errorf("cannot parse %q as a guid", s)
 		}
+		out[i] = c
 	}
-	return strings.ToLower(t), nil
+	return string(out[:]), nil
 }
 
 // TypeOf returns the type a loose Go value naturally has: the type a

@@ -2,9 +2,11 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestConvert(t *testing.T) {
@@ -120,4 +122,52 @@ func TestStandardColumnsAddedOnce(t *testing.T) {
 	if got, ok := Builtin("T_test"); !ok || got != tab {
 		t.Errorf("Builtin(T_test) = %v, %v", got, ok)
 	}
+}
+
+// parseGUIDBefore is ParseGUID as it was before it built its result in
+// place: the oracle FuzzParseGUID holds it to.
+func parseGUIDBefore(s string) (string, error) {
+	t := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "{"), "}")
+	if len(t) == 32 {
+		t = t[:8] + "-" + t[8:12] + "-" + t[12:16] + "-" + t[16:20] + "-" + t[20:]
+	}
+	if len(t) != 36 {
+		return "", fmt.Errorf("cannot parse %q as a guid", s)
+	}
+	for i, c := range t {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return "", fmt.Errorf("cannot parse %q as a guid", s)
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return "", fmt.Errorf("cannot parse %q as a guid", s)
+		}
+	}
+	return strings.ToLower(t), nil
+}
+
+// FuzzParseGUID: the same GUID or the same error as before, and a result
+// that is a new string, not a part of the input (which may be a whole
+// request body kept alive by it).
+func FuzzParseGUID(f *testing.F) {
+	for _, s := range []string{"0f8fad5b-d9cb-469f-a165-70867728950e", "{0F8FAD5B-D9CB-469F-A165-70867728950E}",
+		"0f8fad5bd9cb469fa16570867728950e", " 0f8fad5b-d9cb-469f-a165-70867728950e ", "0f8fad5b-d9cb-469f-a165-70867728950g",
+		"0f8fad5b+d9cb-469f-a165-70867728950e", "0f8fad5bd9cb469fa16570867728950", "", "{}", "é8fad5bd9cb469fa16570867728950e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseGUID(s)
+		want, wantErr := parseGUIDBefore(s)
+		if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Fatalf("%q: %q %v, before %q %v", s, got, err, want, wantErr)
+		}
+		if err == nil {
+			start, end := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(s)))+uintptr(len(s))
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(got))); p >= start && p < end {
+				t.Fatalf("%q: the GUID is a part of the input", s)
+			}
+		}
+	})
 }
