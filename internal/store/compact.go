@@ -94,7 +94,7 @@ func (t *table) compactDay(day string, inputs []*Segment) error {
 	var parts []string
 	for _, seg := range inputs {
 		width = max(width, seg.Columns)
-		parts = append(parts, partSQL(rec, seg.Columns, "read_parquet("+sqlgen.QuoteString(filepath.Join(s.dir, seg.Path))+")"))
+		parts = append(parts, partSQL(rec, seg.Columns, "read_parquet("+sqlgen.QuoteString(filepath.Join(s.dir, seg.Path))+")", sqlgen.DuckDBType))
 	}
 	rec = rec[:width]
 	// Re-select so the union has exactly the output's columns.

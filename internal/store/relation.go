@@ -121,7 +121,7 @@ func (w wsTables) Relation(ctx context.Context, name string, scan source.Scan) (
 		}
 		read = append(read, seg)
 	}
-	return source.Relation{SQL: t.relationSQL(def, gens, read, ranges, from, to), Release: release}, nil
+	return source.Relation{SQL: t.relationSQL(def, sqlgen.DuckDBType, gens, read, ranges, from, to), Release: release}, nil
 }
 
 // release drops the references a relation took, removing hot tables and
@@ -182,10 +182,12 @@ func timeLit(t time.Time) string {
 // columns it predates; the outer select adds the derived _ItemId and
 // filters the time range. Segments with ranges are read only in those
 // rows (file_row_number filters prune Parquet row groups); the others
-// whole.
-func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, ranges map[*Segment][][2]int64, from, to time.Time) string {
+// whole. Columns are cast to sqlType's type for theirs: sqlgen.DuckDBType
+// for queries, sqlgen.StorageType to read them as stored (dynamic values
+// as their text, not parsed again as JSON).
+func (t *table) relationSQL(def *schema.Table, sqlType func(schema.Type) string, gens []*gen, segs []*Segment, ranges map[*Segment][][2]int64, from, to time.Time) string {
 	rec := recordColumns(def)
-	part := func(ncols int, src string) string { return partSQL(rec, ncols, src) }
+	part := func(ncols int, src string) string { return partSQL(rec, ncols, src, sqlType) }
 	var parts []string
 	byCols := map[int][]string{}
 	var widths []int
@@ -249,15 +251,16 @@ func (t *table) relationSQL(def *schema.Table, gens []*gen, segs []*Segment, ran
 }
 
 // partSQL selects a table's stored columns in order from src, which has
-// the first ncols record columns: later columns read as NULL.
-func partSQL(rec []schema.Column, ncols int, src string) string {
+// the first ncols record columns, cast to sqlType's types: later columns
+// read as NULL.
+func partSQL(rec []schema.Column, ncols int, src string, sqlType func(schema.Type) string) string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for i, c := range rec {
 		if i < ncols {
-			fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", sqlgen.QuoteIdent(c.Name), sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
+			fmt.Fprintf(&b, "CAST(%s AS %s) AS %s, ", sqlgen.QuoteIdent(c.Name), sqlType(c.Type), sqlgen.QuoteIdent(c.Name))
 		} else {
-			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", sqlgen.DuckDBType(c.Type), sqlgen.QuoteIdent(c.Name))
+			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", sqlType(c.Type), sqlgen.QuoteIdent(c.Name))
 		}
 	}
 	fmt.Fprintf(&b, "%s, %s FROM %s", sqlgen.QuoteIdent(schema.ColBatchSeq), sqlgen.QuoteIdent(schema.ColBatchRow), src)
