@@ -60,6 +60,12 @@ type Options struct {
 	// ReadOnly opens the directory for forensic reading: the WAL is
 	// replayed into memory and nothing in the directory is written.
 	ReadOnly bool
+	// Threads bounds the threads DuckDB runs a query on; 0 is one per
+	// core. Verification runs several queries side by side and sets 1:
+	// each then runs on the thread that asked, where with more DuckDB's
+	// asking thread polls for the others' work (a sixth of the CPU of
+	// reading every stored row).
+	Threads int
 	// Logger receives background errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock for retention; default time.Now.
@@ -216,13 +222,19 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
 	}
+	if opts.Threads > 0 {
+		if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL threads = %d", opts.Threads)); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
+		}
+	}
 	if err := s.registerHot(); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: registering the hot buffer's table functions: %w", err)
 	}
-	if err := s.registerRowsEncode(); err != nil {
+	if err := s.registerSink(); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("store: registering the rows encoder: %w", err)
+		return nil, fmt.Errorf("store: registering the verification sink: %w", err)
 	}
 	for _, seg := range cat.Segments {
 		t := s.tableFor(seg.Workspace, seg.Table)
