@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -172,27 +171,8 @@ func canonical(t schema.Type, v any) bool {
 		return t == schema.DateTime && x.Location() == time.UTC && x.Nanosecond()%int(time.Microsecond) == 0
 	case time.Duration:
 		return t == schema.Timespan && x%schema.Tick == 0
-	case json.RawMessage:
-		return t == schema.Dynamic && compactJSON(x)
 	}
+	// A dynamic JSON text already compact is kept as it came by
+	// schema.Convert itself, which checks that in one pass.
 	return false
-}
-
-// compactJSON reports whether b is valid JSON with no space outside its
-// strings: the form json.Compact, and so schema.Convert, gives dynamic
-// values. Checking costs a pass over b; compacting it again costs that,
-// a copy and a buffer growing as it goes.
-func compactJSON(b []byte) bool {
-	in := false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case in && c == '\\':
-			i++
-		case c == '"':
-			in = !in
-		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return false
-		}
-	}
-	return json.Valid(b)
 }

@@ -71,20 +71,6 @@ func TestNormalizeStoresWhatConvertReturns(t *testing.T) {
 	}
 }
 
-// TestCompactJSON: only valid JSON without space outside its strings is
-// kept as it came; everything else goes through json.Compact, which
-// refuses what is not JSON.
-func TestCompactJSON(t *testing.T) {
-	for in, want := range map[string]bool{
-		`{"a":1}`: true, `"a b"`: true, `["x\" y",{"k":"\\"}]`: true, `null`: true,
-		`{"a": 1}`: false, "[1,\n2]": false, `{"a":1`: false, `{"a":"\" }`: false, ``: false, `[1,]`: false, `"\"`: false,
-	} {
-		if got := compactJSON([]byte(in)); got != want {
-			t.Errorf("compactJSON(%s) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 // TestNormalizeAllocatesPerBatch: a batch of canonical values is
 // normalized with a few allocations for the whole batch, not one per row
 // or value: an allocation a value was a tenth of an append's CPU.
