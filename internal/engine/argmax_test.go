@@ -49,14 +49,20 @@ func tiesK(i int64) string {
 
 var tiesEpoch = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// tiesT has five values, so most rows of a group tie with others at its
-// maximum and minimum; it is null in one row of 11 and in every row of
-// the "allnull" group.
+// tiesTG, the TimeGenerated of a stored row, is never null; it has five
+// values, so most rows of a group tie with others at its maximum and at
+// its minimum.
+func tiesTG(i int64) time.Time {
+	return tiesEpoch.Add(time.Duration(i*7919%5) * time.Second)
+}
+
+// tiesT is tiesTG with nulls: in one row of 11 and in every row of the
+// "allnull" group.
 func tiesT(i int64) any {
 	if i%97 == 0 || i%11 == 0 {
 		return nil
 	}
-	return tiesEpoch.Add(time.Duration(i*7919%5) * time.Second)
+	return tiesTG(i)
 }
 
 func tiesN(i int64) any {
@@ -66,6 +72,21 @@ func tiesN(i int64) any {
 	return i
 }
 
+// extremes are the greatest and least non-null value of a group; zero
+// when it has none.
+type extremes struct{ max, min time.Time }
+
+func (m *extremes) note(v any) {
+	if v, ok := v.(time.Time); ok {
+		if m.max.IsZero() || v.After(m.max) {
+			m.max = v
+		}
+		if m.min.IsZero() || v.Before(m.min) {
+			m.min = v
+		}
+	}
+}
+
 // TestArgMaxColumnsFromOneRow holds DuckDB to what the engine's arg_max
 // and arg_min rely on (see argMinMax): with one aggregate per returned
 // column, every column still comes from the same row. The data has
@@ -73,8 +94,9 @@ func tiesN(i int64) any {
 // many row groups that several threads read and combine, null values of
 // the expression (skipped) and of the columns (returned as they are), and
 // a group whose expression is null in every row (one row is still
-// returned). A DuckDB that picks tied rows differently for different
-// aggregates fails here.
+// returned). TimeGenerated, never null in stored rows, is compiled
+// without the fallback for nulls and is checked the same way. A DuckDB
+// that picks tied rows differently for different aggregates fails here.
 func TestArgMaxColumnsFromOneRow(t *testing.T) {
 	rows := int64(1_000_000)
 	if testing.Short() {
@@ -83,6 +105,7 @@ func TestArgMaxColumnsFromOneRow(t *testing.T) {
 	e := newEngine(t)
 	path := filepath.Join(t.TempDir(), "ties.parquet")
 	gen := fmt.Sprintf(`COPY (SELECT
+		TIMESTAMP '2026-11-01' + to_seconds(i * 7919 %% 5) AS TimeGenerated,
 		CASE WHEN i %% 97 = 0 THEN 'allnull' ELSE 'k' || (i %% %d) END AS K,
 		CASE WHEN i %% 97 = 0 OR i %% 11 = 0 THEN NULL ELSE TIMESTAMP '2026-11-01' + to_seconds(i * 7919 %% 5) END AS T,
 		i AS A, 's' || i AS S, CASE WHEN i %% 3 = 0 THEN NULL ELSE i END AS N, i %% %d AS G
@@ -94,48 +117,48 @@ func TestArgMaxColumnsFromOneRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	tables := parquetTables{path: path, def: &schema.Table{Name: "Ties", Columns: []schema.Column{
-		{Name: "K", Type: schema.String}, {Name: "T", Type: schema.DateTime}, {Name: "A", Type: schema.Long},
-		{Name: "S", Type: schema.String}, {Name: "N", Type: schema.Long}, {Name: "G", Type: schema.Long},
+		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "K", Type: schema.String}, {Name: "T", Type: schema.DateTime},
+		{Name: "A", Type: schema.Long}, {Name: "S", Type: schema.String}, {Name: "N", Type: schema.Long}, {Name: "G", Type: schema.Long},
 	}}}
 
-	// The extremes of T per group, computed here rather than by DuckDB.
-	type extremes struct{ max, min time.Time }
-	byK := map[string]*extremes{}
-	byG := map[int64]*extremes{}
-	note := func(m *extremes, v any) {
-		if v, ok := v.(time.Time); ok {
-			if m.max.IsZero() || v.After(m.max) {
-				m.max = v
-			}
-			if m.min.IsZero() || v.Before(m.min) {
-				m.min = v
-			}
-		}
-	}
+	// The extremes of T and TimeGenerated per group, computed here rather
+	// than by DuckDB.
+	tByK, tByG := map[string]*extremes{}, map[int64]*extremes{}
+	tgByK, tgByG := map[string]*extremes{}, map[int64]*extremes{}
 	for i := int64(0); i < rows; i++ {
 		k, g := tiesK(i), i%tiesManyGroups
-		if byK[k] == nil {
-			byK[k] = &extremes{}
+		if tByK[k] == nil {
+			tByK[k], tgByK[k] = &extremes{}, &extremes{}
 		}
-		if byG[g] == nil {
-			byG[g] = &extremes{}
+		if tByG[g] == nil {
+			tByG[g], tgByG[g] = &extremes{}, &extremes{}
 		}
-		v := tiesT(i)
-		note(byK[k], v)
-		note(byG[g], v)
+		tByK[k].note(tiesT(i))
+		tByG[g].note(tiesT(i))
+		tgByK[k].note(tiesTG(i))
+		tgByG[g].note(tiesTG(i))
+	}
+	byK := func(m map[string]*extremes, max bool) func(row map[string]any) any {
+		return func(r map[string]any) any { return extreme(m[r["K"].(string)], max) }
+	}
+	byG := func(m map[int64]*extremes, max bool) func(row map[string]any) any {
+		return func(r map[string]any) any { return extreme(m[r["G"].(int64)], max) }
 	}
 
 	cases := []struct {
 		query  string
 		groups int
-		// want is the extreme T of the row's group: nil when every T of
-		// the group is null.
+		// col is the column maximized or minimized; want is its extreme
+		// in the row's group: nil when every value of the group is null.
+		col  string
 		want func(row map[string]any) any
 	}{
-		{"Ties | summarize arg_max(T, *) by K", len(byK), func(r map[string]any) any { return extreme(byK[r["K"].(string)].max) }},
-		{"Ties | summarize arg_min(T, *) by K", len(byK), func(r map[string]any) any { return extreme(byK[r["K"].(string)].min) }},
-		{"Ties | summarize arg_max(T, S, N, A, K) by G", len(byG), func(r map[string]any) any { return extreme(byG[r["G"].(int64)].max) }},
-		{"Ties | summarize arg_min(T, *) by G", len(byG), func(r map[string]any) any { return extreme(byG[r["G"].(int64)].min) }},
+		{"Ties | summarize arg_max(T, *) by K", len(tByK), "T", byK(tByK, true)},
+		{"Ties | summarize arg_min(T, *) by K", len(tByK), "T", byK(tByK, false)},
+		{"Ties | summarize arg_max(T, S, N, A, K, TimeGenerated) by G", len(tByG), "T", byG(tByG, true)},
+		{"Ties | summarize arg_min(T, *) by G", len(tByG), "T", byG(tByG, false)},
+		{"Ties | summarize arg_max(TimeGenerated, *) by K", len(tgByK), "TimeGenerated", byK(tgByK, true)},
+		{"Ties | where A >= 0 | summarize arg_min(TimeGenerated, *) by G", len(tgByG), "TimeGenerated", byG(tgByG, false)},
 	}
 	for _, tc := range cases {
 		res, err := e.Query(context.Background(), Request{Query: tc.query, Tables: tables})
@@ -152,15 +175,15 @@ func TestArgMaxColumnsFromOneRow(t *testing.T) {
 				row[c.Name] = vals[j]
 			}
 			a := row["A"].(int64)
-			want := map[string]any{"K": tiesK(a), "T": tiesT(a), "S": fmt.Sprintf("s%d", a), "N": tiesN(a), "G": a % tiesManyGroups}
+			want := map[string]any{"TimeGenerated": tiesTG(a), "K": tiesK(a), "T": tiesT(a), "S": fmt.Sprintf("s%d", a), "N": tiesN(a), "G": a % tiesManyGroups}
 			problem := ""
 			for name, w := range want {
 				if got := row[name]; !sameValue(got, w) {
 					problem += fmt.Sprintf(" %s=%v (row %d has %v)", name, got, a, w)
 				}
 			}
-			if w := tc.want(row); !sameValue(row["T"], w) {
-				problem += fmt.Sprintf(" T=%v, the group's extreme is %v", row["T"], w)
+			if w := tc.want(row); !sameValue(row[tc.col], w) {
+				problem += fmt.Sprintf(" %s=%v, the group's extreme is %v", tc.col, row[tc.col], w)
 			}
 			if problem != "" {
 				if bad++; bad <= 5 {
@@ -174,8 +197,13 @@ func TestArgMaxColumnsFromOneRow(t *testing.T) {
 	}
 }
 
-// extreme is a group's extreme T as a result value: nil when it has none.
-func extreme(v time.Time) any {
+// extreme is a group's greatest (or least) value as a result value: nil
+// when it has none.
+func extreme(m *extremes, max bool) any {
+	v := m.min
+	if max {
+		v = m.max
+	}
 	if v.IsZero() {
 		return nil
 	}
@@ -188,4 +216,28 @@ func sameValue(got, want any) bool {
 		return ok && gt.Equal(wt)
 	}
 	return got == want
+}
+
+// TestTransformArgMaxNullTime runs arg_max over a transform's source,
+// whose TimeGenerated may still be null (the store fills it later): a
+// group whose times are all null still gives a row.
+func TestTransformArgMaxNullTime(t *testing.T) {
+	e := newEngine(t)
+	cols := []schema.Column{{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "K", Type: schema.String}, {Name: "V", Type: schema.String}}
+	rows := [][]any{{nil, "a", "x"}, {nil, "a", "x"}, {tiesEpoch, "b", "y"}, {nil, "b", "z"}}
+	_, got, err := e.Transform(context.Background(), "source | summarize arg_max(TimeGenerated, *) by K | order by K asc", cols, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"a", nil, "x"}, {"b", tiesEpoch, "y"}}
+	if len(got) != len(want) {
+		t.Fatalf("rows = %v, want %v", got, want)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if !sameValue(got[i][j], want[i][j]) {
+				t.Fatalf("rows = %v, want %v", got, want)
+			}
+		}
+	}
 }

@@ -39,6 +39,10 @@ type relation struct {
 	sql    string
 	cols   []col
 	render *Render
+	// notNull names the columns known to hold a value in every row, so
+	// work meant for nulls can be left out (arg_max's fallback). Only
+	// operators that keep the rows' values as they are pass it on.
+	notNull map[string]bool
 }
 
 func (r *relation) find(name string) (col, bool) {
@@ -328,8 +332,17 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 	for _, cd := range def.Columns {
 		out.cols = append(out.cols, col{name: cd.Name, typ: cd.Type, hidden: cd.Hidden})
 	}
+	// Every stored row has a TimeGenerated: the store fills it from the
+	// time received when the record has none (schema.ColTimeGenerated).
+	if _, ok := tables.(unstored); !ok {
+		out.notNull = map[string]bool{schema.ColTimeGenerated: true}
+	}
 	return out
 }
+
+// unstored is implemented by Tables whose rows have not been through the
+// store, so the columns it fills may be null there (a transform's source).
+type unstored interface{ unstored() }
 
 func (c *compiler) datatable(t *kql.Datatable) *relation {
 	rel := &relation{}
@@ -403,6 +416,15 @@ func wrap(in *relation, sel []string, cols []col, tail string) *relation {
 	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t" + tail, cols: cols, render: in.render}
 }
 
+// subset selects rows of in (filtered, ordered, limited) with their
+// values as they are, so what is known of its columns still holds.
+func subset(in *relation, tail string) *relation {
+	sel, cols := allCols(in)
+	out := wrap(in, sel, cols, tail)
+	out.notNull = in.notNull
+	return out
+}
+
 func allCols(in *relation) ([]string, []col) {
 	var sel []string
 	for _, cl := range in.cols {
@@ -418,8 +440,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		if p.typ != schema.Bool && p.typ != 0 {
 			c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
 		}
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " WHERE "+p.sql)
+		return subset(in, " WHERE "+p.sql)
 	case *kql.Project:
 		return c.project(in, op.Items, false)
 	case *kql.Extend:
@@ -502,17 +523,14 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return &relation{sql: "SELECT count(*) AS \"Count\" FROM (" + in.sql + ")", cols: []col{{name: "Count", typ: schema.Long}}, render: in.render}
 	case *kql.Take:
 		n := c.expr(op.N, nil)
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " LIMIT "+n.sql)
+		return subset(in, " LIMIT "+n.sql)
 	case *kql.SampleOp:
 		return c.sample(in, op.N)
 	case *kql.Top:
 		n := c.expr(op.N, nil)
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " ORDER BY "+c.orderBy(in, op.Keys)+" LIMIT "+n.sql)
+		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys)+" LIMIT "+n.sql)
 	case *kql.Sort:
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " ORDER BY "+c.orderBy(in, op.Keys))
+		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys))
 	case *kql.Distinct:
 		if op.All {
 			var sel []string

@@ -90,6 +90,9 @@ func (b batchTables) Table(name string) (*schema.Table, bool) {
 
 func (b batchTables) Names() []string { return []string{"source"} }
 
+// unstored: a transform runs before the store fills TimeGenerated.
+func (batchTables) unstored() {}
+
 func (b batchTables) Relation(_ context.Context, name string, _ source.Scan) (source.Relation, error) {
 	if name != "source" {
 		return source.Relation{}, fmt.Errorf("unknown table %q", name)
