@@ -83,7 +83,8 @@ var punctByFirst = func() map[byte][]string {
 
 // timespanUnits are the suffixes of timespan literals.
 var timespanUnits = []string{"microseconds", "microsecond", "milliseconds", "millisecond", "seconds", "second",
-	"minutes", "minute", "hours", "hour", "days", "day", "ticks", "tick", "micro", "milli", "ms", "us", "d", "h", "m", "s"}
+	"minutes", "minute", "hours", "hour", "days", "day", "ticks", "tick", "micros", "micro", "millis", "milli",
+	"mins", "min", "secs", "sec", "hrs", "hr", "ms", "us", "d", "h", "m", "s"}
 
 func lex(src string) ([]token, error) {
 	var toks []token

@@ -285,6 +285,10 @@ var dateLayouts = []string{
 	"2006/01/02",
 	"01/02/2006 15:04:05",
 	"1/2/2006 3:04:05 PM",
+	"1/2/2006 15:04:05",
+	"1/2/2006",
+	"01-02-2006",
+	"2006-1-2",
 }
 
 // ParseDateTime parses s as a datetime in one of the forms KQL's
@@ -360,7 +364,8 @@ var durationUnits = []struct {
 	{"microseconds", 1e3}, {"microsecond", 1e3}, {"milliseconds", 1e6}, {"millisecond", 1e6},
 	{"seconds", 1e9}, {"second", 1e9}, {"minutes", 60e9}, {"minute", 60e9},
 	{"hours", 3600e9}, {"hour", 3600e9}, {"days", 86400e9}, {"day", 86400e9},
-	{"ticks", 100}, {"tick", 100}, {"micro", 1e3}, {"milli", 1e6},
+	{"ticks", 100}, {"tick", 100}, {"micros", 1e3}, {"micro", 1e3}, {"millis", 1e6}, {"milli", 1e6},
+	{"mins", 60e9}, {"min", 60e9}, {"secs", 1e9}, {"sec", 1e9}, {"hrs", 3600e9}, {"hr", 3600e9},
 	{"ms", 1e6}, {"us", 1e3}, {"d", 86400e9}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9},
 }
 
