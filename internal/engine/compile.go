@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ type relation struct {
 	// work meant for nulls can be left out (arg_max's fallback). Only
 	// operators that keep the rows' values as they are pass it on.
 	notNull map[string]bool
+	// as is the name the as operator gave these rows, which union's
+	// withsource= column reports for them.
+	as string
 }
 
 func (r *relation) find(name string) (col, bool) {
@@ -103,6 +107,12 @@ type compiler struct {
 	// parses each document once instead of building the member's JSON
 	// and parsing that again, which is most of a dynamic filter's time.
 	members map[string]jsonMember
+	// ctes are the query's materialize() results, "name AS MATERIALIZED
+	// (SELECT ...)", defined before the statement (withCTEs).
+	ctes []string
+	// aggs, while summarize compiles an expression over aggregates,
+	// takes the aggregate calls in it (see aggExprs); nil elsewhere.
+	aggs *aggExprs
 }
 
 // jsonMember is a dynamic member access: the SQL of the dynamic value
@@ -152,7 +162,18 @@ func (c *compiler) compile() (rel *relation, err error) {
 	for _, l := range q.Lets {
 		c.bindLet(l)
 	}
-	return c.tabular(q.Body), nil
+	rel = c.tabular(q.Body)
+	rel.sql = c.withCTEs(rel.sql)
+	return rel, nil
+}
+
+// withCTEs puts the materialized results the query defined (c.ctes)
+// before a statement that may read them.
+func (c *compiler) withCTEs(query string) string {
+	if len(c.ctes) == 0 {
+		return query
+	}
+	return "WITH " + strings.Join(c.ctes, ", ") + " " + query
 }
 
 func (c *compiler) bindLet(l *kql.Let) {
@@ -233,6 +254,12 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return c.datatable(t)
 	case *kql.Range:
 		return c.rangeSrc(t)
+	case *kql.Materialize:
+		// A CTE DuckDB computes once (see compile), read by name.
+		body := c.tabular(t.Body)
+		name := sqlgen.QuoteIdent("_mat" + strconv.Itoa(len(c.ctes)))
+		c.ctes = append(c.ctes, name+" AS MATERIALIZED ("+body.sql+")")
+		return &relation{sql: "SELECT * FROM " + name, cols: body.cols, render: body.render, notNull: body.notNull}
 	case *kql.Print:
 		var sel []string
 		var cols []col
@@ -579,8 +606,10 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		}
 		return c.project(in, op.Items, true)
 	case *kql.As:
-		c.sc.tables[op.Name] = in
-		return in
+		named := *in
+		named.as = op.Name
+		c.sc.tables[op.Name] = &named
+		return &named
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
 	case *kql.ParseOp:
@@ -869,7 +898,11 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 	}
 	var branches []branch
 	if in != nil {
-		branches = append(branches, branch{in, "union_arg0"})
+		name := "union_arg0"
+		if in.as != "" {
+			name = in.as
+		}
+		branches = append(branches, branch{in, name})
 	}
 	for i, t := range u.Tables {
 		if ref, ok := t.(*kql.TableRef); ok && strings.Contains(ref.Name, "*") {
@@ -887,7 +920,11 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 		if ref, ok := t.(*kql.TableRef); ok {
 			name = ref.Name
 		}
-		branches = append(branches, branch{c.tabular(t), name})
+		rel := c.tabular(t)
+		if rel.as != "" {
+			name = rel.as
+		}
+		branches = append(branches, branch{rel, name})
 	}
 	if len(branches) == 0 {
 		c.fail(u, "union has no tables to read")
@@ -976,76 +1013,142 @@ func quoted(cols []col) []string {
 	return out
 }
 
-// parseOp compiles parse and parse-where into one regular expression:
-// literals match themselves, captures match lazily (the last greedily).
+// parseOp compiles parse and parse-where into one regular expression
+// with a group per column, read in one pass into a struct. In simple
+// and relaxed mode the literals match themselves and . matches newlines;
+// in regex mode they are regular expressions, the match is anchored at
+// both ends and flags= applies (U swaps greedy and lazy). A string
+// column matches lazily up to what follows it (the last one greedily);
+// in regex mode greedily, as Kusto's documented examples show. A number
+// column matches a number, and in relaxed mode, failing that, anything
+// up to what follows. Simple and regex mode are strict: a value that
+// does not convert to its column's type fails the whole row (every
+// column null, and parse-where drops it); relaxed mode nulls that
+// column alone.
 func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 	x := c.expr(op.X, in)
 	src := c.convert(x, schema.String, op.X)
-	var re strings.Builder
 	type capture struct {
-		name string
-		typ  schema.Type
-		idx  int
+		name  string
+		typ   schema.Type
+		field string
 	}
 	var caps []capture
-	last := -1
-	for i, p := range op.Pattern {
-		if p.Col != "" || p.Star {
-			last = i
-		}
+	var re strings.Builder
+	var fields []string
+	group := func() string {
+		f := "_" + strconv.Itoa(len(fields))
+		fields = append(fields, sqlgen.QuoteString(f))
+		return f
 	}
-	group := 0
+	regex := op.Kind == "regex"
 	for i, p := range op.Pattern {
+		last := i == len(op.Pattern)-1
 		switch {
-		case p.Literal != "":
-			if op.Kind == "regex" {
-				re.WriteString(p.Literal)
-			} else {
-				re.WriteString(regexpQuote(p.Literal))
-			}
 		case p.Star:
 			re.WriteString("(?:.*?)")
+		case p.Col == "" && regex:
+			lit, err := regexp.Compile(p.Literal)
+			if err != nil {
+				c.fail(op, "parse: %q is not a regular expression: %v", p.Literal, err)
+			}
+			re.WriteString("(?:" + p.Literal + ")")
+			for range lit.NumSubexp() {
+				group()
+			}
+		case p.Col == "":
+			re.WriteString(regexpQuote(p.Literal))
 		default:
 			typ, err := schema.ParseType(p.Type)
 			if err != nil {
 				c.fail(op, "parse column %s: %v", p.Col, err)
 			}
-			group++
-			if i == last && i == len(op.Pattern)-1 {
-				re.WriteString("(.*)")
-			} else {
-				re.WriteString("(.*?)")
+			loose := "(.*?)"
+			if last || regex {
+				loose = "(.*)"
 			}
-			caps = append(caps, capture{p.Col, typ, group})
+			number := ""
+			switch typ {
+			case schema.Int, schema.Long:
+				number = `-?\d+`
+			case schema.Real, schema.Decimal:
+				number = `-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`
+			}
+			switch {
+			case number != "" && op.Kind == "relaxed":
+				re.WriteString("(" + number + "|" + strings.Trim(loose, "()") + ")")
+			case number != "":
+				re.WriteString("(" + number + ")")
+			default:
+				re.WriteString(loose)
+			}
+			caps = append(caps, capture{p.Col, typ, group()})
 		}
 	}
-	pattern := sqlgen.QuoteString("(?s)" + re.String())
-	if op.Kind != "relaxed" {
-		pattern = sqlgen.QuoteString("(?s)^" + re.String() + "$")
-		if op.Kind == "simple" || op.Kind == "" {
-			pattern = sqlgen.QuoteString("(?s)" + re.String())
+	pattern := "(?s)" + re.String()
+	if regex {
+		pattern = `\A(?:` + re.String() + `)\z`
+		if op.Flags != "" {
+			pattern = "(?" + op.Flags + ")" + pattern
 		}
 	}
+	if _, err := regexp.Compile(pattern); err != nil {
+		c.fail(op, "parse: the pattern is not a regular expression: %v", err)
+	}
+	quoted := sqlgen.QuoteString(pattern)
+	// The struct of the groups, or null where the text does not match.
+	const parsed = "_parse"
 	sel, cols := allCols(in)
+	sel = append(sel, "CASE WHEN regexp_matches("+src+", "+quoted+") THEN regexp_extract("+src+", "+quoted+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
+	cols = append(cols, col{name: parsed, hidden: true})
+	matched := wrap(in, sel, cols, "")
+	sel, cols = allCols(matched)
+	var typed []string
 	for _, cp := range caps {
-		val := fmt.Sprintf("CASE WHEN regexp_matches(%s, %s) THEN regexp_extract(%s, %s, %d) END", src, pattern, src, pattern, cp.idx)
-		entry := c.convert(scalar{val, schema.String}, cp.typ, op) + " AS " + sqlgen.QuoteIdent(cp.name)
+		text := scalar{"struct_extract(" + parsed + ", " + sqlgen.QuoteString(cp.field) + ")", schema.String}
+		entry := c.convert(text, cp.typ, op)
+		if cp.typ != schema.String {
+			typed = append(typed, sqlgen.QuoteIdent(cp.name))
+		}
 		replaced := false
 		for j, cl := range cols {
 			if cl.name == cp.name {
-				sel[j], cols[j], replaced = entry, col{name: cp.name, typ: cp.typ}, true
+				sel[j], cols[j], replaced = entry+" AS "+sqlgen.QuoteIdent(cp.name), col{name: cp.name, typ: cp.typ}, true
 			}
 		}
 		if !replaced {
-			sel = append(sel, entry)
+			sel = append(sel, entry+" AS "+sqlgen.QuoteIdent(cp.name))
 			cols = append(cols, col{name: cp.name, typ: cp.typ})
 		}
 	}
+	converted := wrap(matched, sel, cols, "")
+	ok := parsed + " IS NOT NULL"
+	strict := op.Kind != "relaxed" && len(typed) > 0
+	if strict {
+		ok += " AND " + strings.Join(typed, " IS NOT NULL AND ") + " IS NOT NULL"
+	}
+	sel = nil
+	cols = nil
+	for _, cl := range converted.cols {
+		if cl.name == parsed {
+			continue
+		}
+		ref := sqlgen.QuoteIdent(cl.name)
+		isCapture := false
+		for _, cp := range caps {
+			isCapture = isCapture || cp.name == cl.name
+		}
+		if isCapture && strict && !op.Where {
+			ref = "CASE WHEN " + ok + " THEN " + ref + " END AS " + ref
+		}
+		sel = append(sel, ref)
+		cols = append(cols, cl)
+	}
 	tail := ""
 	if op.Where {
-		tail = " WHERE regexp_matches(" + src + ", " + pattern + ")"
+		tail = " WHERE " + ok
 	}
-	return wrap(in, sel, cols, tail)
+	return wrap(converted, sel, cols, tail)
 }
 
 func regexpQuote(s string) string {

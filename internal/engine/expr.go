@@ -258,7 +258,7 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 		case schema.String:
 			return text
 		case schema.DateTime:
-			return "TRY_CAST(" + text + " AS TIMESTAMP)"
+			return textToDateTime(text)
 		case schema.Timespan:
 			return "kql_totimespan(" + text + ")"
 		}
@@ -280,10 +280,25 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 		return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
 	}
 	if v.typ == schema.String {
+		switch to {
+		case schema.DateTime:
+			return textToDateTime(v.sql)
+		case schema.Timespan:
+			return "kql_totimespan(" + v.sql + ")"
+		}
 		return "TRY_CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
 	}
 	c.fail(n, "Cannot convert %s to %s", v.typ, to)
 	return ""
+}
+
+// textToDateTime converts text to a datetime in the forms todatetime()
+// and datetime literals accept (schema.ParseDateTime). DuckDB's cast
+// takes ISO 8601 text fast but reads a zone offset such as +02:00 as if
+// it were not there, so text ending in one, and whatever the cast
+// refuses (US dates, RFC 1123), goes to the Go parser.
+func textToDateTime(text string) string {
+	return "coalesce(CASE WHEN NOT regexp_matches(" + text + `, '\d[+-]\d\d:?\d\d$') THEN TRY_CAST(` + text + " AS TIMESTAMP) END, kql_todatetime(" + text + "))"
 }
 
 // toString renders v as Kusto's tostring() does.

@@ -32,13 +32,28 @@ var macros = []string{
 		CAST(regexp_extract(s, '(\d+):\d+', 1) AS BIGINT) * 36000000000 +
 		CAST(regexp_extract(s, '\d+:(\d+)', 1) AS BIGINT) * 600000000 +
 		coalesce(TRY_CAST(regexp_extract(s, '\d+:\d+:(\d+)', 1) AS BIGINT), 0) * 10000000 +
-		coalesce(TRY_CAST(rpad(regexp_extract(s, ':\d+\.(\d+)$', 1), 7, '0') AS BIGINT), 0)) END`,
+		coalesce(TRY_CAST(rpad(regexp_extract(s, ':\d+\.(\d+)$', 1), 7, '0') AS BIGINT), 0))
+		WHEN regexp_matches(s, '^-?\d+(\.\d+)?[a-z]+$') THEN CAST(round(CAST(regexp_extract(s, '^-?\d+(\.\d+)?') AS DOUBLE) *
+		CASE regexp_extract(s, '[a-z]+$') WHEN 'd' THEN 864000000000 WHEN 'day' THEN 864000000000 WHEN 'days' THEN 864000000000
+		WHEN 'h' THEN 36000000000 WHEN 'hr' THEN 36000000000 WHEN 'hrs' THEN 36000000000 WHEN 'hour' THEN 36000000000 WHEN 'hours' THEN 36000000000
+		WHEN 'm' THEN 600000000 WHEN 'min' THEN 600000000 WHEN 'mins' THEN 600000000 WHEN 'minute' THEN 600000000 WHEN 'minutes' THEN 600000000
+		WHEN 's' THEN 10000000 WHEN 'sec' THEN 10000000 WHEN 'secs' THEN 10000000 WHEN 'second' THEN 10000000 WHEN 'seconds' THEN 10000000
+		WHEN 'ms' THEN 10000 WHEN 'milli' THEN 10000 WHEN 'millis' THEN 10000 WHEN 'millisecond' THEN 10000 WHEN 'milliseconds' THEN 10000
+		WHEN 'us' THEN 10 WHEN 'micro' THEN 10 WHEN 'micros' THEN 10 WHEN 'microsecond' THEN 10 WHEN 'microseconds' THEN 10
+		WHEN 'tick' THEN 1 WHEN 'ticks' THEN 1 END) AS BIGINT) END`,
+	// kql_countof counts the occurrences of p in s, overlapping ones
+	// too, as Kusto's countof does for plain text.
+	`CREATE OR REPLACE MACRO kql_countof(s, p) AS CASE WHEN length(p) = 0 THEN 0 ELSE
+		CAST(len(list_filter(range(1, length(s) - length(p) + 2), _i -> substr(s, _i, length(p)) = p)) AS BIGINT) END`,
 }
 
 // call compiles a scalar function call.
 func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
+	}
+	if _, ok := aggregates[e.Name]; ok && c.aggs != nil {
+		return c.aggs.add(c, e)
 	}
 	if _, ok := aggregates[e.Name]; ok && scalarFuncs[e.Name] == nil {
 		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
@@ -143,6 +158,11 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"make_timestamp(CAST(" + num(0) + " * 1000 AS BIGINT))", schema.DateTime}
 	case "unixtime_microseconds_todatetime":
 		return scalar{"make_timestamp(CAST(" + num(0) + " AS BIGINT))", schema.DateTime}
+	case "unixtime_nanoseconds_todatetime":
+		if args[0].typ == schema.Real {
+			return scalar{"make_timestamp(CAST(" + num(0) + " / 1000 AS BIGINT))", schema.DateTime}
+		}
+		return scalar{"make_timestamp(" + lng(0) + " // 1000)", schema.DateTime}
 	case "format_datetime":
 		need(2)
 		return scalar{"strftime(" + dt(0) + ", " + sqlgen.QuoteString(strftimeFormat(strings.Trim(args[1].sql, "'"))) + ")", schema.String}
@@ -150,7 +170,14 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		need(1)
 		return scalar{c.convert(args[0], schema.Timespan, e.Args[0]), schema.Timespan}
 	case "format_timespan":
-		return scalar{"kql_timespan_str(" + args[0].sql + ")", schema.String}
+		if len(args) < 2 {
+			return scalar{"kql_timespan_str(" + args[0].sql + ")", schema.String}
+		}
+		f, ok := e.Args[1].(*kql.Literal)
+		if !ok || f.Kind != kql.LitString {
+			c.fail(e.Args[1], "format_timespan's format must be a constant string")
+		}
+		return scalar{timespanFormat(c.convert(args[0], schema.Timespan, e.Args[0]), f.Value), schema.String}
 
 	// --- conversions ---
 	case "tostring":
@@ -231,7 +258,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		if len(args) > 2 && strings.Trim(args[2].sql, "'") == "regex" {
 			return scalar{"CAST(len(regexp_extract_all(" + str(0) + ", " + str(1) + ")) AS BIGINT)", schema.Long}
 		}
-		return scalar{"CAST((length(" + str(0) + ") - length(replace(" + str(0) + ", " + str(1) + ", ''))) // length(" + str(1) + ") AS BIGINT)", schema.Long}
+		return scalar{"kql_countof(" + str(0) + ", " + str(1) + ")", schema.Long}
 	case "extract":
 		need(3)
 		group, ok := constInt(e.Args[1])
@@ -286,7 +313,12 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		typ := args[0].typ
 		var parts []string
 		for i := range args {
-			parts = append(parts, c.convert(args[i], typ, e))
+			part := c.convert(args[i], typ, e)
+			if typ == schema.String && i < len(args)-1 {
+				// Kusto skips empty strings as it skips nulls.
+				part = "NULLIF(" + part + ", '')"
+			}
+			parts = append(parts, part)
 		}
 		return scalar{"coalesce(" + strings.Join(parts, ", ") + ")", typ}
 	case "isempty":
@@ -610,6 +642,45 @@ func strftimeFormat(f string) string {
 		"HH", "%H", "H", "%-H", "hh", "%I", "h", "%-I", "mm", "%M", "m", "%-M", "ss", "%S", "s", "%-S",
 		"fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p", "%", "%%")
 	return r.Replace(f)
+}
+
+// timespanFormat compiles format_timespan's format over the ticks ts:
+// d (days), h or H (hours), m, s, f (fractions, as many digits as
+// letters) and F (the same without trailing zeros), repeated for the
+// width to pad to; any other character stands for itself.
+func timespanFormat(ts, format string) string {
+	abs := "abs(" + ts + ")"
+	parts := []string{"CASE WHEN " + ts + " < 0 THEN '-' ELSE '' END"}
+	for i := 0; i < len(format); {
+		ch := format[i]
+		n := 1
+		for i+n < len(format) && format[i+n] == ch {
+			n++
+		}
+		width := strconv.Itoa(n)
+		pad := func(v string) string {
+			return "lpad(CAST(" + v + " AS VARCHAR), " + width + ", '0')"
+		}
+		frac := "substr(lpad(CAST(" + abs + " % 10000000 AS VARCHAR), 7, '0'), 1, " + width + ")"
+		switch ch {
+		case 'd':
+			parts = append(parts, pad(abs+" // 864000000000"))
+		case 'h', 'H':
+			parts = append(parts, pad("("+abs+" // 36000000000) % 24"))
+		case 'm':
+			parts = append(parts, pad("("+abs+" // 600000000) % 60"))
+		case 's':
+			parts = append(parts, pad("("+abs+" // 10000000) % 60"))
+		case 'f':
+			parts = append(parts, frac)
+		case 'F':
+			parts = append(parts, "rtrim("+frac+", '0')")
+		default:
+			parts = append(parts, sqlgen.QuoteString(format[i:i+n]))
+		}
+		i += n
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
 }
 
 // typeArg is the type a typeof(T) argument names, or 0 when the

@@ -55,10 +55,29 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 	// keys are the expressions arg_max/arg_min maximize that are not
 	// columns, computed once per row below the aggregation.
 	var keys []string
-	for _, agg := range op.Aggs {
+	// computed holds, by output name, the expressions over aggregates
+	// (see aggExprs), computed in a SELECT above the grouping.
+	computed := map[string]string{}
+	byCols := append([]col(nil), cols...)
+	for i, agg := range op.Aggs {
 		call, ok := agg.Expr.(*kql.Call)
-		if !ok {
-			c.fail(agg.Expr, "summarize needs an aggregation function, such as count() or sum(x)")
+		if !ok || !isAggregateCall(c, call) {
+			name := agg.Name
+			if name == "" {
+				name = byName(agg.Expr, len(op.By)+i)
+			}
+			name = unique(name)
+			a := &aggExprs{in: in, used: used}
+			c.aggs = a
+			v := c.expr(agg.Expr, &relation{cols: byCols})
+			c.aggs = nil
+			if len(a.sel) == 0 {
+				c.fail(agg.Expr, "summarize needs an aggregation function, such as count() or sum(x)")
+			}
+			sel = append(sel, a.sel...)
+			computed[name] = v.sql
+			cols = append(cols, col{name: name, typ: v.typ})
+			continue
 		}
 		if call.Name == "arg_max" || call.Name == "arg_min" {
 			sqls, outs := c.argMinMax(in, call, used, &keys)
@@ -89,7 +108,29 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 	if len(keys) > 0 {
 		in = &relation{sql: "SELECT *, " + strings.Join(keys, ", ") + " FROM (" + in.sql + ")", cols: in.cols, render: in.render}
 	}
-	return wrap(in, sel, cols, tail)
+	if len(computed) == 0 {
+		return wrap(in, sel, cols, tail)
+	}
+	var grouped []col
+	post := quoted(cols)
+	for j, cl := range cols {
+		if v, ok := computed[cl.name]; ok {
+			post[j] = v + " AS " + sqlgen.QuoteIdent(cl.name)
+		} else {
+			grouped = append(grouped, cl)
+		}
+	}
+	return wrap(wrap(in, sel, grouped, tail), post, cols, "")
+}
+
+// isAggregateCall reports whether call is one aggregate (summarize's
+// usual case) rather than an expression that has aggregates inside.
+func isAggregateCall(c *compiler, call *kql.Call) bool {
+	if _, udf := c.lookupFunc(call.Name); udf {
+		return false
+	}
+	_, ok := aggregates[call.Name]
+	return ok
 }
 
 func byName(e kql.Expr, i int) string {

@@ -79,6 +79,16 @@ func init() {
 		udf{name: "kql_crc32", args: []duckdb.Type{tVarchar}, result: tBigint, fn: func(a []driver.Value) (any, error) {
 			return int64(crc32.ChecksumIEEE([]byte(a[0].(string)))), nil
 		}},
+		// kql_todatetime reads text as datetime literals and ingestion
+		// do, for the forms DuckDB's cast does not take (see
+		// textToDateTime).
+		udf{name: "kql_todatetime", args: []duckdb.Type{tVarchar}, result: duckdb.TYPE_TIMESTAMP, fn: func(a []driver.Value) (any, error) {
+			t, err := schema.ParseDateTime(a[0].(string))
+			if err != nil {
+				return nil, nil
+			}
+			return t, nil
+		}},
 		udf{name: "kql_time_zone", args: []duckdb.Type{duckdb.TYPE_TIMESTAMP, tVarchar, tBool}, result: duckdb.TYPE_TIMESTAMP, fn: func(a []driver.Value) (any, error) {
 			t, ok := shiftZone(a[0].(time.Time), a[1].(string), a[2].(bool))
 			if !ok {

@@ -290,6 +290,17 @@ type Invoke struct {
 	Args []Expr
 }
 
+// Materialize caches its body's result for the query's duration: every
+// read of it sees the same rows, also where the body is not
+// deterministic (rand(), sample, take without an order).
+type Materialize struct {
+	P    Pos
+	Body Tabular
+}
+
+func (t *Materialize) Position() Pos { return t.P }
+func (*Materialize) tabularNode()    {}
+
 func (t *TableRef) Position() Pos  { return t.P }
 func (t *Datatable) Position() Pos { return t.P }
 func (t *Range) Position() Pos     { return t.P }
@@ -451,7 +462,9 @@ type Lookup struct {
 type ParseOp struct {
 	P    Pos
 	Kind string // simple, regex, relaxed
-	X    Expr
+	// Flags are kind=regex's RE2 flags (flags=): U (ungreedy), i, m, s.
+	Flags string
+	X     Expr
 	// Pattern alternates literal strings and column captures.
 	Pattern []ParsePart
 	Where   bool // parse-where: drop rows that do not match

@@ -310,7 +310,7 @@ func (p *parser) source() Tabular {
 		p.expect("(")
 		tab := p.tabular()
 		p.expect(")")
-		return tab
+		return &Materialize{P: t.pos, Body: tab}
 	case "workspace", "database", "cluster":
 		if p.peekAt(1).text == "(" {
 			p.next()
@@ -964,11 +964,22 @@ func (p *parser) sortKeys() []SortKey {
 func (p *parser) parseOp(t token) Operator {
 	op := &ParseOp{P: t.pos, Kind: "simple", Where: t.text == "parse-where"}
 	for p.peek().kind == tIdent && p.peekAt(1).text == "=" {
-		key := p.next().text
+		key := p.next()
 		p.next()
-		v := p.next().text
-		if key == "kind" {
-			op.Kind = v
+		v := p.next()
+		switch key.text {
+		case "kind":
+			if v.text != "simple" && v.text != "regex" && v.text != "relaxed" {
+				p.fail(v, "Syntax error: parse's kind is simple, regex or relaxed, not %s", v)
+			}
+			op.Kind = v.text
+		case "flags":
+			if v.kind != tIdent || strings.Trim(v.text, "Uims") != "" {
+				p.fail(v, "Syntax error: parse's flags are U, i, m and s, not %s", v)
+			}
+			op.Flags = v.text
+		default:
+			p.fail(key, "Syntax error: parse takes kind= and flags=, not %s=", key.text)
 		}
 	}
 	op.X = p.expr()

@@ -336,6 +336,10 @@ func printTabular(b *strings.Builder, t Tabular) {
 		b.WriteString(") [")
 		printExprs(b, x.Values)
 		b.WriteString("]")
+	case *Materialize:
+		b.WriteString("materialize(")
+		printTabular(b, x.Body)
+		b.WriteString(")")
 	case *Range:
 		b.WriteString("range ")
 		printName(b, x.Col)
@@ -616,6 +620,9 @@ func printOperator(b *strings.Builder, op Operator) {
 		}
 		if x.Kind != "simple" {
 			b.WriteString("kind=" + x.Kind + " ")
+		}
+		if x.Flags != "" {
+			b.WriteString("flags=" + x.Flags + " ")
 		}
 		printExpr(b, x.X)
 		b.WriteString(" with")
