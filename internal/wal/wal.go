@@ -3,19 +3,32 @@
 //
 // A record is framed as
 //
-//	length   uint32, big-endian: bytes of payload
-//	crc      uint32, big-endian: CRC-32C (Castagnoli) of payload
+//	length   uint32, big-endian: bit 31 set, the payload's length below it
+//	crc      uint32, big-endian: the frame's checksum
 //	payload  length bytes
+//
+// The checksum is the CRC-32C (Castagnoli) of the payload, continued over
+// the length word and the frame's LSN (8 bytes, big-endian). Segment files
+// are preallocated, so the space past the last record reads as zeros: a
+// length word without bit 31 is that unwritten space, the end of the log,
+// and can never be mistaken for a record; the LSN in the checksum makes a
+// frame read at any other position fail.
 //
 // Segment files are named by the LSN of their first byte (16 hex digits
 // plus ".wal") and start with an 8-byte magic, "VIGILWAL", and a 4-byte
 // version. An LSN is a position in the log's byte stream, counting frames
 // only (not segment headers), so it is the same whatever the segment size.
-// The LSN of a record is the position just past it.
+// The LSN of a record is the position just past it, and the LSN of a frame
+// (in its checksum) the position of its first byte.
+//
+// Version 1 segments, written before preallocation, frame a record with
+// its plain length and the CRC-32C of the payload alone. They are read as
+// they are; new records always go to a segment of the current version.
 package wal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,6 +41,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // LSN is a position in the log: the offset just past a record in the
@@ -37,7 +52,7 @@ type LSN uint64
 // Options tunes a WAL. Zero values mean defaults.
 type Options struct {
 	// SegmentSize is the size in bytes after which a new segment file is
-	// started; default 64 MiB.
+	// started; default 64 MiB. Each segment file is preallocated to it.
 	SegmentSize int64
 }
 
@@ -52,48 +67,82 @@ type RecoveryInfo struct {
 
 const (
 	magic        = "VIGILWAL"
-	version      = 1
+	version      = 2
 	headerSize   = len(magic) + 4
 	frameHeader  = 8
 	maxRecord    = 1 << 30
+	written      = 1 << 31 // the length word's flag of a version 2 frame
 	segmentExt   = ".wal"
 	defaultSegSz = 64 << 20
+
+	// directMin is the size from which a record goes to the file from the
+	// caller's slice, by the caller's goroutine, instead of being copied
+	// into the shared buffer: a batch of rows is one such record, and
+	// copying it would cost as much as the write itself.
+	directMin = 64 << 10
+	// gatherMax bounds the small frames gathered before one write takes
+	// them to the file.
+	gatherMax = 1 << 20
 )
+
+// unwritten is readFrame's reason for the zeros past a version 2
+// segment's last record.
+const unwritten = "unwritten space"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // segment is one file of the log.
 type segment struct {
-	base LSN // LSN of the first byte of the first frame
-	path string
-	end  LSN // LSN just past the last record
+	base    LSN // LSN of the first byte of the first frame
+	path    string
+	end     LSN // LSN just past the last record
+	version uint32
 }
 
 type lsnRange struct{ from, to LSN }
 
+// flight is a write to the file in progress: the frames from the end of
+// the one before it (or from WAL.written, for the first) up to stop.
+type flight struct {
+	stop LSN
+	done bool
+}
+
 // WAL is an open log. It is safe for concurrent use.
+//
+// Records are laid out under mu (Write reserves each its LSNs) and copied
+// to the file outside it, several at a time, by the writers themselves:
+// small frames are gathered in a buffer that the next large record, a
+// full buffer or a Sync takes to the file. fdatasync runs outside mu too,
+// so the next group's writes proceed while one group's sync runs.
 type WAL struct {
 	dir  string
 	opts Options
 
-	mu       sync.Mutex // guards the fields below
-	segs     []segment  // oldest first; the last is being written
-	f        *os.File   // the last segment
-	w        *bufio.Writer
-	end      LSN        // LSN past the last record written
-	durable  LSN        // LSN past the last record fsynced
-	failed   error      // a write error not yet repaired
-	lost     []lsnRange // (from, to]: records lost to write errors
-	recovery RecoveryInfo
-
-	syncMu sync.Mutex // one fsync at a time; waiters share it
-	closed bool
+	mu        sync.Mutex
+	cond      sync.Cond // on mu; broadcast when a write, sync or switch ends
+	segs      []segment // oldest first; the last is being written
+	f         *os.File  // the last segment
+	fd        int       // f's descriptor, for pwritev and fdatasync
+	end       LSN       // LSN past the last record reserved
+	gather    []byte    // small frames not yet in a write: the bytes just before end
+	spare     []byte    // an emptied gather buffer, to use next
+	flights   []flight  // writes in progress, in LSN order
+	written   LSN       // every frame before it has been written to the file
+	syncs     int       // fdatasyncs running
+	durable   LSN       // LSN past the last record fsynced
+	failed    error     // a write error not yet repaired
+	lost      []lsnRange
+	switching bool // a rotation or repair is changing files; writes and syncs wait
+	recovery  RecoveryInfo
+	closed    bool
 }
 
 // Open opens or creates the log in dir. It verifies every record's
 // checksum; a torn or corrupt tail of the last segment is cut and reported
 // by Recovery, and corruption in an earlier segment is an error naming the
-// file and offset, because records after it were acknowledged.
+// file and offset, because records after it were acknowledged. Whatever
+// Open finds is made durable before it returns.
 func Open(dir string, opts Options) (*WAL, error) {
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = defaultSegSz
@@ -102,6 +151,7 @@ func Open(dir string, opts Options) (*WAL, error) {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
 	w := &WAL{dir: dir, opts: opts}
+	w.cond.L = &w.mu
 	names, err := filepath.Glob(filepath.Join(dir, "*"+segmentExt))
 	if err != nil {
 		return nil, err
@@ -129,18 +179,33 @@ func Open(dir string, opts Options) (*WAL, error) {
 		if err := w.newSegment(0); err != nil {
 			return nil, err
 		}
-	} else {
-		s := w.segs[len(w.segs)-1]
-		f, err := os.OpenFile(s.path, os.O_RDWR, 0)
-		if err != nil {
-			return nil, fmt.Errorf("wal: %w", err)
-		}
-		if _, err := f.Seek(0, io.SeekEnd); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("wal: %w", err)
-		}
-		w.f, w.w = f, bufio.NewWriterSize(f, 1<<20)
-		w.end, w.durable = s.end, s.end
+		return w, nil
+	}
+	s := w.segs[len(w.segs)-1]
+	w.end, w.durable, w.written = s.end, s.end, s.end
+	f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	// Records found after a crash may still be only in the page cache;
+	// they are replayed as stored, so they are made durable first.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wal: %w", describe(err))
+	}
+	if s.version == version {
+		preallocate(f, s.end-s.base, opts.SegmentSize)
+		w.f, w.fd = f, int(f.Fd())
+		return w, nil
+	}
+	// A segment of the old format is left as it is; records go on in a
+	// new one (in its place, if it holds none).
+	f.Close()
+	if s.end == s.base {
+		w.segs = w.segs[:len(w.segs)-1]
+	}
+	if err := w.newSegment(s.end); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -158,19 +223,20 @@ func (w *WAL) scan(s *segment, last bool) error {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(magic)]) != magic {
 		if last && (err != nil) {
 			// A crash while creating the segment: an empty or partial header.
-			s.end = s.base
+			s.end, s.version = s.base, version
 			return w.cut(s.path, 0, "torn segment header", true)
 		}
 		return fmt.Errorf("wal: %s: bad segment header", s.path)
 	}
-	if v := binary.BigEndian.Uint32(hdr[len(magic):]); v != version {
-		return fmt.Errorf("wal: %s: segment version %d, want %d", s.path, v, version)
+	s.version = binary.BigEndian.Uint32(hdr[len(magic):])
+	if s.version != 1 && s.version != version {
+		return fmt.Errorf("wal: %s: segment version %d, want %d or 1", s.path, s.version, version)
 	}
 	off := int64(headerSize)
 	pos := s.base
 	buf := make([]byte, 0, 64<<10)
 	for {
-		n, rec, reason := readFrame(r, buf)
+		n, rec, reason := readFrame(r, buf, s.version, pos)
 		if reason == "" {
 			buf = rec[:0]
 			off += int64(n)
@@ -185,13 +251,46 @@ func (w *WAL) scan(s *segment, last bool) error {
 		if !last {
 			return fmt.Errorf("wal: %s: %s at offset %d; records after it were acknowledged, refusing to cut", s.path, reason, off)
 		}
+		if reason == unwritten {
+			// The preallocated rest of the segment, never written: the log
+			// ends here. Anything but zeros after it was written without
+			// being acknowledged (a crash between write and sync that
+			// left later blocks on disk but not this one), and is cut.
+			zero, err := restIsZero(r)
+			if err != nil {
+				return fmt.Errorf("wal: %s: %w", s.path, err)
+			}
+			if zero {
+				return nil
+			}
+			reason = "zeros followed by data"
+		}
 		return w.cut(s.path, off, reason, false)
 	}
 }
 
-// readFrame reads one frame. reason is "" for a good frame, "eof" at a
-// clean end, and otherwise says what is wrong with the frame.
-func readFrame(r *bufio.Reader, buf []byte) (n int, rec []byte, reason string) {
+// restIsZero reports whether the rest of r is zeros.
+func restIsZero(r io.Reader) (bool, error) {
+	var buf, zeros [64 << 10]byte
+	for {
+		n, err := r.Read(buf[:])
+		if !bytes.Equal(buf[:n], zeros[:n]) {
+			return false, nil
+		}
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
+// readFrame reads one frame of a segment of version v at LSN pos. reason
+// is "" for a good frame, "eof" at a clean end, unwritten at the zeros
+// past a version 2 segment's last record, and otherwise says what is
+// wrong with the frame.
+func readFrame(r *bufio.Reader, buf []byte, v uint32, pos LSN) (n int, rec []byte, reason string) {
 	var h [frameHeader]byte
 	k, err := io.ReadFull(r, h[:])
 	if err == io.EOF {
@@ -200,8 +299,18 @@ func readFrame(r *bufio.Reader, buf []byte) (n int, rec []byte, reason string) {
 	if err != nil {
 		return k, nil, "torn record header"
 	}
-	size := binary.BigEndian.Uint32(h[:4])
+	word := binary.BigEndian.Uint32(h[:4])
 	sum := binary.BigEndian.Uint32(h[4:])
+	size := word
+	if v != 1 {
+		if word&written == 0 {
+			if word == 0 && sum == 0 {
+				return k, nil, unwritten
+			}
+			return k, nil, "record header without its written flag"
+		}
+		size = word &^ written
+	}
 	if size > maxRecord {
 		return k, nil, fmt.Sprintf("record length %d over the limit", size)
 	}
@@ -212,10 +321,23 @@ func readFrame(r *bufio.Reader, buf []byte) (n int, rec []byte, reason string) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return k, nil, "torn record"
 	}
-	if crc32.Checksum(buf, castagnoli) != sum {
+	want := crc32.Checksum(buf, castagnoli)
+	if v != 1 {
+		want = frameSum(want, word, pos)
+	}
+	if want != sum {
 		return k, nil, "checksum mismatch"
 	}
 	return frameHeader + int(size), buf, ""
+}
+
+// frameSum continues a payload's CRC-32C over a version 2 frame's length
+// word and LSN.
+func frameSum(payload uint32, word uint32, pos LSN) uint32 {
+	var t [12]byte
+	binary.BigEndian.PutUint32(t[:4], word)
+	binary.BigEndian.PutUint64(t[4:], uint64(pos))
+	return crc32.Update(payload, castagnoli, t[:])
 }
 
 // cut truncates path at off and records it.
@@ -248,8 +370,20 @@ func segmentHeader() []byte {
 	return h
 }
 
+// preallocate gives a segment file holding used bytes of frames the
+// blocks for size bytes of frames, so that a write into them changes no
+// file size and a data sync needs no metadata journal commit for the
+// size. It is best effort: on a file system without fallocate, or too
+// full for the whole segment, records extend the file as they come.
+func preallocate(f *os.File, used LSN, size int64) {
+	if rest := size - int64(used); rest > 0 {
+		unix.Fallocate(int(f.Fd()), 0, int64(headerSize)+int64(used), rest)
+	}
+}
+
 // newSegment starts a segment file at base. Called with mu held (or
-// before the WAL is shared).
+// before the WAL is shared), with no write or sync in flight. On error
+// the current segment stays the one being written.
 func (w *WAL) newSegment(base LSN) error {
 	path := filepath.Join(w.dir, fmt.Sprintf("%016x%s", uint64(base), segmentExt))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -261,6 +395,7 @@ func (w *WAL) newSegment(base LSN) error {
 		os.Remove(path)
 		return fmt.Errorf("wal: %w", describe(err))
 	}
+	preallocate(f, 0, w.opts.SegmentSize)
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -270,61 +405,170 @@ func (w *WAL) newSegment(base LSN) error {
 		f.Close()
 		return err
 	}
-	w.segs = append(w.segs, segment{base: base, path: path, end: base})
-	w.f, w.w = f, bufio.NewWriterSize(f, 1<<20)
+	w.segs = append(w.segs, segment{base: base, path: path, end: base, version: version})
+	w.f, w.fd = f, int(f.Fd())
 	return nil
 }
 
-// Write appends one record to the log, buffered and not yet durable. Log
-// order is the order of Write calls. It returns the record's LSN, to pass
-// to Sync.
+// offset is the position in the current segment file of the frame at
+// LSN pos.
+func (w *WAL) offset(pos LSN) int64 {
+	return int64(headerSize) + int64(pos-w.segs[len(w.segs)-1].base)
+}
+
+// Write appends one record to the log, not yet durable. Log order is the
+// order of Write calls. It returns the record's LSN, to pass to Sync. A
+// small record is copied into a buffer shared with other writers; a large
+// one is written to the file before Write returns. Either way rec may be
+// reused once Write returns.
 func (w *WAL) Write(rec []byte) (LSN, error) {
 	if len(rec) > maxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes is over the %d-byte limit", len(rec), maxRecord)
 	}
+	sum := crc32.Checksum(rec, castagnoli) // the bulk of the checksum, outside the lock
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for w.switching {
+		w.cond.Wait()
+	}
 	if w.closed {
 		return 0, errors.New("wal: closed")
 	}
 	if w.failed != nil {
 		return 0, fmt.Errorf("wal: an earlier write failed and the log awaits Repair: %w", w.failed)
 	}
-	cur := &w.segs[len(w.segs)-1]
-	if int64(cur.end-cur.base) >= w.opts.SegmentSize {
+	if cur := w.segs[len(w.segs)-1]; int64(cur.end-cur.base) >= w.opts.SegmentSize {
 		if err := w.rotate(); err != nil {
 			return 0, err
 		}
-		cur = &w.segs[len(w.segs)-1]
 	}
 	var h [frameHeader]byte
-	binary.BigEndian.PutUint32(h[:4], uint32(len(rec)))
-	binary.BigEndian.PutUint32(h[4:], crc32.Checksum(rec, castagnoli))
-	if _, err := w.w.Write(h[:]); err != nil {
-		return 0, w.fail(err)
-	}
-	if _, err := w.w.Write(rec); err != nil {
-		return 0, w.fail(err)
-	}
+	word := uint32(len(rec)) | written
+	binary.BigEndian.PutUint32(h[:4], word)
+	binary.BigEndian.PutUint32(h[4:], frameSum(sum, word, w.end))
 	w.end += LSN(frameHeader + len(rec))
-	cur.end = w.end
-	return w.end, nil
+	w.segs[len(w.segs)-1].end = w.end
+	lsn := w.end
+	if len(rec) < directMin && len(w.gather)+frameHeader+len(rec) <= gatherMax {
+		w.gather = append(append(w.gather, h[:]...), rec...)
+		return lsn, nil
+	}
+	return lsn, w.writeOut(h[:], rec)
 }
 
-// rotate makes the current segment durable and starts the next. Called
-// with mu held.
+// writeOut writes the gathered frames and then the frame of header h and
+// payload rec (both may be empty) to the file. Called with mu held; it
+// unlocks it during the write, so other writers lay out and write their
+// records meanwhile.
+func (w *WAL) writeOut(h, rec []byte) error {
+	pending := w.gather
+	w.gather, w.spare = w.spare[:0], nil
+	stop := w.end
+	off := w.offset(stop - LSN(len(pending)+len(h)+len(rec)))
+	w.flights = append(w.flights, flight{stop: stop})
+	fd := w.fd
+	w.mu.Unlock()
+	err := pwriteAll(fd, off, pending, h, rec)
+	w.mu.Lock()
+	w.land(stop)
+	if w.spare == nil {
+		w.spare = pending[:0]
+	}
+	w.cond.Broadcast()
+	if err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// land marks the write ending at stop done and moves written past every
+// write done before any still in progress.
+func (w *WAL) land(stop LSN) {
+	for i := range w.flights {
+		if w.flights[i].stop == stop {
+			w.flights[i].done = true
+			break
+		}
+	}
+	for len(w.flights) > 0 && w.flights[0].done {
+		w.written = w.flights[0].stop
+		w.flights = w.flights[1:]
+	}
+}
+
+// pwriteAll writes bufs one after another at off.
+func pwriteAll(fd int, off int64, bufs ...[]byte) error {
+	for {
+		for len(bufs) > 0 && len(bufs[0]) == 0 {
+			bufs = bufs[1:]
+		}
+		if len(bufs) == 0 {
+			return nil
+		}
+		n, err := unix.Pwritev(fd, bufs, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		off += int64(n)
+		for n > 0 {
+			k := min(n, len(bufs[0]))
+			bufs[0] = bufs[0][k:]
+			n -= k
+			if len(bufs[0]) == 0 {
+				bufs = bufs[1:]
+			}
+		}
+	}
+}
+
+// quiesce writes the gathered frames and waits until no write or sync is
+// in flight. Called with mu held and switching set, so that no new ones
+// start.
+func (w *WAL) quiesce() {
+	for len(w.gather) > 0 || len(w.flights) > 0 || w.syncs > 0 {
+		if len(w.gather) > 0 && w.failed == nil {
+			w.writeOut(nil, nil) // an error is in w.failed
+			continue
+		}
+		w.gather = w.gather[:0] // lost with the failed write
+		if len(w.flights) > 0 || w.syncs > 0 {
+			w.cond.Wait()
+		}
+	}
+}
+
+// rotate makes the current segment durable, cut to its last record, and
+// starts the next. Called with mu held; a failed start of the next
+// segment leaves the current one in use, to be rotated on the next write.
 func (w *WAL) rotate() error {
-	if err := w.w.Flush(); err != nil {
+	w.switching = true
+	defer func() {
+		w.switching = false
+		w.cond.Broadcast()
+	}()
+	w.quiesce()
+	if w.failed != nil {
+		return fmt.Errorf("wal: %w", w.failed)
+	}
+	if err := w.f.Truncate(w.offset(w.end)); err != nil {
 		return w.fail(err)
 	}
 	if err := w.f.Sync(); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Close(); err != nil {
-		return w.fail(err)
-	}
 	w.durable = w.end
-	return w.newSegment(w.end)
+	old := w.f
+	if err := w.newSegment(w.end); err != nil {
+		return err
+	}
+	old.Close()
+	return nil
 }
 
 // fail records a write error: records after the durable point are lost to
@@ -352,16 +596,21 @@ func (w *WAL) Failed() bool {
 func (w *WAL) Repair() (from, to LSN, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for w.switching {
+		w.cond.Wait()
+	}
 	if w.failed == nil {
 		return w.end, w.end, nil
 	}
+	w.switching = true
+	defer func() {
+		w.switching = false
+		w.cond.Broadcast()
+	}()
+	w.quiesce()
 	cur := &w.segs[len(w.segs)-1]
-	w.w.Reset(w.f)
-	keep := w.durable
-	if keep < cur.base {
-		keep = cur.base
-	}
-	if err := w.f.Truncate(int64(headerSize) + int64(keep-cur.base)); err != nil {
+	keep := max(w.durable, cur.base)
+	if err := w.f.Truncate(w.offset(keep)); err != nil {
 		return 0, 0, fmt.Errorf("wal: cannot cut back failed write: %w", describe(err))
 	}
 	if err := w.f.Sync(); err != nil {
@@ -375,60 +624,70 @@ func (w *WAL) Repair() (from, to LSN, err error) {
 	}
 	old.Close()
 	w.lost = append(w.lost, lost)
-	w.durable = w.end
+	w.durable, w.written = w.end, w.end
 	w.failed = nil
 	return lost.from, lost.to, nil
 }
 
-// Sync returns when every record up to lsn is on stable storage. Callers
-// arriving while an fsync runs wait for it and are then served together by
-// the next one (group commit).
+// Sync returns when every record up to lsn is on stable storage. One
+// fdatasync runs at a time and covers everything written before it
+// started: callers arriving meanwhile wait for it, and are then served
+// together by the next one (group commit).
 func (w *WAL) Sync(lsn LSN) error {
-	w.syncMu.Lock()
-	defer w.syncMu.Unlock()
-	w.mu.Lock()
-	for _, r := range w.lost {
-		if lsn > r.from && lsn <= r.to {
-			w.mu.Unlock()
-			return errors.New("wal: record lost to a failed write, not durable")
-		}
-	}
-	if w.durable >= lsn {
-		w.mu.Unlock()
-		return nil
-	}
-	if w.failed != nil {
-		err := w.failed
-		w.mu.Unlock()
-		return fmt.Errorf("wal: write failed, record not durable: %w", err)
-	}
-	if lsn > w.end {
-		w.mu.Unlock()
-		return fmt.Errorf("wal: sync to %d beyond the log's end %d", lsn, w.end)
-	}
-	if err := w.w.Flush(); err != nil {
-		err = w.fail(err)
-		w.mu.Unlock()
-		return err
-	}
-	target, f := w.end, w.f
-	w.mu.Unlock()
-
-	// fsync outside mu so writers keep appending to the buffer meanwhile.
-	err := f.Sync()
-
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err != nil {
-		return w.fail(err)
+	gathered := false
+	for {
+		for _, r := range w.lost {
+			if lsn > r.from && lsn <= r.to {
+				return errors.New("wal: record lost to a failed write, not durable")
+			}
+		}
+		if w.durable >= lsn {
+			return nil
+		}
+		if w.failed != nil {
+			return fmt.Errorf("wal: write failed, record not durable: %w", w.failed)
+		}
+		if lsn > w.end {
+			return fmt.Errorf("wal: sync to %d beyond the log's end %d", lsn, w.end)
+		}
+		if len(w.gather) > 0 && !w.switching && (!gathered || w.end-LSN(len(w.gather)) < lsn) {
+			// The gathered frames go to the file, with this record or
+			// after it, so that their writers share the next sync.
+			gathered = true
+			w.writeOut(nil, nil) // an error is in w.failed
+			continue
+		}
+		if w.written < lsn || w.switching || w.syncs > 0 {
+			w.cond.Wait()
+			continue
+		}
+		target, fd := w.written, w.fd
+		w.syncs++
+		w.mu.Unlock()
+		err := fdatasync(fd)
+		w.mu.Lock()
+		w.syncs--
+		w.cond.Broadcast()
+		if err != nil {
+			return w.fail(err)
+		}
+		if target > w.durable && w.failed == nil {
+			w.durable = target
+		}
 	}
-	if target > w.durable && w.failed == nil {
-		w.durable = target
+}
+
+// fdatasync makes the file's data durable, and its metadata as far as
+// reading the data back needs it (the size, the blocks), not its times.
+func fdatasync(fd int) error {
+	for {
+		err := unix.Fdatasync(fd)
+		if err != unix.EINTR {
+			return err
+		}
 	}
-	if w.durable < lsn {
-		return fmt.Errorf("wal: write failed, record not durable: %w", w.failed)
-	}
-	return nil
 }
 
 // Append writes rec and waits until it is durable, repairing the log
@@ -450,15 +709,20 @@ func (w *WAL) Append(rec []byte) (LSN, error) {
 // in log order. rec is valid only during the call.
 func (w *WAL) Replay(from LSN, fn func(lsn LSN, rec []byte) error) error {
 	w.mu.Lock()
-	segs := append([]segment(nil), w.segs...)
-	if w.failed == nil {
-		if err := w.w.Flush(); err != nil {
-			w.fail(err)
-		}
+	for w.switching {
+		w.cond.Wait()
 	}
+	for w.failed == nil && (len(w.gather) > 0 || len(w.flights) > 0) {
+		if len(w.gather) > 0 {
+			w.writeOut(nil, nil) // an error is in w.failed
+			continue
+		}
+		w.cond.Wait()
+	}
+	segs := append([]segment(nil), w.segs...)
 	limit := w.durable
 	if w.failed == nil {
-		limit = w.end
+		limit = w.written
 	}
 	w.mu.Unlock()
 	for _, s := range segs {
@@ -486,7 +750,7 @@ func replaySegment(s segment, from, limit LSN, fn func(LSN, []byte) error) error
 	stop := min(s.end, limit)
 	var buf []byte
 	for pos < stop {
-		n, rec, reason := readFrame(r, buf)
+		n, rec, reason := readFrame(r, buf, s.version, pos)
 		if reason != "" {
 			return fmt.Errorf("wal: %s: %s at offset %d", s.path, reason, int64(headerSize)+int64(pos-s.base))
 		}
@@ -527,7 +791,8 @@ func (w *WAL) End() LSN {
 	return w.end
 }
 
-// Size returns the bytes of the log's files on disk.
+// Size returns the bytes of the log's records and segment headers on
+// disk (not the preallocated space after the last record).
 func (w *WAL) Size() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -545,16 +810,24 @@ func (w *WAL) Recovery() RecoveryInfo {
 	return w.recovery
 }
 
-// Close makes everything written durable and closes the log.
+// Close makes everything written durable, gives back the preallocated
+// space after the last record, and closes the log.
 func (w *WAL) Close() error {
-	lsn := w.End()
-	err := w.Sync(lsn)
+	err := w.Sync(w.End())
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return nil
 	}
+	for w.switching || len(w.flights) > 0 || w.syncs > 0 {
+		w.cond.Wait()
+	}
 	w.closed = true
+	if err == nil && w.failed == nil && len(w.gather) == 0 {
+		if err = w.f.Truncate(w.offset(w.end)); err == nil {
+			err = w.f.Sync()
+		}
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
@@ -598,39 +871,49 @@ func ReadOnlyReplay(dir string, from LSN, fn func(lsn LSN, rec []byte) error) er
 		if err != nil {
 			return fmt.Errorf("wal: unexpected file %s", name)
 		}
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("wal: %w", err)
-		}
-		r := bufio.NewReaderSize(f, 1<<20)
-		var hdr [headerSize]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(magic)]) != magic {
-			f.Close()
-			if i == len(names)-1 {
-				return nil
-			}
-			return fmt.Errorf("wal: %s: bad segment header", name)
-		}
-		pos := LSN(base)
-		var buf []byte
-		for {
-			n, rec, reason := readFrame(r, buf)
-			if reason != "" {
-				f.Close()
-				if reason != "eof" && i != len(names)-1 {
-					return fmt.Errorf("wal: %s: %s at offset %d", name, reason, int64(headerSize)+int64(pos-LSN(base)))
-				}
-				break
-			}
-			buf = rec[:0]
-			pos += LSN(n)
-			if pos > from {
-				if err := fn(pos, rec); err != nil {
-					f.Close()
-					return err
-				}
-			}
+		if err := readOnlySegment(name, LSN(base), i == len(names)-1, from, fn); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// readOnlySegment is ReadOnlyReplay's reading of one segment file; in the
+// last one, a bad header or frame ends the log.
+func readOnlySegment(name string, base LSN, last bool, from LSN, fn func(lsn LSN, rec []byte) error) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("wal: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var hdr [headerSize]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(magic)]) != magic {
+		if last {
+			return nil
+		}
+		return fmt.Errorf("wal: %s: bad segment header", name)
+	}
+	v := binary.BigEndian.Uint32(hdr[len(magic):])
+	if v != 1 && v != version {
+		return fmt.Errorf("wal: %s: segment version %d, want %d or 1", name, v, version)
+	}
+	pos := base
+	var buf []byte
+	for {
+		n, rec, reason := readFrame(r, buf, v, pos)
+		if reason == "eof" || (reason != "" && last) {
+			return nil
+		}
+		if reason != "" {
+			return fmt.Errorf("wal: %s: %s at offset %d", name, reason, int64(headerSize)+int64(pos-base))
+		}
+		buf = rec[:0]
+		pos += LSN(n)
+		if pos > from {
+			if err := fn(pos, rec); err != nil {
+				return err
+			}
+		}
+	}
 }

@@ -311,18 +311,21 @@ func FuzzOpen(f *testing.F) {
 	good.Write(segmentHeader())
 	for _, r := range [][]byte{[]byte("hello"), {}, bytes.Repeat([]byte{0xff}, 40)} {
 		dir := f.TempDir()
-		w, _ := Open(dir, Options{})
+		w, _ := Open(dir, Options{SegmentSize: 4096})
 		w.Append(r)
 		w.Close()
 		data, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)))
 		f.Add(data)
 	}
+	f.Add(crashImage(f, 4096, 3, 100))
+	v1, _ := os.ReadFile("testdata/v1/00000000000000d2.wal")
+	f.Add(v1)
 	f.Add(good.Bytes())
 	f.Add([]byte("VIGILWAL"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)), data, 0o644)
-		w, err := Open(dir, Options{})
+		w, err := Open(dir, Options{SegmentSize: 4096})
 		if err != nil {
 			return
 		}
@@ -365,4 +368,228 @@ func BenchmarkAppend(b *testing.B) {
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
 		})
 	}
+}
+
+// crashImage returns the segment file of a log of segment size segSize
+// holding n records of size bytes, as a crash would leave it: written,
+// never closed, the preallocated rest of the segment zeros.
+func crashImage(tb testing.TB, segSize int64, n, size int) []byte {
+	tb.Helper()
+	dir := tb.TempDir()
+	w, err := Open(dir, Options{SegmentSize: segSize})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if _, err := w.Append(sized(i, size)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	return data
+}
+
+// sized is record i padded to size bytes.
+func sized(i, size int) []byte {
+	rec := bytes.Repeat([]byte{byte('a' + i%26)}, size)
+	copy(rec, fmt.Sprintf("record-%06d ", i))
+	return rec
+}
+
+// TestUnwrittenTail opens logs left by a crash: the preallocated zeros
+// after the last record end the log without a cut, and appends go on
+// where the records end; a torn record, data after zeros, and a damaged
+// record before the last are cut as before.
+func TestUnwrittenTail(t *testing.T) {
+	const segSize, n, size = 64 << 10, 10, 1000
+	frame := frameHeader + size
+	end := headerSize + n*frame // file offset past the last record
+	for _, tc := range []struct {
+		name   string
+		damage func(data []byte)
+		want   int // records kept
+	}{
+		{"zeros", nil, n},
+		{"torn last record", func(d []byte) { clear(d[end-300 : end]) }, n - 1},
+		{"last header zeroed", func(d []byte) { clear(d[end-frame : end-frame+frameHeader]) }, n - 1},
+		{"data after zeros", func(d []byte) { copy(d[end+5000:], "stray") }, n},
+		{"damaged record 5", func(d []byte) { d[headerSize+5*frame+frameHeader+7] ^= 1 }, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := crashImage(t, segSize, n, size)
+			if len(data) != headerSize+segSize {
+				t.Fatalf("segment file of %d bytes, want %d preallocated", len(data), headerSize+segSize)
+			}
+			if tc.damage != nil {
+				tc.damage(data)
+			}
+			dir := t.TempDir()
+			path := filepath.Join(dir, fmt.Sprintf("%016x.wal", 0))
+			os.WriteFile(path, data, 0o644)
+			w, err := Open(dir, Options{SegmentSize: segSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := w.Recovery()
+			if rec.Records != tc.want || (rec.CutFile != "") != (tc.damage != nil) {
+				t.Fatalf("recovery = %+v, want %d records and a cut: %v", rec, tc.want, tc.damage != nil)
+			}
+			if _, err := w.Append([]byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			w, err = Open(dir, Options{SegmentSize: segSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			if r := w.Recovery(); r.CutFile != "" {
+				t.Fatalf("a cut after a clean close: %+v", r)
+			}
+			recs := readAll(t, w, 0)
+			if len(recs) != tc.want+1 || string(recs[tc.want]) != "after" {
+				t.Fatalf("after recovery and append: %d records, want %d and then \"after\"", len(recs), tc.want)
+			}
+			for i := 0; i < tc.want; i++ {
+				if !bytes.Equal(recs[i], sized(i, size)) {
+					t.Fatalf("record %d damaged", i)
+				}
+			}
+		})
+	}
+}
+
+// TestVersion1Segments opens a log written in the version 1 format
+// (testdata/v1, by the code before preallocation: two segments, the last
+// ending in an empty record, whose frame is all zeros): every record is
+// read, and new records go to a version 2 segment after the old ones,
+// which are left unchanged.
+func TestVersion1Segments(t *testing.T) {
+	var want []string
+	for i := 0; i < 12; i++ {
+		want = append(want, fmt.Sprintf("v1 record %d", i))
+	}
+	want = append(want, "")
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/v1")); err != nil {
+		t.Fatal(err)
+	}
+	var ro []string
+	if err := ReadOnlyReplay(dir, 0, func(_ LSN, rec []byte) error { ro = append(ro, string(rec)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ro, "|") != strings.Join(want, "|") {
+		t.Fatalf("read-only replay of version 1 segments = %q, want %q", ro, want)
+	}
+	w, err := Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := w.Recovery(); r.Records != len(want) || r.CutFile != "" {
+		t.Fatalf("recovery = %+v, want %d records and no cut", r, len(want))
+	}
+	if _, err := w.Append([]byte("v2 record")); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w, err = Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var got []string
+	for _, r := range readAll(t, w, 0) {
+		got = append(got, string(r))
+	}
+	if strings.Join(got, "|") != strings.Join(append(want, "v2 record"), "|") {
+		t.Fatalf("after an append to a version 1 log: %q", got)
+	}
+	for _, name := range []string{"0000000000000000.wal", "00000000000000d2.wal"} {
+		a, _ := os.ReadFile(filepath.Join("testdata/v1", name))
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		if !bytes.Equal(a, b) {
+			t.Fatalf("version 1 segment %s changed", name)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.wal")); len(files) != 3 {
+		t.Fatalf("%d segment files, want the 2 old ones and a new one", len(files))
+	}
+}
+
+// TestConcurrentMixedSizes appends records small enough to be gathered
+// and large enough to be written directly from many goroutines across
+// segment rotations, and checks that every acknowledged record is read
+// back once, whole, in each writer's order.
+func TestConcurrentMixedSizes(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{SegmentSize: 512 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 40
+	var wg sync.WaitGroup
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				size := 100 + (g*each+i)%7*20000 // 100 B to 120 kB
+				rec := sized(i, size)
+				rec[0] = byte('0' + g)
+				if _, err := w.Append(rec); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range mustGlob(t, dir) {
+		st, _ := os.Stat(f)
+		if st.Size() > int64(headerSize+(512<<10)+(140<<10)) {
+			t.Fatalf("%s is %d bytes after Close, more than its records", f, st.Size())
+		}
+	}
+	w, err = Open(dir, Options{SegmentSize: 512 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	next := make([]int, writers)
+	for _, rec := range readAll(t, w, 0) {
+		g := int(rec[0] - '0')
+		i, _ := strconv.Atoi(string(rec[7:13]))
+		want := sized(i, len(rec))
+		want[0] = rec[0]
+		if i != next[g] || !bytes.Equal(rec, want) {
+			t.Fatalf("writer %d: record %d (%d bytes) out of order or damaged, want record %d", g, i, len(rec), next[g])
+		}
+		next[g]++
+	}
+	for g, n := range next {
+		if n != each {
+			t.Fatalf("writer %d: %d records read back, want %d", g, n, each)
+		}
+	}
+	if len(mustGlob(t, dir)) < 3 {
+		t.Fatal("expected several segments")
+	}
+}
+
+func mustGlob(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
