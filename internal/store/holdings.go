@@ -108,12 +108,11 @@ func (h holdings) snapshot(workspace string) (tables []*table, gens [][]*gen, se
 // sort, about half the phase's time). Each file of original bytes holds
 // its batches in seq order, as a hot generation gives them, so they are
 // merged by seq here: a table's files whose seq ranges (the catalog's)
-// do not overlap are read as one source, and a source is opened only
-// when the merge reaches its first seq, so few are open at once. Each
-// source is a query on its own goroutine that hands its batches over
-// through vigil_sink, so DuckDB reads the next while fn hashes one.
-// Bytes that come out of order (a file rewritten otherwise, seq ranges in
-// the catalog that are not the file's) are an error.
+// do not overlap are read as one source. Each source is a query on its
+// own goroutine that hands its batches over through vigil_sink, so
+// DuckDB reads the next while fn hashes one (mergeBySeq says when each
+// starts). Bytes that come out of order (a file rewritten otherwise, seq
+// ranges in the catalog that are not the file's) are an error.
 func (h holdings) Batches(workspace string, fn func(seq uint64, contentType string, raw io.Reader) error) error {
 	s := h.s
 	tables, gens, _, release := h.snapshot(workspace)
@@ -139,21 +138,19 @@ func (h holdings) Batches(workspace string, fn func(seq uint64, contentType stri
 		last := uint64(0)
 		for _, f := range fs {
 			if src == nil || firstSeq(f.Seqs) <= last {
-				src = newRawReader(ctx, table, firstSeq(f.Seqs))
+				src = newRawReader(ctx, s, table, firstSeq(f.Seqs))
 				srcs = append(srcs, src)
 				paths = nil
 			}
 			paths = append(paths, sqlgen.QuoteString(filepath.Join(s.dir, f.Path)))
 			src.from = "read_parquet([" + strings.Join(paths, ", ") + "])"
-			if n := len(f.Seqs); n > 0 {
-				last = max(last, f.Seqs[n-1][1])
-			}
+			last = max(last, lastSeq(f.Seqs))
 		}
 	}
 	// Hot generations are few: open from the start.
 	for i, t := range tables {
 		for _, g := range gens[i] {
-			src := newRawReader(ctx, t.name, 0)
+			src := newRawReader(ctx, s, t.name, 0)
 			src.from = g.rawTable()
 			srcs = append(srcs, src)
 		}
@@ -164,33 +161,67 @@ func (h holdings) Batches(workspace string, fn func(seq uint64, contentType stri
 		}
 		return srcs[i].table < srcs[j].table
 	})
-	var open []*rawReader
 	last := int64(-1)
+	return mergeBySeq(srcs, &queries, func(r *rawReader) error {
+		if r.head.seq < last {
+			return fmt.Errorf("store: the original bytes of table %s hold batch %d, which the catalog's seq ranges put after batch %d", r.table, r.head.seq, last)
+		}
+		last = r.head.seq
+		return fn(uint64(r.head.seq), r.head.contentType, bytes.NewReader(r.head.raw))
+	})
+}
+
+// seqReader is one query of Batches or Rows, run on its own goroutine,
+// whose batches come in ascending seq.
+type seqReader interface {
+	// opensAt is the reader's first seq by the catalog: the merge needs
+	// its batches from there on.
+	opensAt() uint64
+	// run runs the query until it ends.
+	run()
+	// next moves the reader on to its next batch; headSeq is that
+	// batch's seq, ok false once there is none.
+	next() error
+	headSeq() (seq int64, ok bool)
+}
+
+// mergeBySeq merges readers, sorted by opensAt, by seq and calls emit
+// with the reader whose batch is next (on a tie, the first opened). A
+// reader is opened when the merge reaches its opensAt, and its query
+// started one reader before: a query sorts or reads its first batches
+// while the one before it is merged, keeping a second core busy, and
+// no more than two are ahead of the merge, so memory stays bounded
+// whatever the number of segments or files.
+func mergeBySeq[R seqReader](readers []R, queries *sync.WaitGroup, emit func(R) error) error {
+	var open []R
+	started, opened := 0, 0
+	startTo := func(n int) {
+		for ; started < min(n, len(readers)); started++ {
+			queries.Go(readers[started].run)
+		}
+	}
 	for {
-		var next *rawReader
+		var next R
+		nextSeq, found := int64(0), false
 		for _, r := range open {
-			if !r.done && (next == nil || r.head.seq < next.head.seq) {
-				next = r
+			if seq, ok := r.headSeq(); ok && (!found || seq < nextSeq) {
+				next, nextSeq, found = r, seq, true
 			}
 		}
-		if len(srcs) > 0 && (next == nil || int64(srcs[0].first) <= next.head.seq) {
-			r := srcs[0]
-			srcs = srcs[1:]
-			queries.Go(func() { r.run(s) })
+		if opened < len(readers) && (!found || int64(readers[opened].opensAt()) <= nextSeq) {
+			r := readers[opened]
+			opened++
+			startTo(opened + 1)
 			open = append(open, r)
 			if err := r.next(); err != nil {
 				return err
 			}
 			continue
 		}
-		if next == nil {
+		if !found {
 			return nil
 		}
-		if next.head.seq < last {
-			return fmt.Errorf("store: the original bytes of table %s hold batch %d, which the catalog's seq ranges put after batch %d", next.table, next.head.seq, last)
-		}
-		last = next.head.seq
-		if err := fn(uint64(next.head.seq), next.head.contentType, bytes.NewReader(next.head.raw)); err != nil {
+		if err := emit(next); err != nil {
 			return err
 		}
 		if err := next.next(); err != nil {
@@ -205,6 +236,14 @@ func firstSeq(r rangeSet) uint64 {
 		return 0
 	}
 	return r[0][0]
+}
+
+// lastSeq returns the last seq of a file's ranges.
+func lastSeq(r rangeSet) uint64 {
+	if len(r) == 0 {
+		return 0
+	}
+	return r[len(r)-1][1]
 }
 
 // workspaceRaws returns the workspace's files of original bytes. Called
@@ -267,12 +306,19 @@ func (h holdings) Damaged(workspace string, fn func(file, detail string)) error 
 // Retention is not applied here: expired rows still on disk are shown,
 // and the ledger's retention leaves account for those already deleted.
 //
-// Each table is one query on its own goroutine. DuckDB sorts the table's
-// rows by (_BatchSeq, _BatchRow) and passes them, a chunk at a time, to
-// vigil_sink, where they are encoded into the ledger's rows encoding
-// straight from DuckDB's vectors: no Go value is made of a string, and no
-// row goes through database/sql. Two encoders a table take turns, so
-// DuckDB encodes a batch while fn hashes the last.
+// A table is read by one query a group of segments whose seq ranges (the
+// catalog's) overlap, and one for its hot generations; mergeBySeq runs
+// them on goroutines of their own, the next one beside the one being
+// merged. DuckDB sorts a group's rows by (_BatchSeq, _BatchRow) and
+// passes them, a chunk at a time, to vigil_sink, where they are encoded
+// into the ledger's rows encoding straight from DuckDB's vectors: no Go
+// value is made of a string, and no row goes through database/sql. Two
+// encoders a query take turns, so DuckDB encodes a batch while fn hashes
+// the last. Sorting a group, not the whole table, keeps what DuckDB
+// holds to a group's rows and lets the first batches through after a
+// group's sort, not the table's. A batch's rows are all in one group by
+// the catalog; should they not be (seq ranges that are not the files'),
+// fn sees the batch twice, in part, and the ledger names it.
 func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows *ledger.RowsEncoder) error) error {
 	tables, gens, segs, release := h.snapshot(workspace)
 	defer release()
@@ -280,47 +326,57 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows 
 	defer queries.Wait()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // before the wait: readers blocked on the merge give up
-	readers := make([]*rowsReader, len(tables))
+	var readers []*rowsReader
 	for i, t := range tables {
+		def := t.definition()
+		add := func(first uint64, gs []*gen, group []*Segment) {
+			r := newRowsReader(ctx, h.s, t.name, recordColumns(def), first)
+			r.q = r.query(t.relationSQL(def, sqlgen.StorageType, gs, group, nil, time.Time{}, time.Time{}))
+			readers = append(readers, r)
+		}
 		// Damaged segments are reported by Damaged; their rows are left
 		// out, so the ledger names each batch they held as missing.
 		var intact []*Segment
+		known := true
 		for _, seg := range segs[i] {
 			if h.s.verifySegment(seg) == nil {
 				intact = append(intact, seg)
+				known = known && len(seg.Seqs) > 0
 			}
 		}
-		r := newRowsReader(ctx, t.name, recordColumns(t.definition()))
-		readers[i] = r
-		q := r.query(t.relationSQL(t.definition(), sqlgen.StorageType, gens[i], intact, nil, time.Time{}, time.Time{}))
-		queries.Go(func() { r.run(h.s, q) })
-	}
-	heads := make([]rowsBatch, len(readers))
-	for i, r := range readers {
-		if err := r.next(&heads[i]); err != nil {
-			return err
+		if !known {
+			// A segment whose seqs the catalog does not record may hold
+			// any batch: the table is one group.
+			add(0, gens[i], intact)
+			continue
 		}
-	}
-	for {
-		// The table with the lowest seq next; on a tie (rows of two
-		// tables naming one seq) the first, so the other is unaccounted.
-		k := -1
-		for i := range heads {
-			if heads[i].enc != nil && (k < 0 || heads[i].seq < heads[k].seq) {
-				k = i
+		sort.Slice(intact, func(a, b int) bool { return firstSeq(intact[a].Seqs) < firstSeq(intact[b].Seqs) })
+		var group []*Segment
+		last := uint64(0)
+		for _, seg := range intact {
+			if len(group) > 0 && firstSeq(seg.Seqs) > last {
+				add(firstSeq(group[0].Seqs), nil, group)
+				group = nil
 			}
+			group = append(group, seg)
+			last = max(last, lastSeq(seg.Seqs))
 		}
-		if k < 0 {
-			return nil
+		if len(group) > 0 {
+			add(firstSeq(group[0].Seqs), nil, group)
 		}
-		if err := fn(uint64(heads[k].seq), readers[k].table, heads[k].enc); err != nil {
-			return err
-		}
-		readers[k].free <- heads[k].enc
-		if err := readers[k].next(&heads[k]); err != nil {
-			return err
+		if len(gens[i]) > 0 {
+			// Few, and after the segments in seq: open from the start.
+			add(0, gens[i], nil)
 		}
 	}
+	sort.SliceStable(readers, func(i, j int) bool { return readers[i].first < readers[j].first })
+	return mergeBySeq(readers, &queries, func(r *rowsReader) error {
+		if err := fn(uint64(r.head.seq), r.table, r.head.enc); err != nil {
+			return err
+		}
+		r.free <- r.head.enc
+		return nil
+	})
 }
 
 // Rederive returns the rows of b, a batch parsed again from original bytes

@@ -111,6 +111,7 @@ type rawBatch struct {
 type rawReader struct {
 	id    int64
 	ctx   context.Context
+	st    *Store
 	table string
 	from  string // the SQL source: seq, content_type, raw
 	first uint64 // its first seq, by the catalog
@@ -126,14 +127,18 @@ type rawReader struct {
 	done bool
 }
 
-func newRawReader(ctx context.Context, table string, first uint64) *rawReader {
-	return &rawReader{id: sinkID.Add(1), ctx: ctx, table: table, first: first, last: -1, batches: make(chan rawBatch, 1)}
+func newRawReader(ctx context.Context, st *Store, table string, first uint64) *rawReader {
+	return &rawReader{id: sinkID.Add(1), ctx: ctx, st: st, table: table, first: first, last: -1, batches: make(chan rawBatch, 1)}
 }
 
+func (r *rawReader) opensAt() uint64 { return r.first }
+
+func (r *rawReader) headSeq() (int64, bool) { return r.head.seq, !r.done }
+
 // run runs the source's query and closes batches.
-func (r *rawReader) run(s *Store) {
+func (r *rawReader) run() {
 	defer close(r.batches)
-	n, err := s.runSink(r.ctx, r.id, r, sinkSQL(r.id, []string{"seq", "content_type", "raw"}, r.from))
+	n, err := r.st.runSink(r.ctx, r.id, r, sinkSQL(r.id, []string{"seq", "content_type", "raw"}, r.from))
 	switch {
 	case err != nil:
 		r.err = fmt.Errorf("store: reading original bytes of table %s: %w", r.table, err)
@@ -204,8 +209,12 @@ type rowsBatch struct {
 type rowsReader struct {
 	id    int64
 	ctx   context.Context
+	st    *Store
 	table string
 	cols  []schema.Column
+	first uint64    // the first seq of its segments, by the catalog
+	q     string    // the query
+	head  rowsBatch // the merge's current batch; enc nil once none
 	// full carries the encoded batches in seq order to the merge, and is
 	// closed when the query ends, err saying why if it failed. free brings
 	// the encoders back.
@@ -220,8 +229,8 @@ type rowsReader struct {
 	rows int64 // rows encoded, to compare with what the query counted
 }
 
-func newRowsReader(ctx context.Context, table string, cols []schema.Column) *rowsReader {
-	r := &rowsReader{id: sinkID.Add(1), ctx: ctx, table: table, cols: cols,
+func newRowsReader(ctx context.Context, st *Store, table string, cols []schema.Column, first uint64) *rowsReader {
+	r := &rowsReader{id: sinkID.Add(1), ctx: ctx, st: st, table: table, cols: cols, first: first,
 		full: make(chan rowsBatch, 1), free: make(chan *ledger.RowsEncoder, 2)}
 	r.free <- ledger.NewRowsEncoder(cols)
 	r.free <- ledger.NewRowsEncoder(cols)
@@ -240,10 +249,14 @@ func (r *rowsReader) query(relation string) string {
 	return sinkSQL(r.id, args, "(SELECT "+strings.Join(sel, ", ")+" FROM "+relation+" ORDER BY s, r)")
 }
 
+func (r *rowsReader) opensAt() uint64 { return r.first }
+
+func (r *rowsReader) headSeq() (int64, bool) { return r.head.seq, r.head.enc != nil }
+
 // run runs the query, hands over the last batch and closes full.
-func (r *rowsReader) run(s *Store, q string) {
+func (r *rowsReader) run() {
 	defer close(r.full)
-	n, err := s.runSink(r.ctx, r.id, r, q)
+	n, err := r.st.runSink(r.ctx, r.id, r, r.q)
 	switch {
 	case err != nil:
 		r.err = fmt.Errorf("store: reading table %s: %w", r.table, err)
@@ -254,11 +267,11 @@ func (r *rowsReader) run(s *Store, q string) {
 	}
 }
 
-// next puts the reader's next batch in b, or none when it has ended.
-func (r *rowsReader) next(b *rowsBatch) error {
+// next puts the reader's next batch in head, or none when it has ended.
+func (r *rowsReader) next() error {
 	var ok bool
-	if *b, ok = <-r.full; !ok {
-		*b = rowsBatch{}
+	if r.head, ok = <-r.full; !ok {
+		r.head = rowsBatch{}
 		return r.err
 	}
 	return nil

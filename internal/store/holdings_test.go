@@ -275,7 +275,6 @@ func TestRowsFromVectors(t *testing.T) {
 	s.Close()
 
 	s = open(t, dir, Options{ReadOnly: true})
-	defer s.Close()
 	var seqs []uint64
 	err := s.Holdings().Rows(ws, func(seq uint64, table string, rows *ledger.RowsEncoder) error {
 		lf, err := ledger.ReadLeaf(LedgerDir(dir, ws), seq)
@@ -302,6 +301,28 @@ func TestRowsFromVectors(t *testing.T) {
 	stop := errors.New("enough")
 	if err := s.Holdings().Rows(ws, func(uint64, string, *ledger.RowsEncoder) error { return stop }); err != stop {
 		t.Fatalf("Rows returned %v, want the callback's error", err)
+	}
+	s.Close()
+	if rep := verifyStore(t, dir); !rep.OK() {
+		t.Fatalf("intact store: %s", problems(rep))
+	}
+
+	// Rows are read a group of segments at a time, grouped by the seq
+	// ranges of the catalog: a catalog that puts one of the two segments
+	// of the batch that spans midnight (seq 0) in a group of its own, read
+	// last, splits the batch, and verification names it.
+	s = open(t, dir, Options{})
+	var split *Segment
+	for _, seg := range s.cat.Segments {
+		if seg.Table == "Wide_CL" && seg.Seqs.has(0) && (split == nil || seg.Day > split.Day) {
+			split = seg
+		}
+	}
+	split.Seqs = rangeSet{{100, 100}}
+	s.cat.save(dir)
+	s.Close()
+	if rep := verifyStore(t, dir); rep.OK() || !strings.Contains(problems(rep), "seq 0:") {
+		t.Fatalf("a batch split across groups by the catalog: %s", problems(rep))
 	}
 }
 
