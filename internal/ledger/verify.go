@@ -31,7 +31,7 @@ type Holdings interface {
 	LogDir(workspace string) string
 	// Batches calls fn once for each batch whose original bytes are kept,
 	// in ascending seq, with their content type and a reader of exactly
-	// those bytes.
+	// those bytes, valid until fn returns.
 	Batches(workspace string, fn func(seq uint64, contentType string, raw io.Reader) error) error
 	// Rows calls fn once for each batch that has rows stored, in ascending
 	// seq (_BatchSeq), with the table they are in and all of the batch's

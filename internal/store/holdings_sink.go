@@ -8,9 +8,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 
 	"vigil/internal/ledger"
 	"vigil/internal/schema"
@@ -98,7 +99,8 @@ func (s *Store) registerSink() error {
 	return duckdb.RegisterScalarUDF(conn, sinkFunc, sinkUDF{})
 }
 
-// rawBatch is one batch's original bytes.
+// rawBatch is one batch's original bytes, borrowed from DuckDB's vector:
+// the sink waits for the merge to be done with them.
 type rawBatch struct {
 	seq         int64
 	contentType string
@@ -116,19 +118,25 @@ type rawReader struct {
 	from  string // the SQL source: seq, content_type, raw
 	first uint64 // its first seq, by the catalog
 	// batches carries the batches to the merge, and is closed when the
-	// query ends, err saying why if it failed.
+	// query ends, err saying why if it failed. ack tells the sink that
+	// the merge is done with the batch it was given, whose bytes are
+	// DuckDB's until the sink returns.
 	batches chan rawBatch
+	ack     chan struct{}
 	err     error
 	last    int64 // the seq last read
 	n       int64 // batches read
 
-	// head is the merge's current batch; done once there is none.
+	// head is the merge's current batch; done once there is none; held
+	// while the sink waits for head's ack.
 	head rawBatch
 	done bool
+	held bool
 }
 
 func newRawReader(ctx context.Context, st *Store, table string, first uint64) *rawReader {
-	return &rawReader{id: sinkID.Add(1), ctx: ctx, st: st, table: table, first: first, last: -1, batches: make(chan rawBatch, 1)}
+	return &rawReader{id: sinkID.Add(1), ctx: ctx, st: st, table: table, first: first, last: -1,
+		batches: make(chan rawBatch), ack: make(chan struct{}, 1)}
 }
 
 func (r *rawReader) opensAt() uint64 { return r.first }
@@ -147,50 +155,60 @@ func (r *rawReader) run() {
 	}
 }
 
-// next puts the reader's next batch in head, or marks it done.
+// next lets the sink go on from the batch in head, then puts the next one
+// there, or marks the reader done.
 func (r *rawReader) next() error {
+	if r.held {
+		r.ack <- struct{}{}
+		r.held = false
+	}
 	var ok bool
 	if r.head, ok = <-r.batches; !ok {
 		r.done = true
 		return r.err
 	}
+	r.held = true
 	return nil
 }
 
+// chunk hands the chunk's batches to the merge one at a time, their bytes
+// in place (hashing them is what the merge does with them: a copy would
+// cost as much again), waiting for the merge to be done with each.
 func (r *rawReader) chunk(ch *duckdb.DataChunk) error {
-	vec, err := ch.GetVector(2)
+	seqs, err := readColumn(ch, 1, mapping.TypeBigInt)
 	if err != nil {
 		return err
 	}
-	types, err := duckdb.GetVectorView[string](vec)
+	types, err := readColumn(ch, 2, mapping.TypeVarchar)
+	if err != nil {
+		return err
+	}
+	raws, err := readColumn(ch, 3, mapping.TypeBlob)
 	if err != nil {
 		return err
 	}
 	for i := range ch.GetSize() {
-		s, err := ch.GetValue(1, i)
-		if err != nil {
-			return err
+		if seqs.null(i) || raws.null(i) {
+			return fmt.Errorf("store: original bytes of table %s: a batch without a seq or without bytes", r.table)
 		}
-		v, err := ch.GetValue(3, i)
-		if err != nil {
-			return err
-		}
-		seq, ok := s.(int64)
-		raw, ok2 := v.([]byte) // the driver's copy
-		if !ok || !ok2 {
-			return fmt.Errorf("store: original bytes of table %s: batch %v holds %T", r.table, s, v)
-		}
+		seq := fixedAt[int64](seqs, i)
 		if seq < r.last {
 			return fmt.Errorf("store: the original bytes of table %s hold batch %d after batch %d: a file is not in seq order, as Vigil writes them", r.table, seq, r.last)
 		}
-		ct, _, err := types.GetValueBorrowed(i)
-		if err != nil {
-			return err
+		var ct string
+		if !types.null(i) {
+			ct = strings.Clone(textAt(types, i))
 		}
+		raw := textAt(raws, i)
 		r.last = seq
 		r.n++
 		select {
-		case r.batches <- rawBatch{seq, strings.Clone(ct), raw}:
+		case r.batches <- rawBatch{seq, ct, unsafe.Slice(unsafe.StringData(raw), len(raw))}:
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		}
+		select {
+		case <-r.ack:
 		case <-r.ctx.Done():
 			return r.ctx.Err()
 		}
@@ -227,6 +245,10 @@ type rowsReader struct {
 	cur  rowsBatch
 	row  int32
 	rows int64 // rows encoded, to compare with what the query counted
+	// types is the DuckDB type of each column read in place (sinkTypes),
+	// TypeInvalid for the others; vecs the chunk's columns being read.
+	types []mapping.Type
+	vecs  []sinkColumn
 }
 
 func newRowsReader(ctx context.Context, st *Store, table string, cols []schema.Column, first uint64) *rowsReader {
@@ -234,6 +256,9 @@ func newRowsReader(ctx context.Context, st *Store, table string, cols []schema.C
 		full: make(chan rowsBatch, 1), free: make(chan *ledger.RowsEncoder, 2)}
 	r.free <- ledger.NewRowsEncoder(cols)
 	r.free <- ledger.NewRowsEncoder(cols)
+	for _, c := range cols {
+		r.types = append(r.types, sinkTypes[c.Type])
+	}
 	return r
 }
 
@@ -297,12 +322,16 @@ const firstValueArg = 3
 // ends in it to the merge.
 func (r *rowsReader) chunk(ch *duckdb.DataChunk) error {
 	n := ch.GetSize()
+	if err := r.readColumns(ch); err != nil {
+		return err
+	}
+	seqs, rows := r.vecs[0], r.vecs[1]
 	from := 0
 	for i := range n {
-		seq, row, err := r.position(ch, i)
-		if err != nil {
-			return err
+		if seqs.null(i) || rows.null(i) {
+			return fmt.Errorf("store: a row of table %s has no _BatchSeq or _BatchRow", r.table)
 		}
+		seq, row := fixedAt[int64](seqs, i), fixedAt[int32](rows, i)
 		if r.cur.enc != nil && seq == r.cur.seq {
 			if row < r.row {
 				return r.outOfOrder()
@@ -336,22 +365,30 @@ func (r *rowsReader) outOfOrder() error {
 	return fmt.Errorf("store: rows of table %s came out of (_BatchSeq, _BatchRow) order", r.table)
 }
 
-// position returns row i's _BatchSeq and _BatchRow.
-func (r *rowsReader) position(ch *duckdb.DataChunk, i int) (int64, int32, error) {
-	s, err := ch.GetValue(1, i)
-	if err != nil {
-		return 0, 0, err
+// sinkTypes is the DuckDB type a rowsReader's query gives a column of each
+// type (sqlgen.StorageType), for the types read in place; the rest
+// (decimal, guid: rare) are read through duckdb-go's values.
+var sinkTypes = map[schema.Type]mapping.Type{
+	schema.String: mapping.TypeVarchar, schema.Dynamic: mapping.TypeVarchar, schema.Bool: mapping.TypeBoolean,
+	schema.Int: mapping.TypeInteger, schema.Long: mapping.TypeBigInt, schema.Timespan: mapping.TypeBigInt,
+	schema.DateTime: mapping.TypeTimestamp, schema.Real: mapping.TypeDouble,
+}
+
+// readColumns reads the chunk's _BatchSeq, _BatchRow and the columns of
+// sinkTypes into r.vecs, the column of argument firstValueArg+j at 2+j.
+func (r *rowsReader) readColumns(ch *duckdb.DataChunk) error {
+	r.vecs = r.vecs[:0]
+	for j, typ := range append([]mapping.Type{mapping.TypeBigInt, mapping.TypeInteger}, r.types...) {
+		var c sinkColumn
+		if typ != mapping.TypeInvalid {
+			var err error
+			if c, err = readColumn(ch, 1+j, typ); err != nil {
+				return fmt.Errorf("store: table %s: %w", r.table, err)
+			}
+		}
+		r.vecs = append(r.vecs, c)
 	}
-	w, err := ch.GetValue(2, i)
-	if err != nil {
-		return 0, 0, err
-	}
-	seq, ok := s.(int64)
-	row, ok2 := w.(int32)
-	if !ok || !ok2 {
-		return 0, 0, fmt.Errorf("store: a row of table %s has _BatchSeq %v and _BatchRow %v", r.table, s, w)
-	}
-	return seq, row, nil
+	return nil
 }
 
 // encode adds the chunk's rows [from, to), all of the current batch, to
@@ -365,87 +402,71 @@ func (r *rowsReader) encode(ch *duckdb.DataChunk, from, to int) error {
 	e.AddRows(to - from)
 	r.rows += int64(to - from)
 	for j, col := range r.cols {
-		c := e.Column(j)
-		arg := firstValueArg + j
-		if col.Type == schema.String || col.Type == schema.Dynamic {
-			// Read in place: DuckDB's bytes go straight into the encoding.
-			vec, err := ch.GetVector(arg)
-			if err != nil {
-				return err
-			}
-			view, err := duckdb.GetVectorView[string](vec)
-			if err != nil {
-				return fmt.Errorf("store: table %s, column %s: %w", r.table, col.Name, err)
-			}
+		c, v := e.Column(j), r.vecs[2+j]
+		switch col.Type {
+		case schema.String, schema.Dynamic:
+			// DuckDB's bytes go straight into the encoding.
 			for k := from; k < to; k++ {
-				s, ok, err := view.GetValueBorrowed(k)
+				if !v.null(k) {
+					c.Text(base+k, textAt(v, k))
+				}
+			}
+		case schema.Bool:
+			for k := from; k < to; k++ {
+				if !v.null(k) {
+					c.Bool(base+k, fixedAt[uint8](v, k) != 0)
+				}
+			}
+		case schema.Int:
+			for k := from; k < to; k++ {
+				if !v.null(k) {
+					c.Int64(base+k, int64(fixedAt[int32](v, k)))
+				}
+			}
+		case schema.Long, schema.Timespan, schema.DateTime:
+			// A timestamp is its microseconds since the epoch, as the
+			// encoding has it (infinity too, which epoch_us would make
+			// NULL).
+			for k := from; k < to; k++ {
+				if !v.null(k) {
+					c.Int64(base+k, fixedAt[int64](v, k))
+				}
+			}
+		case schema.Real:
+			for k := from; k < to; k++ {
+				if !v.null(k) {
+					c.Real(base+k, fixedAt[float64](v, k))
+				}
+			}
+		default:
+			for k := from; k < to; k++ {
+				x, err := ch.GetValue(firstValueArg+j, k)
 				if err != nil {
 					return err
 				}
-				if ok {
-					c.Text(base+k, s)
+				if x == nil {
+					continue
 				}
-			}
-			continue
-		}
-		for k := from; k < to; k++ {
-			v, err := ch.GetValue(arg, k)
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				continue
-			}
-			if err := encodeValue(c, col.Type, base+k, v); err != nil {
-				return fmt.Errorf("store: table %s, column %s: %w", r.table, col.Name, err)
+				if err := encodeValue(c, col.Type, base+k, x); err != nil {
+					return fmt.Errorf("store: table %s, column %s: %w", r.table, col.Name, err)
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// encodeValue encodes v, as DuckDB gives a value of a column of type t in
-// its storage type, as row's value.
+// encodeValue encodes v, a decimal or guid as duckdb-go gives it, as
+// row's value, canonical as every other reader makes it.
 func encodeValue(c *ledger.ColumnEncoder, t schema.Type, row int, v any) error {
-	switch x := v.(type) {
-	case bool:
-		if t == schema.Bool {
-			c.Bool(row, x)
-			return nil
-		}
-	case int32:
-		if t == schema.Int {
-			c.Int64(row, int64(x))
-			return nil
-		}
-	case int64:
-		// Longs, and timespans in ticks.
-		if t == schema.Long || t == schema.Timespan {
-			c.Int64(row, x)
-			return nil
-		}
-	case time.Time:
-		// Not epoch_us in the query: it makes infinity NULL.
-		if t == schema.DateTime {
-			c.Int64(row, x.UnixMicro())
-			return nil
-		}
-	case float64:
-		if t == schema.Real {
-			c.Real(row, x)
-			return nil
-		}
+	s, err := sqlgen.FromDuckDB(t, v)
+	if err != nil {
+		return err
 	}
-	if t == schema.Decimal || t == schema.GUID {
-		// Rare types, made canonical as every other reader does.
-		s, err := sqlgen.FromDuckDB(t, v)
-		if err != nil {
-			return err
-		}
-		if s, ok := s.(string); ok {
-			c.Text(row, s)
-			return nil
-		}
+	text, ok := s.(string)
+	if !ok {
+		return fmt.Errorf("a %s column holds %T", t, v)
 	}
-	return fmt.Errorf("a %s column holds %T", t, v)
+	c.Text(row, text)
+	return nil
 }
