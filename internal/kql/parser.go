@@ -930,7 +930,23 @@ func (p *parser) unionBody(pos Pos) *Union {
 		}
 	}
 	for {
-		u.Tables = append(u.Tables, p.joinRight())
+		if t := p.peek(); t.kind == tPunct && t.text == "*" {
+			// A wildcard that starts the name: *, *_CL.
+			name := ""
+			end := t.pos.Column
+			for {
+				n := p.peek()
+				if n.pos.Line != t.pos.Line || n.pos.Column != end || !(n.kind == tIdent || n.kind == tPunct && n.text == "*") {
+					break
+				}
+				p.next()
+				name += n.text
+				end += len([]rune(n.text))
+			}
+			u.Tables = append(u.Tables, &TableRef{P: t.pos, Name: name})
+		} else {
+			u.Tables = append(u.Tables, p.joinRight())
+		}
 		if !p.accept(",") {
 			return u
 		}

@@ -51,6 +51,8 @@ func TestParseErrors(t *testing.T) {
 		{"datatable(a:long)[1,2", "expected ']'"},
 		{"let x = 1;", "no tabular expression"},
 		{"T | where a # 1", "unexpected character '#'"},
+		{"T | parse kind=fuzzy x with 'a' b", "parse's kind is simple, regex or relaxed, not 'fuzzy' (line 1, column 16)"},
+		{"T | parse kind=regex flags=x x with 'a' b", "parse's flags are U, i, m and s, not 'x' (line 1, column 28)"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.q)

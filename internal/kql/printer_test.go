@@ -126,6 +126,8 @@ func TestPrintRoundTrip(t *testing.T) {
 		`T | where ['by'] == "a\"b\\c\n" and x !between (1 .. 2) | project ['a b'] = d.['x y'][0], e = -x`,
 		`T | join kind=leftouter (U | where b > 1) on $left.a == $right.b, c | lookup V on k`,
 		`union kind=inner withsource=S App*, (datatable(a:long) [1]) | render timechart with (title="My chart", ymin=0)`,
+		`union withsource=S *, *_CL, A*b*`,
+		`let m = materialize(T | where a > 1); m | join (m) on a | parse kind=regex flags=Ui s with "x=" x:long ".*"`,
 		`T | parse-where kind=regex Msg with "(?i)id=" Id:long "," * | mv-expand bagexpansion=array with_itemindex=I d to typeof(string) limit 5`,
 		`T | top 3 by a asc nulls first, b | sort by c desc nulls last | distinct * | sample 2 | as X | getschema`,
 		`T | where x in (datatable(y:long) [1, 2] | project y) and y !in~ ("a", "B") and z has_any ("p", "q")`,
