@@ -337,12 +337,25 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 		return c.arith(e, l, r)
 	case "==", "!=", "<", ">", "<=", ">=":
 		ls, rs := c.comparable(e, l, r)
+		text := l.typ == schema.String || r.typ == schema.String
+		switch {
+		case text && (e.Op == "!=" || ls == "''" || rs == "''"):
+			// Kusto has no null string: a missing one is empty, so it
+			// differs from any other and equals "".
+			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
+		case e.Op == "!=":
+			// A value differs from null (Kusto: 5 != int(null) is true).
+			return scalar{"coalesce(" + ls + " <> " + rs + ", " + ls + " IS NOT NULL OR " + rs + " IS NOT NULL)", schema.Bool}
+		}
 		return scalar{"(" + ls + " " + e.Op + " " + rs + ")", schema.Bool}
 	case "=~", "!~":
 		ls, rs := c.convert(l, schema.String, e), c.convert(r, schema.String, e)
 		op := "="
 		if e.Op == "!~" {
 			op = "<>"
+		}
+		if op == "<>" || ls == "''" || rs == "''" {
+			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
 		}
 		return scalar{"(lower(" + ls + ") " + op + " lower(" + rs + "))", schema.Bool}
 	}
@@ -489,14 +502,11 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 				c.fail(e, "The table in 'in' has no columns")
 			}
 			first := rel.cols[0]
-			op, lhs, col := "IN", c.convert(x, orType(first.typ, x.typ), e), sqlgen.QuoteIdent(first.name)
-			if strings.HasPrefix(e.Op, "!") {
-				op = "NOT IN"
-			}
+			lhs, col := c.convert(x, orType(first.typ, x.typ), e), sqlgen.QuoteIdent(first.name)
 			if strings.HasSuffix(e.Op, "~") {
 				lhs, col = "lower("+c.convert(x, schema.String, e)+")", "lower("+c.convert(scalar{col, first.typ}, schema.String, e)+")"
 			}
-			return scalar{"(" + lhs + " " + op + " (SELECT " + col + " FROM (" + rel.sql + ") WHERE " + sqlgen.QuoteIdent(first.name) + " IS NOT NULL))", schema.Bool}
+			return notIn(e.Op, "("+lhs+" "+inOp(e.Op)+" (SELECT "+col+" FROM ("+rel.sql+") WHERE "+sqlgen.QuoteIdent(first.name)+" IS NOT NULL))")
 		}
 	}
 	for _, it := range e.List {
@@ -525,23 +535,32 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 		for i := range items {
 			items[i] = "lower(" + items[i] + ")"
 		}
-		op := "IN"
-		if e.Op == "!in~" {
-			op = "NOT IN"
-		}
-		return scalar{"(lower(" + c.convert(x, schema.String, e) + ") " + op + " (" + strings.Join(items, ", ") + "))", schema.Bool}
-	}
-	op := "IN"
-	if e.Op == "!in" {
-		op = "NOT IN"
+		return notIn(e.Op, "(lower("+c.convert(x, schema.String, e)+") "+inOp(e.Op)+" ("+strings.Join(items, ", ")+"))")
 	}
 	for i, it := range items {
 		if strings.HasPrefix(it, "UNNEST(") {
 			items[i] = "(SELECT " + c.convert(scalar{"u", schema.Dynamic}, orType(x.typ, schema.String), e) + " FROM (SELECT " + it + " AS u))"
-			return scalar{"(" + x.sql + " " + op + " " + items[i] + ")", schema.Bool}
+			return notIn(e.Op, "("+x.sql+" "+inOp(e.Op)+" "+items[i]+")")
 		}
 	}
-	return scalar{"(" + x.sql + " " + op + " (" + strings.Join(items, ", ") + "))", schema.Bool}
+	return notIn(e.Op, "("+x.sql+" "+inOp(e.Op)+" ("+strings.Join(items, ", ")+"))")
+}
+
+// inOp is the SQL of in (IN) or its negations (NOT IN).
+func inOp(op string) string {
+	if strings.HasPrefix(op, "!") {
+		return "NOT IN"
+	}
+	return "IN"
+}
+
+// notIn makes a negated in true where SQL's NOT IN is null (a null
+// value, or a null in the list): in Kusto a value not found is not in.
+func notIn(op, sqlText string) scalar {
+	if strings.HasPrefix(op, "!") {
+		sqlText = "coalesce(" + sqlText + ", true)"
+	}
+	return scalar{sqlText, schema.Bool}
 }
 
 // listTable returns the relation an in-list item names when it is a
