@@ -92,6 +92,13 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "datetime", "todatetime":
 		need(1)
 		return scalar{dt(0), schema.DateTime}
+	case "around":
+		// around(value, center, delta): value within delta of center,
+		// both ends included.
+		need(3)
+		lo := &kql.Binary{P: e.P, Op: "-", L: e.Args[1], R: e.Args[2]}
+		hi := &kql.Binary{P: e.P, Op: "+", L: e.Args[1], R: e.Args[2]}
+		return c.expr(&kql.Between{P: e.P, X: e.Args[0], Lo: lo, Hi: hi}, in)
 	case "bin", "floor":
 		need(2)
 		return c.bin(e, args[0], args[1])
@@ -103,8 +110,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		unit := strings.TrimPrefix(e.Name, "startof")
 		start := "CAST(date_trunc('" + unit + "', " + dt(0) + ") AS TIMESTAMP)"
 		if unit == "week" {
-			// Kusto's weeks start on Sunday.
-			start = "(date_trunc('day', " + dt(0) + ") - to_days(CAST(dayofweek(" + dt(0) + ") AS INTEGER)))"
+			start = startOfWeek(dt(0))
 		}
 		if len(args) > 1 {
 			start = "(" + start + " + to_" + unit + "s(CAST(" + lng(1) + " AS INTEGER)))"
@@ -137,6 +143,15 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "datetime_diff":
 		need(3)
 		part := strings.Trim(args[0].sql, "'")
+		if strings.EqualFold(part, "week") {
+			// Kusto's weeks start on Sunday, DuckDB's on Monday: count
+			// the Sundays between the two.
+			return scalar{"(date_diff('day', " + startOfWeek(dt(2)) + ", " + startOfWeek(dt(1)) + ") // 7)", schema.Long}
+		}
+		if strings.EqualFold(part, "nanosecond") {
+			// Datetimes hold microseconds: a whole number of thousands.
+			return scalar{"(date_diff('microsecond', " + dt(2) + ", " + dt(1) + ") * 1000)", schema.Long}
+		}
 		return scalar{"date_diff(" + sqlgen.QuoteString(datePart(c, e, part)) + ", " + dt(2) + ", " + dt(1) + ")", schema.Long}
 	case "datetime_part":
 		need(2)
@@ -642,6 +657,12 @@ func strftimeFormat(f string) string {
 		"HH", "%H", "H", "%-H", "hh", "%I", "h", "%-I", "mm", "%M", "m", "%-M", "ss", "%S", "s", "%-S",
 		"fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p", "%", "%%")
 	return r.Replace(f)
+}
+
+// startOfWeek is the Sunday that starts the week of the datetime t:
+// Kusto's weeks start on Sunday.
+func startOfWeek(t string) string {
+	return "(date_trunc('day', " + t + ") - to_days(CAST(dayofweek(" + t + ") AS INTEGER)))"
 }
 
 // timespanFormat compiles format_timespan's format over the ticks ts:

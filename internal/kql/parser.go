@@ -1025,11 +1025,21 @@ func (p *parser) parseOp(t token) Operator {
 	}
 }
 
+// arg parses a function argument: an expression, or a tabular one
+// (f(T | where x > 1)).
+func (p *parser) arg() Expr {
+	if p.startsTabular() {
+		start := p.peek().pos
+		return &TabularExpr{P: start, Table: p.tabular()}
+	}
+	return p.expr()
+}
+
 // exprList parses comma-separated expressions up to (not including) ')'.
 func (p *parser) exprList() []Expr {
 	var list []Expr
 	for !p.isPunct(")") {
-		list = append(list, p.expr())
+		list = append(list, p.arg())
 		if !p.accept(",") {
 			break
 		}
@@ -1200,6 +1210,13 @@ func (p *parser) primary() Expr {
 		switch t.text {
 		case "(":
 			p.next()
+			if p.startsTabular() {
+				// A parenthesized tabular expression, such as a function's
+				// tabular argument: f((range x from 1 to 3 step 1)).
+				e := &TabularExpr{P: p.peek().pos, Table: p.tabular()}
+				p.expect(")")
+				return e
+			}
 			e := p.expr()
 			p.expect(")")
 			return e
@@ -1249,7 +1266,7 @@ func (p *parser) primary() Expr {
 					p.next()
 					p.next()
 				}
-				c.Args = append(c.Args, p.expr())
+				c.Args = append(c.Args, p.arg())
 				if !p.accept(",") {
 					break
 				}

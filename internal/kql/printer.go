@@ -262,7 +262,9 @@ func printExpr(b *strings.Builder, e Expr) {
 		printTabular(b, x.Table)
 		b.WriteString(")")
 	case *TabularExpr:
+		b.WriteString("(")
 		printTabular(b, x.Table)
+		b.WriteString(")")
 	default:
 		panic(fmt.Sprintf("kql.Format: unknown expression %T", e))
 	}

@@ -127,6 +127,7 @@ func TestPrintRoundTrip(t *testing.T) {
 		`T | join kind=leftouter (U | where b > 1) on $left.a == $right.b, c | lookup V on k`,
 		`union kind=inner withsource=S App*, (datatable(a:long) [1]) | render timechart with (title="My chart", ymin=0)`,
 		`union withsource=S *, *_CL, A*b*`,
+		`let f = (t:(*), k:long) { t | where x > k }; f(T | where y == 1, 2) | union f((range x from 1 to 3 step 1), 0)`,
 		`let m = materialize(T | where a > 1); m | join (m) on a | parse kind=regex flags=Ui s with "x=" x:long ".*"`,
 		`T | parse-where kind=regex Msg with "(?i)id=" Id:long "," * | mv-expand bagexpansion=array with_itemindex=I d to typeof(string) limit 5`,
 		`T | top 3 by a asc nulls first, b | sort by c desc nulls last | distinct * | sample 2 | as X | getschema`,
