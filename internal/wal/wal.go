@@ -83,6 +83,12 @@ const (
 	// gatherMax bounds the small frames gathered before one write takes
 	// them to the file.
 	gatherMax = 1 << 20
+	// maxSyncs is how many fdatasyncs may run at once. A second one lets
+	// the records written while the first runs start on their way to the
+	// disk without waiting for it: with 8 writers of 300 KB records, 1.1
+	// to 1.6 times the records a second of one at a time. More gained
+	// nothing measurable.
+	maxSyncs = 2
 )
 
 // unwritten is readFrame's reason for the zeros past a version 2
@@ -119,19 +125,26 @@ type WAL struct {
 	dir  string
 	opts Options
 
-	mu        sync.Mutex
-	cond      sync.Cond // on mu; broadcast when a write, sync or switch ends
-	segs      []segment // oldest first; the last is being written
-	f         *os.File  // the last segment
-	fd        int       // f's descriptor, for pwritev and fdatasync
-	end       LSN       // LSN past the last record reserved
-	gather    []byte    // small frames not yet in a write: the bytes just before end
-	spare     []byte    // an emptied gather buffer, to use next
-	flights   []flight  // writes in progress, in LSN order
-	written   LSN       // every frame before it has been written to the file
-	syncs     int       // fdatasyncs running
-	durable   LSN       // LSN past the last record fsynced
-	failed    error     // a write error not yet repaired
+	mu   sync.Mutex
+	cond sync.Cond // on mu; broadcast when a write, sync or switch ends
+	segs []segment // oldest first; the last is being written
+	// files are the last segment, opened once for each fdatasync that
+	// may run at once: Linux reports a writeback error once to each open
+	// file, so two syncs on one file could see it only once between them,
+	// and the other take lost data for durable. The first is also the
+	// one written; fds are their descriptors.
+	files     [maxSyncs]*os.File
+	fds       [maxSyncs]int
+	busy      [maxSyncs]bool // the files with an fdatasync running
+	end       LSN            // LSN past the last record reserved
+	gather    []byte         // small frames not yet in a write: the bytes just before end
+	spare     []byte         // an emptied gather buffer, to use next
+	flights   []flight       // writes in progress, in LSN order
+	written   LSN            // every frame before it has been written to the file
+	syncs     int            // fdatasyncs running
+	syncTo    LSN            // the highest LSN a running fdatasync covers
+	durable   LSN            // LSN past the last record fsynced
+	failed    error          // a write error not yet repaired
 	lost      []lsnRange
 	switching bool // a rotation or repair is changing files; writes and syncs wait
 	recovery  RecoveryInfo
@@ -195,7 +208,9 @@ func Open(dir string, opts Options) (*WAL, error) {
 	}
 	if s.version == version {
 		preallocate(f, s.end-s.base, opts.SegmentSize)
-		w.f, w.fd = f, int(f.Fd())
+		if err := w.use(f); err != nil {
+			return nil, err
+		}
 		return w, nil
 	}
 	// A segment of the old format is left as it is; records go on in a
@@ -405,9 +420,44 @@ func (w *WAL) newSegment(base LSN) error {
 		f.Close()
 		return err
 	}
+	if err := w.use(f); err != nil {
+		return err
+	}
 	w.segs = append(w.segs, segment{base: base, path: path, end: base, version: version})
-	w.f, w.fd = f, int(f.Fd())
 	return nil
+}
+
+// use makes f, open for reading and writing, the segment being written,
+// opening it again for each further sync slot. The files of the segment
+// before are the caller's to close.
+func (w *WAL) use(f *os.File) error {
+	files := [maxSyncs]*os.File{f}
+	for i := 1; i < maxSyncs; i++ {
+		g, err := os.OpenFile(f.Name(), os.O_RDWR, 0)
+		if err != nil {
+			for _, o := range files[:i] {
+				o.Close()
+			}
+			return fmt.Errorf("wal: %w", err)
+		}
+		files[i] = g
+	}
+	w.files = files
+	for i, g := range files {
+		w.fds[i] = int(g.Fd())
+	}
+	return nil
+}
+
+// closeFiles closes the files of a segment no longer written.
+func closeFiles(files [maxSyncs]*os.File) error {
+	var err error
+	for _, f := range files {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // offset is the position in the current segment file of the frame at
@@ -466,7 +516,7 @@ func (w *WAL) writeOut(h, rec []byte) error {
 	stop := w.end
 	off := w.offset(stop - LSN(len(pending)+len(h)+len(rec)))
 	w.flights = append(w.flights, flight{stop: stop})
-	fd := w.fd
+	fd := w.fds[0]
 	w.mu.Unlock()
 	err := pwriteAll(fd, off, pending, h, rec)
 	w.mu.Lock()
@@ -556,18 +606,18 @@ func (w *WAL) rotate() error {
 	if w.failed != nil {
 		return fmt.Errorf("wal: %w", w.failed)
 	}
-	if err := w.f.Truncate(w.offset(w.end)); err != nil {
+	if err := w.files[0].Truncate(w.offset(w.end)); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Sync(); err != nil {
+	if err := w.files[0].Sync(); err != nil {
 		return w.fail(err)
 	}
 	w.durable = w.end
-	old := w.f
+	old := w.files
 	if err := w.newSegment(w.end); err != nil {
 		return err
 	}
-	old.Close()
+	closeFiles(old)
 	return nil
 }
 
@@ -610,29 +660,30 @@ func (w *WAL) Repair() (from, to LSN, err error) {
 	w.quiesce()
 	cur := &w.segs[len(w.segs)-1]
 	keep := max(w.durable, cur.base)
-	if err := w.f.Truncate(w.offset(keep)); err != nil {
+	if err := w.files[0].Truncate(w.offset(keep)); err != nil {
 		return 0, 0, fmt.Errorf("wal: cannot cut back failed write: %w", describe(err))
 	}
-	if err := w.f.Sync(); err != nil {
+	if err := w.files[0].Sync(); err != nil {
 		return 0, 0, fmt.Errorf("wal: %w", describe(err))
 	}
 	cur.end = keep
 	lost := lsnRange{keep, w.end}
-	old := w.f
+	old := w.files
 	if err := w.newSegment(w.end); err != nil {
 		return 0, 0, err
 	}
-	old.Close()
+	closeFiles(old)
 	w.lost = append(w.lost, lost)
 	w.durable, w.written = w.end, w.end
 	w.failed = nil
 	return lost.from, lost.to, nil
 }
 
-// Sync returns when every record up to lsn is on stable storage. One
-// fdatasync runs at a time and covers everything written before it
-// started: callers arriving meanwhile wait for it, and are then served
-// together by the next one (group commit).
+// Sync returns when every record up to lsn is on stable storage. An
+// fdatasync covers everything written before it started; callers whose
+// record a running one covers wait for it, and the others are served
+// together by the next one (group commit), which starts at once if fewer
+// than maxSyncs run.
 func (w *WAL) Sync(lsn LSN) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -659,15 +710,22 @@ func (w *WAL) Sync(lsn LSN) error {
 			w.writeOut(nil, nil) // an error is in w.failed
 			continue
 		}
-		if w.written < lsn || w.switching || w.syncs > 0 {
+		if w.written < lsn || w.switching || w.syncs == maxSyncs || (w.syncs > 0 && w.syncTo >= lsn) {
 			w.cond.Wait()
 			continue
 		}
-		target, fd := w.written, w.fd
+		slot := 0
+		for w.busy[slot] {
+			slot++
+		}
+		target, fd := w.written, w.fds[slot]
+		w.busy[slot] = true
 		w.syncs++
+		w.syncTo = max(w.syncTo, target)
 		w.mu.Unlock()
 		err := fdatasync(fd)
 		w.mu.Lock()
+		w.busy[slot] = false
 		w.syncs--
 		w.cond.Broadcast()
 		if err != nil {
@@ -824,11 +882,11 @@ func (w *WAL) Close() error {
 	}
 	w.closed = true
 	if err == nil && w.failed == nil && len(w.gather) == 0 {
-		if err = w.f.Truncate(w.offset(w.end)); err == nil {
-			err = w.f.Sync()
+		if err = w.files[0].Truncate(w.offset(w.end)); err == nil {
+			err = w.files[0].Sync()
 		}
 	}
-	if cerr := w.f.Close(); err == nil {
+	if cerr := closeFiles(w.files); err == nil {
 		err = cerr
 	}
 	return err
