@@ -297,10 +297,9 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"to_base64(encode(" + str(0) + "))", schema.String}
 	case "base64_decode_tostring", "base64_decodestring":
 		return scalar{"try(decode(from_base64(" + str(0) + ")))", schema.String}
-	case "url_encode", "url_encode_component":
-		return scalar{"url_encode(" + str(0) + ")", schema.String}
 	case "url_decode":
-		return scalar{"url_decode(" + str(0) + ")", schema.String}
+		// A + is a space, as url_encode writes one.
+		return scalar{"url_decode(replace(" + str(0) + ", '+', ' '))", schema.String}
 	case "hash_sha256":
 		return scalar{"sha256(" + str(0) + ")", schema.String}
 	case "hash_md5":

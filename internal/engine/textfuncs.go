@@ -89,6 +89,9 @@ func init() {
 			}
 			return t, nil
 		}},
+		udf{name: "kql_url_encode", args: []duckdb.Type{tVarchar, tBool}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			return urlEncode(a[0].(string), a[1].(bool)), nil
+		}},
 		udf{name: "kql_time_zone", args: []duckdb.Type{duckdb.TYPE_TIMESTAMP, tVarchar, tBool}, result: duckdb.TYPE_TIMESTAMP, fn: func(a []driver.Value) (any, error) {
 			t, ok := shiftZone(a[0].(time.Time), a[1].(string), a[2].(bool))
 			if !ok {
@@ -101,6 +104,14 @@ func init() {
 		a.need(1)
 		return goCall("kql_parse_csv", schema.Dynamic, a.json(0))
 	}
+	urlEncoder := func(component bool) func(a fnArgs) scalar {
+		return func(a fnArgs) scalar {
+			a.need(1)
+			return scalar{"kql_url_encode(" + a.str(0) + ", " + strconv.FormatBool(component) + ")", schema.String}
+		}
+	}
+	scalarFuncs["url_encode"] = urlEncoder(false)
+	scalarFuncs["url_encode_component"] = urlEncoder(true)
 	scalarFuncs["hash_crc32"] = func(a fnArgs) scalar {
 		a.need(1)
 		h := "kql_crc32(" + a.str(0) + ")"
@@ -442,4 +453,31 @@ func punyDecode(s string) (string, error) {
 		i++
 	}
 	return string(out), nil
+}
+
+// urlEncode escapes s as Kusto does, with lowercase hex digits: for
+// url_encode (.NET's HttpUtility.UrlEncode) letters, digits and -_.!*()
+// stay and a space becomes +; for url_encode_component (a URI data
+// string) letters, digits and -_.~ stay and a space is %20.
+func urlEncode(s string, component bool) string {
+	const hex = "0123456789abcdef"
+	keep := "-_.!*()"
+	if component {
+		keep = "-_.~"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', strings.IndexByte(keep, ch) >= 0:
+			b.WriteByte(ch)
+		case ch == ' ' && !component:
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[ch>>4])
+			b.WriteByte(hex[ch&15])
+		}
+	}
+	return b.String()
 }
