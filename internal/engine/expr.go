@@ -338,14 +338,16 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 	case "==", "!=", "<", ">", "<=", ">=":
 		ls, rs := c.comparable(e, l, r)
 		text := l.typ == schema.String || r.typ == schema.String
+		literal := func(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
 		switch {
+		case text && e.Op == "!=" && (literal(ls) || literal(rs)), !text && e.Op == "!=":
+			// A value differs from null (Kusto: 5 != int(null) is true,
+			// and a missing string, empty in Kusto, differs from "x").
+			return scalar{"(" + ls + " IS DISTINCT FROM " + rs + ")", schema.Bool}
 		case text && (e.Op == "!=" || ls == "''" || rs == "''"):
 			// Kusto has no null string: a missing one is empty, so it
-			// differs from any other and equals "".
+			// equals "" and no other.
 			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
-		case e.Op == "!=":
-			// A value differs from null (Kusto: 5 != int(null) is true).
-			return scalar{"coalesce(" + ls + " <> " + rs + ", " + ls + " IS NOT NULL OR " + rs + " IS NOT NULL)", schema.Bool}
 		}
 		return scalar{"(" + ls + " " + e.Op + " " + rs + ")", schema.Bool}
 	case "=~", "!~":
