@@ -42,7 +42,8 @@ type Holdings interface {
 	// Damaged calls fn for each file of workspace's data that is missing
 	// or not what the store wrote (its checksum differs), naming it and
 	// what is wrong. Batches and Rows leave such files out, so one bad
-	// file does not stop the check of the others.
+	// file does not stop the check of the others; Verify calls Damaged
+	// after them.
 	Damaged(workspace string, fn func(file, detail string)) error
 }
 
@@ -229,15 +230,12 @@ func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 		if s == nil {
 			continue
 		}
-		err := h.Damaged(ws, func(file, detail string) {
-			v.problem(FileDamaged, ws, -1, "%s: %s", file, detail)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("ledger: verify: workspace %s: %w", ws, err)
-		}
 		// The two phases read different files and each keeps a core
 		// busy (hashing bytes; decoding and hashing rows), so they run
-		// side by side; what one tells the other is checked after.
+		// side by side; what one tells the other is checked after. The
+		// store checks each file's checksum as the phases come to it,
+		// on their goroutines, and leaves out damaged files; Damaged,
+		// after, names them (and checks what the phases do not read).
 		var rawErr error
 		done := make(chan struct{})
 		go func() {
@@ -250,6 +248,12 @@ func Verify(h Holdings, opts VerifyOptions) (*Report, error) {
 			return nil, err
 		}
 		v.checkRawRetained(ws, s)
+		err := h.Damaged(ws, func(file, detail string) {
+			v.problem(FileDamaged, ws, -1, "%s: %s", file, detail)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ledger: verify: workspace %s: %w", ws, err)
+		}
 	}
 	sort.SliceStable(v.rep.Problems, func(i, j int) bool {
 		a, b := v.rep.Problems[i], v.rep.Problems[j]

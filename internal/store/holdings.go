@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +111,9 @@ func (h holdings) snapshot(workspace string) (tables []*table, gens [][]*gen, se
 // own goroutine that hands its batches over through vigil_sink, so
 // DuckDB reads the next while fn hashes one (mergeBySeq says when each
 // starts). Bytes that come out of order (a file rewritten otherwise, seq
-// ranges in the catalog that are not the file's) are an error.
+// ranges in the catalog that are not the file's) are an error. A file
+// whose checksum is not the catalog's is left out (Damaged names it); a
+// source checks its files on its own goroutine, before its query.
 func (h holdings) Batches(workspace string, fn func(seq uint64, contentType string, raw io.Reader) error) error {
 	s := h.s
 	tables, gens, _, release := h.snapshot(workspace)
@@ -126,24 +127,19 @@ func (h holdings) Batches(workspace string, fn func(seq uint64, contentType stri
 	defer cancel() // before the wait: readers blocked on the merge give up
 	files := map[string][]*RawFile{}
 	for _, r := range raws {
-		if h.rawIntact(r) == nil {
-			files[r.Table] = append(files[r.Table], r)
-		}
+		files[r.Table] = append(files[r.Table], r)
 	}
 	var srcs []*rawReader
 	for table, fs := range files {
 		sort.Slice(fs, func(i, j int) bool { return firstSeq(fs[i].Seqs) < firstSeq(fs[j].Seqs) })
-		var paths []string
 		var src *rawReader
 		last := uint64(0)
 		for _, f := range fs {
 			if src == nil || firstSeq(f.Seqs) <= last {
 				src = newRawReader(ctx, s, table, firstSeq(f.Seqs))
 				srcs = append(srcs, src)
-				paths = nil
 			}
-			paths = append(paths, sqlgen.QuoteString(filepath.Join(s.dir, f.Path)))
-			src.from = "read_parquet([" + strings.Join(paths, ", ") + "])"
+			src.files = append(src.files, f)
 			last = max(last, lastSeq(f.Seqs))
 		}
 	}
@@ -318,7 +314,10 @@ func (h holdings) Damaged(workspace string, fn func(file, detail string)) error 
 // holds to a group's rows and lets the first batches through after a
 // group's sort, not the table's. A batch's rows are all in one group by
 // the catalog; should they not be (seq ranges that are not the files'),
-// fn sees the batch twice, in part, and the ledger names it.
+// fn sees the batch twice, in part, and the ledger names it. A damaged
+// segment (its checksum not the catalog's) is left out, so the ledger
+// names each batch it held as missing, and Damaged names the file; a
+// query checks its segments on its own goroutine, before it runs.
 func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows *ledger.RowsEncoder) error) error {
 	tables, gens, segs, release := h.snapshot(workspace)
 	defer release()
@@ -331,29 +330,27 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows 
 		def := t.definition()
 		add := func(first uint64, gs []*gen, group []*Segment) {
 			r := newRowsReader(ctx, h.s, t.name, recordColumns(def), first)
-			r.q = r.query(t.relationSQL(def, sqlgen.StorageType, gs, group, nil, time.Time{}, time.Time{}))
+			r.gens, r.segs = gs, group
+			r.relation = func(gs []*gen, intact []*Segment) string {
+				return t.relationSQL(def, sqlgen.StorageType, gs, intact, nil, time.Time{}, time.Time{})
+			}
 			readers = append(readers, r)
 		}
-		// Damaged segments are reported by Damaged; their rows are left
-		// out, so the ledger names each batch they held as missing.
-		var intact []*Segment
+		all := append([]*Segment(nil), segs[i]...)
 		known := true
-		for _, seg := range segs[i] {
-			if h.s.verifySegment(seg) == nil {
-				intact = append(intact, seg)
-				known = known && len(seg.Seqs) > 0
-			}
+		for _, seg := range all {
+			known = known && len(seg.Seqs) > 0
 		}
 		if !known {
 			// A segment whose seqs the catalog does not record may hold
 			// any batch: the table is one group.
-			add(0, gens[i], intact)
+			add(0, gens[i], all)
 			continue
 		}
-		sort.Slice(intact, func(a, b int) bool { return firstSeq(intact[a].Seqs) < firstSeq(intact[b].Seqs) })
+		sort.Slice(all, func(a, b int) bool { return firstSeq(all[a].Seqs) < firstSeq(all[b].Seqs) })
 		var group []*Segment
 		last := uint64(0)
-		for _, seg := range intact {
+		for _, seg := range all {
 			if len(group) > 0 && firstSeq(seg.Seqs) > last {
 				add(firstSeq(group[0].Seqs), nil, group)
 				group = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,7 +116,11 @@ type rawReader struct {
 	ctx   context.Context
 	st    *Store
 	table string
-	from  string // the SQL source: seq, content_type, raw
+	// files are the source's files of original bytes, in seq order; a
+	// hot generation's source has none, and from, its SQL source (seq,
+	// content_type, raw), instead.
+	files []*RawFile
+	from  string
 	first uint64 // its first seq, by the catalog
 	// batches carries the batches to the merge, and is closed when the
 	// query ends, err saying why if it failed. ack tells the sink that
@@ -143,9 +148,22 @@ func (r *rawReader) opensAt() uint64 { return r.first }
 
 func (r *rawReader) headSeq() (int64, bool) { return r.head.seq, !r.done }
 
-// run runs the source's query and closes batches.
+// run runs the source's query, on the files whose checksum is the
+// catalog's, and closes batches.
 func (r *rawReader) run() {
 	defer close(r.batches)
+	if r.files != nil {
+		var paths []string
+		for _, f := range r.files {
+			if (holdings{r.st}).rawIntact(f) == nil {
+				paths = append(paths, sqlgen.QuoteString(filepath.Join(r.st.dir, f.Path)))
+			}
+		}
+		if len(paths) == 0 {
+			return
+		}
+		r.from = "read_parquet([" + strings.Join(paths, ", ") + "])"
+	}
 	n, err := r.st.runSink(r.ctx, r.id, r, sinkSQL(r.id, []string{"seq", "content_type", "raw"}, r.from))
 	switch {
 	case err != nil:
@@ -230,9 +248,13 @@ type rowsReader struct {
 	st    *Store
 	table string
 	cols  []schema.Column
-	first uint64    // the first seq of its segments, by the catalog
-	q     string    // the query
-	head  rowsBatch // the merge's current batch; enc nil once none
+	first uint64 // the first seq of its segments, by the catalog
+	// gens and segs are what the query reads: the segments whose
+	// checksum is the catalog's, in relation's SQL.
+	gens     []*gen
+	segs     []*Segment
+	relation func(gens []*gen, segs []*Segment) string
+	head     rowsBatch // the merge's current batch; enc nil once none
 	// full carries the encoded batches in seq order to the merge, and is
 	// closed when the query ends, err saying why if it failed. free brings
 	// the encoders back.
@@ -281,7 +303,16 @@ func (r *rowsReader) headSeq() (int64, bool) { return r.head.seq, r.head.enc != 
 // run runs the query, hands over the last batch and closes full.
 func (r *rowsReader) run() {
 	defer close(r.full)
-	n, err := r.st.runSink(r.ctx, r.id, r, r.q)
+	var intact []*Segment
+	for _, seg := range r.segs {
+		if r.st.verifySegment(seg) == nil {
+			intact = append(intact, seg)
+		}
+	}
+	if len(intact) == 0 && len(r.gens) == 0 {
+		return
+	}
+	n, err := r.st.runSink(r.ctx, r.id, r, r.query(r.relation(r.gens, intact)))
 	switch {
 	case err != nil:
 		r.err = fmt.Errorf("store: reading table %s: %w", r.table, err)
