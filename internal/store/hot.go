@@ -18,7 +18,6 @@ import (
 
 	"vigil/internal/schema"
 	"vigil/internal/source"
-	"vigil/internal/sqlgen"
 )
 
 // A hot generation's rows live in Go, column by column, and DuckDB reads
@@ -607,71 +606,6 @@ func (h *hotScan) FillChunk(state any, chunk duckdb.DataChunk) error {
 	}
 	local.rows = sel
 	return h.view.fill(chunk, sel)
-}
-
-// fill writes rows sel of the view into the chunk, the columns the query
-// reads only, and sets its size.
-func (v *hotView) fill(chunk duckdb.DataChunk, sel []int) error {
-	for j := range v.cols {
-		if err := writeHotColumn(chunk, j, &v.cols[j], sel); err != nil {
-			return err
-		}
-	}
-	ncols := len(v.cols)
-	if projected(chunk, ncols) {
-		for i, r := range sel {
-			if err := duckdb.SetChunkValue(chunk, ncols, i, v.batchSeq[r]); err != nil {
-				return err
-			}
-		}
-	}
-	if projected(chunk, ncols+1) {
-		for i, r := range sel {
-			if err := duckdb.SetChunkValue(chunk, ncols+1, i, v.batchRow[r]); err != nil {
-				return err
-			}
-		}
-	}
-	return chunk.SetSize(len(sel))
-}
-
-// projected reports whether the query reads column j of the chunk.
-func projected(chunk duckdb.DataChunk, j int) bool {
-	_, err := chunk.GetVector(j)
-	return err == nil
-}
-
-// writeHotColumn writes rows sel of column c into column j of the chunk,
-// if the query reads it.
-func writeHotColumn(chunk duckdb.DataChunk, j int, c *hotColumn, sel []int) error {
-	if !projected(chunk, j) {
-		return nil
-	}
-	for i, r := range sel {
-		var err error
-		switch {
-		case !c.valid[r]:
-			err = chunk.SetValue(j, i, nil)
-		case c.typ == schema.String || c.typ == schema.Dynamic:
-			err = duckdb.SetChunkValue(chunk, j, i, c.textAt(r))
-		case c.typ == schema.Real:
-			err = duckdb.SetChunkValue(chunk, j, i, c.reals[r])
-		case c.typ == schema.GUID || c.typ == schema.Decimal:
-			err = chunk.SetValue(j, i, sqlgen.DuckDBValue(c.typ, c.other[r]))
-		case c.typ == schema.Bool:
-			err = duckdb.SetChunkValue(chunk, j, i, c.nums[r] != 0)
-		case c.typ == schema.Int:
-			err = duckdb.SetChunkValue(chunk, j, i, int32(c.nums[r]))
-		case c.typ == schema.DateTime:
-			err = duckdb.SetChunkValue(chunk, j, i, time.UnixMicro(c.nums[r]).UTC())
-		default: // Long, Timespan
-			err = duckdb.SetChunkValue(chunk, j, i, c.nums[r])
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // sealScan is vigil_seal's read of the day being sealed: its rows in
