@@ -49,8 +49,12 @@ type retentionRecord struct {
 	batches rangeSet
 }
 
-func (r *batchRecord) encode() []byte {
-	b := make([]byte, 0, len(r.raw)+64*len(r.rows)*len(r.cols)/4+256)
+// encode returns the record's encoding in two parts, to be written one
+// after the other: everything up to the original bytes, and the original
+// bytes themselves, which the WAL writes from the batch's own slice
+// instead of a copy (they are most of a record).
+func (r *batchRecord) encode() (head, raw []byte) {
+	b := make([]byte, 0, 16*len(r.rows)*len(r.cols)+256)
 	b = append(b, recBatch)
 	b = binary.BigEndian.AppendUint64(b, r.seq)
 	b = appendStr(b, r.workspace)
@@ -68,8 +72,7 @@ func (r *batchRecord) encode() []byte {
 			b = appendValue(b, c.Type, row[i])
 		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(r.raw)))
-	return append(b, r.raw...)
+	return binary.AppendUvarint(b, uint64(len(r.raw))), r.raw
 }
 
 func (r *retentionRecord) encode() []byte {

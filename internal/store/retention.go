@@ -134,7 +134,7 @@ func (t *table) expire(cutoff time.Time, policy string) error {
 		return nil
 	}
 	rec := &retentionRecord{workspace: t.workspace, table: t.name, time: s.opts.Now().UTC(), cutoff: cutoff, policy: policy, rows: rows, batches: batches}
-	lsn, seq, err := s.writeRecord(t.workspace, rec.encode(), retentionLeaf(rec))
+	lsn, seq, err := s.writeRecord(t.workspace, retentionLeaf(rec), rec.encode())
 	if err != nil {
 		return err
 	}

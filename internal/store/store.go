@@ -330,9 +330,6 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 		t.defMu.Unlock()
 		return Ack{}, fmt.Errorf("store: %s: %w", b.Table, err)
 	}
-	rec := &batchRecord{workspace: b.Workspace, table: b.Table, contentType: b.ContentType,
-		received: received, cols: cols, rows: rows, raw: b.Raw}
-	enc := rec.encode()
 	if grown != t.definition() {
 		if err := t.grow(grown); err != nil {
 			t.defMu.Unlock()
@@ -341,8 +338,11 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 	}
 	t.defMu.Unlock()
 
+	rec := &batchRecord{workspace: b.Workspace, table: b.Table, contentType: b.ContentType,
+		received: received, cols: cols, rows: rows, raw: b.Raw}
+	head, raw := rec.encode()
 	leaf := batchLeaf(rec)
-	lsn, seq, err := s.writeRecord(b.Workspace, enc, leaf)
+	lsn, seq, err := s.writeRecord(b.Workspace, leaf, head, raw)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -361,9 +361,10 @@ func (s *Store) Append(ctx context.Context, b *Batch) (Ack, error) {
 	return Ack{Seq: seq}, nil
 }
 
-// writeRecord numbers rec for workspace, writes it to the WAL and queues
-// its leaf for the ledger.
-func (s *Store) writeRecord(workspace string, rec []byte, leaf ledger.Leaf) (wal.LSN, uint64, error) {
+// writeRecord numbers the record for workspace, writes it to the WAL and
+// queues its leaf for the ledger. The record is the concatenation of
+// parts; the first holds the sequence number.
+func (s *Store) writeRecord(workspace string, leaf ledger.Leaf, parts ...[]byte) (wal.LSN, uint64, error) {
 	s.seqMu.Lock()
 	defer s.seqMu.Unlock()
 	if s.wal.Failed() {
@@ -384,8 +385,8 @@ func (s *Store) writeRecord(workspace string, rec []byte, leaf ledger.Leaf) (wal
 		s.dropLostLeaves(from, to)
 	}
 	seq := s.next[workspace]
-	setSeq(rec, seq)
-	lsn, err := s.wal.Write(rec)
+	setSeq(parts[0], seq)
+	lsn, err := s.wal.Write(parts...)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: batch not stored: %w", err)
 	}

@@ -466,16 +466,21 @@ func (w *WAL) offset(pos LSN) int64 {
 	return int64(headerSize) + int64(pos-w.segs[len(w.segs)-1].base)
 }
 
-// Write appends one record to the log, not yet durable. Log order is the
-// order of Write calls. It returns the record's LSN, to pass to Sync. A
-// small record is copied into a buffer shared with other writers; a large
-// one is written to the file before Write returns. Either way rec may be
-// reused once Write returns.
-func (w *WAL) Write(rec []byte) (LSN, error) {
-	if len(rec) > maxRecord {
-		return 0, fmt.Errorf("wal: record of %d bytes is over the %d-byte limit", len(rec), maxRecord)
+// Write appends one record, the concatenation of parts, to the log, not
+// yet durable. Log order is the order of Write calls. It returns the
+// record's LSN, to pass to Sync. A small record is copied into a buffer
+// shared with other writers; a large one is written to the file from
+// parts before Write returns. Either way parts may be reused once Write
+// returns.
+func (w *WAL) Write(parts ...[]byte) (LSN, error) {
+	size, sum := 0, uint32(0)
+	for _, p := range parts {
+		size += len(p)
+		sum = crc32.Update(sum, castagnoli, p) // the bulk of the checksum, outside the lock
 	}
-	sum := crc32.Checksum(rec, castagnoli) // the bulk of the checksum, outside the lock
+	if size > maxRecord {
+		return 0, fmt.Errorf("wal: record of %d bytes is over the %d-byte limit", size, maxRecord)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.switching {
@@ -493,32 +498,39 @@ func (w *WAL) Write(rec []byte) (LSN, error) {
 		}
 	}
 	var h [frameHeader]byte
-	word := uint32(len(rec)) | written
+	word := uint32(size) | written
 	binary.BigEndian.PutUint32(h[:4], word)
 	binary.BigEndian.PutUint32(h[4:], frameSum(sum, word, w.end))
-	w.end += LSN(frameHeader + len(rec))
+	w.end += LSN(frameHeader + size)
 	w.segs[len(w.segs)-1].end = w.end
 	lsn := w.end
-	if len(rec) < directMin && len(w.gather)+frameHeader+len(rec) <= gatherMax {
-		w.gather = append(append(w.gather, h[:]...), rec...)
+	if size < directMin && len(w.gather)+frameHeader+size <= gatherMax {
+		w.gather = append(w.gather, h[:]...)
+		for _, p := range parts {
+			w.gather = append(w.gather, p...)
+		}
 		return lsn, nil
 	}
-	return lsn, w.writeOut(h[:], rec)
+	return lsn, w.writeOut(append([][]byte{h[:]}, parts...)...)
 }
 
-// writeOut writes the gathered frames and then the frame of header h and
-// payload rec (both may be empty) to the file. Called with mu held; it
-// unlocks it during the write, so other writers lay out and write their
-// records meanwhile.
-func (w *WAL) writeOut(h, rec []byte) error {
+// writeOut writes the gathered frames and then frame, the parts of one
+// more frame (none for the gathered frames alone), to the file. Called
+// with mu held; it unlocks it during the write, so other writers lay out
+// and write their records meanwhile.
+func (w *WAL) writeOut(frame ...[]byte) error {
 	pending := w.gather
 	w.gather, w.spare = w.spare[:0], nil
 	stop := w.end
-	off := w.offset(stop - LSN(len(pending)+len(h)+len(rec)))
+	size := len(pending)
+	for _, p := range frame {
+		size += len(p)
+	}
+	off := w.offset(stop - LSN(size))
 	w.flights = append(w.flights, flight{stop: stop})
 	fd := w.fds[0]
 	w.mu.Unlock()
-	err := pwriteAll(fd, off, pending, h, rec)
+	err := pwriteAll(fd, off, append([][]byte{pending}, frame...)...)
 	w.mu.Lock()
 	w.land(stop)
 	if w.spare == nil {
@@ -583,7 +595,7 @@ func pwriteAll(fd int, off int64, bufs ...[]byte) error {
 func (w *WAL) quiesce() {
 	for len(w.gather) > 0 || len(w.flights) > 0 || w.syncs > 0 {
 		if len(w.gather) > 0 && w.failed == nil {
-			w.writeOut(nil, nil) // an error is in w.failed
+			w.writeOut() // an error is in w.failed
 			continue
 		}
 		w.gather = w.gather[:0] // lost with the failed write
@@ -707,7 +719,7 @@ func (w *WAL) Sync(lsn LSN) error {
 			// The gathered frames go to the file, with this record or
 			// after it, so that their writers share the next sync.
 			gathered = true
-			w.writeOut(nil, nil) // an error is in w.failed
+			w.writeOut() // an error is in w.failed
 			continue
 		}
 		if w.written < lsn || w.switching || w.syncs == maxSyncs || (w.syncs > 0 && w.syncTo >= lsn) {
@@ -772,7 +784,7 @@ func (w *WAL) Replay(from LSN, fn func(lsn LSN, rec []byte) error) error {
 	}
 	for w.failed == nil && (len(w.gather) > 0 || len(w.flights) > 0) {
 		if len(w.gather) > 0 {
-			w.writeOut(nil, nil) // an error is in w.failed
+			w.writeOut() // an error is in w.failed
 			continue
 		}
 		w.cond.Wait()

@@ -593,3 +593,39 @@ func mustGlob(t *testing.T, dir string) []string {
 	}
 	return files
 }
+
+// TestWriteParts writes records given in parts, small (gathered) and
+// large (written from the parts), and reads back each one whole.
+func TestWriteParts(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{SegmentSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := sized(1, 200<<10)
+	records := [][][]byte{{[]byte("head|"), []byte("small tail")}, {big[:100], big[100:]}, {nil, []byte("one part")}, {}}
+	for _, parts := range records {
+		lsn, err := w.Write(parts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Sync(lsn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	w, err = Open(dir, Options{SegmentSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	got := readAll(t, w, 0)
+	if len(got) != len(records) {
+		t.Fatalf("%d records read back, want %d", len(got), len(records))
+	}
+	for i, parts := range records {
+		if want := bytes.Join(parts, nil); !bytes.Equal(got[i], want) {
+			t.Fatalf("record %d: %d bytes back, want the %d of its parts", i, len(got[i]), len(want))
+		}
+	}
+}
