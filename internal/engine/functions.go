@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,6 +52,21 @@ var macros = []string{
 func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
+	}
+	if e.Name == "column_names_of" {
+		// The names of a table's columns, known when the query compiles.
+		if len(e.Args) != 1 {
+			c.fail(e, "column_names_of needs a table")
+		}
+		rel := c.tableArg(e.Args[0])
+		names := []string{}
+		for _, cl := range rel.cols {
+			if !cl.hidden {
+				names = append(names, cl.name)
+			}
+		}
+		b, _ := json.Marshal(names)
+		return scalar{"CAST(" + sqlgen.QuoteString(string(b)) + " AS JSON)", schema.Dynamic}
 	}
 	if _, ok := aggregates[e.Name]; ok && c.aggs != nil {
 		return c.aggs.add(c, e)

@@ -25,6 +25,7 @@ var aggregates = map[string]string{
 	"take_anyif": "take_anyif_", "make_list_with_nulls": "list_",
 	"hll": "hll_", "hll_if": "hll_if_", "hll_merge": "hll_merge_",
 	"tdigest": "tdigest_", "tdigest_merge": "tdigest_merge_", "percentiles_array": "percentiles_",
+	"binary_all_and": "binary_all_and_", "binary_all_or": "binary_all_or_", "binary_all_xor": "binary_all_xor_",
 }
 
 // summarize groups by the by-expressions and computes aggregates. The
@@ -302,6 +303,10 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	case "minif", "maxif":
 		need(2)
 		return one(strings.TrimSuffix(call.Name, "if")+"("+args[0].sql+")"+filter(1), args[0].typ)
+	case "binary_all_and", "binary_all_or", "binary_all_xor":
+		need(1)
+		fn := "bit_" + strings.TrimPrefix(call.Name, "binary_all_")
+		return one(fn+"("+c.convert(args[0], schema.Long, call)+")", schema.Long)
 	case "take_any", "any":
 		need(1)
 		return one("any_value("+args[0].sql+")", args[0].typ)
