@@ -651,8 +651,27 @@ func (c *compiler) dynamicText(v scalar) string {
 	return "json_extract_string(" + v.sql + ", '$')"
 }
 
+// jsonKey is k as a step of a DuckDB JSON path: bare when it is a plain
+// name (ASCII letters, digits and underscores, not starting with a
+// digit), quoted otherwise. DuckDB finds a bare key faster: a filter on
+// one member of 2M documents took about 8% less CPU time, on a member
+// two steps deep about 30% less, which was the dynamic property filter's
+// whole overhead against hand-written SQL (docs/benchmarks.md).
 func jsonKey(k string) string {
+	if plainKey(k) {
+		return k
+	}
 	return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
+}
+
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return k != ""
 }
 
 func (c *compiler) callFuncScalar(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation) scalar {
