@@ -126,7 +126,7 @@ func TestRunSmall(t *testing.T) {
 		}
 	}
 	q0 := doc["queries"].([]any)[0]
-	for _, path := range []string{"http.cold_ms", "http.median_ms", "http.p95_ms", "engine.median_ms", "duckdb.median_ms", "duckdb.cold_ms", "ratio"} {
+	for _, path := range []string{"http.cold_ms", "http.median_ms", "http.p95_ms", "engine.median_ms", "engine.cpu_median_ms", "duckdb.median_ms", "duckdb.cold_ms", "duckdb.cpu_median_ms", "ratio", "cpu_ratio"} {
 		if v, ok := lookup(q0, path).(float64); !ok || v <= 0 {
 			t.Errorf("JSON queries[0].%s = %v, want a positive number", path, lookup(q0, path))
 		}

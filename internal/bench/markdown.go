@@ -30,16 +30,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "| all | %d | %.1f | %.1f |\n\n", d.RecordsInStore, d.SegmentPerRecord, d.OriginalPerRecord)
 	fmt.Fprintf(&b, "Ledger: %.1f B/record. Total: %.1f B/record (WAL left after sealing: %d bytes).\n\n", d.LedgerPerRecord, d.TotalPerRecord, d.WALBytes)
 
-	fmt.Fprintf(&b, "### Queries (ms; cold = first run after opening the store; warm = %d runs)\n\n", c.Runs)
-	b.WriteString("| query | rows | HTTP cold | HTTP median | HTTP p95 | engine cold | engine median | engine p95 | DuckDB cold | DuckDB median | DuckDB p95 | engine/DuckDB warm | cold | same answer |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "### Queries (ms; cold = first run after opening the store; warm = %d runs, the engine's and DuckDB's alternating; CPU = the warm runs' median process CPU time)\n\n", c.Runs)
+	b.WriteString("| query | rows | HTTP cold | HTTP median | HTTP p95 | engine cold | engine median | engine p95 | DuckDB cold | DuckDB median | DuckDB p95 | engine/DuckDB warm | cold | CPU | same answer |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, q := range r.Queries {
 		same := "yes"
 		if !q.SameAnswer {
 			same = "NO: " + q.Mismatch
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %s |\n", q.Name, q.Rows,
+		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %s |\n", q.Name, q.Rows,
 			q.HTTP.ColdMs, q.HTTP.MedianMs, q.HTTP.P95Ms, q.Engine.ColdMs, q.Engine.MedianMs, q.Engine.P95Ms,
-			q.DuckDB.ColdMs, q.DuckDB.MedianMs, q.DuckDB.P95Ms, q.Ratio, q.ColdRatio, same)
+			q.DuckDB.ColdMs, q.DuckDB.MedianMs, q.DuckDB.P95Ms, q.Ratio, q.ColdRatio, q.CPURatio, same)
 	}
 	fmt.Fprintf(&b, "\nPeak RSS during the queries: %.0f MiB.\n", float64(r.QueryPeakRSSBytes)/(1<<20))
 	_, err := io.WriteString(w, b.String())

@@ -141,18 +141,21 @@ type QueryResult struct {
 	Engine Timing `json:"engine"`
 	DuckDB Timing `json:"duckdb"`
 	// Ratio is Engine's warm median over DuckDB's; ColdRatio the same of
-	// the cold runs.
+	// the cold runs; CPURatio the same of the warm runs' CPU time.
 	Ratio     float64 `json:"ratio"`
 	ColdRatio float64 `json:"cold_ratio"`
+	CPURatio  float64 `json:"cpu_ratio"`
 }
 
 // Timing is one way of running a query: its first run after the store
 // was opened (cold) and the median and 95th percentile of the warm runs,
-// in milliseconds.
+// in milliseconds, and the median process CPU time of the warm runs,
+// which other work on a shared machine sways less than wall time.
 type Timing struct {
-	ColdMs   float64 `json:"cold_ms"`
-	MedianMs float64 `json:"median_ms"`
-	P95Ms    float64 `json:"p95_ms"`
+	ColdMs      float64 `json:"cold_ms"`
+	MedianMs    float64 `json:"median_ms"`
+	P95Ms       float64 `json:"p95_ms"`
+	CPUMedianMs float64 `json:"cpu_median_ms"`
 }
 
 func (c *Config) setDefaults() {
@@ -374,11 +377,16 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// timeQuery runs one query three ways, each after reopening the server so
-// its first run is cold (a fresh store and DuckDB; the OS page cache
-// stays warm, which only root could drop): through the HTTP query API,
-// through the engine in process, and as hand-written SQL. It returns the
-// server as reopened last.
+// timeQuery runs one query three ways: through the HTTP query API,
+// through the engine in process, and as hand-written SQL. Each way's
+// first run is cold: it comes right after the server was reopened (a
+// fresh store and DuckDB; the OS page cache stays warm, which only root
+// could drop). The warm runs of the engine and of the SQL alternate, in
+// turn first (engine, SQL, SQL, engine, ...), so that other work on the
+// machine, the store's background work and the caches weigh on both
+// alike: timed one way after the other, a change of the machine's load
+// between the two showed as the engine's overhead. It returns the server
+// as reopened last.
 func timeQuery(ctx context.Context, s *server, q query, runs int) (QueryResult, *server, error) {
 	res := QueryResult{Name: q.Name, KQL: q.KQL, SQL: q.SQL}
 	var err error
@@ -386,31 +394,55 @@ func timeQuery(ctx context.Context, s *server, q query, runs int) (QueryResult, 
 		return res, nil, err
 	}
 	var httpRows int
-	if res.HTTP, err = timeRuns(runs, func() (err error) { httpRows, err = runHTTP(ctx, s, q); return err }); err != nil {
-		return res, s, err
+	httpRuns := newSamples(runs)
+	for i := 0; i <= runs; i++ {
+		if err := httpRuns.time(func() (err error) { httpRows, err = runHTTP(ctx, s, q); return err }); err != nil {
+			return res, s, err
+		}
 	}
 
+	var vigil, duck answer
+	vigilRun := func(e *engine.Engine) func() error {
+		return func() (err error) { vigil, err = runEngine(ctx, e, s, q); return err }
+	}
+	duckRun := func() (err error) {
+		if duck, err = runDuck(ctx, s, q); err != nil {
+			return fmt.Errorf("query %q in DuckDB SQL: %w", q.Name, err)
+		}
+		return nil
+	}
+	engRuns, sqlRuns := newSamples(runs), newSamples(runs)
 	if s, err = s.reopen(); err != nil {
 		return res, nil, err
 	}
+	if err := engRuns.time(vigilRun(engine.New(s.store.DB()))); err != nil {
+		return res, s, err
+	}
+	if s, err = s.reopen(); err != nil {
+		return res, nil, err
+	}
+	if err := sqlRuns.time(duckRun); err != nil {
+		return res, s, err
+	}
+	// The engine on this store creates its SQL macros and functions
+	// once, at its first query, as a server's does: before the clock.
 	e := engine.New(s.store.DB())
-	var vigil answer
-	if res.Engine, err = timeRuns(runs, func() (err error) { vigil, err = runEngine(ctx, e, s, q); return err }); err != nil {
-		return res, s, err
+	if _, _, err := e.Compile(ctx, engineRequest(s, q)); err != nil {
+		return res, s, fmt.Errorf("query %q: %w", q.Name, err)
 	}
-
-	if s, err = s.reopen(); err != nil {
-		return res, nil, err
+	ways := [2]struct {
+		runs *samples
+		fn   func() error
+	}{{engRuns, vigilRun(e)}, {sqlRuns, duckRun}}
+	for i := 0; i < runs; i++ {
+		for j := range ways {
+			w := ways[(i+j)%2]
+			if err := w.runs.time(w.fn); err != nil {
+				return res, s, err
+			}
+		}
 	}
-	sqlText, release, err := duckSQL(ctx, s, q)
-	if err != nil {
-		return res, s, err
-	}
-	defer release()
-	var duck answer
-	if res.DuckDB, err = timeRuns(runs, func() (err error) { duck, err = runDuck(ctx, s, sqlText); return err }); err != nil {
-		return res, s, fmt.Errorf("query %q in DuckDB SQL: %w", q.Name, err)
-	}
+	res.HTTP, res.Engine, res.DuckDB = httpRuns.timing(), engRuns.timing(), sqlRuns.timing()
 
 	res.Rows = len(vigil)
 	res.Mismatch = diff(vigil, duck)
@@ -424,31 +456,47 @@ func timeQuery(ctx context.Context, s *server, q query, runs int) (QueryResult, 
 	if res.DuckDB.ColdMs > 0 {
 		res.ColdRatio = res.Engine.ColdMs / res.DuckDB.ColdMs
 	}
+	if res.DuckDB.CPUMedianMs > 0 {
+		res.CPURatio = res.Engine.CPUMedianMs / res.DuckDB.CPUMedianMs
+	}
 	return res, s, nil
 }
 
-// timeRuns times fn once cold and runs more times warm.
-func timeRuns(runs int, fn func() error) (Timing, error) {
-	var t Timing
-	ms := func() (float64, error) {
-		t0 := time.Now()
-		err := fn()
-		return float64(time.Since(t0).Microseconds()) / 1000, err
+// samples are the runs of one way of running a query: the first cold,
+// the others warm, each in wall and process CPU milliseconds.
+type samples struct {
+	wall, cpu []float64
+}
+
+func newSamples(runs int) *samples {
+	return &samples{wall: make([]float64, 0, runs+1), cpu: make([]float64, 0, runs+1)}
+}
+
+// time runs fn once and records how long it took.
+func (s *samples) time(fn func() error) error {
+	cpu0, t0 := cpuSeconds(), time.Now()
+	if err := fn(); err != nil {
+		return err
 	}
-	var err error
-	if t.ColdMs, err = ms(); err != nil {
-		return t, err
+	s.wall = append(s.wall, float64(time.Since(t0).Microseconds())/1000)
+	s.cpu = append(s.cpu, (cpuSeconds()-cpu0)*1000)
+	return nil
+}
+
+// timing summarizes the runs: the first as cold, the rest as warm.
+func (s *samples) timing() Timing {
+	if len(s.wall) == 0 {
+		return Timing{}
 	}
-	warm := make([]float64, runs)
-	for i := range warm {
-		if warm[i], err = ms(); err != nil {
-			return t, err
-		}
-	}
+	t := Timing{ColdMs: s.wall[0]}
+	warm := append([]float64(nil), s.wall[1:]...)
+	cpu := append([]float64(nil), s.cpu[1:]...)
 	sort.Float64s(warm)
+	sort.Float64s(cpu)
 	t.MedianMs = percentile(warm, 50)
 	t.P95Ms = percentile(warm, 95)
-	return t, nil
+	t.CPUMedianMs = percentile(cpu, 50)
+	return t
 }
 
 // percentile is the nearest-rank percentile p of sorted values.
