@@ -118,7 +118,9 @@ func TestSharedExamplesParse(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"T | where a == 1", "print x = datetime(2020-01-01)", "datatable(a:long)[1,2] | summarize count() by a",
 		"let f = (x:long) { x + 1 }; print f(1)", "T | join kind=leftouter (U) on $left.a == $right.b", "T | parse x with * \"a\" b:long",
-		"T | scan declare (c:long = 0) with (step s: true => c = s.c + x;)", "T | partition by k (top 1 by v)", "T | top-hitters 2 of a by b"} {
+		"T | scan declare (c:long = 0) with (step s: true => c = s.c + x;)", "T | partition by k (top 1 by v)", "T | top-hitters 2 of a by b",
+		"union withsource=S *, A*_CL", "T | parse kind=regex flags=Ui s with 'a' x:long '(b)' *", "f((range x from 1 to 2 step 1), T | take 1)",
+		"let m = materialize(T); m | summarize r = 100.0 * countif(a > 1) / count()", "print 5min + 2sec + 1hr"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
