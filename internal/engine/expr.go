@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"vigil/internal/kql"
 	"vigil/internal/schema"
@@ -174,7 +175,7 @@ func (c *compiler) typedLiteral(e *kql.TypedLit) scalar {
 		}
 		return scalar{"CAST(" + strconv.FormatInt(int64(d/schema.Tick), 10) + " AS BIGINT)", typ}
 	case schema.DateTime:
-		t, err := schema.ParseDateTime(text)
+		t, err := parseDateLiteral(text)
 		if err != nil {
 			c.fail(e, "%v", err)
 		}
@@ -185,6 +186,34 @@ func (c *compiler) typedLiteral(e *kql.TypedLit) scalar {
 		c.fail(e, "%v", err)
 	}
 	return scalar{"CAST(" + sqlgen.QuoteString(fmt.Sprint(v)) + " AS " + sqlgen.DuckDBType(typ) + ")", typ}
+}
+
+// parseDateLiteral reads the text of a datetime(...) literal: the forms
+// todatetime() reads, or year, month, day[, hour, minute, second] as
+// numbers, datetime(2025, 6, 14), as the Kusto documentation writes
+// them.
+func parseDateLiteral(text string) (time.Time, error) {
+	t, err := schema.ParseDateTime(text)
+	if err == nil || !strings.Contains(text, ",") {
+		return t, err
+	}
+	parts := strings.Split(text, ",")
+	if len(parts) < 3 || len(parts) > 6 {
+		return t, err
+	}
+	var n [6]int
+	for i, p := range parts {
+		v, convErr := strconv.Atoi(strings.TrimSpace(p))
+		if convErr != nil {
+			return t, err
+		}
+		n[i] = v
+	}
+	d := time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC)
+	if d.Year() != n[0] || int(d.Month()) != n[1] || d.Day() != n[2] || d.Hour() != n[3] || d.Minute() != n[4] || d.Second() != n[5] {
+		return t, err // out of range: February 30th is no date
+	}
+	return d, nil
 }
 
 func timeLit(t interface{ Format(string) string }) string {
@@ -232,7 +261,7 @@ func (c *compiler) constJSON(e kql.Expr) any {
 			return c.constJSON(x.Dyn)
 		}
 		if x.Type == "datetime" {
-			t, err := schema.ParseDateTime(x.Text)
+			t, err := parseDateLiteral(x.Text)
 			if err == nil {
 				return t.Format("2006-01-02T15:04:05.0000000Z")
 			}
