@@ -21,7 +21,7 @@ import (
 // inline limit and multi-byte ones, nulls in every column, the columns
 // read in another order and only some of them. A string that is not
 // valid UTF-8 reads as null, as it did when values were written one by
-// one (DuckDB's string assignment checks).
+// one (DuckDB's string assignment checks); ASCII with NUL bytes is kept.
 func TestChunksCarryEveryValue(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
 	defer s.Close()
@@ -31,6 +31,11 @@ func TestChunksCarryEveryValue(t *testing.T) {
 		{Name: "I", Type: schema.Int}, {Name: "L", Type: schema.Long}, {Name: "R", Type: schema.Real},
 		{Name: "S", Type: schema.String}, {Name: "T", Type: schema.Timespan}, {Name: "Y", Type: schema.Dynamic},
 		{Name: "W", Type: schema.DateTime}}
+	// Strings that are not UTF-8 (a Latin-1 byte, a surrogate, past
+	// U+10FFFF, an overlong NUL) and ones that are, NUL bytes in ASCII
+	// included, short and long.
+	notUTF8 := map[int]string{17: "caf\xe9", 2100: "\xed\xa0\x80", 2101: "\xf4\x90\x80\x80", 4999: "ascii then \xc0\x80"}
+	utf8WithNUL := map[int]string{18: "a\x00b", 19: "a\x00bcdefghijklmnop", 20: "\U0010FFFF"}
 	b := &Batch{Workspace: ws, Table: "Chunks_CL", Raw: []byte("rows"), ContentType: "text/plain", Columns: cols}
 	// want holds each row as read by `SELECT _BatchRow, W, Y, T, S, R,
 	// L, I, B, TimeGenerated`.
@@ -45,8 +50,11 @@ func TestChunksCarryEveryValue(t *testing.T) {
 				row[j] = nil
 			}
 		}
-		if i == 17 {
-			row[5] = "caf\xe9"
+		if bad, ok := notUTF8[i]; ok {
+			row[5] = bad
+		}
+		if s, ok := utf8WithNUL[i]; ok {
+			row[5] = s
 		}
 		b.Rows = append(b.Rows, row)
 		read := []any{int32(i), row[8], row[7], row[6], row[5], row[4], row[3], row[2], row[1], tg}
@@ -56,7 +64,7 @@ func TestChunksCarryEveryValue(t *testing.T) {
 		if d, ok := row[6].(time.Duration); ok {
 			read[3] = int64(d / schema.Tick)
 		}
-		if i == 17 {
+		if _, ok := notUTF8[i]; ok {
 			read[4] = nil
 		}
 		want[i] = read
