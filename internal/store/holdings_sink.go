@@ -205,7 +205,11 @@ func (r *rawReader) chunk(ch *duckdb.DataChunk) error {
 	if err != nil {
 		return err
 	}
-	for i := range ch.GetSize() {
+	n := ch.GetSize()
+	for _, c := range []sinkColumn{seqs, types, raws} {
+		c.rows(0, n)
+	}
+	for i := range n {
 		if seqs.null(i) || raws.null(i) {
 			return fmt.Errorf("store: original bytes of table %s: a batch without a seq or without bytes", r.table)
 		}
@@ -357,6 +361,8 @@ func (r *rowsReader) chunk(ch *duckdb.DataChunk) error {
 		return err
 	}
 	seqs, rows := r.vecs[0], r.vecs[1]
+	seqs.rows(0, n)
+	rows.rows(0, n)
 	from := 0
 	for i := range n {
 		if seqs.null(i) || rows.null(i) {
@@ -434,6 +440,9 @@ func (r *rowsReader) encode(ch *duckdb.DataChunk, from, to int) error {
 	r.rows += int64(to - from)
 	for j, col := range r.cols {
 		c, v := e.Column(j), r.vecs[2+j]
+		if v.data != nil {
+			v.rows(from, to)
+		}
 		switch col.Type {
 		case schema.String, schema.Dynamic:
 			// DuckDB's bytes go straight into the encoding.

@@ -52,7 +52,8 @@ func chunkVector(chunk duckdb.DataChunk, j int) unsafe.Pointer {
 }
 
 // sinkColumn is one column of a chunk vigil_sink is given, read in
-// place: rows of it below n only.
+// place: its n rows only. The accessors do not check the row; a loop
+// over rows checks its range once with rows.
 type sinkColumn struct {
 	data  unsafe.Pointer
 	valid unsafe.Pointer // one bit a row, set when not NULL; nil when none is
@@ -73,28 +74,30 @@ func readColumn(ch *duckdb.DataChunk, j int, typ mapping.Type) (sinkColumn, erro
 	if got != typ {
 		return sinkColumn{}, fmt.Errorf("store: %s argument %d is of DuckDB type %d, not %d", sinkFunc, j, got, typ)
 	}
-	return sinkColumn{data: mapping.VectorGetData(v), valid: mapping.VectorGetValidity(v), n: ch.GetSize()}, nil
+	c := sinkColumn{data: mapping.VectorGetData(v), valid: mapping.VectorGetValidity(v), n: ch.GetSize()}
+	if c.data == nil {
+		return sinkColumn{}, fmt.Errorf("store: %s argument %d has no data", sinkFunc, j)
+	}
+	return c, nil
+}
+
+// rows panics unless rows [from, to) are all in the column: reading
+// past DuckDB's arrays would read memory that is not theirs.
+func (c sinkColumn) rows(from, to int) {
+	if from < 0 || from > to || to > c.n {
+		panic(fmt.Sprintf("store: rows %d to %d of a chunk of %d", from, to, c.n))
+	}
 }
 
 // null reports whether row i is NULL.
 func (c sinkColumn) null(i int) bool {
-	c.check(i)
-	return c.valid != nil && *(*uint64)(unsafe.Add(c.valid, i/64*8))&(1<<(i%64)) == 0
-}
-
-// check panics on a row outside the chunk, which would read past
-// DuckDB's arrays: the callers loop over the chunk's rows.
-func (c sinkColumn) check(i int) {
-	if i < 0 || i >= c.n {
-		panic(fmt.Sprintf("store: row %d of a chunk of %d", i, c.n))
-	}
+	return c.valid != nil && *(*uint64)(unsafe.Add(c.valid, uint(i)/64*8))&(1<<(uint(i)%64)) == 0
 }
 
 // fixedAt returns row i of a column of fixed-width values: BIGINT and
 // TIMESTAMP (microseconds) as int64, INTEGER as int32, DOUBLE as float64,
 // BOOLEAN as uint8.
 func fixedAt[T int64 | int32 | float64 | uint8](c sinkColumn, i int) T {
-	c.check(i)
 	var zero T
 	return *(*T)(unsafe.Add(c.data, uintptr(i)*unsafe.Sizeof(zero)))
 }
@@ -112,7 +115,6 @@ const (
 // textAt returns row i of a VARCHAR or BLOB column, borrowed: valid only
 // while the sink's call lasts.
 func textAt(c sinkColumn, i int) string {
-	c.check(i)
 	p := unsafe.Add(c.data, uintptr(i)*stringTSize)
 	n := *(*uint32)(p)
 	if n <= stringTInline {
