@@ -525,7 +525,6 @@ func (c *compiler) arith(e *kql.Binary, l, r scalar) scalar {
 
 func (c *compiler) in(e *kql.In, in *relation) scalar {
 	x := c.expr(e.X, in)
-	var items []string
 	if len(e.List) == 1 && (e.Op == "in" || e.Op == "!in" || e.Op == "in~" || e.Op == "!in~") {
 		if rel := c.listTable(e.List[0]); rel != nil {
 			// x in (T | project y): the first column of a table.
@@ -540,41 +539,73 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 			return notIn(e.Op, "("+lhs+" "+inOp(e.Op)+" (SELECT "+col+" FROM ("+rel.sql+") WHERE "+sqlgen.QuoteIdent(first.name)+" IS NOT NULL))")
 		}
 	}
+	// An item is a value, or a dynamic array whose elements are values
+	// (x in (dynamic([...])), or a let of one).
+	type item struct {
+		sql   string
+		array bool
+	}
+	var items []item
 	for _, it := range e.List {
 		v := c.expr(it, in)
 		if v.typ == schema.Dynamic && x.typ != schema.Dynamic {
-			// x in (dynamic([...])): each element of the array.
-			items = append(items, "UNNEST(CAST("+v.sql+" AS JSON[]))")
+			items = append(items, item{"CAST(" + v.sql + " AS JSON[])", true})
 			continue
 		}
-		items = append(items, c.convert(v, orType(x.typ, v.typ), it))
+		items = append(items, item{c.convert(v, orType(x.typ, v.typ), it), false})
 	}
 	switch e.Op {
 	case "has_any", "has_all":
 		var parts []string
 		xs := c.convert(x, schema.String, e)
-		for i, it := range e.List {
-			v := c.expr(it, in)
-			parts = append(parts, c.hasTerm("has", xs, v, items[i], false))
+		for i, it := range items {
+			if it.array {
+				// Each element is a term: any of them, or all.
+				elem := "json_extract_string(_t, '$')"
+				term := c.hasTerm("has", xs, scalar{elem, schema.String}, elem, false)
+				fold, empty := "list_bool_or", "false"
+				if e.Op == "has_all" {
+					fold, empty = "list_bool_and", "true"
+				}
+				parts = append(parts, "coalesce("+fold+"(list_transform("+it.sql+", _t -> "+term+")), "+empty+")")
+				continue
+			}
+			parts = append(parts, c.hasTerm("has", xs, c.expr(e.List[i], in), it.sql, false))
 		}
 		joiner := " OR "
 		if e.Op == "has_all" {
 			joiner = " AND "
 		}
 		return scalar{"(" + strings.Join(parts, joiner) + ")", schema.Bool}
-	case "in~", "!in~":
-		for i := range items {
-			items[i] = "lower(" + items[i] + ")"
-		}
-		return notIn(e.Op, "(lower("+c.convert(x, schema.String, e)+") "+inOp(e.Op)+" ("+strings.Join(items, ", ")+"))")
 	}
-	for i, it := range items {
-		if strings.HasPrefix(it, "UNNEST(") {
-			items[i] = "(SELECT " + c.convert(scalar{"u", schema.Dynamic}, orType(x.typ, schema.String), e) + " FROM (SELECT " + it + " AS u))"
-			return notIn(e.Op, "("+x.sql+" "+inOp(e.Op)+" "+items[i]+")")
-		}
+	fold := strings.HasSuffix(e.Op, "~")
+	lhs := x.sql
+	if fold {
+		lhs = "lower(" + c.convert(x, schema.String, e) + ")"
 	}
-	return notIn(e.Op, "("+x.sql+" "+inOp(e.Op)+" ("+strings.Join(items, ", ")+"))")
+	var values, conds []string
+	for _, it := range items {
+		if it.array {
+			elem := c.convert(scalar{"u", schema.Dynamic}, orType(x.typ, schema.String), e)
+			if fold {
+				elem = "lower(" + c.convert(scalar{"u", schema.Dynamic}, schema.String, e) + ")"
+			}
+			conds = append(conds, lhs+" IN (SELECT "+elem+" FROM (SELECT UNNEST("+it.sql+") AS u))")
+			continue
+		}
+		if fold {
+			it.sql = "lower(" + it.sql + ")"
+		}
+		values = append(values, it.sql)
+	}
+	if len(values) > 0 {
+		conds = append(conds, lhs+" IN ("+strings.Join(values, ", ")+")")
+	}
+	sqlText := "(" + strings.Join(conds, " OR ") + ")"
+	if strings.HasPrefix(e.Op, "!") {
+		sqlText = "(NOT " + sqlText + ")"
+	}
+	return notIn(e.Op, sqlText)
 }
 
 // inOp is the SQL of in (IN) or its negations (NOT IN).
