@@ -372,3 +372,34 @@ func TestBatchesInStoredOrder(t *testing.T) {
 		t.Fatalf("a file out of seq order: %v", err)
 	}
 }
+
+// TestSinkReadsDeclaredTypes: vigil_sink reads a column in place only
+// when DuckDB holds it as the type the rows query casts it to; a column
+// of another type is an error naming the argument, never values read
+// from the wrong layout.
+func TestSinkReadsDeclaredTypes(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	cols := []schema.Column{{Name: "L", Type: schema.Long}, {Name: "S", Type: schema.String}}
+	for _, tc := range []struct{ long, err string }{
+		{"42::BIGINT", ""},
+		{"'42'", "argument 3 is of DuckDB type"},
+		{"42::INTEGER", "argument 3 is of DuckDB type"},
+	} {
+		r := newRowsReader(context.Background(), s, "T_CL", cols, 0)
+		relation := `(SELECT 7::BIGINT AS "_BatchSeq", 0::INTEGER AS "_BatchRow", ` + tc.long + ` AS "L", 'x' AS "S")`
+		n, err := s.runSink(context.Background(), r.id, r, r.query(relation))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("L as %s: %v, want an error with %q", tc.long, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || n != 1 || r.cur.enc == nil || r.cur.seq != 7 {
+			t.Fatalf("L as %s: %d rows, batch %d, %v", tc.long, n, r.cur.seq, err)
+		}
+		if got, want := r.cur.enc.Sum(0), ledger.HashRows(cols, [][]any{{int64(42), "x"}}); got != want {
+			t.Errorf("L as %s: the row read in place does not hash as its values do", tc.long)
+		}
+	}
+}
