@@ -185,9 +185,10 @@ type seqReader interface {
 // with the reader whose batch is next (on a tie, the first opened). A
 // reader is opened when the merge reaches its opensAt, and its query
 // started one reader before: a query sorts or reads its first batches
-// while the one before it is merged, keeping a second core busy, and
-// no more than two are ahead of the merge, so memory stays bounded
-// whatever the number of segments or files.
+// while the one before it is merged, keeping a second core busy. Open
+// are the readers whose seq ranges the merge is in and the one started
+// ahead, so memory stays bounded whatever the number of segments or
+// files.
 func mergeBySeq[R seqReader](readers []R, queries *sync.WaitGroup, emit func(R) error) error {
 	var open []R
 	started, opened := 0, 0
