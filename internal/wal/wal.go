@@ -146,7 +146,8 @@ type WAL struct {
 	durable   LSN            // LSN past the last record fsynced
 	failed    error          // a write error not yet repaired
 	lost      []lsnRange
-	switching bool // a rotation or repair is changing files; writes and syncs wait
+	switching bool          // a rotation or repair is changing files; writes and syncs wait
+	ready     chan prepared // the next segment file, being prepared
 	recovery  RecoveryInfo
 	closed    bool
 }
@@ -165,6 +166,10 @@ func Open(dir string, opts Options) (*WAL, error) {
 	}
 	w := &WAL{dir: dir, opts: opts}
 	w.cond.L = &w.mu
+	// A segment prepared but never used by the last process.
+	if err := os.Remove(filepath.Join(dir, spareName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
 	names, err := filepath.Glob(filepath.Join(dir, "*"+segmentExt))
 	if err != nil {
 		return nil, err
@@ -208,7 +213,7 @@ func Open(dir string, opts Options) (*WAL, error) {
 	}
 	if s.version == version {
 		preallocate(f, s.end-s.base, opts.SegmentSize)
-		if err := w.use(f); err != nil {
+		if err := w.use(s.path, f); err != nil {
 			return nil, err
 		}
 		return w, nil
@@ -396,44 +401,87 @@ func preallocate(f *os.File, used LSN, size int64) {
 	}
 }
 
-// newSegment starts a segment file at base. Called with mu held (or
-// before the WAL is shared), with no write or sync in flight. On error
-// the current segment stays the one being written.
-func (w *WAL) newSegment(base LSN) error {
-	path := filepath.Join(w.dir, fmt.Sprintf("%016x%s", uint64(base), segmentExt))
+// spareName is the file the next segment is prepared in, in the
+// background, so that a rotation only renames it. Its name does not end
+// in ".wal": it is never read as part of the log, and Open removes it.
+const spareName = "next.wal.tmp"
+
+// prepared is the outcome of preparing a segment file.
+type prepared struct {
+	f   *os.File
+	err error
+}
+
+// prepare creates a segment file at path, with its header and its space
+// preallocated, and syncs it.
+func (w *WAL) prepare(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("wal: %w", err)
+		return nil, fmt.Errorf("wal: %w", err)
 	}
 	if _, err := f.Write(segmentHeader()); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("wal: %w", describe(err))
+		return nil, fmt.Errorf("wal: %w", describe(err))
 	}
 	preallocate(f, 0, w.opts.SegmentSize)
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("wal: %w", describe(err))
+		return nil, fmt.Errorf("wal: %w", describe(err))
+	}
+	return f, nil
+}
+
+// newSegment starts a segment file at base: the one prepared since the
+// last switch, renamed, or else a new one; then it has the next one
+// prepared. Called with mu held (or before the WAL is shared), with no
+// write or sync in flight. On error the current segment stays the one
+// being written.
+func (w *WAL) newSegment(base LSN) error {
+	path := filepath.Join(w.dir, fmt.Sprintf("%016x%s", uint64(base), segmentExt))
+	var f *os.File
+	if w.ready != nil {
+		r := <-w.ready
+		w.ready = nil
+		if r.err == nil {
+			if os.Rename(r.f.Name(), path) == nil {
+				f = r.f
+			} else {
+				r.f.Close()
+			}
+		}
+	}
+	if f == nil {
+		var err error
+		if f, err = w.prepare(path); err != nil {
+			return err
+		}
 	}
 	if err := syncDir(w.dir); err != nil {
 		f.Close()
 		return err
 	}
-	if err := w.use(f); err != nil {
+	if err := w.use(path, f); err != nil {
 		return err
 	}
 	w.segs = append(w.segs, segment{base: base, path: path, end: base, version: version})
+	ready := make(chan prepared, 1)
+	w.ready = ready
+	go func() {
+		f, err := w.prepare(filepath.Join(w.dir, spareName))
+		ready <- prepared{f, err}
+	}()
 	return nil
 }
 
-// use makes f, open for reading and writing, the segment being written,
-// opening it again for each further sync slot. The files of the segment
-// before are the caller's to close.
-func (w *WAL) use(f *os.File) error {
+// use makes f, the file at path open for reading and writing, the
+// segment being written, opening it again for each further sync slot. The
+// files of the segment before are the caller's to close.
+func (w *WAL) use(path string, f *os.File) error {
 	files := [maxSyncs]*os.File{f}
 	for i := 1; i < maxSyncs; i++ {
-		g, err := os.OpenFile(f.Name(), os.O_RDWR, 0)
+		g, err := os.OpenFile(path, os.O_RDWR, 0)
 		if err != nil {
 			for _, o := range files[:i] {
 				o.Close()
@@ -900,6 +948,13 @@ func (w *WAL) Close() error {
 	}
 	if cerr := closeFiles(w.files); err == nil {
 		err = cerr
+	}
+	if w.ready != nil {
+		if r := <-w.ready; r.err == nil {
+			r.f.Close()
+			os.Remove(r.f.Name())
+		}
+		w.ready = nil
 	}
 	return err
 }

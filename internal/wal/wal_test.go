@@ -174,7 +174,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	ballast := filepath.Join(mnt, "ballast")
-	if err := os.WriteFile(ballast, make([]byte, 600<<10), 0o644); err != nil {
+	if err := os.WriteFile(ballast, make([]byte, 400<<10), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rec := bytes.Repeat([]byte("y"), 10<<10)
@@ -627,5 +627,44 @@ func TestWriteParts(t *testing.T) {
 		if want := bytes.Join(parts, nil); !bytes.Equal(got[i], want) {
 			t.Fatalf("record %d: %d bytes back, want the %d of its parts", i, len(got[i]), len(want))
 		}
+	}
+}
+
+// TestPreparedSegment: rotations take the segment prepared in the
+// background, Close removes the one prepared but not used, and one left
+// by a crash (here holding records) is removed by Open, never read.
+func TestPreparedSegment(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		if _, err := w.Append(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	spare := filepath.Join(dir, spareName)
+	if _, err := os.Stat(spare); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("after Close, the prepared segment is still there: %v", err)
+	}
+	if len(mustGlob(t, dir)) < 3 {
+		t.Fatal("expected several segments")
+	}
+	os.WriteFile(spare, first, 0o644)
+	w, err = Open(dir, Options{SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got := readAll(t, w, 0); len(got) != 300 {
+		t.Fatalf("%d records, want 300: a leftover prepared segment was read", len(got))
+	}
+	if st, err := os.Stat(spare); err == nil && st.Size() == int64(len(first)) {
+		t.Fatal("Open kept the leftover prepared segment")
 	}
 }
