@@ -282,7 +282,8 @@ func TestDiskFull(t *testing.T) {
 	s := open(t, dir, Options{WALSegmentSize: 512 << 10})
 	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	ballast := filepath.Join(mnt, "ballast")
-	os.WriteFile(ballast, make([]byte, 3<<20), 0o644)
+	// Room for the WAL segment being written and the one prepared next.
+	os.WriteFile(ballast, make([]byte, 2560<<10), 0o644)
 	acked := 0
 	var err error
 	for i := 0; i < 500; i++ {
