@@ -82,16 +82,25 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		}
 		if call.Name == "arg_max" || call.Name == "arg_min" {
 			sqls, outs := c.argMinMax(in, call, used, &keys)
+			checkTuple(c, agg, call, len(outs))
 			for j, o := range outs {
+				if j < len(agg.Names) {
+					// (Time, User) = arg_max(TimeGenerated, UserName)
+					delete(used, o.name)
+					o.name = unique(agg.Names[j])
+				}
 				sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(o.name))
 				cols = append(cols, o)
 			}
 			continue
 		}
 		sqls, types, names := c.aggregate(in, call)
+		checkTuple(c, agg, call, len(sqls))
 		for j := range sqls {
 			name := names[j]
-			if agg.Name != "" {
+			if j < len(agg.Names) {
+				name = agg.Names[j]
+			} else if agg.Name != "" {
 				name = agg.Name
 				if len(sqls) > 1 {
 					name += "_" + strconv.Itoa(j)
@@ -122,6 +131,14 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		}
 	}
 	return wrap(wrap(in, sel, grouped, tail), post, cols, "")
+}
+
+// checkTuple refuses a tuple of names, (a, b) = f(x), that names more
+// columns than the aggregate gives.
+func checkTuple(c *compiler, agg kql.NamedExpr, call *kql.Call, n int) {
+	if len(agg.Names) > n {
+		c.fail(call, "The tuple (%s) names %d columns, but %s gives %d", strings.Join(agg.Names, ", "), len(agg.Names), call.Name, n)
+	}
 }
 
 // isAggregateCall reports whether call is one aggregate (summarize's
