@@ -1141,8 +1141,15 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 		c.fail(op, "parse: the pattern is not a regular expression: %v", err)
 	}
 	quoted := sqlgen.QuoteString(pattern)
-	// The struct of the groups, or null where the text does not match.
-	const parsed = "_parse"
+	// The struct of the groups, or null where the text does not match,
+	// in a column named apart from the input's.
+	parsed := "_parse"
+	for i := 1; ; i++ {
+		if _, taken := in.find(parsed); !taken {
+			break
+		}
+		parsed = "_parse" + strconv.Itoa(i)
+	}
 	sel, cols := allCols(in)
 	sel = append(sel, "CASE WHEN regexp_matches("+src+", "+quoted+") THEN regexp_extract("+src+", "+quoted+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
 	cols = append(cols, col{name: parsed, hidden: true})
