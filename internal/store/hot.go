@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -461,49 +462,52 @@ func mustType(t duckdb.TypeInfo, err error) duckdb.TypeInfo {
 	return t
 }
 
-// registerHot registers vigil_hot, vigil_seal and vigil_hot_raw in the store's
-// database (its catalog is shared by all its connections).
-func (s *Store) registerHot() error {
-	conn, err := s.db.Conn(context.Background())
+// registerHot registers the hot buffer's table functions in db (its
+// catalog is shared by all its connections): vigil_hot in the store's
+// DuckDB, where queries run, vigil_seal in the seal's (see seal.go), and
+// vigil_hot_raw in both, since queries read a hot batch's original bytes
+// and seals write a generation's.
+func (s *Store) registerHot(db *sql.DB, sealing bool) error {
+	conn, err := db.Conn(context.Background())
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	err = duckdb.RegisterTableUDF(conn, "vigil_hot", duckdb.ParallelChunkTableFunction{
-		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType, bigintType, bigintType, bigintType}},
-		BindArguments: func(_ map[string]any, args ...any) (duckdb.ParallelChunkTableSource, error) {
-			g, err := s.hotGen(args[0])
-			if err != nil {
-				return nil, err
-			}
-			v := g.view.Load()
-			n := int(args[1].(int64))
-			if n > v.rows {
-				return nil, fmt.Errorf("vigil_hot: generation %d has %d rows, not %d", g.id, v.rows, n)
-			}
-			h := &hotScan{view: v, n: n, from: args[2].(int64), to: args[3].(int64), tg: -1}
-			for j, name := range v.names {
-				if name == schema.ColTimeGenerated {
-					h.tg = j
+	if sealing {
+		err = duckdb.RegisterTableUDF(conn, "vigil_seal", duckdb.ChunkTableFunction{
+			Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType}},
+			BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+				id, _ := args[0].(int64)
+				d, ok := s.sealDays.Load(id)
+				if !ok {
+					return nil, fmt.Errorf("vigil_seal: no day %d being sealed", id)
 				}
-			}
-			return h, nil
-		},
-	})
-	if err != nil {
-		return err
+				return &sealScan{day: d.(*hotDay)}, nil
+			},
+		})
+	} else {
+		err = duckdb.RegisterTableUDF(conn, "vigil_hot", duckdb.ParallelChunkTableFunction{
+			Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType, bigintType, bigintType, bigintType}},
+			BindArguments: func(_ map[string]any, args ...any) (duckdb.ParallelChunkTableSource, error) {
+				g, err := s.hotGen(args[0])
+				if err != nil {
+					return nil, err
+				}
+				v := g.view.Load()
+				n := int(args[1].(int64))
+				if n > v.rows {
+					return nil, fmt.Errorf("vigil_hot: generation %d has %d rows, not %d", g.id, v.rows, n)
+				}
+				h := &hotScan{view: v, n: n, from: args[2].(int64), to: args[3].(int64), tg: -1}
+				for j, name := range v.names {
+					if name == schema.ColTimeGenerated {
+						h.tg = j
+					}
+				}
+				return h, nil
+			},
+		})
 	}
-	err = duckdb.RegisterTableUDF(conn, "vigil_seal", duckdb.ChunkTableFunction{
-		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigintType}},
-		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
-			id, _ := args[0].(int64)
-			d, ok := s.sealDays.Load(id)
-			if !ok {
-				return nil, fmt.Errorf("vigil_seal: no day %d being sealed", id)
-			}
-			return &sealScan{day: d.(*hotDay)}, nil
-		},
-	})
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,10 @@ type Store struct {
 	wal     *wal.WAL // nil when read-only
 	log     *slog.Logger
 
+	// sealDB is the DuckDB seals run their queries in (seal.go); nil
+	// when read-only.
+	sealDB *sql.DB
+
 	// seqMu orders the WAL: a record's sequence number is assigned and the
 	// record written under it, so each workspace's records are in seq order.
 	seqMu    sync.Mutex
@@ -228,12 +232,21 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
 		}
 	}
-	if err := s.registerHot(); err != nil {
+	if err := s.registerHot(s.db, false); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: registering the hot buffer's table functions: %w", err)
 	}
+	if !opts.ReadOnly {
+		if s.sealDB, err = openSealDB(opts, scratch); err == nil {
+			err = s.registerHot(s.sealDB, true)
+		}
+		if err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("store: opening the seal's DuckDB: %w", err)
+		}
+	}
 	if err := s.registerSink(); err != nil {
-		s.db.Close()
+		s.closeDBs()
 		return nil, fmt.Errorf("store: registering the verification sink: %w", err)
 	}
 	for _, seg := range cat.Segments {
@@ -242,12 +255,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if !opts.ReadOnly {
 		if err := s.removeOrphans(); err != nil {
-			s.db.Close()
+			s.closeDBs()
 			return nil, err
 		}
 	}
 	if err := s.replay(); err != nil {
-		s.db.Close()
+		s.closeDBs()
 		return nil, err
 	}
 	if !opts.ReadOnly {
@@ -567,7 +580,7 @@ func (s *Store) Close() error {
 			err = lerr
 		}
 	}
-	if cerr := s.db.Close(); err == nil {
+	if cerr := s.closeDBs(); err == nil {
 		err = cerr
 	}
 	s.gens.Range(func(_, g any) bool {

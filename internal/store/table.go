@@ -394,7 +394,11 @@ func (t *table) writeSegment(from string, cols []schema.Column, dir, day string,
 	}
 	q := fmt.Sprintf(`COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE %d)`,
 		rows, sqlgen.QuoteString(tmp), termUnitRows)
-	res, err := s.db.Exec(q)
+	db := s.db
+	if hot != nil {
+		db = s.sealDB
+	}
+	res, err := db.Exec(q)
 	if err != nil {
 		if hot != nil {
 			<-terms
@@ -487,7 +491,7 @@ func (t *table) writeRaw(g *gen) (*RawFile, error) {
 	// syslog records: 31.1 bytes a record at level 1 in 0.34 s, 34.1 at
 	// level 3 in 0.64 s, 33.4 at level 6 in 3.0 s; text syslog alike), and
 	// at level 6 this file was a third of the CPU of steady ingestion.
-	if _, err := s.db.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 1)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
+	if _, err := s.sealDB.Exec(fmt.Sprintf(`COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 1)`, g.rawTable(), sqlgen.QuoteString(tmp))); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: writing original bytes: %w", err)
 	}

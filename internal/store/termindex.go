@@ -239,9 +239,10 @@ func (tc *termCollector) add(term []byte) {
 }
 
 // scanText runs q, whose one column is text, and calls fn with each
-// non-null value.
+// non-null value. It reads a segment being written, in the seal's DuckDB:
+// one row group, one thread's work (seal.go).
 func (s *Store) scanText(q string, fn func([]byte)) error {
-	rows, err := s.db.Query(q)
+	rows, err := s.sealDB.Query(q)
 	if err != nil {
 		return err
 	}
