@@ -356,7 +356,8 @@ func measureDisk(s *server, g *Generator, out *DiskResult) error {
 	}
 	out.RecordsInStore = records
 	out.LedgerBytes = dirSize(filepath.Join(s.dir, "ledger", s.ws.ID))
-	out.WALBytes = dirSize(filepath.Join(s.dir, "wal"))
+	// The log's records, not the space preallocated past them.
+	out.WALBytes = st.WALBytes
 	out.SegmentPerRecord = float64(out.SegmentBytes) / float64(records)
 	out.OriginalPerRecord = float64(out.OriginalBytes) / float64(records)
 	out.LedgerPerRecord = float64(out.LedgerBytes) / float64(records)
