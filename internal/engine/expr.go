@@ -373,9 +373,10 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 			// A value differs from null (Kusto: 5 != int(null) is true,
 			// and a missing string, empty in Kusto, differs from "x").
 			return scalar{"(" + ls + " IS DISTINCT FROM " + rs + ")", schema.Bool}
-		case text && (e.Op == "!=" || ls == "''" || rs == "''"):
+		case text && (e.Op == "==" || e.Op == "!=") && !literal(ls) && !literal(rs):
 			// Kusto has no null string: a missing one is empty, so it
-			// equals "" and no other.
+			// equals "" and another missing one. (Against a literal the
+			// plain comparison gives the same rows and narrows scans.)
 			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
 		}
 		return scalar{"(" + ls + " " + e.Op + " " + rs + ")", schema.Bool}
@@ -385,7 +386,7 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 		if e.Op == "!~" {
 			op = "<>"
 		}
-		if op == "<>" || ls == "''" || rs == "''" {
+		if op == "<>" || !strings.HasPrefix(ls, "'") && !strings.HasPrefix(rs, "'") || ls == "''" || rs == "''" {
 			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
 		}
 		return scalar{"(lower(" + ls + ") " + op + " lower(" + rs + "))", schema.Bool}
