@@ -666,10 +666,21 @@ func (w *WAL) rotate() error {
 	if w.failed != nil {
 		return fmt.Errorf("wal: %w", w.failed)
 	}
-	if err := w.files[0].Truncate(w.offset(w.end)); err != nil {
+	// A segment is rotated once its records fill the space preallocated
+	// for it, so there is nothing to cut unless it was preallocated for a
+	// larger SegmentSize; a truncate that cuts nothing would still dirty
+	// the inode's times, which fdatasync need not write.
+	end := w.offset(w.end)
+	st, err := w.files[0].Stat()
+	if err != nil {
 		return w.fail(err)
 	}
-	if err := w.files[0].Sync(); err != nil {
+	if st.Size() > end {
+		if err := w.files[0].Truncate(end); err != nil {
+			return w.fail(err)
+		}
+	}
+	if err := fdatasync(w.fds[0]); err != nil {
 		return w.fail(err)
 	}
 	w.durable = w.end
