@@ -414,6 +414,7 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 	case "has", "hasprefix", "hassuffix":
 		out = c.hasTerm(op, ls, r, rs, cs)
 	case "matches regex":
+		c.checkRegex(e.R)
 		out = "regexp_matches(" + ls + ", " + rs + ")"
 	default:
 		c.fail(e, "Unsupported operator '%s'", e.Op)

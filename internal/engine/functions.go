@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,9 @@ var macros = []string{
 func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
+	}
+	if i, ok := regexArgs[e.Name]; ok && i < len(e.Args) && (e.Name != "countof" || len(e.Args) > 2 && isStringLit(e.Args[2], "regex")) {
+		c.checkRegex(e.Args[i])
 	}
 	if e.Name == "column_names_of" {
 		// The names of a table's columns, known when the query compiles.
@@ -672,6 +676,30 @@ func strftimeFormat(f string) string {
 		"HH", "%H", "H", "%-H", "hh", "%I", "h", "%-I", "mm", "%M", "m", "%-M", "ss", "%S", "s", "%-S",
 		"fffffff", "%f0", "ffffff", "%f", "fff", "%g", "tt", "%p", "%", "%%")
 	return r.Replace(f)
+}
+
+// regexArgs are the functions that take a regular expression, with its
+// argument's index (countof's only with kind "regex").
+var regexArgs = map[string]int{"extract": 0, "extract_all": 0, "replace_regex": 1, "indexof_regex": 1, "countof": 1}
+
+// checkRegex refuses a constant regular expression that does not
+// compile, as a KQL error at its position, rather than letting DuckDB
+// fail the query with a message of its own. Go's regexp reads RE2's
+// syntax, DuckDB's.
+func (c *compiler) checkRegex(e kql.Expr) {
+	lit, ok := e.(*kql.Literal)
+	if !ok || lit.Kind != kql.LitString {
+		return
+	}
+	if _, err := regexp.Compile(lit.Value); err != nil {
+		c.fail(e, "Invalid regular expression %q: %v", lit.Value, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+}
+
+// isStringLit reports whether e is the string literal s.
+func isStringLit(e kql.Expr, s string) bool {
+	lit, ok := e.(*kql.Literal)
+	return ok && lit.Kind == kql.LitString && lit.Value == s
 }
 
 // startOfWeek is the Sunday that starts the week of the datetime t:
