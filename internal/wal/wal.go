@@ -233,25 +233,17 @@ func Open(dir string, opts Options) (*WAL, error) {
 // scan reads a segment's records to find its end. In the last segment a
 // bad frame ends the log and is cut; elsewhere it is an error.
 func (w *WAL) scan(s *segment, last bool) error {
-	f, err := os.Open(s.path)
+	f, r, v, err := openSegment(s.path)
 	if err != nil {
-		return fmt.Errorf("wal: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var hdr [headerSize]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(magic)]) != magic {
-		if last && (err != nil) {
+		if last && errors.Is(err, errTornHeader) {
 			// A crash while creating the segment: an empty or partial header.
 			s.end, s.version = s.base, version
 			return w.cut(s.path, 0, "torn segment header", true)
 		}
-		return fmt.Errorf("wal: %s: bad segment header", s.path)
+		return err
 	}
-	s.version = binary.BigEndian.Uint32(hdr[len(magic):])
-	if s.version != 1 && s.version != version {
-		return fmt.Errorf("wal: %s: segment version %d, want %d or 1", s.path, s.version, version)
-	}
+	defer f.Close()
+	s.version = v
 	off := int64(headerSize)
 	pos := s.base
 	buf := make([]byte, 0, 64<<10)
@@ -287,6 +279,40 @@ func (w *WAL) scan(s *segment, last bool) error {
 		}
 		return w.cut(s.path, off, reason, false)
 	}
+}
+
+// errTornHeader and errBadHeader are openSegment's reasons for a segment
+// header that is short (a crash while the segment was being created) or
+// not a WAL header at all.
+var (
+	errTornHeader = errors.New("torn segment header")
+	errBadHeader  = errors.New("bad segment header")
+)
+
+// openSegment opens a segment file for reading and reads its header,
+// returning the file (the caller's to close), a reader at the first frame
+// and the segment's format version.
+func openSegment(path string) (*os.File, *bufio.Reader, uint32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("wal: %w", err)
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	var hdr [headerSize]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("wal: %s: %w", path, errTornHeader)
+	}
+	if string(hdr[:len(magic)]) != magic {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("wal: %s: %w", path, errBadHeader)
+	}
+	v := binary.BigEndian.Uint32(hdr[len(magic):])
+	if v != 1 && v != version {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("wal: %s: segment version %d, want %d or 1", path, v, version)
+	}
+	return f, r, v, nil
 }
 
 // restIsZero reports whether the rest of r is zeros.
@@ -1017,23 +1043,14 @@ func ReadOnlyReplay(dir string, from LSN, fn func(lsn LSN, rec []byte) error) er
 // readOnlySegment is ReadOnlyReplay's reading of one segment file; in the
 // last one, a bad header or frame ends the log.
 func readOnlySegment(name string, base LSN, last bool, from LSN, fn func(lsn LSN, rec []byte) error) error {
-	f, err := os.Open(name)
+	f, r, v, err := openSegment(name)
 	if err != nil {
-		return fmt.Errorf("wal: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var hdr [headerSize]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:len(magic)]) != magic {
-		if last {
+		if last && (errors.Is(err, errTornHeader) || errors.Is(err, errBadHeader)) {
 			return nil
 		}
-		return fmt.Errorf("wal: %s: bad segment header", name)
+		return err
 	}
-	v := binary.BigEndian.Uint32(hdr[len(magic):])
-	if v != 1 && v != version {
-		return fmt.Errorf("wal: %s: segment version %d, want %d or 1", name, v, version)
-	}
+	defer f.Close()
 	pos := base
 	var buf []byte
 	for {
