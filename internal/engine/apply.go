@@ -169,7 +169,10 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 			ignored[k] = true
 		}
 	}
-	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", '$.\"' || replace(_k, '\"', '\\\"') || '\"')))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
+	// Each key's member is read with a JSON pointer made at run time: a
+	// $ path there may not hold a wildcard, which DuckDB takes a key *
+	// for even when quoted.
+	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", '/' || replace(replace(_k, '~', '~0'), '/', '~1'))))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
 	sort.Slice(keys, func(i, j int) bool { return keys[i][0] < keys[j][0] })
 	var source string
 	if id, ok := op.Args[0].(*kql.Ident); ok {
@@ -211,7 +214,7 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 		}
 	}
 	for i, p := range props {
-		val := scalar{"json_extract(" + v.sql + ", " + sqlgen.QuoteString("$."+jsonKey(p[0])) + ")", schema.Dynamic}
+		val := scalar{"json_extract(" + v.sql + ", " + keyPath(p[0]) + ")", schema.Dynamic}
 		sel = append(sel, c.convert(val, types[i], op)+" AS "+sqlgen.QuoteIdent(p[1]))
 		cols = append(cols, col{name: p[1], typ: types[i]})
 	}
@@ -406,7 +409,7 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 		if err != nil {
 			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
 		}
-		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.QuoteString("$."+jsonKey(cd.Name)) + ")", schema.String}, typ, op)
+		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + keyPath(cd.Name) + ")", schema.String}, typ, op)
 		entry := v + " AS " + sqlgen.QuoteIdent(cd.Name)
 		replaced := false
 		for j, cl := range cols {

@@ -687,14 +687,31 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 	if base.typ != schema.Dynamic {
 		c.fail(e, "Member access needs a dynamic value, not %s", base.typ)
 	}
-	var p strings.Builder
-	p.WriteString("'$")
-	for i := range steps {
-		p.WriteString(strings.ReplaceAll(steps[i], "'", "''"))
-		p.WriteString(dyn[i])
+	// path is the SQL of the JSON path of steps[from:to].
+	path := func(from, to int) string {
+		var p strings.Builder
+		p.WriteString("'$")
+		for i := from; i < to; i++ {
+			p.WriteString(strings.ReplaceAll(steps[i], "'", "''"))
+			p.WriteString(dyn[i])
+		}
+		p.WriteString("'")
+		return p.String()
 	}
-	p.WriteString("'")
-	m := jsonMember{base.sql, p.String()}
+	// DuckDB reads a key "*" in a $ path as a wildcard even when quoted,
+	// so a member named * is taken with a JSON pointer step of its own,
+	// between the path before it and the path after it.
+	from, doc := 0, base.sql
+	for i := range steps {
+		if steps[i] == "."+jsonKey("*") {
+			if i > from {
+				doc = "json_extract(" + doc + ", " + path(from, i) + ")"
+			}
+			doc = "json_extract(" + doc + ", '/*')"
+			from = i + 1
+		}
+	}
+	m := jsonMember{doc, path(from, len(steps))}
 	sqlText := "json_extract(" + m.base + ", " + m.path + ")"
 	if c.members == nil {
 		c.members = make(map[string]jsonMember)
@@ -724,6 +741,16 @@ func jsonKey(k string) string {
 		return k
 	}
 	return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
+}
+
+// keyPath is the SQL literal of the one-step JSON path to member k. A
+// key "*" gets a JSON pointer, since DuckDB reads it in a $ path as a
+// wildcard even when quoted.
+func keyPath(k string) string {
+	if k == "*" {
+		return "'/*'"
+	}
+	return sqlgen.QuoteString("$." + jsonKey(k))
 }
 
 func plainKey(k string) bool {
