@@ -87,18 +87,61 @@ func (e *RowsEncoder) AddRows(n int) { e.rows += n }
 func (e *RowsEncoder) Column(i int) *ColumnEncoder { return &e.c[i] }
 
 // Append adds rows of canonical Go values (schema/value.go), nil for
-// null; a row shorter than the columns is null in the rest.
+// null; a row shorter than the columns is null in the rest. It encodes
+// column by column, asserting each value to the Go type its column's type
+// holds, so that the store's hash of every batch it accepts pays one type
+// check a value; a value of another type is encoded as appendValue does.
 func (e *RowsEncoder) Append(rows [][]any) {
 	first := e.rows
 	e.rows += len(rows)
+	nbits := (e.rows + 7) / 8
 	for i := range e.c {
 		c := &e.c[i]
-		for r, row := range rows {
-			if i < len(row) && row[i] != nil {
-				c.value(first+r, row[i])
-			}
+		if c.last >= first {
+			panic(fmt.Sprintf("ledger: rows from %d appended after a value for row %d", first, c.last))
+		}
+		c.bits = append(c.bits, make([]byte, nbits-len(c.bits))...)
+		switch e.cols[i].Type {
+		case schema.Bool:
+			appendColumn(c, rows, i, first, appendBool)
+		case schema.Int:
+			appendColumn(c, rows, i, first, appendInt32)
+		case schema.Long:
+			appendColumn(c, rows, i, first, appendInt64)
+		case schema.Real:
+			appendColumn(c, rows, i, first, appendReal)
+		case schema.DateTime:
+			appendColumn(c, rows, i, first, appendTime)
+		case schema.Timespan:
+			appendColumn(c, rows, i, first, appendDuration)
+		case schema.Dynamic:
+			appendColumn(c, rows, i, first, appendText[json.RawMessage])
+		default:
+			appendColumn(c, rows, i, first, appendText[string])
 		}
 	}
+}
+
+// appendColumn adds column i of rows, the first of them being row first,
+// to c, whose bitmap already covers them. enc encodes a T exactly as
+// appendValue does; values of any other type go to appendValue.
+func appendColumn[T any](c *ColumnEncoder, rows [][]any, i, first int, enc func([]byte, T) []byte) {
+	vals, ends, bits := c.vals, c.ends, c.bits
+	for r, row := range rows {
+		if i >= len(row) || row[i] == nil {
+			continue
+		}
+		if v, ok := row[i].(T); ok {
+			vals = enc(vals, v)
+		} else {
+			vals = appendValue(vals, row[i])
+		}
+		ends = append(ends, len(vals))
+		at := first + r
+		bits[at>>3] |= 1 << (at & 7)
+		c.last = at
+	}
+	c.vals, c.ends = vals, ends
 }
 
 // mark records that row holds the column's next value. Rows come in
@@ -141,13 +184,6 @@ func (c *ColumnEncoder) Real(row int, v float64) {
 func (c *ColumnEncoder) Text(row int, s string) {
 	c.mark(row)
 	c.vals = appendText(c.vals, s)
-	c.ends = append(c.ends, len(c.vals))
-}
-
-// value gives row the canonical Go value v, which must not be nil.
-func (c *ColumnEncoder) value(row int, v any) {
-	c.mark(row)
-	c.vals = appendValue(c.vals, v)
 	c.ends = append(c.ends, len(c.vals))
 }
 
@@ -298,15 +334,15 @@ func appendValue(b []byte, v any) []byte {
 	case bool:
 		return appendBool(b, x)
 	case int32:
-		return appendInt64(b, int64(x))
+		return appendInt32(b, x)
 	case int64:
 		return appendInt64(b, x)
 	case float64:
 		return appendReal(b, x)
 	case time.Time:
-		return appendInt64(b, x.UnixMicro())
+		return appendTime(b, x)
 	case time.Duration:
-		return appendInt64(b, int64(x/schema.Tick))
+		return appendDuration(b, x)
 	case string:
 		return appendText(b, x)
 	case json.RawMessage:
@@ -326,6 +362,14 @@ func appendBool(b []byte, v bool) []byte {
 }
 
 func appendInt64(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
+
+func appendInt32(b []byte, v int32) []byte { return appendInt64(b, int64(v)) }
+
+// appendTime appends a datetime as Unix microseconds.
+func appendTime(b []byte, v time.Time) []byte { return appendInt64(b, v.UnixMicro()) }
+
+// appendDuration appends a timespan as 100 ns ticks.
+func appendDuration(b []byte, v time.Duration) []byte { return appendInt64(b, int64(v/schema.Tick)) }
 
 // appendReal appends v's IEEE 754 bits, with one zero and one NaN.
 func appendReal(b []byte, v float64) []byte {
