@@ -826,7 +826,14 @@ func (w *WAL) Sync(lsn LSN) error {
 		w.syncs--
 		w.cond.Broadcast()
 		if err != nil {
-			return w.fail(err)
+			err = w.fail(err)
+			if w.durable >= lsn {
+				// The other sync, started after this one, covered the
+				// record and succeeded: it is durable, and Repair keeps
+				// it, so its writer must not be told otherwise.
+				return nil
+			}
+			return err
 		}
 		if target > w.durable && w.failed == nil {
 			w.durable = target
