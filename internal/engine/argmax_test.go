@@ -9,29 +9,8 @@ import (
 	"time"
 
 	"vigil/internal/schema"
-	"vigil/internal/source"
 	"vigil/internal/sqlgen"
 )
-
-// parquetTables serves one table from a Parquet file, read as the store's
-// segments are: through read_parquet, in parallel by row group.
-type parquetTables struct {
-	def  *schema.Table
-	path string
-}
-
-func (p parquetTables) Table(name string) (*schema.Table, bool) {
-	return p.def, name == p.def.Name
-}
-
-func (p parquetTables) Names() []string { return []string{p.def.Name} }
-
-func (p parquetTables) Relation(_ context.Context, name string, _ source.Scan) (source.Relation, error) {
-	if name != p.def.Name {
-		return source.Relation{}, fmt.Errorf("unknown table %q", name)
-	}
-	return source.Relation{SQL: "read_parquet(" + sqlgen.QuoteString(p.path) + ")", Release: func() {}}, nil
-}
 
 // The rows of the Ties table, all derived from the row number i (column
 // A), so a result row can be checked against the row its A names.
@@ -116,7 +95,9 @@ func TestArgMaxColumnsFromOneRow(t *testing.T) {
 	if _, err := e.db.Exec("SET threads = 4"); err != nil {
 		t.Fatal(err)
 	}
-	tables := parquetTables{path: path, def: &schema.Table{Name: "Ties", Columns: []schema.Column{
+	// Read as the store's segments are: through read_parquet, in
+	// parallel by row group.
+	tables := sqlTables{sql: "read_parquet(" + sqlgen.QuoteString(path) + ")", def: &schema.Table{Name: "Ties", Columns: []schema.Column{
 		{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "K", Type: schema.String}, {Name: "T", Type: schema.DateTime},
 		{Name: "A", Type: schema.Long}, {Name: "S", Type: schema.String}, {Name: "N", Type: schema.Long}, {Name: "G", Type: schema.Long},
 	}}}

@@ -10,19 +10,23 @@ import (
 	"vigil/internal/source"
 )
 
-// sqlTables serves one table T(x string, n long) as a fixed relation.
-type sqlTables struct{ sql string }
+// sqlTables serves one table, def, as the fixed relation sql.
+type sqlTables struct {
+	def *schema.Table
+	sql string
+}
 
-var sqlTablesDef = &schema.Table{Name: "T", Columns: []schema.Column{{Name: "x", Type: schema.String}, {Name: "n", Type: schema.Long}}}
-
-func (s sqlTables) Table(name string) (*schema.Table, bool) { return sqlTablesDef, name == "T" }
-func (s sqlTables) Names() []string                         { return []string{"T"} }
+func (s sqlTables) Table(name string) (*schema.Table, bool) { return s.def, name == s.def.Name }
+func (s sqlTables) Names() []string                         { return []string{s.def.Name} }
 func (s sqlTables) Relation(_ context.Context, name string, _ source.Scan) (source.Relation, error) {
-	if name != "T" {
+	if name != s.def.Name {
 		return source.Relation{}, fmt.Errorf("unknown table %q", name)
 	}
 	return source.Relation{SQL: s.sql, Release: func() {}}, nil
 }
+
+// tableT is the table T(x string, n long) TestRelationShapes reads.
+var tableT = &schema.Table{Name: "T", Columns: []schema.Column{{Name: "x", Type: schema.String}, {Name: "n", Type: schema.Long}}}
 
 // TestRelationShapes reads tables whose relations have every shape a
 // FROM clause takes. The engine reads a parenthesized SELECT without a
@@ -39,7 +43,7 @@ func TestRelationShapes(t *testing.T) {
 		`(WITH w AS (SELECT 'a' AS x, CAST(1 AS BIGINT) AS n UNION ALL SELECT 'b', 2) SELECT * FROM w)`,
 		`(SELECT * FROM (VALUES ('a', CAST(1 AS BIGINT)), ('b', 2)) AS v(x, n) WHERE n > 0)`,
 	} {
-		res, err := e.Query(context.Background(), Request{Query: "T | summarize c = count(), s = sum(n)", Tables: sqlTables{rel}, Now: fixedNow})
+		res, err := e.Query(context.Background(), Request{Query: "T | summarize c = count(), s = sum(n)", Tables: sqlTables{tableT, rel}, Now: fixedNow})
 		if err != nil {
 			t.Errorf("%s: %v", rel, err)
 			continue
@@ -47,12 +51,12 @@ func TestRelationShapes(t *testing.T) {
 		if len(res.Rows) != 1 || res.Rows[0][0] != int64(2) || res.Rows[0][1] != int64(3) {
 			t.Errorf("%s: got %v, want 2 rows summing to 3", rel, res.Rows)
 		}
-		res, err = e.Query(context.Background(), Request{Query: "T | where n == 2 | project x", Tables: sqlTables{rel}, Now: fixedNow})
+		res, err = e.Query(context.Background(), Request{Query: "T | where n == 2 | project x", Tables: sqlTables{tableT, rel}, Now: fixedNow})
 		if err != nil || len(res.Rows) != 1 {
 			t.Errorf("%s: where n == 2 gave %v, %v", rel, res, err)
 		}
 	}
-	sqlText, _, err := e.Compile(context.Background(), Request{Query: "T | count", Tables: sqlTables{"(SELECT 'a' AS x, CAST(1 AS BIGINT) AS n)"}, Now: fixedNow})
+	sqlText, _, err := e.Compile(context.Background(), Request{Query: "T | count", Tables: sqlTables{tableT, "(SELECT 'a' AS x, CAST(1 AS BIGINT) AS n)"}, Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
