@@ -321,6 +321,11 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 	return ""
 }
 
+// nonEmptyLiteral reports whether the SQL s is a string literal that is
+// not empty: compared with one, a null string and an empty one give the
+// same answer, so the comparison needs no coalesce.
+func nonEmptyLiteral(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
+
 // textToDateTime converts text to a datetime in the forms todatetime()
 // and datetime literals accept (schema.ParseDateTime). DuckDB's cast
 // takes ISO 8601 text fast but reads a zone offset such as +02:00 as if
@@ -367,13 +372,12 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 	case "==", "!=", "<", ">", "<=", ">=":
 		ls, rs := c.comparable(e, l, r)
 		text := l.typ == schema.String || r.typ == schema.String
-		literal := func(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
 		switch {
-		case text && e.Op == "!=" && (literal(ls) || literal(rs)), !text && e.Op == "!=":
+		case text && e.Op == "!=" && (nonEmptyLiteral(ls) || nonEmptyLiteral(rs)), !text && e.Op == "!=":
 			// A value differs from null (Kusto: 5 != int(null) is true,
 			// and a missing string, empty in Kusto, differs from "x").
 			return scalar{"(" + ls + " IS DISTINCT FROM " + rs + ")", schema.Bool}
-		case text && (e.Op == "==" || e.Op == "!=") && !literal(ls) && !literal(rs):
+		case text && (e.Op == "==" || e.Op == "!=") && !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs):
 			// Kusto has no null string: a missing one is empty, so it
 			// equals "" and another missing one. (Against a literal the
 			// plain comparison gives the same rows and narrows scans.)
@@ -386,7 +390,9 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 		if e.Op == "!~" {
 			op = "<>"
 		}
-		if op == "<>" || !strings.HasPrefix(ls, "'") && !strings.HasPrefix(rs, "'") || ls == "''" || rs == "''" {
+		// As for == above: a missing string is empty (against a
+		// non-empty literal the plain comparison gives the same rows).
+		if op == "<>" || !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs) {
 			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
 		}
 		return scalar{"(lower(" + ls + ") " + op + " lower(" + rs + "))", schema.Bool}
