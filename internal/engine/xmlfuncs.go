@@ -122,18 +122,15 @@ func (n *xmlNode) value() any {
 		bag["#text"] = text
 	}
 	for _, k := range n.kids {
+		// A repeated name becomes an array (a value is never one).
 		v := k.value()
-		switch prev := bag[k.name].(type) {
-		case nil:
-			if _, taken := bag[k.name]; !taken {
-				bag[k.name] = v
-				continue
-			}
+		prev, taken := bag[k.name]
+		if list, ok := prev.([]any); ok {
+			bag[k.name] = append(list, v)
+		} else if taken {
 			bag[k.name] = []any{prev, v}
-		case []any:
-			bag[k.name] = append(prev, v)
-		default:
-			bag[k.name] = []any{prev, v}
+		} else {
+			bag[k.name] = v
 		}
 	}
 	return bag
