@@ -550,23 +550,24 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 	// An item is a value, or a dynamic array whose elements are values
 	// (x in (dynamic([...])), or a let of one).
 	type item struct {
-		sql   string
+		v     scalar // the item as compiled
+		sql   string // v converted for the comparison
 		array bool
 	}
 	var items []item
 	for _, it := range e.List {
 		v := c.expr(it, in)
 		if v.typ == schema.Dynamic && x.typ != schema.Dynamic {
-			items = append(items, item{"CAST(" + v.sql + " AS JSON[])", true})
+			items = append(items, item{v, "CAST(" + v.sql + " AS JSON[])", true})
 			continue
 		}
-		items = append(items, item{c.convert(v, orType(x.typ, v.typ), it), false})
+		items = append(items, item{v, c.convert(v, orType(x.typ, v.typ), it), false})
 	}
 	switch e.Op {
 	case "has_any", "has_all":
 		var parts []string
 		xs := c.convert(x, schema.String, e)
-		for i, it := range items {
+		for _, it := range items {
 			if it.array {
 				// Each element is a term: any of them, or all.
 				elem := "json_extract_string(_t, '$')"
@@ -578,7 +579,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 				parts = append(parts, "coalesce("+fold+"(list_transform("+it.sql+", _t -> "+term+")), "+empty+")")
 				continue
 			}
-			parts = append(parts, c.hasTerm("has", xs, c.expr(e.List[i], in), it.sql, false))
+			parts = append(parts, c.hasTerm("has", xs, it.v, it.sql, false))
 		}
 		joiner := " OR "
 		if e.Op == "has_all" {
