@@ -271,8 +271,9 @@ type rowsReader struct {
 	cur  rowsBatch
 	row  int32
 	rows int64 // rows encoded, to compare with what the query counted
-	// types is the DuckDB type of each column read in place (sinkTypes),
-	// TypeInvalid for the others; vecs the chunk's columns being read.
+	// types is the DuckDB type of the arguments after the id: _BatchSeq,
+	// _BatchRow, then each column read in place (sinkTypes), TypeInvalid
+	// for the others; vecs the chunk's columns being read.
 	types []mapping.Type
 	vecs  []sinkColumn
 }
@@ -282,6 +283,7 @@ func newRowsReader(ctx context.Context, st *Store, table string, cols []schema.C
 		full: make(chan rowsBatch, 1), free: make(chan *ledger.RowsEncoder, 2)}
 	r.free <- ledger.NewRowsEncoder(cols)
 	r.free <- ledger.NewRowsEncoder(cols)
+	r.types = append(r.types, mapping.TypeBigInt, mapping.TypeInteger)
 	for _, c := range cols {
 		r.types = append(r.types, sinkTypes[c.Type])
 	}
@@ -415,7 +417,7 @@ var sinkTypes = map[schema.Type]mapping.Type{
 // sinkTypes into r.vecs, the column of argument firstValueArg+j at 2+j.
 func (r *rowsReader) readColumns(ch *duckdb.DataChunk) error {
 	r.vecs = r.vecs[:0]
-	for j, typ := range append([]mapping.Type{mapping.TypeBigInt, mapping.TypeInteger}, r.types...) {
+	for j, typ := range r.types {
 		var c sinkColumn
 		if typ != mapping.TypeInvalid {
 			var err error
