@@ -329,8 +329,9 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows 
 	var readers []*rowsReader
 	for i, t := range tables {
 		def := t.definition()
+		cols := recordColumns(def)
 		add := func(first uint64, gs []*gen, group []*Segment) {
-			r := newRowsReader(ctx, h.s, t.name, recordColumns(def), first)
+			r := newRowsReader(ctx, h.s, t.name, cols, first)
 			r.gens, r.segs = gs, group
 			r.relation = func(gs []*gen, intact []*Segment) string {
 				return t.relationSQL(def, sqlgen.StorageType, gs, intact, nil, time.Time{}, time.Time{})
