@@ -339,13 +339,7 @@ func (p *parser) source() Tabular {
 	}
 	name, pos := p.name()
 	// A wildcard table name such as App* (only meaningful in union).
-	for p.isPunct("*") && p.peek().pos.Column == pos.Column+len([]rune(name)) {
-		p.next()
-		name += "*"
-		if p.peek().kind == tIdent && p.peek().pos.Column == pos.Column+len([]rune(name)) {
-			name += p.next().text
-		}
-	}
+	name = p.wildcardRest(name, pos.Line, pos.Column+len([]rune(name)))
 	if p.isPunct("(") {
 		p.next()
 		args := p.exprList()
@@ -353,6 +347,21 @@ func (p *parser) source() Tabular {
 		return &Invoke{P: pos, Name: name, Args: args}
 	}
 	return &TableRef{P: pos, Name: name}
+}
+
+// wildcardRest reads the rest of a table name that may hold wildcards
+// (App*, *_CL, A*b*): name, which ends on line at column end, goes on
+// with each * or name part that follows it with no space between.
+func (p *parser) wildcardRest(name string, line, end int) string {
+	for {
+		n := p.peek()
+		if n.pos.Line != line || n.pos.Column != end || !(n.kind == tIdent || n.kind == tPunct && n.text == "*") {
+			return name
+		}
+		p.next()
+		name += n.text
+		end += len([]rune(n.text))
+	}
 }
 
 func (p *parser) datatable() Tabular {
@@ -932,18 +941,7 @@ func (p *parser) unionBody(pos Pos) *Union {
 	for {
 		if t := p.peek(); t.kind == tPunct && t.text == "*" {
 			// A wildcard that starts the name: *, *_CL.
-			name := ""
-			end := t.pos.Column
-			for {
-				n := p.peek()
-				if n.pos.Line != t.pos.Line || n.pos.Column != end || !(n.kind == tIdent || n.kind == tPunct && n.text == "*") {
-					break
-				}
-				p.next()
-				name += n.text
-				end += len([]rune(n.text))
-			}
-			u.Tables = append(u.Tables, &TableRef{P: t.pos, Name: name})
+			u.Tables = append(u.Tables, &TableRef{P: t.pos, Name: p.wildcardRest("", t.pos.Line, t.pos.Column)})
 		} else {
 			u.Tables = append(u.Tables, p.joinRight())
 		}
