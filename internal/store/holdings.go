@@ -140,7 +140,7 @@ func (h holdings) Batches(workspace string, fn func(seq uint64, contentType stri
 				srcs = append(srcs, src)
 			}
 			src.files = append(src.files, f)
-			last = max(last, lastSeq(f.Seqs))
+			last = max(last, f.Seqs.max())
 		}
 	}
 	// Hot generations are few: open from the start.
@@ -233,14 +233,6 @@ func firstSeq(r rangeSet) uint64 {
 		return 0
 	}
 	return r[0][0]
-}
-
-// lastSeq returns the last seq of a file's ranges.
-func lastSeq(r rangeSet) uint64 {
-	if len(r) == 0 {
-		return 0
-	}
-	return r[len(r)-1][1]
 }
 
 // workspaceRaws returns the workspace's files of original bytes. Called
@@ -358,7 +350,7 @@ func (h holdings) Rows(workspace string, fn func(seq uint64, table string, rows 
 				group = nil
 			}
 			group = append(group, seg)
-			last = max(last, lastSeq(seg.Seqs))
+			last = max(last, seg.Seqs.max())
 		}
 		if len(group) > 0 {
 			add(firstSeq(group[0].Seqs), nil, group)
