@@ -45,17 +45,7 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 			elem = c.convert(scalar{elem, schema.Dynamic}, to, it.Expr)
 			typ = to
 		}
-		entry := elem + " AS " + sqlgen.QuoteIdent(name)
-		replaced := false
-		for j, cl := range cols {
-			if cl.name == name {
-				sel[j], cols[j], replaced = entry, col{name: name, typ: typ}, true
-			}
-		}
-		if !replaced {
-			sel = append(sel, entry)
-			cols = append(cols, col{name: name, typ: typ})
-		}
+		sel, cols = setColumn(sel, cols, elem+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: typ})
 	}
 	if op.ItemIndex != "" {
 		sel = append(sel, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+sqlgen.QuoteIdent(op.ItemIndex))
@@ -410,17 +400,7 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
 		}
 		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + keyPath(cd.Name) + ")", schema.String}, typ, op)
-		entry := v + " AS " + sqlgen.QuoteIdent(cd.Name)
-		replaced := false
-		for j, cl := range cols {
-			if cl.name == cd.Name {
-				sel[j], cols[j], replaced = entry, col{name: cd.Name, typ: typ}, true
-			}
-		}
-		if !replaced {
-			sel = append(sel, entry)
-			cols = append(cols, col{name: cd.Name, typ: typ})
-		}
+		sel, cols = setColumn(sel, cols, v+" AS "+sqlgen.QuoteIdent(cd.Name), col{name: cd.Name, typ: typ})
 	}
 	return wrap(in, sel, cols, "")
 }

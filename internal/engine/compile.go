@@ -497,6 +497,20 @@ func subset(in *relation, tail string) *relation {
 	return out
 }
 
+// setColumn puts the column cl, whose SQL is entry ("... AS name"), in
+// place of the column of its name in sel and cols, or after them when
+// they have none: extend's rule, which parse, parse-kv and mv-expand
+// follow for the columns they write.
+func setColumn(sel []string, cols []col, entry string, cl col) ([]string, []col) {
+	for j := range cols {
+		if cols[j].name == cl.name {
+			sel[j], cols[j] = entry, cl
+			return sel, cols
+		}
+	}
+	return append(sel, entry), append(cols, cl)
+}
+
 func allCols(in *relation) ([]string, []col) {
 	var sel []string
 	for _, cl := range in.cols {
@@ -1162,16 +1176,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 		if cp.typ != schema.String {
 			typed = append(typed, sqlgen.QuoteIdent(cp.name))
 		}
-		replaced := false
-		for j, cl := range cols {
-			if cl.name == cp.name {
-				sel[j], cols[j], replaced = entry+" AS "+sqlgen.QuoteIdent(cp.name), col{name: cp.name, typ: cp.typ}, true
-			}
-		}
-		if !replaced {
-			sel = append(sel, entry+" AS "+sqlgen.QuoteIdent(cp.name))
-			cols = append(cols, col{name: cp.name, typ: cp.typ})
-		}
+		sel, cols = setColumn(sel, cols, entry+" AS "+sqlgen.QuoteIdent(cp.name), col{name: cp.name, typ: cp.typ})
 	}
 	converted := wrap(matched, sel, cols, "")
 	ok := parsed + " IS NOT NULL"
