@@ -17,6 +17,16 @@ import (
 	"time"
 )
 
+// mustOpen opens the log in dir, failing the test if it cannot.
+func mustOpen(tb testing.TB, dir string, opts Options) *WAL {
+	tb.Helper()
+	w, err := Open(dir, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w
+}
+
 func record(i int) []byte {
 	return []byte(fmt.Sprintf("record-%06d-%s", i, strings.Repeat("x", i%97)))
 }
@@ -35,10 +45,7 @@ func readAll(t *testing.T, w *WAL, from LSN) [][]byte {
 
 func TestRoundTripAcrossSegments(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 4096})
 	var lsns []LSN
 	for i := 0; i < 500; i++ {
 		lsn, err := w.Append(record(i))
@@ -54,10 +61,7 @@ func TestRoundTripAcrossSegments(t *testing.T) {
 	if len(files) < 5 {
 		t.Fatalf("expected rotation into several segments, got %d files", len(files))
 	}
-	w, err = Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 4096})
 	defer w.Close()
 	if got := w.Recovery(); got.Records != 500 || got.CutFile != "" {
 		t.Fatalf("recovery = %+v, want 500 records and no cut", got)
@@ -93,10 +97,7 @@ func TestTornTailIsCut(t *testing.T) {
 	for _, damage := range []string{"truncate", "garbage", "flip"} {
 		t.Run(damage, func(t *testing.T) {
 			dir := t.TempDir()
-			w, err := Open(dir, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustOpen(t, dir, Options{})
 			for i := 0; i < 10; i++ {
 				if _, err := w.Append(record(i)); err != nil {
 					t.Fatal(err)
@@ -114,10 +115,7 @@ func TestTornTailIsCut(t *testing.T) {
 				data[len(data)-3] ^= 0x40
 			}
 			os.WriteFile(path, data, 0o644)
-			w, err = Open(dir, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w = mustOpen(t, dir, Options{})
 			want := 9
 			if damage == "garbage" {
 				want = 10
@@ -130,7 +128,7 @@ func TestTornTailIsCut(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.Close()
-			w, _ = Open(dir, Options{})
+			w = mustOpen(t, dir, Options{})
 			defer w.Close()
 			recs := readAll(t, w, 0)
 			if len(recs) != want+1 || string(recs[want]) != "after" {
@@ -142,7 +140,7 @@ func TestTornTailIsCut(t *testing.T) {
 
 func TestCorruptionInEarlierSegmentIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	w, _ := Open(dir, Options{SegmentSize: 1024})
+	w := mustOpen(t, dir, Options{SegmentSize: 1024})
 	for i := 0; i < 100; i++ {
 		if _, err := w.Append(record(i)); err != nil {
 			t.Fatal(err)
@@ -169,10 +167,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	defer exec.Command("umount", mnt).Run()
 	dir := filepath.Join(mnt, "wal")
-	w, err := Open(dir, Options{SegmentSize: 256 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 256 << 10})
 	ballast := filepath.Join(mnt, "ballast")
 	if err := os.WriteFile(ballast, make([]byte, 400<<10), 0o644); err != nil {
 		t.Fatal(err)
@@ -216,10 +211,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("append after space returned: %v", err)
 	}
 	w.Close()
-	w, err = Open(dir, Options{SegmentSize: 256 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 256 << 10})
 	defer w.Close()
 	recs := readAll(t, w, 0)
 	if len(recs) != acked+1 || string(recs[acked]) != "after space returned" {
@@ -326,7 +318,7 @@ func FuzzOpen(f *testing.F) {
 	good.Write(segmentHeader())
 	for _, r := range [][]byte{[]byte("hello"), {}, bytes.Repeat([]byte{0xff}, 40)} {
 		dir := f.TempDir()
-		w, _ := Open(dir, Options{SegmentSize: 4096})
+		w := mustOpen(f, dir, Options{SegmentSize: 4096})
 		w.Append(r)
 		w.Close()
 		data, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%016x.wal", 0)))
@@ -364,10 +356,7 @@ func BenchmarkAppend(b *testing.B) {
 	rec := bytes.Repeat([]byte("<34>1 2024-03-01T12:00:00Z host app 123 ID47 - a syslog-like message of ordinary size "), 4000)[:300<<10]
 	for _, writers := range []int{1, 8, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			w, err := Open(b.TempDir(), Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			w := mustOpen(b, b.TempDir(), Options{})
 			defer w.Close()
 			b.SetBytes(int64(len(rec)))
 			b.SetParallelism((writers + 1) / 2)
@@ -391,10 +380,7 @@ func BenchmarkAppend(b *testing.B) {
 func crashImage(tb testing.TB, segSize int64, n, size int) []byte {
 	tb.Helper()
 	dir := tb.TempDir()
-	w, err := Open(dir, Options{SegmentSize: segSize})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	w := mustOpen(tb, dir, Options{SegmentSize: segSize})
 	for i := 0; i < n; i++ {
 		if _, err := w.Append(sized(i, size)); err != nil {
 			tb.Fatal(err)
@@ -445,10 +431,7 @@ func TestUnwrittenTail(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, fmt.Sprintf("%016x.wal", 0))
 			os.WriteFile(path, data, 0o644)
-			w, err := Open(dir, Options{SegmentSize: segSize})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustOpen(t, dir, Options{SegmentSize: segSize})
 			rec := w.Recovery()
 			if rec.Records != tc.want || (rec.CutFile != "") != (tc.damage != nil) {
 				t.Fatalf("recovery = %+v, want %d records and a cut: %v", rec, tc.want, tc.damage != nil)
@@ -459,10 +442,7 @@ func TestUnwrittenTail(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			w, err = Open(dir, Options{SegmentSize: segSize})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w = mustOpen(t, dir, Options{SegmentSize: segSize})
 			defer w.Close()
 			if r := w.Recovery(); r.CutFile != "" {
 				t.Fatalf("a cut after a clean close: %+v", r)
@@ -502,10 +482,7 @@ func TestVersion1Segments(t *testing.T) {
 	if strings.Join(ro, "|") != strings.Join(want, "|") {
 		t.Fatalf("read-only replay of version 1 segments = %q, want %q", ro, want)
 	}
-	w, err := Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 4096})
 	if r := w.Recovery(); r.Records != len(want) || r.CutFile != "" {
 		t.Fatalf("recovery = %+v, want %d records and no cut", r, len(want))
 	}
@@ -513,10 +490,7 @@ func TestVersion1Segments(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	w, err = Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 4096})
 	defer w.Close()
 	var got []string
 	for _, r := range readAll(t, w, 0) {
@@ -543,10 +517,7 @@ func TestVersion1Segments(t *testing.T) {
 // back once, whole, in each writer's order.
 func TestConcurrentMixedSizes(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Open(dir, Options{SegmentSize: 512 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 512 << 10})
 	const writers, each = 8, 40
 	var wg sync.WaitGroup
 	for g := 0; g < writers; g++ {
@@ -574,10 +545,7 @@ func TestConcurrentMixedSizes(t *testing.T) {
 			t.Fatalf("%s is %d bytes after Close, more than its records", f, st.Size())
 		}
 	}
-	w, err = Open(dir, Options{SegmentSize: 512 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 512 << 10})
 	defer w.Close()
 	next := make([]int, writers)
 	for _, rec := range readAll(t, w, 0) {
@@ -613,10 +581,7 @@ func mustGlob(t *testing.T, dir string) []string {
 // large (written from the parts), and reads back each one whole.
 func TestWriteParts(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Open(dir, Options{SegmentSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 1 << 20})
 	big := sized(1, 200<<10)
 	records := [][][]byte{{[]byte("head|"), []byte("small tail")}, {big[:100], big[100:]}, {nil, []byte("one part")}, {}}
 	for _, parts := range records {
@@ -629,10 +594,7 @@ func TestWriteParts(t *testing.T) {
 		}
 	}
 	w.Close()
-	w, err = Open(dir, Options{SegmentSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 1 << 20})
 	defer w.Close()
 	got := readAll(t, w, 0)
 	if len(got) != len(records) {
@@ -650,10 +612,7 @@ func TestWriteParts(t *testing.T) {
 // by a crash (here holding records) is removed by Open, never read.
 func TestPreparedSegment(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpen(t, dir, Options{SegmentSize: 4096})
 	for i := 0; i < 300; i++ {
 		if _, err := w.Append(record(i)); err != nil {
 			t.Fatal(err)
@@ -671,10 +630,7 @@ func TestPreparedSegment(t *testing.T) {
 		t.Fatal("expected several segments")
 	}
 	os.WriteFile(spare, first, 0o644)
-	w, err = Open(dir, Options{SegmentSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpen(t, dir, Options{SegmentSize: 4096})
 	defer w.Close()
 	if got := readAll(t, w, 0); len(got) != 300 {
 		t.Fatalf("%d records, want 300: a leftover prepared segment was read", len(got))
