@@ -221,16 +221,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	// compacting large days cannot grow the process without bound, and
 	// gives memory back once a task has used more than 16 MB (not DuckDB's
 	// 128 MB), so a seal's buffers do not stay resident between seals.
-	if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL allocator_flush_threshold = '16MB'; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
-		opts.MemoryLimit, sqlgen.QuoteString(scratch))); err != nil {
+	config := fmt.Sprintf("SET GLOBAL parquet_metadata_cache = true; SET GLOBAL allocator_flush_threshold = '16MB'; SET GLOBAL memory_limit = '%dB'; SET GLOBAL temp_directory = %s",
+		opts.MemoryLimit, sqlgen.QuoteString(scratch))
+	if opts.Threads > 0 {
+		config += fmt.Sprintf("; SET GLOBAL threads = %d", opts.Threads)
+	}
+	if _, err := s.db.Exec(config); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
-	}
-	if opts.Threads > 0 {
-		if _, err := s.db.Exec(fmt.Sprintf("SET GLOBAL threads = %d", opts.Threads)); err != nil {
-			s.db.Close()
-			return nil, fmt.Errorf("store: configuring DuckDB: %w", err)
-		}
 	}
 	if err := s.registerHot(s.db, false); err != nil {
 		s.db.Close()
