@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"vigil/internal/schema"
 )
 
 // Pos is a position in the query text: 1-based line and column (runes).
@@ -80,11 +82,6 @@ var punctByFirst = func() map[byte][]string {
 	}
 	return m
 }()
-
-// timespanUnits are the suffixes of timespan literals.
-var timespanUnits = []string{"microseconds", "microsecond", "milliseconds", "millisecond", "seconds", "second",
-	"minutes", "minute", "hours", "hour", "days", "day", "ticks", "tick", "micros", "micro", "millis", "milli",
-	"mins", "min", "secs", "sec", "hrs", "hr", "ms", "us", "d", "h", "m", "s"}
 
 func lex(src string) ([]token, error) {
 	var toks []token
@@ -167,12 +164,15 @@ func lex(src string) ([]token, error) {
 				}
 			}
 			kind := tNumber
-			for _, u := range timespanUnits {
-				if strings.HasPrefix(src[j:], u) && (j+len(u) == len(src) || !isIdentChar(rune(src[j+len(u)]))) {
-					j += len(u)
-					kind = tTimespan
-					break
-				}
+			// A number followed by a word that is a timespan unit (5m,
+			// 1.5hours) is a timespan literal.
+			k := j
+			for k < len(src) && isIdentChar(rune(src[k])) {
+				k++
+			}
+			if schema.IsTimespanUnit(src[j:k]) {
+				j = k
+				kind = tTimespan
 			}
 			text := src[i:j]
 			advance(j - i)

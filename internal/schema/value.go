@@ -369,6 +369,17 @@ var durationUnits = []struct {
 	{"ms", 1e6}, {"us", 1e3}, {"d", 86400e9}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9},
 }
 
+// IsTimespanUnit reports whether u is one of KQL's timespan literal
+// suffixes, so that the parser and the value reader know the same units.
+func IsTimespanUnit(u string) bool {
+	for _, d := range durationUnits {
+		if d.suffix == u {
+			return true
+		}
+	}
+	return false
+}
+
 func parseDurationLiteral(s string) (time.Duration, error) {
 	for _, u := range durationUnits {
 		if strings.HasSuffix(s, u.suffix) {
