@@ -224,10 +224,15 @@ func (t *table) seal() error {
 		f, err := t.writeRaw(g)
 		rawDone <- rawResult{f, err}
 	}()
+	// cleanup removes what the seal wrote, once it cannot be cataloged.
 	var made []*Segment
+	var raw *RawFile
 	cleanup := func() {
 		for _, m := range made {
 			s.removeSegment(m.Path)
+		}
+		if raw != nil {
+			os.Remove(filepath.Join(s.dir, raw.Path))
 		}
 	}
 	for _, day := range days {
@@ -236,10 +241,8 @@ func (t *table) seal() error {
 		hot := view.day(start, end)
 		seg, err := t.writeSegment("", cols, dir, day, &hot)
 		if err != nil {
+			raw = (<-rawDone).file
 			cleanup()
-			if r := <-rawDone; r.err == nil {
-				os.Remove(filepath.Join(s.dir, r.file.Path))
-			}
 			return err
 		}
 		made = append(made, seg)
@@ -249,7 +252,7 @@ func (t *table) seal() error {
 		cleanup()
 		return r.err
 	}
-	raw := r.file
+	raw = r.file
 
 	// The catalog write below moves the WAL's replay point past these
 	// batches, so their leaves (appended when they were acknowledged) must
@@ -280,7 +283,6 @@ func (t *table) seal() error {
 		t.mu.Unlock()
 		s.catMu.Unlock()
 		cleanup()
-		os.Remove(filepath.Join(s.dir, raw.Path))
 		return err
 	}
 	t.segs = append(t.segs, made...)
