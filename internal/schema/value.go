@@ -64,6 +64,9 @@ func Convert(t Type, v any) (any, error) {
 			}
 		}
 	case Int:
+		if _, ok := v.(int32); ok {
+			return v, nil
+		}
 		i, err := toInt64(v)
 		if err == nil && i >= math.MinInt32 && i <= math.MaxInt32 {
 			return int32(i), nil
@@ -133,6 +136,9 @@ func Convert(t Type, v any) (any, error) {
 	case DateTime:
 		switch x := v.(type) {
 		case time.Time:
+			if x.Location() == time.UTC && x.Nanosecond()%int(time.Microsecond) == 0 {
+				return v, nil
+			}
 			return x.UTC().Truncate(time.Microsecond), nil
 		case string:
 			if tm, err := ParseDateTime(x); err == nil {
@@ -144,6 +150,9 @@ func Convert(t Type, v any) (any, error) {
 	case Timespan:
 		switch x := v.(type) {
 		case time.Duration:
+			if x%Tick == 0 {
+				return v, nil
+			}
 			return x.Truncate(Tick), nil
 		case string:
 			if d, err := ParseTimespan(x); err == nil {

@@ -171,3 +171,37 @@ func FuzzParseGUID(f *testing.F) {
 		}
 	})
 }
+
+// TestConvertKeepsCanonicalValues: a value already in its canonical form
+// comes back as it came (normalize relies on it to box nothing again),
+// and every other value comes back canonical, so converting the result
+// again changes nothing.
+func TestConvertKeepsCanonicalValues(t *testing.T) {
+	t0 := time.Date(2024, 3, 1, 10, 0, 0, 123456000, time.UTC)
+	cases := []struct {
+		typ     Type
+		in, out any
+	}{
+		{Int, int32(-5), int32(-5)}, {Int, int64(5), int32(5)},
+		{Long, int64(-1) << 40, int64(-1) << 40}, {Long, int32(7), int64(7)},
+		{Real, 2.5, 2.5}, {Real, float32(1.5), 1.5}, {Bool, false, false}, {Bool, "true", true}, {String, "x", "x"},
+		{DateTime, t0, t0}, {DateTime, t0.Add(789), t0}, {DateTime, t0.In(time.FixedZone("X", 3600)), t0},
+		{Timespan, 1500 * time.Millisecond, 1500 * time.Millisecond}, {Timespan, 150 * time.Nanosecond, 100 * time.Nanosecond},
+	}
+	for _, c := range cases {
+		got, err := Convert(c.typ, c.in)
+		if err != nil {
+			t.Fatalf("%v %#v: %v", c.typ, c.in, err)
+		}
+		if got != c.out { // for a time: the same instant and location
+			t.Errorf("%v %#v: got %#v, want %#v", c.typ, c.in, got, c.out)
+		}
+		if again, err := Convert(c.typ, got); err != nil || again != got {
+			t.Errorf("%v %#v: converting %#v again gives %#v, %v", c.typ, c.in, got, again, err)
+		}
+	}
+	// A time with a monotonic reading is in the local zone, never kept.
+	if got, _ := Convert(DateTime, time.Now()); got.(time.Time).Location() != time.UTC {
+		t.Errorf("time.Now() converted to %v, not UTC", got)
+	}
+}

@@ -108,10 +108,6 @@ func normalize(workspace string, def *schema.Table, b *Batch, received time.Time
 		}
 		for i, v := range in {
 			j := target[i]
-			if canonical(cols[j].Type, v) {
-				row[j] = v
-				continue
-			}
 			cv, err := schema.Convert(cols[j].Type, v)
 			if err != nil {
 				if !custom || v == nil || cols[j].Name == schema.ColTimeGenerated {
@@ -148,31 +144,4 @@ func normalize(workspace string, def *schema.Table, b *Batch, received time.Time
 		rows[r] = row
 	}
 	return grown, cols, rows, nil
-}
-
-// canonical reports whether v is already the canonical value of type t
-// (internal/schema/value.go), the one schema.Convert would return, so
-// that normalize keeps it as the batch boxed it: Convert returns a new
-// interface value, and boxing a string, a time or a number is an
-// allocation a value, while receivers send most values canonical.
-func canonical(t schema.Type, v any) bool {
-	switch x := v.(type) {
-	case string:
-		return t == schema.String
-	case int32:
-		return t == schema.Int
-	case int64:
-		return t == schema.Long
-	case float64:
-		return t == schema.Real
-	case bool:
-		return t == schema.Bool
-	case time.Time:
-		return t == schema.DateTime && x.Location() == time.UTC && x.Nanosecond()%int(time.Microsecond) == 0
-	case time.Duration:
-		return t == schema.Timespan && x%schema.Tick == 0
-	}
-	// A dynamic JSON text already compact is kept as it came by
-	// schema.Convert itself, which checks that in one pass.
-	return false
 }

@@ -10,10 +10,10 @@ import (
 	"vigil/internal/schema"
 )
 
-// TestNormalizeStoresWhatConvertReturns: whether normalize keeps a value
-// as the batch brought it or converts it, the row holds what
-// schema.Convert makes of it, so the WAL record, the rows hash and the
-// hot buffer see the same canonical values as before values were kept.
+// TestNormalizeStoresWhatConvertReturns: every value of a batch, of
+// every type and in every form a receiver may send, lands in its column
+// of the row as what schema.Convert makes of it, so the WAL record, the
+// rows hash and the hot buffer see canonical values.
 func TestNormalizeStoresWhatConvertReturns(t *testing.T) {
 	t0 := time.Date(2024, 3, 1, 10, 0, 0, 123456000, time.UTC)
 	cases := []struct {
