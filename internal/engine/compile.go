@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/source"
 	"vigil/internal/sqlgen"
@@ -101,12 +102,8 @@ type compiler struct {
 	// sets are the query's set statements by name (bin_auto reads its
 	// bin size from one).
 	sets map[string]kql.Expr
-	// members maps the SQL of each dynamic member access compiled
-	// (json_extract(base, path)) to its base and path, so that reading
-	// it as text becomes one json_extract_string(base, path): DuckDB then
-	// parses each document once instead of building the member's JSON
-	// and parsing that again, which is most of a dynamic filter's time.
-	members map[string]jsonMember
+	// d spells what differs between SQL dialects (internal/sqlgen).
+	d sqlgen.Dialect
 	// ctes are the query's materialize() results, "name AS MATERIALIZED
 	// (SELECT ...)", defined before the statement (withCTEs).
 	ctes []string
@@ -115,16 +112,12 @@ type compiler struct {
 	aggs *aggExprs
 }
 
-// jsonMember is a dynamic member access: the SQL of the dynamic value
-// and the JSON path (a SQL expression) into it.
-type jsonMember struct{ base, path string }
-
 func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	now := req.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil), db: db}
+	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil), db: db, d: sqlgen.NewDuckDB(now.UTC())}
 }
 
 func (c *compiler) release() {
@@ -467,7 +460,7 @@ func (c *compiler) rangeSrc(t *kql.Range) *relation {
 			cols: []col{{name: t.Col, typ: schema.Real}},
 		}
 	}
-	if !isNumeric(from.typ) && from.typ != schema.Timespan {
+	if !plan.IsNumeric(from.typ) && from.typ != schema.Timespan {
 		c.fail(t, "range needs numeric, datetime or timespan bounds, not %s", from.typ)
 	}
 	typ := schema.Long
@@ -893,7 +886,7 @@ func (c *compiler) join(left *relation, kind string, right *relation, on [][2]st
 		if !ok {
 			c.fail(n, "Failed to resolve column or scalar expression named '%s' on the right side of the join", k[1])
 		}
-		if lc.typ != rc.typ && !(isNumeric(lc.typ) && isNumeric(rc.typ)) {
+		if lc.typ != rc.typ && !(plan.IsNumeric(lc.typ) && plan.IsNumeric(rc.typ)) {
 			c.fail(n, "join key %s is %s on the left but %s on the right", k[0], lc.typ, rc.typ)
 		}
 		conds = append(conds, "_l."+sqlgen.QuoteIdent(k[0])+" = _r."+sqlgen.QuoteIdent(k[1]))
@@ -1332,10 +1325,6 @@ func dotnetType(t schema.Type) string {
 		return "System.Object"
 	}
 	return "System.String"
-}
-
-func isNumeric(t schema.Type) bool {
-	return t == schema.Int || t == schema.Long || t == schema.Real || t == schema.Decimal
 }
 
 // search filters the input, or the tables listed (every table when none

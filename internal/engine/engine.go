@@ -75,7 +75,7 @@ func New(db *sql.DB) *Engine {
 // once.
 func (e *Engine) setup(ctx context.Context) error {
 	e.setupOnce.Do(func() {
-		for _, m := range macros {
+		for _, m := range sqlgen.Macros {
 			if _, err := e.db.ExecContext(ctx, m); err != nil {
 				e.setupErr = fmt.Errorf("engine: creating SQL macros: %w", err)
 				return

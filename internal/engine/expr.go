@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -47,7 +48,7 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		c.failHint(e, e.Name, names, "Failed to resolve column or scalar expression named '%s'", e.Name)
 	case *kql.Unary:
 		x := c.expr(e.X, in)
-		if !isNumeric(x.typ) && x.typ != schema.Timespan {
+		if !plan.IsNumeric(x.typ) && x.typ != schema.Timespan {
 			c.fail(e, "Unary %s needs a number or timespan, not %s", e.Op, x.typ)
 		}
 		return scalar{"(" + e.Op + x.sql + ")", x.typ}
@@ -179,7 +180,7 @@ func (c *compiler) typedLiteral(e *kql.TypedLit) scalar {
 		if err != nil {
 			c.fail(e, "%v", err)
 		}
-		return scalar{timeLit(t), typ}
+		return scalar{sqlgen.TimestampLiteral(t), typ}
 	}
 	v, err := schema.Convert(typ, text)
 	if err != nil {
@@ -214,10 +215,6 @@ func parseDateLiteral(text string) (time.Time, error) {
 		return t, err // out of range: February 30th is no date
 	}
 	return d, nil
-}
-
-func timeLit(t interface{ Format(string) string }) string {
-	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
 }
 
 // dynamicLiteral evaluates a constant dynamic value to JSON text.
@@ -272,53 +269,13 @@ func (c *compiler) constJSON(e kql.Expr) any {
 	return nil
 }
 
-// convert returns v's SQL as type to (Kusto's implicit conversions:
-// numbers widen, dynamic values are read as the scalar they hold).
+// convert returns v's SQL as type to, by Kusto's implicit conversions
+// (plan.CanConvert), or fails at n.
 func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
-	if v.typ == to {
-		return v.sql
+	if !plan.CanConvert(v.typ, to) {
+		c.fail(n, "Cannot convert %s to %s", v.typ, to)
 	}
-	if v.typ == 0 {
-		return "CAST(NULL AS " + sqlgen.DuckDBType(to) + ")"
-	}
-	if v.typ == schema.Dynamic {
-		text := c.dynamicText(v)
-		switch to {
-		case schema.String:
-			return text
-		case schema.DateTime:
-			return textToDateTime(text)
-		case schema.Timespan:
-			return "kql_totimespan(" + text + ")"
-		}
-		return "TRY_CAST(" + text + " AS " + sqlgen.DuckDBType(to) + ")"
-	}
-	if to == schema.Dynamic {
-		switch v.typ {
-		case schema.DateTime:
-			return "to_json(kql_datetime_json(" + v.sql + "))"
-		case schema.Timespan:
-			return "to_json(kql_timespan_str(" + v.sql + "))"
-		}
-		return "to_json(" + v.sql + ")"
-	}
-	if to == schema.String {
-		return c.toString(v)
-	}
-	if isNumeric(v.typ) && isNumeric(to) {
-		return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
-	}
-	if v.typ == schema.String {
-		switch to {
-		case schema.DateTime:
-			return textToDateTime(v.sql)
-		case schema.Timespan:
-			return "kql_totimespan(" + v.sql + ")"
-		}
-		return "TRY_CAST(" + v.sql + " AS " + sqlgen.DuckDBType(to) + ")"
-	}
-	c.fail(n, "Cannot convert %s to %s", v.typ, to)
-	return ""
+	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, to)
 }
 
 // nonEmptyLiteral reports whether the SQL s is a string literal that is
@@ -326,34 +283,9 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 // same answer, so the comparison needs no coalesce.
 func nonEmptyLiteral(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
 
-// textToDateTime converts text to a datetime in the forms todatetime()
-// and datetime literals accept (schema.ParseDateTime). DuckDB's cast
-// takes ISO 8601 text fast but reads a zone offset such as +02:00 as if
-// it were not there, so text ending in one, and whatever the cast
-// refuses (US dates, RFC 1123), goes to the Go parser.
-func textToDateTime(text string) string {
-	return "coalesce(CASE WHEN NOT regexp_matches(" + text + `, '\d[+-]\d\d:?\d\d$') THEN TRY_CAST(` + text + " AS TIMESTAMP) END, kql_todatetime(" + text + "))"
-}
-
 // toString renders v as Kusto's tostring() does.
 func (c *compiler) toString(v scalar) string {
-	switch v.typ {
-	case schema.String:
-		return v.sql
-	case schema.DateTime:
-		return "kql_datetime_str(" + v.sql + ")"
-	case schema.Timespan:
-		return "kql_timespan_str(" + v.sql + ")"
-	case schema.Dynamic:
-		return c.dynamicText(v)
-	case schema.Bool:
-		return "CASE WHEN " + v.sql + " THEN 'true' WHEN NOT " + v.sql + " THEN 'false' END"
-	case schema.Real:
-		return "kql_real_str(" + v.sql + ")"
-	case 0:
-		return "CAST(NULL AS VARCHAR)"
-	}
-	return "CAST(" + v.sql + " AS VARCHAR)"
+	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, schema.String)
 }
 
 func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
@@ -472,7 +404,7 @@ func (c *compiler) comparable(n kql.Node, l, r scalar) (string, string) {
 	switch {
 	case l.typ == r.typ, l.typ == 0, r.typ == 0:
 		return l.sql, r.sql
-	case isNumeric(l.typ) && isNumeric(r.typ):
+	case plan.IsNumeric(l.typ) && plan.IsNumeric(r.typ):
 		return l.sql, r.sql
 	case l.typ == schema.Dynamic:
 		return c.convert(l, r.typ, n), r.sql
@@ -507,11 +439,11 @@ func (c *compiler) arith(e *kql.Binary, l, r scalar) scalar {
 		case "/":
 			return scalar{"(CAST(" + l.sql + " AS DOUBLE) / " + r.sql + ")", schema.Real}
 		}
-	case lt == schema.Timespan && isNumeric(rt) && (e.Op == "*" || e.Op == "/"):
+	case lt == schema.Timespan && plan.IsNumeric(rt) && (e.Op == "*" || e.Op == "/"):
 		return scalar{"CAST(" + l.sql + " " + e.Op + " " + r.sql + " AS BIGINT)", schema.Timespan}
-	case isNumeric(lt) && rt == schema.Timespan && e.Op == "*":
+	case plan.IsNumeric(lt) && rt == schema.Timespan && e.Op == "*":
 		return scalar{"CAST(" + l.sql + " * " + r.sql + " AS BIGINT)", schema.Timespan}
-	case (isNumeric(lt) || lt == 0) && (isNumeric(rt) || rt == 0):
+	case (plan.IsNumeric(lt) || lt == 0) && (plan.IsNumeric(rt) || rt == 0):
 		typ := schema.Long
 		switch {
 		case lt == schema.Real || rt == schema.Real:
@@ -540,7 +472,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 				c.fail(e, "The table in 'in' has no columns")
 			}
 			first := rel.cols[0]
-			lhs, col := c.convert(x, orType(first.typ, x.typ), e), sqlgen.QuoteIdent(first.name)
+			lhs, col := c.convert(x, plan.Either(first.typ, x.typ), e), sqlgen.QuoteIdent(first.name)
 			if strings.HasSuffix(e.Op, "~") {
 				lhs, col = "lower("+c.convert(x, schema.String, e)+")", "lower("+c.convert(scalar{col, first.typ}, schema.String, e)+")"
 			}
@@ -561,7 +493,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 			items = append(items, item{v, "CAST(" + v.sql + " AS JSON[])", true})
 			continue
 		}
-		items = append(items, item{v, c.convert(v, orType(x.typ, v.typ), it), false})
+		items = append(items, item{v, c.convert(v, plan.Either(x.typ, v.typ), it), false})
 	}
 	switch e.Op {
 	case "has_any", "has_all":
@@ -595,7 +527,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 	var values, conds []string
 	for _, it := range items {
 		if it.array {
-			elem := c.convert(scalar{"u", schema.Dynamic}, orType(x.typ, schema.String), e)
+			elem := c.convert(scalar{"u", schema.Dynamic}, plan.Either(x.typ, schema.String), e)
 			if fold {
 				elem = "lower(" + c.convert(scalar{"u", schema.Dynamic}, schema.String, e) + ")"
 			}
@@ -651,13 +583,6 @@ func (c *compiler) listTable(e kql.Expr) *relation {
 	return nil
 }
 
-func orType(a, b schema.Type) schema.Type {
-	if a == 0 {
-		return b
-	}
-	return a
-}
-
 // dynamicAccess compiles x.a.b[0]["c"] into one JSON path.
 func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 	var steps []string
@@ -676,7 +601,7 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 			case strings.HasPrefix(idx.sql, "'") && idx.typ == schema.String:
 				steps = append([]string{"." + jsonKey(strings.ReplaceAll(strings.Trim(idx.sql, "'"), "''", "'"))}, steps...)
 				dyn = append([]string{""}, dyn...)
-			case isNumeric(idx.typ):
+			case plan.IsNumeric(idx.typ):
 				steps = append([]string{""}, steps...)
 				dyn = append([]string{"[' || CAST(" + idx.sql + " AS VARCHAR) || ']"}, dyn...)
 			default:
@@ -718,23 +643,8 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 			from = i + 1
 		}
 	}
-	m := jsonMember{doc, path(from, len(steps))}
-	sqlText := "json_extract(" + m.base + ", " + m.path + ")"
-	if c.members == nil {
-		c.members = make(map[string]jsonMember)
-	}
-	c.members[sqlText] = m
+	sqlText := c.d.JSONMember(doc, path(from, len(steps)))
 	return scalar{sqlText, schema.Dynamic}
-}
-
-// dynamicText is the SQL of dynamic value v read as its text (a string
-// value unquoted, anything else as JSON; null for JSON null or a missing
-// member), as tostring() reads it.
-func (c *compiler) dynamicText(v scalar) string {
-	if m, ok := c.members[v.sql]; ok {
-		return "json_extract_string(" + m.base + ", " + m.path + ")"
-	}
-	return "json_extract_string(" + v.sql + ", '$')"
 }
 
 // jsonKey is k as a step of a DuckDB JSON path: bare when it is a plain

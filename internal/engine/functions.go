@@ -3,51 +3,14 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
-
-// macros are SQL helpers for conversions Kusto defines and DuckDB
-// spells differently; New creates them in the database.
-var macros = []string{
-	`CREATE OR REPLACE MACRO kql_datetime_str(t) AS CASE WHEN epoch_us(t) % 1000000 = 0 THEN strftime(t, '%Y-%m-%dT%H:%M:%SZ') ELSE strftime(t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z' END`,
-	`CREATE OR REPLACE MACRO kql_timespan_str(x) AS CASE WHEN x IS NULL THEN NULL ELSE
-		(CASE WHEN x < 0 THEN '-' ELSE '' END) ||
-		(CASE WHEN abs(x) >= 864000000000 THEN CAST(abs(x) // 864000000000 AS VARCHAR) || '.' ELSE '' END) ||
-		lpad(CAST((abs(x) // 36000000000) % 24 AS VARCHAR), 2, '0') || ':' ||
-		lpad(CAST((abs(x) // 600000000) % 60 AS VARCHAR), 2, '0') || ':' ||
-		lpad(CAST((abs(x) // 10000000) % 60 AS VARCHAR), 2, '0') ||
-		(CASE WHEN abs(x) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(x) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
-	// kql_datetime_json is a datetime as dynamic values hold it.
-	`CREATE OR REPLACE MACRO kql_datetime_json(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z'`,
-	// kql_distinct keeps the first of equal elements, in order.
-	`CREATE OR REPLACE MACRO kql_distinct(l) AS list_filter(l, (_x, _i) -> list_position(l, _x) = _i)`,
-	`CREATE OR REPLACE MACRO kql_real_str(r) AS CASE WHEN isfinite(r) AND r = trunc(r) AND abs(r) < 1e15 THEN CAST(CAST(r AS BIGINT) AS VARCHAR) ELSE CAST(r AS VARCHAR) END`,
-	`CREATE OR REPLACE MACRO kql_totimespan(s) AS CASE WHEN regexp_matches(s, '^-?(\d+\.)?\d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,7})?)?$') THEN
-		(CASE WHEN starts_with(s, '-') THEN -1 ELSE 1 END) * (
-		coalesce(TRY_CAST(regexp_extract(s, '^-?(\d+)\.\d+:', 1) AS BIGINT), 0) * 864000000000 +
-		CAST(regexp_extract(s, '(\d+):\d+', 1) AS BIGINT) * 36000000000 +
-		CAST(regexp_extract(s, '\d+:(\d+)', 1) AS BIGINT) * 600000000 +
-		coalesce(TRY_CAST(regexp_extract(s, '\d+:\d+:(\d+)', 1) AS BIGINT), 0) * 10000000 +
-		coalesce(TRY_CAST(rpad(regexp_extract(s, ':\d+\.(\d+)$', 1), 7, '0') AS BIGINT), 0))
-		WHEN regexp_matches(s, '^-?\d+(\.\d+)?[a-z]+$') THEN CAST(round(CAST(regexp_extract(s, '^-?\d+(\.\d+)?') AS DOUBLE) *
-		CASE regexp_extract(s, '[a-z]+$') WHEN 'd' THEN 864000000000 WHEN 'day' THEN 864000000000 WHEN 'days' THEN 864000000000
-		WHEN 'h' THEN 36000000000 WHEN 'hr' THEN 36000000000 WHEN 'hrs' THEN 36000000000 WHEN 'hour' THEN 36000000000 WHEN 'hours' THEN 36000000000
-		WHEN 'm' THEN 600000000 WHEN 'min' THEN 600000000 WHEN 'mins' THEN 600000000 WHEN 'minute' THEN 600000000 WHEN 'minutes' THEN 600000000
-		WHEN 's' THEN 10000000 WHEN 'sec' THEN 10000000 WHEN 'secs' THEN 10000000 WHEN 'second' THEN 10000000 WHEN 'seconds' THEN 10000000
-		WHEN 'ms' THEN 10000 WHEN 'milli' THEN 10000 WHEN 'millis' THEN 10000 WHEN 'millisecond' THEN 10000 WHEN 'milliseconds' THEN 10000
-		WHEN 'us' THEN 10 WHEN 'micro' THEN 10 WHEN 'micros' THEN 10 WHEN 'microsecond' THEN 10 WHEN 'microseconds' THEN 10
-		WHEN 'tick' THEN 1 WHEN 'ticks' THEN 1 END) AS BIGINT) END`,
-	// kql_countof counts the occurrences of p in s, overlapping ones
-	// too, as Kusto's countof does for plain text.
-	`CREATE OR REPLACE MACRO kql_countof(s, p) AS CASE WHEN length(p) = 0 THEN 0 ELSE
-		CAST(len(list_filter(range(1, length(s) - length(p) + 2), _i -> substr(s, _i, length(p)) = p)) AS BIGINT) END`,
-}
 
 // call compiles a scalar function call.
 func (c *compiler) call(e *kql.Call, in *relation) scalar {
@@ -75,7 +38,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if _, ok := aggregates[e.Name]; ok && c.aggs != nil {
 		return c.aggs.add(c, e)
 	}
-	if _, ok := aggregates[e.Name]; ok && scalarFuncs[e.Name] == nil {
+	if _, ok := aggregates[e.Name]; ok && !plan.IsFunc(e.Name) && scalarFuncs[e.Name] == nil {
 		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
 	}
 	args := make([]scalar, len(e.Args))
@@ -83,10 +46,13 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		if _, star := a.(*kql.Star); star {
 			continue
 		}
-		if typeArg(a) != 0 {
+		if plan.TypeArg(a) != 0 {
 			continue // a result type, which the function reads itself
 		}
 		args[i] = c.expr(a, in)
+	}
+	if v, ok := c.typedCall(e, args); ok {
+		return v
 	}
 	need := func(n int) {
 		if len(args) < n {
@@ -97,8 +63,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	num := func(i int) string { return c.convert(args[i], schema.Real, e.Args[i]) }
 	lng := func(i int) string { return c.convert(args[i], schema.Long, e.Args[i]) }
 	dt := func(i int) string { return c.convert(args[i], schema.DateTime, e.Args[i]) }
-	same := func(i int) scalar { return args[i] }
-	nowLit := timeLit(c.now)
+	nowLit := sqlgen.TimestampLiteral(c.now)
 	switch e.Name {
 	// --- time ---
 	case "now":
@@ -296,13 +261,13 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{"kql_countof(" + str(0) + ", " + str(1) + ")", schema.Long}
 	case "extract":
 		need(3)
-		group, ok := constInt(e.Args[1])
+		group, ok := plan.IntConst(e.Args[1])
 		if !ok {
 			c.fail(e.Args[1], "extract's capture group must be a constant number")
 		}
 		v := "NULLIF(regexp_extract(" + str(2) + ", " + str(0) + ", " + strconv.FormatInt(group, 10) + "), '')"
 		if len(e.Args) > 3 {
-			if typ := typeArg(e.Args[3]); typ != 0 {
+			if typ := plan.TypeArg(e.Args[3]); typ != 0 {
 				return scalar{c.convert(scalar{v, schema.String}, typ, e), typ}
 			}
 		}
@@ -330,11 +295,11 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	// --- logic ---
 	case "iff", "iif":
 		need(3)
-		typ := orType(args[1].typ, args[2].typ)
+		typ := plan.Either(args[1].typ, args[2].typ)
 		return scalar{"CASE WHEN " + args[0].sql + " THEN " + c.convert(args[1], typ, e) + " ELSE " + c.convert(args[2], typ, e) + " END", typ}
 	case "case":
 		need(3)
-		typ := orType(args[1].typ, args[len(args)-1].typ)
+		typ := plan.Either(args[1].typ, args[len(args)-1].typ)
 		var b strings.Builder
 		b.WriteString("CASE")
 		for i := 0; i+1 < len(args); i += 2 {
@@ -393,43 +358,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "gettype":
 		return scalar{sqlgen.QuoteString(args[0].typ.String()), schema.String}
 
-	// --- math ---
-	case "abs":
-		return scalar{"abs(" + args[0].sql + ")", same(0).typ}
-	case "round":
-		if len(args) > 1 {
-			return scalar{"round(" + num(0) + ", CAST(" + lng(1) + " AS INTEGER))", schema.Real}
-		}
-		return scalar{"round(" + num(0) + ")", schema.Real}
-	case "ceiling":
-		return scalar{"ceil(" + num(0) + ")", schema.Real}
-	case "sqrt", "exp", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "degrees", "radians":
-		return scalar{e.Name + "(" + num(0) + ")", schema.Real}
-	case "log":
-		return scalar{"ln(" + num(0) + ")", schema.Real}
-	case "exp2":
-		return scalar{"pow(2, " + num(0) + ")", schema.Real}
-	case "exp10":
-		return scalar{"pow(10, " + num(0) + ")", schema.Real}
-	case "pow":
-		need(2)
-		return scalar{"pow(" + num(0) + ", " + num(1) + ")", schema.Real}
-	case "sign":
-		return scalar{"sign(" + num(0) + ")", schema.Real}
-	case "rand":
-		if len(args) > 0 {
-			return scalar{"CAST(floor(random() * " + num(0) + ") AS BIGINT)", schema.Long}
-		}
-		return scalar{"random()", schema.Real}
-	case "pi":
-		return scalar{"pi()", schema.Real}
-	case "isnan":
-		return scalar{"isnan(" + num(0) + ")", schema.Bool}
-	case "isinf":
-		return scalar{"isinf(" + num(0) + ")", schema.Bool}
-	case "isfinite":
-		return scalar{"isfinite(" + num(0) + ")", schema.Bool}
-
 	// --- dynamic ---
 	case "array_length":
 		return scalar{"CASE WHEN json_type(" + args[0].sql + ") = 'ARRAY' THEN CAST(json_array_length(" + args[0].sql + ") AS BIGINT) END", schema.Long}
@@ -487,9 +415,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "set_difference":
 		need(2)
 		return scalar{"to_json(list_distinct(list_filter(CAST(" + args[0].sql + " AS JSON[]), x -> NOT list_contains(CAST(" + args[1].sql + " AS JSON[]), x))))", schema.Dynamic}
-	case "atan2":
-		need(2)
-		return scalar{"atan2(" + num(0) + ", " + num(1) + ")", schema.Real}
 
 	// --- networking ---
 	case "ipv4_is_private":
@@ -520,7 +445,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		return scalar{fn + "(" + args[0].sql + ", " + offset + ", " + def + ") OVER ()", args[0].typ}
 	case "row_cumsum":
 		need(1)
-		return scalar{"sum(" + args[0].sql + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", sumResultType(args[0].typ)}
+		return scalar{"sum(" + args[0].sql + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", plan.SumType(args[0].typ)}
 	case "range":
 		need(2)
 		step := "1"
@@ -535,7 +460,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		// The column named, when the input has it, else the default, so
 		// one query serves tables with and without a column.
 		need(2)
-		name, ok := stringLiteral(e.Args[0])
+		name, ok := plan.StringConst(e.Args[0])
 		if !ok {
 			c.fail(e.Args[0], "column_ifexists needs the column's name as a string literal")
 		}
@@ -564,6 +489,35 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	}
 	c.fail(e, "Unknown function: '%s'", e.Name)
 	return scalar{}
+}
+
+// typedCall compiles a call of a function the plan types
+// (plan.TypeCall) and the dialect spells, from its compiled arguments.
+// ok is false for a function the plan does not know.
+func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
+	pargs := make([]plan.Arg, len(args))
+	for i, a := range args {
+		pargs[i] = plan.Arg{Expr: e.Args[i], Type: a.typ}
+	}
+	sig, known, err := plan.TypeCall(e, pargs)
+	if !known {
+		return scalar{}, false
+	}
+	if err != nil {
+		panic(failure{err})
+	}
+	sargs := make([]sqlgen.Arg, len(args))
+	for i, a := range args {
+		sargs[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: plan.Const(e.Args[i])}
+		if to := sig.Params[i]; to != 0 && a.sql != "" {
+			sargs[i].SQL, sargs[i].Type = c.d.Convert(sargs[i], to), to
+		}
+	}
+	text, ok := c.d.Call(e.Name, sargs, sig.Result)
+	if !ok {
+		c.fail(e, "The function '%s' is not available in this SQL dialect", e.Name)
+	}
+	return scalar{text, sig.Result}, true
 }
 
 func ipv4ToLong(s string) string {
@@ -682,17 +636,11 @@ func strftimeFormat(f string) string {
 // argument's index (countof's only with kind "regex").
 var regexArgs = map[string]int{"extract": 0, "extract_all": 0, "replace_regex": 1, "indexof_regex": 1, "countof": 1}
 
-// checkRegex refuses a constant regular expression that does not
-// compile, as a KQL error at its position, rather than letting DuckDB
-// fail the query with a message of its own. Go's regexp reads RE2's
-// syntax, DuckDB's.
+// checkRegex fails the query for a constant regular expression that
+// does not compile (plan.CheckRegex).
 func (c *compiler) checkRegex(e kql.Expr) {
-	lit, ok := e.(*kql.Literal)
-	if !ok || lit.Kind != kql.LitString {
-		return
-	}
-	if _, err := regexp.Compile(lit.Value); err != nil {
-		c.fail(e, "Invalid regular expression %q: %v", lit.Value, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	if err := plan.CheckRegex(e); err != nil {
+		panic(failure{err})
 	}
 }
 
@@ -745,32 +693,4 @@ func timespanFormat(ts, format string) string {
 		i += n
 	}
 	return "(" + strings.Join(parts, " || ") + ")"
-}
-
-// typeArg is the type a typeof(T) argument names, or 0 when the
-// argument is not one.
-func typeArg(e kql.Expr) schema.Type {
-	t, ok := e.(*kql.Call)
-	if !ok || t.Name != "typeof" || len(t.Args) != 1 {
-		return 0
-	}
-	id, ok := t.Args[0].(*kql.Ident)
-	if !ok {
-		return 0
-	}
-	typ, err := schema.ParseType(id.Name)
-	if err != nil {
-		return 0
-	}
-	return typ
-}
-
-// constInt returns the value of an integer literal.
-func constInt(e kql.Expr) (int64, bool) {
-	lit, ok := e.(*kql.Literal)
-	if !ok || lit.Kind != kql.LitLong {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(lit.Value, 0, 64)
-	return n, err == nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -279,7 +280,7 @@ func init() {
 			a.need(2)
 			v := scalar{tdigestRank(a, a.num(1)), schema.Real}
 			if len(a.e.Args) > 2 {
-				if typ := typeArg(a.e.Args[2]); typ != 0 {
+				if typ := plan.TypeArg(a.e.Args[2]); typ != 0 {
 					return scalar{a.c.convert(v, typ, a.e), typ}
 				}
 			}
@@ -294,7 +295,7 @@ func init() {
 			}
 			var parts []string
 			for i := 1; i < len(a.v); i++ {
-				if typeArg(a.e.Args[i]) == 0 {
+				if plan.TypeArg(a.e.Args[i]) == 0 {
 					parts = append(parts, tdigestRank(a, a.num(i)))
 				}
 			}
@@ -440,7 +441,7 @@ func extractJSON(a fnArgs) scalar {
 	a.need(2)
 	typ := schema.String
 	if len(a.e.Args) > 2 {
-		if t := typeArg(a.e.Args[2]); t != 0 {
+		if t := plan.TypeArg(a.e.Args[2]); t != 0 {
 			typ = t
 		}
 	}

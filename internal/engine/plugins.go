@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -152,7 +153,7 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 	}
 	index := c.identArg(op, 2, "the index column")
 	window := c.expr(op.Args[4], nil)
-	if !isNumeric(window.typ) {
+	if !plan.IsNumeric(window.typ) {
 		c.fail(op.Args[4], "rolling_percentile's bins per window must be a number, not %s", window.typ)
 	}
 	size := c.expr(op.Args[3], nil)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -41,7 +42,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 	agg, aggName, typ := "count(*)", "approximate_count_"+name, schema.Long
 	if op.By != nil {
 		s := c.expr(op.By, in)
-		if !isNumeric(s.typ) {
+		if !plan.IsNumeric(s.typ) {
 			c.fail(op.By, "top-hitters sums a number, not %s", s.typ)
 		}
 		agg, aggName, typ = "sum("+s.sql+")", "approximate_sum_"+name, s.typ
@@ -63,7 +64,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 // to a BIGINT.
 func (c *compiler) count(e kql.Expr) string {
 	n := c.expr(e, nil)
-	if !isNumeric(n.typ) {
+	if !plan.IsNumeric(n.typ) {
 		c.fail(e, "A number of rows must be a number, not %s", n.typ)
 	}
 	return c.convert(n, schema.Long, e)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -19,7 +20,7 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 	axis := c.expr(op.On, in)
 	step := c.expr(op.Step, nil)
 	dt := axis.typ == schema.DateTime
-	if !dt && !isNumeric(axis.typ) {
+	if !dt && !plan.IsNumeric(axis.typ) {
 		c.fail(op.On, "make-series needs a datetime or numeric axis, not %s", axis.typ)
 	}
 	// pos maps an axis value to a number, so one arithmetic serves both
@@ -84,7 +85,7 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 		switch {
 		case agg.Default != nil:
 			def = c.convert(c.expr(agg.Default, nil), types[0], agg.Default)
-		case isNumeric(types[0]) || types[0] == schema.Timespan:
+		case plan.IsNumeric(types[0]) || types[0] == schema.Timespan:
 			def = "0"
 		}
 		val := c.convert(scalar{"coalesce(_g." + key + ", " + def + ")", types[0]}, schema.Dynamic, call)

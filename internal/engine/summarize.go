@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -283,7 +284,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		return []string{sqlText}, []schema.Type{typ}, []string{name}
 	}
 	filter := func(i int) string { return " FILTER (WHERE " + args[i].sql + ")" }
-	sumType := sumResultType
+	sumType := plan.SumType
 	switch call.Name {
 	case "count":
 		if len(args) > 0 {
@@ -419,15 +420,4 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 	}
 	c.fail(call, "Unknown aggregation function: '%s'", call.Name)
 	return nil, nil, nil
-}
-
-// sumResultType is the type of sum() over t, as in Kusto.
-func sumResultType(t schema.Type) schema.Type {
-	switch t {
-	case schema.Int, schema.Long, schema.Bool:
-		return schema.Long
-	case schema.Timespan, schema.Decimal:
-		return t
-	}
-	return schema.Real
 }

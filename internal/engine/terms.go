@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/source"
 )
@@ -176,7 +177,7 @@ func predTerms(e kql.Expr, cols map[string]schema.Type, search bool) []string {
 			}
 			return append(append([]string(nil), l...), r...)
 		}
-		lit, ok := stringLiteral(x.R)
+		lit, ok := plan.StringConst(x.R)
 		if !ok || !isColumn(x.L, cols) {
 			return nil
 		}
@@ -207,7 +208,7 @@ func predTerms(e kql.Expr, cols map[string]schema.Type, search bool) []string {
 		var all []string
 		var best []string
 		for _, it := range x.List {
-			lit, ok := stringLiteral(it)
+			lit, ok := plan.StringConst(it)
 			if !ok {
 				return nil
 			}
@@ -337,14 +338,6 @@ func shortest(ts []string) int {
 		}
 	}
 	return n
-}
-
-func stringLiteral(e kql.Expr) (string, bool) {
-	l, ok := e.(*kql.Literal)
-	if !ok || l.Kind != kql.LitString {
-		return "", false
-	}
-	return l.Value, true
 }
 
 // isColumn reports whether e names one of cols: columns come before lets

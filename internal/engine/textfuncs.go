@@ -81,7 +81,7 @@ func init() {
 		}},
 		// kql_todatetime reads text as datetime literals and ingestion
 		// do, for the forms DuckDB's cast does not take (see
-		// textToDateTime).
+		// sqlgen.TextToDateTime).
 		udf{name: "kql_todatetime", args: []duckdb.Type{tVarchar}, result: duckdb.TYPE_TIMESTAMP, fn: func(a []driver.Value) (any, error) {
 			t, err := schema.ParseDateTime(a[0].(string))
 			if err != nil {

@@ -1,0 +1,37 @@
+package sqlgen
+
+import "vigil/internal/schema"
+
+// Arg is an argument of a call in SQL: its text, already converted to
+// the type the plan gave its parameter (plan.Sig); that type; and its
+// value when the query wrote it as a literal (a string, int64, float64
+// or bool; nil otherwise), for functions whose spelling depends on it,
+// such as datetime_part's part name.
+type Arg struct {
+	SQL   string
+	Type  schema.Type
+	Const any
+}
+
+// Dialect spells the parts of a query that differ between SQL engines.
+// The plan (internal/plan) has decided what every name means and what
+// type every value has; a dialect only writes it down. DuckDB is the one
+// Vigil runs; a ClickHouse backend would be a second.
+type Dialect interface {
+	// TypeName is the SQL type values of a KQL type are computed as.
+	TypeName(t schema.Type) string
+	// QuoteIdent quotes a column or table name.
+	QuoteIdent(name string) string
+	// QuoteString quotes a string literal.
+	QuoteString(s string) string
+	// Convert spells x as type to, a conversion plan.CanConvert allows,
+	// with Kusto's semantics (a string that does not parse is null).
+	Convert(x Arg, to schema.Type) string
+	// JSONMember spells the member of dynamic value base at path, a
+	// JSONPath such as '$.a[0]' as a SQL string expression.
+	JSONMember(base, path string) string
+	// Call spells a call of a built-in scalar function the plan typed
+	// (plan.TypeCall): args are converted as its signature says and
+	// result is its type. ok is false for a function the dialect lacks.
+	Call(fn string, args []Arg, result schema.Type) (sql string, ok bool)
+}
