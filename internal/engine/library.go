@@ -38,16 +38,9 @@ func (a fnArgs) json(i int) string {
 }
 
 // goCall calls a Go function (gofuncs.go) with JSON arguments and reads
-// its JSON result as typ.
+// its JSON result as typ (sqlgen.GoCall).
 func goCall(name string, typ schema.Type, args ...string) scalar {
-	call := name + "(" + strings.Join(args, ", ") + ")"
-	if typ == schema.Dynamic {
-		return scalar{"CAST(" + call + " AS JSON)", schema.Dynamic}
-	}
-	if typ == schema.String {
-		return scalar{"json_extract_string(" + call + ", '$')", schema.String}
-	}
-	return scalar{"TRY_CAST(json_extract_string(" + call + ", '$') AS " + sqlgen.DuckDBType(typ) + ")", typ}
+	return scalar{sqlgen.GoCall(name, typ, args...), typ}
 }
 
 func (a fnArgs) jsons(from int) []string {
@@ -158,8 +151,6 @@ func init() {
 		"array_shift_right":  shiftFn("-", false),
 		"array_rotate_left":  shiftFn("", true),
 		"array_rotate_right": shiftFn("-", true),
-		"array_slice":        fixed("kql_array_slice", schema.Dynamic, 3, 3),
-		"array_split":        fixed("kql_array_split", schema.Dynamic, 2, 2),
 		"array_index_of":     fixed("kql_array_index_of", schema.Long, 2, 5),
 		"array_iff":          fixed("kql_array_iff", schema.Dynamic, 3, 3),
 		"array_iif":          fixed("kql_array_iff", schema.Dynamic, 3, 3),
@@ -187,7 +178,6 @@ func init() {
 			a.need(2)
 			return scalar{"(CASE WHEN " + a.as(0, schema.Bool) + " THEN true ELSE error(" + a.str(1) + ") END)", schema.Bool}
 		},
-		"zip":                            variadic("kql_zip", schema.Dynamic, 2),
 		"bag_zip":                        fixed("kql_bag_zip", schema.Dynamic, 2, 2),
 		"bag_merge":                      variadic("kql_bag_merge", schema.Dynamic, 2),
 		"bag_remove_keys":                fixed("kql_bag_remove_keys", schema.Dynamic, 2, 2),

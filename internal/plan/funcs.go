@@ -175,3 +175,10 @@ func IsFunc(name string) bool {
 	_, ok := funcs[name]
 	return ok
 }
+
+// jsonFunc is the rule of a function written in Go that takes from min
+// to max (-1: any number of) arguments as dynamic values and gives
+// result.
+func jsonFunc(result schema.Type, min, max int) Func {
+	return fixed(result, min, max, schema.Dynamic)
+}
