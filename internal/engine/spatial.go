@@ -9,8 +9,6 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/golang/geo/s1"
 	"github.com/golang/geo/s2"
-
-	"vigil/internal/schema"
 )
 
 // The geo functions. As in Kusto, coordinates are WGS-84 degrees
@@ -611,57 +609,4 @@ func init() {
 			return false, nil
 		}),
 	)
-
-	point := func(name string, typ schema.Type, n int) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(n)
-			var args []string
-			for i := 0; i < n; i++ {
-				args = append(args, a.num(i))
-			}
-			return scalar{name + "(" + strings.Join(args, ", ") + ")", typ}
-		}
-	}
-	cell := func(name string, def string) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(2)
-			// A null precision is an invalid one, not the default.
-			level := def
-			if len(a.v) > 2 {
-				level = a.lng(2)
-			}
-			return scalar{name + "(" + a.num(0) + ", " + a.num(1) + ", " + level + ")", schema.String}
-		}
-	}
-	scalarFuncs["geo_distance_2points"] = point("kql_geo_distance", schema.Real, 4)
-	scalarFuncs["geo_point_in_circle"] = func(a fnArgs) scalar {
-		a.need(5)
-		d := point("kql_geo_distance", schema.Real, 4)(a).sql
-		return scalar{"(" + d + " <= " + a.num(4) + ")", schema.Bool}
-	}
-	scalarFuncs["geo_point_to_geohash"] = cell("kql_geohash", "5")
-	scalarFuncs["geo_point_to_s2cell"] = cell("kql_s2cell", "11")
-	scalarFuncs["geo_geohash_to_central_point"] = fixed("kql_geohash_point", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_geohash_to_polygon"] = fixed("kql_geohash_polygon", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_geohash_neighbors"] = fixed("kql_geohash_neighbors", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_s2cell_to_central_point"] = fixed("kql_s2cell_point", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_s2cell_to_polygon"] = fixed("kql_s2cell_polygon", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_s2cell_neighbors"] = fixed("kql_s2cell_neighbors", schema.Dynamic, 1, 1)
-	pointShape := func(name string, typ schema.Type) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(3)
-			return scalar{name + "(" + a.num(0) + ", " + a.num(1) + ", " + a.json(2) + ")", typ}
-		}
-	}
-	scalarFuncs["geo_point_in_polygon"] = pointShape("kql_geo_point_in_polygon", schema.Bool)
-	scalarFuncs["geo_distance_point_to_line"] = pointShape("kql_geo_distance_to_line", schema.Real)
-	scalarFuncs["geo_distance_point_to_polygon"] = pointShape("kql_geo_distance_to_polygon", schema.Real)
-	scalarFuncs["geo_polygon_area"] = fixed("kql_geo_polygon_area", schema.Real, 1, 1)
-	scalarFuncs["geo_polygon_perimeter"] = fixed("kql_geo_polygon_perimeter", schema.Real, 1, 1)
-	scalarFuncs["geo_polygon_centroid"] = fixed("kql_geo_polygon_centroid", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_line_length"] = fixed("kql_geo_line_length", schema.Real, 1, 1)
-	scalarFuncs["geo_line_centroid"] = fixed("kql_geo_line_centroid", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_intersects_2lines"] = fixed("kql_geo_intersects_2lines", schema.Bool, 2, 2)
-	scalarFuncs["geo_intersects_2polygons"] = fixed("kql_geo_intersects_2polygons", schema.Bool, 2, 2)
-	scalarFuncs["geo_intersects_line_with_polygon"] = fixed("kql_geo_intersects_line_with_polygon", schema.Bool, 2, 2)
 }

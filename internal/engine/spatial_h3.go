@@ -7,8 +7,6 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/golang/geo/s2"
 	h3 "github.com/uber/h3-go/v4"
-
-	"vigil/internal/schema"
 )
 
 // The H3 geo functions, on Uber's H3 library as Kusto's are: cells are
@@ -137,19 +135,4 @@ func init() {
 			return out, nil
 		}),
 	)
-	scalarFuncs["geo_point_to_h3cell"] = func(a fnArgs) scalar {
-		a.need(2)
-		res := "6"
-		if len(a.v) > 2 {
-			res = a.lng(2)
-		}
-		return scalar{"kql_h3cell(" + a.num(0) + ", " + a.num(1) + ", " + res + ")", schema.String}
-	}
-	scalarFuncs["geo_h3cell_to_central_point"] = fixed("kql_h3cell_point", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_h3cell_to_polygon"] = fixed("kql_h3cell_polygon", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_h3cell_level"] = fixed("kql_h3cell_level", schema.Int, 1, 1)
-	scalarFuncs["geo_h3cell_parent"] = fixed("kql_h3cell_parent", schema.String, 1, 2)
-	scalarFuncs["geo_h3cell_children"] = fixed("kql_h3cell_children", schema.Dynamic, 1, 2)
-	scalarFuncs["geo_h3cell_neighbors"] = fixed("kql_h3cell_neighbors", schema.Dynamic, 1, 1)
-	scalarFuncs["geo_h3cell_rings"] = fixed("kql_h3cell_rings", schema.Dynamic, 2, 2)
 }

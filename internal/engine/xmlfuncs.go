@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
-
-	"vigil/internal/schema"
 )
 
 func init() {
@@ -25,10 +23,6 @@ func init() {
 		}
 		return string(b), nil
 	}})
-	scalarFuncs["parse_xml"] = func(a fnArgs) scalar {
-		a.need(1)
-		return scalar{"CAST(kql_parse_xml(" + a.str(0) + ") AS JSON)", schema.Dynamic}
-	}
 }
 
 // maxXML is the longest text parse_xml reads, as in Kusto: longer gives
