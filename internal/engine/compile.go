@@ -1109,7 +1109,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 				group()
 			}
 		case p.Col == "":
-			re.WriteString(regexpQuote(p.Literal))
+			re.WriteString(sqlgen.QuoteRegexp(p.Literal))
 		default:
 			typ, err := schema.ParseType(p.Type)
 			if err != nil {
@@ -1199,17 +1199,6 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 		tail = " WHERE " + ok
 	}
 	return wrap(converted, sel, cols, tail)
-}
-
-func regexpQuote(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // invokeTabular calls a user function as a tabular source.
@@ -1372,7 +1361,7 @@ func (c *compiler) searchPred(e kql.Expr, in *relation) string {
 				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")
 				continue
 			}
-			ors = append(ors, c.hasTerm("has", col, scalar{sqlgen.QuoteString(x.Value), schema.String}, "", false))
+			ors = append(ors, sqlgen.HasTerm("has", col, sqlgen.QuoteString(x.Value), false))
 		}
 		if len(ors) == 0 {
 			return "false"

@@ -48,10 +48,11 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		c.failHint(e, e.Name, names, "Failed to resolve column or scalar expression named '%s'", e.Name)
 	case *kql.Unary:
 		x := c.expr(e.X, in)
-		if !plan.IsNumeric(x.typ) && x.typ != schema.Timespan {
-			c.fail(e, "Unary %s needs a number or timespan, not %s", e.Op, x.typ)
+		typ, err := plan.TypeUnary(e, x.typ)
+		if err != nil {
+			panic(failure{err})
 		}
-		return scalar{"(" + e.Op + x.sql + ")", x.typ}
+		return scalar{c.d.Unary(e.Op, c.operand(x, 0)), typ}
 	case *kql.Binary:
 		return c.binary(e, in)
 	case *kql.In:
@@ -278,11 +279,6 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, to)
 }
 
-// nonEmptyLiteral reports whether the SQL s is a string literal that is
-// not empty: compared with one, a null string and an empty one give the
-// same answer, so the comparison needs no coalesce.
-func nonEmptyLiteral(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
-
 // toString renders v as Kusto's tostring() does.
 func (c *compiler) toString(v scalar) string {
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, schema.String)
@@ -291,176 +287,20 @@ func (c *compiler) toString(v scalar) string {
 func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 	l := c.expr(e.L, in)
 	r := c.expr(e.R, in)
-	switch e.Op {
-	case "and", "or":
-		for _, s := range []scalar{l, r} {
-			if s.typ != schema.Bool && s.typ != 0 {
-				c.fail(e, "The operator '%s' needs bool operands, not %s", e.Op, s.typ)
-			}
-		}
-		return scalar{"(" + l.sql + " " + strings.ToUpper(e.Op) + " " + r.sql + ")", schema.Bool}
-	case "+", "-", "*", "/", "%":
-		return c.arith(e, l, r)
-	case "==", "!=", "<", ">", "<=", ">=":
-		ls, rs := c.comparable(e, l, r)
-		text := l.typ == schema.String || r.typ == schema.String
-		switch {
-		case text && e.Op == "!=" && (nonEmptyLiteral(ls) || nonEmptyLiteral(rs)), !text && e.Op == "!=":
-			// A value differs from null (Kusto: 5 != int(null) is true,
-			// and a missing string, empty in Kusto, differs from "x").
-			return scalar{"(" + ls + " IS DISTINCT FROM " + rs + ")", schema.Bool}
-		case text && (e.Op == "==" || e.Op == "!=") && !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs):
-			// Kusto has no null string: a missing one is empty, so it
-			// equals "" and another missing one. (Against a literal the
-			// plain comparison gives the same rows and narrows scans.)
-			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
-		}
-		return scalar{"(" + ls + " " + e.Op + " " + rs + ")", schema.Bool}
-	case "=~", "!~":
-		ls, rs := c.convert(l, schema.String, e), c.convert(r, schema.String, e)
-		op := "="
-		if e.Op == "!~" {
-			op = "<>"
-		}
-		// As for == above: a missing string is empty (against a
-		// non-empty literal the plain comparison gives the same rows).
-		if op == "<>" || !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs) {
-			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
-		}
-		return scalar{"(lower(" + ls + ") " + op + " lower(" + rs + "))", schema.Bool}
+	sig, err := plan.TypeBinary(e, l.typ, r.typ)
+	if err != nil {
+		panic(failure{err})
 	}
-	// The string operators.
-	neg := strings.HasPrefix(e.Op, "!")
-	op := strings.TrimPrefix(e.Op, "!")
-	ls, rs := c.convert(l, schema.String, e), c.convert(r, schema.String, e)
-	cs := strings.HasSuffix(op, "_cs")
-	op = strings.TrimSuffix(op, "_cs")
-	lower := func(s string) string {
-		if cs {
-			return s
-		}
-		return "lower(" + s + ")"
-	}
-	var out string
-	switch op {
-	case "contains":
-		out = "contains(" + lower(ls) + ", " + lower(rs) + ")"
-	case "startswith":
-		out = "starts_with(" + lower(ls) + ", " + lower(rs) + ")"
-	case "endswith":
-		out = "ends_with(" + lower(ls) + ", " + lower(rs) + ")"
-	case "has", "hasprefix", "hassuffix":
-		out = c.hasTerm(op, ls, r, rs, cs)
-	case "matches regex":
-		c.checkRegex(e.R)
-		out = "regexp_matches(" + ls + ", " + rs + ")"
-	default:
-		c.fail(e, "Unsupported operator '%s'", e.Op)
-	}
-	if neg {
-		out = "(NOT coalesce(" + out + ", false))"
-	}
-	return scalar{out, schema.Bool}
+	return scalar{c.d.Binary(e.Op, c.operand(l, sig.L), c.operand(r, sig.R), sig.Result), sig.Result}
 }
 
-// termBoundary is what separates terms: any character that is not an
-// ASCII letter or digit, as in Kusto's term index.
-const termBoundary = `[^0-9A-Za-z]`
-
-// hasTerm matches whole terms (has), term prefixes (hasprefix) or term
-// suffixes (hassuffix), not substrings: 'has "err"' does not match
-// "error". A literal term is compiled to a fixed regular expression with
-// a cheap substring test in front.
-func (c *compiler) hasTerm(op, ls string, r scalar, rs string, cs bool) string {
-	flags := "(?i)"
-	if cs {
-		flags = ""
+// operand is v for the dialect, converted to type to unless that is 0.
+func (c *compiler) operand(v scalar, to schema.Type) sqlgen.Arg {
+	a := sqlgen.Arg{SQL: v.sql, Type: v.typ}
+	if to != 0 {
+		a.SQL, a.Type = c.d.Convert(a, to), to
 	}
-	pre, post := "(^|"+termBoundary+")", "($|"+termBoundary+")"
-	switch op {
-	case "hasprefix":
-		post = ""
-	case "hassuffix":
-		pre = ""
-	}
-	if strings.HasPrefix(r.sql, "'") && r.typ == schema.String {
-		term, _ := strconv.Unquote(`"` + strings.ReplaceAll(strings.ReplaceAll(strings.Trim(r.sql, "'"), `\`, `\\`), `"`, `\"`) + `"`)
-		term = strings.ReplaceAll(term, "''", "'")
-		if term == "" {
-			return "(" + ls + " IS NOT NULL)"
-		}
-		pattern := sqlgen.QuoteString(flags + pre + regexpQuote(term) + post)
-		sub := "contains(lower(" + ls + "), " + sqlgen.QuoteString(strings.ToLower(term)) + ")"
-		if cs {
-			sub = "contains(" + ls + ", " + sqlgen.QuoteString(term) + ")"
-		}
-		return "(" + sub + " AND regexp_matches(" + ls + ", " + pattern + "))"
-	}
-	return "regexp_matches(" + ls + ", " + sqlgen.QuoteString(flags+pre) + " || regexp_escape(" + rs + ") || " + sqlgen.QuoteString(post) + ")"
-}
-
-// comparable brings both sides of a comparison to one type.
-func (c *compiler) comparable(n kql.Node, l, r scalar) (string, string) {
-	switch {
-	case l.typ == r.typ, l.typ == 0, r.typ == 0:
-		return l.sql, r.sql
-	case plan.IsNumeric(l.typ) && plan.IsNumeric(r.typ):
-		return l.sql, r.sql
-	case l.typ == schema.Dynamic:
-		return c.convert(l, r.typ, n), r.sql
-	case r.typ == schema.Dynamic:
-		return l.sql, c.convert(r, l.typ, n)
-	case l.typ == schema.String && r.typ == schema.GUID, l.typ == schema.GUID && r.typ == schema.String:
-		return "CAST(" + l.sql + " AS VARCHAR)", "CAST(" + r.sql + " AS VARCHAR)"
-	}
-	c.fail(n, "Cannot compare %s with %s", l.typ, r.typ)
-	return "", ""
-}
-
-func (c *compiler) arith(e *kql.Binary, l, r scalar) scalar {
-	if l.typ == schema.Dynamic {
-		l = scalar{c.convert(l, schema.Real, e), schema.Real}
-	}
-	if r.typ == schema.Dynamic {
-		r = scalar{c.convert(r, schema.Real, e), schema.Real}
-	}
-	lt, rt := l.typ, r.typ
-	switch {
-	case lt == schema.DateTime && rt == schema.DateTime && e.Op == "-":
-		return scalar{"((epoch_us(" + l.sql + ") - epoch_us(" + r.sql + ")) * 10)", schema.Timespan}
-	case lt == schema.DateTime && rt == schema.Timespan && (e.Op == "+" || e.Op == "-"):
-		return scalar{"(" + l.sql + " " + e.Op + " to_microseconds((" + r.sql + ") // 10))", schema.DateTime}
-	case lt == schema.Timespan && rt == schema.DateTime && e.Op == "+":
-		return scalar{"(" + r.sql + " + to_microseconds((" + l.sql + ") // 10))", schema.DateTime}
-	case lt == schema.Timespan && rt == schema.Timespan:
-		switch e.Op {
-		case "+", "-", "%":
-			return scalar{"(" + l.sql + " " + e.Op + " " + r.sql + ")", schema.Timespan}
-		case "/":
-			return scalar{"(CAST(" + l.sql + " AS DOUBLE) / " + r.sql + ")", schema.Real}
-		}
-	case lt == schema.Timespan && plan.IsNumeric(rt) && (e.Op == "*" || e.Op == "/"):
-		return scalar{"CAST(" + l.sql + " " + e.Op + " " + r.sql + " AS BIGINT)", schema.Timespan}
-	case plan.IsNumeric(lt) && rt == schema.Timespan && e.Op == "*":
-		return scalar{"CAST(" + l.sql + " * " + r.sql + " AS BIGINT)", schema.Timespan}
-	case (plan.IsNumeric(lt) || lt == 0) && (plan.IsNumeric(rt) || rt == 0):
-		typ := schema.Long
-		switch {
-		case lt == schema.Real || rt == schema.Real:
-			typ = schema.Real
-		case lt == schema.Decimal || rt == schema.Decimal:
-			typ = schema.Decimal
-		case lt == schema.Int && rt == schema.Int:
-			typ = schema.Int
-		}
-		op := e.Op
-		if op == "/" && (typ == schema.Long || typ == schema.Int) {
-			op = "//" // integer division truncates, as in Kusto
-		}
-		return scalar{"(" + l.sql + " " + op + " " + r.sql + ")", typ}
-	}
-	c.fail(e, "The operator '%s' cannot be applied to %s and %s", e.Op, lt, rt)
-	return scalar{}
+	return a
 }
 
 func (c *compiler) in(e *kql.In, in *relation) scalar {
@@ -503,7 +343,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 			if it.array {
 				// Each element is a term: any of them, or all.
 				elem := "json_extract_string(_t, '$')"
-				term := c.hasTerm("has", xs, scalar{elem, schema.String}, elem, false)
+				term := sqlgen.HasTerm("has", xs, elem, false)
 				fold, empty := "list_bool_or", "false"
 				if e.Op == "has_all" {
 					fold, empty = "list_bool_and", "true"
@@ -511,7 +351,7 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 				parts = append(parts, "coalesce("+fold+"(list_transform("+it.sql+", _t -> "+term+")), "+empty+")")
 				continue
 			}
-			parts = append(parts, c.hasTerm("has", xs, it.v, it.sql, false))
+			parts = append(parts, sqlgen.HasTerm("has", xs, it.sql, false))
 		}
 		joiner := " OR "
 		if e.Op == "has_all" {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"vigil/internal/source"
+	"vigil/internal/sqlgen"
 )
 
 // matches evaluates a string operator as the SQL the compiler emits for it
@@ -32,7 +33,7 @@ func matches(op, text, lit string) bool {
 	case "contains":
 		return strings.Contains(t, l)
 	}
-	pre, post := "(^|"+termBoundary+")", "($|"+termBoundary+")"
+	pre, post := "(^|"+sqlgen.TermBoundary+")", "($|"+sqlgen.TermBoundary+")"
 	switch strings.TrimSuffix(op, "_cs") {
 	case "hasprefix":
 		post = ""

@@ -30,6 +30,11 @@ type Dialect interface {
 	// JSONMember spells the member of dynamic value base at path, a
 	// JSONPath such as '$.a[0]' as a SQL string expression.
 	JSONMember(base, path string) string
+	// Unary spells a unary minus or plus (plan.TypeUnary).
+	Unary(op string, x Arg) string
+	// Binary spells a binary operator the plan typed (plan.TypeBinary):
+	// l and r are converted as it says, and result is its type.
+	Binary(op string, l, r Arg, result schema.Type) string
 	// Call spells a call of a built-in scalar function the plan typed
 	// (plan.TypeCall): args are converted as its signature says and
 	// result is its type. ok is false for a function the dialect lacks.

@@ -1,0 +1,120 @@
+package plan
+
+import (
+	"strings"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+// BinarySig is a typed binary operator: the types its operands are
+// converted to (0 passes one as it is) and the type of its result.
+type BinarySig struct {
+	L, R, Result schema.Type
+}
+
+// stringOps are the string operators that compare text as text,
+// without their negated (!) and case-sensitive (_cs) forms.
+var stringOps = map[string]bool{
+	"contains": true, "startswith": true, "endswith": true,
+	"has": true, "hasprefix": true, "hassuffix": true,
+}
+
+// TypeBinary types the binary operator e over operands of types l and r
+// (0 for an untyped null), by Kusto's rules.
+func TypeBinary(e *kql.Binary, l, r schema.Type) (BinarySig, error) {
+	switch e.Op {
+	case "and", "or":
+		for _, t := range []schema.Type{l, r} {
+			if t != schema.Bool && t != 0 {
+				return BinarySig{}, kql.Errorf(e.P, "The operator '%s' needs bool operands, not %s", e.Op, t)
+			}
+		}
+		return BinarySig{Result: schema.Bool}, nil
+	case "+", "-", "*", "/", "%":
+		return typeArith(e, l, r)
+	case "==", "!=", "<", ">", "<=", ">=":
+		return typeComparison(e, l, r)
+	case "=~", "!~":
+		return BinarySig{L: schema.String, R: schema.String, Result: schema.Bool}, nil
+	}
+	switch op := strings.TrimSuffix(strings.TrimPrefix(e.Op, "!"), "_cs"); {
+	case op == "matches regex":
+		if err := CheckRegex(e.R); err != nil {
+			return BinarySig{}, err
+		}
+	case !stringOps[op]:
+		return BinarySig{}, kql.Errorf(e.P, "Unsupported operator '%s'", e.Op)
+	}
+	return BinarySig{L: schema.String, R: schema.String, Result: schema.Bool}, nil
+}
+
+// typeArith types + - * / %: dynamic operands are read as reals;
+// datetimes and timespans combine as Kusto defines; numbers give the
+// wider of their types (long for two ints but int, real over decimal).
+func typeArith(e *kql.Binary, l, r schema.Type) (BinarySig, error) {
+	var sig BinarySig
+	if l == schema.Dynamic {
+		sig.L, l = schema.Real, schema.Real
+	}
+	if r == schema.Dynamic {
+		sig.R, r = schema.Real, schema.Real
+	}
+	op := e.Op
+	switch {
+	case l == schema.DateTime && r == schema.DateTime && op == "-":
+		sig.Result = schema.Timespan
+	case l == schema.DateTime && r == schema.Timespan && (op == "+" || op == "-"),
+		l == schema.Timespan && r == schema.DateTime && op == "+":
+		sig.Result = schema.DateTime
+	case l == schema.Timespan && r == schema.Timespan && (op == "+" || op == "-" || op == "%"):
+		sig.Result = schema.Timespan
+	case l == schema.Timespan && r == schema.Timespan && op == "/":
+		sig.Result = schema.Real
+	case l == schema.Timespan && IsNumeric(r) && (op == "*" || op == "/"),
+		IsNumeric(l) && r == schema.Timespan && op == "*":
+		sig.Result = schema.Timespan
+	case (IsNumeric(l) || l == 0) && (IsNumeric(r) || r == 0):
+		switch {
+		case l == schema.Real || r == schema.Real:
+			sig.Result = schema.Real
+		case l == schema.Decimal || r == schema.Decimal:
+			sig.Result = schema.Decimal
+		case l == schema.Int && r == schema.Int:
+			sig.Result = schema.Int
+		default:
+			sig.Result = schema.Long
+		}
+	default:
+		return BinarySig{}, kql.Errorf(e.P, "The operator '%s' cannot be applied to %s and %s", op, l, r)
+	}
+	return sig, nil
+}
+
+// typeComparison types == != < > <= >=: a dynamic operand is read as
+// the other's type, a guid compares with a string as text, numbers
+// compare with numbers.
+func typeComparison(e *kql.Binary, l, r schema.Type) (BinarySig, error) {
+	sig := BinarySig{Result: schema.Bool}
+	switch {
+	case l == r, l == 0, r == 0, IsNumeric(l) && IsNumeric(r):
+	case l == schema.Dynamic:
+		sig.L = r
+	case r == schema.Dynamic:
+		sig.R = l
+	case l == schema.String && r == schema.GUID, l == schema.GUID && r == schema.String:
+		sig.L, sig.R = schema.String, schema.String
+	default:
+		return BinarySig{}, kql.Errorf(e.P, "Cannot compare %s with %s", l, r)
+	}
+	return sig, nil
+}
+
+// TypeUnary types a unary minus or plus: a number or a timespan, of the
+// same type.
+func TypeUnary(e *kql.Unary, x schema.Type) (schema.Type, error) {
+	if !IsNumeric(x) && x != schema.Timespan {
+		return 0, kql.Errorf(e.P, "Unary %s needs a number or timespan, not %s", e.Op, x)
+	}
+	return x, nil
+}

@@ -1,0 +1,133 @@
+package plan
+
+import (
+	"testing"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+// parseExpr parses the expression of "print e".
+func parseExpr(t *testing.T, e string) kql.Expr {
+	t.Helper()
+	q, err := kql.Parse("print " + e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Body.(*kql.Print).Items[0].Expr
+}
+
+func TestCanConvert(t *testing.T) {
+	for _, c := range []struct {
+		from, to schema.Type
+		ok       bool
+	}{
+		{schema.Int, schema.Real, true},
+		{schema.Real, schema.Long, true},
+		{schema.DateTime, schema.String, true},
+		{schema.Bool, schema.Dynamic, true},
+		{schema.Dynamic, schema.DateTime, true},
+		{schema.String, schema.Timespan, true},
+		{0, schema.GUID, true},
+		{schema.DateTime, schema.Long, false},
+		{schema.Bool, schema.Real, false},
+		{schema.Timespan, schema.Real, false},
+		{schema.GUID, schema.Bool, false},
+	} {
+		if got := CanConvert(c.from, c.to); got != c.ok {
+			t.Errorf("CanConvert(%v, %v) = %v, want %v", c.from, c.to, got, c.ok)
+		}
+	}
+}
+
+func TestTypeBinary(t *testing.T) {
+	for _, c := range []struct {
+		expr    string
+		l, r    schema.Type
+		want    BinarySig
+		wantErr string
+	}{
+		{"a + b", schema.Int, schema.Int, BinarySig{Result: schema.Int}, ""},
+		{"a / b", schema.Int, schema.Long, BinarySig{Result: schema.Long}, ""},
+		{"a * b", schema.Decimal, schema.Real, BinarySig{Result: schema.Real}, ""},
+		{"a + b", schema.Dynamic, schema.Long, BinarySig{L: schema.Real, Result: schema.Real}, ""},
+		{"a - b", schema.DateTime, schema.DateTime, BinarySig{Result: schema.Timespan}, ""},
+		{"a + b", schema.Timespan, schema.DateTime, BinarySig{Result: schema.DateTime}, ""},
+		{"a / b", schema.Timespan, schema.Timespan, BinarySig{Result: schema.Real}, ""},
+		{"a * b", schema.Long, schema.Timespan, BinarySig{Result: schema.Timespan}, ""},
+		{"a == b", schema.Dynamic, schema.String, BinarySig{L: schema.String, Result: schema.Bool}, ""},
+		{"a < b", schema.DateTime, schema.Dynamic, BinarySig{R: schema.DateTime, Result: schema.Bool}, ""},
+		{"a == b", schema.GUID, schema.String, BinarySig{L: schema.String, R: schema.String, Result: schema.Bool}, ""},
+		{"a has b", schema.Long, schema.String, BinarySig{L: schema.String, R: schema.String, Result: schema.Bool}, ""},
+		{"a !startswith_cs b", schema.String, schema.String, BinarySig{L: schema.String, R: schema.String, Result: schema.Bool}, ""},
+		{"a + b", schema.DateTime, schema.DateTime, BinarySig{}, "The operator '+' cannot be applied to datetime and datetime (line 1, column 9)"},
+		{"a * b", schema.Timespan, schema.Timespan, BinarySig{}, "The operator '*' cannot be applied to timespan and timespan (line 1, column 9)"},
+		{"a == b", schema.Bool, schema.Long, BinarySig{}, "Cannot compare bool with long (line 1, column 9)"},
+		{"a or b", schema.Bool, schema.String, BinarySig{}, "The operator 'or' needs bool operands, not string (line 1, column 9)"},
+		{"a matches regex '(x'", schema.String, schema.String, BinarySig{}, "Invalid regular expression \"(x\": missing closing ): `(x` (line 1, column 23)"},
+	} {
+		e, ok := parseExpr(t, c.expr).(*kql.Binary)
+		if !ok {
+			t.Fatalf("%s is not a binary expression", c.expr)
+		}
+		sig, err := TypeBinary(e, c.l, c.r)
+		if c.wantErr != "" {
+			if err == nil || err.Error() != c.wantErr {
+				t.Errorf("%s over %v, %v: error %v, want %q", c.expr, c.l, c.r, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || sig != c.want {
+			t.Errorf("%s over %v, %v = %+v, %v; want %+v", c.expr, c.l, c.r, sig, err, c.want)
+		}
+	}
+}
+
+func TestTypeCall(t *testing.T) {
+	for _, c := range []struct {
+		call    string
+		args    []schema.Type
+		want    Sig
+		wantErr string
+	}{
+		{"round(x, 2)", []schema.Type{schema.Long, schema.Long}, Sig{Params: []schema.Type{schema.Real, schema.Long}, Result: schema.Real}, ""},
+		{"abs(x)", []schema.Type{schema.Timespan}, Sig{Params: []schema.Type{0}, Result: schema.Timespan}, ""},
+		{"rand()", nil, Sig{Params: []schema.Type{}, Result: schema.Real}, ""},
+		{"rand(10)", []schema.Type{schema.Long}, Sig{Params: []schema.Type{schema.Real}, Result: schema.Long}, ""},
+		{"zip(a, b, c)", []schema.Type{schema.Dynamic, schema.Dynamic, schema.String}, Sig{Params: []schema.Type{schema.Dynamic, schema.Dynamic, schema.Dynamic}, Result: schema.Dynamic}, ""},
+		{"sqrt()", nil, Sig{}, "The function 'sqrt' needs 1 arguments, got 0 (line 1, column 7)"},
+		{"pow(1, 2, 3)", []schema.Type{schema.Long, schema.Long, schema.Long}, Sig{}, "The function 'pow' takes at most 2 arguments, got 3 (line 1, column 7)"},
+		{"sqrt(x)", []schema.Type{schema.DateTime}, Sig{}, "Cannot convert datetime to real (line 1, column 12)"},
+	} {
+		e, ok := parseExpr(t, c.call).(*kql.Call)
+		if !ok {
+			t.Fatalf("%s is not a call", c.call)
+		}
+		args := make([]Arg, len(c.args))
+		for i, typ := range c.args {
+			args[i] = Arg{Expr: e.Args[i], Type: typ}
+		}
+		sig, known, err := TypeCall(e, args)
+		if !known {
+			t.Fatalf("%s: function not known", c.call)
+		}
+		if c.wantErr != "" {
+			if err == nil || err.Error() != c.wantErr {
+				t.Errorf("%s: error %v, want %q", c.call, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || sig.Result != c.want.Result || len(sig.Params) != len(c.want.Params) {
+			t.Errorf("%s = %+v, %v; want %+v", c.call, sig, err, c.want)
+			continue
+		}
+		for i := range sig.Params {
+			if sig.Params[i] != c.want.Params[i] {
+				t.Errorf("%s: parameter %d converts to %v, want %v", c.call, i, sig.Params[i], c.want.Params[i])
+			}
+		}
+	}
+	if _, known, _ := TypeCall(&kql.Call{Name: "no_such_function"}, nil); known {
+		t.Error("an unknown function is known")
+	}
+}

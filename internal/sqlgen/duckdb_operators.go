@@ -1,0 +1,155 @@
+package sqlgen
+
+import (
+	"strconv"
+	"strings"
+
+	"vigil/internal/schema"
+)
+
+// Unary spells a unary minus or plus.
+func (d *DuckDB) Unary(op string, x Arg) string { return "(" + op + x.SQL + ")" }
+
+// Binary spells a binary operator the plan typed (plan.TypeBinary): l
+// and r are converted as it says, and result is its type.
+func (d *DuckDB) Binary(op string, l, r Arg, result schema.Type) string {
+	switch op {
+	case "and", "or":
+		return "(" + l.SQL + " " + strings.ToUpper(op) + " " + r.SQL + ")"
+	case "+", "-", "*", "/", "%":
+		return arith(op, l, r, result)
+	case "==", "!=", "<", ">", "<=", ">=":
+		ls, rs := l.SQL, r.SQL
+		text := l.Type == schema.String || r.Type == schema.String
+		switch {
+		case text && op == "!=" && (nonEmptyLiteral(ls) || nonEmptyLiteral(rs)), !text && op == "!=":
+			// A value differs from null (Kusto: 5 != int(null) is true,
+			// and a missing string, empty in Kusto, differs from "x").
+			return "(" + ls + " IS DISTINCT FROM " + rs + ")"
+		case text && (op == "==" || op == "!=") && !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs):
+			// Kusto has no null string: a missing one is empty, so it
+			// equals "" and another missing one. (Against a literal the
+			// plain comparison gives the same rows and narrows scans.)
+			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
+		}
+		return "(" + ls + " " + op + " " + rs + ")"
+	case "=~", "!~":
+		ls, rs := l.SQL, r.SQL
+		eq := "="
+		if op == "!~" {
+			eq = "<>"
+		}
+		// As for == above: a missing string is empty (against a
+		// non-empty literal the plain comparison gives the same rows).
+		if eq == "<>" || !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs) {
+			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
+		}
+		return "(lower(" + ls + ") " + eq + " lower(" + rs + "))"
+	}
+	// The string operators.
+	neg := strings.HasPrefix(op, "!")
+	op = strings.TrimPrefix(op, "!")
+	cs := strings.HasSuffix(op, "_cs")
+	op = strings.TrimSuffix(op, "_cs")
+	lower := func(s string) string {
+		if cs {
+			return s
+		}
+		return "lower(" + s + ")"
+	}
+	var out string
+	switch op {
+	case "contains":
+		out = "contains(" + lower(l.SQL) + ", " + lower(r.SQL) + ")"
+	case "startswith":
+		out = "starts_with(" + lower(l.SQL) + ", " + lower(r.SQL) + ")"
+	case "endswith":
+		out = "ends_with(" + lower(l.SQL) + ", " + lower(r.SQL) + ")"
+	case "has", "hasprefix", "hassuffix":
+		out = HasTerm(op, l.SQL, r.SQL, cs)
+	case "matches regex":
+		out = "regexp_matches(" + l.SQL + ", " + r.SQL + ")"
+	}
+	if neg {
+		out = "(NOT coalesce(" + out + ", false))"
+	}
+	return out
+}
+
+// arith spells + - * / % over operands of the types the plan gave.
+func arith(op string, l, r Arg, result schema.Type) string {
+	lt, rt := l.Type, r.Type
+	switch {
+	case lt == schema.DateTime && rt == schema.DateTime:
+		return "((epoch_us(" + l.SQL + ") - epoch_us(" + r.SQL + ")) * 10)"
+	case lt == schema.DateTime && rt == schema.Timespan:
+		return "(" + l.SQL + " " + op + " to_microseconds((" + r.SQL + ") // 10))"
+	case lt == schema.Timespan && rt == schema.DateTime:
+		return "(" + r.SQL + " + to_microseconds((" + l.SQL + ") // 10))"
+	case lt == schema.Timespan && rt == schema.Timespan && op == "/":
+		return "(CAST(" + l.SQL + " AS DOUBLE) / " + r.SQL + ")"
+	case lt == schema.Timespan && rt == schema.Timespan:
+		return "(" + l.SQL + " " + op + " " + r.SQL + ")"
+	case result == schema.Timespan:
+		// A timespan times or by a number: whole ticks.
+		return "CAST(" + l.SQL + " " + op + " " + r.SQL + " AS BIGINT)"
+	}
+	if op == "/" && (result == schema.Long || result == schema.Int) {
+		op = "//" // integer division truncates, as in Kusto
+	}
+	return "(" + l.SQL + " " + op + " " + r.SQL + ")"
+}
+
+// nonEmptyLiteral reports whether the SQL s is a string literal that is
+// not empty: compared with one, a null string and an empty one give the
+// same answer, so the comparison needs no coalesce.
+func nonEmptyLiteral(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
+
+// TermBoundary is what separates terms: any character that is not an
+// ASCII letter or digit, as in Kusto's term index.
+const TermBoundary = `[^0-9A-Za-z]`
+
+// HasTerm spells has (whole terms), hasprefix (term prefixes) or
+// hassuffix (term suffixes) of the term r in the text l, not substrings:
+// 'has "err"' does not match "error". A literal term is compiled to a
+// fixed regular expression with a cheap substring test in front.
+func HasTerm(op, l, r string, cs bool) string {
+	flags := "(?i)"
+	if cs {
+		flags = ""
+	}
+	pre, post := "(^|"+TermBoundary+")", "($|"+TermBoundary+")"
+	switch op {
+	case "hasprefix":
+		post = ""
+	case "hassuffix":
+		pre = ""
+	}
+	if strings.HasPrefix(r, "'") {
+		term, _ := strconv.Unquote(`"` + strings.ReplaceAll(strings.ReplaceAll(strings.Trim(r, "'"), `\`, `\\`), `"`, `\"`) + `"`)
+		term = strings.ReplaceAll(term, "''", "'")
+		if term == "" {
+			return "(" + l + " IS NOT NULL)"
+		}
+		pattern := QuoteString(flags + pre + QuoteRegexp(term) + post)
+		sub := "contains(lower(" + l + "), " + QuoteString(strings.ToLower(term)) + ")"
+		if cs {
+			sub = "contains(" + l + ", " + QuoteString(term) + ")"
+		}
+		return "(" + sub + " AND regexp_matches(" + l + ", " + pattern + "))"
+	}
+	return "regexp_matches(" + l + ", " + QuoteString(flags+pre) + " || regexp_escape(" + r + ") || " + QuoteString(post) + ")"
+}
+
+// QuoteRegexp escapes the characters a regular expression gives meaning
+// to, so that s matches itself.
+func QuoteRegexp(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
