@@ -10,7 +10,6 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	// The time zone database, so datetime_utc_to_local knows every zone
@@ -49,26 +48,6 @@ func init() {
 			}
 			return s, nil
 		}},
-	)
-	punycode := func(mode string) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(1)
-			return scalar{"kql_punycode(" + a.str(0) + ", '" + mode + "')", schema.String}
-		}
-	}
-	compress := func(kind string) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(1)
-			return scalar{"kql_compress_base64(" + a.str(0) + ", '" + kind + "')", schema.String}
-		}
-	}
-	decompress := func(kind string) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(1)
-			return scalar{"kql_decompress_base64(" + a.str(0) + ", '" + kind + "')", schema.String}
-		}
-	}
-	udfs = append(udfs,
 		jsonUDF("kql_parse_csv", 1, func(v []any) (any, error) {
 			s, ok := v[0].(string)
 			if !ok {
@@ -99,57 +78,15 @@ func init() {
 			}
 			return t, nil
 		}},
+		// kql_parse_version gives parse_version's number as text, which
+		// the SQL reads as a DECIMAL(38, 0) (internal/sqlgen).
+		udf{name: "kql_parse_version", args: []duckdb.Type{tVarchar}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
+			if d, ok := versionDigits(a[0].(string)); ok {
+				return d, nil
+			}
+			return nil, nil
+		}},
 	)
-	scalarFuncs["parse_csv"] = func(a fnArgs) scalar {
-		a.need(1)
-		return goCall("kql_parse_csv", schema.Dynamic, a.json(0))
-	}
-	urlEncoder := func(component bool) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(1)
-			return scalar{"kql_url_encode(" + a.str(0) + ", " + strconv.FormatBool(component) + ")", schema.String}
-		}
-	}
-	scalarFuncs["url_encode"] = urlEncoder(false)
-	scalarFuncs["url_encode_component"] = urlEncoder(true)
-	scalarFuncs["hash_crc32"] = func(a fnArgs) scalar {
-		a.need(1)
-		h := "kql_crc32(" + a.str(0) + ")"
-		if len(a.v) > 1 {
-			h = "(" + h + " % " + a.lng(1) + ")"
-		}
-		return scalar{h, schema.Long}
-	}
-	zone := func(toLocal bool) func(a fnArgs) scalar {
-		return func(a fnArgs) scalar {
-			a.need(2)
-			return scalar{"kql_time_zone(" + a.as(0, schema.DateTime) + ", " + a.str(1) + ", " + strconv.FormatBool(toLocal) + ")", schema.DateTime}
-		}
-	}
-	scalarFuncs["datetime_utc_to_local"] = zone(true)
-	scalarFuncs["datetime_local_to_utc"] = zone(false)
-	scalarFuncs["punycode_from_string"] = punycode("encode")
-	scalarFuncs["punycode_to_string"] = punycode("decode")
-	scalarFuncs["punycode_domain_from_string"] = punycode("encode_domain")
-	scalarFuncs["punycode_domain_to_string"] = punycode("decode_domain")
-	scalarFuncs["gzip_compress_to_base64_string"] = compress("gzip")
-	scalarFuncs["zlib_compress_to_base64_string"] = compress("zlib")
-	scalarFuncs["gzip_decompress_from_base64_string"] = decompress("gzip")
-	scalarFuncs["zlib_decompress_from_base64_string"] = decompress("zlib")
-	// parse_version: a DECIMAL(38, 0) holds its 32 digits (the engine's
-	// decimal, with 18 places after the point, would not).
-	udfs = append(udfs, udf{name: "kql_parse_version", args: []duckdb.Type{tVarchar}, result: tVarchar, fn: func(a []driver.Value) (any, error) {
-		if d, ok := versionDigits(a[0].(string)); ok {
-			return d, nil
-		}
-		return nil, nil
-	}})
-	scalarFuncs["parse_version"] = func(a fnArgs) scalar {
-		a.need(1)
-		// Through HUGEINT: DuckDB casts text to a wide decimal a
-		// hundred times slower than to an integer.
-		return scalar{"CAST(CAST(kql_parse_version(" + a.str(0) + ") AS HUGEINT) AS DECIMAL(38, 0))", schema.Decimal}
-	}
 }
 
 // versionDigits is parse_version's number as digits: up to four
