@@ -61,14 +61,16 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		x := c.expr(e.X, in)
 		lo := c.expr(e.Lo, in)
 		hi := c.expr(e.Hi, in)
-		if x.typ == schema.DateTime && hi.typ == schema.Timespan {
-			hi = scalar{fmt.Sprintf("(%s + to_microseconds((%s) // 10))", lo.sql, hi.sql), schema.DateTime}
+		sig, err := plan.TypeBetween(e, x.typ, lo.typ, hi.typ)
+		if err != nil {
+			panic(failure{err})
 		}
-		not := ""
-		if e.Not {
-			not = "NOT "
+		loArg, hiArg := c.operand(lo, sig.Lo), c.operand(hi, 0)
+		if sig.Span {
+			hiArg = sqlgen.Arg{SQL: c.d.Binary("+", loArg, hiArg, schema.DateTime), Type: schema.DateTime}
 		}
-		return scalar{fmt.Sprintf("(%s %sBETWEEN %s AND %s)", x.sql, not, c.convert(lo, x.typ, e), c.convert(hi, x.typ, e)), schema.Bool}
+		hiArg = sqlgen.Arg{SQL: c.d.Convert(hiArg, sig.Hi), Type: sig.Hi}
+		return scalar{c.d.Between(e.Not, c.operand(x, 0), loArg, hiArg), schema.Bool}
 	case *kql.Member, *kql.Index:
 		// scan's state: Step.Column is a column named so, where no
 		// column is named Step.
@@ -316,77 +318,26 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 			if strings.HasSuffix(e.Op, "~") {
 				lhs, col = "lower("+c.convert(x, schema.String, e)+")", "lower("+c.convert(scalar{col, first.typ}, schema.String, e)+")"
 			}
-			return notIn(e.Op, "("+lhs+" "+inOp(e.Op)+" (SELECT "+col+" FROM ("+rel.sql+") WHERE "+sqlgen.QuoteIdent(first.name)+" IS NOT NULL))")
+			return scalar{sqlgen.NotIn(e.Op, "("+lhs+" "+inOp(e.Op)+" (SELECT "+col+" FROM ("+rel.sql+") WHERE "+sqlgen.QuoteIdent(first.name)+" IS NOT NULL))"), schema.Bool}
 		}
 	}
 	// An item is a value, or a dynamic array whose elements are values
 	// (x in (dynamic([...])), or a let of one).
-	type item struct {
-		v     scalar // the item as compiled
-		sql   string // v converted for the comparison
-		array bool
+	items := make([]scalar, len(e.List))
+	types := make([]schema.Type, len(e.List))
+	for i, it := range e.List {
+		items[i] = c.expr(it, in)
+		types[i] = items[i].typ
 	}
-	var items []item
-	for _, it := range e.List {
-		v := c.expr(it, in)
-		if v.typ == schema.Dynamic && x.typ != schema.Dynamic {
-			items = append(items, item{v, "CAST(" + v.sql + " AS JSON[])", true})
-			continue
-		}
-		items = append(items, item{v, c.convert(v, plan.Either(x.typ, v.typ), it), false})
+	to, err := plan.TypeIn(e, x.typ, types)
+	if err != nil {
+		panic(failure{err})
 	}
-	switch e.Op {
-	case "has_any", "has_all":
-		var parts []string
-		xs := c.convert(x, schema.String, e)
-		for _, it := range items {
-			if it.array {
-				// Each element is a term: any of them, or all.
-				elem := "json_extract_string(_t, '$')"
-				term := sqlgen.HasTerm("has", xs, elem, false)
-				fold, empty := "list_bool_or", "false"
-				if e.Op == "has_all" {
-					fold, empty = "list_bool_and", "true"
-				}
-				parts = append(parts, "coalesce("+fold+"(list_transform("+it.sql+", _t -> "+term+")), "+empty+")")
-				continue
-			}
-			parts = append(parts, sqlgen.HasTerm("has", xs, it.sql, false))
-		}
-		joiner := " OR "
-		if e.Op == "has_all" {
-			joiner = " AND "
-		}
-		return scalar{"(" + strings.Join(parts, joiner) + ")", schema.Bool}
+	args := make([]sqlgen.Arg, len(items))
+	for i, it := range items {
+		args[i] = c.operand(it, to[i])
 	}
-	fold := strings.HasSuffix(e.Op, "~")
-	lhs := x.sql
-	if fold {
-		lhs = "lower(" + c.convert(x, schema.String, e) + ")"
-	}
-	var values, conds []string
-	for _, it := range items {
-		if it.array {
-			elem := c.convert(scalar{"u", schema.Dynamic}, plan.Either(x.typ, schema.String), e)
-			if fold {
-				elem = "lower(" + c.convert(scalar{"u", schema.Dynamic}, schema.String, e) + ")"
-			}
-			conds = append(conds, lhs+" IN (SELECT "+elem+" FROM (SELECT UNNEST("+it.sql+") AS u))")
-			continue
-		}
-		if fold {
-			it.sql = "lower(" + it.sql + ")"
-		}
-		values = append(values, it.sql)
-	}
-	if len(values) > 0 {
-		conds = append(conds, lhs+" IN ("+strings.Join(values, ", ")+")")
-	}
-	sqlText := "(" + strings.Join(conds, " OR ") + ")"
-	if strings.HasPrefix(e.Op, "!") {
-		sqlText = "(NOT " + sqlText + ")"
-	}
-	return notIn(e.Op, sqlText)
+	return scalar{c.d.In(e.Op, c.operand(x, 0), args), schema.Bool}
 }
 
 // inOp is the SQL of in (IN) or its negations (NOT IN).
@@ -395,15 +346,6 @@ func inOp(op string) string {
 		return "NOT IN"
 	}
 	return "IN"
-}
-
-// notIn makes a negated in true where SQL's NOT IN is null (a null
-// value, or a null in the list): in Kusto a value not found is not in.
-func notIn(op, sqlText string) scalar {
-	if strings.HasPrefix(op, "!") {
-		sqlText = "coalesce(" + sqlText + ", true)"
-	}
-	return scalar{sqlText, schema.Bool}
 }
 
 // listTable returns the relation an in-list item names when it is a

@@ -118,3 +118,46 @@ func TypeUnary(e *kql.Unary, x schema.Type) (schema.Type, error) {
 	}
 	return x, nil
 }
+
+// TypeIn types the list of x in (...), !in, in~, !in~, has_any or
+// has_all: the type each item is converted to, 0 for an item that is a
+// dynamic array whose elements are the values (x in (dynamic([...]))),
+// which the spelling unnests. Other items convert to x's type (to
+// theirs when x is an untyped null).
+func TypeIn(e *kql.In, x schema.Type, items []schema.Type) ([]schema.Type, error) {
+	out := make([]schema.Type, len(items))
+	for i, t := range items {
+		if t == schema.Dynamic && x != schema.Dynamic {
+			continue
+		}
+		out[i] = Either(x, t)
+		if !CanConvert(t, out[i]) {
+			return nil, kql.Errorf(e.List[i].Position(), "Cannot convert %s to %s", t, out[i])
+		}
+	}
+	return out, nil
+}
+
+// BetweenSig is a typed x between (lo .. hi): the types lo and hi are
+// converted to, and whether hi is a timespan after lo (a datetime x
+// between a datetime and a timespan: lo .. lo+hi).
+type BetweenSig struct {
+	Lo, Hi schema.Type
+	Span   bool
+}
+
+// TypeBetween types x between (lo .. hi): both bounds are read as x's
+// type, except that for a datetime x the upper bound may be a timespan
+// after the lower one.
+func TypeBetween(e *kql.Between, x, lo, hi schema.Type) (BetweenSig, error) {
+	sig := BetweenSig{Lo: x, Hi: x}
+	if x == schema.DateTime && hi == schema.Timespan {
+		sig.Span, hi = true, schema.DateTime
+	}
+	for _, t := range []schema.Type{lo, hi} {
+		if !CanConvert(t, x) {
+			return BetweenSig{}, kql.Errorf(e.P, "Cannot convert %s to %s", t, x)
+		}
+	}
+	return sig, nil
+}

@@ -35,6 +35,12 @@ type Dialect interface {
 	// Binary spells a binary operator the plan typed (plan.TypeBinary):
 	// l and r are converted as it says, and result is its type.
 	Binary(op string, l, r Arg, result schema.Type) string
+	// Between spells x between (lo .. hi), or !between when not, with
+	// the bounds converted to x's type (plan.TypeBetween).
+	Between(not bool, x, lo, hi Arg) string
+	// In spells x in (items) and the other list operators (in~, !in,
+	// has_any, ...), with the items converted as plan.TypeIn says.
+	In(op string, x Arg, items []Arg) string
 	// Call spells a call of a built-in scalar function the plan typed
 	// (plan.TypeCall): args are converted as its signature says and
 	// result is its type. ok is false for a function the dialect lacks.

@@ -153,3 +153,83 @@ func QuoteRegexp(s string) string {
 	}
 	return b.String()
 }
+
+// Between spells x between (lo .. hi), or !between when not, with lo
+// and hi converted to x's type.
+func (d *DuckDB) Between(not bool, x, lo, hi Arg) string {
+	op := "BETWEEN"
+	if not {
+		op = "NOT BETWEEN"
+	}
+	return "(" + x.SQL + " " + op + " " + lo.SQL + " AND " + hi.SQL + ")"
+}
+
+// In spells x in (items), its negations and case-insensitive forms, and
+// has_any and has_all. Items are converted as plan.TypeIn says; one of
+// type dynamic while x is not is an array of values.
+func (d *DuckDB) In(op string, x Arg, items []Arg) string {
+	array := func(it Arg) bool { return it.Type == schema.Dynamic && x.Type != schema.Dynamic }
+	if op == "has_any" || op == "has_all" {
+		xs := d.Convert(x, schema.String)
+		var parts []string
+		for _, it := range items {
+			if array(it) {
+				// Each element is a term: any of them, or all.
+				elem := "json_extract_string(_t, '$')"
+				fold, empty := "list_bool_or", "false"
+				if op == "has_all" {
+					fold, empty = "list_bool_and", "true"
+				}
+				parts = append(parts, "coalesce("+fold+"(list_transform(CAST("+it.SQL+" AS JSON[]), _t -> "+HasTerm("has", xs, elem, false)+")), "+empty+")")
+				continue
+			}
+			parts = append(parts, HasTerm("has", xs, it.SQL, false))
+		}
+		joiner := " OR "
+		if op == "has_all" {
+			joiner = " AND "
+		}
+		return "(" + strings.Join(parts, joiner) + ")"
+	}
+	fold := strings.HasSuffix(op, "~")
+	lhs := x.SQL
+	if fold {
+		lhs = "lower(" + d.Convert(x, schema.String) + ")"
+	}
+	var values, conds []string
+	for _, it := range items {
+		if array(it) {
+			u, to := Arg{SQL: "u", Type: schema.Dynamic}, x.Type
+			if to == 0 {
+				to = schema.String
+			}
+			elem := d.Convert(u, to)
+			if fold {
+				elem = "lower(" + d.Convert(u, schema.String) + ")"
+			}
+			conds = append(conds, lhs+" IN (SELECT "+elem+" FROM (SELECT UNNEST(CAST("+it.SQL+" AS JSON[])) AS u))")
+			continue
+		}
+		if fold {
+			it.SQL = "lower(" + it.SQL + ")"
+		}
+		values = append(values, it.SQL)
+	}
+	if len(values) > 0 {
+		conds = append(conds, lhs+" IN ("+strings.Join(values, ", ")+")")
+	}
+	sqlText := "(" + strings.Join(conds, " OR ") + ")"
+	if strings.HasPrefix(op, "!") {
+		sqlText = "(NOT " + sqlText + ")"
+	}
+	return NotIn(op, sqlText)
+}
+
+// NotIn makes a negated in true where SQL's NOT IN is null (a null
+// value, or a null in the list): in Kusto a value not found is not in.
+func NotIn(op, sqlText string) string {
+	if strings.HasPrefix(op, "!") {
+		sqlText = "coalesce(" + sqlText + ", true)"
+	}
+	return sqlText
+}
