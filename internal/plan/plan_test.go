@@ -131,3 +131,32 @@ func TestTypeCall(t *testing.T) {
 		t.Error("an unknown function is known")
 	}
 }
+
+func TestTypeInAndBetween(t *testing.T) {
+	in := parseExpr(t, "x in (1, d, 'a')").(*kql.In)
+	got, err := TypeIn(in, schema.Long, []schema.Type{schema.Long, schema.Dynamic, schema.String})
+	if err != nil || got[0] != schema.Long || got[1] != 0 || got[2] != schema.Long {
+		t.Errorf("TypeIn over long = %v, %v; want [long 0 long]: a dynamic item is an array of values", got, err)
+	}
+	got, err = TypeIn(in, 0, []schema.Type{schema.Long, schema.Dynamic, schema.String})
+	if err != nil || got[0] != schema.Long || got[1] != 0 || got[2] != schema.String {
+		t.Errorf("TypeIn over null = %v, %v; want each item's own type", got, err)
+	}
+	bad := parseExpr(t, "x in (1, true)").(*kql.In)
+	if _, err := TypeIn(bad, schema.DateTime, []schema.Type{schema.DateTime, schema.Bool}); err == nil || err.Error() != "Cannot convert bool to datetime (line 1, column 16)" {
+		t.Errorf("TypeIn of a bool into datetimes: %v", err)
+	}
+
+	btw := parseExpr(t, "x between (a .. b)").(*kql.Between)
+	sig, err := TypeBetween(btw, schema.DateTime, schema.DateTime, schema.Timespan)
+	if err != nil || !sig.Span || sig.Lo != schema.DateTime || sig.Hi != schema.DateTime {
+		t.Errorf("datetime between a datetime and a timespan = %+v, %v; want a span", sig, err)
+	}
+	sig, err = TypeBetween(btw, schema.Real, schema.Long, schema.Dynamic)
+	if err != nil || sig.Span || sig.Lo != schema.Real || sig.Hi != schema.Real {
+		t.Errorf("real between long and dynamic = %+v, %v", sig, err)
+	}
+	if _, err := TypeBetween(btw, schema.Long, schema.DateTime, schema.Long); err == nil || err.Error() != "Cannot convert datetime to long (line 1, column 9)" {
+		t.Errorf("long between a datetime: %v", err)
+	}
+}
