@@ -204,7 +204,7 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 		}
 	}
 	for i, p := range props {
-		val := scalar{"json_extract(" + v.sql + ", " + keyPath(p[0]) + ")", schema.Dynamic}
+		val := scalar{"json_extract(" + v.sql + ", " + sqlgen.KeyPath(p[0]) + ")", schema.Dynamic}
 		sel = append(sel, c.convert(val, types[i], op)+" AS "+sqlgen.QuoteIdent(p[1]))
 		cols = append(cols, col{name: p[1], typ: types[i]})
 	}
@@ -399,7 +399,7 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 		if err != nil {
 			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
 		}
-		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + keyPath(cd.Name) + ")", schema.String}, typ, op)
+		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, typ, op)
 		sel, cols = setColumn(sel, cols, v+" AS "+sqlgen.QuoteIdent(cd.Name), col{name: cd.Name, typ: typ})
 	}
 	return wrap(in, sel, cols, "")

@@ -161,3 +161,21 @@ func TypeBetween(e *kql.Between, x, lo, hi schema.Type) (BetweenSig, error) {
 	}
 	return sig, nil
 }
+
+// TypeIndex checks the index of d[i]: a number reads an element of an
+// array, a string a member of a bag.
+func TypeIndex(i kql.Expr, t schema.Type) error {
+	if !IsNumeric(t) && t != schema.String {
+		return kql.Errorf(i.Position(), "An index must be a number or a string, not %s", t)
+	}
+	return nil
+}
+
+// TypeMember checks the value a member access or an index reads (d.a,
+// d[0]): only a dynamic value has members and elements.
+func TypeMember(e kql.Expr, base schema.Type) error {
+	if base != schema.Dynamic {
+		return kql.Errorf(e.Position(), "Member access needs a dynamic value, not %s", base)
+	}
+	return nil
+}

@@ -27,9 +27,10 @@ type Dialect interface {
 	// Convert spells x as type to, a conversion plan.CanConvert allows,
 	// with Kusto's semantics (a string that does not parse is null).
 	Convert(x Arg, to schema.Type) string
-	// JSONMember spells the member of dynamic value base at path, a
-	// JSONPath such as '$.a[0]' as a SQL string expression.
-	JSONMember(base, path string) string
+	// Path spells the value steps lead to inside the dynamic value base
+	// (d.a[0]["b"], d[k]); the plan has checked the indexes' types
+	// (plan.TypeIndex).
+	Path(base string, steps []PathStep) string
 	// Unary spells a unary minus or plus (plan.TypeUnary).
 	Unary(op string, x Arg) string
 	// Binary spells a binary operator the plan typed (plan.TypeBinary):

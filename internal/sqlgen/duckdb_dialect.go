@@ -44,9 +44,9 @@ func TimestampLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
 }
 
-// JSONMember is json_extract(base, path), remembered for reading it as
+// jsonMember is json_extract(base, path), remembered for reading it as
 // text.
-func (d *DuckDB) JSONMember(base, path string) string {
+func (d *DuckDB) jsonMember(base, path string) string {
 	sqlText := "json_extract(" + base + ", " + path + ")"
 	d.members[sqlText] = jsonMember{base, path}
 	return sqlText
