@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -181,4 +183,9 @@ func IsFunc(name string) bool {
 // result.
 func jsonFunc(result schema.Type, min, max int) Func {
 	return fixed(result, min, max, schema.Dynamic)
+}
+
+// FuncNames are the names of the built-in scalar functions, sorted.
+func FuncNames() []string {
+	return slices.Sorted(maps.Keys(funcs))
 }
