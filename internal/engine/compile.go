@@ -71,12 +71,11 @@ type scope struct {
 	scalars map[string]scalar
 	tables  map[string]*relation
 	funcs   map[string]*kql.FuncDef
-	lazy    map[string]kql.Node // lets not yet compiled
 }
 
 func newScope(parent *scope) *scope {
 	return &scope{parent: parent, scalars: map[string]scalar{}, tables: map[string]*relation{},
-		funcs: map[string]*kql.FuncDef{}, lazy: map[string]kql.Node{}}
+		funcs: map[string]*kql.FuncDef{}}
 }
 
 type compiler struct {
