@@ -27,6 +27,25 @@ type col struct {
 	ref string
 }
 
+// planColumns are cols as plan types them, for its operators' rules.
+func planColumns(cols []col) []plan.Column {
+	out := make([]plan.Column, len(cols))
+	for i, cl := range cols {
+		out[i] = plan.Column{Name: cl.name, Type: cl.typ, Hidden: cl.hidden}
+	}
+	return out
+}
+
+// engineColumns are the columns of an operator's result that plan
+// typed; none has a ref, since the operator's SELECT names them all.
+func engineColumns(cols []plan.Column) []col {
+	out := make([]col, len(cols))
+	for i, pc := range cols {
+		out[i] = col{name: pc.Name, typ: pc.Type, hidden: pc.Hidden}
+	}
+	return out
+}
+
 // sqlRef is the SQL that reads the column.
 func (cl col) sqlRef() string {
 	if cl.ref != "" {
@@ -625,13 +644,19 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		p.sql = strings.Replace(p.sql, "SELECT ", "SELECT DISTINCT ", 1)
 		return p
 	case *kql.Join:
-		return c.join(in, op.Kind, c.joinRight(op.Right), op.On, op, false)
-	case *kql.Lookup:
-		kind := op.Kind
-		if kind == "" {
-			kind = "leftouter"
+		right := c.joinRight(op.Right)
+		j, err := plan.TypeJoin(op, planColumns(in.cols), planColumns(right.cols))
+		if err != nil {
+			panic(failure{err})
 		}
-		return c.join(in, kind, c.joinRight(op.Right), op.On, op, true)
+		return c.join(in, right, j, op.On)
+	case *kql.Lookup:
+		right := c.joinRight(op.Right)
+		j, err := plan.TypeLookup(op, planColumns(in.cols), planColumns(right.cols))
+		if err != nil {
+			panic(failure{err})
+		}
+		return c.join(in, right, j, op.On)
 	case *kql.Union:
 		return c.union(in, op)
 	case *kql.Render:
@@ -821,25 +846,6 @@ var conversions = map[string]bool{
 	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
 }
 
-// addRightColumns adds the columns of a join's right side (_r), but those
-// in skip, to its select list and columns, renaming one whose name is
-// taken as Kusto does (Name1, Name2, ...); names holds the names taken.
-func addRightColumns(sel []string, cols []col, names map[string]bool, right []col, skip map[string]bool) ([]string, []col) {
-	for _, cl := range right {
-		if skip[cl.name] {
-			continue
-		}
-		name := cl.name
-		for i := 1; names[name]; i++ {
-			name = cl.name + strconv.Itoa(i)
-		}
-		names[name] = true
-		sel = append(sel, "_r."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
-		cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
-	}
-	return sel, cols
-}
-
 func memberName(e kql.Expr) string {
 	switch x := e.(type) {
 	case *kql.Ident:
@@ -870,74 +876,59 @@ func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
 	return strings.Join(parts, ", ")
 }
 
-func (c *compiler) join(left *relation, kind string, right *relation, on [][2]string, n kql.Node, lookup bool) *relation {
-	if kind == "" {
-		kind = "innerunique"
-	}
+// join compiles a join or lookup that plan typed as j, on the keys on:
+// innerunique keeps the first left row of each key; the semi and anti
+// kinds keep the rows of one side that have (or lack) a match.
+func (c *compiler) join(left *relation, right *relation, j plan.Join, on [][2]string) *relation {
 	var conds []string
-	rightKeys := map[string]bool{}
 	for _, k := range on {
-		lc, ok := left.find(k[0])
-		if !ok {
-			c.fail(n, "Failed to resolve column or scalar expression named '%s' on the left side of the join", k[0])
-		}
-		rc, ok := right.find(k[1])
-		if !ok {
-			c.fail(n, "Failed to resolve column or scalar expression named '%s' on the right side of the join", k[1])
-		}
-		if lc.typ != rc.typ && !(plan.IsNumeric(lc.typ) && plan.IsNumeric(rc.typ)) {
-			c.fail(n, "join key %s is %s on the left but %s on the right", k[0], lc.typ, rc.typ)
-		}
 		conds = append(conds, "_l."+sqlgen.QuoteIdent(k[0])+" = _r."+sqlgen.QuoteIdent(k[1]))
-		rightKeys[k[1]] = true
 	}
 	cond := strings.Join(conds, " AND ")
 	lsql := "(" + left.sql + ")"
-	if kind == "innerunique" {
+	if j.Kind == "innerunique" {
 		var keys []string
 		for _, k := range on {
 			keys = append(keys, sqlgen.QuoteIdent(k[0]))
 		}
 		lsql = "(SELECT * FROM (" + left.sql + ") QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ") = 1)"
 	}
-	side := func(r *relation, alias string) ([]string, []col) {
-		var sel []string
-		for _, cl := range r.cols {
-			sel = append(sel, alias+"."+sqlgen.QuoteIdent(cl.name))
-		}
-		return sel, append([]col(nil), r.cols...)
+	cols := engineColumns(j.Columns)
+	sel := joinSelect(left, right, j.From, cols, j.Kind != "rightsemi" && j.Kind != "rightanti")
+	switch j.Kind {
+	case "leftsemi", "leftanti":
+		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l WHERE " + notIf(j.Kind == "leftanti") + "EXISTS (SELECT 1 FROM (" + right.sql + ") AS _r WHERE " + cond + ")", cols: cols}
+	case "rightsemi", "rightanti":
+		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + right.sql + ") AS _r WHERE " + notIf(j.Kind == "rightanti") + "EXISTS (SELECT 1 FROM " + lsql + " AS _l WHERE " + cond + ")", cols: cols}
 	}
-	switch kind {
-	case "leftanti", "anti", "leftantisemi", "leftsemi":
-		not := ""
-		if strings.Contains(kind, "anti") {
-			not = "NOT "
-		}
-		sel, cols := side(left, "_l")
-		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l WHERE " + not + "EXISTS (SELECT 1 FROM (" + right.sql + ") AS _r WHERE " + cond + ")", cols: cols}
-	case "rightanti", "rightantisemi", "rightsemi":
-		not := ""
-		if strings.Contains(kind, "anti") {
-			not = "NOT "
-		}
-		sel, cols := side(right, "_r")
-		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + right.sql + ") AS _r WHERE " + not + "EXISTS (SELECT 1 FROM " + lsql + " AS _l WHERE " + cond + ")", cols: cols}
-	}
-	sqlKind := map[string]string{"innerunique": "INNER", "inner": "INNER", "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL OUTER"}[kind]
-	if sqlKind == "" {
-		c.fail(n, "Unknown join kind '%s'", kind)
-	}
-	sel, cols := side(left, "_l")
-	names := map[string]bool{}
-	for _, cl := range cols {
-		names[cl.name] = true
-	}
-	var skip map[string]bool
-	if lookup {
-		skip = rightKeys
-	}
-	sel, cols = addRightColumns(sel, cols, names, right.cols, skip)
+	sqlKind := map[string]string{"innerunique": "INNER", "inner": "INNER", "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL OUTER"}[j.Kind]
 	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l " + sqlKind + " JOIN (" + right.sql + ") AS _r ON " + cond, cols: cols}
+}
+
+// joinSelect is the select list of a join (_l and _r its sides) whose
+// result has the columns cols, from the input columns from; named says
+// the right side's are named for their (possibly renamed) result column.
+func joinSelect(left, right *relation, from []plan.JoinRef, cols []col, named bool) []string {
+	sel := make([]string, len(from))
+	for i, ref := range from {
+		switch {
+		case !ref.Right:
+			sel[i] = "_l." + sqlgen.QuoteIdent(left.cols[ref.Column].name)
+		case named:
+			sel[i] = "_r." + sqlgen.QuoteIdent(right.cols[ref.Column].name) + " AS " + sqlgen.QuoteIdent(cols[i].name)
+		default:
+			sel[i] = "_r." + sqlgen.QuoteIdent(right.cols[ref.Column].name)
+		}
+	}
+	return sel
+}
+
+// notIf is NOT where a condition is negated.
+func notIf(negate bool) string {
+	if negate {
+		return "NOT "
+	}
+	return ""
 }
 
 // union appends relations, with the union of their columns (outer) or

@@ -82,14 +82,9 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	bits := "coalesce(TRY_CAST(nullif(regexp_extract(" + rng + ", '/\\s*([0-9]+)\\s*$', 1), '') AS BIGINT), 32)"
 	on = append([]string{"_l._ip BETWEEN _r._lo AND _r._lo + (CAST(1 AS BIGINT) << (32 - " + "_r._bits)) - 1"}, on...)
 
-	sel, cols := []string{}, []col{}
-	names := map[string]bool{}
-	for _, cl := range in.cols {
-		sel = append(sel, "_l."+sqlgen.QuoteIdent(cl.name))
-		cols = append(cols, cl)
-		names[cl.name] = true
-	}
-	sel, cols = addRightColumns(sel, cols, names, lookup.cols, keys)
+	outCols, from := plan.JoinColumns(planColumns(in.cols), planColumns(lookup.cols), keys)
+	cols := engineColumns(outCols)
+	sel := joinSelect(in, lookup, from, cols, true)
 	join := "JOIN"
 	if unmatched {
 		join = "LEFT JOIN"
