@@ -17,7 +17,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
 	}
-	if i, ok := regexArgs[e.Name]; ok && i < len(e.Args) && (e.Name != "countof" || len(e.Args) > 2 && isStringLit(e.Args[2], "regex")) {
+	if i, ok := regexArgs[e.Name]; ok && i < len(e.Args) {
 		c.checkRegex(e.Args[i])
 	}
 	if e.Name == "column_names_of" {
@@ -206,175 +206,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		s := str(0)
 		return scalar{"CASE WHEN json_valid(" + s + ") THEN CAST(" + s + " AS JSON) ELSE to_json(" + s + ") END", schema.Dynamic}
 
-	// --- strings ---
-	case "strlen":
-		return scalar{"CAST(length(" + str(0) + ") AS BIGINT)", schema.Long}
-	case "tolower":
-		return scalar{"lower(" + str(0) + ")", schema.String}
-	case "toupper":
-		return scalar{"upper(" + str(0) + ")", schema.String}
-	case "strcat":
-		var parts []string
-		for i := range args {
-			parts = append(parts, "coalesce("+str(i)+", '')")
-		}
-		return scalar{"(" + strings.Join(parts, " || ") + ")", schema.String}
-	case "strcat_delim":
-		need(2)
-		var parts []string
-		for i := 1; i < len(args); i++ {
-			parts = append(parts, "coalesce("+str(i)+", '')")
-		}
-		return scalar{"concat_ws(" + str(0) + ", " + strings.Join(parts, ", ") + ")", schema.String}
-	case "substring":
-		need(2)
-		if len(args) > 2 {
-			return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1, " + lng(2) + ")", schema.String}
-		}
-		return scalar{"substring(" + str(0) + ", " + lng(1) + " + 1)", schema.String}
-	case "trim", "trim_start", "trim_end":
-		need(2)
-		re := str(0)
-		switch e.Name {
-		case "trim":
-			return scalar{"regexp_replace(" + str(1) + ", '^(' || " + re + " || ')+|(' || " + re + " || ')+$', '', 'g')", schema.String}
-		case "trim_start":
-			return scalar{"regexp_replace(" + str(1) + ", '^(' || " + re + " || ')+', '')", schema.String}
-		}
-		return scalar{"regexp_replace(" + str(1) + ", '(' || " + re + " || ')+$', '')", schema.String}
-	case "replace_string":
-		need(3)
-		return scalar{"replace(" + str(0) + ", " + str(1) + ", " + str(2) + ")", schema.String}
-	case "replace_regex", "replace":
-		need(3)
-		return scalar{"regexp_replace(" + str(0) + ", " + str(1) + ", regexp_replace(" + str(2) + ", '\\$(\\d)', '\\\\\\1', 'g'), 'g')", schema.String}
-	case "reverse":
-		return scalar{"reverse(" + str(0) + ")", schema.String}
-	case "strcmp":
-		need(2)
-		return scalar{"CASE WHEN " + str(0) + " < " + str(1) + " THEN -1 WHEN " + str(0) + " > " + str(1) + " THEN 1 ELSE 0 END", schema.Int}
-	case "countof":
-		need(2)
-		if len(args) > 2 && strings.Trim(args[2].sql, "'") == "regex" {
-			return scalar{"CAST(len(regexp_extract_all(" + str(0) + ", " + str(1) + ")) AS BIGINT)", schema.Long}
-		}
-		return scalar{"kql_countof(" + str(0) + ", " + str(1) + ")", schema.Long}
-	case "extract":
-		need(3)
-		group, ok := plan.IntConst(e.Args[1])
-		if !ok {
-			c.fail(e.Args[1], "extract's capture group must be a constant number")
-		}
-		v := "NULLIF(regexp_extract(" + str(2) + ", " + str(0) + ", " + strconv.FormatInt(group, 10) + "), '')"
-		if len(e.Args) > 3 {
-			if typ := plan.TypeArg(e.Args[3]); typ != 0 {
-				return scalar{c.convert(scalar{v, schema.String}, typ, e), typ}
-			}
-		}
-		return scalar{v, schema.String}
-	case "split":
-		need(2)
-		if len(args) > 2 {
-			return scalar{"to_json([string_split(" + str(0) + ", " + str(1) + ")[" + lng(2) + " + 1]])", schema.Dynamic}
-		}
-		return scalar{"to_json(string_split(" + str(0) + ", " + str(1) + "))", schema.Dynamic}
-	case "base64_encode_tostring", "base64_encodestring":
-		return scalar{"to_base64(encode(" + str(0) + "))", schema.String}
-	case "base64_decode_tostring", "base64_decodestring":
-		return scalar{"try(decode(from_base64(" + str(0) + ")))", schema.String}
-	case "url_decode":
-		// A + is a space, as url_encode writes one.
-		return scalar{"url_decode(replace(" + str(0) + ", '+', ' '))", schema.String}
-	case "hash_sha256":
-		return scalar{"sha256(" + str(0) + ")", schema.String}
-	case "hash_md5":
-		return scalar{"md5(" + str(0) + ")", schema.String}
-	case "isascii":
-		return scalar{"regexp_matches(" + str(0) + ", '^[\\x00-\\x7F]*$')", schema.Bool}
-
-	// --- logic ---
-	case "iff", "iif":
-		need(3)
-		typ := plan.Either(args[1].typ, args[2].typ)
-		return scalar{"CASE WHEN " + args[0].sql + " THEN " + c.convert(args[1], typ, e) + " ELSE " + c.convert(args[2], typ, e) + " END", typ}
-	case "case":
-		need(3)
-		typ := plan.Either(args[1].typ, args[len(args)-1].typ)
-		var b strings.Builder
-		b.WriteString("CASE")
-		for i := 0; i+1 < len(args); i += 2 {
-			b.WriteString(" WHEN " + args[i].sql + " THEN " + c.convert(args[i+1], typ, e))
-		}
-		b.WriteString(" ELSE " + c.convert(args[len(args)-1], typ, e) + " END")
-		return scalar{b.String(), typ}
-	case "coalesce":
-		need(1)
-		typ := args[0].typ
-		var parts []string
-		for i := range args {
-			part := c.convert(args[i], typ, e)
-			if typ == schema.String && i < len(args)-1 {
-				// Kusto skips empty strings as it skips nulls.
-				part = "NULLIF(" + part + ", '')"
-			}
-			parts = append(parts, part)
-		}
-		return scalar{"coalesce(" + strings.Join(parts, ", ") + ")", typ}
-	case "isempty":
-		need(1)
-		if args[0].typ == schema.String {
-			return scalar{"(" + args[0].sql + " IS NULL OR " + args[0].sql + " = '')", schema.Bool}
-		}
-		return scalar{"(" + c.toString(args[0]) + " IS NULL OR " + c.toString(args[0]) + " = '')", schema.Bool}
-	case "isnotempty":
-		need(1)
-		return scalar{"(" + c.toString(args[0]) + " IS NOT NULL AND " + c.toString(args[0]) + " <> '')", schema.Bool}
-	case "isnull":
-		need(1)
-		return scalar{"(" + args[0].sql + " IS NULL)", schema.Bool}
-	case "isnotnull":
-		need(1)
-		return scalar{"(" + args[0].sql + " IS NOT NULL)", schema.Bool}
-	case "not":
-		need(1)
-		return scalar{"(NOT " + args[0].sql + ")", schema.Bool}
-	case "max_of", "min_of":
-		need(1)
-		fn := "greatest"
-		if e.Name == "min_of" {
-			fn = "least"
-		}
-		typ := args[0].typ
-		var parts []string
-		for i := range args {
-			if args[i].typ == schema.Real {
-				typ = schema.Real
-			}
-		}
-		for i := range args {
-			parts = append(parts, c.convert(args[i], typ, e))
-		}
-		return scalar{fn + "(" + strings.Join(parts, ", ") + ")", typ}
-	case "gettype":
-		return scalar{sqlgen.QuoteString(args[0].typ.String()), schema.String}
-
-	// --- dynamic ---
-	case "array_length":
-		return scalar{"CASE WHEN json_type(" + args[0].sql + ") = 'ARRAY' THEN CAST(json_array_length(" + args[0].sql + ") AS BIGINT) END", schema.Long}
-	case "bag_keys":
-		return scalar{"to_json(json_keys(" + args[0].sql + "))", schema.Dynamic}
-	case "pack_array":
-		var parts []string
-		for i := range args {
-			parts = append(parts, c.convert(args[i], schema.Dynamic, e))
-		}
-		return scalar{"to_json([" + strings.Join(parts, ", ") + "])", schema.Dynamic}
-	case "bag_pack", "pack":
-		var parts []string
-		for i := 0; i+1 < len(args); i += 2 {
-			parts = append(parts, str(i)+", "+c.convert(args[i+1], schema.Dynamic, e))
-		}
-		return scalar{"json_object(" + strings.Join(parts, ", ") + ")", schema.Dynamic}
+	// --- a bag of the row ---
 	case "pack_all":
 		// A bag of the row's columns; with true, null and empty ones left out.
 		if in == nil {
@@ -394,37 +226,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			bag = goCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)").sql
 		}
 		return scalar{bag, schema.Dynamic}
-	case "set_has_element":
-		need(2)
-		return scalar{"list_contains(CAST(" + args[0].sql + " AS JSON[]), " + c.convert(args[1], schema.Dynamic, e) + ")", schema.Bool}
-	case "array_concat":
-		var parts []string
-		for i := range args {
-			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
-		}
-		return scalar{"to_json(flatten([" + strings.Join(parts, ", ") + "]))", schema.Dynamic}
-	case "bag_has_key":
-		need(2)
-		return scalar{"list_contains(json_keys(" + args[0].sql + "), " + str(1) + ")", schema.Bool}
-	case "set_union":
-		var parts []string
-		for i := range args {
-			parts = append(parts, "CAST("+args[i].sql+" AS JSON[])")
-		}
-		return scalar{"to_json(list_distinct(flatten([" + strings.Join(parts, ", ") + "])))", schema.Dynamic}
-	case "set_difference":
-		need(2)
-		return scalar{"to_json(list_distinct(list_filter(CAST(" + args[0].sql + " AS JSON[]), x -> NOT list_contains(CAST(" + args[1].sql + " AS JSON[]), x))))", schema.Dynamic}
-
-	// --- networking ---
-	case "ipv4_is_private":
-		s := str(0)
-		return scalar{"regexp_matches(" + s + ", '^(10\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.)')", schema.Bool}
-	case "parse_ipv4":
-		return scalar{ipv4ToLong(str(0)), schema.Long}
-	case "ipv4_is_in_range":
-		need(2)
-		return scalar{ipv4InRange(str(0), str(1)), schema.Bool}
 	// --- window functions over a serialized (ordered) input ---
 	case "row_number":
 		start := "1"
@@ -446,15 +247,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "row_cumsum":
 		need(1)
 		return scalar{"sum(" + args[0].sql + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", plan.SumType(args[0].typ)}
-	case "range":
-		need(2)
-		step := "1"
-		if len(args) > 2 {
-			step = lng(2)
-		}
-		// Like Kusto, at most 1,048,576 elements.
-		end := "CASE WHEN " + step + " > 0 THEN least(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") ELSE greatest(" + lng(1) + ", " + lng(0) + " + 1048575 * " + step + ") END"
-		return scalar{"to_json(generate_series(" + lng(0) + ", " + end + ", " + step + "))", schema.Dynamic}
 	// --- the row and the query ---
 	case "column_ifexists":
 		// The column named, when the input has it, else the default, so
@@ -479,8 +271,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			}
 		}
 		return scalar{"CAST(NULL AS TIMESTAMP)", schema.DateTime}
-	case "new_guid":
-		return scalar{"gen_random_uuid()", schema.GUID}
 	case "typeof":
 		c.fail(e, "typeof() is only valid in a type position")
 	}
@@ -518,19 +308,6 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 		c.fail(e, "The function '%s' is not available in this SQL dialect", e.Name)
 	}
 	return scalar{text, sig.Result}, true
-}
-
-func ipv4ToLong(s string) string {
-	p := func(i int) string {
-		return "TRY_CAST(split_part(split_part(" + s + ", '/', 1), '.', " + strconv.Itoa(i) + ") AS BIGINT)"
-	}
-	return "CASE WHEN regexp_matches(" + s + ", '^\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?$') THEN (" + p(1) + " * 16777216 + " + p(2) + " * 65536 + " + p(3) + " * 256 + " + p(4) + ") END"
-}
-
-func ipv4InRange(ip, cidr string) string {
-	bits := "coalesce(TRY_CAST(NULLIF(split_part(" + cidr + ", '/', 2), '') AS BIGINT), 32)"
-	mask := "(4294967296 - CAST(pow(2, 32 - " + bits + ") AS BIGINT))"
-	return "((" + ipv4ToLong(ip) + " & " + mask + ") = (" + ipv4ToLong(cidr) + " & " + mask + "))"
 }
 
 // toNumber converts to a number as tolong/toint/todouble do: text that
@@ -632,9 +409,10 @@ func strftimeFormat(f string) string {
 	return r.Replace(f)
 }
 
-// regexArgs are the functions that take a regular expression, with its
-// argument's index (countof's only with kind "regex").
-var regexArgs = map[string]int{"extract": 0, "extract_all": 0, "replace_regex": 1, "indexof_regex": 1, "countof": 1}
+// regexArgs are the functions of the engine that take a regular
+// expression, with its argument's index; the plan checks those of the
+// functions it types (plan.CheckRegex).
+var regexArgs = map[string]int{"extract_all": 0, "indexof_regex": 1}
 
 // checkRegex fails the query for a constant regular expression that
 // does not compile (plan.CheckRegex).
@@ -642,12 +420,6 @@ func (c *compiler) checkRegex(e kql.Expr) {
 	if err := plan.CheckRegex(e); err != nil {
 		panic(failure{err})
 	}
-}
-
-// isStringLit reports whether e is the string literal s.
-func isStringLit(e kql.Expr, s string) bool {
-	lit, ok := e.(*kql.Literal)
-	return ok && lit.Kind == kql.LitString && lit.Value == s
 }
 
 // startOfWeek is the Sunday that starts the week of the datetime t:

@@ -1,0 +1,39 @@
+package plan
+
+import (
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+func init() {
+	// Arrays and bags are read as the dynamic values they are; the
+	// arguments of these functions are passed as they are (Params 0)
+	// unless a value is put into one.
+	define(map[string]Func{
+		"array_length":    fixed(schema.Long, 1, 1),
+		"bag_keys":        fixed(schema.Dynamic, 1, 1),
+		"pack_array":      fixed(schema.Dynamic, 0, -1, schema.Dynamic),
+		"bag_pack":        {Min: 0, Max: -1, Check: checkBagPack},
+		"pack":            {Min: 0, Max: -1, Check: checkBagPack},
+		"set_has_element": fixed(schema.Bool, 2, 2, 0, schema.Dynamic),
+		"array_concat":    fixed(schema.Dynamic, 0, -1),
+		"bag_has_key":     fixed(schema.Bool, 2, 2, 0, schema.String),
+		"set_union":       fixed(schema.Dynamic, 0, -1),
+		"set_difference":  fixed(schema.Dynamic, 2, -1),
+		// range(start, stop[, step]): an array of longs.
+		"range": fixed(schema.Dynamic, 2, 3, schema.Long),
+	})
+}
+
+// checkBagPack types bag_pack(key, value, ...): keys are strings, values
+// dynamic.
+func checkBagPack(_ *kql.Call, args []Arg) (Sig, error) {
+	params := make([]schema.Type, len(args))
+	for i := range params {
+		params[i] = schema.String
+		if i%2 == 1 {
+			params[i] = schema.Dynamic
+		}
+	}
+	return Sig{Params: params, Result: schema.Dynamic}, nil
+}

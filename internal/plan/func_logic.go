@@ -1,0 +1,74 @@
+package plan
+
+import (
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+func init() {
+	bool1 := fixed(schema.Bool, 1, 1)
+	extremum := Func{Min: 1, Max: 64, Check: checkExtremum}
+	define(map[string]Func{
+		"iff":      {Min: 3, Max: 3, Check: checkIff},
+		"iif":      {Min: 3, Max: 3, Check: checkIff},
+		"case":     {Min: 3, Max: -1, Check: checkCase},
+		"coalesce": {Min: 1, Max: 64, Check: checkCoalesce},
+		// A missing string is empty, and so is one of any other type that
+		// writes as no text.
+		"isempty":    fixed(schema.Bool, 1, 1, schema.String),
+		"isnotempty": fixed(schema.Bool, 1, 1, schema.String),
+		"isnull":     bool1, "isnotnull": bool1, "not": bool1,
+		"max_of": extremum, "min_of": extremum,
+		"gettype": fixed(schema.String, 1, 1),
+	})
+}
+
+// checkIff types iff(condition, then, else): the branches are converted
+// to the type of the first that is not an untyped null.
+func checkIff(_ *kql.Call, args []Arg) (Sig, error) {
+	t := Either(args[1].Type, args[2].Type)
+	return Sig{Params: []schema.Type{0, t, t}, Result: t}, nil
+}
+
+// checkCase types case(condition, then, ..., else) as iff: the values
+// (then, and the last argument, else) are converted to the type of the
+// first one or, when it is an untyped null, of else.
+func checkCase(_ *kql.Call, args []Arg) (Sig, error) {
+	last := len(args) - 1
+	t := Either(args[1].Type, args[last].Type)
+	params := make([]schema.Type, len(args))
+	for i := 1; i < len(args); i += 2 {
+		params[i] = t
+	}
+	params[last] = t
+	return Sig{Params: params, Result: t}, nil
+}
+
+// checkCoalesce types coalesce(x, ...): all are converted to the type of
+// the first that is not an untyped null.
+func checkCoalesce(_ *kql.Call, args []Arg) (Sig, error) {
+	t := firstType(args)
+	return Sig{Params: []schema.Type{t}, Result: t}, nil
+}
+
+// checkExtremum types max_of(x, ...) and min_of: as coalesce, but real
+// when any argument is, so that a long and a real compare as numbers.
+func checkExtremum(_ *kql.Call, args []Arg) (Sig, error) {
+	t := firstType(args)
+	for _, a := range args {
+		if a.Type == schema.Real {
+			t = schema.Real
+		}
+	}
+	return Sig{Params: []schema.Type{t}, Result: t}, nil
+}
+
+// firstType is the type of the first argument that is not an untyped
+// null; 0 when all are.
+func firstType(args []Arg) schema.Type {
+	var t schema.Type
+	for _, a := range args {
+		t = Either(t, a.Type)
+	}
+	return t
+}
