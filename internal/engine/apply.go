@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -228,7 +229,7 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	rest := op.Args[1:]
 	if len(rest) > 0 {
 		if call, ok := rest[0].(*kql.Call); ok {
-			if _, isAgg := aggregates[call.Name]; isAgg {
+			if plan.IsAgg(call.Name) {
 				agg, rest = call, rest[1:]
 			}
 		}

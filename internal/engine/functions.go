@@ -35,10 +35,10 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		b, _ := json.Marshal(names)
 		return scalar{"CAST(" + sqlgen.QuoteString(string(b)) + " AS JSON)", schema.Dynamic}
 	}
-	if _, ok := aggregates[e.Name]; ok && c.aggs != nil {
+	if plan.IsAgg(e.Name) && c.aggs != nil {
 		return c.aggs.add(c, e)
 	}
-	if _, ok := aggregates[e.Name]; ok && !plan.IsFunc(e.Name) && scalarFuncs[e.Name] == nil {
+	if plan.IsAgg(e.Name) && !plan.IsFunc(e.Name) && scalarFuncs[e.Name] == nil {
 		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
 	}
 	args := make([]scalar, len(e.Args))
@@ -285,25 +285,14 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 // (plan.TypeCall) and the dialect spells, from its compiled arguments.
 // ok is false for a function the plan does not know.
 func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
-	pargs := make([]plan.Arg, len(args))
-	for i, a := range args {
-		pargs[i] = plan.Arg{Expr: e.Args[i], Type: a.typ}
-	}
-	sig, known, err := plan.TypeCall(e, pargs)
+	sig, known, err := plan.TypeCall(e, planArgs(e.Args, args))
 	if !known {
 		return scalar{}, false
 	}
 	if err != nil {
 		panic(failure{err})
 	}
-	sargs := make([]sqlgen.Arg, len(args))
-	for i, a := range args {
-		sargs[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: plan.Const(e.Args[i])}
-		if to := sig.Params[i]; to != 0 && a.sql != "" {
-			sargs[i].SQL, sargs[i].Type = c.d.Convert(sargs[i], to), to
-		}
-	}
-	text, ok := c.d.Call(e.Name, sargs, sig.Result)
+	text, ok := c.d.Call(e.Name, c.sqlArgs(e.Args, args, sig.Params), sig.Result)
 	if !ok {
 		c.fail(e, "The function '%s' is not available in this SQL dialect", e.Name)
 	}

@@ -64,15 +64,23 @@ func TypeCall(call *kql.Call, args []Arg) (sig Sig, known bool, err error) {
 	if !known {
 		return Sig{}, false, nil
 	}
+	sig, err = f.typeCall(call, args)
+	return sig, true, err
+}
+
+// typeCall types a call by rule f: the number of arguments, then the
+// signature (Check's or the fixed one), with one parameter type per
+// argument that it converts to.
+func (f Func) typeCall(call *kql.Call, args []Arg) (sig Sig, err error) {
 	if len(args) < f.Min {
-		return Sig{}, true, kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, f.Min, len(args))
+		return Sig{}, kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, f.Min, len(args))
 	}
 	if f.Max >= 0 && len(args) > f.Max {
-		return Sig{}, true, kql.Errorf(call.P, "The function '%s' takes at most %d arguments, got %d", call.Name, f.Max, len(args))
+		return Sig{}, kql.Errorf(call.P, "The function '%s' takes at most %d arguments, got %d", call.Name, f.Max, len(args))
 	}
 	if f.Check != nil {
 		if sig, err = f.Check(call, args); err != nil {
-			return Sig{}, true, err
+			return Sig{}, err
 		}
 	} else {
 		sig = Sig{Params: f.Params, Result: f.Result}
@@ -83,11 +91,11 @@ func TypeCall(call *kql.Call, args []Arg) (sig Sig, known bool, err error) {
 			params[i] = sig.Params[min(i, len(sig.Params)-1)]
 		}
 		if params[i] != 0 && !CanConvert(a.Type, params[i]) {
-			return Sig{}, true, kql.Errorf(a.Expr.Position(), "Cannot convert %s to %s", a.Type, params[i])
+			return Sig{}, kql.Errorf(a.Expr.Position(), "Cannot convert %s to %s", a.Type, params[i])
 		}
 	}
 	sig.Params = params
-	return sig, true, nil
+	return sig, nil
 }
 
 // fixed is the rule of a function that takes from min to max arguments

@@ -6,11 +6,14 @@ import "vigil/internal/schema"
 // the type the plan gave its parameter (plan.Sig); that type; and its
 // value when the query wrote it as a literal (a string, int64, float64
 // or bool; nil otherwise), for functions whose spelling depends on it,
-// such as datetime_part's part name.
+// such as datetime_part's part name. NotNull is set for a value known
+// never to be null, which spares a spelling its handling of nulls
+// (arg_max's fallback for a group whose key is null in every row).
 type Arg struct {
-	SQL   string
-	Type  schema.Type
-	Const any
+	SQL     string
+	Type    schema.Type
+	Const   any
+	NotNull bool
 }
 
 // Dialect spells the parts of a query that differ between SQL engines.
@@ -46,4 +49,10 @@ type Dialect interface {
 	// (plan.TypeCall): args are converted as its signature says and
 	// result is its type. ok is false for a function the dialect lacks.
 	Call(fn string, args []Arg, result schema.Type) (sql string, ok bool)
+	// Aggregate spells a call of an aggregate function the plan typed
+	// (plan.TypeAgg): args are converted as its signature says and
+	// results are the types of the columns it gives, for each of which
+	// it gives one SQL aggregate expression. ok is false for an
+	// aggregate the dialect lacks.
+	Aggregate(fn string, args []Arg, results []schema.Type) (sqls []string, ok bool)
 }

@@ -1,0 +1,34 @@
+package engine
+
+import (
+	"vigil/internal/kql"
+	"vigil/internal/plan"
+	"vigil/internal/schema"
+	"vigil/internal/sqlgen"
+)
+
+// planArgs are the arguments exprs, compiled to args, as the plan types
+// them.
+func planArgs(exprs []kql.Expr, args []scalar) []plan.Arg {
+	out := make([]plan.Arg, len(args))
+	for i, a := range args {
+		out[i] = plan.Arg{Expr: exprs[i], Type: a.typ}
+	}
+	return out
+}
+
+// sqlArgs are the arguments exprs, compiled to args, as a dialect spells
+// a typed call with them: each converted to its parameter's type in
+// params (0: as it is), with its value when it is a literal. One
+// compiled to no SQL (a type argument, which the function reads itself)
+// is left as it is.
+func (c *compiler) sqlArgs(exprs []kql.Expr, args []scalar, params []schema.Type) []sqlgen.Arg {
+	out := make([]sqlgen.Arg, len(args))
+	for i, a := range args {
+		out[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: plan.Const(exprs[i])}
+		if to := params[i]; to != 0 && a.sql != "" {
+			out[i].SQL, out[i].Type = c.d.Convert(out[i], to), to
+		}
+	}
+	return out
+}
