@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"maps"
+	"slices"
+
 	"vigil/internal/kql"
 	"vigil/internal/schema"
 )
@@ -67,6 +70,9 @@ func IsAgg(name string) bool {
 	_, ok := aggs[name]
 	return ok
 }
+
+// Aggs are the names of the aggregate functions, sorted.
+func Aggs() []string { return slices.Sorted(maps.Keys(aggs)) }
 
 // AggPrefix is the beginning of the default name of the column of
 // aggregate name (Agg.Prefix); "" for a name that is no aggregate.
