@@ -931,118 +931,52 @@ func notIf(negate bool) string {
 	return ""
 }
 
-// union appends relations, with the union of their columns (outer) or
-// only the common ones (inner), in order of first appearance.
+// union appends relations, with the columns plan.TypeUnion gives them,
+// null where an input has none.
 func (c *compiler) union(in *relation, u *kql.Union) *relation {
-	type branch struct {
-		rel  *relation
-		name string
-	}
-	var branches []branch
+	var rels []*relation
+	var names []string
+	offset := 0
 	if in != nil {
-		name := "union_arg0"
-		if in.as != "" {
-			name = in.as
-		}
-		branches = append(branches, branch{in, name})
+		rels, names = append(rels, in), append(names, plan.UnionSourceName(nil, 0, in.as))
+		offset = 1
 	}
 	for i, t := range u.Tables {
-		if ref, ok := t.(*kql.TableRef); ok && strings.Contains(ref.Name, "*") {
+		if ref, ok := t.(*kql.TableRef); ok && plan.IsTablePattern(ref.Name) {
 			if c.req.Tables == nil {
 				continue
 			}
-			for _, name := range c.req.Tables.Names() {
-				if ok, _ := path.Match(ref.Name, name); ok {
-					branches = append(branches, branch{c.tableRef(&kql.TableRef{P: ref.P, Name: name}), name})
-				}
+			for _, name := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
+				rels, names = append(rels, c.tableRef(&kql.TableRef{P: ref.P, Name: name})), append(names, name)
 			}
 			continue
 		}
-		name := "union_arg" + strconv.Itoa(i+len(branches))
-		if ref, ok := t.(*kql.TableRef); ok {
-			name = ref.Name
-		}
 		rel := c.tabular(t)
-		if rel.as != "" {
-			name = rel.as
-		}
-		branches = append(branches, branch{rel, name})
+		rels, names = append(rels, rel), append(names, plan.UnionSourceName(t, i+offset, rel.as))
 	}
-	if len(branches) == 0 {
-		c.fail(u, "union has no tables to read")
+	inputs := make([][]plan.Column, len(rels))
+	for i, rel := range rels {
+		inputs[i] = planColumns(rel.cols)
 	}
-	// A name whose type differs between branches becomes one column per
-	// type, named name_type (with a number if that name is taken), as in
-	// Kusto; outName maps a branch's column to its output column.
-	types := map[string]map[schema.Type]bool{}
-	taken := map[string]bool{}
-	for _, b := range branches {
-		for _, cl := range b.rel.cols {
-			if types[cl.name] == nil {
-				types[cl.name] = map[schema.Type]bool{}
-			}
-			types[cl.name][cl.typ] = true
-			taken[cl.name] = true
-		}
+	typed, err := plan.TypeUnion(u, inputs)
+	if err != nil {
+		panic(failure{err})
 	}
-	split := map[[2]string]string{}
-	outName := func(cl col) string {
-		if len(types[cl.name]) < 2 {
-			return cl.name
-		}
-		key := [2]string{cl.name, cl.typ.String()}
-		if n, ok := split[key]; ok {
-			return n
-		}
-		n := cl.name + "_" + cl.typ.String()
-		for i := 1; taken[n]; i++ {
-			n = cl.name + "_" + cl.typ.String() + strconv.Itoa(i)
-		}
-		taken[n] = true
-		split[key] = n
-		return n
-	}
-	var cols []col
-	seen := map[string]int{}
-	count := map[string]int{}
-	source := map[string]string{} // output column -> branch column
-	for _, b := range branches {
-		for _, cl := range b.rel.cols {
-			name := outName(cl)
-			count[name]++
-			if _, ok := seen[name]; !ok {
-				seen[name] = len(cols)
-				source[name] = cl.name
-				cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
-			}
-		}
-	}
-	if u.Kind == "inner" {
-		var common []col
-		for _, cl := range cols {
-			if count[cl.name] == len(branches) {
-				common = append(common, cl)
-			}
-		}
-		cols = common
-	}
+	cols := engineColumns(typed.Columns)
 	var parts []string
-	for _, b := range branches {
+	for i, rel := range rels {
 		var sel []string
-		if u.WithSource != "" {
-			sel = append(sel, sqlgen.QuoteString(b.name)+" AS "+sqlgen.QuoteIdent(u.WithSource))
-		}
-		for _, cl := range cols {
-			if have, ok := b.rel.find(source[cl.name]); ok && outName(have) == cl.name {
-				sel = append(sel, c.convert(scalar{sqlgen.QuoteIdent(have.name), have.typ}, cl.typ, u)+" AS "+sqlgen.QuoteIdent(cl.name))
-			} else {
+		for j, cl := range cols {
+			switch k := typed.Feeds[i][j]; k {
+			case plan.FeedSource:
+				sel = append(sel, sqlgen.QuoteString(names[i])+" AS "+sqlgen.QuoteIdent(cl.name))
+			case plan.FeedNull:
 				sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+			default:
+				sel = append(sel, sqlgen.QuoteIdent(rel.cols[k].name)+" AS "+sqlgen.QuoteIdent(cl.name))
 			}
 		}
-		parts = append(parts, "SELECT "+strings.Join(sel, ", ")+" FROM ("+b.rel.sql+")")
-	}
-	if u.WithSource != "" {
-		cols = append([]col{{name: u.WithSource, typ: schema.String}}, cols...)
+		parts = append(parts, "SELECT "+strings.Join(sel, ", ")+" FROM ("+rel.sql+")")
 	}
 	return &relation{sql: strings.Join(parts, " UNION ALL "), cols: cols}
 }
