@@ -156,10 +156,10 @@ func init() {
 		"max":              agg("max_", sameType(1, 1)),
 		"minif":            agg("minif_", sameType(2, 2)),
 		"maxif":            agg("maxif_", sameType(2, 2)),
-		// Kusto's take_any(a, b) gives a column for each, from one row;
-		// Vigil takes one expression.
-		"take_any":       agg("take_any_", sameType(1, 1)),
-		"any":            agg("any_", sameType(1, 1)),
+		// Kusto's take_any(a, b) gives a column for each, from one row,
+		// named a and b; Vigil gives the first's alone, named take_any_a.
+		"take_any":       agg("take_any_", sameType(1, -1)),
+		"any":            agg("any_", sameType(1, -1)),
 		"take_anyif":     agg("take_anyif_", sameType(2, 2)),
 		"binary_all_and": agg("binary_all_and_", fixed(lng, 1, 1, lng)),
 		"binary_all_or":  agg("binary_all_or_", fixed(lng, 1, 1, lng)),

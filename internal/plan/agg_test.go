@@ -61,7 +61,7 @@ func TestAggTypes(t *testing.T) {
 		{name: "avgif", args: types(i), err: "The function 'avgif' needs 2 arguments, got 1", col: 1},
 		{name: "min", args: types(dt), params: types(0), results: types(dt)},
 		{name: "maxif", args: types(s, b), params: types(0, 0), results: types(s)},
-		{name: "take_any", args: types(s, l), err: "The function 'take_any' takes at most 1 arguments, got 2", col: 1},
+		{name: "take_any", args: types(s, l), params: types(0, 0), results: types(s)},
 		{name: "binary_all_xor", args: types(i), params: types(l), results: types(l)},
 		{name: "binary_all_and", args: types(r), params: types(l), results: types(l)},
 		// The arrays take values as they are, and a maximum size.
