@@ -17,16 +17,13 @@ import (
 // rows; several columns expand side by side, the shorter padded with
 // nulls, as Kusto does.
 func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
-	sel, cols := allCols(in)
-	var lengths []string
+	var lengths, entries []string
+	var computed []plan.Column
 	for i, it := range op.Items {
 		v := c.expr(it.Expr, in)
-		name := it.Name
-		if name == "" {
-			name = c.defaultName(it.Expr, i, true)
-		}
-		if v.typ != schema.Dynamic {
-			c.fail(it.Expr, "mv-expand needs a dynamic column, not %s", v.typ)
+		out, err := plan.MvExpandItem(it, i, v.typ, op.ToType[i])
+		if err != nil {
+			panic(failure{err})
 		}
 		// A bag expands to its properties: one-property bags, or with
 		// bagexpansion=array [key, value] arrays.
@@ -37,21 +34,17 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 		list := fmt.Sprintf("CASE json_type(%[1]s) WHEN 'ARRAY' THEN CAST(%[1]s AS JSON[]) WHEN 'OBJECT' THEN list_transform(json_keys(%[1]s), _k -> "+prop+") ELSE [%[1]s] END", v.sql)
 		lengths = append(lengths, "len("+list+")")
 		elem := "unnest(" + list + ")"
-		typ := schema.Dynamic
-		if t := op.ToType[i]; t != "" {
-			to, err := schema.ParseType(t)
-			if err != nil {
-				c.fail(it.Expr, "%v", err)
-			}
-			elem = c.convert(scalar{elem, schema.Dynamic}, to, it.Expr)
-			typ = to
+		if op.ToType[i] != "" {
+			elem = c.convert(scalar{elem, schema.Dynamic}, out.Type, it.Expr)
 		}
-		sel, cols = setColumn(sel, cols, elem+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: typ})
+		entries = append(entries, elem+" AS "+sqlgen.QuoteIdent(out.Name))
+		computed = append(computed, out)
 	}
 	if op.ItemIndex != "" {
-		sel = append(sel, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+sqlgen.QuoteIdent(op.ItemIndex))
-		cols = append(cols, col{name: op.ItemIndex, typ: schema.Long})
+		entries = append(entries, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+sqlgen.QuoteIdent(op.ItemIndex))
+		computed = append(computed, plan.MvExpandIndex(op.ItemIndex))
 	}
+	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)
 	out := wrap(in, sel, cols, "")
 	if op.Limit != nil {
 		out = wrap(out, quoted(cols), cols, " LIMIT "+c.expr(op.Limit, nil).sql)
@@ -82,11 +75,7 @@ func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 
 	drop := map[string]bool{}
 	for i, it := range op.Items {
-		name := it.Name
-		if name == "" {
-			name = c.defaultName(it.Expr, i, true)
-		}
-		drop[name] = true
+		drop[plan.ItemName(it, i)] = true
 	}
 	for _, cl := range sub.cols {
 		drop[cl.name] = true
@@ -394,15 +383,18 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 	}
 	text := "CAST(to_json(" + c.convert(x, schema.String, op.X) + ") AS VARCHAR)"
 	bag := goCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
-	sel, cols := allCols(in)
+	var entries []string
+	var computed []plan.Column
 	for _, cd := range op.Cols {
 		typ, err := schema.ParseType(cd.Type)
 		if err != nil {
 			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
 		}
 		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, typ, op)
-		sel, cols = setColumn(sel, cols, v+" AS "+sqlgen.QuoteIdent(cd.Name), col{name: cd.Name, typ: typ})
+		entries = append(entries, v+" AS "+sqlgen.QuoteIdent(cd.Name))
+		computed = append(computed, plan.Column{Name: cd.Name, Type: typ})
 	}
+	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)
 	return wrap(in, sel, cols, "")
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -282,10 +281,7 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 				}
 			}
 			v := c.expr(it.Expr, nil)
-			name := it.Name
-			if name == "" {
-				name = "print_" + strconv.Itoa(i)
-			}
+			name := plan.PrintName(it, i)
 			sel = append(sel, c.typed(v)+" AS "+sqlgen.QuoteIdent(name))
 			cols = append(cols, col{name: name, typ: orString(v.typ)})
 		}
@@ -508,18 +504,29 @@ func subset(in *relation, tail string) *relation {
 	return out
 }
 
-// setColumn puts the column cl, whose SQL is entry ("... AS name"), in
-// place of the column of its name in sel and cols, or after them when
-// they have none: extend's rule, which parse, parse-kv and mv-expand
-// follow for the columns they write.
-func setColumn(sel []string, cols []col, entry string, cl col) ([]string, []col) {
-	for j := range cols {
-		if cols[j].name == cl.name {
-			sel[j], cols[j] = entry, cl
-			return sel, cols
+// extended is the select list and columns of slots (plan.Extend's and
+// the like) over the columns in: a column passed on is read by its name,
+// a computed one by its SQL in entries ("... AS name").
+func extended(in []col, slots []plan.Slot, entries []string) ([]string, []col) {
+	var sel []string
+	var cols []col
+	for _, s := range slots {
+		if s.From >= 0 {
+			sel, cols = append(sel, sqlgen.QuoteIdent(in[s.From].name)), append(cols, in[s.From])
+			continue
 		}
+		sel, cols = append(sel, entries[s.Item]), append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
 	}
-	return append(sel, entry), append(cols, cl)
+	return sel, cols
+}
+
+// pick selects the input columns slots pass on, failing with err.
+func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
+	if err != nil {
+		panic(failure{err})
+	}
+	sel, cols := extended(in.cols, slots, nil)
+	return wrap(in, sel, cols, "")
 }
 
 func allCols(in *relation) ([]string, []col) {
@@ -542,78 +549,27 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.project(in, op.Items, false)
 	case *kql.Extend:
 		return c.project(in, op.Items, true)
-	case *kql.ProjectAway, *kql.ProjectKeep:
-		var names []string
-		keep := false
-		if pa, ok := op.(*kql.ProjectAway); ok {
-			names = pa.Names
-		} else {
-			names, keep = op.(*kql.ProjectKeep).Names, true
-		}
-		matched := map[string]bool{}
-		for _, n := range names {
-			found := false
-			for _, cl := range in.cols {
-				if ok, _ := path.Match(n, cl.name); ok {
-					matched[cl.name], found = true, true
-				}
-			}
-			if !found && !strings.Contains(n, "*") {
-				c.fail(op, "Failed to resolve column or scalar expression named '%s'", n)
-			}
-		}
-		var sel []string
-		var cols []col
-		for _, cl := range in.cols {
-			if matched[cl.name] == keep {
-				sel = append(sel, sqlgen.QuoteIdent(cl.name))
-				cols = append(cols, cl)
-			}
-		}
-		if len(sel) == 0 {
-			c.fail(op, "The operator leaves no columns")
-		}
-		return wrap(in, sel, cols, "")
+	case *kql.ProjectAway:
+		slots, err := plan.ProjectAway(planColumns(in.cols), op)
+		return c.pick(in, slots, err)
+	case *kql.ProjectKeep:
+		slots, err := plan.ProjectKeep(planColumns(in.cols), op)
+		return c.pick(in, slots, err)
 	case *kql.ProjectRename:
-		renames := map[string]string{}
-		for _, p := range op.Pairs {
-			if _, ok := in.find(p[1]); !ok {
-				c.fail(op, "Failed to resolve column or scalar expression named '%s'", p[1])
-			}
-			renames[p[1]] = p[0]
+		slots, err := plan.ProjectRename(planColumns(in.cols), op)
+		if err != nil {
+			panic(failure{err})
 		}
+		// Every column is written "old AS new", renamed or not.
 		var sel []string
 		var cols []col
-		for _, cl := range in.cols {
-			name := cl.name
-			if n, ok := renames[name]; ok {
-				name = n
-			}
-			sel = append(sel, sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(name))
-			cols = append(cols, col{name: name, typ: cl.typ, hidden: cl.hidden})
+		for _, s := range slots {
+			sel = append(sel, sqlgen.QuoteIdent(in.cols[s.From].name)+" AS "+sqlgen.QuoteIdent(s.Name))
+			cols = append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
 		}
 		return wrap(in, sel, cols, "")
 	case *kql.ProjectReorder:
-		var first []col
-		seen := map[string]bool{}
-		for _, n := range op.Names {
-			for _, cl := range in.cols {
-				if ok, _ := path.Match(n, cl.name); ok && !seen[cl.name] {
-					first = append(first, cl)
-					seen[cl.name] = true
-				}
-			}
-		}
-		for _, cl := range in.cols {
-			if !seen[cl.name] {
-				first = append(first, cl)
-			}
-		}
-		var sel []string
-		for _, cl := range first {
-			sel = append(sel, sqlgen.QuoteIdent(cl.name))
-		}
-		return wrap(in, sel, first, "")
+		return c.pick(in, plan.ProjectReorder(planColumns(in.cols), op), nil)
 	case *kql.Summarize:
 		return c.summarize(in, op)
 	case *kql.Count:
@@ -630,14 +586,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys))
 	case *kql.Distinct:
 		if op.All {
-			var sel []string
-			var cols []col
-			for _, cl := range in.cols {
-				if !cl.hidden {
-					sel = append(sel, sqlgen.QuoteIdent(cl.name))
-					cols = append(cols, cl)
-				}
-			}
+			sel, cols := extended(in.cols, plan.Visible(planColumns(in.cols)), nil)
 			return &relation{sql: "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ")", cols: cols, render: in.render}
 		}
 		p := c.project(in, op.Items, false)
@@ -664,18 +613,16 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		out.render = &Render{Visualization: op.Visualization, Properties: op.Props}
 		return &out
 	case *kql.GetSchema:
-		var rows []string
-		for i, cl := range in.cols {
-			if cl.hidden {
-				continue
-			}
-			rows = append(rows, fmt.Sprintf("(%s, %d, %s, %s)", sqlgen.QuoteString(cl.name), i, sqlgen.QuoteString(dotnetType(cl.typ)), sqlgen.QuoteString(cl.typ.String())))
+		var rows, names []string
+		for _, r := range plan.GetSchema(planColumns(in.cols)) {
+			rows = append(rows, fmt.Sprintf("(%s, %d, %s, %s)", sqlgen.QuoteString(r.ColumnName), r.ColumnOrdinal, sqlgen.QuoteString(r.DataType), sqlgen.QuoteString(r.ColumnType)))
 		}
-		return &relation{
-			sql: "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(\"ColumnName\", \"ColumnOrdinal\", \"DataType\", \"ColumnType\")",
-			cols: []col{{name: "ColumnName", typ: schema.String}, {name: "ColumnOrdinal", typ: schema.Int},
-				{name: "DataType", typ: schema.String}, {name: "ColumnType", typ: schema.String}},
+		var cols []col
+		for _, cl := range plan.GetSchemaColumns {
+			names = append(names, sqlgen.QuoteIdent(cl.Name))
+			cols = append(cols, col{name: cl.Name, typ: cl.Type})
 		}
+		return &relation{sql: "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(" + strings.Join(names, ", ") + ")", cols: cols}
 	case *kql.Serialize:
 		if len(op.Items) == 0 {
 			return in
@@ -737,22 +684,20 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 	return wrap(&src, sel, cols, "")
 }
 
+// projectItems compiles items over in into the select list and columns
+// of project, or, with extend, of extend (plan.Extend lays them out).
 func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool) ([]string, []col) {
-	var sel []string
-	var cols []col
-	index := map[string]int{}
-	if extend {
-		sel, cols = allCols(in)
-		for i, cl := range cols {
-			index[cl.name] = i
-		}
+	var entries []string
+	var computed []plan.Column
+	add := func(entry string, cl col) {
+		entries = append(entries, entry)
+		computed = append(computed, plan.Column{Name: cl.name, Type: cl.typ})
 	}
 	for i, it := range items {
 		if call, ok := it.Expr.(*kql.Call); ok && len(call.Args) > 0 {
 			if s, cl, ok := c.sortColumns(call, it.Names, it.Name, in); ok {
 				for k := range s {
-					index[cl[k].name] = len(sel)
-					sel, cols = append(sel, s[k]), append(cols, cl[k])
+					add(s[k], cl[k])
 				}
 				continue
 			}
@@ -773,9 +718,7 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 						name = it.Name + "_" + f.name
 					}
 					v := c.convert(scalar{"json_extract(" + bag.sql + ", '$." + f.name + "')", schema.Dynamic}, f.typ, call)
-					index[name] = len(sel)
-					sel = append(sel, v+" AS "+sqlgen.QuoteIdent(name))
-					cols = append(cols, col{name: name, typ: f.typ})
+					add(v+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: f.typ})
 				}
 				continue
 			}
@@ -784,76 +727,18 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 			c.fail(it.Expr, "A tuple (a, b) = ... needs a function that gives several columns, such as series_stats")
 		}
 		v := c.expr(it.Expr, in)
-		name := it.Name
-		if name == "" {
-			name = c.defaultName(it.Expr, i, extend)
-		}
+		name := plan.ItemName(it, i)
 		if v.typ == 0 {
 			v.typ = schema.String
 			v.sql = "CAST(NULL AS VARCHAR)"
 		}
-		entry := v.sql + " AS " + sqlgen.QuoteIdent(name)
-		if j, ok := index[name]; ok {
-			sel[j], cols[j] = entry, col{name: name, typ: v.typ}
-			continue
-		}
-		index[name] = len(sel)
-		sel = append(sel, entry)
-		cols = append(cols, col{name: name, typ: v.typ})
+		add(v.sql+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: v.typ})
 	}
-	return sel, cols
-}
-
-// defaultName names an unnamed expression as Kusto does (see
-// derivedName); others are ColumnN / print_N.
-func (c *compiler) defaultName(e kql.Expr, i int, extend bool) string {
-	if name, ok := derivedName(e); ok {
-		return name
+	var cols []col
+	if extend {
+		cols = in.cols
 	}
-	return "Column" + strconv.Itoa(i+1)
-}
-
-// derivedName is the name Kusto gives an unnamed expression when it
-// derives one: a column keeps its name, dynamic access is named by its
-// path (d.a["b"] is d_a_b), and a conversion of a dynamic access by the
-// path it converts (tostring(Properties.Level) is Properties_Level, as
-// Log Analytics names it).
-func derivedName(e kql.Expr) (string, bool) {
-	switch x := e.(type) {
-	case *kql.Ident:
-		return x.Name, true
-	case *kql.Member:
-		return memberName(x), true
-	case *kql.Index:
-		if lit, ok := x.I.(*kql.Literal); ok && lit.Kind == kql.LitString {
-			return memberName(x.X) + "_" + lit.Value, true
-		}
-	case *kql.Call:
-		if conversions[x.Name] && len(x.Args) == 1 {
-			switch x.Args[0].(type) {
-			case *kql.Member, *kql.Index:
-				return derivedName(x.Args[0])
-			}
-		}
-	}
-	return "", false
-}
-
-// conversions are the functions whose result is named after the dynamic
-// path they convert.
-var conversions = map[string]bool{
-	"tostring": true, "toint": true, "tolong": true, "toreal": true, "todouble": true, "tobool": true, "toboolean": true,
-	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
-}
-
-func memberName(e kql.Expr) string {
-	switch x := e.(type) {
-	case *kql.Ident:
-		return x.Name
-	case *kql.Member:
-		return memberName(x.X) + "_" + x.Name
-	}
-	return "Column1"
+	return extended(cols, plan.Extend(planColumns(cols), computed), entries)
 }
 
 func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
@@ -1004,12 +889,11 @@ func quoted(cols []col) []string {
 func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 	x := c.expr(op.X, in)
 	src := c.convert(x, schema.String, op.X)
-	type capture struct {
-		name  string
-		typ   schema.Type
-		field string
+	caps, err := plan.ParseCaptures(op)
+	if err != nil {
+		panic(failure{err})
 	}
-	var caps []capture
+	var capFields []string // the group of each capture
 	var re strings.Builder
 	var fields []string
 	group := func() string {
@@ -1035,10 +919,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 		case p.Col == "":
 			re.WriteString(sqlgen.QuoteRegexp(p.Literal))
 		default:
-			typ, err := schema.ParseType(p.Type)
-			if err != nil {
-				c.fail(op, "parse column %s: %v", p.Col, err)
-			}
+			typ := caps[len(capFields)].Type
 			loose := "(.*?)"
 			if last || regex {
 				loose = "(.*)"
@@ -1058,7 +939,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 			default:
 				re.WriteString(loose)
 			}
-			caps = append(caps, capture{p.Col, typ, group()})
+			capFields = append(capFields, group())
 		}
 	}
 	pattern := "(?s)" + re.String()
@@ -1085,16 +966,15 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 	sel = append(sel, "CASE WHEN regexp_matches("+src+", "+quoted+") THEN regexp_extract("+src+", "+quoted+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
 	cols = append(cols, col{name: parsed, hidden: true})
 	matched := wrap(in, sel, cols, "")
-	sel, cols = allCols(matched)
-	var typed []string
-	for _, cp := range caps {
-		text := scalar{"struct_extract(" + parsed + ", " + sqlgen.QuoteString(cp.field) + ")", schema.String}
-		entry := c.convert(text, cp.typ, op)
-		if cp.typ != schema.String {
-			typed = append(typed, sqlgen.QuoteIdent(cp.name))
+	var entries, typed []string
+	for k, cp := range caps {
+		text := scalar{"struct_extract(" + parsed + ", " + sqlgen.QuoteString(capFields[k]) + ")", schema.String}
+		entries = append(entries, c.convert(text, cp.Type, op)+" AS "+sqlgen.QuoteIdent(cp.Name))
+		if cp.Type != schema.String {
+			typed = append(typed, sqlgen.QuoteIdent(cp.Name))
 		}
-		sel, cols = setColumn(sel, cols, entry+" AS "+sqlgen.QuoteIdent(cp.name), col{name: cp.name, typ: cp.typ})
 	}
+	sel, cols = extended(matched.cols, plan.Extend(planColumns(matched.cols), caps), entries)
 	converted := wrap(matched, sel, cols, "")
 	ok := parsed + " IS NOT NULL"
 	strict := op.Kind != "relaxed" && len(typed) > 0
@@ -1110,7 +990,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 		ref := sqlgen.QuoteIdent(cl.name)
 		isCapture := false
 		for _, cp := range caps {
-			isCapture = isCapture || cp.name == cl.name
+			isCapture = isCapture || cp.Name == cl.name
 		}
 		if isCapture && strict && !op.Where {
 			ref = "CASE WHEN " + ok + " THEN " + ref + " END AS " + ref
@@ -1214,30 +1094,6 @@ func (c *compiler) tableArg(e kql.Expr) *relation {
 	}
 	c.fail(e, "A tabular parameter needs a table")
 	return nil
-}
-
-func dotnetType(t schema.Type) string {
-	switch t {
-	case schema.Bool:
-		return "System.Boolean"
-	case schema.Int:
-		return "System.Int32"
-	case schema.Long:
-		return "System.Int64"
-	case schema.Real:
-		return "System.Double"
-	case schema.Decimal:
-		return "System.Data.SqlTypes.SqlDecimal"
-	case schema.DateTime:
-		return "System.DateTime"
-	case schema.Timespan:
-		return "System.TimeSpan"
-	case schema.GUID:
-		return "System.Guid"
-	case schema.Dynamic:
-		return "System.Object"
-	}
-	return "System.String"
 }
 
 // search filters the input, or the tables listed (every table when none

@@ -138,7 +138,7 @@ func byName(e kql.Expr, i int) string {
 			return id.Name
 		}
 	}
-	if name, ok := derivedName(e); ok {
+	if name, ok := plan.DerivedName(e); ok {
 		return name
 	}
 	return "Column" + strconv.Itoa(i+1)
