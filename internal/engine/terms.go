@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"path"
 	"strings"
 
 	"vigil/internal/kql"
@@ -143,15 +142,11 @@ func (c *compiler) searchNames(tables []string) []string {
 	}
 	var names []string
 	for _, t := range tables {
-		if !strings.Contains(t, "*") {
+		if !plan.IsTablePattern(t) {
 			names = append(names, t)
 			continue
 		}
-		for _, name := range c.req.Tables.Names() {
-			if ok, _ := path.Match(t, name); ok {
-				names = append(names, name)
-			}
-		}
+		names = append(names, plan.MatchTables(t, c.req.Tables.Names())...)
 	}
 	return names
 }
