@@ -99,7 +99,6 @@ func newScope(parent *scope) *scope {
 type compiler struct {
 	ctx      context.Context
 	req      Request
-	now      time.Time
 	releases []func()
 	sc       *scope
 	// db answers probe queries of operators whose columns depend on the
@@ -134,7 +133,7 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return &compiler{ctx: ctx, req: req, now: now.UTC(), sc: newScope(nil), db: db, d: sqlgen.NewDuckDB(now.UTC())}
+	return &compiler{ctx: ctx, req: req, sc: newScope(nil), db: db, d: sqlgen.NewDuckDB(now.UTC())}
 }
 
 func (c *compiler) release() {

@@ -299,11 +299,15 @@ func init() {
 			if size == nil {
 				a.c.fail(a.e, "bin_auto needs the bin size: set query_bin_auto_size = ... before the query")
 			}
+			// bin or bin_at of the settings' expressions, typed and
+			// spelled as if the query had written them.
 			sz := a.c.expr(size, nil)
 			if at := a.c.sets["query_bin_auto_at"]; at != nil {
-				return a.c.binAt(a.e, a.v[0], sz, a.c.expr(at, nil))
+				v, _ := a.c.typedCall(&kql.Call{P: a.e.P, Name: "bin_at", Args: []kql.Expr{a.e.Args[0], size, at}}, []scalar{a.v[0], sz, a.c.expr(at, nil)})
+				return v
 			}
-			return a.c.bin(a.e, a.v[0], sz)
+			v, _ := a.c.typedCall(&kql.Call{P: a.e.P, Name: "bin", Args: []kql.Expr{a.e.Args[0], size}}, []scalar{a.v[0], sz})
+			return v
 		},
 		"merge_tdigest": func(a fnArgs) scalar { return scalarFuncs["tdigest_merge"](a) },
 		"tdigest_merge": func(a fnArgs) scalar {
@@ -455,12 +459,13 @@ func (c *compiler) xxhash(a fnArgs) scalar {
 }
 
 // hashOf is the SQL of hash(v).
-func (c *compiler) hashOf(v scalar, n kql.Node) string {
+func (c *compiler) hashOf(v scalar, n kql.Expr) string {
 	switch v.typ {
 	case schema.Int, schema.Long, schema.Timespan, schema.Bool:
 		return "kql_xxhash_long(" + c.convert(v, schema.Long, n) + ")"
 	case schema.DateTime:
-		return "kql_xxhash_long(" + c.toNumber(v, schema.Long, n) + ")"
+		ticks, _ := c.typedCall(&kql.Call{P: n.Position(), Name: "tolong", Args: []kql.Expr{n}}, []scalar{v})
+		return "kql_xxhash_long(" + ticks.sql + ")"
 	case schema.Real, schema.Decimal:
 		return "kql_xxhash_real(" + c.convert(v, schema.Real, n) + ")"
 	}
