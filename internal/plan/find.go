@@ -91,7 +91,8 @@ func CheckFindPredicate(f *kql.Find, t schema.Type) error {
 // table has with one type, as the first table orders them, and pack_, a
 // bag of the row's other columns; with project, the columns listed, of
 // the type given or else of the first table that has them, and pack_
-// when pack_all() asks for it.
+// when pack_all() asks for it. The source column's name must not be one
+// of the others'.
 func TypeFind(f *kql.Find, inputs [][]Column) (Find, error) {
 	if len(inputs) == 0 {
 		return Find{}, kql.Errorf(f.P, "find: no table has the columns the predicate names")
@@ -143,6 +144,9 @@ func TypeFind(f *kql.Find, inputs [][]Column) (Find, error) {
 	}
 	if pack {
 		cols = append(cols, Column{Name: "pack_", Type: schema.Dynamic})
+	}
+	if _, ok := columnIndex(cols[1:], source); ok {
+		return Find{}, kql.Errorf(f.P, "find: column named '%s' already exists", source)
 	}
 	typed := Find{Columns: cols, Feeds: make([][]int, len(inputs)), Pack: make([][]int, len(inputs))}
 	for i, in := range inputs {

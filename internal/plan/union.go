@@ -34,7 +34,8 @@ type Union struct {
 // the default) or of every input (kind=inner), in order of first
 // appearance; a name that has different types in different inputs
 // becomes one column per type, named name_type (with a number where that
-// name is taken), as in Kusto. withsource= adds a string column first.
+// name is taken), as in Kusto. withsource= adds a string column first,
+// whose name must not be one of the others'.
 func TypeUnion(u *kql.Union, inputs [][]Column) (Union, error) {
 	if len(inputs) == 0 {
 		return Union{}, kql.Errorf(u.P, "union has no tables to read")
@@ -95,6 +96,9 @@ func TypeUnion(u *kql.Union, inputs [][]Column) (Union, error) {
 		cols = common
 	}
 	if u.WithSource != "" {
+		if _, ok := columnIndex(cols, u.WithSource); ok {
+			return Union{}, kql.Errorf(u.P, "union: column named '%s' already exists", u.WithSource)
+		}
 		cols = append([]Column{{Name: u.WithSource, Type: schema.String}}, cols...)
 	}
 	feeds := make([][]int, len(inputs))

@@ -46,6 +46,13 @@ func TestTypeUnion(t *testing.T) {
 	}
 	_, err := TypeUnion(parseOp(t, "union App*").(*kql.Union), nil)
 	wantErr(t, err, "union has no tables to read", 1, 5)
+	// withsource= may not name a column of the result, as in Kusto...
+	_, err = TypeUnion(parseOp(t, "union withsource=y U").(*kql.Union), [][]Column{a, c})
+	wantErr(t, err, "union: column named 'y' already exists", 1, 5)
+	// ...but may one that kind=inner leaves out.
+	if _, err := TypeUnion(parseOp(t, "union kind=inner withsource=y U").(*kql.Union), [][]Column{a, c}); err != nil {
+		t.Errorf("withsource=y over kind=inner without y: %v", err)
+	}
 }
 
 func TestUnionSourceName(t *testing.T) {
