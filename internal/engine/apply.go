@@ -53,9 +53,8 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 }
 
 // mvApply runs the subquery once per input row, over that row with its
-// arrays expanded, through a LATERAL join. The output is the input's
-// columns the subquery neither expanded nor returned, then the
-// subquery's columns; a row whose subquery returns nothing is dropped.
+// arrays expanded, through a LATERAL join, with the columns of
+// plan.MvApply; a row whose subquery returns nothing is dropped.
 func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	c.applyDepth++
 	defer func() { c.applyDepth-- }()
@@ -73,24 +72,14 @@ func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	sub := c.tabular(op.Sub)
 	c.applySrc, c.sc = saved, savedScope
 
-	drop := map[string]bool{}
-	for i, it := range op.Items {
-		drop[plan.ItemName(it, i)] = true
-	}
-	for _, cl := range sub.cols {
-		drop[cl.name] = true
-	}
 	var sel []string
 	var cols []col
-	for _, cl := range in.cols {
-		if !drop[cl.name] {
-			sel = append(sel, outer+"."+sqlgen.QuoteIdent(cl.name))
-			cols = append(cols, cl)
+	for _, s := range plan.MvApply(planColumns(in.cols), op.Items, planColumns(sub.cols)) {
+		if s.From >= 0 {
+			sel, cols = append(sel, outer+"."+sqlgen.QuoteIdent(s.Name)), append(cols, in.cols[s.From])
+			continue
 		}
-	}
-	for _, cl := range sub.cols {
-		sel = append(sel, "_s."+sqlgen.QuoteIdent(cl.name))
-		cols = append(cols, cl)
+		sel, cols = append(sel, "_s."+sqlgen.QuoteIdent(s.Name)), append(cols, sub.cols[s.Item])
 	}
 	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS " + outer + ", LATERAL (" + sub.sql + ") AS _s", cols: cols, render: in.render}
 }
@@ -383,16 +372,14 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 	}
 	text := "CAST(to_json(" + c.convert(x, schema.String, op.X) + ") AS VARCHAR)"
 	bag := goCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
+	computed, err := plan.ParseKvColumns(op)
+	if err != nil {
+		panic(failure{err})
+	}
 	var entries []string
-	var computed []plan.Column
-	for _, cd := range op.Cols {
-		typ, err := schema.ParseType(cd.Type)
-		if err != nil {
-			c.fail(op, "parse-kv column %s: %v", cd.Name, err)
-		}
-		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, typ, op)
+	for _, cd := range computed {
+		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, cd.Type, op)
 		entries = append(entries, v+" AS "+sqlgen.QuoteIdent(cd.Name))
-		computed = append(computed, plan.Column{Name: cd.Name, Type: typ})
 	}
 	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)
 	return wrap(in, sel, cols, "")

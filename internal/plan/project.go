@@ -299,3 +299,40 @@ func ParseCaptures(op *kql.ParseOp) ([]Column, error) {
 	}
 	return out, nil
 }
+
+// ParseKvColumns are the columns parse-kv writes: one for each column
+// it declares, of the declared type.
+func ParseKvColumns(op *kql.ParseKv) ([]Column, error) {
+	var out []Column
+	for _, cd := range op.Cols {
+		typ, err := schema.ParseType(cd.Type)
+		if err != nil {
+			return nil, kql.Errorf(op.P, "parse-kv column %s: %v", cd.Name, err)
+		}
+		out = append(out, Column{Name: cd.Name, Type: typ})
+	}
+	return out, nil
+}
+
+// MvApply lays out mv-apply's result: the input's columns but those its
+// items expand and those its subquery returns, then the subquery's
+// columns (Item k is the subquery's column k).
+func MvApply(in []Column, items []kql.NamedExpr, sub []Column) []Slot {
+	drop := map[string]bool{}
+	for i, it := range items {
+		drop[ItemName(it, i)] = true
+	}
+	for _, c := range sub {
+		drop[c.Name] = true
+	}
+	var out []Slot
+	for i, c := range in {
+		if !drop[c.Name] {
+			out = append(out, passed(in, i))
+		}
+	}
+	for k, c := range sub {
+		out = append(out, Slot{Column: c, From: -1, Item: k})
+	}
+	return out
+}

@@ -187,3 +187,26 @@ func TestParseCaptures(t *testing.T) {
 		t.Errorf("a capture of an unknown type: error %v", err)
 	}
 }
+
+func TestParseKvColumns(t *testing.T) {
+	op := parseOp(t, `parse-kv b as (k: string, n: long) with (pair_delimiter=',')`).(*kql.ParseKv)
+	got, err := ParseKvColumns(op)
+	if err != nil || len(got) != 2 || got[0] != (Column{Name: "k", Type: schema.String}) || got[1] != (Column{Name: "n", Type: schema.Long}) {
+		t.Errorf("ParseKvColumns = %+v, %v; want k:string, n:long", got, err)
+	}
+	op = parseOp(t, `parse-kv b as (k: text) with (pair_delimiter=',')`).(*kql.ParseKv)
+	if _, err := ParseKvColumns(op); err == nil || err.Error() != `parse-kv column k: unknown type "text" (line 1, column 5)` {
+		t.Errorf("a column of an unknown type: error %v", err)
+	}
+}
+
+// TestMvApply checks that mv-apply leaves out the columns its items
+// expand (c; x = ab expands into x, leaving ab) and those the subquery
+// returns (b).
+func TestMvApply(t *testing.T) {
+	op := parseOp(t, "mv-apply c, x = ab on (summarize b = count())").(*kql.MvApply)
+	sub := []Column{{Name: "b", Type: schema.Long}, {Name: "z", Type: schema.Real}}
+	if got, want := layout(MvApply(input, op.Items, sub)), "a:long<-a ab:real<-ab _h:datetime<-_h! b:long=0 z:real=1"; got != want {
+		t.Errorf("MvApply:\n got  %s\n want %s", got, want)
+	}
+}
