@@ -15,9 +15,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if f, ok := c.lookupFunc(e.Name); ok {
 		return c.callFuncScalar(f, e.Args, e, in)
 	}
-	if i, ok := regexArgs[e.Name]; ok && i < len(e.Args) {
-		c.checkRegex(e.Args[i])
-	}
 	if e.Name == "column_names_of" {
 		// The names of a table's columns, known when the query compiles.
 		if len(e.Args) != 1 {
@@ -66,6 +63,20 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		lo := &kql.Binary{P: e.P, Op: "-", L: e.Args[1], R: e.Args[2]}
 		hi := &kql.Binary{P: e.P, Op: "+", L: e.Args[1], R: e.Args[2]}
 		return c.expr(&kql.Between{P: e.P, X: e.Args[0], Lo: lo, Hi: hi}, in)
+	case "bin_auto":
+		// bin_auto(x): bin(x, size), or bin_at(x, size, at), with the
+		// size and alignment the query sets as query_bin_auto_size and
+		// query_bin_auto_at.
+		need(1)
+		size := c.sets["query_bin_auto_size"]
+		if size == nil {
+			c.fail(e, "bin_auto needs the bin size: set query_bin_auto_size = ... before the query")
+		}
+		bin := &kql.Call{P: e.P, Name: "bin", Args: []kql.Expr{e.Args[0], size}}
+		if at := c.sets["query_bin_auto_at"]; at != nil {
+			bin.Name, bin.Args = "bin_at", append(bin.Args, at)
+		}
+		return c.expr(bin, in)
 	// --- a bag of the row ---
 	case "pack_all":
 		// A bag of the row's columns; with true, null and empty ones left out.
@@ -158,11 +169,6 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 	}
 	return scalar{text, sig.Result}, true
 }
-
-// regexArgs are the functions of the engine that take a regular
-// expression, with its argument's index; the plan checks those of the
-// functions it types (plan.CheckRegex).
-var regexArgs = map[string]int{"extract_all": 0, "indexof_regex": 1}
 
 // checkRegex fails the query for a constant regular expression that
 // does not compile (plan.CheckRegex).

@@ -7,6 +7,7 @@ import (
 
 func init() {
 	real1 := fixed(schema.Real, 1, 1, schema.Real)
+	long2 := fixed(schema.Long, 2, 2, schema.Long)
 	define(map[string]Func{
 		"abs": {Min: 1, Max: 1, Check: func(_ *kql.Call, args []Arg) (Sig, error) {
 			return Sig{Result: args[0].Type}, nil
@@ -30,5 +31,16 @@ func init() {
 		"isnan":    fixed(schema.Bool, 1, 1, schema.Real),
 		"isinf":    fixed(schema.Bool, 1, 1, schema.Real),
 		"isfinite": fixed(schema.Bool, 1, 1, schema.Real),
+		"gamma":    real1, "loggamma": real1, "erf": real1, "erfc": real1,
+		"binary_and":         long2,
+		"binary_or":          long2,
+		"binary_xor":         long2,
+		"binary_shift_left":  long2,
+		"binary_shift_right": long2,
+		"binary_not":         fixed(schema.Long, 1, 1, schema.Long),
+		"bitset_count_ones":  fixed(schema.Long, 1, 1, schema.Long),
+		// make_timespan(hours, minutes [, seconds]) or (days, hours,
+		// minutes, seconds)
+		"make_timespan": fixed(schema.Timespan, 2, 4, schema.Real),
 	})
 }

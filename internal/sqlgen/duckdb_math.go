@@ -27,8 +27,30 @@ func init() {
 			}
 			return "random()"
 		},
-		"isnan":    tmpl("isnan($1)"),
-		"isinf":    tmpl("isinf($1)"),
-		"isfinite": tmpl("isfinite($1)"),
+		"isnan":              tmpl("isnan($1)"),
+		"isinf":              tmpl("isinf($1)"),
+		"isfinite":           tmpl("isfinite($1)"),
+		"gamma":              tmpl("gamma($1)"),
+		"loggamma":           tmpl("lgamma($1)"),
+		"erf":                tmpl("kql_erf($1)"),
+		"erfc":               tmpl("(1 - kql_erf($1))"),
+		"binary_and":         tmpl("($1 & $2)"),
+		"binary_or":          tmpl("($1 | $2)"),
+		"binary_xor":         tmpl("xor($1, $2)"),
+		"binary_shift_left":  tmpl("($1 << $2)"),
+		"binary_shift_right": tmpl("($1 >> $2)"),
+		"binary_not":         tmpl("(~$1)"),
+		"bitset_count_ones":  tmpl("CAST(bit_count($1) AS BIGINT)"),
+		"make_timespan": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			// days, hours, minutes, seconds
+			parts := []string{"0", a[0].SQL, a[1].SQL, "0"}
+			switch len(a) {
+			case 3:
+				parts = []string{"0", a[0].SQL, a[1].SQL, a[2].SQL}
+			case 4:
+				parts = []string{a[0].SQL, a[1].SQL, a[2].SQL, a[3].SQL}
+			}
+			return "CAST(round(((" + parts[0] + " * 24 + " + parts[1] + ") * 3600 + " + parts[2] + " * 60 + " + parts[3] + ") * 10000000) AS BIGINT)"
+		},
 	})
 }

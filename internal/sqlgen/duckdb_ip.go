@@ -1,0 +1,91 @@
+package sqlgen
+
+import (
+	"strings"
+
+	"vigil/internal/schema"
+)
+
+func init() {
+	spell(map[string]spelling{
+		"ipv4_compare":         ipCompare(false, false),
+		"ipv4_is_match":        ipCompare(false, true),
+		"ipv6_compare":         ipCompare(true, false),
+		"ipv6_is_match":        ipCompare(true, true),
+		"ipv4_is_in_any_range": inAnyRange(false),
+		"ipv6_is_in_any_range": inAnyRange(true),
+		"ipv6_is_in_range":     inAnyRange(true),
+		"has_ipv4":             hasIPv4(false),
+		"has_any_ipv4":         hasIPv4(false),
+		"has_ipv4_prefix":      hasIPv4(true),
+		"has_any_ipv4_prefix":  hasIPv4(true),
+		"format_ipv4":          formatIPv4(false),
+		"format_ipv4_mask":     formatIPv4(true),
+		"parse_ipv4_mask":      goFixed("kql_parse_ipv4_mask", 2),
+		"ipv4_netmask_suffix":  goFixed("kql_ipv4_netmask_suffix", 1),
+		"parse_ipv6":           goFixed("kql_parse_ipv6", 2),
+		"parse_ipv6_mask":      goFixed("kql_parse_ipv6", 2),
+		"parse_url":            goFixed("kql_parse_url", 1),
+		"parse_path":           goFixed("kql_parse_path", 1),
+	})
+}
+
+// ipCompare spells ipv4/ipv6_compare(a, b [, prefix]) and, with match,
+// ipv4/ipv6_is_match: whether the comparison is 0.
+func ipCompare(v6, match bool) spelling {
+	return func(_ *DuckDB, a []Arg, _ schema.Type) string {
+		s := GoCall("kql_ip_compare", schema.Long, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), jsonBool(v6))
+		if match {
+			return "(" + s + " = 0)"
+		}
+		return s
+	}
+}
+
+// inAnyRange spells ipv4/ipv6_is_in_any_range(ip, ranges...): one
+// dynamic argument is the array of ranges, anything else the ranges
+// themselves. The plan passes the ranges as they are.
+func inAnyRange(v6 bool) spelling {
+	return func(d *DuckDB, a []Arg, result schema.Type) string {
+		ranges := jsonArg(a, 1)
+		if len(a) > 2 || a[1].Type != schema.Dynamic {
+			parts := make([]string, len(a)-1)
+			for i, r := range a[1:] {
+				parts[i] = d.Convert(r, schema.Dynamic)
+			}
+			ranges = jsonArray(parts)
+		}
+		return GoCall("kql_ip_in_any_range", result, jsonArg(a, 0), ranges, jsonBool(v6))
+	}
+}
+
+// hasIPv4 spells has_ipv4(text, ip) and has_any_ipv4(text, ips...), and
+// with prefix their _prefix forms: one argument after the text passes
+// as it is (an address or an array of them), several as an array.
+func hasIPv4(prefix bool) spelling {
+	return func(_ *DuckDB, a []Arg, result schema.Type) string {
+		looks := jsonArg(a, 1)
+		if len(a) > 2 {
+			parts := make([]string, len(a)-1)
+			for i, x := range a[1:] {
+				parts[i] = x.SQL
+			}
+			looks = jsonArray(parts)
+		}
+		return GoCall("kql_has_ipv4", result, jsonArg(a, 0), looks, jsonBool(prefix))
+	}
+}
+
+// formatIPv4 spells format_ipv4(ip [, prefix]) and, with mask,
+// format_ipv4_mask.
+func formatIPv4(mask bool) spelling {
+	return func(_ *DuckDB, a []Arg, result schema.Type) string {
+		return GoCall("kql_format_ipv4", result, jsonArg(a, 0), jsonArg(a, 1), jsonBool(mask))
+	}
+}
+
+// jsonArray is the JSON text of the array of dynamic values parts, an
+// argument of a Go function.
+func jsonArray(parts []string) string {
+	return "CAST(to_json([" + strings.Join(parts, ", ") + "]) AS VARCHAR)"
+}
