@@ -74,7 +74,7 @@ func TestLibraryFuncTypes(t *testing.T) {
 		{"hash(x)", []schema.Type{i32}, []schema.Type{i64}, i64},
 		{"hash(x, 10)", []schema.Type{dec, i32}, []schema.Type{r, i64}, i64},
 		{"hash_xxhash64(x)", []schema.Type{id}, []schema.Type{str}, i64},
-		{"hash_many(a, b, c)", []schema.Type{dt, dyn, 0}, []schema.Type{dt, str, str}, i64},
+		{"hash_many(a, b, c, d, e)", []schema.Type{ts, b, dt, dyn, 0}, []schema.Type{ts, b, dt, str, str}, i64},
 		{"hash_combine(a, b)", []schema.Type{i32, str}, []schema.Type{i64, i64}, i64},
 		{"make_timespan(1, 2, 3)", []schema.Type{i64, i64, r}, []schema.Type{r, r, r}, ts},
 		{"ipv4_is_in_any_range(ip, r1, r2)", []schema.Type{str, str, str}, []schema.Type{dyn, 0, 0}, b},

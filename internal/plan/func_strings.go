@@ -73,13 +73,14 @@ func checkHash(_ *kql.Call, args []Arg) (Sig, error) {
 }
 
 // hashParam is the type hash() reads a value of type t as: the 8 bytes
-// of an integer, or of a datetime's ticks (which stays a datetime for
-// the dialect to read), or of a real; the UTF-8 text of anything else.
+// of an integer, which a timespan's ticks, a bool and a datetime's ticks
+// are too (so they stay as they are for the dialect to read), or of a
+// real; the UTF-8 text of anything else.
 func hashParam(t schema.Type) schema.Type {
 	switch t {
-	case schema.Int, schema.Long, schema.Timespan, schema.Bool:
+	case schema.Int, schema.Long:
 		return schema.Long
-	case schema.DateTime:
+	case schema.Timespan, schema.Bool, schema.DateTime:
 		return t
 	case schema.Real, schema.Decimal:
 		return schema.Real

@@ -69,12 +69,14 @@ func init() {
 }
 
 // hashOf is hash(x): Kusto's xxhash64 of the 8 little-endian bytes of an
-// integer (a long or a datetime's ticks) or a real, or of the UTF-8 text
-// of anything else, as the plan typed x.
+// integer (a long, a timespan's or a datetime's ticks, a bool as 0 or 1)
+// or a real, or of the UTF-8 text of anything else, as the plan typed x.
 func hashOf(x Arg) string {
 	switch x.Type {
 	case schema.Long:
 		return "kql_xxhash_long(" + x.SQL + ")"
+	case schema.Timespan, schema.Bool:
+		return "kql_xxhash_long(CAST(" + x.SQL + " AS BIGINT))"
 	case schema.DateTime:
 		return "kql_xxhash_long(" + DateTimeTicks(x.SQL) + ")"
 	case schema.Real:
