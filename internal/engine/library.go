@@ -25,16 +25,6 @@ func (a fnArgs) need(n int) {
 func (a fnArgs) as(i int, t schema.Type) string { return a.c.convert(a.v[i], t, a.e.Args[i]) }
 func (a fnArgs) str(i int) string               { return a.as(i, schema.String) }
 func (a fnArgs) num(i int) string               { return a.as(i, schema.Real) }
-func (a fnArgs) lng(i int) string               { return a.as(i, schema.Long) }
-
-// json is argument i as JSON text for a Go function; an argument not
-// given is NULL.
-func (a fnArgs) json(i int) string {
-	if i >= len(a.v) {
-		return "CAST(NULL AS VARCHAR)"
-	}
-	return "CAST(" + a.as(i, schema.Dynamic) + " AS VARCHAR)"
-}
 
 // goCall calls a Go function (gofuncs.go) with JSON arguments and reads
 // its JSON result as typ (sqlgen.GoCall).
@@ -42,30 +32,10 @@ func goCall(name string, typ schema.Type, args ...string) scalar {
 	return scalar{sqlgen.GoCall(name, typ, args...), typ}
 }
 
-func (a fnArgs) jsons(from int) []string {
-	var out []string
-	for i := from; i < len(a.v); i++ {
-		out = append(out, a.json(i))
-	}
-	return out
-}
-
-// fixed is a function of at least min and at most n arguments that calls
-// the Go function name with them as JSON and reads its result as typ.
-func fixed(name string, typ schema.Type, min, n int) func(a fnArgs) scalar {
-	return func(a fnArgs) scalar {
-		a.need(min)
-		var args []string
-		for i := 0; i < n; i++ {
-			args = append(args, a.json(i))
-		}
-		return goCall(name, typ, args...)
-	}
-}
-
-// scalarFuncs are the functions of the files not yet moved to the plan
-// and the dialect (internal/plan, internal/sqlgen), filled by their init
-// functions.
+// scalarFuncs are the scalar functions the engine still compiles itself
+// rather than the plan and the dialect (internal/plan, internal/sqlgen),
+// filled by the init functions of their files: window.go's, which need
+// the rows' order, and units.go's.
 var scalarFuncs = map[string]func(a fnArgs) scalar{}
 
 // sortColumns is array_sort_asc/_desc over several arrays in extend or
