@@ -25,7 +25,12 @@ func seriesTestCall(name string, types ...schema.Type) (*kql.Call, []Arg) {
 // typingCase is a call and what typing it gives: the parameters and
 // result, or an error at a column.
 type typingCase struct {
-	name   string
+	name string
+	// src, when set, is the call as KQL text, parsed as "print src" (so
+	// its column 1 is column 7), for arguments that must be literals,
+	// such as typeof(T) or a constant regular expression; args are then
+	// the types of its arguments and name is not used.
+	src    string
 	args   []schema.Type
 	params []schema.Type
 	result schema.Type
@@ -37,20 +42,23 @@ func checkTyping(t *testing.T, cases []typingCase) {
 	t.Helper()
 	for _, tc := range cases {
 		call, args := seriesTestCall(tc.name, tc.args...)
+		if tc.src != "" {
+			call, args = parsedCall(t, tc.src, tc.args...)
+		}
 		sig, known, err := TypeCall(call, args)
 		if !known {
-			t.Errorf("%s%v: not a function", tc.name, tc.args)
+			t.Errorf("%s%v: not a function", call.Name, tc.args)
 			continue
 		}
 		if tc.errMsg != "" {
 			var kerr *kql.Error
 			if !errors.As(err, &kerr) || kerr.Msg != tc.errMsg || kerr.Pos.Column != tc.errCol {
-				t.Errorf("%s%v: error %v, want %q at column %d", tc.name, tc.args, err, tc.errMsg, tc.errCol)
+				t.Errorf("%s%v: error %v, want %q at column %d", call.Name, tc.args, err, tc.errMsg, tc.errCol)
 			}
 			continue
 		}
 		if err != nil || sig.Result != tc.result || !slices.Equal(sig.Params, tc.params) {
-			t.Errorf("%s%v: %v %v %v, want %v %v", tc.name, tc.args, sig.Params, sig.Result, err, tc.params, tc.result)
+			t.Errorf("%s%v: %v %v %v, want %v %v", call.Name, tc.args, sig.Params, sig.Result, err, tc.params, tc.result)
 		}
 	}
 }
