@@ -3,12 +3,16 @@ package plan
 import "vigil/internal/schema"
 
 func init() {
-	// The IP functions are written in Go and take their arguments as
-	// dynamic values. The ranges of *_is_in_any_range pass as they are:
-	// the dialect gathers several, or one that is not an array, into an
-	// array.
+	// The ranges of *_is_in_any_range pass as they are: the dialect
+	// gathers several, or one that is not an array, into an array.
 	inRanges := fixed(schema.Bool, 2, -1, schema.Dynamic, 0)
 	define(map[string]Func{
+		// IPv4 addresses as text, which SQL reads.
+		"ipv4_is_private":  fixed(schema.Bool, 1, 1, schema.String),
+		"parse_ipv4":       fixed(schema.Long, 1, 1, schema.String),
+		"ipv4_is_in_range": fixed(schema.Bool, 2, 2, schema.String),
+		// The others are written in Go and take their arguments as
+		// dynamic values.
 		"ipv4_compare":         jsonFunc(schema.Long, 2, 3),
 		"ipv6_compare":         jsonFunc(schema.Long, 2, 3),
 		"ipv4_is_match":        jsonFunc(schema.Bool, 2, 3),

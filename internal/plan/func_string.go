@@ -8,7 +8,7 @@ import (
 func init() {
 	str1 := fixed(schema.String, 1, 1, schema.String)
 	// trim(regex, text) and its one-sided forms.
-	trim := Func{Min: 2, Max: 2, Check: regexAt(0, schema.String)}
+	trim := withRegex(fixed(schema.String, 2, 2, schema.String), 0)
 	define(map[string]Func{
 		"strlen":  fixed(schema.Long, 1, 1, schema.String),
 		"tolower": str1, "toupper": str1, "reverse": str1,
@@ -19,8 +19,8 @@ func init() {
 		"trim":      trim, "trim_start": trim, "trim_end": trim,
 		"replace_string": fixed(schema.String, 3, 3, schema.String),
 		// replace_regex(text, regex, rewrite); replace is its old name.
-		"replace_regex": {Min: 3, Max: 3, Check: regexAt(1, schema.String)},
-		"replace":       {Min: 3, Max: 3, Check: regexAt(1, schema.String)},
+		"replace_regex": withRegex(fixed(schema.String, 3, 3, schema.String), 1),
+		"replace":       withRegex(fixed(schema.String, 3, 3, schema.String), 1),
 		"strcmp":        fixed(schema.Int, 2, 2, schema.String),
 		"countof":       {Min: 2, Max: 3, Check: checkCountof},
 		"extract":       {Min: 3, Max: 4, Check: checkExtract},
@@ -28,27 +28,30 @@ func init() {
 		"split":                  fixed(schema.Dynamic, 2, 3, schema.String, schema.String, schema.Long),
 		"base64_encode_tostring": str1, "base64_encodestring": str1,
 		"base64_decode_tostring": str1, "base64_decodestring": str1,
-		"url_decode":  str1,
-		"hash_sha256": str1, "hash_md5": str1,
-		"isascii":  fixed(schema.Bool, 1, 1, schema.String),
-		"new_guid": fixed(schema.GUID, 0, 0),
+		"url_decode": str1,
+		"isascii":    fixed(schema.Bool, 1, 1, schema.String),
+		"new_guid":   fixed(schema.GUID, 0, 0),
 
-		// IPv4 addresses, as text.
-		"ipv4_is_private":  fixed(schema.Bool, 1, 1, schema.String),
-		"parse_ipv4":       fixed(schema.Long, 1, 1, schema.String),
-		"ipv4_is_in_range": fixed(schema.Bool, 2, 2, schema.String),
+		"replace_strings": jsonFunc(schema.String, 3, 3),
+		"indexof":         jsonFunc(schema.Long, 2, 5),
+		"indexof_regex":   withRegex(jsonFunc(schema.Long, 2, 5), 1),
+		"translate":       jsonFunc(schema.String, 3, 3),
+		// extract_all(regex, [groups,] source)
+		"extract_all": withRegex(jsonFunc(schema.Dynamic, 2, 3), 0),
+		"regex_quote": fixed(schema.String, 1, 1, schema.String),
+		"strrep":      fixed(schema.String, 2, 3, schema.String, schema.Long, schema.String),
+		// assert(condition, message): true, or the query fails with the
+		// message.
+		"assert": fixed(schema.Bool, 2, 2, schema.Bool, schema.String),
+
+		"base64_decode_toarray":          jsonFunc(schema.Dynamic, 1, 1),
+		"base64_encode_fromarray":        jsonFunc(schema.String, 1, 1),
+		"base64_decode_toguid":           jsonFunc(schema.GUID, 1, 1),
+		"base64_encode_fromguid":         jsonFunc(schema.String, 1, 1),
+		"unicode_codepoints_from_string": jsonFunc(schema.Dynamic, 1, 1),
+		"unicode_codepoints_to_string":   jsonFunc(schema.String, 1, -1),
+		"tohex":                          {Min: 1, Max: 2, Check: checkToHex},
 	})
-}
-
-// regexAt is the check of a function of strings whose argument i is a
-// regular expression, refused when it is constant and does not compile.
-func regexAt(i int, result schema.Type) func(*kql.Call, []Arg) (Sig, error) {
-	return func(_ *kql.Call, args []Arg) (Sig, error) {
-		if err := CheckRegex(args[i].Expr); err != nil {
-			return Sig{}, err
-		}
-		return Sig{Params: []schema.Type{schema.String}, Result: result}, nil
-	}
 }
 
 // checkCountof types countof(text, search[, kind]): search is a regular
@@ -81,4 +84,29 @@ func checkExtract(_ *kql.Call, args []Arg) (Sig, error) {
 		}
 	}
 	return Sig{Params: []schema.Type{schema.String, 0, schema.String, 0}, Result: result}, nil
+}
+
+// withRegex is f for a function whose argument i, when the query gives
+// it, is a regular expression: a constant one must compile (CheckRegex).
+func withRegex(f Func, i int) Func {
+	f.Check = func(call *kql.Call, args []Arg) (Sig, error) {
+		if i < len(args) {
+			if err := CheckRegex(call.Args[i]); err != nil {
+				return Sig{}, err
+			}
+		}
+		return Sig{Params: f.Params, Result: f.Result}, nil
+	}
+	return f
+}
+
+// checkToHex types tohex(n [, min_length]): an int stays one, which the
+// dialect writes as the unsigned 32-bit number Kusto writes for a
+// negative int; anything else is a long.
+func checkToHex(_ *kql.Call, args []Arg) (Sig, error) {
+	n := schema.Long
+	if args[0].Type == schema.Int {
+		n = schema.Int
+	}
+	return Sig{Params: []schema.Type{n, schema.Dynamic}, Result: schema.String}, nil
 }

@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"strconv"
 	"strings"
 
 	"vigil/internal/schema"
@@ -8,6 +9,13 @@ import (
 
 func init() {
 	spell(map[string]spelling{
+		"ipv4_is_private": tmpl(`regexp_matches($1, '^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)')`),
+		"parse_ipv4": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			return ipv4ToLong(a[0].SQL)
+		},
+		"ipv4_is_in_range": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			return ipv4InRange(a[0].SQL, a[1].SQL)
+		},
 		"ipv4_compare":         ipCompare(false, false),
 		"ipv4_is_match":        ipCompare(false, true),
 		"ipv6_compare":         ipCompare(true, false),
@@ -66,11 +74,7 @@ func hasIPv4(prefix bool) spelling {
 	return func(_ *DuckDB, a []Arg, result schema.Type) string {
 		looks := jsonArg(a, 1)
 		if len(a) > 2 {
-			parts := make([]string, len(a)-1)
-			for i, x := range a[1:] {
-				parts[i] = x.SQL
-			}
-			looks = jsonArray(parts)
+			looks = jsonArray(argSQL(a[1:]))
 		}
 		return GoCall("kql_has_ipv4", result, jsonArg(a, 0), looks, jsonBool(prefix))
 	}
@@ -88,4 +92,21 @@ func formatIPv4(mask bool) spelling {
 // argument of a Go function.
 func jsonArray(parts []string) string {
 	return "CAST(to_json([" + strings.Join(parts, ", ") + "]) AS VARCHAR)"
+}
+
+// ipv4ToLong is the IPv4 address in the text s (with or without a /bits
+// suffix) as a number; null when s is not one.
+func ipv4ToLong(s string) string {
+	p := func(i int) string {
+		return "TRY_CAST(split_part(split_part(" + s + ", '/', 1), '.', " + strconv.Itoa(i) + ") AS BIGINT)"
+	}
+	return "CASE WHEN regexp_matches(" + s + ", '^\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?$') THEN (" + p(1) + " * 16777216 + " + p(2) + " * 65536 + " + p(3) + " * 256 + " + p(4) + ") END"
+}
+
+// ipv4InRange is whether the address ip is in the range cidr, an address
+// with an optional /bits prefix length (32 without).
+func ipv4InRange(ip, cidr string) string {
+	bits := "coalesce(TRY_CAST(NULLIF(split_part(" + cidr + ", '/', 2), '') AS BIGINT), 32)"
+	mask := "(4294967296 - CAST(pow(2, 32 - " + bits + ") AS BIGINT))"
+	return "((" + ipv4ToLong(ip) + " & " + mask + ") = (" + ipv4ToLong(cidr) + " & " + mask + "))"
 }

@@ -65,18 +65,45 @@ func init() {
 		"base64_decode_tostring": tmpl("try(decode(from_base64($1)))"),
 		"base64_decodestring":    tmpl("try(decode(from_base64($1)))"),
 		// A + is a space, as url_encode writes one.
-		"url_decode":  tmpl("url_decode(replace($1, '+', ' '))"),
-		"hash_sha256": tmpl("sha256($1)"),
-		"hash_md5":    tmpl("md5($1)"),
-		"isascii":     tmpl(`regexp_matches($1, '^[\x00-\x7F]*$')`),
-		"new_guid":    tmpl("gen_random_uuid()"),
+		"url_decode": tmpl("url_decode(replace($1, '+', ' '))"),
+		"isascii":    tmpl(`regexp_matches($1, '^[\x00-\x7F]*$')`),
+		"new_guid":   tmpl("gen_random_uuid()"),
 
-		"ipv4_is_private": tmpl(`regexp_matches($1, '^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)')`),
-		"parse_ipv4": func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			return ipv4ToLong(a[0].SQL)
+		"replace_strings": goFixed("kql_replace_strings", 3),
+		"indexof":         goFixed("kql_indexof", 5),
+		"indexof_regex":   goFixed("kql_indexof_regex", 5),
+		"translate":       goFixed("kql_translate", 3),
+		"extract_all": func(_ *DuckDB, a []Arg, result schema.Type) string {
+			source, groups := jsonArg(a, 1), jsonArg(a, 2) // no groups: null
+			if len(a) > 2 {
+				source, groups = groups, source
+			}
+			return GoCall("kql_extract_all", result, jsonArg(a, 0), source, groups)
 		},
-		"ipv4_is_in_range": func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			return ipv4InRange(a[0].SQL, a[1].SQL)
+		"regex_quote": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			return "regexp_replace(" + a[0].SQL + ", '([\\\\.+*?()|\\[\\]{}^$#&\\-~])', '\\\\\\1', 'g')"
+		},
+		"strrep": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			if len(a) > 2 {
+				return "array_to_string(list_transform(range(" + a[1].SQL + "), _x -> " + a[0].SQL + "), " + a[2].SQL + ")"
+			}
+			return "repeat(" + a[0].SQL + ", CAST(" + a[1].SQL + " AS BIGINT))"
+		},
+		"assert": tmpl("(CASE WHEN $1 THEN true ELSE error($2) END)"),
+
+		"base64_decode_toarray":          goFixed("kql_base64_toarray", 1),
+		"base64_encode_fromarray":        goFixed("kql_base64_fromarray", 1),
+		"base64_decode_toguid":           goFixed("kql_base64_toguid", 1),
+		"base64_encode_fromguid":         goFixed("kql_base64_fromguid", 1),
+		"unicode_codepoints_from_string": goFixed("kql_codepoints_from_string", 1),
+		"unicode_codepoints_to_string":   goVariadic("kql_codepoints_to_string"),
+		"tohex": func(d *DuckDB, a []Arg, result schema.Type) string {
+			n := a[0].SQL
+			if a[0].Type == schema.Int {
+				// A negative int is written as the unsigned 32-bit number.
+				n = "(" + d.Convert(a[0], schema.Long) + " & 4294967295)"
+			}
+			return GoCall("kql_tohex", result, "CAST("+n+" AS VARCHAR)", jsonArg(a, 1))
 		},
 	})
 }
@@ -88,21 +115,4 @@ func orEmpty(a []Arg) []string {
 		parts[i] = "coalesce(" + x.SQL + ", '')"
 	}
 	return parts
-}
-
-// ipv4ToLong is the IPv4 address in the text s (with or without a /bits
-// suffix) as a number; null when s is not one.
-func ipv4ToLong(s string) string {
-	p := func(i int) string {
-		return "TRY_CAST(split_part(split_part(" + s + ", '/', 1), '.', " + strconv.Itoa(i) + ") AS BIGINT)"
-	}
-	return "CASE WHEN regexp_matches(" + s + ", '^\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?$') THEN (" + p(1) + " * 16777216 + " + p(2) + " * 65536 + " + p(3) + " * 256 + " + p(4) + ") END"
-}
-
-// ipv4InRange is whether the address ip is in the range cidr, an address
-// with an optional /bits prefix length (32 without).
-func ipv4InRange(ip, cidr string) string {
-	bits := "coalesce(TRY_CAST(NULLIF(split_part(" + cidr + ", '/', 2), '') AS BIGINT), 32)"
-	mask := "(4294967296 - CAST(pow(2, 32 - " + bits + ") AS BIGINT))"
-	return "((" + ipv4ToLong(ip) + " & " + mask + ") = (" + ipv4ToLong(cidr) + " & " + mask + "))"
 }
