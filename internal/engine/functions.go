@@ -169,11 +169,3 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 	}
 	return scalar{text, sig.Result}, true
 }
-
-// checkRegex fails the query for a constant regular expression that
-// does not compile (plan.CheckRegex).
-func (c *compiler) checkRegex(e kql.Expr) {
-	if err := plan.CheckRegex(e); err != nil {
-		panic(failure{err})
-	}
-}

@@ -27,8 +27,7 @@ func toNumber(_ *DuckDB, a []Arg, to schema.Type) string {
 	case x.Type == schema.Real && (to == schema.Long || to == schema.Int):
 		return "TRY_CAST(trunc(" + x.SQL + ") AS " + DuckDBType(to) + ")"
 	case x.Type == schema.DateTime && to == schema.Long:
-		// Ticks since 0001-01-01.
-		return "(epoch_us(" + x.SQL + ") * 10 + 621355968000000000)"
+		return dateTimeTicks(x.SQL)
 	case x.Type == schema.Timespan, x.Type == schema.Bool:
 		return "CAST(" + x.SQL + " AS " + DuckDBType(to) + ")"
 	case x.Type == schema.String:

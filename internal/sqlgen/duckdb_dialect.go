@@ -123,9 +123,9 @@ func TextToDateTime(text string) string {
 	return "coalesce(CASE WHEN NOT regexp_matches(" + text + `, '\d[+-]\d\d:?\d\d$') THEN TRY_CAST(` + text + " AS TIMESTAMP) END, kql_todatetime(" + text + "))"
 }
 
-// DateTimeTicks is the SQL of datetime t as Kusto's ticks: 100 ns since
+// dateTimeTicks is the SQL of datetime t as Kusto's ticks: 100 ns since
 // 0001-01-01, as tolong() gives them.
-func DateTimeTicks(t string) string {
+func dateTimeTicks(t string) string {
 	return "(epoch_us(" + t + ") * 10 + 621355968000000000)"
 }
 

@@ -39,7 +39,7 @@ func hashOf(x Arg) string {
 	case schema.Timespan, schema.Bool:
 		return "kql_xxhash_long(CAST(" + x.SQL + " AS BIGINT))"
 	case schema.DateTime:
-		return "kql_xxhash_long(" + DateTimeTicks(x.SQL) + ")"
+		return "kql_xxhash_long(" + dateTimeTicks(x.SQL) + ")"
 	case schema.Real:
 		return "kql_xxhash_real(" + x.SQL + ")"
 	}
