@@ -42,21 +42,17 @@ func (c *compiler) find(f *kql.Find) *relation {
 			add(plan.FindSourceName(t, i), c.tabular(t))
 		}
 	}
-	named := plan.FindNames(f.Pred)
+	reads := plan.FindNames(f.Pred)
+	bound := func(name string) bool {
+		_, isScalar := c.lookupScalar(name)
+		_, isTable := c.lookupTable(name)
+		return isScalar || isTable
+	}
 	var kept []branch
 	var inputs [][]plan.Column
 	for _, b := range candidates {
-		missing := false
-		for n := range named {
-			if _, ok := b.rel.find(n); !ok {
-				_, isScalar := c.lookupScalar(n)
-				_, isTable := c.lookupTable(n)
-				if !isScalar && !isTable {
-					missing = true
-				}
-			}
-		}
-		if missing {
+		cols := planColumns(b.rel.cols)
+		if !plan.FindSearches(cols, reads, bound) {
 			continue
 		}
 		p := c.expr(f.Pred, b.rel)
@@ -65,7 +61,7 @@ func (c *compiler) find(f *kql.Find) *relation {
 		}
 		b.pred = p.sql
 		kept = append(kept, b)
-		inputs = append(inputs, planColumns(b.rel.cols))
+		inputs = append(inputs, cols)
 	}
 	typed, err := plan.TypeFind(f, inputs)
 	if err != nil {

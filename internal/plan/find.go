@@ -26,13 +26,25 @@ type Find struct {
 	Pack [][]int
 }
 
-// FindNames are the names find's predicate reads: a table lacking a
-// column of one of them (that is not a scalar or table the query
-// defines) is not searched, as in Kusto.
+// FindNames are the names find's predicate reads, which decide the
+// tables it searches (FindSearches) and the columns project-smart keeps.
 func FindNames(pred kql.Expr) map[string]bool {
 	names := map[string]bool{}
 	collectIdents(pred, names)
 	return names
+}
+
+// FindSearches reports whether find searches a table with the columns
+// cols: whether it has a column of each name its predicate reads (reads,
+// from FindNames), but those that bound reports the query defines as a
+// scalar or a table. Kusto skips the others rather than failing.
+func FindSearches(cols []Column, reads map[string]bool, bound func(name string) bool) bool {
+	for n := range reads {
+		if _, ok := columnIndex(cols, n); !ok && !bound(n) {
+			return false
+		}
+	}
+	return true
 }
 
 // collectIdents gathers the names an expression refers to.

@@ -99,3 +99,25 @@ func TestFindNames(t *testing.T) {
 		t.Errorf("a subquery's source name is %q, want find_arg1", got)
 	}
 }
+
+func TestFindSearches(t *testing.T) {
+	cols := []Column{{Name: "User", Type: schema.String}, {Name: "n", Type: schema.Long}}
+	bound := func(name string) bool { return name == "limit" }
+	for _, c := range []struct {
+		reads []string
+		want  bool
+	}{
+		{[]string{"User", "n"}, true},
+		{[]string{"User", "limit"}, true},
+		{[]string{"User", "Host"}, false},
+		{nil, true},
+	} {
+		reads := map[string]bool{}
+		for _, n := range c.reads {
+			reads[n] = true
+		}
+		if got := FindSearches(cols, reads, bound); got != c.want {
+			t.Errorf("FindSearches(%v) = %v, want %v", c.reads, got, c.want)
+		}
+	}
+}
