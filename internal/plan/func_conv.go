@@ -13,8 +13,9 @@ func init() {
 		"toreal":    toNumber(schema.Real),
 		"todouble":  toNumber(schema.Real),
 		"todecimal": toNumber(schema.Decimal),
-		// tobool reads text as true or false in any case; the rest
-		// converts as a bool parameter does.
+		// tobool reads text as true or false in any case and a number
+		// as whether it is not 0; the rest converts as a bool parameter
+		// does.
 		"tobool":    toBool,
 		"toboolean": toBool,
 		"toguid":    fixed(schema.GUID, 1, 1, schema.String),
@@ -42,10 +43,11 @@ func toNumber(to schema.Type) Func {
 	}}
 }
 
-// toBool is the rule of tobool: text is passed as it is, for the dialect
-// to read true and false in any case.
+// toBool is the rule of tobool: text and numbers are passed as they
+// are, for the dialect to read true and false in any case and compare
+// a number with 0 (Kusto: tobool(123) == true).
 var toBool = Func{Min: 1, Max: 1, Check: func(_ *kql.Call, args []Arg) (Sig, error) {
-	if args[0].Type == schema.String {
+	if args[0].Type == schema.String || IsNumeric(args[0].Type) {
 		return Sig{Result: schema.Bool}, nil
 	}
 	return Sig{Params: []schema.Type{schema.Bool}, Result: schema.Bool}, nil

@@ -37,10 +37,13 @@ func toNumber(_ *DuckDB, a []Arg, to schema.Type) string {
 }
 
 // toBool spells tobool: text is true or false in any case, null
-// otherwise.
+// otherwise; a number is true when it is not 0.
 func toBool(_ *DuckDB, a []Arg, _ schema.Type) string {
-	if a[0].Type == schema.String {
+	switch a[0].Type {
+	case schema.String:
 		return "CASE lower(" + a[0].SQL + ") WHEN 'true' THEN true WHEN 'false' THEN false END"
+	case schema.Int, schema.Long, schema.Real, schema.Decimal:
+		return "(" + a[0].SQL + " <> 0)"
 	}
 	return a[0].SQL
 }
