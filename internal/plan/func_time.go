@@ -99,11 +99,13 @@ func checkBin(call *kql.Call, args []Arg) (Sig, error) {
 	return Sig{}, kql.Errorf(call.P, "bin() needs a number, datetime or timespan, not %s", x)
 }
 
-// checkBinAt types bin_at(x, size, at): a datetime in bins of a timespan
-// that start at a datetime, anything else as reals.
+// checkBinAt types bin_at(x, size, at): a datetime or a timespan in
+// bins of a timespan that start at a value of its type, anything else
+// as reals.
 func checkBinAt(_ *kql.Call, args []Arg) (Sig, error) {
-	if args[0].Type == schema.DateTime {
-		return Sig{Params: []schema.Type{0, schema.Timespan, schema.DateTime}, Result: schema.DateTime}, nil
+	switch x := args[0].Type; x {
+	case schema.DateTime, schema.Timespan:
+		return Sig{Params: []schema.Type{0, schema.Timespan, x}, Result: x}, nil
 	}
 	return Sig{Params: []schema.Type{schema.Real}, Result: schema.Real}, nil
 }

@@ -73,6 +73,7 @@ func TestTimeAndConversionTypes(t *testing.T) {
 		{"bin", []timeArg{timeCol(schema.Decimal), timeCol(i64)}, []schema.Type{0, 0}, r64},
 		{"bin_at", []timeArg{timeCol(dt), timeCol(ts), timeCol(text)}, []schema.Type{0, ts, dt}, dt},
 		{"bin_at", []timeArg{timeCol(i64), timeCol(i64), timeCol(i32)}, []schema.Type{r64, r64, r64}, r64},
+		{"bin_at", []timeArg{timeCol(ts), timeCol(text), timeCol(ts)}, []schema.Type{0, ts, ts}, ts},
 		{"startofweek", []timeArg{timeCol(text), timeCol(i32)}, []schema.Type{dt, i64}, dt},
 		{"dayofweek", []timeArg{timeCol(dt)}, []schema.Type{dt}, ts},
 		// A date part is read in any case; nanosecond only by datetime_diff.
@@ -120,7 +121,8 @@ func TestTimeAndConversionErrors(t *testing.T) {
 	}{
 		{"bin", []timeArg{timeCol(schema.Bool), timeCol(schema.Long)}, timeCallPos, "bin() needs a number, datetime or timespan, not bool"},
 		{"bin", []timeArg{timeCol(schema.DateTime), timeCol(schema.Long)}, timeArgPos(1), "Cannot convert long to timespan"},
-		{"bin_at", []timeArg{timeCol(schema.Timespan), timeCol(schema.Long), timeCol(schema.Long)}, timeArgPos(0), "Cannot convert timespan to real"},
+		{"bin_at", []timeArg{timeCol(schema.Bool), timeCol(schema.Long), timeCol(schema.Long)}, timeArgPos(0), "Cannot convert bool to real"},
+		{"bin_at", []timeArg{timeCol(schema.Timespan), timeCol(schema.Timespan), timeCol(schema.DateTime)}, timeArgPos(2), "Cannot convert datetime to timespan"},
 		{"datetime_add", []timeArg{timeStr("fortnight"), timeCol(schema.Long), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'fortnight'"},
 		{"datetime_part", []timeArg{timeStr("nanosecond"), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'nanosecond'"},
 		{"datetime_diff", []timeArg{timeCol(schema.String), timeCol(schema.DateTime), timeCol(schema.DateTime)}, timeArgPos(0), "datetime_diff's part must be a constant string"},

@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -93,9 +92,9 @@ func bin(_ *DuckDB, a []Arg, result schema.Type) string {
 	x, size := a[0].SQL, a[1].SQL
 	switch a[0].Type {
 	case schema.DateTime:
-		return "make_timestamp((epoch_us(" + x + ") // ((" + size + ") // 10)) * ((" + size + ") // 10))"
+		return "make_timestamp(" + floorTo("epoch_us("+x+")", "(("+size+") // 10)") + ")"
 	case schema.Timespan:
-		return "((" + x + " // " + size + ") * " + size + ")"
+		return floorTo(x, size)
 	}
 	if result == schema.Real {
 		return "(floor(" + x + " / " + size + ") * " + size + ")"
@@ -106,10 +105,22 @@ func bin(_ *DuckDB, a []Arg, result schema.Type) string {
 // binAt is bin_at(x, size, at): bins of size aligned so that at starts
 // one.
 func binAt(_ *DuckDB, a []Arg, _ schema.Type) string {
-	if a[0].Type == schema.DateTime {
-		return fmt.Sprintf("make_timestamp(((epoch_us(%[1]s) - epoch_us(%[3]s)) // ((%[2]s) // 10)) * ((%[2]s) // 10) + epoch_us(%[3]s))", a[0].SQL, a[1].SQL, a[2].SQL)
+	x, size, at := a[0].SQL, a[1].SQL, a[2].SQL
+	switch a[0].Type {
+	case schema.DateTime:
+		return "make_timestamp(" + floorTo("(epoch_us("+x+") - epoch_us("+at+"))", "(("+size+") // 10)") + " + epoch_us(" + at + "))"
+	case schema.Timespan:
+		return "(" + floorTo("("+x+" - "+at+")", size) + " + " + at + ")"
 	}
-	return fmt.Sprintf("(floor((%[1]s - %[3]s) / %[2]s) * %[2]s + %[3]s)", a[0].SQL, a[1].SQL, a[2].SQL)
+	return "(floor((" + x + " - " + at + ") / " + size + ") * " + size + " + " + at + ")"
+}
+
+// floorTo rounds the integer x down to a multiple of size. DuckDB's //
+// and % truncate toward zero, which would round up a negative x: a
+// datetime before 1970, a negative timespan, one before bin_at's fixed
+// point.
+func floorTo(x, size string) string {
+	return "(" + x + " - ((" + x + " % " + size + ") + " + size + ") % " + size + ")"
 }
 
 // startOf spells startof<unit>(t [, offset]): the start of t's unit,
