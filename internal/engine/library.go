@@ -23,8 +23,6 @@ func (a fnArgs) need(n int) {
 }
 
 func (a fnArgs) as(i int, t schema.Type) string { return a.c.convert(a.v[i], t, a.e.Args[i]) }
-func (a fnArgs) str(i int) string               { return a.as(i, schema.String) }
-func (a fnArgs) num(i int) string               { return a.as(i, schema.Real) }
 
 // goCall calls a Go function (gofuncs.go) with JSON arguments and reads
 // its JSON result as typ (sqlgen.GoCall).
@@ -33,9 +31,8 @@ func goCall(name string, typ schema.Type, args ...string) scalar {
 }
 
 // scalarFuncs are the scalar functions the engine still compiles itself
-// rather than the plan and the dialect (internal/plan, internal/sqlgen),
-// filled by the init functions of their files: window.go's, which need
-// the rows' order, and units.go's.
+// rather than the plan and the dialect (internal/plan, internal/sqlgen):
+// window.go's, which need the rows' order, filled by its init.
 var scalarFuncs = map[string]func(a fnArgs) scalar{}
 
 // sortColumns is array_sort_asc/_desc over several arrays in extend or

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
-
-	"vigil/internal/schema"
 )
 
 // The convert_* functions: a value from one unit to another of the same
@@ -147,10 +145,4 @@ func init() {
 			}
 			return y, nil
 		}})
-	for _, q := range []string{"length", "mass", "force", "angle", "energy", "speed", "volume", "temperature"} {
-		scalarFuncs["convert_"+q] = func(a fnArgs) scalar {
-			a.need(3)
-			return scalar{"kql_convert_unit('" + q + "', " + a.num(0) + ", " + a.str(1) + ", " + a.str(2) + ")", schema.Real}
-		}
-	}
 }

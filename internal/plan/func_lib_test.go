@@ -63,12 +63,14 @@ func TestLibraryTyping(t *testing.T) {
 		{name: "ipv6_is_match", args: ty(s, s, l), params: ty(d, d, d), result: b},
 		{name: "ipv4_netmask_suffix", args: ty(s), params: ty(d), result: i},
 		{name: "base64_decode_toguid", args: ty(s), params: ty(d), result: schema.GUID},
+		{name: "convert_speed", args: ty(l, s, d), params: ty(r, s, s), result: r},
 		// A constant regular expression must compile.
 		{src: "indexof_regex('abc', '(')", args: ty(s, s), errMsg: `Invalid regular expression "(": missing closing ): ` + "`(`", errCol: 28},
 		{src: "extract_all('[', x)", args: ty(s, s), errMsg: `Invalid regular expression "[": missing closing ]: ` + "`[`", errCol: 19},
 		// Kusto's numbers of arguments, refused at the call.
 		{name: "array_rotate_left", args: ty(d, l, l), errMsg: "The function 'array_rotate_left' takes at most 2 arguments, got 3", errCol: 1},
 		{name: "make_timespan", args: ty(l, l, l, l, l), errMsg: "The function 'make_timespan' takes at most 4 arguments, got 5", errCol: 1},
+		{name: "convert_mass", args: ty(r, s, s, s), errMsg: "The function 'convert_mass' takes at most 3 arguments, got 4", errCol: 1},
 		{name: "hash_many", args: ty(s), errMsg: "The function 'hash_many' needs 2 arguments, got 1", errCol: 1},
 		{name: "array_sort_asc", errMsg: "The function 'array_sort_asc' needs 1 arguments, got 0", errCol: 1},
 	})
