@@ -20,8 +20,7 @@ func init() {
 		"bag_has_key":     fixed(schema.Bool, 2, 2, 0, schema.String),
 		"set_union":       fixed(schema.Dynamic, 0, -1),
 		"set_difference":  fixed(schema.Dynamic, 2, -1),
-		// range(start, stop[, step]): an array of longs.
-		"range": fixed(schema.Dynamic, 2, 3, schema.Long),
+		"range":           {Min: 2, Max: 3, Check: checkRange},
 	})
 }
 
@@ -36,4 +35,22 @@ func checkBagPack(_ *kql.Call, args []Arg) (Sig, error) {
 		}
 	}
 	return Sig{Params: params, Result: schema.Dynamic}, nil
+}
+
+// checkRange types range(start, stop[, step]), an array of the values
+// from start to stop: datetimes or timespans a timespan apart, or
+// numbers, reals when any argument is one and longs otherwise.
+func checkRange(_ *kql.Call, args []Arg) (Sig, error) {
+	switch Either(args[0].Type, args[1].Type) {
+	case schema.DateTime:
+		return Sig{Params: []schema.Type{schema.DateTime, schema.DateTime, schema.Timespan}, Result: schema.Dynamic}, nil
+	case schema.Timespan:
+		return Sig{Params: []schema.Type{schema.Timespan}, Result: schema.Dynamic}, nil
+	}
+	for _, a := range args {
+		if a.Type == schema.Real || a.Type == schema.Decimal {
+			return Sig{Params: []schema.Type{schema.Real}, Result: schema.Dynamic}, nil
+		}
+	}
+	return Sig{Params: []schema.Type{schema.Long}, Result: schema.Dynamic}, nil
 }

@@ -8,7 +8,7 @@ import (
 
 func TestArrayTyping(t *testing.T) {
 	const (
-		B, L, S, D = schema.Bool, schema.Long, schema.String, schema.Dynamic
+		B, L, R, S, D = schema.Bool, schema.Long, schema.Real, schema.String, schema.Dynamic
 	)
 	checkCalls(t, []callCase{
 		{src: "pack_array(n, s)", params: []schema.Type{D, D}, result: D},
@@ -20,6 +20,11 @@ func TestArrayTyping(t *testing.T) {
 		{src: "set_difference(d)", err: "The function 'set_difference' needs 2 arguments, got 1 (line 1, column 7)"},
 		{src: "range(1, n)", params: []schema.Type{L, L}, result: D},
 		{src: "range(1, 10, ts)", err: "Cannot convert timespan to long (line 1, column 20)"},
+		{src: "range(1.0, 10, 1)", params: []schema.Type{R, R, R}, result: D},
+		{src: "range(t, t)", params: []schema.Type{schema.DateTime, schema.DateTime}, result: D},
+		{src: "range(t, t, 1d)", params: []schema.Type{schema.DateTime, schema.DateTime, schema.Timespan}, result: D},
+		{src: "range(ts, 5h)", params: []schema.Type{schema.Timespan, schema.Timespan}, result: D},
+		{src: "range(t, 5, 1h)", err: "Cannot convert long to datetime (line 1, column 16)"},
 		{src: "array_length(d)", params: []schema.Type{0}, result: L},
 	})
 }

@@ -32,15 +32,7 @@ func init() {
 			}
 			return "to_json(list_distinct(list_filter(CAST(" + a[0].SQL + " AS JSON[]), x -> NOT list_contains(" + others + ", x))))"
 		},
-		// Like Kusto, at most 1,048,576 elements.
-		"range": func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			start, stop, step := a[0].SQL, a[1].SQL, "1"
-			if len(a) > 2 {
-				step = a[2].SQL
-			}
-			end := "CASE WHEN " + step + " > 0 THEN least(" + stop + ", " + start + " + 1048575 * " + step + ") ELSE greatest(" + stop + ", " + start + " + 1048575 * " + step + ") END"
-			return "to_json(generate_series(" + start + ", " + end + ", " + step + "))"
-		},
+		"range": rangeArray,
 	})
 }
 
@@ -62,4 +54,41 @@ func jsonLists(a []Arg) []string {
 		out[i] = "CAST(" + x.SQL + " AS JSON[])"
 	}
 	return out
+}
+
+// rangeLimit is the index of the last element range() gives at most:
+// like Kusto's, its arrays hold up to 1,048,576 (2^20) elements.
+const rangeLimit = "1048575"
+
+// rangeArray spells range(start, stop[, step]) by the type the plan gave
+// its arguments. Kusto's default step is 1 for numbers and an hour for
+// datetimes and timespans.
+func rangeArray(_ *DuckDB, a []Arg, _ schema.Type) string {
+	start, stop, step := a[0].SQL, a[1].SQL, "1"
+	if a[0].Type == schema.DateTime || a[0].Type == schema.Timespan {
+		step = "36000000000"
+	}
+	if len(a) > 2 {
+		step = a[2].SQL
+	}
+	if a[0].Type == schema.Long {
+		end := "CASE WHEN " + step + " > 0 THEN least(" + stop + ", " + start + " + " + rangeLimit + " * " + step + ") ELSE greatest(" + stop + ", " + start + " + " + rangeLimit + " * " + step + ") END"
+		return "to_json(generate_series(" + start + ", " + end + ", " + step + "))"
+	}
+	// The others are start plus multiples of step, generate_series
+	// counting the multiples: as many as fit between start and stop (none
+	// when stop is behind start), none for a step of 0. Datetimes are
+	// microseconds, timespans 100 ns ticks.
+	span, elem := "("+stop+" - "+start+")", start+" + _i * "+step
+	switch a[0].Type {
+	case schema.DateTime:
+		span = "(epoch_us(" + stop + ") - epoch_us(" + start + ")) * 10"
+		elem = "kql_datetime_json(" + start + " + to_microseconds((_i * " + step + ") // 10))"
+	case schema.Timespan:
+		elem = "kql_timespan_str(" + elem + ")"
+	}
+	// (least would take the limit for the null of a step of 0.)
+	steps := "floor(" + span + " / NULLIF(" + step + ", 0))"
+	last := "CAST(CASE WHEN " + steps + " > " + rangeLimit + " THEN " + rangeLimit + " ELSE " + steps + " END AS BIGINT)"
+	return "to_json(list_transform(generate_series(0, " + last + "), _i -> " + elem + "))"
 }
