@@ -89,21 +89,3 @@ func TestUnparen(t *testing.T) {
 		}
 	}
 }
-
-// TestGetSchemaOrdinals checks that getschema numbers the columns a query
-// shows, so a column after a hidden one is not numbered past it.
-func TestGetSchemaOrdinals(t *testing.T) {
-	h := &schema.Table{Name: "H", Columns: []schema.Column{{Name: "x", Type: schema.String}, {Name: "_h", Type: schema.Long, Hidden: true}}}
-	res, err := newEngine(t).Query(context.Background(), Request{Query: "H | extend y = 1 | getschema",
-		Tables: sqlTables{h, "(SELECT 'a' AS x, CAST(1 AS BIGINT) AS _h)"}, Now: fixedNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range res.Rows {
-		got = append(got, fmt.Sprintf("%v %v", r[0], r[1]))
-	}
-	if strings.Join(got, ", ") != "x 0, y 1" {
-		t.Errorf("getschema rows %v, want x 0, y 1", got)
-	}
-}
