@@ -31,9 +31,9 @@ func init() {
 		"getmonth": ofDate(schema.Int), "monthofyear": ofDate(schema.Int), "getyear": ofDate(schema.Int),
 		"week_of_year": ofDate(schema.Int),
 
-		"datetime_add":  {Min: 3, Max: 3, Check: checkDatePart(false, schema.DateTime, 0, schema.Long, schema.DateTime)},
-		"datetime_diff": {Min: 3, Max: 3, Check: checkDatePart(true, schema.Long, 0, schema.DateTime, schema.DateTime)},
-		"datetime_part": {Min: 2, Max: 2, Check: checkDatePart(false, schema.Int, 0, schema.DateTime)},
+		"datetime_add":  {Min: 3, Max: 3, Check: checkDatePart(schema.DateTime, 0, schema.Long, schema.DateTime)},
+		"datetime_diff": {Min: 3, Max: 3, Check: checkDatePart(schema.Long, 0, schema.DateTime, schema.DateTime)},
+		"datetime_part": {Min: 2, Max: 2, Check: checkDatePart(schema.Int, 0, schema.DateTime)},
 		// make_datetime(year, month, day [, hour, minute [, second]]),
 		// the second a real for its fraction.
 		"make_datetime": fixed(schema.DateTime, 3, 6, schema.Long, schema.Long, schema.Long, schema.Long, schema.Long, schema.Real),
@@ -115,19 +115,19 @@ func checkBinAt(_ *kql.Call, args []Arg) (Sig, error) {
 var dateParts = map[string]bool{
 	"year": true, "quarter": true, "month": true, "week": true, "week_of_year": true, "day": true,
 	"dayofyear": true, "hour": true, "minute": true, "second": true, "millisecond": true, "microsecond": true,
+	"nanosecond": true,
 }
 
 // checkDatePart is the Check of a function whose first argument names a
-// part of a datetime (dateParts, and nanosecond too when nanos), which
-// has to be a string literal since it decides the SQL; params are the
-// types of the arguments.
-func checkDatePart(nanos bool, result schema.Type, params ...schema.Type) func(*kql.Call, []Arg) (Sig, error) {
+// part of a datetime (dateParts), which has to be a string literal since
+// it decides the SQL; params are the types of the arguments.
+func checkDatePart(result schema.Type, params ...schema.Type) func(*kql.Call, []Arg) (Sig, error) {
 	return func(call *kql.Call, args []Arg) (Sig, error) {
 		part, ok := StringConst(args[0].Expr)
 		if !ok {
 			return Sig{}, kql.Errorf(args[0].Expr.Position(), "%s's part must be a constant string", call.Name)
 		}
-		if p := strings.ToLower(part); !dateParts[p] && !(nanos && p == "nanosecond") {
+		if p := strings.ToLower(part); !dateParts[p] {
 			return Sig{}, kql.Errorf(call.P, "Unknown date part '%s'", part)
 		}
 		return Sig{Params: params, Result: result}, nil

@@ -76,10 +76,11 @@ func TestTimeAndConversionTypes(t *testing.T) {
 		{"bin_at", []timeArg{timeCol(ts), timeCol(text), timeCol(ts)}, []schema.Type{0, ts, ts}, ts},
 		{"startofweek", []timeArg{timeCol(text), timeCol(i32)}, []schema.Type{dt, i64}, dt},
 		{"dayofweek", []timeArg{timeCol(dt)}, []schema.Type{dt}, ts},
-		// A date part is read in any case; nanosecond only by datetime_diff.
+		// A date part is read in any case.
 		{"datetime_add", []timeArg{timeStr("Month"), timeCol(i32), timeCol(dt)}, []schema.Type{0, i64, dt}, dt},
 		{"datetime_diff", []timeArg{timeStr("nanosecond"), timeCol(dt), timeCol(dt)}, []schema.Type{0, dt, dt}, i64},
 		{"datetime_part", []timeArg{timeStr("dayOfYear"), timeCol(dyn)}, []schema.Type{0, dt}, i32},
+		{"datetime_part", []timeArg{timeStr("Nanosecond"), timeCol(dt)}, []schema.Type{0, dt}, i32},
 		{"make_datetime", []timeArg{timeCol(i32), timeCol(i32), timeCol(i32), timeCol(i32), timeCol(i32), timeCol(i64)}, []schema.Type{i64, i64, i64, i64, i64, r64}, dt},
 		{"unixtime_nanoseconds_todatetime", []timeArg{timeCol(r64)}, []schema.Type{0}, dt},
 		{"unixtime_nanoseconds_todatetime", []timeArg{timeCol(i32)}, []schema.Type{i64}, dt},
@@ -124,7 +125,7 @@ func TestTimeAndConversionErrors(t *testing.T) {
 		{"bin_at", []timeArg{timeCol(schema.Bool), timeCol(schema.Long), timeCol(schema.Long)}, timeArgPos(0), "Cannot convert bool to real"},
 		{"bin_at", []timeArg{timeCol(schema.Timespan), timeCol(schema.Timespan), timeCol(schema.DateTime)}, timeArgPos(2), "Cannot convert datetime to timespan"},
 		{"datetime_add", []timeArg{timeStr("fortnight"), timeCol(schema.Long), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'fortnight'"},
-		{"datetime_part", []timeArg{timeStr("nanosecond"), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'nanosecond'"},
+		{"datetime_part", []timeArg{timeStr("weekday"), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'weekday'"},
 		{"datetime_diff", []timeArg{timeCol(schema.String), timeCol(schema.DateTime), timeCol(schema.DateTime)}, timeArgPos(0), "datetime_diff's part must be a constant string"},
 		{"format_datetime", []timeArg{timeCol(schema.DateTime), timeCol(schema.String)}, timeArgPos(1), "format_datetime's format must be a constant string"},
 		{"format_timespan", []timeArg{timeCol(schema.Timespan), timeCol(schema.String)}, timeArgPos(1), "format_timespan's format must be a constant string"},

@@ -37,6 +37,10 @@ func init() {
 		"week_of_year": tmpl("CAST(weekofyear($1) AS INTEGER)"),
 
 		"datetime_add": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			if partArg(a[0]) == "nanosecond" {
+				// Datetimes hold microseconds: whole ones are added.
+				return "(" + a[2].SQL + " + to_microseconds((" + a[1].SQL + ") // 1000))"
+			}
 			return "(" + a[2].SQL + " + to_" + durationUnit(partArg(a[0])) + "(" + a[1].SQL + "))"
 		},
 		"datetime_diff": func(_ *DuckDB, a []Arg, _ schema.Type) string {
@@ -53,7 +57,18 @@ func init() {
 			}
 		},
 		"datetime_part": func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			return "CAST(date_part(" + QuoteString(datePart(partArg(a[0]))) + ", " + a[1].SQL + ") AS INTEGER)"
+			// DuckDB's sub-second parts count the second's whole
+			// seconds too; Kusto's are the fraction alone.
+			switch part := partArg(a[0]); part {
+			case "millisecond":
+				return "CAST(date_part('millisecond', " + a[1].SQL + ") % 1000 AS INTEGER)"
+			case "microsecond":
+				return "CAST(date_part('microsecond', " + a[1].SQL + ") % 1000000 AS INTEGER)"
+			case "nanosecond":
+				return "CAST(date_part('microsecond', " + a[1].SQL + ") % 1000000 * 1000 AS INTEGER)"
+			default:
+				return "CAST(date_part(" + QuoteString(datePart(part)) + ", " + a[1].SQL + ") AS INTEGER)"
+			}
 		},
 		"make_datetime": func(_ *DuckDB, a []Arg, _ schema.Type) string {
 			parts := []string{"0", "0", "0", "0", "0", "0"}
@@ -154,7 +169,7 @@ func startOfWeek(t string) string {
 }
 
 // partArg is the part of a datetime a call names, the literal the plan
-// checked (plan.dateParts), in lower case.
+// checked (plan's dateParts), in lower case.
 func partArg(a Arg) string { return strings.ToLower(a.Const.(string)) }
 
 // datePart is DuckDB's name of a part of a datetime: Kusto's, but for
