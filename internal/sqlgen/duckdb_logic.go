@@ -39,8 +39,14 @@ func init() {
 		"max_of":     sqlFunc("greatest"),
 		"min_of":     sqlFunc("least"),
 		// The type the plan gave the argument, known when the query
-		// compiles.
+		// compiles, but for a dynamic value, the type of what it holds.
 		"gettype": func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			switch a[0].Type {
+			case schema.Dynamic:
+				return jsonTypeName(a[0].SQL)
+			case 0:
+				return QuoteString("null")
+			}
 			return QuoteString(a[0].Type.String())
 		},
 	})
@@ -61,4 +67,13 @@ func argSQL(a []Arg) []string {
 		out[i] = x.SQL
 	}
 	return out
+}
+
+// jsonTypeName is the name Kusto's gettype gives the value the dynamic
+// value x holds: array, dictionary, string, bool, real, int (an integer
+// that fits in 32 bits), long, or null (also for a missing member).
+func jsonTypeName(x string) string {
+	integer := "CASE WHEN TRY_CAST(" + x + " AS INTEGER) IS NOT NULL THEN 'int' ELSE 'long' END"
+	return "coalesce(CASE json_type(" + x + ") WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'bool' WHEN 'DOUBLE' THEN 'real'" +
+		" WHEN 'BIGINT' THEN " + integer + " WHEN 'UBIGINT' THEN " + integer + " END, 'null')"
 }
