@@ -216,7 +216,7 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	var cols []col
 	for i, by := range rest {
 		v := c.expr(by, in)
-		name := byName(by, i)
+		name := plan.ByName(by, i)
 		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
 		groups = append(groups, v.sql)
 		cols = append(cols, col{name: name, typ: v.typ})

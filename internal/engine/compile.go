@@ -707,7 +707,7 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 					c.fail(call, "%s gives %d columns, not %d", call.Name, len(exp.fields), len(it.Names))
 				}
 				for k, f := range exp.fields {
-					name := call.Name + "_" + byName(call.Args[0], 0) + "_" + f.name
+					name := call.Name + "_" + plan.ByName(call.Args[0], 0) + "_" + f.name
 					switch {
 					case it.Names != nil && k >= len(it.Names):
 						continue

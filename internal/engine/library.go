@@ -61,7 +61,7 @@ func (c *compiler) sortColumns(call *kql.Call, names []string, name string, in *
 	var sel []string
 	var cols []col
 	for k := 0; k < arrays; k++ {
-		n := byName(call.Args[k], k) + "_sorted"
+		n := plan.ByName(call.Args[k], k) + "_sorted"
 		if names != nil {
 			if k >= len(names) {
 				break

@@ -14,7 +14,7 @@ func (c *compiler) sampleDistinct(in *relation, op *kql.SampleDistinct) *relatio
 	v := c.expr(op.Of.Expr, in)
 	name := op.Of.Name
 	if name == "" {
-		name = byName(op.Of.Expr, 0)
+		name = plan.ByName(op.Of.Expr, 0)
 	}
 	cols := []col{{name: name, typ: orString(v.typ)}}
 	distinct := &relation{sql: "SELECT DISTINCT " + v.sql + " AS " + sqlgen.QuoteIdent(name) + " FROM (" + in.sql + ") AS _t", cols: cols, render: in.render}
@@ -37,7 +37,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 	v := c.expr(op.Of.Expr, in)
 	name := op.Of.Name
 	if name == "" {
-		name = byName(op.Of.Expr, 0)
+		name = plan.ByName(op.Of.Expr, 0)
 	}
 	agg, aggName, typ := "count(*)", "approximate_count_"+name, schema.Long
 	if op.By != nil {

@@ -58,7 +58,7 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 		v := c.expr(by.Expr, in)
 		name := by.Name
 		if name == "" {
-			name = byName(by.Expr, i)
+			name = plan.ByName(by.Expr, i)
 		}
 		bySel = append(bySel, v.sql+" AS "+sqlgen.QuoteIdent(name))
 		byExprs = append(byExprs, v.sql)
@@ -92,7 +92,7 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 		finalSel = append(finalSel, "to_json(list("+val+" ORDER BY _grid._k)) AS "+sqlgen.QuoteIdent(name))
 		cols = append(cols, col{name: name, typ: schema.Dynamic})
 	}
-	axisName := byName(op.On, 0)
+	axisName := plan.ByName(op.On, 0)
 	axisVal := "(" + start + " + _grid._k * " + stepSQL + ")"
 	if dt {
 		axisVal = "kql_datetime_json(make_timestamp(CAST(" + axisVal + " AS BIGINT)))"

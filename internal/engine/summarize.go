@@ -28,7 +28,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		v := c.expr(by.Expr, in)
 		name := by.Name
 		if name == "" {
-			name = byName(by.Expr, i)
+			name = plan.ByName(by.Expr, i)
 		}
 		name = unique(name)
 		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
@@ -47,7 +47,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		if !ok || !isAggregateCall(c, call) {
 			name := agg.Name
 			if name == "" {
-				name = byName(agg.Expr, len(op.By)+i)
+				name = plan.ByName(agg.Expr, len(op.By)+i)
 			}
 			name = unique(name)
 			a := &aggExprs{in: in, used: used}
@@ -132,18 +132,6 @@ func isAggregateCall(c *compiler, call *kql.Call) bool {
 	return plan.IsAgg(call.Name)
 }
 
-func byName(e kql.Expr, i int) string {
-	if x, ok := e.(*kql.Call); ok && (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at" || x.Name == "bin_auto") && len(x.Args) > 0 {
-		if id, ok := x.Args[0].(*kql.Ident); ok {
-			return id.Name
-		}
-	}
-	if name, ok := plan.DerivedName(e); ok {
-		return name
-	}
-	return "Column" + strconv.Itoa(i+1)
-}
-
 // argMinMax compiles arg_max(expr, cols...) / arg_min(...) into one
 // aggregate per returned column, with their output columns: expr
 // itself, then each column, `*` standing for all of the input's. Names
@@ -170,7 +158,7 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool,
 		}
 		exprs = append(exprs, a)
 		args = append(args, c.expr(a, in))
-		names = append(names, byName(a, 0))
+		names = append(names, plan.ByName(a, 0))
 	}
 	sig, sargs := c.typeAggregate(call, exprs, args)
 	by := &sargs[0]
@@ -268,7 +256,7 @@ func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []s
 func aggNames(call *kql.Call, args []scalar) []string {
 	prefix := plan.AggPrefix(call.Name)
 	if call.Name == "percentile" || call.Name == "percentiles" {
-		base := byName(call.Args[0], 0)
+		base := plan.ByName(call.Args[0], 0)
 		var names []string
 		for _, p := range args[1:] {
 			// The percentile as its SQL writes it, which is also the
@@ -281,17 +269,17 @@ func aggNames(call *kql.Call, args []scalar) []string {
 	}
 	name := prefix
 	if len(call.Args) > 0 && !strings.HasSuffix(prefix, "if_") && call.Name != "countif" {
-		name = prefix + byName(call.Args[0], 0)
+		name = prefix + plan.ByName(call.Args[0], 0)
 		if _, ok := call.Args[0].(*kql.Ident); !ok {
 			if _, isMember := call.Args[0].(*kql.Member); !isMember {
 				name = strings.TrimSuffix(prefix, "_")
 			}
 		}
 	} else if (strings.HasSuffix(prefix, "if_") || strings.HasSuffix(call.Name, "_if")) && len(call.Args) > 1 && call.Name != "countif" {
-		name = prefix + byName(call.Args[0], 0)
+		name = prefix + plan.ByName(call.Args[0], 0)
 	}
 	if strings.HasPrefix(call.Name, "covariance") && len(call.Args) > 1 {
-		name = prefix + byName(call.Args[0], 0) + "_" + byName(call.Args[1], 0)
+		name = prefix + plan.ByName(call.Args[0], 0) + "_" + plan.ByName(call.Args[1], 0)
 	}
 	return []string{name}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -22,7 +23,7 @@ func (c *compiler) topNested(in *relation, op *kql.TopNested) *relation {
 		v := c.expr(lv.Of.Expr, in)
 		name := lv.Of.Name
 		if name == "" {
-			name = byName(lv.Of.Expr, i)
+			name = plan.ByName(lv.Of.Expr, i)
 		}
 		call, ok := lv.Agg.Expr.(*kql.Call)
 		if !ok {

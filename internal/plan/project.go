@@ -336,3 +336,20 @@ func MvApply(in []Column, items []kql.NamedExpr, sub []Column) []Slot {
 	}
 	return out
 }
+
+// ByName is the name Kusto gives the i-th (from 0) unnamed by
+// expression of summarize (and make-series, top-nested and the like), or
+// the argument an aggregate's or a function's result is named after: a
+// bin of a column (bin, floor, bin_at, bin_auto) is named by the column,
+// others as by DerivedName, else ColumnN, N counted from 1.
+func ByName(e kql.Expr, i int) string {
+	if x, ok := e.(*kql.Call); ok && (x.Name == "bin" || x.Name == "floor" || x.Name == "bin_at" || x.Name == "bin_auto") && len(x.Args) > 0 {
+		if id, ok := x.Args[0].(*kql.Ident); ok {
+			return id.Name
+		}
+	}
+	if name, ok := DerivedName(e); ok {
+		return name
+	}
+	return "Column" + strconv.Itoa(i+1)
+}

@@ -210,3 +210,19 @@ func TestMvApply(t *testing.T) {
 		t.Errorf("MvApply:\n got  %s\n want %s", got, want)
 	}
 }
+
+func TestByName(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"bin(Timestamp, 1h)", "Timestamp"},
+		{"floor(n, 10)", "n"},
+		{"bin_at(Timestamp, 1d, datetime(2024-01-01))", "Timestamp"},
+		{"bin(d.a, 1)", "Column2"},
+		{"d.a", "d_a"},
+		{"tolong(d['n'])", "d_n"},
+		{"strlen(s)", "Column2"},
+	} {
+		if got := ByName(parseExpr(t, c.expr), 1); got != c.want {
+			t.Errorf("ByName(%s) = %q, want %q", c.expr, got, c.want)
+		}
+	}
+}
