@@ -30,6 +30,7 @@ func init() {
 		jsonUDF("kql_ip_in_any_range", 3, func(v []any) (any, error) { return ipInAnyRange(v[0], v[1], v[2] == true), nil }),
 		jsonUDF("kql_has_ipv4", 3, func(v []any) (any, error) { return hasIPv4(v[0], v[1], v[2] == true), nil }),
 		jsonUDF("kql_parse_url", 1, func(v []any) (any, error) { return parseURL(v[0]), nil }),
+		jsonUDF("kql_parse_urlquery", 1, func(v []any) (any, error) { return parseURLQuery(v[0]), nil }),
 		jsonUDF("kql_parse_path", 1, func(v []any) (any, error) { return parsePath(v[0]), nil }),
 	)
 }
@@ -275,8 +276,28 @@ func parseURL(v any) any {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return map[string]any{}
 	}
+	pass, _ := u.User.Password()
+	return map[string]any{
+		"Scheme": u.Scheme, "Host": u.Hostname(), "Port": u.Port(), "Path": u.EscapedPath(),
+		"Username": u.User.Username(), "Password": pass, "Query Parameters": queryParams(u.RawQuery), "Fragment": u.Fragment,
+	}
+}
+
+// parseURLQuery is parse_urlquery: the parameters of a URL's query
+// part, under "Query Parameters" as parse_url gives them.
+func parseURLQuery(v any) any {
+	s, ok := asString(v)
+	if !ok {
+		return nil
+	}
+	return map[string]any{"Query Parameters": queryParams(strings.TrimPrefix(s, "?"))}
+}
+
+// queryParams are the key=value pairs of a URL's query, unescaped where
+// they are valid escapes; a key given twice keeps its last value.
+func queryParams(raw string) map[string]any {
 	params := map[string]any{}
-	for _, kv := range strings.Split(u.RawQuery, "&") {
+	for _, kv := range strings.Split(raw, "&") {
 		if kv == "" {
 			continue
 		}
@@ -289,11 +310,7 @@ func parseURL(v any) any {
 		}
 		params[k] = val
 	}
-	pass, _ := u.User.Password()
-	return map[string]any{
-		"Scheme": u.Scheme, "Host": u.Hostname(), "Port": u.Port(), "Path": u.EscapedPath(),
-		"Username": u.User.Username(), "Password": pass, "Query Parameters": params, "Fragment": u.Fragment,
-	}
+	return params
 }
 
 // parsePath is parse_path: scheme, root, directory, file name, extension

@@ -1168,6 +1168,11 @@ func (p *parser) postfix(x Expr) Expr {
 		switch {
 		case p.isPunct("."):
 			t := p.next()
+			if p.isPunct("[") && !(p.peekAt(1).kind == tString && p.peekAt(2).text == "]") {
+				// d.[k] is d[k], a member by a computed key; d.['k'] is
+				// the member named k.
+				continue
+			}
 			name, _ := p.name()
 			x = &Member{P: t.pos, X: x, Name: name}
 		case p.isPunct("["):

@@ -139,3 +139,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDotIndex checks that d.[k], a member by a computed key, is d[k].
+func TestDotIndex(t *testing.T) {
+	q, err := Parse(`print d.[k], d["a"].[k].b, d.['x y']`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := q.Body.(*Print).Items
+	if ix, ok := items[0].Expr.(*Index); !ok || ix.X.(*Ident).Name != "d" || ix.I.(*Ident).Name != "k" {
+		t.Errorf("d.[k] parsed as %#v", items[0].Expr)
+	}
+	m, ok := items[1].Expr.(*Member)
+	if !ok || m.Name != "b" {
+		t.Fatalf("d[\"a\"].[k].b parsed as %#v", items[1].Expr)
+	}
+	if ix, ok := m.X.(*Index); !ok || ix.I.(*Ident).Name != "k" {
+		t.Errorf("the middle step is %#v, want an index by k", m.X)
+	}
+	if m, ok := items[2].Expr.(*Member); !ok || m.Name != "x y" {
+		t.Errorf("d.['x y'] parsed as %#v, want the member named x y", items[2].Expr)
+	}
+}

@@ -31,6 +31,8 @@ func init() {
 		"parse_ipv6":           jsonFunc(schema.String, 1, 1),
 		"parse_ipv6_mask":      jsonFunc(schema.String, 2, 2),
 		"parse_url":            jsonFunc(schema.Dynamic, 1, 1),
+		"parse_urlquery":       jsonFunc(schema.Dynamic, 1, 1),
+		"parseurlquery":        jsonFunc(schema.Dynamic, 1, 1),
 		"parse_path":           jsonFunc(schema.Dynamic, 1, 1),
 	})
 }

@@ -34,6 +34,8 @@ func init() {
 		"parse_ipv6":           goFixed("kql_parse_ipv6", 2),
 		"parse_ipv6_mask":      goFixed("kql_parse_ipv6", 2),
 		"parse_url":            goFixed("kql_parse_url", 1),
+		"parse_urlquery":       goFixed("kql_parse_urlquery", 1),
+		"parseurlquery":        goFixed("kql_parse_urlquery", 1),
 		"parse_path":           goFixed("kql_parse_path", 1),
 	})
 }
