@@ -22,3 +22,30 @@ func TestHashOfTimespanAndBool(t *testing.T) {
 		t.Errorf("rows = %q, want %q", got, want)
 	}
 }
+
+// TestHashModIsNotNegative checks hash(x, mod) over hashes whose top bit
+// is set: the result is the unsigned hash modulo mod, between 0 and
+// mod - 1 as Kusto documents, never the negative remainder of the signed
+// long.
+func TestHashModIsNotNegative(t *testing.T) {
+	e := newEngine(t)
+	res, err := e.Query(context.Background(), Request{
+		Query: "range i from 1 to 64 step 1 | extend h = hash(i), m = hash(i, 7), w = hash('World', 100) | where h < 0",
+		Now:   fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) == 0 {
+		t.Fatal("no negative hash among 64 values")
+	}
+	for _, r := range res.Rows {
+		h, m := r[1].(int64), r[2].(int64)
+		if want := int64(uint64(h) % 7); m != want {
+			t.Errorf("hash(%d, 7) = %d, want %d (the hash %d read as unsigned, modulo 7)", r[0], m, want, h)
+		}
+		if r[3].(int64) != 51 {
+			t.Errorf("hash('World', 100) = %d, want 51 as documented", r[3])
+		}
+	}
+}

@@ -3,10 +3,13 @@ package sqlgen
 import "vigil/internal/schema"
 
 func init() {
+	// hash(x, mod) is between 0 and mod - 1, as Kusto documents: the
+	// 64 bits of the hash read as unsigned (a HUGEINT masked to them),
+	// as xxhash64 defines its value, modulo mod.
 	hash := func(_ *DuckDB, a []Arg, _ schema.Type) string {
 		h := hashOf(a[0])
 		if len(a) > 1 {
-			h = "(" + h + " % " + a[1].SQL + ")"
+			h = "CAST((CAST(" + h + " AS HUGEINT) & 18446744073709551615) % " + a[1].SQL + " AS BIGINT)"
 		}
 		return h
 	}

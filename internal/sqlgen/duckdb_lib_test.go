@@ -29,7 +29,7 @@ func TestLibrarySpellings(t *testing.T) {
 			"json_extract_string(kql_tohex(CAST((CAST(n AS BIGINT) & 4294967295) AS VARCHAR), CAST(NULL AS VARCHAR)), '$')"},
 		{"hash_many", []Arg{{SQL: "t", Type: schema.Timespan}, {SQL: "w", Type: schema.DateTime}, s}, schema.Long,
 			"kql_hash_fold(kql_hash_fold(kql_xxhash_long(CAST(t AS BIGINT)), kql_xxhash_long((epoch_us(w) * 10 + 621355968000000000))), kql_xxhash_str(s))"},
-		{"hash", []Arg{{SQL: "x", Type: schema.Real}, {SQL: "10", Type: schema.Long}}, schema.Long, "(kql_xxhash_real(x) % 10)"},
+		{"hash", []Arg{{SQL: "x", Type: schema.Real}, {SQL: "10", Type: schema.Long}}, schema.Long, "CAST((CAST(kql_xxhash_real(x) AS HUGEINT) & 18446744073709551615) % 10 AS BIGINT)"},
 		// Ranges that are not one dynamic array are gathered into one.
 		{"ipv6_is_in_any_range", []Arg{d, s, s}, schema.Bool,
 			"TRY_CAST(json_extract_string(kql_ip_in_any_range(" + js("d") + ", CAST(to_json([to_json(s), to_json(s)]) AS VARCHAR), 'true'), '$') AS BOOLEAN)"},
