@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Go implementations of the series functions that carry state along a
@@ -19,6 +21,7 @@ func init() {
 		jsonUDF("kql_series_fir", 4, func(v []any) (any, error) { return seriesFIR(v[0], v[1], v[2] != false, v[3] == true), nil }),
 		jsonUDF("kql_series_iir", 3, func(v []any) (any, error) { return seriesIIR(v[0], v[1], v[2]), nil }),
 		jsonUDF("kql_series_fill", 4, func(v []any) (any, error) { return seriesFill(v[0], v[1].(string), v[2], v[3]), nil }),
+		jsonUDF("kql_series_fill_linear", 4, func(v []any) (any, error) { return seriesFillLinear(v[0], v[1], v[2], v[3]), nil }),
 		jsonUDF("kql_series_decompose_anomalies", 7, func(v []any) (any, error) {
 			return seriesDecomposeAnomalies(v[0], v[1], v[2], v[3], v[4], v[5], v[6]), nil
 		}),
@@ -380,24 +383,20 @@ func seriesIIR(xv, bv, av any) any {
 }
 
 // seriesFill replaces missing values (null, or the placeholder given):
-// forward with the last value before, backward with the next one, linear
-// by interpolating between them, const with a constant (0 by default).
-// p1 and p2 are the functions' optional arguments: the placeholder and
-// fill_edges for forward, backward and linear; the constant and the
-// placeholder for const.
+// forward with the last value before, backward with the next one, const
+// with a constant. p1 and p2 are the functions' optional arguments: the
+// placeholder and fill_edges for forward and backward (which have no
+// edges to fill); the constant and the placeholder for const.
 func seriesFill(xv any, mode string, p1, p2 any) any {
 	a, ok := asArray(xv)
 	if !ok {
 		return nil
 	}
-	missing := func(x any) bool { return x == nil }
 	missingArg := p1
 	if mode == "const" {
 		missingArg = p2
 	}
-	if missingArg != nil {
-		missing = func(x any) bool { return x == nil || jsonEqualValues(x, missingArg) }
-	}
+	missing := isMissing(missingArg)
 	out := append([]any(nil), a...)
 	switch mode {
 	case "forward":
@@ -419,51 +418,87 @@ func seriesFill(xv any, mode string, p1, p2 any) any {
 			}
 		}
 	case "const":
-		fill := p1
-		if fill == nil {
-			fill = json.Number("0")
-		}
 		for i, x := range out {
 			if missing(x) {
-				out[i] = fill
+				out[i] = p1
 			}
-		}
-	case "linear":
-		// Edges (before the first and after the last value) take the
-		// nearest value unless fill_edges (p2) is false.
-		if p2 != false {
-			first, last := -1, -1
-			for i, x := range out {
-				if !missing(x) {
-					if first < 0 {
-						first = i
-					}
-					last = i
-				}
-			}
-			for i := 0; first >= 0 && i < first; i++ {
-				out[i] = out[first]
-			}
-			for i := last + 1; last >= 0 && i < len(out); i++ {
-				out[i] = out[last]
-			}
-		}
-		prev := -1
-		for i := 0; i <= len(out); i++ {
-			if i < len(out) && missing(out[i]) {
-				continue
-			}
-			if prev >= 0 && i < len(out) && i-prev > 1 {
-				p, _ := asNumber(out[prev])
-				q, _ := asNumber(out[i])
-				for k := prev + 1; k < i; k++ {
-					out[k] = p + (q-p)*float64(k-prev)/float64(i-prev)
-				}
-			}
-			prev = i
 		}
 	}
 	return out
+}
+
+// isMissing reports whether a series element is missing: null, or equal
+// to placeholder when there is one.
+func isMissing(placeholder any) func(x any) bool {
+	if placeholder == nil {
+		return func(x any) bool { return x == nil }
+	}
+	return func(x any) bool { return x == nil || jsonEqualValues(x, placeholder) }
+}
+
+// seriesFillLinear is series_fill_linear: missing values (null, or
+// placeholder) are interpolated between the values around them; those
+// before the first value and after the last take the nearest value
+// unless edges is false; a series with no value at all is filled with
+// constant (0 unless given; null keeps the nulls). A series of integers
+// alone gets its interpolated values rounded, as Kusto documents.
+func seriesFillLinear(xv, placeholder, edges, constant any) any {
+	a, ok := asArray(xv)
+	if !ok {
+		return nil
+	}
+	missing := isMissing(placeholder)
+	out := append([]any(nil), a...)
+	first, last := -1, -1
+	integers := true
+	for i, x := range out {
+		if !missing(x) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+			integers = integers && isIntegerNumber(x)
+		}
+	}
+	if first < 0 {
+		for i := range out {
+			out[i] = constant
+		}
+		return out
+	}
+	if edges != false {
+		for i := 0; i < first; i++ {
+			out[i] = out[first]
+		}
+		for i := last + 1; i < len(out); i++ {
+			out[i] = out[last]
+		}
+	}
+	prev := first
+	for i := first + 1; i <= last; i++ {
+		if missing(out[i]) {
+			continue
+		}
+		p, _ := asNumber(out[prev])
+		q, _ := asNumber(out[i])
+		for k := prev + 1; k < i; k++ {
+			v := p + (q-p)*float64(k-prev)/float64(i-prev)
+			if integers {
+				out[k] = json.Number(strconv.FormatFloat(math.Round(v), 'f', -1, 64))
+			} else {
+				out[k] = v
+			}
+		}
+		prev = i
+	}
+	return out
+}
+
+// isIntegerNumber reports whether x is a JSON number written as an
+// integer (an int or long element, not a real).
+func isIntegerNumber(x any) bool {
+	n, ok := x.(json.Number)
+	return ok && !strings.ContainsAny(string(n), ".eE")
 }
 
 func asNumber(v any) (float64, bool) {

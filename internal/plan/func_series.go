@@ -36,11 +36,10 @@ func init() {
 		"series_iir":                jsonFunc(schema.Dynamic, 3, 3),
 		"series_fill_forward":       fill,
 		"series_fill_backward":      fill,
-		// Kusto requires series_fill_const's constant; without one it
-		// fills with 0, as the engine always has.
-		"series_fill_const": jsonFunc(schema.Dynamic, 1, 3),
-		// series_fill_linear's fourth argument, the constant of a series
-		// with no value at all, is accepted and not yet applied.
+		// Kusto requires series_fill_const's constant.
+		"series_fill_const": jsonFunc(schema.Dynamic, 2, 3),
+		// series_fill_linear's fourth argument is the constant a series
+		// with no value at all is filled with.
 		"series_fill_linear":         jsonFunc(schema.Dynamic, 1, 4),
 		"series_outliers":            jsonFunc(schema.Dynamic, 1, 5),
 		"series_decompose":           jsonFunc(schema.Dynamic, 1, 5),

@@ -46,11 +46,20 @@ func init() {
 		fs[name] = seriesBinary(func(x, y string) string { return "(" + x + " " + op + " " + y + ")" })
 	}
 	fs["series_pow"] = seriesBinary(func(x, y string) string { return "pow(" + x + ", " + y + ")" })
-	for _, mode := range []string{"forward", "backward", "linear", "const"} {
-		// One Go function fills in every mode, told which by a JSON string.
+	for _, mode := range []string{"forward", "backward", "const"} {
+		// One Go function fills in these modes, told which by a JSON string.
 		fs["series_fill_"+mode] = func(_ *DuckDB, a []Arg, result schema.Type) string {
 			return GoCall("kql_series_fill", result, jsonArg(a, 0), `'"`+mode+`"'`, jsonArg(a, 1), jsonArg(a, 2))
 		}
+	}
+	// series_fill_linear's constant, for a series with no value, is 0
+	// when not given; given as null, it keeps the nulls.
+	fs["series_fill_linear"] = func(_ *DuckDB, a []Arg, result schema.Type) string {
+		constant := "'0'"
+		if len(a) > 3 {
+			constant = jsonArg(a, 3)
+		}
+		return GoCall("kql_series_fill_linear", result, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), constant)
 	}
 	spell(fs)
 }

@@ -45,8 +45,13 @@ func TestSeriesSpellings(t *testing.T) {
 		// Go functions take every argument they know, null when not
 		// given; series_fill's mode is a JSON string.
 		{"series_stats_dynamic", []Arg{s}, schema.Dynamic, "CAST(kql_series_stats(CAST(s AS VARCHAR), CAST(NULL AS VARCHAR)) AS JSON)"},
+		{"series_fill_forward", []Arg{s, n}, schema.Dynamic,
+			`CAST(kql_series_fill(CAST(s AS VARCHAR), '"forward"', CAST(2.5 AS VARCHAR), CAST(NULL AS VARCHAR)) AS JSON)`},
+		// series_fill_linear's constant is 0 when not given.
 		{"series_fill_linear", []Arg{s, n}, schema.Dynamic,
-			`CAST(kql_series_fill(CAST(s AS VARCHAR), '"linear"', CAST(2.5 AS VARCHAR), CAST(NULL AS VARCHAR)) AS JSON)`},
+			`CAST(kql_series_fill_linear(CAST(s AS VARCHAR), CAST(2.5 AS VARCHAR), CAST(NULL AS VARCHAR), '0') AS JSON)`},
+		{"series_fill_linear", []Arg{s, n, n, n}, schema.Dynamic,
+			`CAST(kql_series_fill_linear(CAST(s AS VARCHAR), CAST(2.5 AS VARCHAR), CAST(2.5 AS VARCHAR), CAST(2.5 AS VARCHAR)) AS JSON)`},
 		{"series_periods_validate", []Arg{s, n, n}, schema.Dynamic,
 			"CAST(kql_series_periods_validate(CAST(s AS VARCHAR), CAST(2.5 AS VARCHAR), CAST(2.5 AS VARCHAR)) AS JSON)"},
 		{"series_pearson_correlation", []Arg{s, u}, schema.Real,
