@@ -9,7 +9,9 @@ import "vigil/internal/schema"
 func init() {
 	spell(map[string]spelling{
 		"geo_distance_2points": tmpl("kql_geo_distance($1, $2, $3, $4)"),
-		"geo_point_in_circle":  tmpl("(kql_geo_distance($1, $2, $3, $4) <= $5)"),
+		// A radius that is not positive (or NaN) is an invalid circle,
+		// for which Kusto gives null, as for invalid coordinates.
+		"geo_point_in_circle": tmpl("CASE WHEN $5 > 0 AND NOT isnan($5) THEN kql_geo_distance($1, $2, $3, $4) <= $5 END"),
 
 		"geo_point_to_geohash":         geoCell("kql_geohash", "5"),
 		"geo_geohash_to_central_point": goFixed("kql_geohash_point", 1),

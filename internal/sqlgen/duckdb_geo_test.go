@@ -10,7 +10,7 @@ func TestGeoXMLSpellings(t *testing.T) {
 	lon, lat := Arg{SQL: "lon", Type: schema.Real}, Arg{SQL: "lat", Type: schema.Real}
 	shape := Arg{SQL: "s", Type: schema.Dynamic}
 	checkSpellings(t, []spellingCase{
-		{"geo_point_in_circle", []Arg{lon, lat, {SQL: "1"}, {SQL: "2"}, {SQL: "r"}}, schema.Bool, "(kql_geo_distance(lon, lat, 1, 2) <= r)"},
+		{"geo_point_in_circle", []Arg{lon, lat, {SQL: "1"}, {SQL: "2"}, {SQL: "r"}}, schema.Bool, "CASE WHEN r > 0 AND NOT isnan(r) THEN kql_geo_distance(lon, lat, 1, 2) <= r END"},
 		// A level left out is Kusto's default one.
 		{"geo_point_to_geohash", []Arg{lon, lat}, schema.String, "kql_geohash(lon, lat, 5)"},
 		{"geo_point_to_s2cell", []Arg{lon, lat}, schema.String, "kql_s2cell(lon, lat, 11)"},
