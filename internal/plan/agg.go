@@ -106,9 +106,26 @@ func avgOf(min, max int) Func {
 		if args[0].Type == schema.Timespan {
 			return Sig{Result: schema.Timespan}, nil
 		}
-		// The predicate of avgif is passed as it is.
+		// The predicate of avgif is passed as it is, a bool.
 		return Sig{Params: []schema.Type{schema.Real, 0}, Result: schema.Real}, nil
 	}}
+}
+
+// withPredicate is the rule f of an *if aggregate whose argument pred is
+// its predicate, which must be a bool (or an untyped null) as where's
+// must: another type is an error at the argument.
+func withPredicate(pred int, f Func) Func {
+	inner := f
+	f.Check = func(call *kql.Call, args []Arg) (Sig, error) {
+		if t := args[pred].Type; t != schema.Bool && t != 0 {
+			return Sig{}, kql.Errorf(args[pred].Expr.Position(), "The predicate of %s must be bool, not %s", call.Name, t)
+		}
+		if inner.Check != nil {
+			return inner.Check(call, args)
+		}
+		return Sig{Params: inner.Params, Result: inner.Result}, nil
+	}
+	return f
 }
 
 // eachPercentile gives a column per percentile asked for, each of the
@@ -135,32 +152,32 @@ func eachArg(args []Arg) []schema.Type {
 func init() {
 	lng, dbl, dyn := schema.Long, schema.Real, schema.Dynamic
 	// Predicates (the *if variants' last arguments but an optional size
-	// or accuracy) are passed as they are: the filter reads them as bool.
+	// or accuracy) must be bools (withPredicate).
 	defineAggs(map[string]Agg{
 		// Kusto documents count() without an argument, but its own
 		// examples count(x), the rows where x is not null.
 		"count":   agg("count_", fixed(lng, 0, 1)),
-		"countif": agg("countif_", fixed(lng, 1, 1)),
+		"countif": agg("countif_", withPredicate(0, fixed(lng, 1, 1))),
 		// dcount's second argument is the accuracy of Kusto's estimate;
 		// Vigil counts exactly.
 		"dcount":           agg("dcount_", fixed(lng, 1, 2)),
-		"dcountif":         agg("dcountif_", fixed(lng, 2, 3)),
+		"dcountif":         agg("dcountif_", withPredicate(1, fixed(lng, 2, 3))),
 		"count_distinct":   agg("count_distinct_", fixed(lng, 1, 1)),
-		"count_distinctif": agg("count_distinctif_", fixed(lng, 2, 2)),
+		"count_distinctif": agg("count_distinctif_", withPredicate(1, fixed(lng, 2, 2))),
 		"sum":              agg("sum_", sumOf(1, 1)),
-		"sumif":            agg("sumif_", sumOf(2, 2)),
+		"sumif":            agg("sumif_", withPredicate(1, sumOf(2, 2))),
 		"sum_distinct":     agg("sum_distinct_", sumOf(1, 1)),
 		"avg":              agg("avg_", avgOf(1, 1)),
-		"avgif":            agg("avgif_", avgOf(2, 2)),
+		"avgif":            agg("avgif_", withPredicate(1, avgOf(2, 2))),
 		"min":              agg("min_", sameType(1, 1)),
 		"max":              agg("max_", sameType(1, 1)),
-		"minif":            agg("minif_", sameType(2, 2)),
-		"maxif":            agg("maxif_", sameType(2, 2)),
+		"minif":            agg("minif_", withPredicate(1, sameType(2, 2))),
+		"maxif":            agg("maxif_", withPredicate(1, sameType(2, 2))),
 		// Kusto's take_any(a, b) gives a column for each, from one row,
 		// named a and b; Vigil gives the first's alone, named take_any_a.
 		"take_any":       agg("take_any_", sameType(1, -1)),
 		"any":            agg("any_", sameType(1, -1)),
-		"take_anyif":     agg("take_anyif_", sameType(2, 2)),
+		"take_anyif":     agg("take_anyif_", withPredicate(1, sameType(2, 2))),
 		"binary_all_and": agg("binary_all_and_", fixed(lng, 1, 1, lng)),
 		"binary_all_or":  agg("binary_all_or_", fixed(lng, 1, 1, lng)),
 		"binary_all_xor": agg("binary_all_xor_", fixed(lng, 1, 1, lng)),
@@ -169,17 +186,17 @@ func init() {
 		// optional last argument is the maximum size, which Vigil does
 		// not apply.
 		"make_set":             agg("set_", fixed(dyn, 1, 2)),
-		"make_set_if":          agg("set_", fixed(dyn, 2, 3)),
+		"make_set_if":          agg("set_", withPredicate(1, fixed(dyn, 2, 3))),
 		"make_list":            agg("list_", fixed(dyn, 1, 2)),
-		"make_list_if":         agg("list_", fixed(dyn, 2, 3)),
+		"make_list_if":         agg("list_", withPredicate(1, fixed(dyn, 2, 3))),
 		"make_list_with_nulls": agg("list_", fixed(dyn, 1, 1, dyn)),
 		"make_bag":             agg("make_bag_", fixed(dyn, 1, 2)),
-		"make_bag_if":          agg("make_bag_", fixed(dyn, 2, 3)),
+		"make_bag_if":          agg("make_bag_", withPredicate(1, fixed(dyn, 2, 3))),
 		// hll's sketch is the set of distinct values, tdigest's the list
 		// of values; their second argument (accuracy, weight) is not
 		// applied.
 		"hll":           agg("hll_", fixed(dyn, 1, 2)),
-		"hll_if":        agg("hll_if_", fixed(dyn, 2, 3)),
+		"hll_if":        agg("hll_if_", withPredicate(1, fixed(dyn, 2, 3))),
 		"hll_merge":     agg("hll_merge_", fixed(dyn, 1, 1)),
 		"tdigest":       agg("tdigest_", fixed(dyn, 1, 2)),
 		"tdigest_merge": agg("tdigest_merge_", fixed(dyn, 1, 1)),
@@ -187,14 +204,14 @@ func init() {
 		"stdevp":        agg("stdevp_", fixed(dbl, 1, 1, dbl)),
 		"variance":      agg("variance_", fixed(dbl, 1, 1, dbl)),
 		"variancep":     agg("variancep_", fixed(dbl, 1, 1, dbl)),
-		"stdevif":       agg("stdevif_", fixed(dbl, 2, 2, dbl, 0)),
-		"stdevpif":      agg("stdevpif_", fixed(dbl, 2, 2, dbl, 0)),
-		"varianceif":    agg("varianceif_", fixed(dbl, 2, 2, dbl, 0)),
-		"variancepif":   agg("variancepif_", fixed(dbl, 2, 2, dbl, 0)),
+		"stdevif":       agg("stdevif_", withPredicate(1, fixed(dbl, 2, 2, dbl, 0))),
+		"stdevpif":      agg("stdevpif_", withPredicate(1, fixed(dbl, 2, 2, dbl, 0))),
+		"varianceif":    agg("varianceif_", withPredicate(1, fixed(dbl, 2, 2, dbl, 0))),
+		"variancepif":   agg("variancepif_", withPredicate(1, fixed(dbl, 2, 2, dbl, 0))),
 		"covariance":    agg("covariance_", fixed(dbl, 2, 2, dbl)),
 		"covariancep":   agg("covariancep_", fixed(dbl, 2, 2, dbl)),
-		"covarianceif":  agg("covarianceif_", fixed(dbl, 3, 3, dbl, dbl, 0)),
-		"covariancepif": agg("covariancepif_", fixed(dbl, 3, 3, dbl, dbl, 0)),
+		"covarianceif":  agg("covarianceif_", withPredicate(2, fixed(dbl, 3, 3, dbl, dbl, 0))),
+		"covariancepif": agg("covariancepif_", withPredicate(2, fixed(dbl, 3, 3, dbl, dbl, 0))),
 		// The percentiles are numbers (reals), the values as they are.
 		"percentile":        {Func: fixed(0, 2, 2, 0, dbl), Prefix: "percentile_", Columns: eachPercentile},
 		"percentiles":       {Func: fixed(0, 2, -1, 0, dbl), Prefix: "percentile_", Columns: eachPercentile},
