@@ -87,13 +87,17 @@ type scalar struct {
 type scope struct {
 	parent  *scope
 	scalars map[string]scalar
-	tables  map[string]*relation
-	funcs   map[string]*kql.FuncDef
+	// consts are the values of the scalars bound to constants (let p =
+	// 95), for the arguments Kusto requires constant, such as
+	// percentile's, which names its column after it.
+	consts map[string]any
+	tables map[string]*relation
+	funcs  map[string]*kql.FuncDef
 }
 
 func newScope(parent *scope) *scope {
-	return &scope{parent: parent, scalars: map[string]scalar{}, tables: map[string]*relation{},
-		funcs: map[string]*kql.FuncDef{}}
+	return &scope{parent: parent, scalars: map[string]scalar{}, consts: map[string]any{},
+		tables: map[string]*relation{}, funcs: map[string]*kql.FuncDef{}}
 }
 
 type compiler struct {
@@ -201,9 +205,11 @@ func (c *compiler) bindLet(l *kql.Let) {
 				c.sc.tables[l.Name] = c.tabular(&kql.TableRef{P: v.P, Name: v.Name})
 			} else {
 				c.sc.scalars[l.Name] = c.expr(v, nil)
+				c.sc.consts[l.Name] = c.constant(v)
 			}
 		case kql.Expr:
 			c.sc.scalars[l.Name] = c.expr(v, nil)
+			c.sc.consts[l.Name] = c.constant(v)
 		}
 	}
 }
@@ -224,6 +230,21 @@ func (c *compiler) lookupScalar(name string) (scalar, bool) {
 		}
 	}
 	return scalar{}, false
+}
+
+// constant is the value of e when it is a literal (plan.Const) or the
+// name of a let bound to one; nil otherwise.
+func (c *compiler) constant(e kql.Expr) any {
+	id, ok := e.(*kql.Ident)
+	if !ok {
+		return plan.Const(e)
+	}
+	for s := c.sc; s != nil; s = s.parent {
+		if _, ok := s.scalars[id.Name]; ok {
+			return s.consts[id.Name]
+		}
+	}
+	return nil
 }
 
 func (c *compiler) lookupFunc(name string) (*kql.FuncDef, bool) {

@@ -218,7 +218,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		args = append(args, c.expr(a, in))
 	}
 	sig, sargs := c.typeAggregate(call, exprs, args)
-	return c.spellAggregate(call, sargs, sig.Results), sig.Results, aggNames(call, args)
+	return c.spellAggregate(call, sargs, sig.Results), sig.Results, c.aggNames(call)
 }
 
 // typeAggregate types a call of an aggregate (plan.TypeAgg) whose
@@ -245,25 +245,20 @@ func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []s
 	return sqls
 }
 
-// aggNames are Kusto's default names of the columns of aggregate call,
-// whose arguments but a `*` compiled to args: its prefix
-// (plan.AggPrefix) and its first argument's name, as in sum_Duration, or
-// the prefix alone, less its '_', for an expression; an *if variant's
-// prefix and its argument's name, or the prefix alone; covariance's
-// prefix and both its arguments' names; and for each percentile asked
-// for, percentile_, the values' name and the percentile, as in
-// percentile_Duration_95.
-func aggNames(call *kql.Call, args []scalar) []string {
+// aggNames are Kusto's default names of the columns of aggregate call:
+// its prefix (plan.AggPrefix) and its first argument's name, as in
+// sum_Duration, or the prefix alone, less its '_', for an expression; an
+// *if variant's prefix and its argument's name, or the prefix alone;
+// covariance's prefix and both its arguments' names; and for each
+// percentile asked for, percentile_, the values' name and the
+// percentile's value (percentileName), as in percentile_Duration_95.
+func (c *compiler) aggNames(call *kql.Call) []string {
 	prefix := plan.AggPrefix(call.Name)
 	if call.Name == "percentile" || call.Name == "percentiles" {
 		base := plan.ByName(call.Args[0], 0)
 		var names []string
-		for _, p := range args[1:] {
-			// The percentile as its SQL writes it, which is also the
-			// value of a let: CAST(95 AS BIGINT) is 95, 99.5 is 99_5.
-			pv := strings.TrimSuffix(strings.TrimPrefix(p.sql, "CAST("), " AS BIGINT)")
-			pv = strings.TrimSuffix(pv, " AS DOUBLE)")
-			names = append(names, prefix+base+"_"+strings.ReplaceAll(pv, ".", "_"))
+		for _, p := range call.Args[1:] {
+			names = append(names, prefix+base+"_"+c.percentileName(p))
 		}
 		return names
 	}
@@ -282,4 +277,19 @@ func aggNames(call *kql.Call, args []scalar) []string {
 		name = prefix + plan.ByName(call.Args[0], 0) + "_" + plan.ByName(call.Args[1], 0)
 	}
 	return []string{name}
+}
+
+// percentileName is the name Kusto gives a percentile, p, in the name
+// of its column: its value, a '_' for its decimal point, as 95 in
+// percentile_x_95 and 99_9 in percentile_x_99_9. Kusto requires the
+// percentile to be a constant: a literal, or a let bound to one.
+func (c *compiler) percentileName(p kql.Expr) string {
+	switch v := c.constant(p).(type) {
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strings.ReplaceAll(strconv.FormatFloat(v, 'f', -1, 64), ".", "_")
+	}
+	c.fail(p, "The percentile must be a constant number")
+	return ""
 }
