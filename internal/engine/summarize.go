@@ -76,7 +76,14 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 			}
 			continue
 		}
-		sqls, types, names := c.aggregate(in, call)
+		var sqls []string
+		var types []schema.Type
+		var names []string
+		if call.Name == "take_any" || call.Name == "any" {
+			sqls, types, names = c.takeAny(in, call, used)
+		} else {
+			sqls, types, names = c.aggregate(in, call)
+		}
 		checkTuple(c, agg, call, len(sqls))
 		for j := range sqls {
 			name := names[j]
@@ -142,24 +149,7 @@ func isAggregateCall(c *compiler, call *kql.Call) bool {
 // volatile expr, as in arg_max(rand(), *). How the columns are taken
 // from one row is the dialect's (DuckDB's aggArgExtreme).
 func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]string) ([]string, []col) {
-	var exprs []kql.Expr
-	var args []scalar
-	var names []string
-	for i, a := range call.Args {
-		if _, star := a.(*kql.Star); star && i > 0 {
-			for _, cl := range in.cols {
-				if !cl.hidden {
-					exprs = append(exprs, a)
-					args = append(args, scalar{sqlgen.QuoteIdent(cl.name), cl.typ})
-					names = append(names, cl.name)
-				}
-			}
-			continue
-		}
-		exprs = append(exprs, a)
-		args = append(args, c.expr(a, in))
-		names = append(names, plan.ByName(a, 0))
-	}
+	exprs, args, names, _ := c.rowArgs(in, call, 1)
 	sig, sargs := c.typeAggregate(call, exprs, args)
 	by := &sargs[0]
 	if !refersToColumn(in, by.SQL) {
@@ -190,6 +180,78 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool,
 		sqls = sqls[1:]
 	}
 	return sqls, outs
+}
+
+// rowArgs compiles the arguments of an aggregate whose columns all come
+// from one row of the group (arg_max, take_any): their expressions,
+// compiled, the names of their columns (plan.ByName's) and the index of
+// the argument each comes from; a `*` from argument from on stands for
+// every column of in, each named as it is.
+func (c *compiler) rowArgs(in *relation, call *kql.Call, from int) (exprs []kql.Expr, args []scalar, names []string, argIdx []int) {
+	for i, a := range call.Args {
+		if _, star := a.(*kql.Star); star && i >= from {
+			for _, cl := range in.cols {
+				if !cl.hidden {
+					exprs = append(exprs, a)
+					args = append(args, scalar{sqlgen.QuoteIdent(cl.name), cl.typ})
+					names = append(names, cl.name)
+					argIdx = append(argIdx, i)
+				}
+			}
+			continue
+		}
+		exprs = append(exprs, a)
+		args = append(args, c.expr(a, in))
+		names = append(names, plan.ByName(a, 0))
+		argIdx = append(argIdx, i)
+	}
+	return exprs, args, names, argIdx
+}
+
+// takeAny compiles take_any(a, b, ...) (or its deprecated alias any)
+// into a column per expression, all from one row of the group, the
+// dialect's spelling choosing the row, with their types and names
+// (anyName); a `*` stands for every column of in but those whose names
+// are in used, the by columns and earlier aggregates', as Kusto leaves
+// out the group keys, and which may leave no column at all.
+func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) ([]string, []schema.Type, []string) {
+	exprs, args, names, argIdx := c.rowArgs(in, call, 0)
+	var kept []kql.Expr
+	var vals []scalar
+	var outs []string
+	for i, e := range exprs {
+		name := anyName(call.Name, e, argIdx[i])
+		if _, star := e.(*kql.Star); star {
+			if used[names[i]] {
+				continue
+			}
+			name = names[i]
+			if call.Name == "any" {
+				name = "any_" + name
+			}
+		}
+		kept, vals, outs = append(kept, e), append(vals, args[i]), append(outs, name)
+	}
+	if len(kept) == 0 {
+		return nil, nil, nil // take_any(*) by every column
+	}
+	sig, sargs := c.typeAggregate(call, kept, vals)
+	return c.spellAggregate(call, sargs, sig.Results), sig.Results, outs
+}
+
+// anyName is the name of the column of take_any's (or any's) argument
+// e, the i-th (from 0): the name Kusto derives for it (a column's own),
+// else any_argI; the deprecated any prefixes a derived name with any_,
+// as Kusto documents.
+func anyName(fn string, e kql.Expr, i int) string {
+	name, ok := plan.DerivedName(e)
+	if !ok {
+		return "any_arg" + strconv.Itoa(i)
+	}
+	if fn == "any" {
+		return "any_" + name
+	}
+	return name
 }
 
 // refersToColumn reports whether sqlText is a reference to a column of in.
@@ -254,6 +316,13 @@ func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []s
 // percentile's value (percentileName), as in percentile_Duration_95.
 func (c *compiler) aggNames(call *kql.Call) []string {
 	prefix := plan.AggPrefix(call.Name)
+	if call.Name == "take_any" || call.Name == "any" {
+		names := make([]string, len(call.Args))
+		for i, a := range call.Args {
+			names[i] = anyName(call.Name, a, i)
+		}
+		return names
+	}
 	if call.Name == "percentile" || call.Name == "percentiles" {
 		base := plan.ByName(call.Args[0], 0)
 		var names []string

@@ -173,10 +173,10 @@ func init() {
 		"max":              agg("max_", sameType(1, 1)),
 		"minif":            agg("minif_", withPredicate(1, sameType(2, 2))),
 		"maxif":            agg("maxif_", withPredicate(1, sameType(2, 2))),
-		// Kusto's take_any(a, b) gives a column for each, from one row,
-		// named a and b; Vigil gives the first's alone, named take_any_a.
-		"take_any":       agg("take_any_", sameType(1, -1)),
-		"any":            agg("any_", sameType(1, -1)),
+		// take_any(a, b) gives a column for each, from one row; its
+		// unnamed expressions are any_argN (the engine names them).
+		"take_any":       {Func: Func{Min: 1, Max: -1}, Prefix: "any_", Columns: eachArg},
+		"any":            {Func: Func{Min: 1, Max: -1}, Prefix: "any_", Columns: eachArg},
 		"take_anyif":     agg("take_anyif_", withPredicate(1, sameType(2, 2))),
 		"binary_all_and": agg("binary_all_and_", fixed(lng, 1, 1, lng)),
 		"binary_all_or":  agg("binary_all_or_", fixed(lng, 1, 1, lng)),

@@ -69,7 +69,9 @@ func TestAggTypes(t *testing.T) {
 		{name: "avgif", args: types(i), err: "The function 'avgif' needs 2 arguments, got 1", col: 1},
 		{name: "min", args: types(dt), params: types(0), results: types(dt)},
 		{name: "maxif", args: types(s, b), params: types(0, 0), results: types(s)},
-		{name: "take_any", args: types(s, l), params: types(0, 0), results: types(s)},
+		// take_any gives a column per expression, of its type.
+		{name: "take_any", args: types(s, l), params: types(0, 0), results: types(s, l)},
+		{name: "any", args: types(dt), params: types(0), results: types(dt)},
 		{name: "binary_all_xor", args: types(i), params: types(l), results: types(l)},
 		{name: "binary_all_and", args: types(r), params: types(l), results: types(l)},
 		// The arrays take values as they are, and a maximum size.

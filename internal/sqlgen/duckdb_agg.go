@@ -177,8 +177,8 @@ func init() {
 		"max":              aggOf("max(", -1),
 		"minif":            aggOf("min(", 1),
 		"maxif":            aggOf("max(", 1),
-		"take_any":         aggOf("any_value(", -1),
-		"any":              aggOf("any_value(", -1),
+		"take_any":         aggAny,
+		"any":              aggAny,
 		"take_anyif":       aggOf("any_value(", 1),
 		"binary_all_and":   aggOf("bit_and(", -1),
 		"binary_all_or":    aggOf("bit_or(", -1),
@@ -227,6 +227,21 @@ func aggPercentiles(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 	out := make([]string, len(a)-1)
 	for i, p := range a[1:] {
 		out[i] = aggQuantile(a[0], p)
+	}
+	return out
+}
+
+// aggAny spells take_any: of one value, any_value, DuckDB's first value
+// that is not null, as Kusto's take_any of one column tries to return
+// one; of several, first of each, which takes them all from the same
+// row, the first of the group (see aggArgExtreme), as Kusto promises.
+func aggAny(_ *DuckDB, a []Arg, _ []schema.Type) []string {
+	if len(a) == 1 {
+		return []string{"any_value(" + a[0].SQL + ")"}
+	}
+	out := make([]string, len(a))
+	for i, x := range a {
+		out[i] = "first(" + x.SQL + ")"
 	}
 	return out
 }
