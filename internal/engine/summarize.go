@@ -310,12 +310,20 @@ func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []s
 // aggNames are Kusto's default names of the columns of aggregate call:
 // its prefix (plan.AggPrefix) and its first argument's name, as in
 // sum_Duration, or the prefix alone, less its '_', for an expression; an
-// *if variant's prefix and its argument's name, or the prefix alone;
+// *if variant's prefix and its argument's name, or the prefix alone,
+// but take_anyif of a column is named by the column, as Kusto's is;
+// take_any's and any's columns anyName's;
 // covariance's prefix and both its arguments' names; and for each
 // percentile asked for, percentile_, the values' name and the
 // percentile's value (percentileName), as in percentile_Duration_95.
 func (c *compiler) aggNames(call *kql.Call) []string {
 	prefix := plan.AggPrefix(call.Name)
+	if call.Name == "take_anyif" {
+		// Named after its value, as take_any's one column is.
+		if name, ok := plan.DerivedName(call.Args[0]); ok {
+			return []string{name}
+		}
+	}
 	if call.Name == "take_any" || call.Name == "any" {
 		names := make([]string, len(call.Args))
 		for i, a := range call.Args {

@@ -179,19 +179,21 @@ func init() {
 		"maxif":            aggOf("max(", 1),
 		"take_any":         aggAny,
 		"any":              aggAny,
-		"take_anyif":       aggOf("any_value(", 1),
-		"binary_all_and":   aggOf("bit_and(", -1),
-		"binary_all_or":    aggOf("bit_or(", -1),
-		"binary_all_xor":   aggOf("bit_xor(", -1),
-		"make_set":         aggArray(true, -1),
-		"make_set_if":      aggArray(true, 1),
-		"make_list":        aggArray(false, -1),
-		"make_list_if":     aggArray(false, 1),
-		"hll":              aggArray(true, -1),
-		"hll_if":           aggArray(true, 1),
-		"hll_merge":        aggArray(true, -1),
-		"tdigest":          aggArray(false, -1),
-		"tdigest_merge":    aggArray(false, -1),
+		"take_anyif": aggOne(func(_ *DuckDB, a []Arg, _ schema.Type) string {
+			return anyValue(a[0], a[1].SQL)
+		}),
+		"binary_all_and": aggOf("bit_and(", -1),
+		"binary_all_or":  aggOf("bit_or(", -1),
+		"binary_all_xor": aggOf("bit_xor(", -1),
+		"make_set":       aggArray(true, -1),
+		"make_set_if":    aggArray(true, 1),
+		"make_list":      aggArray(false, -1),
+		"make_list_if":   aggArray(false, 1),
+		"hll":            aggArray(true, -1),
+		"hll_if":         aggArray(true, 1),
+		"hll_merge":      aggArray(true, -1),
+		"tdigest":        aggArray(false, -1),
+		"tdigest_merge":  aggArray(false, -1),
 		// The plan converts the values to dynamic, nulls included.
 		"make_list_with_nulls": aggOne(tmpl("coalesce(to_json(list($1)), '[]'::JSON)")),
 		"make_bag":             aggMakeBag(-1),
@@ -231,17 +233,35 @@ func aggPercentiles(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 	return out
 }
 
-// aggAny spells take_any: of one value, any_value, DuckDB's first value
-// that is not null, as Kusto's take_any of one column tries to return
-// one; of several, first of each, which takes them all from the same
+// aggAny spells take_any: of one value, one that is not null nor empty
+// if there is one (anyValue), as Kusto's take_any of one column tries to
+// return; of several, first of each, which takes them all from the same
 // row, the first of the group (see aggArgExtreme), as Kusto promises.
 func aggAny(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 	if len(a) == 1 {
-		return []string{"any_value(" + a[0].SQL + ")"}
+		return []string{anyValue(a[0], "")}
 	}
 	out := make([]string, len(a))
 	for i, x := range a {
 		out[i] = "first(" + x.SQL + ")"
 	}
 	return out
+}
+
+// anyValue is a value of x, over the rows where cond holds ("": all):
+// one that is not null, and, of a string, not empty, if there is one, as
+// Kusto's take_any and take_anyif try to return.
+func anyValue(x Arg, cond string) string {
+	filter := ""
+	if cond != "" {
+		filter = " FILTER (WHERE " + cond + ")"
+	}
+	if x.Type != schema.String {
+		return "any_value(" + x.SQL + ")" + filter
+	}
+	nonEmpty := x.SQL + " <> ''"
+	if cond != "" {
+		nonEmpty = cond + " AND " + nonEmpty
+	}
+	return "coalesce(any_value(" + x.SQL + ") FILTER (WHERE " + nonEmpty + "), any_value(" + x.SQL + ")" + filter + ")"
 }

@@ -49,11 +49,14 @@ func TestAggregateSpellings(t *testing.T) {
 		{"avg", []Arg{ts}, []schema.Type{schema.Timespan}, []string{"CAST(avg(t) AS BIGINT)"}},
 		{"avgif", []Arg{ts, p}, []schema.Type{schema.Timespan}, []string{"CAST(avg(t) FILTER (WHERE p) AS BIGINT)"}},
 		{"avg", []Arg{{SQL: "v", Type: r}}, []schema.Type{r}, []string{"avg(v)"}},
-		// take_any of one value is its first that is not null; of
-		// several, the first row's, every one from the same row.
-		{"take_any", []Arg{s}, []schema.Type{schema.String}, []string{"any_value(s)"}},
+		// take_any of one value is one that is not null (nor, of a
+		// string, empty) if there is one; of several, the first row's,
+		// every one from the same row.
+		{"take_any", []Arg{x}, []schema.Type{l}, []string{"any_value(x)"}},
+		{"take_any", []Arg{s}, []schema.Type{schema.String}, []string{"coalesce(any_value(s) FILTER (WHERE s <> ''), any_value(s))"}},
 		{"take_any", []Arg{s, x}, []schema.Type{schema.String, l}, []string{"first(s)", "first(x)"}},
-		{"take_anyif", []Arg{s, p}, []schema.Type{schema.String}, []string{"any_value(s) FILTER (WHERE p)"}},
+		{"take_anyif", []Arg{s, p}, []schema.Type{schema.String}, []string{"coalesce(any_value(s) FILTER (WHERE p AND s <> ''), any_value(s) FILTER (WHERE p))"}},
+		{"take_anyif", []Arg{x, p}, []schema.Type{l}, []string{"any_value(x) FILTER (WHERE p)"}},
 		{"covariancepif", []Arg{x, x, p}, []schema.Type{r}, []string{"covar_pop(x, x) FILTER (WHERE p)"}},
 		// Values other than dynamic ones are converted; an array's
 		// elements are added one by one.
