@@ -33,8 +33,8 @@ func init() {
 		},
 		"isempty":    tmpl("($1 IS NULL OR $1 = '')"),
 		"isnotempty": tmpl("($1 IS NOT NULL AND $1 <> '')"),
-		"isnull":     tmpl("($1 IS NULL)"),
-		"isnotnull":  tmpl("($1 IS NOT NULL)"),
+		"isnull":     isNull(""),
+		"isnotnull":  isNull("NOT "),
 		"not":        tmpl("(NOT $1)"),
 		"max_of":     sqlFunc("greatest"),
 		"min_of":     sqlFunc("least"),
@@ -76,4 +76,16 @@ func jsonTypeName(x string) string {
 	integer := "CASE WHEN TRY_CAST(" + x + " AS INTEGER) IS NOT NULL THEN 'int' ELSE 'long' END"
 	return "coalesce(CASE json_type(" + x + ") WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'bool' WHEN 'DOUBLE' THEN 'real'" +
 		" WHEN 'BIGINT' THEN " + integer + " WHEN 'UBIGINT' THEN " + integer + " END, 'null')"
+}
+
+// isNull spells isnull (not "") or isnotnull (not "NOT "): a dynamic
+// value is null also when it holds JSON's null, as dynamic(null) and a
+// member whose value is null do in Kusto.
+func isNull(not string) spelling {
+	return func(_ *DuckDB, a []Arg, _ schema.Type) string {
+		if a[0].Type == schema.Dynamic {
+			return "(" + not + "(" + a[0].SQL + " IS NULL OR json_type(" + a[0].SQL + ") = 'NULL'))"
+		}
+		return "(" + a[0].SQL + " IS " + not + "NULL)"
+	}
 }
