@@ -371,14 +371,14 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 		keys = append(keys, cd.Name)
 	}
 	text := "CAST(to_json(" + c.convert(x, schema.String, op.X) + ") AS VARCHAR)"
-	bag := goCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
+	bag := sqlgen.GoCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
 	computed, err := plan.ParseKvColumns(op)
 	if err != nil {
 		panic(failure{err})
 	}
 	var entries []string
 	for _, cd := range computed {
-		v := c.convert(scalar{"json_extract_string(" + bag.sql + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, cd.Type, op)
+		v := c.convert(scalar{"json_extract_string(" + bag + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, cd.Type, op)
 		entries = append(entries, v+" AS "+sqlgen.QuoteIdent(cd.Name))
 	}
 	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)

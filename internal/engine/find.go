@@ -100,5 +100,5 @@ func (c *compiler) findPack(cols []col, packed []int) string {
 	if len(kv) == 0 {
 		return "CAST('{}' AS JSON)"
 	}
-	return goCall("kql_bag_drop_empty", schema.Dynamic, "CAST(json_object("+strings.Join(kv, ", ")+") AS VARCHAR)").sql
+	return sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST(json_object("+strings.Join(kv, ", ")+") AS VARCHAR)")
 }

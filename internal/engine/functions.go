@@ -33,7 +33,7 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if plan.IsAgg(e.Name) && c.aggs != nil {
 		return c.aggs.add(c, e)
 	}
-	if plan.IsAgg(e.Name) && !plan.IsFunc(e.Name) && scalarFuncs[e.Name] == nil {
+	if plan.IsAgg(e.Name) && !plan.IsFunc(e.Name) {
 		c.fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)
 	}
 	args := make([]scalar, len(e.Args))
@@ -54,7 +54,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 			c.fail(e, "The function '%s' needs %d arguments, got %d", e.Name, n, len(args))
 		}
 	}
-	lng := func(i int) string { return c.convert(args[i], schema.Long, e.Args[i]) }
 	switch e.Name {
 	case "around":
 		// around(value, center, delta): value within delta of center,
@@ -94,30 +93,9 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		}
 		bag := "json_object(" + strings.Join(parts, ", ") + ")"
 		if skip {
-			bag = goCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)").sql
+			bag = sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
 		}
 		return scalar{bag, schema.Dynamic}
-	// --- window functions over a serialized (ordered) input ---
-	case "row_number":
-		start := "1"
-		if len(args) > 0 {
-			start = lng(0)
-		}
-		return scalar{"(row_number() OVER () + " + start + " - 1)", schema.Long}
-	case "prev", "next":
-		need(1)
-		fn := map[string]string{"prev": "lag", "next": "lead"}[e.Name]
-		offset, def := "1", "NULL"
-		if len(args) > 1 {
-			offset = lng(1)
-		}
-		if len(args) > 2 {
-			def = c.convert(args[2], args[0].typ, e)
-		}
-		return scalar{fn + "(" + args[0].sql + ", " + offset + ", " + def + ") OVER ()", args[0].typ}
-	case "row_cumsum":
-		need(1)
-		return scalar{"sum(" + args[0].sql + ") OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", plan.SumType(args[0].typ)}
 	// --- the row and the query ---
 	case "column_ifexists":
 		// The column named, when the input has it, else the default, so
@@ -145,9 +123,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "typeof":
 		c.fail(e, "typeof() is only valid in a type position")
 	}
-	if f, ok := scalarFuncs[e.Name]; ok {
-		return f(fnArgs{c, e, args})
-	}
 	c.fail(e, "Unknown function: '%s'", e.Name)
 	return scalar{}
 }
@@ -163,7 +138,14 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 	if err != nil {
 		panic(failure{err})
 	}
-	text, ok := c.d.Call(e.Name, c.sqlArgs(e.Args, args, sig.Params), sig.Result)
+	sargs := c.sqlArgs(e.Args, args, sig.Params)
+	var text string
+	if plan.IsWindow(e.Name) {
+		hoist := func(lv int, sql string) string { return c.hoist(e, lv, sql) }
+		text, ok = c.d.Window(e.Name, sargs, sig.Result, hoist)
+	} else {
+		text, ok = c.d.Call(e.Name, sargs, sig.Result)
+	}
 	if !ok {
 		c.fail(e, "The function '%s' is not available in this SQL dialect", e.Name)
 	}

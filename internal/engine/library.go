@@ -9,32 +9,6 @@ import (
 	"vigil/internal/sqlgen"
 )
 
-// fnArgs is a function call being compiled with its compiled arguments.
-type fnArgs struct {
-	c *compiler
-	e *kql.Call
-	v []scalar
-}
-
-func (a fnArgs) need(n int) {
-	if len(a.v) < n {
-		a.c.fail(a.e, "The function '%s' needs %d arguments, got %d", a.e.Name, n, len(a.v))
-	}
-}
-
-func (a fnArgs) as(i int, t schema.Type) string { return a.c.convert(a.v[i], t, a.e.Args[i]) }
-
-// goCall calls a Go function (gofuncs.go) with JSON arguments and reads
-// its JSON result as typ (sqlgen.GoCall).
-func goCall(name string, typ schema.Type, args ...string) scalar {
-	return scalar{sqlgen.GoCall(name, typ, args...), typ}
-}
-
-// scalarFuncs are the scalar functions the engine still compiles itself
-// rather than the plan and the dialect (internal/plan, internal/sqlgen):
-// window.go's, which need the rows' order, filled by its init.
-var scalarFuncs = map[string]func(a fnArgs) scalar{}
-
 // sortColumns is array_sort_asc/_desc over several arrays in extend or
 // project: a column per array, named by the tuple (a, b) = ..., or else
 // <array>_sorted. One array, or a call assigned to one name, is a plain

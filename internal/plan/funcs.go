@@ -41,6 +41,11 @@ type Func struct {
 	// the Sig it returns replaces Params and Result. It runs after the
 	// number of arguments is checked.
 	Check func(call *kql.Call, args []Arg) (Sig, error)
+	// Window marks a function whose value depends on the other rows in
+	// the input's order (func_window.go): a dialect spells it with
+	// Window, which may compute parts of it as columns before the
+	// operator that calls it, as SQL cannot nest window functions.
+	Window bool
 }
 
 // funcs are the built-in scalar functions by name, filled by the init

@@ -49,6 +49,16 @@ type Dialect interface {
 	// (plan.TypeCall): args are converted as its signature says and
 	// result is its type. ok is false for a function the dialect lacks.
 	Call(fn string, args []Arg, result schema.Type) (sql string, ok bool)
+	// Window spells a call of a window function over the input's order
+	// (plan.Func.Window), typed and converted as Call's. SQL cannot nest
+	// window functions, and the arguments may be window functions
+	// themselves, so a spelling may compute parts of the call as columns
+	// of the operator's input: hoist(level, sql) has the caller compute
+	// sql as a column at that level (0 first; a level reads the columns
+	// of the levels before it) and returns the column's name, or aborts
+	// the compilation where no such columns can be added (outside extend
+	// and project). ok is false for a function the dialect lacks.
+	Window(fn string, args []Arg, result schema.Type, hoist Hoist) (sql string, ok bool)
 	// Aggregate spells a call of an aggregate function the plan typed
 	// (plan.TypeAgg): args are converted as its signature says and
 	// results are the types of the columns it gives, for each of which
@@ -56,3 +66,8 @@ type Dialect interface {
 	// aggregate the dialect lacks.
 	Aggregate(fn string, args []Arg, results []schema.Type) (sqls []string, ok bool)
 }
+
+// Hoist computes sql as a column, at level, of the input of the operator
+// whose expression a Window spelling is writing, and returns the
+// column's name (Dialect.Window).
+type Hoist func(level int, sql string) string
