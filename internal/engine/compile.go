@@ -88,8 +88,9 @@ type scope struct {
 	parent  *scope
 	scalars map[string]scalar
 	// consts are the values of the scalars bound to constants (let p =
-	// 95), for the arguments Kusto requires constant, such as
-	// percentile's, which names its column after it.
+	// 95, or a function's parameter given one), for the arguments Kusto
+	// requires constant, such as percentile's, which names its column
+	// after it, and for spellings that depend on a value, such as d[k]'s.
 	consts map[string]any
 	tables map[string]*relation
 	funcs  map[string]*kql.FuncDef
@@ -1054,6 +1055,7 @@ func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node, 
 // the table the argument names, or to piped for the first of them.
 func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation, piped *relation) func() {
 	scalars := map[string]scalar{}
+	consts := map[string]any{}
 	tables := map[string]*relation{}
 	next := 0 // the next argument to take
 	for _, p := range f.Params {
@@ -1074,18 +1076,23 @@ func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *re
 			c.fail(n, "The function's tabular parameter '%s' has no value", p.Name)
 		}
 		var v scalar
+		var k any // the value, when a constant gives it
 		switch {
 		case arg != nil:
-			v = c.expr(arg, in)
+			v, k = c.expr(arg, in), c.constant(arg)
 		case p.Default != nil:
-			v = c.expr(p.Default, nil)
+			v, k = c.expr(p.Default, nil), c.constant(p.Default)
 		default:
 			c.fail(n, "The function's parameter '%s' has no value", p.Name)
 		}
 		if typ, err := schema.ParseType(p.Type); err == nil {
+			if typ != v.typ {
+				k = nil // converted: the constant's Go value is of the wrong type
+			}
 			v = scalar{c.convert(v, typ, n), typ}
 		}
 		scalars[p.Name] = v
+		consts[p.Name] = k
 	}
 	if next < len(args) {
 		c.fail(n, "The function takes %d arguments, not %d", next, len(args))
@@ -1094,6 +1101,9 @@ func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *re
 	c.sc = newScope(outer)
 	for k, v := range scalars {
 		c.sc.scalars[k] = v
+	}
+	for k, v := range consts {
+		c.sc.consts[k] = v
 	}
 	for k, t := range tables {
 		c.sc.tables[k] = t

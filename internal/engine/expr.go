@@ -383,6 +383,7 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 				panic(failure{err})
 			}
 			a := c.operand(idx, 0)
+			a.Const = c.constant(x.I)
 			steps = append(steps, sqlgen.PathStep{Index: &a})
 			cur = x.X
 			continue

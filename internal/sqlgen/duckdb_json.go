@@ -8,7 +8,8 @@ import (
 
 // PathStep is a step into a dynamic value: to the member named Key, or,
 // when Index is set, to the element (a number) or member (a string) its
-// value names.
+// value names. An Index whose Const is a string (d['a'], or d[k] for a
+// let bound to one) is the step to that member, as Key would be.
 type PathStep struct {
 	Key   string
 	Index *Arg
@@ -33,8 +34,8 @@ func (d *DuckDB) Path(base string, steps []PathStep) string {
 		path.WriteString("'$")
 	}
 	for _, s := range steps {
-		if s.Index != nil && s.Index.Type == schema.String {
-			if k, ok := stringLiteral(s.Index.SQL); ok {
+		if s.Index != nil {
+			if k, ok := s.Index.Const.(string); ok {
 				s = PathStep{Key: k}
 			}
 		}
@@ -50,14 +51,6 @@ func (d *DuckDB) Path(base string, steps []PathStep) string {
 		}
 	}
 	return d.jsonMember(doc, path.String()+"'")
-}
-
-// stringLiteral is the value of a SQL string literal.
-func stringLiteral(sql string) (string, bool) {
-	if len(sql) < 2 || sql[0] != '\'' || sql[len(sql)-1] != '\'' || strings.Contains(strings.ReplaceAll(sql[1:len(sql)-1], "''", ""), "'") {
-		return "", false
-	}
-	return strings.ReplaceAll(sql[1:len(sql)-1], "''", "'"), true
 }
 
 // jsonKey is k as a step of a DuckDB JSON path: bare when it is a plain
