@@ -317,18 +317,14 @@ func (c *compiler) probe(n kql.Node, query string) [][]string {
 	return out
 }
 
-// constString is the value of a constant string argument.
+// constString is the value of a constant string argument: a literal, or
+// a let or parameter bound to one (compiler.constant).
 func (c *compiler) constString(e kql.Expr) string {
-	lit, ok := e.(*kql.Literal)
-	if !ok || lit.Kind != kql.LitString {
-		if v, ok := e.(*kql.Ident); ok {
-			if s, ok := c.lookupScalar(v.Name); ok && strings.HasPrefix(s.sql, "'") {
-				return strings.ReplaceAll(strings.Trim(s.sql, "'"), "''", "'")
-			}
-		}
+	s, ok := c.constant(e).(string)
+	if !ok {
 		c.fail(e, "Expected a constant string")
 	}
-	return lit.Value
+	return s
 }
 
 // constStrings is the value of a constant dynamic array of strings.
