@@ -30,6 +30,12 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		b, _ := json.Marshal(names)
 		return scalar{"CAST(" + sqlgen.QuoteString(string(b)) + " AS JSON)", schema.Dynamic}
 	}
+	if x, ok, err := plan.Rewrite(e, c.sets); ok {
+		if err != nil {
+			panic(failure{err})
+		}
+		return c.expr(x, in)
+	}
 	if plan.IsAgg(e.Name) && c.aggs != nil {
 		return c.aggs.add(c, e)
 	}
@@ -55,27 +61,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		}
 	}
 	switch e.Name {
-	case "around":
-		// around(value, center, delta): value within delta of center,
-		// both ends included.
-		need(3)
-		lo := &kql.Binary{P: e.P, Op: "-", L: e.Args[1], R: e.Args[2]}
-		hi := &kql.Binary{P: e.P, Op: "+", L: e.Args[1], R: e.Args[2]}
-		return c.expr(&kql.Between{P: e.P, X: e.Args[0], Lo: lo, Hi: hi}, in)
-	case "bin_auto":
-		// bin_auto(x): bin(x, size), or bin_at(x, size, at), with the
-		// size and alignment the query sets as query_bin_auto_size and
-		// query_bin_auto_at.
-		need(1)
-		size := c.sets["query_bin_auto_size"]
-		if size == nil {
-			c.fail(e, "bin_auto needs the bin size: set query_bin_auto_size = ... before the query")
-		}
-		bin := &kql.Call{P: e.P, Name: "bin", Args: []kql.Expr{e.Args[0], size}}
-		if at := c.sets["query_bin_auto_at"]; at != nil {
-			bin.Name, bin.Args = "bin_at", append(bin.Args, at)
-		}
-		return c.expr(bin, in)
 	// --- a bag of the row ---
 	case "pack_all":
 		// A bag of the row's columns; with true, null and empty ones left out.
