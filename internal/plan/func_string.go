@@ -59,7 +59,7 @@ func init() {
 func checkCountof(_ *kql.Call, args []Arg) (Sig, error) {
 	if len(args) > 2 {
 		if kind, ok := StringConst(args[2].Expr); ok && kind == "regex" {
-			if err := CheckRegex(args[1].Expr); err != nil {
+			if err := checkRegex(args[1].Expr); err != nil {
 				return Sig{}, err
 			}
 		}
@@ -71,10 +71,10 @@ func checkCountof(_ *kql.Call, args []Arg) (Sig, error) {
 // is a constant, which the SQL names, and the match is read as T,
 // string when it is not given.
 func checkExtract(_ *kql.Call, args []Arg) (Sig, error) {
-	if err := CheckRegex(args[0].Expr); err != nil {
+	if err := checkRegex(args[0].Expr); err != nil {
 		return Sig{}, err
 	}
-	if _, ok := IntConst(args[1].Expr); !ok {
+	if _, ok := intConst(args[1].Expr); !ok {
 		return Sig{}, kql.Errorf(args[1].Expr.Position(), "extract's capture group must be a constant number")
 	}
 	result := schema.String
@@ -87,11 +87,11 @@ func checkExtract(_ *kql.Call, args []Arg) (Sig, error) {
 }
 
 // withRegex is f for a function whose argument i, when the query gives
-// it, is a regular expression: a constant one must compile (CheckRegex).
+// it, is a regular expression: a constant one must compile (checkRegex).
 func withRegex(f Func, i int) Func {
 	f.Check = func(call *kql.Call, args []Arg) (Sig, error) {
 		if i < len(args) {
-			if err := CheckRegex(call.Args[i]); err != nil {
+			if err := checkRegex(call.Args[i]); err != nil {
 				return Sig{}, err
 			}
 		}

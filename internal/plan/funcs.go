@@ -118,8 +118,8 @@ func StringConst(e kql.Expr) (string, bool) {
 	return lit.Value, true
 }
 
-// IntConst is e's value when it is a long literal.
-func IntConst(e kql.Expr) (int64, bool) {
+// intConst is e's value when it is a long literal.
+func intConst(e kql.Expr) (int64, bool) {
 	lit, ok := e.(*kql.Literal)
 	if !ok || lit.Kind != kql.LitLong {
 		return 0, false
@@ -146,11 +146,11 @@ func TypeArg(e kql.Expr) schema.Type {
 	return typ
 }
 
-// CheckRegex refuses a constant regular expression that does not
+// checkRegex refuses a constant regular expression that does not
 // compile, as a KQL error at its position, rather than letting the
 // database fail the query with a message of its own. Go's regexp reads
 // RE2's syntax, as DuckDB does.
-func CheckRegex(e kql.Expr) error {
+func checkRegex(e kql.Expr) error {
 	re, ok := StringConst(e)
 	if !ok {
 		return nil
@@ -172,7 +172,7 @@ func Const(e kql.Expr) any {
 	case kql.LitString:
 		return lit.Value
 	case kql.LitLong:
-		if n, ok := IntConst(e); ok {
+		if n, ok := intConst(e); ok {
 			return n
 		}
 	case kql.LitReal:

@@ -40,7 +40,7 @@ func TypeBinary(e *kql.Binary, l, r schema.Type) (BinarySig, error) {
 	}
 	switch op := strings.TrimSuffix(strings.TrimPrefix(e.Op, "!"), "_cs"); {
 	case op == "matches regex":
-		if err := CheckRegex(e.R); err != nil {
+		if err := checkRegex(e.R); err != nil {
 			return BinarySig{}, err
 		}
 	case !stringOps[op]:

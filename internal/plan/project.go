@@ -56,8 +56,8 @@ func DerivedName(e kql.Expr) (string, bool) {
 	case *kql.Member:
 		return memberName(x), true
 	case *kql.Index:
-		if lit, ok := x.I.(*kql.Literal); ok && lit.Kind == kql.LitString {
-			return memberName(x.X) + "_" + lit.Value, true
+		if key, ok := StringConst(x.I); ok {
+			return memberName(x.X) + "_" + key, true
 		}
 	case *kql.Call:
 		if conversions[x.Name] && len(x.Args) == 1 {
@@ -213,7 +213,7 @@ func Visible(in []Column) []Slot {
 type SchemaRow struct {
 	ColumnName    string
 	ColumnOrdinal int
-	DataType      string // the .NET type Kusto reports, DotnetType
+	DataType      string // the .NET type Kusto reports, dotnetType
 	ColumnType    string // the KQL type
 }
 
@@ -227,14 +227,14 @@ var GetSchemaColumns = []Column{{Name: "ColumnName", Type: schema.String}, {Name
 func GetSchema(in []Column) []SchemaRow {
 	var rows []SchemaRow
 	for _, s := range Visible(in) {
-		rows = append(rows, SchemaRow{ColumnName: s.Name, ColumnOrdinal: len(rows), DataType: DotnetType(s.Type), ColumnType: s.Type.String()})
+		rows = append(rows, SchemaRow{ColumnName: s.Name, ColumnOrdinal: len(rows), DataType: dotnetType(s.Type), ColumnType: s.Type.String()})
 	}
 	return rows
 }
 
-// DotnetType is the name of the .NET type Kusto reports for a KQL type
+// dotnetType is the name of the .NET type Kusto reports for a KQL type
 // (getschema's DataType).
-func DotnetType(t schema.Type) string {
+func dotnetType(t schema.Type) string {
 	switch t {
 	case schema.Bool:
 		return "System.Boolean"

@@ -136,8 +136,8 @@ func TestGetSchema(t *testing.T) {
 			t.Errorf("row %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if DotnetType(schema.Bool) != "System.Boolean" || DotnetType(schema.Int) != "System.Int32" || DotnetType(schema.DateTime) != "System.DateTime" {
-		t.Error("DotnetType names bool, int or datetime wrongly")
+	if dotnetType(schema.Bool) != "System.Boolean" || dotnetType(schema.Int) != "System.Int32" || dotnetType(schema.DateTime) != "System.DateTime" {
+		t.Error("dotnetType names bool, int or datetime wrongly")
 	}
 }
 
