@@ -96,7 +96,7 @@ func checkBin(call *kql.Call, args []Arg) (Sig, error) {
 	case schema.Real, schema.Decimal:
 		return Sig{Result: schema.Real}, nil
 	}
-	return Sig{}, kql.Errorf(call.P, "bin() needs a number, datetime or timespan, not %s", x)
+	return Sig{}, kql.Errorf(args[0].Expr.Position(), "%s() needs a number, datetime or timespan, not %s", call.Name, x)
 }
 
 // checkBinAt types bin_at(x, size, at): a datetime or a timespan in
@@ -128,7 +128,7 @@ func checkDatePart(result schema.Type, params ...schema.Type) func(*kql.Call, []
 			return Sig{}, kql.Errorf(args[0].Expr.Position(), "%s's part must be a constant string", call.Name)
 		}
 		if p := strings.ToLower(part); !dateParts[p] {
-			return Sig{}, kql.Errorf(call.P, "Unknown date part '%s'", part)
+			return Sig{}, kql.Errorf(args[0].Expr.Position(), "%s: unknown date part '%s'", call.Name, part)
 		}
 		return Sig{Params: params, Result: result}, nil
 	}

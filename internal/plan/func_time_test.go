@@ -120,12 +120,13 @@ func TestTimeAndConversionErrors(t *testing.T) {
 		pos  kql.Pos
 		msg  string
 	}{
-		{"bin", []timeArg{timeCol(schema.Bool), timeCol(schema.Long)}, timeCallPos, "bin() needs a number, datetime or timespan, not bool"},
+		{"bin", []timeArg{timeCol(schema.Bool), timeCol(schema.Long)}, timeArgPos(0), "bin() needs a number, datetime or timespan, not bool"},
+		{"floor", []timeArg{timeCol(schema.String), timeCol(schema.Long)}, timeArgPos(0), "floor() needs a number, datetime or timespan, not string"},
 		{"bin", []timeArg{timeCol(schema.DateTime), timeCol(schema.Long)}, timeArgPos(1), "Cannot convert long to timespan"},
 		{"bin_at", []timeArg{timeCol(schema.Bool), timeCol(schema.Long), timeCol(schema.Long)}, timeArgPos(0), "Cannot convert bool to real"},
 		{"bin_at", []timeArg{timeCol(schema.Timespan), timeCol(schema.Timespan), timeCol(schema.DateTime)}, timeArgPos(2), "Cannot convert datetime to timespan"},
-		{"datetime_add", []timeArg{timeStr("fortnight"), timeCol(schema.Long), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'fortnight'"},
-		{"datetime_part", []timeArg{timeStr("weekday"), timeCol(schema.DateTime)}, timeCallPos, "Unknown date part 'weekday'"},
+		{"datetime_add", []timeArg{timeStr("fortnight"), timeCol(schema.Long), timeCol(schema.DateTime)}, timeArgPos(0), "datetime_add: unknown date part 'fortnight'"},
+		{"datetime_part", []timeArg{timeStr("weekday"), timeCol(schema.DateTime)}, timeArgPos(0), "datetime_part: unknown date part 'weekday'"},
 		{"datetime_diff", []timeArg{timeCol(schema.String), timeCol(schema.DateTime), timeCol(schema.DateTime)}, timeArgPos(0), "datetime_diff's part must be a constant string"},
 		{"format_datetime", []timeArg{timeCol(schema.DateTime), timeCol(schema.String)}, timeArgPos(1), "format_datetime's format must be a constant string"},
 		{"format_timespan", []timeArg{timeCol(schema.Timespan), timeCol(schema.String)}, timeArgPos(1), "format_timespan's format must be a constant string"},
