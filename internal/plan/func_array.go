@@ -25,8 +25,11 @@ func init() {
 }
 
 // checkBagPack types bag_pack(key, value, ...): keys are strings, values
-// dynamic.
-func checkBagPack(_ *kql.Call, args []Arg) (Sig, error) {
+// dynamic, in pairs, as Kusto requires.
+func checkBagPack(call *kql.Call, args []Arg) (Sig, error) {
+	if len(args)%2 != 0 {
+		return Sig{}, kql.Errorf(call.P, "%s needs a value for each key, got %d arguments", call.Name, len(args))
+	}
 	params := make([]schema.Type, len(args))
 	for i := range params {
 		params[i] = schema.String

@@ -14,6 +14,8 @@ func TestArrayTyping(t *testing.T) {
 		{src: "pack_array(n, s)", params: []schema.Type{D, D}, result: D},
 		// bag_pack: string keys and dynamic values, in pairs.
 		{src: "bag_pack('a', n, s, t)", params: []schema.Type{S, D, S, D}, result: D},
+		{src: "bag_pack()", params: []schema.Type{}, result: D},
+		{src: "pack('a', n, 'b')", err: "pack needs a value for each key, got 3 arguments (line 1, column 7)"},
 		{src: "set_has_element(d, n)", params: []schema.Type{0, D}, result: B},
 		{src: "bag_has_key(d, n)", params: []schema.Type{0, S}, result: B},
 		{src: "set_difference(d, d, d)", params: []schema.Type{0, 0, 0}, result: D},

@@ -23,18 +23,31 @@ func init() {
 	})
 }
 
-// checkIff types iff(condition, then, else): the branches are converted
-// to the type of the first that is not an untyped null.
-func checkIff(_ *kql.Call, args []Arg) (Sig, error) {
+// checkIff types iff(condition, then, else): the condition must be a
+// bool, and the branches are converted to the type of the first that is
+// not an untyped null.
+func checkIff(call *kql.Call, args []Arg) (Sig, error) {
+	if err := checkCondition(call, args[0]); err != nil {
+		return Sig{}, err
+	}
 	t := Either(args[1].Type, args[2].Type)
 	return Sig{Params: []schema.Type{0, t, t}, Result: t}, nil
 }
 
-// checkCase types case(condition, then, ..., else) as iff: the values
-// (then, and the last argument, else) are converted to the type of the
-// first one or, when it is an untyped null, of else.
-func checkCase(_ *kql.Call, args []Arg) (Sig, error) {
+// checkCase types case(condition, then, ..., else) as iff: the else is
+// required, so there is an odd number of arguments; the conditions must
+// be bools; the values (then, and the last argument, else) are converted
+// to the type of the first one or, when it is an untyped null, of else.
+func checkCase(call *kql.Call, args []Arg) (Sig, error) {
 	last := len(args) - 1
+	if len(args)%2 == 0 {
+		return Sig{}, kql.Errorf(call.P, "case needs a value for each condition and an else value last, got %d arguments", len(args))
+	}
+	for i := 0; i < last; i += 2 {
+		if err := checkCondition(call, args[i]); err != nil {
+			return Sig{}, err
+		}
+	}
 	t := Either(args[1].Type, args[last].Type)
 	params := make([]schema.Type, len(args))
 	for i := 1; i < len(args); i += 2 {
@@ -71,4 +84,14 @@ func firstType(args []Arg) schema.Type {
 		t = Either(t, a.Type)
 	}
 	return t
+}
+
+// checkCondition refuses a condition of iff or case that is not a bool
+// (or an untyped null), as Kusto does, rather than letting the database
+// cast text to a bool or fail with a message of its own.
+func checkCondition(call *kql.Call, a Arg) error {
+	if a.Type != schema.Bool && a.Type != 0 {
+		return kql.Errorf(a.Expr.Position(), "The condition of %s must be bool, not %s", call.Name, a.Type)
+	}
+	return nil
 }

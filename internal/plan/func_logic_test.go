@@ -90,10 +90,17 @@ func TestLogicTyping(t *testing.T) {
 		{src: "iff(b, null, null)", params: []schema.Type{0, 0, 0}, result: 0},
 		{src: "iff(b, 1, t)", err: "Cannot convert datetime to long (line 1, column 17)"},
 		{src: "iff(b, 1)", err: "The function 'iff' needs 3 arguments, got 2 (line 1, column 7)"},
+		// The condition must be a bool; Kusto does not read text or a
+		// number as one.
+		{src: "iff(s, 1, 2)", err: "The condition of iff must be bool, not string (line 1, column 11)"},
+		{src: "iif(n, 1, 2)", err: "The condition of iif must be bool, not long (line 1, column 11)"},
+		{src: "iff(null, 1, 2)", params: []schema.Type{0, L, L}, result: L},
 		// case: the values and else, not the conditions.
 		{src: "case(b, 'x', n > 1, 'y', 'z')", params: []schema.Type{0, S, 0, S, S}, result: S},
 		{src: "case(b, null, 1)", params: []schema.Type{0, L, L}, result: L},
 		{src: "case(b, 1, b, 2, t)", err: "Cannot convert datetime to long (line 1, column 24)"},
+		{src: "case(b, 1, s, 2, 3)", err: "The condition of case must be bool, not string (line 1, column 18)"},
+		{src: "case(b, 1, b, 2)", err: "case needs a value for each condition and an else value last, got 4 arguments (line 1, column 7)"},
 		// coalesce and max_of: the first typed argument's type, which an
 		// untyped null before it does not take away.
 		{src: "coalesce(null, n, 2)", params: []schema.Type{L, L, L}, result: L},
