@@ -56,8 +56,8 @@ func DerivedName(e kql.Expr) (string, bool) {
 	case *kql.Member:
 		return memberName(x), true
 	case *kql.Index:
-		if key, ok := StringConst(x.I); ok {
-			return memberName(x.X) + "_" + key, true
+		if _, ok := StringConst(x.I); ok {
+			return memberName(x), true
 		}
 	case *kql.Call:
 		if conversions[x.Name] && len(x.Args) == 1 {
@@ -77,13 +77,18 @@ var conversions = map[string]bool{
 	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
 }
 
-// memberName is the path of a dynamic access, its steps joined by _.
+// memberName is the path of a dynamic access, its steps joined by _: a
+// step by a constant key, d["k"], is the member d.k, as Kusto reads it.
 func memberName(e kql.Expr) string {
 	switch x := e.(type) {
 	case *kql.Ident:
 		return x.Name
 	case *kql.Member:
 		return memberName(x.X) + "_" + x.Name
+	case *kql.Index:
+		if key, ok := StringConst(x.I); ok {
+			return memberName(x.X) + "_" + key
+		}
 	}
 	return "Column1"
 }

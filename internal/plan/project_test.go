@@ -104,6 +104,9 @@ func TestItemName(t *testing.T) {
 		{"d[0]", "Column3", "print_2"},
 		{"tostring(Properties.Level)", "Properties_Level", "print_2"},
 		{"toint(d['n'])", "d_n", "print_2"},
+		// d["k"] is d.k wherever it is in the path.
+		{"d['a']['b']", "d_a_b", "print_2"},
+		{"tostring(d['a'].b)", "d_a_b", "print_2"},
 		{"tostring(x)", "Column3", "print_2"},
 		{"strlen(d.a)", "Column3", "print_2"},
 	} {
