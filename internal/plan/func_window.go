@@ -10,11 +10,11 @@ import (
 // them with Window rather than Call (sqlgen.Dialect), and may compute
 // them in steps the engine places before the operator (Func.Window).
 func init() {
-	// The restart argument of row_number and row_cumsum is read by
-	// neither spelling yet, so it is not converted either.
+	// row_cumsum's restart argument is not read by its spelling yet, so
+	// it is not converted either.
 	rank := Func{Min: 1, Max: 2, Params: []schema.Type{0, schema.Bool}, Result: schema.Long, Window: true}
 	define(map[string]Func{
-		"row_number":         {Min: 0, Max: 2, Params: []schema.Type{schema.Long, 0}, Result: schema.Long, Window: true},
+		"row_number":         {Min: 0, Max: 2, Params: []schema.Type{schema.Long, schema.Bool}, Result: schema.Long, Window: true},
 		"prev":               {Min: 1, Max: 3, Check: checkPrevNext, Window: true},
 		"next":               {Min: 1, Max: 3, Check: checkPrevNext, Window: true},
 		"row_cumsum":         {Min: 1, Max: 2, Check: checkCumsum, Window: true},

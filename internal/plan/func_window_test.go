@@ -11,9 +11,10 @@ func TestWindowTyping(t *testing.T) {
 		B, L, R, S, DT, TS = schema.Bool, schema.Long, schema.Real, schema.String, schema.DateTime, schema.Timespan
 	)
 	checkCalls(t, []callCase{
-		// row_number's start is a long; its restart is not read yet.
+		// row_number's start is a long, its restart a bool.
 		{src: "row_number()", params: []schema.Type{}, result: L},
-		{src: "row_number(10, b)", params: []schema.Type{L, 0}, result: L},
+		{src: "row_number(10, b)", params: []schema.Type{L, B}, result: L},
+		{src: "row_number(10, t)", err: "Cannot convert datetime to bool (line 1, column 22)"},
 		{src: "row_number(t)", err: "Cannot convert datetime to long (line 1, column 18)"},
 		{src: "row_number(1, b, b)", err: "The function 'row_number' takes at most 2 arguments, got 3 (line 1, column 7)"},
 		// prev and next give their column's type, to which the default is

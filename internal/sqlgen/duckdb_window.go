@@ -19,12 +19,23 @@ type windowSpelling func(args []Arg, result schema.Type, hoist Hoist) string
 
 // duckdbWindows are the spellings of the window functions.
 var duckdbWindows = map[string]windowSpelling{
-	"row_number": func(a []Arg, _ schema.Type, _ Hoist) string {
+	// row_number([start [, restart]]): start at the first row and at
+	// each that restarts, one more at each other row. A restart is
+	// computed in steps, as the ranks are: the row's number less that of
+	// its segment's first row.
+	"row_number": func(a []Arg, _ schema.Type, hoist Hoist) string {
 		start := "1"
 		if len(a) > 0 {
 			start = a[0].SQL
 		}
-		return "(row_number() OVER () + " + start + " - 1)"
+		if len(a) < 2 {
+			return "(row_number() OVER () + " + start + " - 1)"
+		}
+		r := hoist(0, restart(a, 1))
+		rn := hoist(1, "row_number() OVER ()")
+		seg := hoist(1, "("+r+" OR row_number() OVER () = 1)")
+		segStart := hoist(2, "max(CASE WHEN "+seg+" THEN "+rn+" END)"+running)
+		return "(" + rn + " - " + segStart + " + " + start + ")"
 	},
 	"prev":       offsetWindow("lag"),
 	"next":       offsetWindow("lead"),
