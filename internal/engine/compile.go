@@ -1171,7 +1171,7 @@ func (c *compiler) searchPred(e kql.Expr, in *relation) string {
 				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")
 				continue
 			}
-			ors = append(ors, sqlgen.HasTerm("has", col, sqlgen.QuoteString(x.Value), false))
+			ors = append(ors, sqlgen.HasTerm("has", col, sqlgen.Arg{SQL: sqlgen.QuoteString(x.Value), Type: schema.String, Const: x.Value}, false))
 		}
 		if len(ors) == 0 {
 			return "false"

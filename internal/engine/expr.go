@@ -53,7 +53,7 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		if err != nil {
 			panic(failure{err})
 		}
-		return scalar{c.d.Unary(e.Op, c.operand(x, 0)), typ}
+		return scalar{c.d.Unary(e.Op, c.operand(e.X, x, 0)), typ}
 	case *kql.Binary:
 		return c.binary(e, in)
 	case *kql.In:
@@ -66,12 +66,12 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 		if err != nil {
 			panic(failure{err})
 		}
-		loArg, hiArg := c.operand(lo, sig.Lo), c.operand(hi, 0)
+		loArg, hiArg := c.operand(e.Lo, lo, sig.Lo), c.operand(e.Hi, hi, 0)
 		if sig.Span {
 			hiArg = sqlgen.Arg{SQL: c.d.Binary("+", loArg, hiArg, schema.DateTime), Type: schema.DateTime}
 		}
 		hiArg = sqlgen.Arg{SQL: c.d.Convert(hiArg, sig.Hi), Type: sig.Hi}
-		return scalar{c.d.Between(e.Not, c.operand(x, 0), loArg, hiArg), schema.Bool}
+		return scalar{c.d.Between(e.Not, c.operand(e.X, x, 0), loArg, hiArg), schema.Bool}
 	case *kql.Member, *kql.Index:
 		// scan's state: Step.Column is a column named so, where no
 		// column is named Step.
@@ -294,12 +294,13 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 	if err != nil {
 		panic(failure{err})
 	}
-	return scalar{c.d.Binary(e.Op, c.operand(l, sig.L), c.operand(r, sig.R), sig.Result), sig.Result}
+	return scalar{c.d.Binary(e.Op, c.operand(e.L, l, sig.L), c.operand(e.R, r, sig.R), sig.Result), sig.Result}
 }
 
-// operand is v for the dialect, converted to type to unless that is 0.
-func (c *compiler) operand(v scalar, to schema.Type) sqlgen.Arg {
-	a := sqlgen.Arg{SQL: v.sql, Type: v.typ}
+// operand is v, compiled from e, for the dialect: converted to type to
+// unless that is 0, with e's constant value (compiler.constant).
+func (c *compiler) operand(e kql.Expr, v scalar, to schema.Type) sqlgen.Arg {
+	a := sqlgen.Arg{SQL: v.sql, Type: v.typ, Const: c.constant(e)}
 	if to != 0 {
 		a.SQL, a.Type = c.d.Convert(a, to), to
 	}
@@ -336,9 +337,9 @@ func (c *compiler) in(e *kql.In, in *relation) scalar {
 	}
 	args := make([]sqlgen.Arg, len(items))
 	for i, it := range items {
-		args[i] = c.operand(it, to[i])
+		args[i] = c.operand(e.List[i], it, to[i])
 	}
-	return scalar{c.d.In(e.Op, c.operand(x, 0), args), schema.Bool}
+	return scalar{c.d.In(e.Op, c.operand(e.X, x, 0), args), schema.Bool}
 }
 
 // inOp is the SQL of in (IN) or its negations (NOT IN).
@@ -382,8 +383,7 @@ func (c *compiler) dynamicAccess(e kql.Expr, in *relation) scalar {
 			if err := plan.TypeIndex(x.I, idx.typ); err != nil {
 				panic(failure{err})
 			}
-			a := c.operand(idx, 0)
-			a.Const = c.constant(x.I)
+			a := c.operand(x.I, idx, 0)
 			steps = append(steps, sqlgen.PathStep{Index: &a})
 			cur = x.X
 			continue

@@ -19,13 +19,14 @@ func planArgs(exprs []kql.Expr, args []scalar) []plan.Arg {
 
 // sqlArgs are the arguments exprs, compiled to args, as a dialect spells
 // a typed call with them: each converted to its parameter's type in
-// params (0: as it is), with its value when it is a literal. One
+// params (0: as it is), with its value when it is a constant
+// (compiler.constant). One
 // compiled to no SQL (a type argument, which the function reads itself)
 // is left as it is.
 func (c *compiler) sqlArgs(exprs []kql.Expr, args []scalar, params []schema.Type) []sqlgen.Arg {
 	out := make([]sqlgen.Arg, len(args))
 	for i, a := range args {
-		out[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: plan.Const(exprs[i])}
+		out[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: c.constant(exprs[i])}
 		if to := params[i]; to != 0 && a.sql != "" {
 			out[i].SQL, out[i].Type = c.d.Convert(out[i], to), to
 		}

@@ -4,9 +4,11 @@ import "vigil/internal/schema"
 
 // Arg is an argument of a call in SQL: its text, already converted to
 // the type the plan gave its parameter (plan.Sig); that type; and its
-// value when the query wrote it as a literal (a string, int64, float64
-// or bool; nil otherwise), for functions whose spelling depends on it,
-// such as datetime_part's part name. NotNull is set for a value known
+// value when it is a constant (a string, int64, float64 or bool: a
+// literal, or a let or function parameter bound to one; nil otherwise),
+// as the query wrote it, before any conversion, for spellings that
+// depend on it, such as datetime_part's part name, has's term or
+// d['a']'s key. A spelling never reads a value back from SQL text. NotNull is set for a value known
 // never to be null, which spares a spelling its handling of nulls
 // (arg_max's fallback for a group whose key is null in every row).
 type Arg struct {

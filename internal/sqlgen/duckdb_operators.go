@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"strconv"
 	"strings"
 
 	"vigil/internal/schema"
@@ -22,11 +21,11 @@ func (d *DuckDB) Binary(op string, l, r Arg, result schema.Type) string {
 		ls, rs := l.SQL, r.SQL
 		text := l.Type == schema.String || r.Type == schema.String
 		switch {
-		case text && op == "!=" && (nonEmptyLiteral(ls) || nonEmptyLiteral(rs)), !text && op == "!=":
+		case text && op == "!=" && (nonEmptyConst(l) || nonEmptyConst(r)), !text && op == "!=":
 			// A value differs from null (Kusto: 5 != int(null) is true,
 			// and a missing string, empty in Kusto, differs from "x").
 			return "(" + ls + " IS DISTINCT FROM " + rs + ")"
-		case text && (op == "==" || op == "!=") && !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs):
+		case text && (op == "==" || op == "!=") && !nonEmptyConst(l) && !nonEmptyConst(r):
 			// Kusto has no null string: a missing one is empty, so it
 			// equals "" and another missing one. (Against a literal the
 			// plain comparison gives the same rows and narrows scans.)
@@ -41,7 +40,7 @@ func (d *DuckDB) Binary(op string, l, r Arg, result schema.Type) string {
 		}
 		// As for == above: a missing string is empty (against a
 		// non-empty literal the plain comparison gives the same rows).
-		if eq == "<>" || !nonEmptyLiteral(ls) && !nonEmptyLiteral(rs) {
+		if eq == "<>" || !nonEmptyConst(l) && !nonEmptyConst(r) {
 			ls, rs = "coalesce("+ls+", '')", "coalesce("+rs+", '')"
 		}
 		return "(lower(" + ls + ") " + eq + " lower(" + rs + "))"
@@ -66,7 +65,7 @@ func (d *DuckDB) Binary(op string, l, r Arg, result schema.Type) string {
 	case "endswith":
 		out = "ends_with(" + lower(l.SQL) + ", " + lower(r.SQL) + ")"
 	case "has", "hasprefix", "hassuffix":
-		out = HasTerm(op, l.SQL, r.SQL, cs)
+		out = HasTerm(op, l.SQL, r, cs)
 	case "matches regex":
 		out = "regexp_matches(" + l.SQL + ", " + r.SQL + ")"
 	}
@@ -100,10 +99,13 @@ func arith(op string, l, r Arg, result schema.Type) string {
 	return "(" + l.SQL + " " + op + " " + r.SQL + ")"
 }
 
-// nonEmptyLiteral reports whether the SQL s is a string literal that is
-// not empty: compared with one, a null string and an empty one give the
+// nonEmptyConst reports whether a is a constant string that is not
+// empty: compared with one, a null string and an empty one give the
 // same answer, so the comparison needs no coalesce.
-func nonEmptyLiteral(s string) bool { return strings.HasPrefix(s, "'") && s != "''" }
+func nonEmptyConst(a Arg) bool {
+	s, ok := a.Const.(string)
+	return ok && a.Type == schema.String && s != ""
+}
 
 // TermBoundary is what separates terms: any character that is not an
 // ASCII letter or digit, as in Kusto's term index.
@@ -111,9 +113,10 @@ const TermBoundary = `[^0-9A-Za-z]`
 
 // HasTerm spells has (whole terms), hasprefix (term prefixes) or
 // hassuffix (term suffixes) of the term r in the text l, not substrings:
-// 'has "err"' does not match "error". A literal term is compiled to a
-// fixed regular expression with a cheap substring test in front.
-func HasTerm(op, l, r string, cs bool) string {
+// 'has "err"' does not match "error". A constant term (r.Const) is
+// compiled to a fixed regular expression with a cheap substring test in
+// front.
+func HasTerm(op, l string, r Arg, cs bool) string {
 	flags := "(?i)"
 	if cs {
 		flags = ""
@@ -125,9 +128,7 @@ func HasTerm(op, l, r string, cs bool) string {
 	case "hassuffix":
 		pre = ""
 	}
-	if strings.HasPrefix(r, "'") {
-		term, _ := strconv.Unquote(`"` + strings.ReplaceAll(strings.ReplaceAll(strings.Trim(r, "'"), `\`, `\\`), `"`, `\"`) + `"`)
-		term = strings.ReplaceAll(term, "''", "'")
+	if term, ok := r.Const.(string); ok && r.Type == schema.String {
 		if term == "" {
 			return "(" + l + " IS NOT NULL)"
 		}
@@ -138,7 +139,7 @@ func HasTerm(op, l, r string, cs bool) string {
 		}
 		return "(" + sub + " AND regexp_matches(" + l + ", " + pattern + "))"
 	}
-	return "regexp_matches(" + l + ", " + QuoteString(flags+pre) + " || regexp_escape(" + r + ") || " + QuoteString(post) + ")"
+	return "regexp_matches(" + l + ", " + QuoteString(flags+pre) + " || regexp_escape(" + r.SQL + ") || " + QuoteString(post) + ")"
 }
 
 // QuoteRegexp escapes the characters a regular expression gives meaning
@@ -180,10 +181,10 @@ func (d *DuckDB) In(op string, x Arg, items []Arg) string {
 				if op == "has_all" {
 					fold, empty = "list_bool_and", "true"
 				}
-				parts = append(parts, "coalesce("+fold+"(list_transform(CAST("+it.SQL+" AS JSON[]), _t -> "+HasTerm("has", xs, elem, false)+")), "+empty+")")
+				parts = append(parts, "coalesce("+fold+"(list_transform(CAST("+it.SQL+" AS JSON[]), _t -> "+HasTerm("has", xs, Arg{SQL: elem, Type: schema.String}, false)+")), "+empty+")")
 				continue
 			}
-			parts = append(parts, HasTerm("has", xs, it.SQL, false))
+			parts = append(parts, HasTerm("has", xs, it, false))
 		}
 		joiner := " OR "
 		if op == "has_all" {

@@ -36,10 +36,10 @@ func init() {
 		"replace_regex": tmpl(`regexp_replace($1, $2, regexp_replace($3, '\$(\d)', '\\\1', 'g'), 'g')`),
 		"replace":       tmpl(`regexp_replace($1, $2, regexp_replace($3, '\$(\d)', '\\\1', 'g'), 'g')`),
 		"strcmp":        tmpl("CASE WHEN $1 < $2 THEN -1 WHEN $1 > $2 THEN 1 ELSE 0 END"),
-		// countof(text, search[, kind]). The kind is read from its SQL,
-		// not Const, so that a let-bound 'regex' counts as well.
+		// countof(text, search[, kind]): kind, a constant, is "normal"
+		// (the default) or "regex".
 		"countof": func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			if len(a) > 2 && a[2].SQL == QuoteString("regex") {
+			if len(a) > 2 && a[2].Const == "regex" {
 				return "CAST(len(regexp_extract_all(" + a[0].SQL + ", " + a[1].SQL + ")) AS BIGINT)"
 			}
 			return "kql_countof(" + a[0].SQL + ", " + a[1].SQL + ")"
