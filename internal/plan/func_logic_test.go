@@ -41,6 +41,7 @@ func typeExprCall(t *testing.T, src string) (Sig, error) {
 var callColumns = map[string]schema.Type{
 	"b": schema.Bool, "i": schema.Int, "n": schema.Long, "r": schema.Real,
 	"s": schema.String, "t": schema.DateTime, "ts": schema.Timespan, "d": schema.Dynamic,
+	"dec": schema.Decimal, "g": schema.GUID,
 }
 
 // literalTypes are the types of literals; an untyped null is 0.

@@ -84,49 +84,17 @@ func TestTypeBinary(t *testing.T) {
 }
 
 func TestTypeCall(t *testing.T) {
-	for _, c := range []struct {
-		call    string
-		args    []schema.Type
-		want    Sig
-		wantErr string
-	}{
-		{"round(x, 2)", []schema.Type{schema.Long, schema.Long}, Sig{Params: []schema.Type{schema.Real, schema.Long}, Result: schema.Real}, ""},
-		{"abs(x)", []schema.Type{schema.Timespan}, Sig{Params: []schema.Type{0}, Result: schema.Timespan}, ""},
-		{"rand()", nil, Sig{Params: []schema.Type{}, Result: schema.Real}, ""},
-		{"rand(10)", []schema.Type{schema.Long}, Sig{Params: []schema.Type{schema.Real}, Result: schema.Long}, ""},
-		{"zip(a, b, c)", []schema.Type{schema.Dynamic, schema.Dynamic, schema.String}, Sig{Params: []schema.Type{schema.Dynamic, schema.Dynamic, schema.Dynamic}, Result: schema.Dynamic}, ""},
-		{"sqrt()", nil, Sig{}, "The function 'sqrt' needs 1 arguments, got 0 (line 1, column 7)"},
-		{"pow(1, 2, 3)", []schema.Type{schema.Long, schema.Long, schema.Long}, Sig{}, "The function 'pow' takes at most 2 arguments, got 3 (line 1, column 7)"},
-		{"sqrt(x)", []schema.Type{schema.DateTime}, Sig{}, "Cannot convert datetime to real (line 1, column 12)"},
-	} {
-		e, ok := parseExpr(t, c.call).(*kql.Call)
-		if !ok {
-			t.Fatalf("%s is not a call", c.call)
-		}
-		args := make([]Arg, len(c.args))
-		for i, typ := range c.args {
-			args[i] = Arg{Expr: e.Args[i], Type: typ}
-		}
-		sig, known, err := TypeCall(e, args)
-		if !known {
-			t.Fatalf("%s: function not known", c.call)
-		}
-		if c.wantErr != "" {
-			if err == nil || err.Error() != c.wantErr {
-				t.Errorf("%s: error %v, want %q", c.call, err, c.wantErr)
-			}
-			continue
-		}
-		if err != nil || sig.Result != c.want.Result || len(sig.Params) != len(c.want.Params) {
-			t.Errorf("%s = %+v, %v; want %+v", c.call, sig, err, c.want)
-			continue
-		}
-		for i := range sig.Params {
-			if sig.Params[i] != c.want.Params[i] {
-				t.Errorf("%s: parameter %d converts to %v, want %v", c.call, i, sig.Params[i], c.want.Params[i])
-			}
-		}
-	}
+	const L, R, D = schema.Long, schema.Real, schema.Dynamic
+	checkCalls(t, []callCase{
+		{src: "round(n, 2)", params: []schema.Type{R, L}, result: R},
+		{src: "abs(ts)", params: []schema.Type{0}, result: schema.Timespan},
+		{src: "rand()", params: []schema.Type{}, result: R},
+		{src: "rand(10)", params: []schema.Type{R}, result: L},
+		{src: "zip(d, d, s)", params: []schema.Type{D, D, D}, result: D},
+		{src: "sqrt()", err: "The function 'sqrt' needs 1 arguments, got 0 (line 1, column 7)"},
+		{src: "pow(1, 2, 3)", err: "The function 'pow' takes at most 2 arguments, got 3 (line 1, column 7)"},
+		{src: "sqrt(t)", err: "Cannot convert datetime to real (line 1, column 12)"},
+	})
 	if _, known, _ := TypeCall(&kql.Call{Name: "no_such_function"}, nil); known {
 		t.Error("an unknown function is known")
 	}
