@@ -77,11 +77,8 @@ func TypeCall(call *kql.Call, args []Arg) (sig Sig, known bool, err error) {
 // signature (Check's or the fixed one), with one parameter type per
 // argument that it converts to.
 func (f Func) typeCall(call *kql.Call, args []Arg) (sig Sig, err error) {
-	if len(args) < f.Min {
-		return Sig{}, kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, f.Min, len(args))
-	}
-	if f.Max >= 0 && len(args) > f.Max {
-		return Sig{}, kql.Errorf(call.P, "The function '%s' takes at most %d arguments, got %d", call.Name, f.Max, len(args))
+	if err := checkArgCount(call, len(args), f.Min, f.Max); err != nil {
+		return Sig{}, err
 	}
 	if f.Check != nil {
 		if sig, err = f.Check(call, args); err != nil {
@@ -101,6 +98,17 @@ func (f Func) typeCall(call *kql.Call, args []Arg) (sig Sig, err error) {
 	}
 	sig.Params = params
 	return sig, nil
+}
+
+// checkArgCount refuses a call with n arguments when that is fewer than
+// min or more than max (max -1: no bound), as an error at the call.
+func checkArgCount(call *kql.Call, n, min, max int) error {
+	if n < min {
+		return kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, min, n)
+	} else if max >= 0 && n > max {
+		return kql.Errorf(call.P, "The function '%s' takes at most %d arguments, got %d", call.Name, max, n)
+	}
+	return nil
 }
 
 // fixed is the rule of a function that takes from min to max arguments

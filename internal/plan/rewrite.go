@@ -45,10 +45,8 @@ func Rewrite(call *kql.Call, sets map[string]kql.Expr) (x kql.Expr, ok bool, err
 	if !ok {
 		return nil, false, nil
 	}
-	if n := len(call.Args); n < r.min {
-		return nil, true, kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, r.min, n)
-	} else if n > r.max {
-		return nil, true, kql.Errorf(call.P, "The function '%s' takes at most %d arguments, got %d", call.Name, r.max, n)
+	if err := checkArgCount(call, len(call.Args), r.min, r.max); err != nil {
+		return nil, true, err
 	}
 	x, err = r.to(call, sets)
 	return x, true, err
