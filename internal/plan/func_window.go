@@ -10,8 +10,6 @@ import (
 // them with Window rather than Call (sqlgen.Dialect), and may compute
 // them in steps the engine places before the operator (Func.Window).
 func init() {
-	// row_cumsum's restart argument is not read by its spelling yet, so
-	// it is not converted either.
 	rank := Func{Min: 1, Max: 2, Params: []schema.Type{0, schema.Bool}, Result: schema.Long, Window: true}
 	define(map[string]Func{
 		"row_number":         {Min: 0, Max: 2, Params: []schema.Type{schema.Long, schema.Bool}, Result: schema.Long, Window: true},
@@ -37,9 +35,9 @@ func checkPrevNext(_ *kql.Call, args []Arg) (Sig, error) {
 }
 
 // checkCumsum types row_cumsum(term [, restart]): the running sum has
-// the type sum gives term (SumType).
+// the type sum gives term (SumType); restart is a bool.
 func checkCumsum(_ *kql.Call, args []Arg) (Sig, error) {
-	return Sig{Params: []schema.Type{0, 0}, Result: SumType(args[0].Type)}, nil
+	return Sig{Params: []schema.Type{0, schema.Bool}, Result: SumType(args[0].Type)}, nil
 }
 
 // checkWindowSession types row_window_session(t, maxFromFirst,

@@ -25,7 +25,9 @@ func TestWindowTyping(t *testing.T) {
 		{src: "prev()", err: "The function 'prev' needs 1 arguments, got 0 (line 1, column 7)"},
 		// row_cumsum sums as sum does.
 		{src: "row_cumsum(i)", params: []schema.Type{0}, result: L},
-		{src: "row_cumsum(r, b)", params: []schema.Type{0, 0}, result: R},
+		{src: "row_cumsum(r, b)", params: []schema.Type{0, B}, result: R},
+		{src: "row_cumsum(r, s)", params: []schema.Type{0, B}, result: R},
+		{src: "row_cumsum(r, t)", err: "Cannot convert datetime to bool (line 1, column 21)"},
 		{src: "row_cumsum(ts)", params: []schema.Type{0}, result: TS},
 		// The ranks' restart is a bool.
 		{src: "row_rank_dense(s, b)", params: []schema.Type{0, B}, result: L},

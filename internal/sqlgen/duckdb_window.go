@@ -31,15 +31,24 @@ var duckdbWindows = map[string]windowSpelling{
 		if len(a) < 2 {
 			return "(row_number() OVER () + " + start + " - 1)"
 		}
-		r := hoist(0, restart(a, 1))
-		rn := hoist(1, "row_number() OVER ()")
-		seg := hoist(1, "("+r+" OR row_number() OVER () = 1)")
-		segStart := hoist(2, "max(CASE WHEN "+seg+" THEN "+rn+" END)"+running)
+		rn, segStart := segmentStart(a, hoist)
 		return "(" + rn + " - " + segStart + " + " + start + ")"
 	},
-	"prev":       offsetWindow("lag"),
-	"next":       offsetWindow("lead"),
-	"row_cumsum": func(a []Arg, _ schema.Type, _ Hoist) string { return "sum(" + a[0].SQL + ")" + running },
+	"prev": offsetWindow("lag"),
+	"next": offsetWindow("lead"),
+	// row_cumsum(term [, restart]): the sum of the terms so far, or,
+	// with a restart, of those since the segment's first row: a frame
+	// as long as the row's distance from it, computed in steps as the
+	// ranks are, so the sum is exact where subtracting the sum before
+	// the segment would not be.
+	"row_cumsum": func(a []Arg, _ schema.Type, hoist Hoist) string {
+		if len(a) < 2 {
+			return "sum(" + a[0].SQL + ")" + running
+		}
+		term := hoist(0, a[0].SQL)
+		rn, segStart := segmentStart(a, hoist)
+		return "sum(" + term + ") OVER (ROWS BETWEEN " + rn + " - " + segStart + " PRECEDING AND CURRENT ROW)"
+	},
 	// row_rank_dense: 1 at the start of a segment, one more at each
 	// change of the term: the changes so far less those before the
 	// segment.
@@ -97,6 +106,16 @@ func restart(a []Arg, i int) string {
 		return "false"
 	}
 	return "coalesce(" + a[i].SQL + ", false)"
+}
+
+// segmentStart computes the row's number and that of the first row of
+// its segment, which starts at the first row and at each where the
+// restart argument, a[1], is true.
+func segmentStart(a []Arg, hoist Hoist) (rn, segStart string) {
+	r := hoist(0, restart(a, 1))
+	rn = hoist(1, "row_number() OVER ()")
+	seg := hoist(1, "("+r+" OR row_number() OVER () = 1)")
+	return rn, hoist(2, "max(CASE WHEN "+seg+" THEN "+rn+" END)"+running)
 }
 
 // rankSteps computes what both row ranks need: the row's number, and
