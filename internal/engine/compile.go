@@ -336,7 +336,7 @@ func orString(t schema.Type) schema.Type {
 // otherwise guess (untyped nulls, small integer literals).
 func (c *compiler) typed(v scalar) string {
 	if v.typ == 0 {
-		return "CAST(NULL AS VARCHAR)"
+		return sqlgen.Null(schema.String)
 	}
 	return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(v.typ) + ")"
 }
@@ -456,7 +456,7 @@ func (c *compiler) datatable(t *kql.Datatable) *relation {
 	if len(t.Values) == 0 {
 		var sel []string
 		for _, cl := range rel.cols {
-			sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+			sel = append(sel, sqlgen.Null(cl.typ)+" AS "+sqlgen.QuoteIdent(cl.name))
 		}
 		rel.sql = "SELECT " + strings.Join(sel, ", ") + " WHERE false"
 		return rel
@@ -751,7 +751,7 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 		name := plan.ItemName(it, i)
 		if v.typ == 0 {
 			v.typ = schema.String
-			v.sql = "CAST(NULL AS VARCHAR)"
+			v.sql = sqlgen.Null(schema.String)
 		}
 		add(v.sql+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: v.typ})
 	}
@@ -877,7 +877,7 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 			case plan.FeedSource:
 				sel = append(sel, sqlgen.QuoteString(names[i])+" AS "+sqlgen.QuoteIdent(cl.name))
 			case plan.FeedNull:
-				sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+				sel = append(sel, sqlgen.Null(cl.typ)+" AS "+sqlgen.QuoteIdent(cl.name))
 			default:
 				sel = append(sel, sqlgen.QuoteIdent(rel.cols[k].name)+" AS "+sqlgen.QuoteIdent(cl.name))
 			}

@@ -155,13 +155,13 @@ func (c *compiler) typedLiteral(e *kql.TypedLit) scalar {
 	}
 	if typ == schema.Dynamic {
 		if e.Dyn == nil {
-			return scalar{"CAST(NULL AS JSON)", schema.Dynamic}
+			return scalar{sqlgen.Null(schema.Dynamic), schema.Dynamic}
 		}
 		return c.dynamicLiteral(e.Dyn)
 	}
 	text := strings.Trim(e.Text, `"'`)
 	if text == "null" || text == "" {
-		return scalar{"CAST(NULL AS " + sqlgen.DuckDBType(typ) + ")", typ}
+		return scalar{sqlgen.Null(typ), typ}
 	}
 	switch typ {
 	case schema.Real:

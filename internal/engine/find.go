@@ -76,7 +76,7 @@ func (c *compiler) find(f *kql.Find) *relation {
 			case plan.FeedSource:
 				sel = append(sel, sqlgen.QuoteString(b.name)+" AS "+sqlgen.QuoteIdent(cl.name))
 			case plan.FeedNull:
-				sel = append(sel, "CAST(NULL AS "+sqlgen.DuckDBType(cl.typ)+") AS "+sqlgen.QuoteIdent(cl.name))
+				sel = append(sel, sqlgen.Null(cl.typ)+" AS "+sqlgen.QuoteIdent(cl.name))
 			case plan.FeedPack:
 				sel = append(sel, c.findPack(b.rel.cols, typed.Pack[i])+" AS pack_")
 			default:

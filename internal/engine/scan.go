@@ -62,7 +62,7 @@ func (c *compiler) scan(in *relation, op *kql.Scan) *relation {
 			c.fail(op, "scan declares column '%s', which the input already has", d.Name)
 		}
 		p.cols = append(p.cols, col{name: d.Name, typ: typ})
-		def := "CAST(NULL AS " + sqlgen.DuckDBType(typ) + ")"
+		def := sqlgen.Null(typ)
 		if d.Default != nil {
 			def = c.convert(c.expr(d.Default, nil), typ, d.Default)
 		}
@@ -291,7 +291,7 @@ func flushList(list []string) string {
 func (p *scanPlan) rowRelation(v string, from int) *relation {
 	rel := &relation{}
 	for i, cl := range p.cols {
-		ref := "CAST(NULL AS " + sqlgen.DuckDBType(cl.typ) + ")"
+		ref := sqlgen.Null(cl.typ)
 		switch {
 		case i >= p.declared:
 			ref = p.defaults[i-p.declared]
@@ -304,7 +304,7 @@ func (p *scanPlan) rowRelation(v string, from int) *relation {
 		cl := p.cols[r.col]
 		// An empty state reads as the declared columns' defaults and
 		// null input columns.
-		empty := "CAST(NULL AS " + sqlgen.DuckDBType(cl.typ) + ")"
+		empty := sqlgen.Null(cl.typ)
 		if r.col >= p.declared {
 			empty = p.defaults[r.col-p.declared]
 		}

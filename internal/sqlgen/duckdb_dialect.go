@@ -70,7 +70,7 @@ func (d *DuckDB) Convert(x Arg, to schema.Type) string {
 	case x.Type == to:
 		return x.SQL
 	case x.Type == 0:
-		return "CAST(NULL AS " + DuckDBType(to) + ")"
+		return Null(to)
 	case x.Type == schema.Dynamic:
 		return fromText(d.dynamicText(x.SQL), to)
 	case to == schema.Dynamic:

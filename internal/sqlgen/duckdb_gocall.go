@@ -24,7 +24,7 @@ func GoCall(name string, typ schema.Type, args ...string) string {
 // text a Go function takes; NULL when the call has no argument i.
 func jsonArg(a []Arg, i int) string {
 	if i >= len(a) {
-		return "CAST(NULL AS VARCHAR)"
+		return Null(schema.String)
 	}
 	return "CAST(" + a[i].SQL + " AS VARCHAR)"
 }
