@@ -92,13 +92,29 @@ func (c *compiler) find(f *kql.Find) *relation {
 // findPack is the bag of a row's non-empty values of the columns of cols
 // at the indexes packed, find's pack_.
 func (c *compiler) findPack(cols []col, packed []int) string {
-	var kv []string
-	for _, k := range packed {
-		cl := cols[k]
-		kv = append(kv, sqlgen.QuoteString(cl.name)+", "+c.d.Convert(sqlgen.Arg{SQL: sqlgen.QuoteIdent(cl.name), Type: cl.typ}, schema.Dynamic))
-	}
-	if len(kv) == 0 {
+	if len(packed) == 0 {
 		return "CAST('{}' AS JSON)"
 	}
-	return sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST(json_object("+strings.Join(kv, ", ")+") AS VARCHAR)")
+	picked := make([]col, len(packed))
+	for i, k := range packed {
+		picked[i] = cols[k]
+	}
+	return c.rowBag(picked, true)
+}
+
+// rowBag is the bag of a row's columns cols, each under its name, as
+// bag_pack spells it; with dropEmpty, null and empty values are left
+// out (pack_all(true), find's pack_).
+func (c *compiler) rowBag(cols []col, dropEmpty bool) string {
+	args := make([]sqlgen.Arg, 0, 2*len(cols))
+	for _, cl := range cols {
+		args = append(args,
+			sqlgen.Arg{SQL: sqlgen.QuoteString(cl.name), Type: schema.String, Const: cl.name},
+			sqlgen.Arg{SQL: c.d.Convert(sqlgen.Arg{SQL: sqlgen.QuoteIdent(cl.name), Type: cl.typ}, schema.Dynamic), Type: schema.Dynamic})
+	}
+	bag, _ := c.d.Call("bag_pack", args, schema.Dynamic)
+	if dropEmpty {
+		bag = sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
+	}
+	return bag
 }
