@@ -23,12 +23,6 @@ type Arg struct {
 // type every value has; a dialect only writes it down. DuckDB is the one
 // Vigil runs; a ClickHouse backend would be a second.
 type Dialect interface {
-	// TypeName is the SQL type values of a KQL type are computed as.
-	TypeName(t schema.Type) string
-	// QuoteIdent quotes a column or table name.
-	QuoteIdent(name string) string
-	// QuoteString quotes a string literal.
-	QuoteString(s string) string
 	// Convert spells x as type to, a conversion plan.CanConvert allows,
 	// with Kusto's semantics (a string that does not parse is null).
 	Convert(x Arg, to schema.Type) string

@@ -30,15 +30,6 @@ func NewDuckDB(now time.Time) *DuckDB {
 	return &DuckDB{now: now, members: map[string]jsonMember{}}
 }
 
-// TypeName is DuckDBType.
-func (d *DuckDB) TypeName(t schema.Type) string { return DuckDBType(t) }
-
-// QuoteIdent quotes a column or table name.
-func (d *DuckDB) QuoteIdent(name string) string { return QuoteIdent(name) }
-
-// QuoteString quotes a string literal.
-func (d *DuckDB) QuoteString(s string) string { return QuoteString(s) }
-
 // TimestampLiteral is the SQL literal of a point in time.
 func TimestampLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
