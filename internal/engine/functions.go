@@ -108,7 +108,15 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "typeof":
 		c.fail(e, "typeof() is only valid in a type position")
 	}
-	c.fail(e, "Unknown function: '%s'", e.Name)
+	// The hint offers a built-in, an aggregate or a user function of a
+	// close name: most unknown names are typos (dcount_if, tostirng).
+	names := append(plan.FuncNames(), plan.Aggs()...)
+	for s := c.sc; s != nil; s = s.parent {
+		for n := range s.funcs {
+			names = append(names, n)
+		}
+	}
+	c.failHint(e, e.Name, names, "Unknown function: '%s'", e.Name)
 	return scalar{}
 }
 
