@@ -172,7 +172,7 @@ func TypeFind(f *kql.Find, inputs [][]Column) (Find, error) {
 			case !ok:
 				feeds[j+1] = FeedNull
 			case !CanConvert(in[k].Type, c.Type):
-				return Find{}, kql.Errorf(f.P, "Cannot convert %s to %s", in[k].Type, c.Type)
+				return Find{}, kql.Errorf(f.P, "find: column '%s' is %s in one of the tables, which does not convert to the result's %s", c.Name, in[k].Type, c.Type)
 			default:
 				feeds[j+1] = k
 			}

@@ -68,7 +68,7 @@ func TestTypeFindErrors(t *testing.T) {
 		{"find in (T1) where x > 1", nil, "find: no table has the columns the predicate names"},
 		{"find in (T1) where true project missing", [][]Column{t1}, "Failed to resolve column or scalar expression named 'missing' in any table of find"},
 		{"find in (T1) where true project when:moment", [][]Column{t1}, `find project when: unknown type "moment"`},
-		{"find in (T1, T2) where true project when", [][]Column{t1, t2}, "Cannot convert bool to datetime"},
+		{"find in (T1, T2) where true project when", [][]Column{t1, t2}, "find: column 'when' is bool in one of the tables, which does not convert to the result's datetime"},
 		// The source column's name is taken by a column or by pack_.
 		{"find withsource=when in (T1, T2) where true project when:string", [][]Column{t1, t2}, "find: column named 'when' already exists"},
 		{"find withsource=pack_ in (T1) where isnotnull(when)", [][]Column{t1}, "find: column named 'pack_' already exists"},

@@ -154,9 +154,9 @@ func TypeBetween(e *kql.Between, x, lo, hi schema.Type) (BetweenSig, error) {
 	if x == schema.DateTime && hi == schema.Timespan {
 		sig.Span, hi = true, schema.DateTime
 	}
-	for _, t := range []schema.Type{lo, hi} {
+	for i, t := range []schema.Type{lo, hi} {
 		if !CanConvert(t, x) {
-			return BetweenSig{}, kql.Errorf(e.P, "Cannot convert %s to %s", t, x)
+			return BetweenSig{}, kql.Errorf([]kql.Expr{e.Lo, e.Hi}[i].Position(), "Cannot convert %s to %s", t, x)
 		}
 	}
 	return sig, nil

@@ -124,7 +124,10 @@ func TestTypeInAndBetween(t *testing.T) {
 	if err != nil || sig.Span || sig.Lo != schema.Real || sig.Hi != schema.Real {
 		t.Errorf("real between long and dynamic = %+v, %v", sig, err)
 	}
-	if _, err := TypeBetween(btw, schema.Long, schema.DateTime, schema.Long); err == nil || err.Error() != "Cannot convert datetime to long (line 1, column 9)" {
+	if _, err := TypeBetween(btw, schema.Long, schema.DateTime, schema.Long); err == nil || err.Error() != "Cannot convert datetime to long (line 1, column 18)" {
+		t.Errorf("long between a datetime: %v", err)
+	}
+	if _, err := TypeBetween(btw, schema.Long, schema.Long, schema.Bool); err == nil || err.Error() != "Cannot convert bool to long (line 1, column 23)" {
 		t.Errorf("long between a datetime: %v", err)
 	}
 }
