@@ -7,6 +7,13 @@ import (
 
 func init() {
 	bool1 := fixed(schema.Bool, 1, 1)
+	// not(b) negates a bool; Kusto reads no other type as one.
+	negate := Func{Min: 1, Max: 1, Check: func(call *kql.Call, args []Arg) (Sig, error) {
+		if err := checkBool(call, args[0], "argument"); err != nil {
+			return Sig{}, err
+		}
+		return Sig{Result: schema.Bool}, nil
+	}}
 	extremum := Func{Min: 1, Max: 64, Check: checkExtremum}
 	define(map[string]Func{
 		"iff":      {Min: 3, Max: 3, Check: checkIff},
@@ -17,7 +24,7 @@ func init() {
 		// writes as no text.
 		"isempty":    fixed(schema.Bool, 1, 1, schema.String),
 		"isnotempty": fixed(schema.Bool, 1, 1, schema.String),
-		"isnull":     bool1, "isnotnull": bool1, "not": bool1,
+		"isnull":     bool1, "isnotnull": bool1, "not": negate,
 		"max_of": extremum, "min_of": extremum,
 		"gettype": fixed(schema.String, 1, 1),
 	})
@@ -27,7 +34,7 @@ func init() {
 // bool, and the branches are converted to the type of the first that is
 // not an untyped null.
 func checkIff(call *kql.Call, args []Arg) (Sig, error) {
-	if err := checkCondition(call, args[0]); err != nil {
+	if err := checkBool(call, args[0], "condition"); err != nil {
 		return Sig{}, err
 	}
 	t := Either(args[1].Type, args[2].Type)
@@ -44,7 +51,7 @@ func checkCase(call *kql.Call, args []Arg) (Sig, error) {
 		return Sig{}, kql.Errorf(call.P, "case needs a value for each condition and an else value last, got %d arguments", len(args))
 	}
 	for i := 0; i < last; i += 2 {
-		if err := checkCondition(call, args[i]); err != nil {
+		if err := checkBool(call, args[i], "condition"); err != nil {
 			return Sig{}, err
 		}
 	}
@@ -86,12 +93,13 @@ func firstType(args []Arg) schema.Type {
 	return t
 }
 
-// checkCondition refuses a condition of iff or case that is not a bool
-// (or an untyped null), as Kusto does, rather than letting the database
-// cast text to a bool or fail with a message of its own.
-func checkCondition(call *kql.Call, a Arg) error {
+// checkBool refuses an argument (what: its role) of a function that
+// takes a bool, such as iff's condition, when it is of another type (an
+// untyped null is a bool), as Kusto does, rather than letting the
+// database cast text to a bool or fail with a message of its own.
+func checkBool(call *kql.Call, a Arg, what string) error {
 	if a.Type != schema.Bool && a.Type != 0 {
-		return kql.Errorf(a.Expr.Position(), "The condition of %s must be bool, not %s", call.Name, a.Type)
+		return kql.Errorf(a.Expr.Position(), "The %s of %s must be bool, not %s", what, call.Name, a.Type)
 	}
 	return nil
 }

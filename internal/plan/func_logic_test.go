@@ -111,6 +111,9 @@ func TestLogicTyping(t *testing.T) {
 		{src: "min_of(i, n)", params: []schema.Type{I, I}, result: I},
 		{src: "isempty(n)", params: []schema.Type{S}, result: B},
 		{src: "isnull(d)", params: []schema.Type{0}, result: B},
+		{src: "not(b)", params: []schema.Type{0}, result: B},
+		{src: "not(s)", err: "The argument of not must be bool, not string (line 1, column 11)"},
+		{src: "not(n)", err: "The argument of not must be bool, not long (line 1, column 11)"},
 		{src: "gettype(ts)", params: []schema.Type{0}, result: S},
 		{src: "gettype(ts, n)", err: "The function 'gettype' takes at most 1 arguments, got 2 (line 1, column 7)"},
 	})
