@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -138,7 +137,7 @@ func selectColumns(in []Column, pos kql.Pos, names []string, keep bool) ([]Slot,
 	for _, n := range names {
 		found := false
 		for i, c := range in {
-			if ok, _ := path.Match(n, c.Name); ok {
+			if matchWildcard(n, c.Name) {
 				matched[i], found = true, true
 			}
 		}
@@ -156,6 +155,30 @@ func selectColumns(in []Column, pos kql.Pos, names []string, keep bool) ([]Slot,
 		return nil, kql.Errorf(pos, "The operator leaves no columns")
 	}
 	return out, nil
+}
+
+// matchWildcard reports whether name matches pattern, in which * stands
+// for any run of characters, as in project-away's column names and
+// union's table names; every other character, ? and [ included, stands
+// for itself, since Kusto's names may hold them (['a[1]']).
+func matchWildcard(pattern, name string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, p)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(p):]
+	}
+	return len(name) >= len(last) && strings.HasSuffix(name, last)
 }
 
 // ProjectRename is project-rename's result: the input's columns in their
@@ -188,7 +211,7 @@ func ProjectReorder(in []Column, op *kql.ProjectReorder) []Slot {
 	seen := make([]bool, len(in))
 	for _, n := range op.Names {
 		for i, c := range in {
-			if ok, _ := path.Match(n, c.Name); ok && !seen[i] {
+			if matchWildcard(n, c.Name) && !seen[i] {
 				out = append(out, passed(in, i))
 				seen[i] = true
 			}

@@ -229,3 +229,23 @@ func TestByName(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchWildcard checks that only * is a wildcard in the names of
+// project-away and its kin and in union's table names: a column may be
+// named a? or a[1].
+func TestMatchWildcard(t *testing.T) {
+	for _, c := range []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"a*", "ab", true}, {"*b", "ab", true}, {"a*", "ba", false},
+		{"a*b*c", "axxbyc", true}, {"a*b*c", "abc", true}, {"a*b*c", "acb", false},
+		{"a*a", "a", false}, {"*", "", true}, {"**", "x", true}, {"a", "ab", false},
+		{"a?", "a?", true}, {"a?", "ab", false},
+		{"a[1]", "a[1]", true}, {"a[1]", "a1", false}, {"a[*", "a[1]", true},
+	} {
+		if got := matchWildcard(c.pattern, c.name); got != c.want {
+			t.Errorf("matchWildcard(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -146,7 +145,7 @@ func IsTablePattern(name string) bool {
 func MatchTables(pattern string, names []string) []string {
 	var out []string
 	for _, n := range names {
-		if ok, _ := path.Match(pattern, n); ok {
+		if matchWildcard(pattern, n) {
 			out = append(out, n)
 		}
 	}
