@@ -115,7 +115,7 @@ type compiler struct {
 	applyDepth int
 	// terms are the terms offered for table reads (see offerTerms).
 	terms map[string][]string
-	// pre, while extend or project compiles its expressions, collects
+	// pre, while extend, project or where compiles its expressions, collects
 	// the columns window functions over a serialized input compute
 	// before them (see window.go), in levels, each reading the ones
 	// before; nil where such functions are not allowed.
@@ -561,11 +561,26 @@ func allCols(in *relation) ([]string, []col) {
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.Where:
+		if !hasWindow(op.Pred) {
+			p := c.expr(op.Pred, in)
+			if p.typ != schema.Bool && p.typ != 0 {
+				c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
+			}
+			return subset(in, " WHERE "+p.sql)
+		}
+		// SQL allows no window function in WHERE (where prev(x) != x,
+		// where row_number() <= 10): the predicate is computed as a
+		// column, after the columns its window functions need, and the
+		// rows are filtered on it.
+		var levels [][]string
+		defer func(saved *[][]string) { c.pre = saved }(c.pre)
+		c.pre = &levels
 		p := c.expr(op.Pred, in)
 		if p.typ != schema.Bool && p.typ != 0 {
 			c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
 		}
-		return subset(in, " WHERE "+p.sql)
+		src := hoisted(in, append(levels, []string{p.sql + " AS _where"}))
+		return subset(src, " WHERE _where")
 	case *kql.Project:
 		return c.project(in, op.Items, false)
 	case *kql.Extend:
@@ -698,11 +713,30 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *re
 	defer func(saved *[][]string) { c.pre = saved }(c.pre)
 	c.pre = &levels
 	sel, cols := c.projectItems(in, items, extend)
+	return wrap(hoisted(in, levels), sel, cols, "")
+}
+
+// hoisted is in with the columns of levels computed after its own, each
+// level's over the ones before (window.go); its columns are in's, so an
+// operator over it selects in's columns by name and leaves these out.
+func hoisted(in *relation, levels [][]string) *relation {
 	src := *in
 	for _, lv := range levels {
 		src.sql = "SELECT *, " + strings.Join(lv, ", ") + " FROM (" + src.sql + ")"
 	}
-	return wrap(&src, sel, cols, "")
+	return &src
+}
+
+// hasWindow reports whether e calls a window function (plan.IsWindow).
+func hasWindow(e kql.Expr) bool {
+	found := false
+	kql.Inspect(e, func(x kql.Expr) bool {
+		if call, ok := x.(*kql.Call); ok && plan.IsWindow(call.Name) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // projectItems compiles items over in into the select list and columns

@@ -134,8 +134,12 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 	sargs := c.sqlArgs(e.Args, args, sig.Params)
 	var text string
 	if plan.IsWindow(e.Name) {
-		hoist := func(lv int, sql string) string { return c.hoist(e, lv, sql) }
-		text, ok = c.d.Window(e.Name, sargs, sig.Result, hoist)
+		if c.pre == nil {
+			// A window function reads the rows around its own, which
+			// only these operators compute it over (window.go).
+			c.fail(e, "The function '%s' is only valid in extend, project or where", e.Name)
+		}
+		text, ok = c.d.Window(e.Name, sargs, sig.Result, c.hoist)
 	} else {
 		text, ok = c.d.Call(e.Name, sargs, sig.Result)
 	}

@@ -30,7 +30,12 @@ type Find struct {
 // tables it searches (FindSearches) and the columns project-smart keeps.
 func FindNames(pred kql.Expr) map[string]bool {
 	names := map[string]bool{}
-	collectIdents(pred, names)
+	kql.Inspect(pred, func(e kql.Expr) bool {
+		if id, ok := e.(*kql.Ident); ok {
+			names[id.Name] = true
+		}
+		return true
+	})
 	return names
 }
 
@@ -45,37 +50,6 @@ func FindSearches(cols []Column, reads map[string]bool, bound func(name string) 
 		}
 	}
 	return true
-}
-
-// collectIdents gathers the names an expression refers to.
-func collectIdents(e kql.Expr, into map[string]bool) {
-	switch x := e.(type) {
-	case *kql.Ident:
-		into[x.Name] = true
-	case *kql.Binary:
-		collectIdents(x.L, into)
-		collectIdents(x.R, into)
-	case *kql.Unary:
-		collectIdents(x.X, into)
-	case *kql.Call:
-		for _, a := range x.Args {
-			collectIdents(a, into)
-		}
-	case *kql.Member:
-		collectIdents(x.X, into)
-	case *kql.Index:
-		collectIdents(x.X, into)
-		collectIdents(x.I, into)
-	case *kql.In:
-		collectIdents(x.X, into)
-		for _, a := range x.List {
-			collectIdents(a, into)
-		}
-	case *kql.Between:
-		collectIdents(x.X, into)
-		collectIdents(x.Lo, into)
-		collectIdents(x.Hi, into)
-	}
 }
 
 // FindSourceName is the name find's source column gives the rows of
