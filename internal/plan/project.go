@@ -183,7 +183,8 @@ func matchWildcard(pattern, name string) bool {
 
 // ProjectRename is project-rename's result: the input's columns in their
 // order, those named on the right of New = Old renamed. Old must name a
-// column.
+// column, and New must not be the name of a column left as it is (the
+// result cannot have two columns of one name).
 func ProjectRename(in []Column, op *kql.ProjectRename) ([]Slot, error) {
 	renames := map[string]string{}
 	for _, p := range op.Pairs {
@@ -193,11 +194,16 @@ func ProjectRename(in []Column, op *kql.ProjectRename) ([]Slot, error) {
 		renames[p[1]] = p[0]
 	}
 	out := make([]Slot, len(in))
+	taken := map[string]bool{}
 	for i := range in {
 		out[i] = passed(in, i)
 		if n, ok := renames[in[i].Name]; ok {
 			out[i].Name = n
 		}
+		if taken[out[i].Name] {
+			return nil, kql.Errorf(op.P, "project-rename: column named '%s' already exists", out[i].Name)
+		}
+		taken[out[i].Name] = true
 	}
 	return out, nil
 }

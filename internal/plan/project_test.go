@@ -46,6 +46,10 @@ func TestColumnSelection(t *testing.T) {
 		{"project-keep z*", "", "The operator leaves no columns (line 1, column 5)"},
 		{"project-rename x = a, y = _h", "x:long<-a b:string<-b ab:real<-ab y:datetime<-_h! c:dynamic<-c", ""},
 		{"project-rename x = q", "", "Failed to resolve column or scalar expression named 'q' (line 1, column 5)"},
+		// A new name may be an old one only when that column is renamed
+		// too.
+		{"project-rename a = b", "", "project-rename: column named 'a' already exists (line 1, column 5)"},
+		{"project-rename b = a, a = b", "b:long<-a a:string<-b ab:real<-ab _h:datetime<-_h! c:dynamic<-c", ""},
 		{"project-reorder c, a*", "c:dynamic<-c a:long<-a ab:real<-ab b:string<-b _h:datetime<-_h!", ""},
 		{"project-reorder ab, a*, nope", "ab:real<-ab a:long<-a b:string<-b _h:datetime<-_h! c:dynamic<-c", ""},
 	} {
