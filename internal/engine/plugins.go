@@ -61,8 +61,11 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	}
 	unmatched := false
 	if e, ok := op.Named["return_unmatched"]; ok {
-		v := c.expr(e, nil)
-		unmatched = v.typ == schema.Bool && strings.EqualFold(v.sql, "true")
+		b, isBool := c.constant(e).(bool)
+		if !isBool {
+			c.fail(e, "ipv4_lookup's return_unmatched must be a constant bool")
+		}
+		unmatched = b
 	}
 	keys := map[string]bool{}
 	var on []string
