@@ -17,11 +17,11 @@ func (c *compiler) sortColumns(call *kql.Call, names []string, name string, in *
 	if (call.Name != "array_sort_asc" && call.Name != "array_sort_desc") || name != "" {
 		return nil, nil, false
 	}
-	args := make([]plan.Arg, len(call.Args))
+	args := make([]scalar, len(call.Args))
 	for i, e := range call.Args {
-		args[i] = plan.Arg{Expr: e, Type: c.expr(e, in).typ}
+		args[i] = c.expr(e, in)
 	}
-	arrays := plan.SortArrays(args)
+	arrays := plan.SortArrays(planArgs(call.Args, args))
 	if arrays < 2 && names == nil {
 		return nil, nil, false
 	}

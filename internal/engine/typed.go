@@ -26,10 +26,11 @@ func planArgs(exprs []kql.Expr, args []scalar) []plan.Arg {
 func (c *compiler) sqlArgs(exprs []kql.Expr, args []scalar, params []schema.Type) []sqlgen.Arg {
 	out := make([]sqlgen.Arg, len(args))
 	for i, a := range args {
-		out[i] = sqlgen.Arg{SQL: a.sql, Type: a.typ, Const: c.constant(exprs[i])}
-		if to := params[i]; to != 0 && a.sql != "" {
-			out[i].SQL, out[i].Type = c.d.Convert(out[i], to), to
+		to := params[i]
+		if a.sql == "" {
+			to = 0
 		}
+		out[i] = c.operand(exprs[i], a, to)
 	}
 	return out
 }
