@@ -26,10 +26,12 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 			panic(failure{err})
 		}
 		// A bag expands to its properties: one-property bags, or with
-		// bagexpansion=array [key, value] arrays.
-		prop := "json_object(_k, json_extract(%[1]s, '$.\"' || replace(_k, '\"', '\\\"') || '\"'))"
+		// bagexpansion=array [key, value] arrays. Each is read with a
+		// JSON pointer made at run time (sqlgen.KeyPointer).
+		member := "json_extract(%[1]s, " + sqlgen.KeyPointer("_k") + ")"
+		prop := "json_object(_k, " + member + ")"
 		if op.BagExpansion == "array" {
-			prop = "to_json([to_json(_k), json_extract(%[1]s, '$.\"' || replace(_k, '\"', '\\\"') || '\"')])"
+			prop = "to_json([to_json(_k), " + member + "])"
 		}
 		list := fmt.Sprintf("CASE json_type(%[1]s) WHEN 'ARRAY' THEN CAST(%[1]s AS JSON[]) WHEN 'OBJECT' THEN list_transform(json_keys(%[1]s), _k -> "+prop+") ELSE [%[1]s] END", v.sql)
 		lengths = append(lengths, "len("+list+")")
@@ -138,10 +140,9 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 			ignored[k] = true
 		}
 	}
-	// Each key's member is read with a JSON pointer made at run time: a
-	// $ path there may not hold a wildcard, which DuckDB takes a key *
-	// for even when quoted.
-	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", '/' || replace(replace(_k, '~', '~0'), '/', '~1'))))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
+	// Each key's member is read with a JSON pointer made at run time
+	// (sqlgen.KeyPointer).
+	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", "+sqlgen.KeyPointer("_k")+")))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
 	sort.Slice(keys, func(i, j int) bool { return keys[i][0] < keys[j][0] })
 	var source string
 	if id, ok := op.Args[0].(*kql.Ident); ok {

@@ -45,7 +45,7 @@ func (d *DuckDB) Path(base string, steps []PathStep) string {
 		case s.Index == nil:
 			path.WriteString(strings.ReplaceAll("."+jsonKey(s.Key), "'", "''"))
 		case s.Index.Type == schema.String:
-			pointer("'/' || replace(replace(" + s.Index.SQL + ", '~', '~0'), '/', '~1')")
+			pointer(KeyPointer(s.Index.SQL))
 		default:
 			path.WriteString("[' || CAST(" + s.Index.SQL + " AS VARCHAR) || ']")
 		}
@@ -73,6 +73,15 @@ func KeyPath(k string) string {
 		return "'/*'"
 	}
 	return QuoteString("$." + jsonKey(k))
+}
+
+// KeyPointer is the SQL of the JSON pointer to the member whose name is
+// the value of the SQL string expression k, for json_extract: a pointer
+// needs no quoting of the name, and DuckDB reads a key * in a $ path as
+// a wildcard even when quoted, which a path made at run time may not
+// hold.
+func KeyPointer(k string) string {
+	return "'/' || replace(replace(" + k + ", '~', '~0'), '/', '~1')"
 }
 
 func plainKey(k string) bool {
