@@ -772,7 +772,7 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 					case it.Name != "":
 						name = it.Name + "_" + f.name
 					}
-					v := c.convert(scalar{"json_extract(" + bag.sql + ", '$." + f.name + "')", schema.Dynamic}, f.typ, call)
+					v := c.convert(scalar{"json_extract(" + bag.sql + ", " + sqlgen.KeyPath(f.name) + ")", schema.Dynamic}, f.typ, call)
 					add(v+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: f.typ})
 				}
 				continue
