@@ -50,14 +50,8 @@ func PrintName(it kql.NamedExpr, i int) string {
 // Log Analytics names it).
 func DerivedName(e kql.Expr) (string, bool) {
 	switch x := e.(type) {
-	case *kql.Ident:
-		return x.Name, true
-	case *kql.Member:
-		return memberName(x), true
-	case *kql.Index:
-		if _, ok := StringConst(x.I); ok {
-			return memberName(x), true
-		}
+	case *kql.Ident, *kql.Member, *kql.Index:
+		return pathName(x)
 	case *kql.Call:
 		if conversions[x.Name] && len(x.Args) == 1 {
 			switch x.Args[0].(type) {
@@ -76,20 +70,23 @@ var conversions = map[string]bool{
 	"todatetime": true, "totimespan": true, "toguid": true, "todecimal": true, "todynamic": true, "toobject": true,
 }
 
-// memberName is the path of a dynamic access, its steps joined by _: a
-// step by a constant key, d["k"], is the member d.k, as Kusto reads it.
-func memberName(e kql.Expr) string {
+// pathName is the name of a column or of a dynamic path from one, its
+// steps joined by _: a step by a constant key, d["k"], is the member d.k,
+// as Kusto reads it. A path with another step (d[0], d[k]) or from
+// anything but a column has none.
+func pathName(e kql.Expr) (string, bool) {
 	switch x := e.(type) {
 	case *kql.Ident:
-		return x.Name
+		return x.Name, true
 	case *kql.Member:
-		return memberName(x.X) + "_" + x.Name
+		base, ok := pathName(x.X)
+		return base + "_" + x.Name, ok
 	case *kql.Index:
-		if key, ok := StringConst(x.I); ok {
-			return memberName(x.X) + "_" + key
-		}
+		key, ok := StringConst(x.I)
+		base, baseOK := pathName(x.X)
+		return base + "_" + key, ok && baseOK
 	}
-	return "Column1"
+	return "", false
 }
 
 // Extend lays out the result of an operator that computes columns over

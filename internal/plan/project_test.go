@@ -111,6 +111,11 @@ func TestItemName(t *testing.T) {
 		// d["k"] is d.k wherever it is in the path.
 		{"d['a']['b']", "d_a_b", "print_2"},
 		{"tostring(d['a'].b)", "d_a_b", "print_2"},
+		// A path with a step by a number or a computed key, or from
+		// something other than a column, derives no name.
+		{"d[0].a", "Column3", "print_2"},
+		{"d[k].a", "Column3", "print_2"},
+		{"tostring(parse_json(s).a)", "Column3", "print_2"},
 		{"tostring(x)", "Column3", "print_2"},
 		{"strlen(d.a)", "Column3", "print_2"},
 	} {
