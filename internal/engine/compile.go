@@ -248,6 +248,19 @@ func (c *compiler) constant(e kql.Expr) any {
 	return nil
 }
 
+// constantOf is constant's value for e, which compiled to v, when e is
+// what the constant is of: a name that resolved to a column shadowing a
+// let of the same name (where x != x after extend x = ...) compiled to
+// the column, not to the let's value, and has none.
+func (c *compiler) constantOf(e kql.Expr, v scalar) any {
+	if id, ok := e.(*kql.Ident); ok {
+		if s, ok := c.lookupScalar(id.Name); !ok || s.sql != v.sql {
+			return nil
+		}
+	}
+	return c.constant(e)
+}
+
 func (c *compiler) lookupFunc(name string) (*kql.FuncDef, bool) {
 	for s := c.sc; s != nil; s = s.parent {
 		if f, ok := s.funcs[name]; ok {

@@ -298,9 +298,9 @@ func (c *compiler) binary(e *kql.Binary, in *relation) scalar {
 }
 
 // operand is v, compiled from e, for the dialect: converted to type to
-// unless that is 0, with e's constant value (compiler.constant).
+// unless that is 0, with e's constant value (compiler.constantOf).
 func (c *compiler) operand(e kql.Expr, v scalar, to schema.Type) sqlgen.Arg {
-	a := sqlgen.Arg{SQL: v.sql, Type: v.typ, Const: c.constant(e)}
+	a := sqlgen.Arg{SQL: v.sql, Type: v.typ, Const: c.constantOf(e, v)}
 	if to != 0 {
 		a.SQL, a.Type = c.d.Convert(a, to), to
 	}

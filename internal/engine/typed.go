@@ -20,7 +20,7 @@ func planArgs(exprs []kql.Expr, args []scalar) []plan.Arg {
 // sqlArgs are the arguments exprs, compiled to args, as a dialect spells
 // a typed call with them: each converted to its parameter's type in
 // params (0: as it is), with its value when it is a constant
-// (compiler.constant). One
+// (compiler.constantOf). One
 // compiled to no SQL (a type argument, which the function reads itself)
 // is left as it is.
 func (c *compiler) sqlArgs(exprs []kql.Expr, args []scalar, params []schema.Type) []sqlgen.Arg {
