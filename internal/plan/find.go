@@ -31,8 +31,11 @@ type Find struct {
 func FindNames(pred kql.Expr) map[string]bool {
 	names := map[string]bool{}
 	kql.Inspect(pred, func(e kql.Expr) bool {
-		if id, ok := e.(*kql.Ident); ok {
-			names[id.Name] = true
+		switch x := e.(type) {
+		case *kql.Ident:
+			names[x.Name] = true
+		case *kql.Call:
+			return TypeArg(x) == 0 // typeof(long) names a type, not a column
 		}
 		return true
 	})

@@ -84,9 +84,9 @@ func TestTypeFindErrors(t *testing.T) {
 }
 
 func TestFindNames(t *testing.T) {
-	f := parseFind(t, "find in (T1, (T2 | take 1)) where a.b > 1 and f(c, d[e]) or g in (h, 1) or i between (j .. k) and -l < 0")
+	f := parseFind(t, "find in (T1, (T2 | take 1)) where a.b > 1 and f(c, d[e]) or g in (h, 1) or i between (j .. k) and -l < 0 or extract_json('$.m', m, typeof(long)) > 0")
 	want := map[string]bool{}
-	for _, n := range []string{"a", "c", "d", "e", "g", "h", "i", "j", "k", "l"} {
+	for _, n := range []string{"a", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m"} {
 		want[n] = true
 	}
 	if got := FindNames(f.Pred); !reflect.DeepEqual(got, want) {
