@@ -895,12 +895,9 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 		offset = 1
 	}
 	for i, t := range u.Tables {
-		if ref, ok := t.(*kql.TableRef); ok && plan.IsTablePattern(ref.Name) {
-			if c.req.Tables == nil {
-				continue
-			}
-			for _, name := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
-				rels, names = append(rels, c.tableRef(&kql.TableRef{P: ref.P, Name: name})), append(names, name)
+		if matched, ok := c.tablePattern(t); ok {
+			for _, m := range matched {
+				rels, names = append(rels, m.rel), append(names, m.name)
 			}
 			continue
 		}
@@ -932,6 +929,29 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 		parts = append(parts, "SELECT "+strings.Join(sel, ", ")+" FROM ("+rel.sql+")")
 	}
 	return &relation{sql: strings.Join(parts, " UNION ALL "), cols: cols}
+}
+
+// namedRelation is a table of the workspace, by name.
+type namedRelation struct {
+	name string
+	rel  *relation
+}
+
+// tablePattern expands t, when it is a table pattern (T*, as union and
+// find take), into the workspace's tables it matches; ok is false when t
+// is no pattern. Without a workspace a pattern matches nothing.
+func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool) {
+	ref, isRef := t.(*kql.TableRef)
+	if !isRef || !plan.IsTablePattern(ref.Name) {
+		return nil, false
+	}
+	if c.req.Tables == nil {
+		return nil, true
+	}
+	for _, n := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
+		matched = append(matched, namedRelation{n, c.tableRef(&kql.TableRef{P: ref.P, Name: n})})
+	}
+	return matched, true
 }
 
 func quoted(cols []col) []string {

@@ -29,18 +29,13 @@ func (c *compiler) find(f *kql.Find) *relation {
 		}
 	}
 	for i, t := range f.Tables {
-		ref, isRef := t.(*kql.TableRef)
-		switch {
-		case isRef && plan.IsTablePattern(ref.Name):
-			if c.req.Tables == nil {
-				continue
+		if matched, ok := c.tablePattern(t); ok {
+			for _, m := range matched {
+				add(m.name, m.rel)
 			}
-			for _, n := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
-				add(n, c.tableRef(&kql.TableRef{P: ref.P, Name: n}))
-			}
-		default:
-			add(plan.FindSourceName(t, i), c.tabular(t))
+			continue
 		}
+		add(plan.FindSourceName(t, i), c.tabular(t))
 	}
 	reads := plan.FindNames(f.Pred)
 	bound := func(name string) bool {
