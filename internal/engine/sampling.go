@@ -45,10 +45,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 		if !plan.IsNumeric(s.typ) {
 			c.fail(op.By, "top-hitters sums a number, not %s", s.typ)
 		}
-		agg, aggName, typ = "sum("+s.sql+")", "approximate_sum_"+name, s.typ
-		if typ == schema.Int {
-			typ = schema.Long
-		}
+		agg, aggName, typ = "sum("+s.sql+")", "approximate_sum_"+name, plan.SumType(s.typ)
 		agg = "CAST(" + agg + " AS " + sqlgen.DuckDBType(typ) + ")"
 	}
 	key, aggCol := sqlgen.QuoteIdent(name), sqlgen.QuoteIdent(aggName)
