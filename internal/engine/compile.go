@@ -574,23 +574,22 @@ func allCols(in *relation) ([]string, []col) {
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.Where:
-		if !hasWindow(op.Pred) {
-			p := c.expr(op.Pred, in)
-			if p.typ != schema.Bool && p.typ != 0 {
-				c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
-			}
-			return subset(in, " WHERE "+p.sql)
-		}
 		// SQL allows no window function in WHERE (where prev(x) != x,
-		// where row_number() <= 10): the predicate is computed as a
+		// where row_number() <= 10): such a predicate is computed as a
 		// column, after the columns its window functions need, and the
 		// rows are filtered on it.
 		var levels [][]string
-		defer func(saved *[][]string) { c.pre = saved }(c.pre)
-		c.pre = &levels
+		windowed := hasWindow(op.Pred)
+		if windowed {
+			defer func(saved *[][]string) { c.pre = saved }(c.pre)
+			c.pre = &levels
+		}
 		p := c.expr(op.Pred, in)
-		if p.typ != schema.Bool && p.typ != 0 {
-			c.fail(op.Pred, "The where predicate must be bool, not %s", p.typ)
+		if err := plan.CheckBool(op.Pred, p.typ, "where predicate"); err != nil {
+			panic(failure{err})
+		}
+		if !windowed {
+			return subset(in, " WHERE "+p.sql)
 		}
 		src := hoisted(in, append(levels, []string{p.sql + " AS _where"}))
 		return subset(src, " WHERE _where")
@@ -1254,8 +1253,8 @@ func (c *compiler) searchPred(e kql.Expr, in *relation) string {
 		}
 	}
 	v := c.expr(e, in)
-	if v.typ != schema.Bool {
-		c.fail(e, "The search predicate must be bool, not %s", v.typ)
+	if err := plan.CheckBool(e, v.typ, "search predicate"); err != nil {
+		panic(failure{err})
 	}
 	return v.sql
 }

@@ -51,7 +51,7 @@ func (c *compiler) find(f *kql.Find) *relation {
 			continue
 		}
 		p := c.expr(f.Pred, b.rel)
-		if err := plan.CheckFindPredicate(f, p.typ); err != nil {
+		if err := plan.CheckBool(f.Pred, p.typ, "find predicate"); err != nil {
 			panic(failure{err})
 		}
 		b.pred = p.sql

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
@@ -359,8 +360,8 @@ func (c *compiler) scanFold(p *scanPlan) string {
 		cond := func(from int) (scalar, []string) {
 			row := p.rowRelation(v, from)
 			cd := c.expr(st.Cond, row)
-			if cd.typ != schema.Bool && cd.typ != 0 {
-				c.fail(st.Cond, "The condition of scan step '%s' must be bool, not %s", st.Name, cd.typ)
+			if err := plan.CheckBool(st.Cond, cd.typ, "condition of scan step '"+st.Name+"'"); err != nil {
+				panic(failure{err})
 			}
 			var ext []string
 			for di, cl := range p.cols[p.declared:] {

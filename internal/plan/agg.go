@@ -117,8 +117,8 @@ func avgOf(min, max int) Func {
 func withPredicate(pred int, f Func) Func {
 	inner := f
 	f.Check = func(call *kql.Call, args []Arg) (Sig, error) {
-		if t := args[pred].Type; t != schema.Bool && t != 0 {
-			return Sig{}, kql.Errorf(args[pred].Expr.Position(), "The predicate of %s must be bool, not %s", call.Name, t)
+		if err := checkBool(call, args[pred], "predicate"); err != nil {
+			return Sig{}, err
 		}
 		if inner.Check != nil {
 			return inner.Check(call, args)

@@ -65,14 +65,6 @@ func FindSourceName(t kql.Tabular, arg int) string {
 	return "find_arg" + strconv.Itoa(arg)
 }
 
-// CheckFindPredicate checks the type of find's predicate over a table.
-func CheckFindPredicate(f *kql.Find, t schema.Type) error {
-	if t != schema.Bool {
-		return kql.Errorf(f.Pred.Position(), "The find predicate must be bool, not %s", t)
-	}
-	return nil
-}
-
 // TypeFind types find over the columns of the tables it searches (those
 // that have the columns its predicate reads). The result has the source
 // column (source_ unless withsource= names it); then with project-smart

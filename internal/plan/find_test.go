@@ -77,10 +77,10 @@ func TestTypeFindErrors(t *testing.T) {
 		wantErr(t, err, c.msg, 1, 1)
 	}
 	f := parseFind(t, "find in (T1)\n  where strlen(x)")
-	if err := CheckFindPredicate(f, schema.Bool); err != nil {
+	if err := CheckBool(f.Pred, schema.Bool, "find predicate"); err != nil {
 		t.Errorf("a bool predicate: %v", err)
 	}
-	wantErr(t, CheckFindPredicate(f, schema.Long), "The find predicate must be bool, not long", 2, 9)
+	wantErr(t, CheckBool(f.Pred, schema.Long, "find predicate"), "The find predicate must be bool, not long", 2, 9)
 }
 
 func TestFindNames(t *testing.T) {

@@ -98,8 +98,15 @@ func firstType(args []Arg) schema.Type {
 // untyped null is a bool), as Kusto does, rather than letting the
 // database cast text to a bool or fail with a message of its own.
 func checkBool(call *kql.Call, a Arg, what string) error {
-	if a.Type != schema.Bool && a.Type != 0 {
-		return kql.Errorf(a.Expr.Position(), "The %s of %s must be bool, not %s", what, call.Name, a.Type)
+	return CheckBool(a.Expr, a.Type, what+" of "+call.Name)
+}
+
+// CheckBool checks that e, of type t, is a bool (or an untyped null), as
+// a predicate or a condition must be; what names it in the error: "where
+// predicate", "condition of iff".
+func CheckBool(e kql.Expr, t schema.Type, what string) error {
+	if t != schema.Bool && t != 0 {
+		return kql.Errorf(e.Position(), "The %s must be bool, not %s", what, t)
 	}
 	return nil
 }
