@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"strings"
 
 	"vigil/internal/kql"
 	"vigil/internal/plan"
@@ -67,20 +66,14 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 		if in == nil {
 			c.fail(e, "pack_all() needs a row")
 		}
-		skip := len(args) > 0 && args[0].sql == "TRUE"
-		var parts []string
+		var cols []col
 		for _, cl := range in.cols {
-			if cl.hidden {
-				continue
+			if !cl.hidden {
+				cols = append(cols, cl)
 			}
-			v := c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.Dynamic, e)
-			parts = append(parts, sqlgen.QuoteString(cl.name)+", "+v)
 		}
-		bag := "json_object(" + strings.Join(parts, ", ") + ")"
-		if skip {
-			bag = sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
-		}
-		return scalar{bag, schema.Dynamic}
+		skip := len(args) > 0 && c.constantOf(e.Args[0], args[0]) == true
+		return scalar{c.rowBag(cols, skip), schema.Dynamic}
 	// --- the row and the query ---
 	case "column_ifexists":
 		// The column named, when the input has it, else the default, so
