@@ -35,16 +35,8 @@ type AggSig struct {
 // aggs are the aggregate functions by name.
 var aggs = map[string]Agg{}
 
-// defineAggs adds aggregate functions to aggs; a name defined twice is
-// a bug.
-func defineAggs(as map[string]Agg) {
-	for name, a := range as {
-		if _, dup := aggs[name]; dup {
-			panic("plan: aggregate " + name + " defined twice")
-		}
-		aggs[name] = a
-	}
-}
+// defineAggs adds aggregate functions to aggs.
+func defineAggs(as map[string]Agg) { register(aggs, "aggregate", as) }
 
 // TypeAgg types a call of an aggregate function, or says what is wrong
 // with it; known is false when there is no such aggregate. args are the

@@ -52,13 +52,17 @@ type Func struct {
 // functions of the files that define them by family.
 var funcs = map[string]Func{}
 
-// define adds functions to funcs; a name defined twice is a bug.
-func define(fs map[string]Func) {
-	for name, f := range fs {
-		if _, dup := funcs[name]; dup {
-			panic("plan: function " + name + " defined twice")
+// define adds functions to funcs.
+func define(fs map[string]Func) { register(funcs, "function", fs) }
+
+// register adds entries to registry, the functions or the aggregates,
+// by name; a name defined twice is a bug.
+func register[T any](registry map[string]T, kind string, entries map[string]T) {
+	for name, e := range entries {
+		if _, dup := registry[name]; dup {
+			panic("plan: " + kind + " " + name + " defined twice")
 		}
-		funcs[name] = f
+		registry[name] = e
 	}
 }
 

@@ -14,15 +14,8 @@ type aggSpelling func(d *DuckDB, args []Arg, results []schema.Type) []string
 // duckdbAggs are the spellings of the aggregate functions.
 var duckdbAggs = map[string]aggSpelling{}
 
-// spellAggs adds spellings to duckdbAggs; a name spelled twice is a bug.
-func spellAggs(as map[string]aggSpelling) {
-	for name, a := range as {
-		if _, dup := duckdbAggs[name]; dup {
-			panic("sqlgen: aggregate " + name + " spelled twice")
-		}
-		duckdbAggs[name] = a
-	}
-}
+// spellAggs adds spellings to duckdbAggs.
+func spellAggs(as map[string]aggSpelling) { register(duckdbAggs, "aggregate", as) }
 
 // Aggregate spells a call of an aggregate function.
 func (d *DuckDB) Aggregate(fn string, args []Arg, results []schema.Type) ([]string, bool) {

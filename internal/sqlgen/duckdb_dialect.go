@@ -127,13 +127,17 @@ type spelling func(d *DuckDB, args []Arg, result schema.Type) string
 // by the init functions of the files that spell them by family.
 var duckdbFuncs = map[string]spelling{}
 
-// spell adds spellings to duckdbFuncs; a name spelled twice is a bug.
-func spell(fs map[string]spelling) {
-	for name, f := range fs {
-		if _, dup := duckdbFuncs[name]; dup {
-			panic("sqlgen: function " + name + " spelled twice")
+// spell adds spellings to duckdbFuncs.
+func spell(fs map[string]spelling) { register(duckdbFuncs, "function", fs) }
+
+// register adds spellings to registry, the functions' or the
+// aggregates', by name; a name spelled twice is a bug.
+func register[T any](registry map[string]T, kind string, entries map[string]T) {
+	for name, e := range entries {
+		if _, dup := registry[name]; dup {
+			panic("sqlgen: " + kind + " " + name + " spelled twice")
 		}
-		duckdbFuncs[name] = f
+		registry[name] = e
 	}
 }
 
