@@ -54,11 +54,6 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if v, ok := c.typedCall(e, args); ok {
 		return v
 	}
-	need := func(n int) {
-		if len(args) < n {
-			c.fail(e, "The function '%s' needs %d arguments, got %d", e.Name, n, len(args))
-		}
-	}
 	switch e.Name {
 	// --- a bag of the row ---
 	case "pack_all":
@@ -78,7 +73,9 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	case "column_ifexists":
 		// The column named, when the input has it, else the default, so
 		// one query serves tables with and without a column.
-		need(2)
+		if err := plan.CheckArgCount(e, len(args), 2, 2); err != nil {
+			panic(failure{err})
+		}
 		name, ok := plan.StringConst(e.Args[0])
 		if !ok {
 			c.fail(e.Args[0], "column_ifexists needs the column's name as a string literal")

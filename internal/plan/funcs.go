@@ -81,7 +81,7 @@ func TypeCall(call *kql.Call, args []Arg) (sig Sig, known bool, err error) {
 // signature (Check's or the fixed one), with one parameter type per
 // argument that it converts to.
 func (f Func) typeCall(call *kql.Call, args []Arg) (sig Sig, err error) {
-	if err := checkArgCount(call, len(args), f.Min, f.Max); err != nil {
+	if err := CheckArgCount(call, len(args), f.Min, f.Max); err != nil {
 		return Sig{}, err
 	}
 	if f.Check != nil {
@@ -104,9 +104,9 @@ func (f Func) typeCall(call *kql.Call, args []Arg) (sig Sig, err error) {
 	return sig, nil
 }
 
-// checkArgCount refuses a call with n arguments when that is fewer than
+// CheckArgCount refuses a call with n arguments when that is fewer than
 // min or more than max (max -1: no bound), as an error at the call.
-func checkArgCount(call *kql.Call, n, min, max int) error {
+func CheckArgCount(call *kql.Call, n, min, max int) error {
 	if n < min {
 		return kql.Errorf(call.P, "The function '%s' needs %d arguments, got %d", call.Name, min, n)
 	} else if max >= 0 && n > max {

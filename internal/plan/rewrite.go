@@ -45,7 +45,7 @@ func Rewrite(call *kql.Call, sets map[string]kql.Expr) (x kql.Expr, ok bool, err
 	if !ok {
 		return nil, false, nil
 	}
-	if err := checkArgCount(call, len(call.Args), r.min, r.max); err != nil {
+	if err := CheckArgCount(call, len(call.Args), r.min, r.max); err != nil {
 		return nil, true, err
 	}
 	x, err = r.to(call, sets)
