@@ -317,7 +317,7 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 			v := c.expr(it.Expr, nil)
 			name := plan.PrintName(it, i)
 			sel = append(sel, c.typed(v)+" AS "+sqlgen.QuoteIdent(name))
-			cols = append(cols, col{name: name, typ: orString(v.typ)})
+			cols = append(cols, col{name: name, typ: plan.ColumnType(v.typ)})
 		}
 		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: cols}
 	case *kql.UnionSrc:
@@ -338,18 +338,11 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	return nil
 }
 
-func orString(t schema.Type) schema.Type {
-	if t == 0 {
-		return schema.String
-	}
-	return t
-}
-
 // typed returns the SQL of v with an explicit type where SQL would
 // otherwise guess (untyped nulls, small integer literals).
 func (c *compiler) typed(v scalar) string {
 	if v.typ == 0 {
-		return sqlgen.Null(schema.String)
+		return sqlgen.Null(plan.ColumnType(0))
 	}
 	return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(v.typ) + ")"
 }
@@ -796,8 +789,8 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 		v := c.expr(it.Expr, in)
 		name := plan.ItemName(it, i)
 		if v.typ == 0 {
-			v.typ = schema.String
-			v.sql = sqlgen.Null(schema.String)
+			v.typ = plan.ColumnType(0)
+			v.sql = sqlgen.Null(v.typ)
 		}
 		add(v.sql+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: v.typ})
 	}

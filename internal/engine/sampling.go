@@ -16,7 +16,7 @@ func (c *compiler) sampleDistinct(in *relation, op *kql.SampleDistinct) *relatio
 	if name == "" {
 		name = plan.ByName(op.Of.Expr, 0)
 	}
-	cols := []col{{name: name, typ: orString(v.typ)}}
+	cols := []col{{name: name, typ: plan.ColumnType(v.typ)}}
 	distinct := &relation{sql: "SELECT DISTINCT " + v.sql + " AS " + sqlgen.QuoteIdent(name) + " FROM (" + in.sql + ") AS _t", cols: cols, render: in.render}
 	return c.sample(distinct, op.N)
 }
@@ -52,7 +52,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 	return &relation{
 		sql: "SELECT " + v.sql + " AS " + key + ", " + agg + " AS " + aggCol + " FROM (" + in.sql + ") AS _t GROUP BY ALL ORDER BY " +
 			aggCol + " DESC NULLS LAST, " + key + " LIMIT " + c.count(op.N),
-		cols:   []col{{name: name, typ: orString(v.typ)}, {name: aggName, typ: typ}},
+		cols:   []col{{name: name, typ: plan.ColumnType(v.typ)}, {name: aggName, typ: typ}},
 		render: in.render,
 	}
 }

@@ -35,6 +35,16 @@ func Either(a, b schema.Type) schema.Type {
 	return a
 }
 
+// ColumnType is the type of a column that holds values of type t: an
+// untyped null (print x = null, extend y = null) makes a string column,
+// as in Kusto.
+func ColumnType(t schema.Type) schema.Type {
+	if t == 0 {
+		return schema.String
+	}
+	return t
+}
+
 // SumType is the type of sum() and row_cumsum() over values of type t.
 func SumType(t schema.Type) schema.Type {
 	switch t {
