@@ -352,6 +352,10 @@ type ProjectRename struct {
 type ProjectReorder struct {
 	P     Pos
 	Names []string
+	// Orders holds, for each of Names, how the columns a pattern matches
+	// are ordered: "" (as in the input), "asc", "desc", "granny-asc" or
+	// "granny-desc" (by name, numbers in it by value).
+	Orders []string
 }
 
 // Extend adds or replaces computed columns.

@@ -220,7 +220,8 @@ func lex(src string) ([]token, error) {
 
 // dashWords are the operator names with a dash, lexed as one identifier.
 var dashWords = []string{"project-away", "project-keep", "project-rename", "project-reorder", "mv-expand",
-	"mv-apply", "parse-where", "make-series", "top-nested", "top-hitters", "sample-distinct", "parse-kv", "project-smart"}
+	"mv-apply", "parse-where", "make-series", "top-nested", "top-hitters", "sample-distinct", "parse-kv", "project-smart",
+	"granny-asc", "granny-desc"}
 
 func isDashWord(before, after string) bool {
 	for _, w := range dashWords {

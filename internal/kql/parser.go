@@ -471,20 +471,32 @@ func (p *parser) isAssign() bool {
 func (p *parser) nameList() []string {
 	var names []string
 	for {
-		name, _ := p.name()
-		for p.isPunct("*") {
-			p.next()
-			name += "*"
-			if p.peek().kind == tIdent {
-				name += p.next().text
-			}
-		}
-		names = append(names, name)
+		names = append(names, p.pattern())
 		if !p.accept(",") {
 			return names
 		}
 	}
 }
+
+// pattern is a column name, or a wildcard pattern of them (Col*, *_s,
+// *): a name right after a * (no space between) continues the pattern.
+func (p *parser) pattern() string {
+	name := ""
+	if !p.isPunct("*") {
+		name, _ = p.name()
+	}
+	for p.isPunct("*") {
+		star := p.next()
+		name += "*"
+		if t := p.peek(); t.kind == tIdent && t.pos.Line == star.pos.Line && t.pos.Column == star.pos.Column+1 {
+			name += p.next().text
+		}
+	}
+	return name
+}
+
+// reorderOrders are the orders project-reorder takes after a pattern.
+var reorderOrders = map[string]bool{"asc": true, "desc": true, "granny-asc": true, "granny-desc": true}
 
 func (p *parser) operator() Operator {
 	t := p.peek()
@@ -502,7 +514,18 @@ func (p *parser) operator() Operator {
 	case "project-keep":
 		return &ProjectKeep{P: t.pos, Names: p.nameList()}
 	case "project-reorder":
-		return &ProjectReorder{P: t.pos, Names: p.nameList()}
+		op := &ProjectReorder{P: t.pos}
+		for {
+			op.Names = append(op.Names, p.pattern())
+			order := ""
+			if t := p.peek(); t.kind == tIdent && reorderOrders[t.text] {
+				order = p.next().text
+			}
+			op.Orders = append(op.Orders, order)
+			if !p.accept(",") {
+				return op
+			}
+		}
 	case "project-rename":
 		op := &ProjectRename{P: t.pos}
 		for {

@@ -490,7 +490,15 @@ func printOperator(b *strings.Builder, op Operator) {
 		printNames(b, x.Names)
 	case *ProjectReorder:
 		b.WriteString("project-reorder ")
-		printNames(b, x.Names)
+		for i, n := range x.Names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			printNames(b, []string{n})
+			if x.Orders[i] != "" {
+				b.WriteString(" " + x.Orders[i])
+			}
+		}
 	case *ProjectRename:
 		b.WriteString("project-rename ")
 		for i, p := range x.Pairs {

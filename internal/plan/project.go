@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -206,18 +208,36 @@ func ProjectRename(in []Column, op *kql.ProjectRename) ([]Slot, error) {
 }
 
 // ProjectReorder is project-reorder's result: the columns named first,
-// in the order named (a name with * giving the columns it matches in the
-// input's order), then the others in the input's order. A name that
-// matches nothing is not an error.
+// in the order named, then the others in the input's order. The columns
+// a pattern (Col*) matches come in the input's order, or sorted by name
+// when the pattern has an order: asc and desc compare names as text,
+// granny-asc and granny-desc compare the numbers in them by value, so
+// a2 comes before a10. A name that matches nothing is not an error.
 func ProjectReorder(in []Column, op *kql.ProjectReorder) []Slot {
 	var out []Slot
 	seen := make([]bool, len(in))
-	for _, n := range op.Names {
+	for k, n := range op.Names {
+		var matched []int
 		for i, c := range in {
 			if matchWildcard(n, c.Name) && !seen[i] {
-				out = append(out, passed(in, i))
+				matched = append(matched, i)
 				seen[i] = true
 			}
+		}
+		if order := op.Orders[k]; order != "" {
+			compare := strings.Compare
+			if strings.HasPrefix(order, "granny-") {
+				compare = grannyCompare
+			}
+			slices.SortStableFunc(matched, func(a, b int) int {
+				if strings.HasSuffix(order, "desc") {
+					a, b = b, a
+				}
+				return compare(in[a].Name, in[b].Name)
+			})
+		}
+		for _, i := range matched {
+			out = append(out, passed(in, i))
 		}
 	}
 	for i := range in {
@@ -227,6 +247,38 @@ func ProjectReorder(in []Column, op *kql.ProjectReorder) []Slot {
 	}
 	return out
 }
+
+// grannyCompare compares two names as people read them: runs of digits
+// by their value, the rest as text (a2 < a10 < b1).
+func grannyCompare(a, b string) int {
+	for a != "" && b != "" {
+		ra, rb := run(a), run(b)
+		if isDigit(ra[0]) && isDigit(rb[0]) {
+			na, nb := strings.TrimLeft(ra, "0"), strings.TrimLeft(rb, "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+		} else if c := strings.Compare(ra, rb); c != 0 {
+			return c
+		}
+		a, b = a[len(ra):], b[len(rb):]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// run is the leading run of s of digits, or of other characters.
+func run(s string) string {
+	i := 1
+	for i < len(s) && isDigit(s[i]) == isDigit(s[0]) {
+		i++
+	}
+	return s[:i]
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // Visible is the input's columns but the hidden: what distinct * keeps
 // (and what * means elsewhere).

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,8 @@ func TestColumnSelection(t *testing.T) {
 		{"project-rename b = a, a = b", "b:long<-a a:string<-b ab:real<-ab _h:datetime<-_h! c:dynamic<-c", ""},
 		{"project-reorder c, a*", "c:dynamic<-c a:long<-a ab:real<-ab b:string<-b _h:datetime<-_h!", ""},
 		{"project-reorder ab, a*, nope", "ab:real<-ab a:long<-a b:string<-b _h:datetime<-_h! c:dynamic<-c", ""},
+		{"project-reorder a* desc, c", "ab:real<-ab a:long<-a c:dynamic<-c b:string<-b _h:datetime<-_h!", ""},
+		{"project-reorder * asc", "_h:datetime<-_h! a:long<-a ab:real<-ab b:string<-b c:dynamic<-c", ""},
 	} {
 		var slots []Slot
 		var err error
@@ -256,5 +259,14 @@ func TestMatchWildcard(t *testing.T) {
 		if got := matchWildcard(c.pattern, c.name); got != c.want {
 			t.Errorf("matchWildcard(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
 		}
+	}
+}
+
+func TestGrannyCompare(t *testing.T) {
+	names := []string{"a10", "b1", "a2", "a", "a02x", "a2y", "a100", "10", "9"}
+	slices.SortFunc(names, grannyCompare)
+	want := []string{"9", "10", "a", "a2", "a02x", "a2y", "a10", "a100", "b1"}
+	if !slices.Equal(names, want) {
+		t.Errorf("granny order %v, want %v", names, want)
 	}
 }
