@@ -280,7 +280,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		args = append(args, c.expr(a, in))
 	}
 	sig, sargs := c.typeAggregate(call, exprs, args)
-	return c.spellAggregate(call, sargs, sig.Results), sig.Results, c.aggNames(call)
+	return c.spellAggregate(call, sargs, sig.Results), sig.Results, c.aggNames(call, sargs)
 }
 
 // typeAggregate types a call of an aggregate (plan.TypeAgg) whose
@@ -316,7 +316,7 @@ func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []s
 // covariance's prefix and both its arguments' names; and for each
 // percentile asked for, percentile_, the values' name and the
 // percentile's value (percentileName), as in percentile_Duration_95.
-func (c *compiler) aggNames(call *kql.Call) []string {
+func (c *compiler) aggNames(call *kql.Call, args []sqlgen.Arg) []string {
 	prefix := plan.AggPrefix(call.Name)
 	if call.Name == "take_anyif" {
 		// Named after its value, as take_any's one column is.
@@ -334,8 +334,8 @@ func (c *compiler) aggNames(call *kql.Call) []string {
 	if call.Name == "percentile" || call.Name == "percentiles" {
 		base := plan.ByName(call.Args[0], 0)
 		var names []string
-		for _, p := range call.Args[1:] {
-			names = append(names, prefix+base+"_"+c.percentileName(p))
+		for i, p := range call.Args[1:] {
+			names = append(names, prefix+base+"_"+c.percentileName(p, args[i+1].Const))
 		}
 		return names
 	}
@@ -359,9 +359,11 @@ func (c *compiler) aggNames(call *kql.Call) []string {
 // percentileName is the name Kusto gives a percentile, p, in the name
 // of its column: its value, a '_' for its decimal point, as 95 in
 // percentile_x_95 and 99_9 in percentile_x_99_9. Kusto requires the
-// percentile to be a constant: a literal, or a let bound to one.
-func (c *compiler) percentileName(p kql.Expr) string {
-	switch v := c.constant(p).(type) {
+// percentile to be a constant: a literal, or a let bound to one, whose
+// value, v, the compiled argument carries (compiler.constantOf: not a
+// column that shadows a let of its name).
+func (c *compiler) percentileName(p kql.Expr, v any) string {
+	switch v := v.(type) {
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
