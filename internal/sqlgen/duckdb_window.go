@@ -108,23 +108,28 @@ func restart(a []Arg, i int) string {
 	return "coalesce(" + a[i].SQL + ", false)"
 }
 
-// segmentStart computes the row's number and that of the first row of
-// its segment, which starts at the first row and at each where the
-// restart argument, a[1], is true.
-func segmentStart(a []Arg, hoist Hoist) (rn, segStart string) {
-	r := hoist(0, restart(a, 1))
+// segment computes the restart argument, a[1], the row's number, and
+// whether the row starts a segment: the first row and each where the
+// restart is true.
+func segment(a []Arg, hoist Hoist) (r, rn, seg string) {
+	r = hoist(0, restart(a, 1))
 	rn = hoist(1, "row_number() OVER ()")
-	seg := hoist(1, "("+r+" OR row_number() OVER () = 1)")
+	seg = hoist(1, "("+r+" OR row_number() OVER () = 1)")
+	return r, rn, seg
+}
+
+// segmentStart computes the row's number and that of the first row of
+// its segment (segment).
+func segmentStart(a []Arg, hoist Hoist) (rn, segStart string) {
+	_, rn, seg := segment(a, hoist)
 	return rn, hoist(2, "max(CASE WHEN "+seg+" THEN "+rn+" END)"+running)
 }
 
 // rankSteps computes what both row ranks need: the row's number, and
-// whether it starts a segment (restart) or a run of equal terms.
+// whether it starts a segment (segment) or a run of equal terms.
 func rankSteps(a []Arg, hoist Hoist) (rn, seg, run string) {
 	t := hoist(0, a[0].SQL)
-	r := hoist(0, restart(a, 1))
-	rn = hoist(1, "row_number() OVER ()")
-	seg = hoist(1, "("+r+" OR row_number() OVER () = 1)")
+	r, rn, seg := segment(a, hoist)
 	run = hoist(1, "("+r+" OR row_number() OVER () = 1 OR "+t+" IS DISTINCT FROM lag("+t+") OVER ())")
 	return rn, seg, run
 }
