@@ -339,15 +339,18 @@ func (c *compiler) aggNames(call *kql.Call, args []sqlgen.Arg) []string {
 		}
 		return names
 	}
+	// countif's prefix ends in if_ and it takes one argument, its
+	// predicate, so it is named by the prefix alone.
 	name := prefix
-	if len(call.Args) > 0 && !strings.HasSuffix(prefix, "if_") && call.Name != "countif" {
+	ifPrefix := strings.HasSuffix(prefix, "if_")
+	if len(call.Args) > 0 && !ifPrefix {
 		name = prefix + plan.ByName(call.Args[0], 0)
 		if _, ok := call.Args[0].(*kql.Ident); !ok {
 			if _, isMember := call.Args[0].(*kql.Member); !isMember {
 				name = strings.TrimSuffix(prefix, "_")
 			}
 		}
-	} else if (strings.HasSuffix(prefix, "if_") || strings.HasSuffix(call.Name, "_if")) && len(call.Args) > 1 && call.Name != "countif" {
+	} else if ifPrefix && len(call.Args) > 1 {
 		name = prefix + plan.ByName(call.Args[0], 0)
 	}
 	if strings.HasPrefix(call.Name, "covariance") && len(call.Args) > 1 {
