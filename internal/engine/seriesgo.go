@@ -384,9 +384,9 @@ func seriesIIR(xv, bv, av any) any {
 
 // seriesFill replaces missing values (null, or the placeholder given):
 // forward with the last value before, backward with the next one, const
-// with a constant. p1 and p2 are the functions' optional arguments: the
-// placeholder and fill_edges for forward and backward (which have no
-// edges to fill); the constant and the placeholder for const.
+// with a constant. p1 and p2 are the functions' arguments after the
+// series: the placeholder for forward and backward, which take no other
+// (p2 is null); the constant and the placeholder for const.
 func seriesFill(xv any, mode string, p1, p2 any) any {
 	a, ok := asArray(xv)
 	if !ok {
