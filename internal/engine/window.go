@@ -3,12 +3,13 @@ package engine
 import "strconv"
 
 // Window functions over a serialized input that carry state from row to
-// row (row_rank_dense, row_rank_min, row_window_session) may have
-// window functions as arguments (restart = Key != prev(Key)), and SQL
-// cannot nest window functions, so a dialect computes them in steps
-// (sqlgen.Dialect.Window): columns computed before the extend, project
-// or where, in levels (see compiler.pre), then a last expression over
-// them. Which steps is the dialect's; where they go is the engine's.
+// row (row_rank_dense, row_rank_min, row_window_session, and row_number
+// and row_cumsum with a restart) may have window functions as arguments
+// (restart = Key != prev(Key)), and SQL cannot nest window functions, so
+// a dialect computes them in steps (sqlgen.Dialect.Window): columns
+// computed before the extend, project or where, in levels (see
+// compiler.pre), then a last expression over them. Which steps is the
+// dialect's; where they go is the engine's.
 
 // hoist computes sql as a column at level lv before the extend,
 // project or where being compiled and returns the column's name.

@@ -9,8 +9,9 @@ import (
 // Window functions over a serialized input (plan.Func.Window). Every
 // window is over the whole input in its order (OVER (), or a running
 // frame), so the rows keep their order. Those that carry state from row
-// to row (row_rank_dense, row_rank_min, row_window_session) are computed
-// in steps: columns hoisted before the operator, in levels, then a last
+// to row (row_rank_dense, row_rank_min, row_window_session, and
+// row_number and row_cumsum with a restart) are computed in steps:
+// columns hoisted before the operator, in levels, then a last
 // expression over them, since their arguments may be window functions
 // themselves (restart = Key != prev(Key)) and SQL cannot nest them.
 
