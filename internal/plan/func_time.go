@@ -48,35 +48,27 @@ func init() {
 			}
 			return Sig{Params: []schema.Type{schema.Long}, Result: schema.DateTime}, nil
 		}},
-		"format_datetime": {Min: 2, Max: 2, Check: func(call *kql.Call, args []Arg) (Sig, error) {
-			if err := checkFormat(call, args[1]); err != nil {
-				return Sig{}, err
-			}
-			return Sig{Params: []schema.Type{schema.DateTime, 0}, Result: schema.String}, nil
-		}},
-		"totimespan": fixed(schema.Timespan, 1, 1, schema.Timespan),
-		"time":       fixed(schema.Timespan, 1, 1, schema.Timespan),
+		"format_datetime": {Min: 2, Max: 2, Check: checkFormat(schema.DateTime)},
+		"totimespan":      fixed(schema.Timespan, 1, 1, schema.Timespan),
+		"time":            fixed(schema.Timespan, 1, 1, schema.Timespan),
 		// format_timespan(t [, format]): without a format, as tostring
 		// writes a timespan.
-		"format_timespan": {Min: 1, Max: 2, Check: func(call *kql.Call, args []Arg) (Sig, error) {
-			if len(args) > 1 {
-				if err := checkFormat(call, args[1]); err != nil {
-					return Sig{}, err
-				}
-			}
-			return Sig{Params: []schema.Type{schema.Timespan, 0}, Result: schema.String}, nil
-		}},
+		"format_timespan": {Min: 1, Max: 2, Check: checkFormat(schema.Timespan)},
 	})
 }
 
-// checkFormat refuses a format argument of format_datetime or
-// format_timespan that is not a string literal: the format is compiled
-// into the query.
-func checkFormat(call *kql.Call, a Arg) error {
-	if _, ok := StringConst(a.Expr); !ok {
-		return kql.Errorf(a.Expr.Position(), "%s's format must be a constant string", call.Name)
+// checkFormat types format_datetime and format_timespan: a value of
+// type t and a format, text, which has to be a string literal since it
+// is compiled into the query.
+func checkFormat(t schema.Type) func(*kql.Call, []Arg) (Sig, error) {
+	return func(call *kql.Call, args []Arg) (Sig, error) {
+		if len(args) > 1 {
+			if _, ok := StringConst(args[1].Expr); !ok {
+				return Sig{}, kql.Errorf(args[1].Expr.Position(), "%s's format must be a constant string", call.Name)
+			}
+		}
+		return Sig{Params: []schema.Type{t, 0}, Result: schema.String}, nil
 	}
-	return nil
 }
 
 // checkBin types bin(x, size) and floor(x, size): a datetime or a
