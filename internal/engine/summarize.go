@@ -225,10 +225,7 @@ func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (
 			if used[names[i]] {
 				continue
 			}
-			name = names[i]
-			if call.Name == "any" {
-				name = "any_" + name
-			}
+			name = anyColumn(call.Name, names[i])
 		}
 		kept, vals, outs = append(kept, e), append(vals, args[i]), append(outs, name)
 	}
@@ -240,16 +237,23 @@ func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (
 }
 
 // anyName is the name of the column of take_any's (or any's) argument
-// e, the i-th (from 0): the name Kusto derives for it (a column's own),
-// else any_argI; the deprecated any prefixes a derived name with any_,
-// as Kusto documents.
+// e, the i-th (from 0): the name Kusto derives for it (a column's own,
+// as anyColumn gives it), else any_argI, the aggregate's prefix
+// (plan.AggPrefix) and argI.
 func anyName(fn string, e kql.Expr, i int) string {
 	name, ok := plan.DerivedName(e)
 	if !ok {
-		return "any_arg" + strconv.Itoa(i)
+		return plan.AggPrefix(fn) + "arg" + strconv.Itoa(i)
 	}
+	return anyColumn(fn, name)
+}
+
+// anyColumn is the name of take_any's (or any's) column of a value
+// named name: the name itself, which the deprecated any prefixes with
+// its prefix, any_, as Kusto documents.
+func anyColumn(fn, name string) string {
 	if fn == "any" {
-		return "any_" + name
+		return plan.AggPrefix(fn) + name
 	}
 	return name
 }
