@@ -173,7 +173,7 @@ func init() {
 		"take_any":         aggAny,
 		"any":              aggAny,
 		"take_anyif": aggOne(func(_ *DuckDB, a []Arg, _ schema.Type) string {
-			return anyValue(a[0], a[1].SQL)
+			return anyValue(a, 1)
 		}),
 		"binary_all_and": aggOf("bit_and(", -1),
 		"binary_all_or":  aggOf("bit_or(", -1),
@@ -232,7 +232,7 @@ func aggPercentiles(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 // row, the first of the group (see aggArgExtreme), as Kusto promises.
 func aggAny(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 	if len(a) == 1 {
-		return []string{anyValue(a[0], "")}
+		return []string{anyValue(a, -1)}
 	}
 	out := make([]string, len(a))
 	for i, x := range a {
@@ -241,20 +241,18 @@ func aggAny(_ *DuckDB, a []Arg, _ []schema.Type) []string {
 	return out
 }
 
-// anyValue is a value of x, over the rows where cond holds ("": all):
-// one that is not null, and, of a string, not empty, if there is one, as
-// Kusto's take_any and take_anyif try to return.
-func anyValue(x Arg, cond string) string {
-	filter := ""
-	if cond != "" {
-		filter = " FILTER (WHERE " + cond + ")"
-	}
+// anyValue is a value of the first argument, over the rows where
+// argument cond holds (cond < 0: all the rows): one that is not null,
+// and, of a string, not empty, if there is one, as Kusto's take_any and
+// take_anyif try to return.
+func anyValue(a []Arg, cond int) string {
+	x, filter := a[0], aggFilter(a, cond)
 	if x.Type != schema.String {
 		return "any_value(" + x.SQL + ")" + filter
 	}
 	nonEmpty := x.SQL + " <> ''"
-	if cond != "" {
-		nonEmpty = cond + " AND " + nonEmpty
+	if cond >= 0 {
+		nonEmpty = a[cond].SQL + " AND " + nonEmpty
 	}
 	return "coalesce(any_value(" + x.SQL + ") FILTER (WHERE " + nonEmpty + "), any_value(" + x.SQL + ")" + filter + ")"
 }
