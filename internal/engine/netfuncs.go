@@ -61,10 +61,10 @@ func ipPrefix(s string, v6 bool) (netip.Addr, int, bool) {
 	if !v6 && !a.Is4() {
 		return netip.Addr{}, 0, false
 	}
-	if bits < 0 || bits > a.BitLen() {
-		if bits > a.BitLen() {
-			return netip.Addr{}, 0, false
-		}
+	if bits > a.BitLen() {
+		return netip.Addr{}, 0, false
+	}
+	if bits < 0 {
 		bits = a.BitLen()
 	}
 	return a, bits, true
@@ -137,6 +137,8 @@ func formatIPv4(av, mv any, withMask bool) any {
 	return p.Addr().String()
 }
 
+// parseIPv4Mask is parse_ipv4_mask: the address under the mask, as a
+// long (format_ipv4's address read back as a number).
 func parseIPv4Mask(av, mv any) any {
 	s, ok := formatIPv4(av, mv, false).(string)
 	if !ok {
@@ -257,7 +259,7 @@ func hasIPv4(tv, lv any, prefix bool) any {
 			continue
 		}
 		for _, w := range wants {
-			if tok == w || prefix && (strings.HasPrefix(tok, w) && strings.HasSuffix(w, ".") || tok == w) {
+			if tok == w || prefix && strings.HasSuffix(w, ".") && strings.HasPrefix(tok, w) {
 				return true
 			}
 		}
