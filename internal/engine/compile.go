@@ -115,11 +115,10 @@ type compiler struct {
 	applyDepth int
 	// terms are the terms offered for table reads (see offerTerms).
 	terms map[string][]string
-	// pre, while extend, project or where compiles its expressions, collects
-	// the columns window functions over a serialized input compute
-	// before them (see window.go), in levels, each reading the ones
-	// before; nil where such functions are not allowed.
-	pre *[][]string
+	// pre, while extend, project or where compiles its expressions,
+	// collects what window functions over a serialized input need (see
+	// window.go); nil where such functions are not allowed.
+	pre *windowSteps
 	// sets are the query's set statements by name (bin_auto reads its
 	// bin size from one).
 	sets map[string]kql.Expr
@@ -286,7 +285,7 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	}
 	// A subquery's operators compute their own columns, not the
 	// enclosing extend's.
-	defer func(saved *[][]string) { c.pre = saved }(c.pre)
+	defer func(saved *windowSteps) { c.pre = saved }(c.pre)
 	c.pre = nil
 	switch t := t.(type) {
 	case *kql.Pipe:
@@ -568,23 +567,21 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.Where:
 		// SQL allows no window function in WHERE (where prev(x) != x,
-		// where row_number() <= 10): such a predicate is computed as a
-		// column, after the columns its window functions need, and the
-		// rows are filtered on it.
-		var levels [][]string
-		windowed := hasWindow(op.Pred)
-		if windowed {
-			defer func(saved *[][]string) { c.pre = saved }(c.pre)
-			c.pre = &levels
-		}
+		// where row_number() <= 10, or one in a function the predicate
+		// calls): such a predicate is computed as a column, after the
+		// columns its window functions need, and the rows are filtered
+		// on it.
+		steps := &windowSteps{}
+		defer func(saved *windowSteps) { c.pre = saved }(c.pre)
+		c.pre = steps
 		p := c.expr(op.Pred, in)
 		if err := plan.CheckBool(op.Pred, p.typ, "where predicate"); err != nil {
 			panic(failure{err})
 		}
-		if !windowed {
+		if !steps.called {
 			return subset(in, " WHERE "+p.sql)
 		}
-		src := hoisted(in, append(levels, []string{p.sql + " AS _where"}))
+		src := hoisted(in, append(steps.levels, []string{p.sql + " AS _where"}))
 		return subset(src, " WHERE _where")
 	case *kql.Project:
 		return c.project(in, op.Items, false)
@@ -714,11 +711,11 @@ func (c *compiler) joinRight(t kql.Tabular) *relation { return c.tabular(t) }
 // project computes items over in: for extend, after in's columns (an item
 // naming an existing column replaces it in place).
 func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *relation {
-	var levels [][]string
-	defer func(saved *[][]string) { c.pre = saved }(c.pre)
-	c.pre = &levels
+	steps := &windowSteps{}
+	defer func(saved *windowSteps) { c.pre = saved }(c.pre)
+	c.pre = steps
 	sel, cols := c.projectItems(in, items, extend)
-	return wrap(hoisted(in, levels), sel, cols, "")
+	return wrap(hoisted(in, steps.levels), sel, cols, "")
 }
 
 // hoisted is in with the columns of levels computed after its own, each
@@ -730,18 +727,6 @@ func hoisted(in *relation, levels [][]string) *relation {
 		src.sql = "SELECT *, " + strings.Join(lv, ", ") + " FROM (" + src.sql + ")"
 	}
 	return &src
-}
-
-// hasWindow reports whether e calls a window function (plan.IsWindow).
-func hasWindow(e kql.Expr) bool {
-	found := false
-	kql.Inspect(e, func(x kql.Expr) bool {
-		if call, ok := x.(*kql.Call); ok && plan.IsWindow(call.Name) {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // projectItems compiles items over in into the select list and columns

@@ -129,6 +129,7 @@ func (c *compiler) typedCall(e *kql.Call, args []scalar) (v scalar, ok bool) {
 			// only these operators compute it over (window.go).
 			c.fail(e, "The function '%s' is only valid in extend, project or where", e.Name)
 		}
+		c.pre.called = true
 		text, ok = c.d.Window(e.Name, sargs, sig.Result, c.hoist)
 	} else {
 		text, ok = c.d.Call(e.Name, sargs, sig.Result)
