@@ -54,6 +54,11 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	if v, ok := c.typedCall(e, args); ok {
 		return v
 	}
+	if n, ok := rowFuncArgs[e.Name]; ok {
+		if err := plan.CheckArgCount(e, len(args), n[0], n[1]); err != nil {
+			panic(failure{err})
+		}
+	}
 	switch e.Name {
 	// --- a bag of the row ---
 	case "pack_all":
@@ -67,15 +72,17 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 				cols = append(cols, cl)
 			}
 		}
+		if len(args) > 0 {
+			if err := plan.CheckBool(e.Args[0], args[0].typ, "argument of pack_all"); err != nil {
+				panic(failure{err})
+			}
+		}
 		skip := len(args) > 0 && c.constantOf(e.Args[0], args[0]) == true
 		return scalar{c.rowBag(cols, skip), schema.Dynamic}
 	// --- the row and the query ---
 	case "column_ifexists":
 		// The column named, when the input has it, else the default, so
 		// one query serves tables with and without a column.
-		if err := plan.CheckArgCount(e, len(args), 2, 2); err != nil {
-			panic(failure{err})
-		}
 		name, ok := plan.StringConst(e.Args[0])
 		if !ok {
 			c.fail(e.Args[0], "column_ifexists needs the column's name as a string literal")
@@ -109,6 +116,11 @@ func (c *compiler) call(e *kql.Call, in *relation) scalar {
 	c.failHint(e, e.Name, names, "Unknown function: '%s'", e.Name)
 	return scalar{}
 }
+
+// rowFuncArgs are the least and most arguments of the functions the
+// engine compiles itself, since they read the row's columns rather than
+// values (call's switch), checked as the plan checks its functions'.
+var rowFuncArgs = map[string][2]int{"pack_all": {0, 1}, "column_ifexists": {2, 2}, "ingestion_time": {0, 0}}
 
 // typedCall compiles a call of a function the plan types
 // (plan.TypeCall) and the dialect spells, from its compiled arguments.
