@@ -30,6 +30,10 @@ func NewDuckDB(now time.Time) *DuckDB {
 	return &DuckDB{now: now, members: map[string]jsonMember{}}
 }
 
+// TicksInterval is the interval of the timespan x, a count of 100 ns
+// ticks: whole microseconds, which is what a DuckDB timestamp holds.
+func TicksInterval(x string) string { return "to_microseconds((" + x + ") // 10)" }
+
 // TimestampLiteral is the SQL literal of a point in time.
 func TimestampLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"

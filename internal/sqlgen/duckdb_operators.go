@@ -82,9 +82,9 @@ func arith(op string, l, r Arg, result schema.Type) string {
 	case lt == schema.DateTime && rt == schema.DateTime:
 		return "((epoch_us(" + l.SQL + ") - epoch_us(" + r.SQL + ")) * 10)"
 	case lt == schema.DateTime && rt == schema.Timespan:
-		return "(" + l.SQL + " " + op + " to_microseconds((" + r.SQL + ") // 10))"
+		return "(" + l.SQL + " " + op + " " + TicksInterval(r.SQL) + ")"
 	case lt == schema.Timespan && rt == schema.DateTime:
-		return "(" + r.SQL + " + to_microseconds((" + l.SQL + ") // 10))"
+		return "(" + r.SQL + " + " + TicksInterval(l.SQL) + ")"
 	case lt == schema.Timespan && rt == schema.Timespan && op == "/":
 		return "(CAST(" + l.SQL + " AS DOUBLE) / " + r.SQL + ")"
 	case lt == schema.Timespan && rt == schema.Timespan:
