@@ -10,16 +10,9 @@ import (
 )
 
 // typeAggCall types a call of aggregate name whose arguments are columns
-// of the given types, argument i at column 10*(i+1) of line 1.
+// of the given types (testCall).
 func typeAggCall(name string, types ...schema.Type) (AggSig, error) {
-	call := &kql.Call{P: kql.Pos{Line: 1, Column: 1}, Name: name}
-	args := make([]Arg, len(types))
-	for i, t := range types {
-		e := &kql.Ident{P: kql.Pos{Line: 1, Column: 10 * (i + 1)}, Name: "c"}
-		call.Args = append(call.Args, e)
-		args[i] = Arg{Expr: e, Type: t}
-	}
-	sig, known, err := TypeAgg(call, args)
+	sig, known, err := TypeAgg(testCall(name, types...))
 	if !known {
 		return AggSig{}, errors.New(name + " is not an aggregate")
 	}

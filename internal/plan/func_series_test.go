@@ -9,9 +9,10 @@ import (
 	"vigil/internal/schema"
 )
 
-// seriesTestCall is a call of name at line 1, column 1, whose argument i
-// has type types[i] and stands at column 10*(i+1).
-func seriesTestCall(name string, types ...schema.Type) (*kql.Call, []Arg) {
+// testCall is a call of name at line 1, column 1, whose argument i
+// has type types[i] and stands at column 10*(i+1); the typing tests of
+// functions and aggregates build their calls with it.
+func testCall(name string, types ...schema.Type) (*kql.Call, []Arg) {
 	call := &kql.Call{P: kql.Pos{Line: 1, Column: 1}, Name: name}
 	var args []Arg
 	for i, t := range types {
@@ -41,7 +42,7 @@ type typingCase struct {
 func checkTyping(t *testing.T, cases []typingCase) {
 	t.Helper()
 	for _, tc := range cases {
-		call, args := seriesTestCall(tc.name, tc.args...)
+		call, args := testCall(tc.name, tc.args...)
 		if tc.src != "" {
 			call, args = parsedCall(t, tc.src, tc.args...)
 		}
