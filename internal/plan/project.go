@@ -229,8 +229,9 @@ func ProjectReorder(in []Column, op *kql.ProjectReorder) []Slot {
 			if strings.HasPrefix(order, "granny-") {
 				compare = grannyCompare
 			}
+			desc := strings.HasSuffix(order, "desc")
 			slices.SortStableFunc(matched, func(a, b int) int {
-				if strings.HasSuffix(order, "desc") {
+				if desc {
 					a, b = b, a
 				}
 				return compare(in[a].Name, in[b].Name)
