@@ -1341,11 +1341,7 @@ func (p *parser) typedLiteral() Expr {
 		if tk.pos.Line != prev.pos.Line || tk.pos.Column > prev.pos.Column+len([]rune(prev.text)) && prev != open {
 			b.WriteByte(' ')
 		}
-		if tk.kind == tString {
-			b.WriteString(tk.text)
-		} else {
-			b.WriteString(tk.text)
-		}
+		b.WriteString(tk.text)
 		prev = tk
 	}
 	return &TypedLit{P: t.pos, Type: t.text, Text: strings.TrimSpace(b.String())}
