@@ -491,7 +491,7 @@ func (c *compiler) rangeSrc(t *kql.Range) *relation {
 	switch from.typ {
 	case schema.DateTime:
 		return &relation{
-			sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, to_microseconds((%s) // 10))", name, from.sql, c.convert(to, schema.DateTime, t.To), step.sql),
+			sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, %s)", name, from.sql, c.convert(to, schema.DateTime, t.To), sqlgen.TicksInterval(step.sql)),
 			cols: []col{{name: t.Col, typ: schema.DateTime}},
 		}
 	case schema.Real:
