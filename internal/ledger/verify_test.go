@@ -173,7 +173,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	defer l.Close()
 	for i := range uint64(40) {
-		if err := l.Append(f.writeBatch(t, i)); err != nil {
+		lf, write := f.batch(t, i)
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(lf); err != nil {
 			t.Fatal(err)
 		}
 		if i%10 == 9 {
@@ -200,27 +204,29 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// writeBatch writes batch i's bytes and rows and returns its leaf.
-func (f *fixture) writeBatch(t *testing.T, i uint64) Leaf {
+// batch returns batch i's leaf and a function that writes its bytes and
+// rows.
+func (f *fixture) batch(t *testing.T, i uint64) (Leaf, func() error) {
 	table := "Syslog"
 	if i%2 == 1 {
 		table = "Heartbeat"
 	}
 	raw := fmt.Appendf(nil, `{"batch":%d,"payload":%q}`, i, strings.Repeat("x", int(i)*13))
 	rf := rowsFile{Table: table, Columns: testCols, Rows: batchRows(i)}
-	f.write(t, "raw", i, raw)
 	b, err := json.Marshal(rf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.write(t, "rows", i, b)
+	write := func() error {
+		return errors.Join(os.WriteFile(f.path("raw", i), raw, 0o644), os.WriteFile(f.path("rows", i), b, 0o644))
+	}
 	return Leaf{
 		Kind: BatchLeaf, Workspace: f.ws, Seq: i, Table: table,
 		Time:     fixtureStart.AddDate(0, 0, int(i)/2),
 		Rows:     int64(len(rf.Rows)),
 		RawHash:  sha256.Sum256(raw),
 		RowsHash: HashRows(testCols, rf.Rows),
-	}
+	}, write
 }
 
 // batchRows returns the rows of the fixture's batch i: what its original
@@ -585,11 +591,13 @@ func TestVerify(t *testing.T) {
 // the store's batches and rows are read, one more batch arrives.
 type liveHoldings struct {
 	fileHoldings
-	arrive func()
+	arrive func() error
 }
 
 func (h liveHoldings) Batches(ws string, fn func(uint64, string, io.Reader) error) error {
-	h.arrive()
+	if err := h.arrive(); err != nil {
+		return err
+	}
 	return h.fileHoldings.Batches(ws, fn)
 }
 
@@ -602,15 +610,22 @@ func TestVerifyLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	h := liveHoldings{f.h, func() {
-		if l.Size() == 41 {
-			if err := l.Append(f.writeBatch(t, 41)); err != nil {
-				t.Fatal(err)
-			}
-			if err := l.Sync(); err != nil {
-				t.Fatal(err)
-			}
+	h := liveHoldings{f.h, func() error {
+		if l.Size() != 41 {
+			return nil
 		}
+		// As the store does (Store.Append): the leaf first, then the
+		// batch's bytes and rows. The rows phase runs beside the raw
+		// phase, where this arrives, and may come to batch 41 at any
+		// moment after.
+		lf, write := f.batch(t, 41)
+		if err := l.Append(lf); err != nil {
+			return err
+		}
+		if err := l.Sync(); err != nil {
+			return err
+		}
+		return write()
 	}}
 	f.write(t, "raw", 50, []byte("forged"))
 	rep, err := Verify(h, VerifyOptions{VerifierKeys: []string{f.vkey}, Deep: true, Rederive: rederive})
