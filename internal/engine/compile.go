@@ -68,6 +68,17 @@ type relation struct {
 	as string
 }
 
+// Columns are the relation's columns as the plan types them: a relation
+// the engine compiled is the input of the plan's nodes (plan.Node).
+func (r *relation) Columns() []plan.Column { return planColumns(r.cols) }
+
+// rendered is the relation of the plan node n, whose inputs are
+// relations the engine compiled; the caller says what it keeps of their
+// render, notNull and as.
+func (c *compiler) rendered(n plan.Node) *relation {
+	return &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
+}
+
 func (r *relation) find(name string) (col, bool) {
 	for _, c := range r.cols {
 		if c.name == name {
@@ -124,6 +135,8 @@ type compiler struct {
 	sets map[string]kql.Expr
 	// d spells what differs between SQL dialects (internal/sqlgen).
 	d sqlgen.Dialect
+	// r writes the SQL of the plan's nodes in d.
+	r *sqlgen.Renderer
 	// ctes are the query's materialize() results, "name AS MATERIALIZED
 	// (SELECT ...)", defined before the statement (withCTEs).
 	ctes []string
@@ -137,7 +150,9 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return &compiler{ctx: ctx, req: req, sc: newScope(nil), db: db, d: sqlgen.NewDuckDB(now.UTC())}
+	d := sqlgen.NewDuckDB(now.UTC())
+	r := &sqlgen.Renderer{D: d, Input: func(n plan.Node) string { return n.(*relation).sql }}
+	return &compiler{ctx: ctx, req: req, sc: newScope(nil), db: db, d: d, r: r}
 }
 
 func (c *compiler) release() {
@@ -611,7 +626,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	case *kql.Summarize:
 		return c.summarize(in, op)
 	case *kql.Count:
-		return &relation{sql: "SELECT count(*) AS \"Count\" FROM (" + in.sql + ")", cols: []col{{name: "Count", typ: schema.Long}}, render: in.render}
+		out := c.rendered(&plan.Count{Input: in})
+		out.render = in.render
+		return out
 	case *kql.Take:
 		n := c.expr(op.N, nil)
 		return subset(in, " LIMIT "+n.sql)
