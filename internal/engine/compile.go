@@ -94,6 +94,10 @@ type scalar struct {
 	typ schema.Type // 0 for an untyped null
 }
 
+// Type is the scalar's type: a compiled scalar is an expression of the
+// plan's nodes (plan.Expr).
+func (v scalar) Type() schema.Type { return v.typ }
+
 // scope holds what names mean: let bindings, with their parent scope.
 type scope struct {
 	parent  *scope
@@ -151,7 +155,9 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 		now = time.Now()
 	}
 	d := sqlgen.NewDuckDB(now.UTC())
-	r := &sqlgen.Renderer{D: d, Input: func(n plan.Node) string { return n.(*relation).sql }}
+	r := &sqlgen.Renderer{D: d,
+		Input:  func(n plan.Node) string { return n.(*relation).sql },
+		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
 	return &compiler{ctx: ctx, req: req, sc: newScope(nil), db: db, d: d, r: r}
 }
 
@@ -533,7 +539,7 @@ func (c *compiler) rangeSrc(t *kql.Range) *relation {
 
 // wrap makes a new relation selecting exprs from in.
 func wrap(in *relation, sel []string, cols []col, tail string) *relation {
-	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS _t" + tail, cols: cols, render: in.render}
+	return &relation{sql: sqlgen.Select(sel, in.sql, tail), cols: cols, render: in.render}
 }
 
 // subset selects rows of in (filtered, ordered, limited) with their
@@ -549,16 +555,15 @@ func subset(in *relation, tail string) *relation {
 // the like) over the columns in: a column passed on is read by its name,
 // a computed one by its SQL in entries ("... AS name").
 func extended(in []col, slots []plan.Slot, entries []string) ([]string, []col) {
-	var sel []string
 	var cols []col
 	for _, s := range slots {
 		if s.From >= 0 {
-			sel, cols = append(sel, sqlgen.QuoteIdent(in[s.From].name)), append(cols, in[s.From])
-			continue
+			cols = append(cols, in[s.From])
+		} else {
+			cols = append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
 		}
-		sel, cols = append(sel, entries[s.Item]), append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
 	}
-	return sel, cols
+	return sqlgen.Slots(planColumns(in), slots, entries), cols
 }
 
 // pick selects the input columns slots pass on, failing with err.
@@ -571,11 +576,7 @@ func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
 }
 
 func allCols(in *relation) ([]string, []col) {
-	var sel []string
-	for _, cl := range in.cols {
-		sel = append(sel, sqlgen.QuoteIdent(cl.name))
-	}
-	return sel, append([]col(nil), in.cols...)
+	return quoted(in.cols), append([]col(nil), in.cols...)
 }
 
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
@@ -948,13 +949,7 @@ func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool
 	return matched, true
 }
 
-func quoted(cols []col) []string {
-	var out []string
-	for _, cl := range cols {
-		out = append(out, sqlgen.QuoteIdent(cl.name))
-	}
-	return out
-}
+func quoted(cols []col) []string { return sqlgen.Names(planColumns(cols)) }
 
 // parseOp compiles parse and parse-where into one regular expression
 // with a group per column, read in one pass into a struct. In simple

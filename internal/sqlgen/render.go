@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strings"
 
 	"vigil/internal/plan"
 )
@@ -13,6 +14,15 @@ type Renderer struct {
 	// engine compiled itself, while operators move from the engine to the
 	// plan (plan.Node).
 	Input func(plan.Node) string
+	// Scalar spells an expression the renderer does not know: one the
+	// engine compiled itself, while expressions move from the engine to
+	// the plan (plan.Expr).
+	Scalar func(plan.Expr) string
+}
+
+// Expr returns the SQL of x.
+func (r *Renderer) Expr(x plan.Expr) string {
+	return r.Scalar(x)
 }
 
 // Node returns the SQL of the SELECT statement that gives n's rows.
@@ -26,4 +36,34 @@ func (r *Renderer) Node(n plan.Node) string {
 		}
 		return r.Input(n)
 	}
+}
+
+// Select is a SELECT of the select list sel over the rows of query (as
+// _t), followed by tail: a WHERE, ORDER BY or LIMIT clause, or nothing.
+func Select(sel []string, query, tail string) string {
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + query + ") AS _t" + tail
+}
+
+// Names is the select list that passes cols on by their names.
+func Names(cols []plan.Column) []string {
+	sel := make([]string, len(cols))
+	for i, cl := range cols {
+		sel[i] = QuoteIdent(cl.Name)
+	}
+	return sel
+}
+
+// Slots is the select list of slots (plan.Extend's and the like) over
+// the columns in: a column passed on is read by its name, a computed one
+// by its SQL in entries ("... AS name").
+func Slots(in []plan.Column, slots []plan.Slot, entries []string) []string {
+	sel := make([]string, len(slots))
+	for i, s := range slots {
+		if s.From >= 0 {
+			sel[i] = QuoteIdent(in[s.From].Name)
+		} else {
+			sel[i] = entries[s.Item]
+		}
+	}
+	return sel
 }
