@@ -566,13 +566,15 @@ func extended(in []col, slots []plan.Slot, entries []string) ([]string, []col) {
 	return sqlgen.Slots(planColumns(in), slots, entries), cols
 }
 
-// pick selects the input columns slots pass on, failing with err.
+// pick passes on the input columns slots say (plan.Pick), failing with
+// err: project-away, project-keep and project-reorder.
 func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
 	if err != nil {
 		panic(failure{err})
 	}
-	sel, cols := extended(in.cols, slots, nil)
-	return wrap(in, sel, cols, "")
+	out := c.rendered(&plan.Pick{Input: in, Slots: slots})
+	out.render = in.render
+	return out
 }
 
 func allCols(in *relation) ([]string, []col) {
@@ -614,14 +616,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		if err != nil {
 			panic(failure{err})
 		}
-		// Every column is written "old AS new", renamed or not.
-		var sel []string
-		var cols []col
-		for _, s := range slots {
-			sel = append(sel, sqlgen.QuoteIdent(in.cols[s.From].name)+" AS "+sqlgen.QuoteIdent(s.Name))
-			cols = append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
-		}
-		return wrap(in, sel, cols, "")
+		out := c.rendered(&plan.Rename{Input: in, Slots: slots})
+		out.render = in.render
+		return out
 	case *kql.ProjectReorder:
 		return c.pick(in, plan.ProjectReorder(planColumns(in.cols), op), nil)
 	case *kql.Summarize:
@@ -642,8 +639,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys))
 	case *kql.Distinct:
 		if op.All {
-			sel, cols := extended(in.cols, plan.Visible(planColumns(in.cols)), nil)
-			return &relation{sql: "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ")", cols: cols, render: in.render}
+			out := c.rendered(&plan.Distinct{Input: in, Slots: plan.Visible(in.Columns())})
+			out.render = in.render
+			return out
 		}
 		p := c.project(in, op.Items, false)
 		p.sql = strings.Replace(p.sql, "SELECT ", "SELECT DISTINCT ", 1)
@@ -669,16 +667,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		out.render = &Render{Visualization: op.Visualization, Properties: op.Props}
 		return &out
 	case *kql.GetSchema:
-		var rows, names []string
-		for _, r := range plan.GetSchema(planColumns(in.cols)) {
-			rows = append(rows, fmt.Sprintf("(%s, %d, %s, %s)", sqlgen.QuoteString(r.ColumnName), r.ColumnOrdinal, sqlgen.QuoteString(r.DataType), sqlgen.QuoteString(r.ColumnType)))
-		}
-		var cols []col
-		for _, cl := range plan.GetSchemaColumns {
-			names = append(names, sqlgen.QuoteIdent(cl.Name))
-			cols = append(cols, col{name: cl.Name, typ: cl.Type})
-		}
-		return &relation{sql: "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(" + strings.Join(names, ", ") + ")", cols: cols}
+		// The result describes in's columns, not its rows: it keeps none
+		// of in's render, notNull or as.
+		return c.rendered(&plan.SchemaTable{Rows: plan.GetSchema(in.Columns())})
 	case *kql.Serialize:
 		if len(op.Items) == 0 {
 			return in

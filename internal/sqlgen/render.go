@@ -30,6 +30,14 @@ func (r *Renderer) Node(n plan.Node) string {
 	switch n := n.(type) {
 	case *plan.Count:
 		return `SELECT count(*) AS "Count" FROM (` + r.Node(n.Input) + ")"
+	case *plan.Pick:
+		return r.pick(n)
+	case *plan.Rename:
+		return r.rename(n)
+	case *plan.Distinct:
+		return r.distinct(n)
+	case *plan.SchemaTable:
+		return r.schemaTable(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
