@@ -42,5 +42,5 @@ func (a *aggExprs) add(c *compiler, e *kql.Call) scalar {
 	}
 	a.used[name] = true
 	a.sel = append(a.sel, sqls[0]+" AS "+sqlgen.QuoteIdent(name))
-	return scalar{sqlgen.QuoteIdent(name), types[0]}
+	return scalar{sql: sqlgen.QuoteIdent(name), typ: types[0]}
 }

@@ -37,7 +37,7 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 		lengths = append(lengths, "len("+list+")")
 		elem := "unnest(" + list + ")"
 		if op.ToType[i] != "" {
-			elem = c.convert(scalar{elem, schema.Dynamic}, out.Type, it.Expr)
+			elem = c.convert(scalar{sql: elem, typ: schema.Dynamic}, out.Type, it.Expr)
 		}
 		entries = append(entries, elem+" AS "+sqlgen.QuoteIdent(out.Name))
 		computed = append(computed, out)
@@ -67,12 +67,12 @@ func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	}
 	row := &relation{sql: "SELECT " + strings.Join(refs, ", "), cols: in.cols}
 	expanded := c.mvExpand(row, &kql.MvExpand{P: op.P, Items: op.Items, ToType: op.ToType, ItemIndex: op.ItemIndex})
-	saved, savedScope := c.applySrc, c.sc
+	saved, savedScope := c.applySrc, c.b.Scope
 	// Names the subquery binds (as) read the outer row, so they stay
 	// inside it.
-	c.applySrc, c.sc = expanded, newScope(savedScope)
+	c.applySrc, c.b.Scope = expanded, plan.NewScope(savedScope)
 	sub := c.tabular(op.Sub)
-	c.applySrc, c.sc = saved, savedScope
+	c.applySrc, c.b.Scope = saved, savedScope
 
 	var sel []string
 	var cols []col
@@ -184,7 +184,7 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 		}
 	}
 	for i, p := range props {
-		val := scalar{"json_extract(" + v.sql + ", " + sqlgen.KeyPath(p[0]) + ")", schema.Dynamic}
+		val := scalar{sql: "json_extract(" + v.sql + ", " + sqlgen.KeyPath(p[0]) + ")", typ: schema.Dynamic}
 		sel = append(sel, c.convert(val, types[i], op)+" AS "+sqlgen.QuoteIdent(p[1]))
 		cols = append(cols, col{name: p[1], typ: types[i]})
 	}
@@ -375,7 +375,7 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 	}
 	var entries []string
 	for _, cd := range computed {
-		v := c.convert(scalar{"json_extract_string(" + bag + ", " + sqlgen.KeyPath(cd.Name) + ")", schema.String}, cd.Type, op)
+		v := c.convert(scalar{sql: "json_extract_string(" + bag + ", " + sqlgen.KeyPath(cd.Name) + ")", typ: schema.String}, cd.Type, op)
 		entries = append(entries, v+" AS "+sqlgen.QuoteIdent(cd.Name))
 	}
 	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)

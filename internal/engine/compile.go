@@ -88,39 +88,26 @@ func (r *relation) find(name string) (col, bool) {
 	return col{}, false
 }
 
-// scalar is a compiled scalar expression.
+// scalar is a compiled scalar expression: its SQL, its type, and the
+// plan's expression it was written from (nil for SQL the engine wrote
+// itself).
 type scalar struct {
 	sql string
 	typ schema.Type // 0 for an untyped null
+	x   plan.Expr
 }
 
 // Type is the scalar's type: a compiled scalar is an expression of the
 // plan's nodes (plan.Expr).
 func (v scalar) Type() schema.Type { return v.typ }
 
-// scope holds what names mean: let bindings, with their parent scope.
-type scope struct {
-	parent  *scope
-	scalars map[string]scalar
-	// consts are the values of the scalars bound to constants (let p =
-	// 95, or a function's parameter given one), for the arguments Kusto
-	// requires constant, such as percentile's, which names its column
-	// after it, and for spellings that depend on a value, such as d[k]'s.
-	consts map[string]any
-	tables map[string]*relation
-	funcs  map[string]*kql.FuncDef
-}
-
-func newScope(parent *scope) *scope {
-	return &scope{parent: parent, scalars: map[string]scalar{}, consts: map[string]any{},
-		tables: map[string]*relation{}, funcs: map[string]*kql.FuncDef{}}
-}
-
 type compiler struct {
 	ctx      context.Context
 	req      Request
 	releases []func()
-	sc       *scope
+	// b resolves names and types expressions (internal/plan); its
+	// Scope is what names mean where the compiler is.
+	b *plan.Builder
 	// db answers probe queries of operators whose columns depend on the
 	// data (bag_unpack).
 	db *sql.DB
@@ -134,9 +121,6 @@ type compiler struct {
 	// collects what window functions over a serialized input need (see
 	// window.go); nil where such functions are not allowed.
 	pre *windowSteps
-	// sets are the query's set statements by name (bin_auto reads its
-	// bin size from one).
-	sets map[string]kql.Expr
 	// d spells what differs between SQL dialects (internal/sqlgen).
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
@@ -158,7 +142,27 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	r := &sqlgen.Renderer{D: d,
 		Input:  func(n plan.Node) string { return n.(*relation).sql },
 		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
-	return &compiler{ctx: ctx, req: req, sc: newScope(nil), db: db, d: d, r: r}
+	c := &compiler{ctx: ctx, req: req, db: db, d: d, r: r}
+	r.Hoist = c.hoist
+	c.b = &plan.Builder{
+		Scope:    plan.NewScope(nil),
+		Tabular:  func(t kql.Tabular) plan.Node { return c.tabular(t) },
+		HasTable: c.sourceHas,
+		Window: func() bool {
+			if c.pre == nil {
+				return false
+			}
+			c.pre.called = true
+			return true
+		},
+		Aggregate: func(call *kql.Call) (plan.Expr, bool) {
+			if c.aggs == nil {
+				return nil, false
+			}
+			return c.aggs.add(c, call), true
+		},
+	}
+	return c
 }
 
 func (c *compiler) release() {
@@ -189,9 +193,9 @@ func (c *compiler) compile() (rel *relation, err error) {
 			rel, err = nil, f.err
 		}
 	}()
-	c.sets = map[string]kql.Expr{}
+	c.b.Sets = map[string]kql.Expr{}
 	for _, st := range q.Sets {
-		c.sets[st.Name] = st.Value
+		c.b.Sets[st.Name] = st.Value
 	}
 	for _, l := range q.Lets {
 		c.bindLet(l)
@@ -211,83 +215,19 @@ func (c *compiler) withCTEs(query string) string {
 }
 
 func (c *compiler) bindLet(l *kql.Let) {
-	switch {
-	case l.Func != nil:
-		c.sc.funcs[l.Name] = l.Func
-	default:
-		switch v := l.Value.(type) {
-		case kql.Tabular:
-			c.sc.tables[l.Name] = c.tabular(v)
-		case *kql.Ident:
-			// A bare name: a table or tabular let if there is one, else a scalar.
-			if rel, ok := c.lookupTable(v.Name); ok {
-				c.sc.tables[l.Name] = rel
-			} else if c.sourceHas(v.Name) {
-				c.sc.tables[l.Name] = c.tabular(&kql.TableRef{P: v.P, Name: v.Name})
-			} else {
-				c.sc.scalars[l.Name] = c.expr(v, nil)
-				c.sc.consts[l.Name] = c.constant(v)
-			}
-		case kql.Expr:
-			c.sc.scalars[l.Name] = c.expr(v, nil)
-			c.sc.consts[l.Name] = c.constant(v)
-		}
+	if err := c.b.BindLet(l); err != nil {
+		panic(failure{err})
 	}
 }
 
+// lookupTable is the relation a name is bound to (let, as, a function's
+// parameter).
 func (c *compiler) lookupTable(name string) (*relation, bool) {
-	for s := c.sc; s != nil; s = s.parent {
-		if r, ok := s.tables[name]; ok {
-			return r, true
-		}
-	}
-	return nil, false
-}
-
-func (c *compiler) lookupScalar(name string) (scalar, bool) {
-	for s := c.sc; s != nil; s = s.parent {
-		if v, ok := s.scalars[name]; ok {
-			return v, true
-		}
-	}
-	return scalar{}, false
-}
-
-// constant is the value of e when it is a literal (plan.Const) or the
-// name of a let bound to one; nil otherwise.
-func (c *compiler) constant(e kql.Expr) any {
-	id, ok := e.(*kql.Ident)
+	n, ok := c.b.Scope.Table(name)
 	if !ok {
-		return plan.Const(e)
+		return nil, false
 	}
-	for s := c.sc; s != nil; s = s.parent {
-		if _, ok := s.scalars[id.Name]; ok {
-			return s.consts[id.Name]
-		}
-	}
-	return nil
-}
-
-// constantOf is constant's value for e, which compiled to v, when e is
-// what the constant is of: a name that resolved to a column shadowing a
-// let of the same name (where x != x after extend x = ...) compiled to
-// the column, not to the let's value, and has none.
-func (c *compiler) constantOf(e kql.Expr, v scalar) any {
-	if id, ok := e.(*kql.Ident); ok {
-		if s, ok := c.lookupScalar(id.Name); !ok || s.sql != v.sql {
-			return nil
-		}
-	}
-	return c.constant(e)
-}
-
-func (c *compiler) lookupFunc(name string) (*kql.FuncDef, bool) {
-	for s := c.sc; s != nil; s = s.parent {
-		if f, ok := s.funcs[name]; ok {
-			return f, true
-		}
-	}
-	return nil, false
+	return n.(*relation), true
 }
 
 func (c *compiler) sourceHas(name string) bool {
@@ -372,7 +312,7 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 		if rel, ok := c.lookupTable(t.Name); ok {
 			return rel
 		}
-		if f, ok := c.lookupFunc(t.Name); ok {
+		if f, ok := c.b.Scope.Func(t.Name); ok {
 			return c.callFuncTabular(f, nil, t, nil)
 		}
 	}
@@ -397,12 +337,8 @@ func (c *compiler) tableRef(t *kql.TableRef) *relation {
 		if tables != nil {
 			names = tables.Names()
 		}
-		for s := c.sc; s != nil; s = s.parent {
-			for n := range s.tables {
-				names = append(names, n)
-			}
-		}
-		c.failHint(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name)
+		names = append(names, c.b.Scope.TableNames()...)
+		panic(failure{plan.Unresolved(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name)})
 	}
 	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To, Terms: c.takeTerms(t)})
 	if err != nil {
@@ -678,7 +614,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	case *kql.As:
 		named := *in
 		named.as = op.Name
-		c.sc.tables[op.Name] = &named
+		c.b.Scope.BindTable(op.Name, &named)
 		return &named
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
@@ -695,7 +631,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	case *kql.ParseKv:
 		return c.parseKv(in, op)
 	case *kql.InvokeOp:
-		f, ok := c.lookupFunc(op.Name)
+		f, ok := c.b.Scope.Func(op.Name)
 		if !ok {
 			c.fail(op, "Failed to resolve function named '%s'", op.Name)
 		}
@@ -771,7 +707,7 @@ func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool
 					case it.Name != "":
 						name = it.Name + "_" + f.name
 					}
-					v := c.convert(scalar{"json_extract(" + bag.sql + ", " + sqlgen.KeyPath(f.name) + ")", schema.Dynamic}, f.typ, call)
+					v := c.convert(scalar{sql: "json_extract(" + bag.sql + ", " + sqlgen.KeyPath(f.name) + ")", typ: schema.Dynamic}, f.typ, call)
 					add(v+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: f.typ})
 				}
 				continue
@@ -1036,7 +972,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 	matched := wrap(in, sel, cols, "")
 	var entries, typed []string
 	for k, cp := range caps {
-		text := scalar{"struct_extract(" + parsed + ", " + sqlgen.QuoteString(capFields[k]) + ")", schema.String}
+		text := scalar{sql: "struct_extract(" + parsed + ", " + sqlgen.QuoteString(capFields[k]) + ")", typ: schema.String}
 		entries = append(entries, c.convert(text, cp.Type, op)+" AS "+sqlgen.QuoteIdent(cp.Name))
 		if cp.Type != schema.String {
 			typed = append(typed, sqlgen.QuoteIdent(cp.Name))
@@ -1075,7 +1011,7 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 
 // invokeTabular calls a user function as a tabular source.
 func (c *compiler) invokeTabular(name string, args []kql.Expr, n kql.Node) *relation {
-	f, ok := c.lookupFunc(name)
+	f, ok := c.b.Scope.Func(name)
 	if !ok {
 		c.fail(n, "Failed to resolve function or table named '%s'", name)
 	}
@@ -1085,7 +1021,14 @@ func (c *compiler) invokeTabular(name string, args []kql.Expr, n kql.Node) *rela
 // callFuncTabular calls a function returning a table; piped, when not
 // nil, is the input of `| invoke`, given to the first tabular parameter.
 func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node, piped *relation) *relation {
-	restore := c.enterFunc(f, args, n, nil, piped)
+	var in plan.Node
+	if piped != nil {
+		in = piped
+	}
+	restore, err := c.b.EnterFunc(f, args, n, nil, in)
+	if err != nil {
+		panic(failure{err})
+	}
 	defer restore()
 	body, ok := f.Body.(kql.Tabular)
 	if !ok {
@@ -1095,82 +1038,6 @@ func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node, 
 		c.fail(n, "The function returns a scalar, not a table")
 	}
 	return c.tabular(body)
-}
-
-// enterFunc binds a function's parameters in a new scope: scalars to
-// their values (converted to the declared type), tabular parameters to
-// the table the argument names, or to piped for the first of them.
-func (c *compiler) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in *relation, piped *relation) func() {
-	scalars := map[string]scalar{}
-	consts := map[string]any{}
-	tables := map[string]*relation{}
-	next := 0 // the next argument to take
-	for _, p := range f.Params {
-		if p.Type == "table" && piped != nil {
-			tables[p.Name], piped = piped, nil
-			continue
-		}
-		var arg kql.Expr
-		if next < len(args) {
-			arg = args[next]
-			next++
-		}
-		switch {
-		case p.Type == "table" && arg != nil:
-			tables[p.Name] = c.tableArg(arg)
-			continue
-		case p.Type == "table":
-			c.fail(n, "The function's tabular parameter '%s' has no value", p.Name)
-		}
-		var v scalar
-		var k any // the value, when a constant gives it
-		switch {
-		case arg != nil:
-			v, k = c.expr(arg, in), c.constant(arg)
-		case p.Default != nil:
-			v, k = c.expr(p.Default, nil), c.constant(p.Default)
-		default:
-			c.fail(n, "The function's parameter '%s' has no value", p.Name)
-		}
-		if typ, err := schema.ParseType(p.Type); err == nil {
-			if typ != v.typ {
-				k = nil // converted: the constant's Go value is of the wrong type
-			}
-			v = scalar{c.convert(v, typ, n), typ}
-		}
-		scalars[p.Name] = v
-		consts[p.Name] = k
-	}
-	if next < len(args) {
-		c.fail(n, "The function takes %d arguments, not %d", next, len(args))
-	}
-	outer := c.sc
-	c.sc = newScope(outer)
-	for k, v := range scalars {
-		c.sc.scalars[k] = v
-	}
-	for k, v := range consts {
-		c.sc.consts[k] = v
-	}
-	for k, t := range tables {
-		c.sc.tables[k] = t
-	}
-	for _, l := range f.Lets {
-		c.bindLet(l)
-	}
-	return func() { c.sc = outer }
-}
-
-// tableArg is the table a function's tabular argument names.
-func (c *compiler) tableArg(e kql.Expr) *relation {
-	switch x := e.(type) {
-	case *kql.Ident:
-		return c.tabular(&kql.TableRef{P: x.P, Name: x.Name})
-	case *kql.TabularExpr:
-		return c.tabular(x.Table)
-	}
-	c.fail(e, "A tabular parameter needs a table")
-	return nil
 }
 
 // search filters the input, or the tables listed (every table when none
@@ -1212,7 +1079,7 @@ func (c *compiler) searchPred(e kql.Expr, in *relation) string {
 				// name can bind to the int column: cast, so search runs.
 				ref = "CAST(" + ref + " AS VARCHAR)"
 			}
-			col := c.convert(scalar{ref, cl.typ}, schema.String, e)
+			col := c.convert(scalar{sql: ref, typ: cl.typ}, schema.String, e)
 			if strings.Contains(term, "*") {
 				parts := strings.Split(term, "*")
 				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")

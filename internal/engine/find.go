@@ -5,7 +5,6 @@ import (
 
 	"vigil/internal/kql"
 	"vigil/internal/plan"
-	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
 
@@ -39,8 +38,8 @@ func (c *compiler) find(f *kql.Find) *relation {
 	}
 	reads := plan.FindNames(f.Pred)
 	bound := func(name string) bool {
-		_, isScalar := c.lookupScalar(name)
-		_, isTable := c.lookupTable(name)
+		_, isScalar := c.b.Scope.Scalar(name)
+		_, isTable := c.b.Scope.Table(name)
 		return isScalar || isTable
 	}
 	var kept []branch
@@ -94,22 +93,5 @@ func (c *compiler) findPack(cols []col, packed []int) string {
 	for i, k := range packed {
 		picked[i] = cols[k]
 	}
-	return c.rowBag(picked, true)
-}
-
-// rowBag is the bag of a row's columns cols, each under its name, as
-// bag_pack spells it; with dropEmpty, null and empty values are left
-// out (pack_all(true), find's pack_).
-func (c *compiler) rowBag(cols []col, dropEmpty bool) string {
-	args := make([]sqlgen.Arg, 0, 2*len(cols))
-	for _, cl := range cols {
-		args = append(args,
-			sqlgen.Arg{SQL: sqlgen.QuoteString(cl.name), Type: schema.String, Const: cl.name},
-			sqlgen.Arg{SQL: c.d.Convert(sqlgen.Arg{SQL: sqlgen.QuoteIdent(cl.name), Type: cl.typ}, schema.Dynamic), Type: schema.Dynamic})
-	}
-	bag, _ := c.d.Call("bag_pack", args, schema.Dynamic)
-	if dropEmpty {
-		bag = sqlgen.GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
-	}
-	return bag
+	return c.r.RowBag(planColumns(picked), true)
 }

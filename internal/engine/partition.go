@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/sqlgen"
 )
 
@@ -26,12 +27,12 @@ func (c *compiler) partition(in *relation, op *kql.Partition) *relation {
 	value := outer + "." + ref
 	// Names the subquery binds (as) read the partition's value, so they
 	// stay inside it.
-	savedScope := c.sc
-	c.sc = newScope(savedScope)
+	savedScope := c.b.Scope
+	c.b.Scope = plan.NewScope(savedScope)
 	var sub *relation
 	if op.Source {
-		c.sc.scalars[key.name] = scalar{value, key.typ}
-		c.sc.tables[key.name] = &relation{sql: "SELECT " + value + " AS " + ref, cols: []col{key}}
+		c.b.Scope.BindScalar(key.name, scalar{sql: value, typ: key.typ})
+		c.b.Scope.BindTable(key.name, &relation{sql: "SELECT " + value + " AS " + ref, cols: []col{key}})
 		sub = c.tabular(op.Sub)
 	} else {
 		saved := c.applySrc
@@ -39,7 +40,7 @@ func (c *compiler) partition(in *relation, op *kql.Partition) *relation {
 		sub = c.tabular(op.Sub)
 		c.applySrc = saved
 	}
-	c.sc = savedScope
+	c.b.Scope = savedScope
 	sel := make([]string, len(sub.cols))
 	for i, cl := range sub.cols {
 		sel[i] = "_s." + sqlgen.QuoteIdent(cl.name)

@@ -49,7 +49,11 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	if len(op.Args) < 3 {
 		c.fail(op, "ipv4_lookup needs a lookup table, the address column and the lookup table's range column")
 	}
-	lookup := c.tableArg(op.Args[0])
+	n, err := c.b.TableArg(op.Args[0])
+	if err != nil {
+		panic(failure{err})
+	}
+	lookup := n.(*relation)
 	ip := c.expr(op.Args[1], in)
 	if ip.typ != schema.String {
 		c.fail(op.Args[1], "ipv4_lookup needs an address of type string, not %s", ip.typ)
@@ -111,7 +115,7 @@ func (c *compiler) narrow(in *relation, op *kql.Evaluate) *relation {
 			continue
 		}
 		names = append(names, sqlgen.QuoteString(cl.name))
-		values = append(values, c.convert(scalar{sqlgen.QuoteIdent(cl.name), cl.typ}, schema.String, op))
+		values = append(values, c.convert(scalar{sql: sqlgen.QuoteIdent(cl.name), typ: cl.typ}, schema.String, op))
 	}
 	if len(names) == 0 {
 		c.fail(op, "narrow needs columns")

@@ -88,7 +88,7 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 		case plan.IsNumeric(types[0]) || types[0] == schema.Timespan:
 			def = "0"
 		}
-		val := c.convert(scalar{"coalesce(_g." + key + ", " + def + ")", types[0]}, schema.Dynamic, call)
+		val := c.convert(scalar{sql: "coalesce(_g." + key + ", " + def + ")", typ: types[0]}, schema.Dynamic, call)
 		finalSel = append(finalSel, "to_json(list("+val+" ORDER BY _grid._k)) AS "+sqlgen.QuoteIdent(name))
 		cols = append(cols, col{name: name, typ: schema.Dynamic})
 	}

@@ -133,7 +133,7 @@ func checkTuple(c *compiler, agg kql.NamedExpr, call *kql.Call, n int) {
 // isAggregateCall reports whether call is one aggregate (summarize's
 // usual case) rather than an expression that has aggregates inside.
 func isAggregateCall(c *compiler, call *kql.Call) bool {
-	if _, udf := c.lookupFunc(call.Name); udf {
+	if _, udf := c.b.Scope.Func(call.Name); udf {
 		return false
 	}
 	return plan.IsAgg(call.Name)
@@ -193,7 +193,7 @@ func (c *compiler) rowArgs(in *relation, call *kql.Call, from int) (exprs []kql.
 			for _, cl := range in.cols {
 				if !cl.hidden {
 					exprs = append(exprs, a)
-					args = append(args, scalar{sqlgen.QuoteIdent(cl.name), cl.typ})
+					args = append(args, scalar{sql: sqlgen.QuoteIdent(cl.name), typ: cl.typ})
 					names = append(names, cl.name)
 					argIdx = append(argIdx, i)
 				}
@@ -298,7 +298,7 @@ func (c *compiler) typeAggregate(call *kql.Call, exprs []kql.Expr, args []scalar
 	if err != nil {
 		panic(failure{err})
 	}
-	return sig, c.sqlArgs(exprs, args, sig.Params)
+	return sig, c.sqlArgs(args, sig.Params)
 }
 
 // spellAggregate is the dialect's SQL of a typed aggregate call, one

@@ -73,7 +73,7 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 		if _, ok := c.lookupTable(name); ok {
 			return nil
 		}
-		if _, ok := c.lookupFunc(name); ok {
+		if _, ok := c.b.Scope.Func(name); ok {
 			return nil
 		}
 		def, ok := c.req.Tables.Table(name)

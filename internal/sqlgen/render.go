@@ -18,11 +18,13 @@ type Renderer struct {
 	// engine compiled itself, while expressions move from the engine to
 	// the plan (plan.Expr).
 	Scalar func(plan.Expr) string
-}
-
-// Expr returns the SQL of x.
-func (r *Renderer) Expr(x plan.Expr) string {
-	return r.Scalar(x)
+	// Column, when set, spells a column reference by the column's name
+	// where the rows are not a SELECT's (scan's row struct).
+	Column func(name string) string
+	// Hoist, while the expressions of extend, project or where are
+	// written, computes a part of a window function's call as a column
+	// of their input (Dialect.Window).
+	Hoist Hoist
 }
 
 // Node returns the SQL of the SELECT statement that gives n's rows.

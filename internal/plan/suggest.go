@@ -1,21 +1,9 @@
-package engine
+package plan
 
 import (
 	"sort"
 	"strings"
-
-	"vigil/internal/kql"
 )
-
-// failHint fails like fail, with a hint naming the closest of the
-// candidates to name, when one is close enough to be a likely typo.
-func (c *compiler) failHint(n kql.Node, name string, candidates []string, format string, args ...any) {
-	err := kql.Errorf(n.Position(), format, args...)
-	if best := closest(name, candidates); best != "" {
-		err.Hint = "Did you mean '" + best + "'?"
-	}
-	panic(failure{err})
-}
 
 // closest returns the candidate nearest to name by edit distance
 // (ignoring case), when it is within a third of the name's length (at
