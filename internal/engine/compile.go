@@ -583,19 +583,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		p.sql = strings.Replace(p.sql, "SELECT ", "SELECT DISTINCT ", 1)
 		return p
 	case *kql.Join:
-		right := c.joinRight(op.Right)
-		j, err := plan.TypeJoin(op, planColumns(in.cols), planColumns(right.cols))
-		if err != nil {
-			panic(failure{err})
-		}
-		return c.join(in, right, j, op.On)
+		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeJoin(op, l, r) })
 	case *kql.Lookup:
-		right := c.joinRight(op.Right)
-		j, err := plan.TypeLookup(op, planColumns(in.cols), planColumns(right.cols))
-		if err != nil {
-			panic(failure{err})
-		}
-		return c.join(in, right, j, op.On)
+		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeLookup(op, l, r) })
 	case *kql.Union:
 		return c.union(in, op)
 	case *kql.Render:
@@ -751,59 +741,16 @@ func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
 	return strings.Join(parts, ", ")
 }
 
-// join compiles a join or lookup that plan typed as j, on the keys on:
-// innerunique keeps the first left row of each key; the semi and anti
-// kinds keep the rows of one side that have (or lack) a match.
-func (c *compiler) join(left *relation, right *relation, j plan.Join, on [][2]string) *relation {
-	var conds []string
-	for _, k := range on {
-		conds = append(conds, "_l."+sqlgen.QuoteIdent(k[0])+" = _r."+sqlgen.QuoteIdent(k[1]))
+// join compiles a join or lookup of left and the query in its
+// parentheses, typed over their columns by typeJoin (plan.TypeJoin or
+// plan.TypeLookup).
+func (c *compiler) join(left *relation, query kql.Tabular, typeJoin func(left, right []plan.Column) (plan.Join, error)) *relation {
+	right := c.joinRight(query)
+	j, err := typeJoin(planColumns(left.cols), planColumns(right.cols))
+	if err != nil {
+		panic(failure{err})
 	}
-	cond := strings.Join(conds, " AND ")
-	lsql := "(" + left.sql + ")"
-	if j.Kind == "innerunique" {
-		var keys []string
-		for _, k := range on {
-			keys = append(keys, sqlgen.QuoteIdent(k[0]))
-		}
-		lsql = "(SELECT * FROM (" + left.sql + ") QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ") = 1)"
-	}
-	cols := engineColumns(j.Columns)
-	sel := joinSelect(left, right, j.From, cols, j.Kind != "rightsemi" && j.Kind != "rightanti")
-	switch j.Kind {
-	case "leftsemi", "leftanti":
-		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l WHERE " + notIf(j.Kind == "leftanti") + "EXISTS (SELECT 1 FROM (" + right.sql + ") AS _r WHERE " + cond + ")", cols: cols}
-	case "rightsemi", "rightanti":
-		return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + right.sql + ") AS _r WHERE " + notIf(j.Kind == "rightanti") + "EXISTS (SELECT 1 FROM " + lsql + " AS _l WHERE " + cond + ")", cols: cols}
-	}
-	sqlKind := map[string]string{"innerunique": "INNER", "inner": "INNER", "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL OUTER"}[j.Kind]
-	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM " + lsql + " AS _l " + sqlKind + " JOIN (" + right.sql + ") AS _r ON " + cond, cols: cols}
-}
-
-// joinSelect is the select list of a join (_l and _r its sides) whose
-// result has the columns cols, from the input columns from; named says
-// the right side's are named for their (possibly renamed) result column.
-func joinSelect(left, right *relation, from []plan.JoinRef, cols []col, named bool) []string {
-	sel := make([]string, len(from))
-	for i, ref := range from {
-		switch {
-		case !ref.Right:
-			sel[i] = "_l." + sqlgen.QuoteIdent(left.cols[ref.Column].name)
-		case named:
-			sel[i] = "_r." + sqlgen.QuoteIdent(right.cols[ref.Column].name) + " AS " + sqlgen.QuoteIdent(cols[i].name)
-		default:
-			sel[i] = "_r." + sqlgen.QuoteIdent(right.cols[ref.Column].name)
-		}
-	}
-	return sel
-}
-
-// notIf is NOT where a condition is negated.
-func notIf(negate bool) string {
-	if negate {
-		return "NOT "
-	}
-	return ""
+	return c.rendered(&plan.JoinNode{Left: left, Right: right, Join: j})
 }
 
 // union appends relations, with the columns plan.TypeUnion gives them,
@@ -827,30 +774,16 @@ func (c *compiler) union(in *relation, u *kql.Union) *relation {
 		rels, names = append(rels, rel), append(names, plan.UnionSourceName(t, i+offset, rel.as))
 	}
 	inputs := make([][]plan.Column, len(rels))
+	nodes := make([]plan.Node, len(rels))
 	for i, rel := range rels {
 		inputs[i] = planColumns(rel.cols)
+		nodes[i] = rel
 	}
 	typed, err := plan.TypeUnion(u, inputs)
 	if err != nil {
 		panic(failure{err})
 	}
-	cols := engineColumns(typed.Columns)
-	var parts []string
-	for i, rel := range rels {
-		var sel []string
-		for j, cl := range cols {
-			switch k := typed.Feeds[i][j]; k {
-			case plan.FeedSource:
-				sel = append(sel, sqlgen.QuoteString(names[i])+" AS "+sqlgen.QuoteIdent(cl.name))
-			case plan.FeedNull:
-				sel = append(sel, sqlgen.Null(cl.typ)+" AS "+sqlgen.QuoteIdent(cl.name))
-			default:
-				sel = append(sel, sqlgen.QuoteIdent(rel.cols[k].name)+" AS "+sqlgen.QuoteIdent(cl.name))
-			}
-		}
-		parts = append(parts, "SELECT "+strings.Join(sel, ", ")+" FROM ("+rel.sql+")")
-	}
-	return &relation{sql: strings.Join(parts, " UNION ALL "), cols: cols}
+	return c.rendered(&plan.UnionNode{Inputs: nodes, Sources: names, Union: typed})
 }
 
 // namedRelation is a table of the workspace, by name.

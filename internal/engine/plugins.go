@@ -90,8 +90,7 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	on = append([]string{"_l._ip BETWEEN _r._lo AND _r._lo + (CAST(1 AS BIGINT) << (32 - " + "_r._bits)) - 1"}, on...)
 
 	outCols, from := plan.JoinColumns(planColumns(in.cols), planColumns(lookup.cols), keys)
-	cols := engineColumns(outCols)
-	sel := joinSelect(in, lookup, from, cols, true)
+	sel := sqlgen.JoinSelect(planColumns(in.cols), planColumns(lookup.cols), from, outCols, true)
 	join := "JOIN"
 	if unmatched {
 		join = "LEFT JOIN"
@@ -101,7 +100,7 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	return &relation{
 		sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + left + ") AS _l " + join + " (" + right + ") AS _r ON " + strings.Join(on, " AND ") +
 			" QUALIFY row_number() OVER (PARTITION BY _l._lrn ORDER BY _r._bits DESC NULLS LAST) = 1",
-		cols:   cols,
+		cols:   engineColumns(outCols),
 		render: in.render,
 	}
 }

@@ -18,7 +18,14 @@ type Join struct {
 	Columns []Column
 	// From holds, for each of Columns, the input column it is.
 	From []JoinRef
+	// Keys are the columns the sides match on, a pair each, in the
+	// order the query gives them.
+	Keys []JoinKey
 }
+
+// JoinKey is a pair of join keys: the index of a column of the left
+// side and of the right's whose values must be equal.
+type JoinKey struct{ Left, Right int }
 
 // JoinRef names a column of a join's input: of its right side or its
 // left, by index.
@@ -60,9 +67,11 @@ func TypeLookup(l *kql.Lookup, left, right []Column) (Join, error) {
 }
 
 // typeJoin checks that the keys on name columns of comparable types on
-// their sides, then gives the result's columns for the kind.
+// their sides, then gives the keys' columns and the result's columns for
+// the kind.
 func typeJoin(pos kql.Pos, kind string, on [][2]string, left, right []Column, lookup bool) (Join, error) {
 	rightKeys := map[string]bool{}
+	var keys []JoinKey
 	for _, k := range on {
 		l, ok := columnIndex(left, k[0])
 		if !ok {
@@ -77,8 +86,9 @@ func typeJoin(pos kql.Pos, kind string, on [][2]string, left, right []Column, lo
 			return Join{}, kql.Errorf(pos, "join key %s is %s on the left but %s on the right", k[0], lt, rt)
 		}
 		rightKeys[k[1]] = true
+		keys = append(keys, JoinKey{Left: l, Right: r})
 	}
-	j := Join{Kind: joinKinds[kind]}
+	j := Join{Kind: joinKinds[kind], Keys: keys}
 	switch j.Kind {
 	case "leftsemi", "leftanti":
 		j.Columns, j.From = appendSide(nil, nil, left, false)

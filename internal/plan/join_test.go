@@ -125,3 +125,29 @@ func TestJoinColumnsSkip(t *testing.T) {
 		t.Errorf("k1 from %v, want %v", from[4], want)
 	}
 }
+
+// TestTypeJoinKeys checks that the keys are the sides' columns in the
+// order of on, by index, whatever the kind keeps of the columns.
+func TestTypeJoinKeys(t *testing.T) {
+	for op, want := range map[string][]JoinKey{
+		"join (U) on k": {{0, 1}},
+		"join kind=rightsemi (U) on $left.a == $right.b, k": {{1, 3}, {0, 1}},
+		"lookup (U) on $left.k == $right.a":                 {{0, 0}},
+	} {
+		var j Join
+		var err error
+		switch op := parseOp(t, op).(type) {
+		case *kql.Join:
+			j, err = TypeJoin(op, joinLeft, joinRight)
+		case *kql.Lookup:
+			j, err = TypeLookup(op, joinLeft, joinRight)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", op, err)
+			continue
+		}
+		if !reflect.DeepEqual(j.Keys, want) {
+			t.Errorf("%s: keys %v, want %v", op, j.Keys, want)
+		}
+	}
+}

@@ -40,6 +40,10 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.distinct(n)
 	case *plan.SchemaTable:
 		return r.schemaTable(n)
+	case *plan.JoinNode:
+		return r.join(n)
+	case *plan.UnionNode:
+		return r.union(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
