@@ -641,8 +641,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	return nil
 }
 
-func (c *compiler) joinRight(t kql.Tabular) *relation { return c.tabular(t) }
-
 // project computes items over in: for extend, after in's columns (an item
 // naming an existing column replaces it in place).
 func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *relation {
@@ -745,7 +743,7 @@ func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
 // parentheses, typed over their columns by typeJoin (plan.TypeJoin or
 // plan.TypeLookup).
 func (c *compiler) join(left *relation, query kql.Tabular, typeJoin func(left, right []plan.Column) (plan.Join, error)) *relation {
-	right := c.joinRight(query)
+	right := c.tabular(query)
 	j, err := typeJoin(planColumns(left.cols), planColumns(right.cols))
 	if err != nil {
 		panic(failure{err})
@@ -753,8 +751,9 @@ func (c *compiler) join(left *relation, query kql.Tabular, typeJoin func(left, r
 	return c.rendered(&plan.JoinNode{Left: left, Right: right, Join: j})
 }
 
-// union appends relations, with the columns plan.TypeUnion gives them,
-// null where an input has none.
+// union compiles union of in (nil where union is the source) and u's
+// tables, a table pattern expanded into the tables it matches, as the
+// node of their rows in the columns plan.TypeUnion gives them.
 func (c *compiler) union(in *relation, u *kql.Union) *relation {
 	var rels []*relation
 	var names []string
