@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"vigil/internal/kql"
+	"vigil/internal/plan"
 	"vigil/internal/sqlgen"
 )
 
@@ -13,8 +14,8 @@ import (
 // grouping SELECT, and the expression is computed over those columns
 // (and the by columns) in a SELECT above it.
 type aggExprs struct {
-	in   *relation // the summarize input the aggregates read
-	sel  []string  // "aggregate AS _aggN" for the grouping SELECT
+	in   *relation      // the summarize input the aggregates read
+	over []plan.AggItem // the aggregates, each its hidden column _aggN
 	used map[string]bool
 	// inside is set while an aggregate's arguments compile: they are per
 	// row, so another aggregate there is an error.
@@ -31,9 +32,9 @@ func (a *aggExprs) add(c *compiler, e *kql.Call) scalar {
 		c.fail(e, "%s gives several columns and cannot be part of an expression", e.Name)
 	}
 	a.inside = true
-	sqls, types, _ := c.aggregate(a.in, e)
+	call, _ := c.aggregateCall(a.in, e)
 	a.inside = false
-	if len(sqls) != 1 {
+	if len(call.Results) != 1 {
 		c.fail(e, "%s gives several columns and cannot be part of an expression", e.Name)
 	}
 	name := "_agg"
@@ -41,6 +42,6 @@ func (a *aggExprs) add(c *compiler, e *kql.Call) scalar {
 		name = "_agg" + strconv.Itoa(i)
 	}
 	a.used[name] = true
-	a.sel = append(a.sel, sqls[0]+" AS "+sqlgen.QuoteIdent(name))
-	return scalar{sql: sqlgen.QuoteIdent(name), typ: types[0]}
+	a.over = append(a.over, plan.AggItem{Call: call, Names: []string{name}})
+	return scalar{sql: sqlgen.QuoteIdent(name), typ: call.Results[0]}
 }

@@ -10,11 +10,10 @@ import (
 	"vigil/internal/sqlgen"
 )
 
-// summarize groups by the by-expressions and computes aggregates. The
-// output is the by columns, then the aggregates.
+// summarize groups by the by-expressions and computes aggregates
+// (plan.Aggregate). The output is the by columns, then the aggregates.
 func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
-	var sel, groups []string
-	var cols []col
+	n := &plan.Aggregate{Input: in}
 	used := map[string]bool{}
 	unique := func(name string) string {
 		base := name
@@ -24,6 +23,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		used[name] = true
 		return name
 	}
+	var byCols []col
 	for i, by := range op.By {
 		v := c.expr(by.Expr, in)
 		name := by.Name
@@ -31,17 +31,9 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 			name = plan.ByName(by.Expr, i)
 		}
 		name = unique(name)
-		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
-		groups = append(groups, v.sql)
-		cols = append(cols, col{name: name, typ: v.typ})
+		n.Keys = append(n.Keys, plan.Named{Name: name, Expr: v})
+		byCols = append(byCols, col{name: name, typ: v.typ})
 	}
-	// keys are the expressions arg_max/arg_min maximize that are not
-	// columns, computed once per row below the aggregation.
-	var keys []string
-	// computed holds, by output name, the expressions over aggregates
-	// (see aggExprs), computed in a SELECT above the grouping.
-	computed := map[string]string{}
-	byCols := append([]col(nil), cols...)
 	for i, agg := range op.Aggs {
 		call, ok := agg.Expr.(*kql.Call)
 		if !ok || !isAggregateCall(c, call) {
@@ -54,72 +46,57 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 			c.aggs = a
 			v := c.expr(agg.Expr, &relation{cols: byCols})
 			c.aggs = nil
-			if len(a.sel) == 0 {
+			if len(a.over) == 0 {
 				c.fail(agg.Expr, "summarize needs an aggregation function, such as count() or sum(x)")
 			}
-			sel = append(sel, a.sel...)
-			computed[name] = v.sql
-			cols = append(cols, col{name: name, typ: v.typ})
+			n.Items = append(n.Items, plan.AggItem{Names: []string{name}, Expr: v, Over: a.over})
 			continue
 		}
 		if call.Name == "arg_max" || call.Name == "arg_min" {
-			sqls, outs := c.argMinMax(in, call, used, &keys)
+			a, byKey, outs := c.argMinMax(in, call, used, &n.RowKeys)
 			checkTuple(c, agg, call, len(outs))
+			var names []string
+			if byKey {
+				names = append(names, "") // the key's column is the by column
+			}
 			for j, o := range outs {
 				if j < len(agg.Names) {
 					// (Time, User) = arg_max(TimeGenerated, UserName)
 					delete(used, o.name)
 					o.name = unique(agg.Names[j])
 				}
-				sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(o.name))
-				cols = append(cols, o)
+				names = append(names, o.name)
 			}
+			n.Items = append(n.Items, plan.AggItem{Call: a, Names: names})
 			continue
 		}
-		var sqls []string
-		var types []schema.Type
+		var a *plan.AggCall
 		var names []string
 		if call.Name == "take_any" || call.Name == "any" {
-			sqls, types, names = c.takeAny(in, call, used)
+			a, names = c.takeAny(in, call, used)
 		} else {
-			sqls, types, names = c.aggregate(in, call)
+			a, names = c.aggregateCall(in, call)
 		}
-		checkTuple(c, agg, call, len(sqls))
-		for j := range sqls {
-			name := names[j]
+		checkTuple(c, agg, call, len(names))
+		if a == nil {
+			continue // take_any(*) by every column gives none
+		}
+		for j := range names {
 			if j < len(agg.Names) {
-				name = agg.Names[j]
+				names[j] = agg.Names[j]
 			} else if agg.Name != "" {
-				name = agg.Name
-				if len(sqls) > 1 {
-					name += "_" + strconv.Itoa(j)
+				names[j] = agg.Name
+				if len(names) > 1 {
+					names[j] += "_" + strconv.Itoa(j)
 				}
 			}
-			name = unique(name)
-			sel = append(sel, sqls[j]+" AS "+sqlgen.QuoteIdent(name))
-			cols = append(cols, col{name: name, typ: types[j]})
+			names[j] = unique(names[j])
 		}
+		n.Items = append(n.Items, plan.AggItem{Call: a, Names: names})
 	}
-	tail := ""
-	if len(groups) > 0 {
-		tail = " GROUP BY " + strings.Join(groups, ", ")
-	}
-	if len(keys) > 0 {
-		in = &relation{sql: "SELECT *, " + strings.Join(keys, ", ") + " FROM (" + in.sql + ")", cols: in.cols, render: in.render}
-	}
-	if len(computed) == 0 {
-		return wrap(in, sel, cols, tail)
-	}
-	var grouped []col
-	post := quoted(cols)
-	for j, cl := range cols {
-		if v, ok := computed[cl.name]; ok {
-			post[j] = v + " AS " + sqlgen.QuoteIdent(cl.name)
-		} else {
-			grouped = append(grouped, cl)
-		}
-	}
-	return wrap(wrap(in, sel, grouped, tail), post, cols, "")
+	out := c.rendered(n)
+	out.render = in.render
+	return out
 }
 
 // checkTuple refuses a tuple of names, (a, b) = f(x), that names more
@@ -139,23 +116,24 @@ func isAggregateCall(c *compiler, call *kql.Call) bool {
 	return plan.IsAgg(call.Name)
 }
 
-// argMinMax compiles arg_max(expr, cols...) / arg_min(...) into one
-// aggregate per returned column, with their output columns: expr
-// itself, then each column, `*` standing for all of the input's. Names
-// already in used (the by columns, earlier aggregates) are not returned
-// again, which is how `*` leaves out the group keys. An expr that is not
-// a column is appended to keys, to be computed once per row: each
-// aggregate computing its own would give each its own value of a
-// volatile expr, as in arg_max(rand(), *). How the columns are taken
-// from one row is the dialect's (DuckDB's aggArgExtreme).
-func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]string) ([]string, []col) {
+// argMinMax types arg_max(expr, cols...) / arg_min(...) into one
+// call whose columns are expr itself, then each column, `*` standing for
+// all of the input's, with the output columns. Names already in used
+// (the by columns, earlier aggregates) are not returned again, which is
+// how `*` leaves out the group keys; byKey says expr's own column is a
+// by column, so the call's first result is no column. An expr that is
+// not a column is appended to keys, to be computed once per row: each
+// of the call's aggregates computing its own would give each its own
+// value of a volatile expr, as in arg_max(rand(), *). How the columns
+// are taken from one row is the dialect's (DuckDB's aggArgExtreme).
+func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]plan.Named) (a *plan.AggCall, byKey bool, outs []col) {
 	exprs, args, names, _ := c.rowArgs(in, call, 1)
 	sig, sargs := c.typeAggregate(call, exprs, args)
 	by := &sargs[0]
 	if !refersToColumn(in, by.SQL) {
-		key := sqlgen.QuoteIdent("_argkey" + strconv.Itoa(len(*keys)))
-		*keys = append(*keys, by.SQL+" AS "+key)
-		by.SQL = key
+		key := "_argkey" + strconv.Itoa(len(*keys))
+		*keys = append(*keys, plan.Named{Name: key, Expr: scalar{sql: by.SQL, typ: by.Type}})
+		by.SQL = sqlgen.QuoteIdent(key)
 	}
 	id, isIdent := call.Args[0].(*kql.Ident)
 	by.NotNull = isIdent && in.notNull[id.Name] && by.SQL == sqlgen.QuoteIdent(id.Name)
@@ -163,8 +141,7 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool,
 		names[0] = plan.AggPrefix(call.Name) + names[0]
 	}
 	kept, types := sargs[:1:1], sig.Results[:1:1]
-	byKey := used[names[0]] // expr's own column is a by column
-	var outs []col
+	byKey = used[names[0]]
 	for i, name := range names {
 		if used[name] {
 			continue
@@ -175,11 +152,7 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool,
 		}
 		outs = append(outs, col{name: name, typ: sig.Results[i]})
 	}
-	sqls := c.spellAggregate(call, kept, types)
-	if byKey {
-		sqls = sqls[1:]
-	}
-	return sqls, outs
+	return aggCall(call, kept, types), byKey, outs
 }
 
 // rowArgs compiles the arguments of an aggregate whose columns all come
@@ -208,13 +181,13 @@ func (c *compiler) rowArgs(in *relation, call *kql.Call, from int) (exprs []kql.
 	return exprs, args, names, argIdx
 }
 
-// takeAny compiles take_any(a, b, ...) (or its deprecated alias any)
-// into a column per expression, all from one row of the group, the
-// dialect's spelling choosing the row, with their types and names
-// (anyName); a `*` stands for every column of in but those whose names
-// are in used, the by columns and earlier aggregates', as Kusto leaves
-// out the group keys, and which may leave no column at all.
-func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) ([]string, []schema.Type, []string) {
+// takeAny types take_any(a, b, ...) (or its deprecated alias any) into
+// a call with a column per expression, all from one row of the group,
+// the dialect's spelling choosing the row, with their names (anyName);
+// a `*` stands for every column of in but those whose names are in
+// used, the by columns and earlier aggregates', as Kusto leaves out the
+// group keys, and which may leave no column at all, and no call.
+func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (*plan.AggCall, []string) {
 	exprs, args, names, argIdx := c.rowArgs(in, call, 0)
 	var kept []kql.Expr
 	var vals []scalar
@@ -230,10 +203,10 @@ func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (
 		kept, vals, outs = append(kept, e), append(vals, args[i]), append(outs, name)
 	}
 	if len(kept) == 0 {
-		return nil, nil, nil // take_any(*) by every column
+		return nil, nil // take_any(*) by every column
 	}
 	sig, sargs := c.typeAggregate(call, kept, vals)
-	return c.spellAggregate(call, sargs, sig.Results), sig.Results, outs
+	return aggCall(call, sargs, sig.Results), outs
 }
 
 // anyName is the name of the column of take_any's (or any's) argument
@@ -271,6 +244,13 @@ func refersToColumn(in *relation, sqlText string) bool {
 // aggregate compiles one aggregation call into one or more columns:
 // their SQL, types and default names.
 func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.Type, []string) {
+	a, names := c.aggregateCall(in, call)
+	return c.r.Aggregate(a), a.Results, names
+}
+
+// aggregateCall types one aggregation call over the rows of in, with
+// the default names of its columns.
+func (c *compiler) aggregateCall(in *relation, call *kql.Call) (*plan.AggCall, []string) {
 	if !plan.IsAgg(call.Name) {
 		c.fail(call, "Unknown aggregation function: '%s'", call.Name)
 	}
@@ -284,7 +264,7 @@ func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.T
 		args = append(args, c.expr(a, in))
 	}
 	sig, sargs := c.typeAggregate(call, exprs, args)
-	return c.spellAggregate(call, sargs, sig.Results), sig.Results, c.aggNames(call, sargs)
+	return aggCall(call, sargs, sig.Results), c.aggNames(call, sargs)
 }
 
 // typeAggregate types a call of an aggregate (plan.TypeAgg) whose
@@ -301,14 +281,14 @@ func (c *compiler) typeAggregate(call *kql.Call, exprs []kql.Expr, args []scalar
 	return sig, c.sqlArgs(args, sig.Params)
 }
 
-// spellAggregate is the dialect's SQL of a typed aggregate call, one
-// aggregate expression per column of the types in results.
-func (c *compiler) spellAggregate(call *kql.Call, args []sqlgen.Arg, results []schema.Type) []string {
-	sqls, ok := c.d.Aggregate(call.Name, args, results)
-	if !ok {
-		c.fail(call, "The aggregate function '%s' is not available in this SQL dialect", call.Name)
+// aggCall is the plan's call of aggregate call with its arguments,
+// converted, and the types of the columns it gives.
+func aggCall(call *kql.Call, args []sqlgen.Arg, results []schema.Type) *plan.AggCall {
+	xs := make([]plan.Expr, len(args))
+	for i, a := range args {
+		xs[i] = scalar{sql: a.SQL, typ: a.Type}
 	}
-	return sqls
+	return &plan.AggCall{Name: call.Name, Args: xs, NotNull: len(args) > 0 && args[0].NotNull, Results: results}
 }
 
 // aggNames are Kusto's default names of the columns of aggregate call:

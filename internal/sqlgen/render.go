@@ -44,6 +44,8 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.join(n)
 	case *plan.UnionNode:
 		return r.union(n)
+	case *plan.Aggregate:
+		return r.aggregate(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

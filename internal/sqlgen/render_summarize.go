@@ -1,0 +1,85 @@
+package sqlgen
+
+import (
+	"strings"
+
+	"vigil/internal/plan"
+)
+
+// aggregate writes summarize: a SELECT of the keys and the aggregates
+// over Input, grouped by the keys' expressions, themselves, not their
+// names, which an input column of the same name would shadow. The
+// input first gets the per-row keys as columns; expressions over
+// aggregates are computed in a SELECT above the grouping, from the
+// hidden columns of their aggregates.
+func (r *Renderer) aggregate(n *plan.Aggregate) string {
+	in := r.Node(n.Input)
+	if len(n.RowKeys) > 0 {
+		keys := make([]string, len(n.RowKeys))
+		for i, k := range n.RowKeys {
+			keys[i] = r.Expr(k.Expr) + " AS " + QuoteIdent(k.Name)
+		}
+		in = "SELECT *, " + strings.Join(keys, ", ") + " FROM (" + in + ")"
+	}
+	var sel, groups, post []string
+	for _, k := range n.Keys {
+		x := r.Expr(k.Expr)
+		sel = append(sel, x+" AS "+QuoteIdent(k.Name))
+		groups = append(groups, x)
+		post = append(post, QuoteIdent(k.Name))
+	}
+	computed := false
+	for _, it := range n.Items {
+		if it.Call == nil {
+			for _, o := range it.Over {
+				sel = append(sel, r.aggColumns(o)...)
+			}
+			post = append(post, r.Expr(it.Expr)+" AS "+QuoteIdent(it.Names[0]))
+			computed = true
+			continue
+		}
+		sel = append(sel, r.aggColumns(it)...)
+		for _, name := range it.Names {
+			if name != "" {
+				post = append(post, QuoteIdent(name))
+			}
+		}
+	}
+	tail := ""
+	if len(groups) > 0 {
+		tail = " GROUP BY " + strings.Join(groups, ", ")
+	}
+	grouped := Select(sel, in, tail)
+	if !computed {
+		return grouped
+	}
+	return Select(post, grouped, "")
+}
+
+// aggColumns is the select list of an aggregate call's columns, each
+// "aggregate AS name", leaving out the results that are no column.
+func (r *Renderer) aggColumns(it plan.AggItem) []string {
+	var sel []string
+	for j, x := range r.Aggregate(it.Call) {
+		if it.Names[j] != "" {
+			sel = append(sel, x+" AS "+QuoteIdent(it.Names[j]))
+		}
+	}
+	return sel
+}
+
+// Aggregate returns the SQL of the typed aggregate call a, one aggregate
+// expression per column of a.Results.
+func (r *Renderer) Aggregate(a *plan.AggCall) []string {
+	args := make([]Arg, len(a.Args))
+	for i, x := range a.Args {
+		args[i] = Arg{SQL: r.Expr(x), Type: x.Type(), NotNull: i == 0 && a.NotNull}
+	}
+	sqls, ok := r.D.Aggregate(a.Name, args, a.Results)
+	if !ok {
+		// The dialect spells every aggregate the plan types (a test of
+		// each dialect checks it: TestEveryAggregateIsSpelled).
+		panic("sqlgen: the dialect has no spelling of the aggregate " + a.Name)
+	}
+	return sqls
+}

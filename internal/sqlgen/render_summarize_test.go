@@ -1,0 +1,97 @@
+package sqlgen
+
+import (
+	"testing"
+	"time"
+
+	"vigil/internal/plan"
+	"vigil/internal/schema"
+)
+
+// sumExpr is an expression of the summarize tests, spelled as its text.
+type sumExpr struct {
+	sql string
+	typ schema.Type
+}
+
+func (x sumExpr) Type() schema.Type { return x.typ }
+
+// sumInput is the summarize tests' input, spelled as its text.
+type sumInput struct{ sql string }
+
+func (sumInput) Columns() []plan.Column { return nil }
+
+func sumRenderer(d Dialect) *Renderer {
+	return &Renderer{D: d,
+		Input:  func(n plan.Node) string { return n.(sumInput).sql },
+		Scalar: func(x plan.Expr) string { return x.(sumExpr).sql }}
+}
+
+func TestRenderAggregate(t *testing.T) {
+	in := sumInput{"SELECT * FROM T"}
+	k := sumExpr{"k", schema.String}
+	x := sumExpr{"x", schema.Long}
+	count := &plan.AggCall{Name: "count", Results: []schema.Type{schema.Long}}
+	sum := &plan.AggCall{Name: "sum", Args: []plan.Expr{x}, Results: []schema.Type{schema.Long}}
+	// arg_max(_argkey0, k, x) whose key is no column, k a by column.
+	argMax := &plan.AggCall{Name: "arg_max", Args: []plan.Expr{sumExpr{`"_argkey0"`, schema.Long}, x},
+		Results: []schema.Type{schema.Long, schema.Long}}
+	for _, tc := range []struct {
+		name string
+		n    *plan.Aggregate
+		want string
+		cols []plan.Column
+	}{
+		{"no keys: one group",
+			&plan.Aggregate{Input: in, Items: []plan.AggItem{{Call: count, Names: []string{"count_"}}}},
+			`SELECT count(*) AS "count_" FROM (SELECT * FROM T) AS _t`,
+			[]plan.Column{{Name: "count_", Type: schema.Long}}},
+		{"grouped by a key's expression",
+			&plan.Aggregate{Input: in, Keys: []plan.Named{{Name: "K", Expr: k}},
+				Items: []plan.AggItem{{Call: count, Names: []string{"n"}}, {Call: sum, Names: []string{"sum_x"}}}},
+			`SELECT k AS "K", count(*) AS "n", CAST(sum(x) AS BIGINT) AS "sum_x" FROM (SELECT * FROM T) AS _t GROUP BY k`,
+			[]plan.Column{{Name: "K", Type: schema.String}, {Name: "n", Type: schema.Long}, {Name: "sum_x", Type: schema.Long}}},
+		{"a per-row key below the grouping; a result that is no column",
+			&plan.Aggregate{Input: in, RowKeys: []plan.Named{{Name: "_argkey0", Expr: sumExpr{"random()", schema.Real}}},
+				Keys:  []plan.Named{{Name: "max_", Expr: k}},
+				Items: []plan.AggItem{{Call: argMax, Names: []string{"", "x"}}}},
+			`SELECT k AS "max_", CASE WHEN max("_argkey0") IS NULL THEN first(x) ELSE arg_max_null(x, "_argkey0") END AS "x" ` +
+				`FROM (SELECT *, random() AS "_argkey0" FROM (SELECT * FROM T)) AS _t GROUP BY k`,
+			[]plan.Column{{Name: "max_", Type: schema.String}, {Name: "x", Type: schema.Long}}},
+		{"an expression over aggregates above the grouping",
+			&plan.Aggregate{Input: in, Keys: []plan.Named{{Name: "k", Expr: k}},
+				Items: []plan.AggItem{
+					{Names: []string{"r"}, Expr: sumExpr{`"_agg" * 2`, schema.Long},
+						Over: []plan.AggItem{{Call: count, Names: []string{"_agg"}}}},
+					{Call: sum, Names: []string{"s"}}}},
+			`SELECT "k", "_agg" * 2 AS "r", "s" FROM (SELECT k AS "k", count(*) AS "_agg", CAST(sum(x) AS BIGINT) AS "s" ` +
+				`FROM (SELECT * FROM T) AS _t GROUP BY k) AS _t`,
+			[]plan.Column{{Name: "k", Type: schema.String}, {Name: "r", Type: schema.Long}, {Name: "s", Type: schema.Long}}},
+	} {
+		if got := sumRenderer(NewDuckDB(time.Time{})).Node(tc.n); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+		if got := tc.n.Columns(); len(got) != len(tc.cols) {
+			t.Errorf("%s: columns %v, want %v", tc.name, got, tc.cols)
+		} else {
+			for i := range got {
+				if got[i] != tc.cols[i] {
+					t.Errorf("%s: columns %v, want %v", tc.name, got, tc.cols)
+					break
+				}
+			}
+		}
+	}
+}
+
+// A key known never to be null spares arg_max its fallback for a group
+// whose keys are all null.
+func TestRenderAggregateNotNull(t *testing.T) {
+	a := &plan.AggCall{Name: "arg_min", Args: []plan.Expr{sumExpr{`"t"`, schema.DateTime}, sumExpr{`"u"`, schema.String}},
+		NotNull: true, Results: []schema.Type{schema.DateTime, schema.String}}
+	got := sumRenderer(NewDuckDB(time.Time{})).Aggregate(a)
+	want := []string{`min("t")`, `arg_min_null("u", "t")`}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
