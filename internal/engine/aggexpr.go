@@ -34,7 +34,7 @@ func (a *aggExprs) add(c *compiler, e *kql.Call) scalar {
 	a.inside = true
 	call, _ := c.aggregateCall(a.in, e)
 	a.inside = false
-	if len(call.Results) != 1 {
+	if len(call.Sig.Results) != 1 {
 		c.fail(e, "%s gives several columns and cannot be part of an expression", e.Name)
 	}
 	name := "_agg"
@@ -43,5 +43,5 @@ func (a *aggExprs) add(c *compiler, e *kql.Call) scalar {
 	}
 	a.used[name] = true
 	a.over = append(a.over, plan.AggItem{Call: call, Names: []string{name}})
-	return scalar{sql: sqlgen.QuoteIdent(name), typ: call.Results[0]}
+	return scalar{sql: sqlgen.QuoteIdent(name), typ: call.Sig.Results[0]}
 }

@@ -50,13 +50,3 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 func (c *compiler) toString(v scalar) string {
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, schema.String)
 }
-
-// operand is v for the dialect: converted to type to unless that is 0,
-// with its value when the plan's expression is a constant.
-func (c *compiler) operand(v scalar, to schema.Type) sqlgen.Arg {
-	a := sqlgen.Arg{SQL: v.sql, Type: v.typ, Const: plan.ConstOf(v.x)}
-	if to != 0 {
-		a.SQL, a.Type = c.d.Convert(a, to), to
-	}
-	return a
-}

@@ -128,19 +128,22 @@ func isAggregateCall(c *compiler, call *kql.Call) bool {
 // are taken from one row is the dialect's (DuckDB's aggArgExtreme).
 func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]plan.Named) (a *plan.AggCall, byKey bool, outs []col) {
 	exprs, args, names, _ := c.rowArgs(in, call, 1)
-	sig, sargs := c.typeAggregate(call, exprs, args)
-	by := &sargs[0]
-	if !refersToColumn(in, by.SQL) {
-		key := "_argkey" + strconv.Itoa(len(*keys))
-		*keys = append(*keys, plan.Named{Name: key, Expr: scalar{sql: by.SQL, typ: by.Type}})
-		by.SQL = sqlgen.QuoteIdent(key)
-	}
+	sig := c.typeAggregate(call, exprs, args)
 	id, isIdent := call.Args[0].(*kql.Ident)
-	by.NotNull = isIdent && in.notNull[id.Name] && by.SQL == sqlgen.QuoteIdent(id.Name)
+	// arg_max's arguments are taken as they are (sig.Params are 0), so
+	// the key is its column when its SQL reads one.
+	notNull := isIdent && in.notNull[id.Name] && args[0].sql == sqlgen.QuoteIdent(id.Name)
+	var by plan.Expr = args[0]
+	if !refersToColumn(in, args[0].sql) {
+		key := "_argkey" + strconv.Itoa(len(*keys))
+		*keys = append(*keys, plan.Named{Name: key, Expr: args[0]})
+		by = &plan.ColumnRef{Name: key, T: args[0].typ}
+	}
 	if !isIdent {
 		names[0] = plan.AggPrefix(call.Name) + names[0]
 	}
-	kept, types := sargs[:1:1], sig.Results[:1:1]
+	kept := []plan.Expr{by}
+	typed := plan.AggSig{Params: sig.Params[:1:1], Results: sig.Results[:1:1]}
 	byKey = used[names[0]]
 	for i, name := range names {
 		if used[name] {
@@ -148,11 +151,12 @@ func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool,
 		}
 		used[name] = true
 		if i > 0 {
-			kept, types = append(kept, sargs[i]), append(types, sig.Results[i])
+			kept = append(kept, args[i])
+			typed.Params, typed.Results = append(typed.Params, sig.Params[i]), append(typed.Results, sig.Results[i])
 		}
 		outs = append(outs, col{name: name, typ: sig.Results[i]})
 	}
-	return aggCall(call, kept, types), byKey, outs
+	return &plan.AggCall{Name: call.Name, Sig: typed, Args: kept, NotNull: notNull}, byKey, outs
 }
 
 // rowArgs compiles the arguments of an aggregate whose columns all come
@@ -205,8 +209,7 @@ func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (
 	if len(kept) == 0 {
 		return nil, nil // take_any(*) by every column
 	}
-	sig, sargs := c.typeAggregate(call, kept, vals)
-	return aggCall(call, sargs, sig.Results), outs
+	return aggCall(call, c.typeAggregate(call, kept, vals), vals), outs
 }
 
 // anyName is the name of the column of take_any's (or any's) argument
@@ -245,7 +248,7 @@ func refersToColumn(in *relation, sqlText string) bool {
 // their SQL, types and default names.
 func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.Type, []string) {
 	a, names := c.aggregateCall(in, call)
-	return c.r.Aggregate(a), a.Results, names
+	return c.r.Aggregate(a), a.Sig.Results, names
 }
 
 // aggregateCall types one aggregation call over the rows of in, with
@@ -263,14 +266,12 @@ func (c *compiler) aggregateCall(in *relation, call *kql.Call) (*plan.AggCall, [
 		exprs = append(exprs, a)
 		args = append(args, c.expr(a, in))
 	}
-	sig, sargs := c.typeAggregate(call, exprs, args)
-	return aggCall(call, sargs, sig.Results), c.aggNames(call, sargs)
+	return aggCall(call, c.typeAggregate(call, exprs, args), args), c.aggNames(call, args)
 }
 
 // typeAggregate types a call of an aggregate (plan.TypeAgg) whose
-// arguments, but a `*`, are exprs compiled to args, and converts them as
-// its signature says.
-func (c *compiler) typeAggregate(call *kql.Call, exprs []kql.Expr, args []scalar) (plan.AggSig, []sqlgen.Arg) {
+// arguments, but a `*`, are exprs compiled to args.
+func (c *compiler) typeAggregate(call *kql.Call, exprs []kql.Expr, args []scalar) plan.AggSig {
 	sig, known, err := plan.TypeAgg(call, planArgs(exprs, args))
 	if !known {
 		c.fail(call, "Unknown aggregation function: '%s'", call.Name)
@@ -278,17 +279,17 @@ func (c *compiler) typeAggregate(call *kql.Call, exprs []kql.Expr, args []scalar
 	if err != nil {
 		panic(failure{err})
 	}
-	return sig, c.sqlArgs(args, sig.Params)
+	return sig
 }
 
-// aggCall is the plan's call of aggregate call with its arguments,
-// converted, and the types of the columns it gives.
-func aggCall(call *kql.Call, args []sqlgen.Arg, results []schema.Type) *plan.AggCall {
+// aggCall is the plan's call of aggregate call, typed by sig, with its
+// arguments, compiled.
+func aggCall(call *kql.Call, sig plan.AggSig, args []scalar) *plan.AggCall {
 	xs := make([]plan.Expr, len(args))
 	for i, a := range args {
-		xs[i] = scalar{sql: a.SQL, typ: a.Type}
+		xs[i] = a
 	}
-	return &plan.AggCall{Name: call.Name, Args: xs, NotNull: len(args) > 0 && args[0].NotNull, Results: results}
+	return &plan.AggCall{Name: call.Name, Sig: sig, Args: xs}
 }
 
 // aggNames are Kusto's default names of the columns of aggregate call:
@@ -300,7 +301,7 @@ func aggCall(call *kql.Call, args []sqlgen.Arg, results []schema.Type) *plan.Agg
 // covariance's prefix and both its arguments' names; and for each
 // percentile asked for, percentile_, the values' name and the
 // percentile's value (percentileName), as in percentile_Duration_95.
-func (c *compiler) aggNames(call *kql.Call, args []sqlgen.Arg) []string {
+func (c *compiler) aggNames(call *kql.Call, args []scalar) []string {
 	prefix := plan.AggPrefix(call.Name)
 	if call.Name == "take_anyif" {
 		// Named after its value, as take_any's one column is.
@@ -319,7 +320,7 @@ func (c *compiler) aggNames(call *kql.Call, args []sqlgen.Arg) []string {
 		base := plan.ByName(call.Args[0], 0)
 		var names []string
 		for i, p := range call.Args[1:] {
-			names = append(names, prefix+base+"_"+c.percentileName(p, args[i+1].Const))
+			names = append(names, prefix+base+"_"+c.percentileName(p, plan.ConstOf(args[i+1].x)))
 		}
 		return names
 	}
@@ -347,7 +348,7 @@ func (c *compiler) aggNames(call *kql.Call, args []sqlgen.Arg) []string {
 // of its column: its value, a '_' for its decimal point, as 95 in
 // percentile_x_95 and 99_9 in percentile_x_99_9. Kusto requires the
 // percentile to be a constant: a literal, or a let bound to one, whose
-// value, v, the compiled argument carries (compiler.constantOf: not a
+// value, v, the compiled argument's tree carries (plan.ConstOf: not a
 // column that shadows a let of its name).
 func (c *compiler) percentileName(p kql.Expr, v any) string {
 	switch v := v.(type) {

@@ -1,7 +1,5 @@
 package plan
 
-import "vigil/internal/schema"
-
 // Aggregate is the summarize operator: the rows of Input grouped by
 // Keys, one row per group, with the keys' columns and then the columns
 // of Items, in order.
@@ -54,16 +52,17 @@ type AggItem struct {
 type AggCall struct {
 	// Name is the aggregate function's name.
 	Name string
-	// Args are the arguments, each converted to the type of its
-	// parameter (AggSig.Params).
+	// Sig is the call's typing (TypeAgg): the type each argument is
+	// converted to and the types of the columns the call gives, or of
+	// those of them a caller keeps (arg_max's).
+	Sig AggSig
+	// Args are the arguments, as they are; the renderer converts them as
+	// Sig says.
 	Args []Expr
 	// NotNull says Args[0] is known never to be null (arg_max's key, a
 	// column that holds a value in every row), which spares the dialect
 	// its handling of nulls.
 	NotNull bool
-	// Results are the types of the columns the call gives
-	// (AggSig.Results, or those of them a caller keeps).
-	Results []schema.Type
 }
 
 // Columns are the keys' columns, then each item's: an aggregate call's
@@ -80,7 +79,7 @@ func (n *Aggregate) Columns() []Column {
 		}
 		for j, name := range it.Names {
 			if name != "" {
-				cols = append(cols, Column{Name: name, Type: it.Call.Results[j]})
+				cols = append(cols, Column{Name: name, Type: it.Call.Sig.Results[j]})
 			}
 		}
 	}

@@ -69,13 +69,17 @@ func (r *Renderer) aggColumns(it plan.AggItem) []string {
 }
 
 // Aggregate returns the SQL of the typed aggregate call a, one aggregate
-// expression per column of a.Results.
+// expression per column of a.Sig.Results, its arguments converted as
+// a.Sig.Params say.
 func (r *Renderer) Aggregate(a *plan.AggCall) []string {
 	args := make([]Arg, len(a.Args))
 	for i, x := range a.Args {
-		args[i] = Arg{SQL: r.Expr(x), Type: x.Type(), NotNull: i == 0 && a.NotNull}
+		args[i] = r.arg(x, a.Sig.Params[i])
 	}
-	sqls, ok := r.D.Aggregate(a.Name, args, a.Results)
+	if len(args) > 0 {
+		args[0].NotNull = a.NotNull
+	}
+	sqls, ok := r.D.Aggregate(a.Name, args, a.Sig.Results)
 	if !ok {
 		// The dialect spells every aggregate the plan types (a test of
 		// each dialect checks it: TestEveryAggregateIsSpelled).

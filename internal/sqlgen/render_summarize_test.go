@@ -31,11 +31,15 @@ func TestRenderAggregate(t *testing.T) {
 	in := sumInput{"SELECT * FROM T"}
 	k := sumExpr{"k", schema.String}
 	x := sumExpr{"x", schema.Long}
-	count := &plan.AggCall{Name: "count", Results: []schema.Type{schema.Long}}
-	sum := &plan.AggCall{Name: "sum", Args: []plan.Expr{x}, Results: []schema.Type{schema.Long}}
-	// arg_max(_argkey0, k, x) whose key is no column, k a by column.
-	argMax := &plan.AggCall{Name: "arg_max", Args: []plan.Expr{sumExpr{`"_argkey0"`, schema.Long}, x},
-		Results: []schema.Type{schema.Long, schema.Long}}
+	long := []schema.Type{schema.Long}
+	count := &plan.AggCall{Name: "count", Sig: plan.AggSig{Results: long}}
+	sum := &plan.AggCall{Name: "sum", Sig: plan.AggSig{Params: []schema.Type{0}, Results: long}, Args: []plan.Expr{x}}
+	// stdev reads its values as reals: the renderer converts them.
+	stdev := &plan.AggCall{Name: "stdev", Sig: plan.AggSig{Params: []schema.Type{schema.Real}, Results: []schema.Type{schema.Real}},
+		Args: []plan.Expr{x}}
+	// arg_max(_argkey0, x) whose key is no column, k a by column.
+	argMax := &plan.AggCall{Name: "arg_max", Args: []plan.Expr{&plan.ColumnRef{Name: "_argkey0", T: schema.Real}, x},
+		Sig: plan.AggSig{Params: []schema.Type{0, 0}, Results: []schema.Type{schema.Real, schema.Long}}}
 	for _, tc := range []struct {
 		name string
 		n    *plan.Aggregate
@@ -48,9 +52,12 @@ func TestRenderAggregate(t *testing.T) {
 			[]plan.Column{{Name: "count_", Type: schema.Long}}},
 		{"grouped by a key's expression",
 			&plan.Aggregate{Input: in, Keys: []plan.Named{{Name: "K", Expr: k}},
-				Items: []plan.AggItem{{Call: count, Names: []string{"n"}}, {Call: sum, Names: []string{"sum_x"}}}},
-			`SELECT k AS "K", count(*) AS "n", CAST(sum(x) AS BIGINT) AS "sum_x" FROM (SELECT * FROM T) AS _t GROUP BY k`,
-			[]plan.Column{{Name: "K", Type: schema.String}, {Name: "n", Type: schema.Long}, {Name: "sum_x", Type: schema.Long}}},
+				Items: []plan.AggItem{{Call: count, Names: []string{"n"}}, {Call: sum, Names: []string{"sum_x"}},
+					{Call: stdev, Names: []string{"stdev_x"}}}},
+			`SELECT k AS "K", count(*) AS "n", CAST(sum(x) AS BIGINT) AS "sum_x", stddev_samp(CAST(x AS DOUBLE)) AS "stdev_x" ` +
+				`FROM (SELECT * FROM T) AS _t GROUP BY k`,
+			[]plan.Column{{Name: "K", Type: schema.String}, {Name: "n", Type: schema.Long}, {Name: "sum_x", Type: schema.Long},
+				{Name: "stdev_x", Type: schema.Real}}},
 		{"a per-row key below the grouping; a result that is no column",
 			&plan.Aggregate{Input: in, RowKeys: []plan.Named{{Name: "_argkey0", Expr: sumExpr{"random()", schema.Real}}},
 				Keys:  []plan.Named{{Name: "max_", Expr: k}},
@@ -87,8 +94,8 @@ func TestRenderAggregate(t *testing.T) {
 // A key known never to be null spares arg_max its fallback for a group
 // whose keys are all null.
 func TestRenderAggregateNotNull(t *testing.T) {
-	a := &plan.AggCall{Name: "arg_min", Args: []plan.Expr{sumExpr{`"t"`, schema.DateTime}, sumExpr{`"u"`, schema.String}},
-		NotNull: true, Results: []schema.Type{schema.DateTime, schema.String}}
+	a := &plan.AggCall{Name: "arg_min", Args: []plan.Expr{&plan.ColumnRef{Name: "t", T: schema.DateTime}, sumExpr{`"u"`, schema.String}},
+		NotNull: true, Sig: plan.AggSig{Params: []schema.Type{0, 0}, Results: []schema.Type{schema.DateTime, schema.String}}}
 	got := sumRenderer(NewDuckDB(time.Time{})).Aggregate(a)
 	want := []string{`min("t")`, `arg_min_null("u", "t")`}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
