@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -14,43 +13,23 @@ import (
 )
 
 // mvExpand expands dynamic arrays (and bags, a row per property) into
-// rows; several columns expand side by side, the shorter padded with
-// nulls, as Kusto does.
+// rows (plan.MvExpand).
 func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
-	var lengths, entries []string
-	var computed []plan.Column
+	var items []plan.MvExpandValue
 	for i, it := range op.Items {
 		v := c.expr(it.Expr, in)
 		out, err := plan.MvExpandItem(it, i, v.typ, op.ToType[i])
 		if err != nil {
 			panic(failure{err})
 		}
-		// A bag expands to its properties: one-property bags, or with
-		// bagexpansion=array [key, value] arrays. Each is read with a
-		// JSON pointer made at run time (sqlgen.KeyPointer).
-		member := "json_extract(%[1]s, " + sqlgen.KeyPointer("_k") + ")"
-		prop := "json_object(_k, " + member + ")"
-		if op.BagExpansion == "array" {
-			prop = "to_json([to_json(_k), " + member + "])"
-		}
-		list := fmt.Sprintf("CASE json_type(%[1]s) WHEN 'ARRAY' THEN CAST(%[1]s AS JSON[]) WHEN 'OBJECT' THEN list_transform(json_keys(%[1]s), _k -> "+prop+") ELSE [%[1]s] END", v.sql)
-		lengths = append(lengths, "len("+list+")")
-		elem := "unnest(" + list + ")"
-		if op.ToType[i] != "" {
-			elem = c.convert(scalar{sql: elem, typ: schema.Dynamic}, out.Type, it.Expr)
-		}
-		entries = append(entries, elem+" AS "+sqlgen.QuoteIdent(out.Name))
-		computed = append(computed, out)
+		items = append(items, plan.MvExpandValue{X: v.x, Column: out})
 	}
-	if op.ItemIndex != "" {
-		entries = append(entries, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+sqlgen.QuoteIdent(op.ItemIndex))
-		computed = append(computed, plan.MvExpandIndex(op.ItemIndex))
-	}
-	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)
-	out := wrap(in, sel, cols, "")
+	var limit plan.Expr
 	if op.Limit != nil {
-		out = wrap(out, quoted(cols), cols, " LIMIT "+c.expr(op.Limit, nil).sql)
+		limit = c.expr(op.Limit, nil).x
 	}
+	out := c.rendered(plan.NewMvExpand(in, items, op.BagExpansion == "array", op.ItemIndex, limit))
+	out.render = in.render
 	return out
 }
 
@@ -348,7 +327,7 @@ func (c *compiler) constStrings(e kql.Expr) []string {
 }
 
 // parseKv extracts the listed keys from key/value text into typed
-// columns (kql_parse_kv in gofuncs.go does the scanning).
+// columns (plan.ParseKv; kql_parse_kv in gofuncs.go does the scanning).
 func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 	x := c.expr(op.X, in)
 	opts := map[string]any{}
@@ -363,29 +342,11 @@ func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
 			c.fail(e, "parse-kv has no option '%s'", k)
 		}
 	}
-	var keys []any
-	for _, cd := range op.Cols {
-		keys = append(keys, cd.Name)
-	}
-	text := "CAST(to_json(" + c.convert(x, schema.String, op.X) + ") AS VARCHAR)"
-	bag := sqlgen.GoCall("kql_parse_kv", schema.Dynamic, text, sqlgen.QuoteString(mustJSON(keys)), sqlgen.QuoteString(mustJSON(opts)))
-	computed, err := plan.ParseKvColumns(op)
+	n, err := plan.NewParseKv(in, x.x, op, opts)
 	if err != nil {
 		panic(failure{err})
 	}
-	var entries []string
-	for _, cd := range computed {
-		v := c.convert(scalar{sql: "json_extract_string(" + bag + ", " + sqlgen.KeyPath(cd.Name) + ")", typ: schema.String}, cd.Type, op)
-		entries = append(entries, v+" AS "+sqlgen.QuoteIdent(cd.Name))
-	}
-	sel, cols := extended(in.cols, plan.Extend(planColumns(in.cols), computed), entries)
-	return wrap(in, sel, cols, "")
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
+	out := c.rendered(n)
+	out.render = in.render
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -810,135 +809,15 @@ func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool
 
 func quoted(cols []col) []string { return sqlgen.Names(planColumns(cols)) }
 
-// parseOp compiles parse and parse-where into one regular expression
-// with a group per column, read in one pass into a struct. In simple
-// and relaxed mode the literals match themselves and . matches newlines;
-// in regex mode they are regular expressions, the match is anchored at
-// both ends and flags= applies (U swaps greedy and lazy). A string
-// column matches lazily up to what follows it (the last one greedily);
-// in regex mode greedily, as Kusto's documented examples show. A number
-// column matches a number, and in relaxed mode, failing that, anything
-// up to what follows. Simple and regex mode are strict: a value that
-// does not convert to its column's type fails the whole row (every
-// column null, and parse-where drops it); relaxed mode nulls that
-// column alone.
+// parseOp compiles parse and parse-where: plan.NewParse's node.
 func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
-	x := c.expr(op.X, in)
-	src := c.convert(x, schema.String, op.X)
-	caps, err := plan.ParseCaptures(op)
+	n, err := plan.NewParse(in, c.expr(op.X, in).x, op)
 	if err != nil {
 		panic(failure{err})
 	}
-	var capFields []string // the group of each capture
-	var re strings.Builder
-	var fields []string
-	group := func() string {
-		f := "_" + strconv.Itoa(len(fields))
-		fields = append(fields, sqlgen.QuoteString(f))
-		return f
-	}
-	regex := op.Kind == "regex"
-	for i, p := range op.Pattern {
-		last := i == len(op.Pattern)-1
-		switch {
-		case p.Star:
-			re.WriteString("(?:.*?)")
-		case p.Col == "" && regex:
-			lit, err := regexp.Compile(p.Literal)
-			if err != nil {
-				c.fail(op, "parse: %q is not a regular expression: %v", p.Literal, err)
-			}
-			re.WriteString("(?:" + p.Literal + ")")
-			for range lit.NumSubexp() {
-				group()
-			}
-		case p.Col == "":
-			re.WriteString(sqlgen.QuoteRegexp(p.Literal))
-		default:
-			typ := caps[len(capFields)].Type
-			loose := "(.*?)"
-			if last || regex {
-				loose = "(.*)"
-			}
-			number := ""
-			switch typ {
-			case schema.Int, schema.Long:
-				number = `-?\d+`
-			case schema.Real, schema.Decimal:
-				number = `-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`
-			}
-			switch {
-			case number != "" && op.Kind == "relaxed":
-				re.WriteString("(" + number + "|" + strings.Trim(loose, "()") + ")")
-			case number != "":
-				re.WriteString("(" + number + ")")
-			default:
-				re.WriteString(loose)
-			}
-			capFields = append(capFields, group())
-		}
-	}
-	pattern := "(?s)" + re.String()
-	if regex {
-		pattern = `\A(?:` + re.String() + `)\z`
-		if op.Flags != "" {
-			pattern = "(?" + op.Flags + ")" + pattern
-		}
-	}
-	if _, err := regexp.Compile(pattern); err != nil {
-		c.fail(op, "parse: the pattern is not a regular expression: %v", err)
-	}
-	quoted := sqlgen.QuoteString(pattern)
-	// The struct of the groups, or null where the text does not match,
-	// in a column named apart from the input's.
-	parsed := "_parse"
-	for i := 1; ; i++ {
-		if _, taken := in.find(parsed); !taken {
-			break
-		}
-		parsed = "_parse" + strconv.Itoa(i)
-	}
-	sel, cols := allCols(in)
-	sel = append(sel, "CASE WHEN regexp_matches("+src+", "+quoted+") THEN regexp_extract("+src+", "+quoted+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
-	cols = append(cols, col{name: parsed, hidden: true})
-	matched := wrap(in, sel, cols, "")
-	var entries, typed []string
-	for k, cp := range caps {
-		text := scalar{sql: "struct_extract(" + parsed + ", " + sqlgen.QuoteString(capFields[k]) + ")", typ: schema.String}
-		entries = append(entries, c.convert(text, cp.Type, op)+" AS "+sqlgen.QuoteIdent(cp.Name))
-		if cp.Type != schema.String {
-			typed = append(typed, sqlgen.QuoteIdent(cp.Name))
-		}
-	}
-	sel, cols = extended(matched.cols, plan.Extend(planColumns(matched.cols), caps), entries)
-	converted := wrap(matched, sel, cols, "")
-	ok := parsed + " IS NOT NULL"
-	strict := op.Kind != "relaxed" && len(typed) > 0
-	if strict {
-		ok += " AND " + strings.Join(typed, " IS NOT NULL AND ") + " IS NOT NULL"
-	}
-	sel = nil
-	cols = nil
-	for _, cl := range converted.cols {
-		if cl.name == parsed {
-			continue
-		}
-		ref := sqlgen.QuoteIdent(cl.name)
-		isCapture := false
-		for _, cp := range caps {
-			isCapture = isCapture || cp.Name == cl.name
-		}
-		if isCapture && strict && !op.Where {
-			ref = "CASE WHEN " + ok + " THEN " + ref + " END AS " + ref
-		}
-		sel = append(sel, ref)
-		cols = append(cols, cl)
-	}
-	tail := ""
-	if op.Where {
-		tail = " WHERE " + ok
-	}
-	return wrap(converted, sel, cols, tail)
+	out := c.rendered(n)
+	out.render = in.render
+	return out
 }
 
 // invokeTabular calls a user function as a tabular source.

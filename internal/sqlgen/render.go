@@ -46,6 +46,12 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.union(n)
 	case *plan.Aggregate:
 		return r.aggregate(n)
+	case *plan.Parse:
+		return r.parse(n)
+	case *plan.ParseKv:
+		return r.parseKv(n)
+	case *plan.MvExpand:
+		return r.mvExpand(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
