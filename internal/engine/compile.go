@@ -116,10 +116,10 @@ type compiler struct {
 	applyDepth int
 	// terms are the terms offered for table reads (see offerTerms).
 	terms map[string][]string
-	// pre, while extend, project or where compiles its expressions,
-	// collects what window functions over a serialized input need (see
-	// window.go); nil where such functions are not allowed.
-	pre *windowSteps
+	// windows is set while extend, project or where builds its
+	// expressions, which may call window functions over the input's
+	// order (plan.Builder.Window).
+	windows bool
 	// d spells what differs between SQL dialects (internal/sqlgen).
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
@@ -142,18 +142,11 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 		Input:  func(n plan.Node) string { return n.(*relation).sql },
 		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
 	c := &compiler{ctx: ctx, req: req, db: db, d: d, r: r}
-	r.Hoist = c.hoist
 	c.b = &plan.Builder{
 		Scope:    plan.NewScope(nil),
 		Tabular:  func(t kql.Tabular) plan.Node { return c.tabular(t) },
 		HasTable: c.sourceHas,
-		Window: func() bool {
-			if c.pre == nil {
-				return false
-			}
-			c.pre.called = true
-			return true
-		},
+		Window:   func() bool { return c.windows },
 		Aggregate: func(call *kql.Call) (plan.Expr, bool) {
 			if c.aggs == nil {
 				return nil, false
@@ -245,8 +238,8 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	}
 	// A subquery's operators compute their own columns, not the
 	// enclosing extend's.
-	defer func(saved *windowSteps) { c.pre = saved }(c.pre)
-	c.pre = nil
+	defer func(saved bool) { c.windows = saved }(c.windows)
+	c.windows = false
 	switch t := t.(type) {
 	case *kql.Pipe:
 		in := c.tabular(t.Input)
@@ -264,21 +257,21 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		c.ctes = append(c.ctes, name+" AS MATERIALIZED ("+body.sql+")")
 		return &relation{sql: "SELECT * FROM " + name, cols: body.cols, render: body.render, notNull: body.notNull}
 	case *kql.Print:
+		computed, exprs, err := c.b.Items(t.Items, nil, plan.PrintName)
+		if err != nil {
+			panic(failure{err})
+		}
 		var sel []string
-		var cols []col
-		for i, it := range t.Items {
-			if call, ok := it.Expr.(*kql.Call); ok {
-				if s, cl, ok := c.sortColumns(call, it.Names, it.Name, nil); ok {
-					sel, cols = append(sel, s...), append(cols, cl...)
-					continue
+		for i, x := range exprs {
+			v := c.r.Expr(x)
+			if l, null := x.(*plan.Literal); !null || l.Value != nil {
+				if _, element := x.(*plan.Element); !element {
+					v = c.typed(scalar{sql: v, typ: x.Type()})
 				}
 			}
-			v := c.expr(it.Expr, nil)
-			name := plan.PrintName(it, i)
-			sel = append(sel, c.typed(v)+" AS "+sqlgen.QuoteIdent(name))
-			cols = append(cols, col{name: name, typ: plan.ColumnType(v.typ)})
+			sel = append(sel, v+" AS "+sqlgen.QuoteIdent(computed[i].Name))
 		}
-		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: cols}
+		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: engineColumns(computed)}
 	case *kql.UnionSrc:
 		return c.union(nil, t.Union)
 	case *kql.SearchSrc:
@@ -519,27 +512,22 @@ func allCols(in *relation) ([]string, []col) {
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.Where:
-		// SQL allows no window function in WHERE (where prev(x) != x,
-		// where row_number() <= 10, or one in a function the predicate
-		// calls): such a predicate is computed as a column, after the
-		// columns its window functions need, and the rows are filtered
-		// on it.
-		steps := &windowSteps{}
-		defer func(saved *windowSteps) { c.pre = saved }(c.pre)
-		c.pre = steps
-		p := c.expr(op.Pred, in)
-		if err := plan.CheckBool(op.Pred, p.typ, "where predicate"); err != nil {
+		c.windows = true
+		p, err := c.b.Expr(op.Pred, in.Columns())
+		c.windows = false
+		if err == nil {
+			err = plan.CheckBool(op.Pred, p.Type(), "where predicate")
+		}
+		if err != nil {
 			panic(failure{err})
 		}
-		if !steps.called {
-			return subset(in, " WHERE "+p.sql)
-		}
-		src := hoisted(in, append(steps.levels, []string{p.sql + " AS _where"}))
-		return subset(src, " WHERE _where")
+		out := c.rendered(&plan.Filter{Input: in, Pred: p})
+		out.render, out.notNull = in.render, in.notNull
+		return out
 	case *kql.Project:
-		return c.project(in, op.Items, false)
+		return c.project(in, op.Items, false, false)
 	case *kql.Extend:
-		return c.project(in, op.Items, true)
+		return c.project(in, op.Items, true, false)
 	case *kql.ProjectAway:
 		slots, err := plan.ProjectAway(planColumns(in.cols), op)
 		return c.pick(in, slots, err)
@@ -578,9 +566,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 			out.render = in.render
 			return out
 		}
-		p := c.project(in, op.Items, false)
-		p.sql = strings.Replace(p.sql, "SELECT ", "SELECT DISTINCT ", 1)
-		return p
+		return c.project(in, op.Items, false, true)
 	case *kql.Join:
 		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeJoin(op, l, r) })
 	case *kql.Lookup:
@@ -599,7 +585,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		if len(op.Items) == 0 {
 			return in
 		}
-		return c.project(in, op.Items, true)
+		return c.project(in, op.Items, true, false)
 	case *kql.As:
 		named := *in
 		named.as = op.Name
@@ -641,81 +627,22 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 }
 
 // project computes items over in: for extend, after in's columns (an item
-// naming an existing column replaces it in place).
-func (c *compiler) project(in *relation, items []kql.NamedExpr, extend bool) *relation {
-	steps := &windowSteps{}
-	defer func(saved *windowSteps) { c.pre = saved }(c.pre)
-	c.pre = steps
-	sel, cols := c.projectItems(in, items, extend)
-	return wrap(hoisted(in, steps.levels), sel, cols, "")
-}
-
-// hoisted is in with the columns of levels computed after its own, each
-// level's over the ones before (window.go); its columns are in's, so an
-// operator over it selects in's columns by name and leaves these out.
-func hoisted(in *relation, levels [][]string) *relation {
-	src := *in
-	for _, lv := range levels {
-		src.sql = "SELECT *, " + strings.Join(lv, ", ") + " FROM (" + src.sql + ")"
+// naming an existing column replaces it in place); with distinct, each
+// distinct row once.
+func (c *compiler) project(in *relation, items []kql.NamedExpr, extend, distinct bool) *relation {
+	c.windows = true
+	computed, exprs, err := c.b.Items(items, in.Columns(), plan.ItemName)
+	c.windows = false
+	if err != nil {
+		panic(failure{err})
 	}
-	return &src
-}
-
-// projectItems compiles items over in into the select list and columns
-// of project, or, with extend, of extend (plan.Extend lays them out).
-func (c *compiler) projectItems(in *relation, items []kql.NamedExpr, extend bool) ([]string, []col) {
-	var entries []string
-	var computed []plan.Column
-	add := func(entry string, cl col) {
-		entries = append(entries, entry)
-		computed = append(computed, plan.Column{Name: cl.name, Type: cl.typ})
-	}
-	for i, it := range items {
-		if call, ok := it.Expr.(*kql.Call); ok && len(call.Args) > 0 {
-			if s, cl, ok := c.sortColumns(call, it.Names, it.Name, in); ok {
-				for k := range s {
-					add(s[k], cl[k])
-				}
-				continue
-			}
-			if exp, ok := seriesExpansions[call.Name]; ok {
-				// series_stats(x) and the like: a column per statistic.
-				bag := c.expr(&kql.Call{P: call.P, Name: exp.dynamic, Args: call.Args}, in)
-				if it.Names != nil && len(it.Names) > len(exp.fields) {
-					c.fail(call, "%s gives %d columns, not %d", call.Name, len(exp.fields), len(it.Names))
-				}
-				for k, f := range exp.fields {
-					name := call.Name + "_" + plan.ByName(call.Args[0], 0) + "_" + f.name
-					switch {
-					case it.Names != nil && k >= len(it.Names):
-						continue
-					case it.Names != nil:
-						name = it.Names[k]
-					case it.Name != "":
-						name = it.Name + "_" + f.name
-					}
-					v := c.convert(scalar{sql: "json_extract(" + bag.sql + ", " + sqlgen.KeyPath(f.name) + ")", typ: schema.Dynamic}, f.typ, call)
-					add(v+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: f.typ})
-				}
-				continue
-			}
-		}
-		if it.Names != nil {
-			c.fail(it.Expr, "A tuple (a, b) = ... needs a function that gives several columns, such as series_stats")
-		}
-		v := c.expr(it.Expr, in)
-		name := plan.ItemName(it, i)
-		if v.typ == 0 {
-			v.typ = plan.ColumnType(0)
-			v.sql = sqlgen.Null(v.typ)
-		}
-		add(v.sql+" AS "+sqlgen.QuoteIdent(name), col{name: name, typ: v.typ})
-	}
-	var cols []col
+	var base []plan.Column
 	if extend {
-		cols = in.cols
+		base = in.Columns()
 	}
-	return extended(cols, plan.Extend(planColumns(cols), computed), entries)
+	out := c.rendered(&plan.Project{Input: in, Slots: plan.Extend(base, computed), Items: exprs, Distinct: distinct})
+	out.render = in.render
+	return out
 }
 
 func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {

@@ -23,13 +23,17 @@ type Renderer struct {
 	Column func(name string) string
 	// Hoist, while the expressions of extend, project or where are
 	// written, computes a part of a window function's call as a column
-	// of their input (Dialect.Window).
+	// of their input (Dialect.Window, windows).
 	Hoist Hoist
 }
 
 // Node returns the SQL of the SELECT statement that gives n's rows.
 func (r *Renderer) Node(n plan.Node) string {
 	switch n := n.(type) {
+	case *plan.Filter:
+		return r.filter(n)
+	case *plan.Project:
+		return r.project(n)
 	case *plan.Count:
 		return `SELECT count(*) AS "Count" FROM (` + r.Node(n.Input) + ")"
 	case *plan.Pick:

@@ -58,6 +58,8 @@ func (r *Renderer) Expr(x plan.Expr) string {
 		return "(SELECT " + QuoteIdent(x.Table.Columns()[0].Name) + " FROM (" + r.Node(x.Table) + ") LIMIT 1)"
 	case *plan.RowBag:
 		return r.RowBag(x.Columns, x.DropEmpty)
+	case *plan.Element:
+		return r.element(x)
 	}
 	return r.Scalar(x)
 }

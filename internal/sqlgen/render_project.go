@@ -1,0 +1,85 @@
+package sqlgen
+
+import (
+	"strconv"
+	"strings"
+
+	"vigil/internal/plan"
+	"vigil/internal/schema"
+)
+
+// filter is where. SQL allows no window function in WHERE (where
+// prev(x) != x, where row_number() <= 10): a predicate that calls one is
+// computed as a column, after the columns its window functions need, and
+// the rows are filtered on that.
+func (r *Renderer) filter(n *plan.Filter) string {
+	in, sel := r.Node(n.Input), Names(n.Columns())
+	if !plan.HasWindow(n.Pred) {
+		return Select(sel, in, " WHERE "+r.Expr(n.Pred))
+	}
+	var pred string
+	levels := r.windows(func() { pred = r.Expr(n.Pred) })
+	return Select(sel, hoisted(in, append(levels, []string{pred + " AS _where"})), " WHERE _where")
+}
+
+// project is project, extend, distinct of columns and serialize with
+// columns, over the input with the columns the items' window functions
+// need computed first.
+func (r *Renderer) project(n *plan.Project) string {
+	names := make([]string, len(n.Items))
+	for _, s := range n.Slots {
+		if s.From < 0 {
+			names[s.Item] = s.Name
+		}
+	}
+	entries := make([]string, len(n.Items))
+	levels := r.windows(func() {
+		for i, x := range n.Items {
+			entries[i] = r.Expr(x) + " AS " + QuoteIdent(names[i])
+		}
+	})
+	q := Select(Slots(n.Input.Columns(), n.Slots, entries), hoisted(r.Node(n.Input), levels), "")
+	if n.Distinct {
+		q = "SELECT DISTINCT " + strings.TrimPrefix(q, "SELECT ")
+	}
+	return q
+}
+
+// windows renders, with f, the expressions of an operator that computes
+// window functions over its input (extend, project, where) and returns
+// the columns their spellings hoisted (Dialect.Window), in levels, each
+// level's over the ones before.
+func (r *Renderer) windows(f func()) [][]string {
+	var levels [][]string
+	n := 0
+	defer func(saved Hoist) { r.Hoist = saved }(r.Hoist)
+	r.Hoist = func(lv int, sql string) string {
+		for len(levels) <= lv {
+			levels = append(levels, nil)
+		}
+		name := "_w" + strconv.Itoa(n)
+		n++
+		levels[lv] = append(levels[lv], sql+" AS "+name)
+		return name
+	}
+	f()
+	return levels
+}
+
+// hoisted is the rows of query with the columns of levels computed after
+// its own, each level's over the ones before; an operator over it
+// selects the input's columns by name and leaves these out.
+func hoisted(query string, levels [][]string) string {
+	for _, lv := range levels {
+		query = "SELECT *, " + strings.Join(lv, ", ") + " FROM (" + query + ")"
+	}
+	return query
+}
+
+// element is a value among several one function gives (plan.Element).
+func (r *Renderer) element(x *plan.Element) string {
+	if x.Field == "" {
+		return "json_extract(" + r.Expr(x.X) + ", '$[" + strconv.Itoa(x.Index) + "]')"
+	}
+	return r.D.Convert(Arg{SQL: "json_extract(" + r.Expr(x.X) + ", " + KeyPath(x.Field) + ")", Type: schema.Dynamic}, x.T)
+}
