@@ -68,10 +68,11 @@ func (r *Renderer) parse(n *plan.Parse) string {
 // fills that holds group i (from 0) of a parse pattern.
 func groupField(i int) string { return "_" + strconv.Itoa(i) }
 
-// taken reports whether one of cols is named name.
+// taken reports whether one of cols is named name, in any case: DuckDB
+// reads names without regard to case.
 func taken(cols []plan.Column, name string) bool {
 	for _, c := range cols {
-		if c.Name == name {
+		if strings.EqualFold(c.Name, name) {
 			return true
 		}
 	}

@@ -44,7 +44,7 @@ var mvLong = "TRY_CAST(json_extract_string(unnest(" + mvList("d") + "), '$') AS 
 func TestParseFamily(t *testing.T) {
 	str := func(name string) plan.Column { return plan.Column{Name: name, Type: schema.String} }
 	long := func(name string) plan.Column { return plan.Column{Name: name, Type: schema.Long} }
-	in := parseTestRows{"SELECT * FROM T", []plan.Column{str("s"), {Name: "_parse", Type: schema.String, Hidden: true}}}
+	in := parseTestRows{"SELECT * FROM T", []plan.Column{str("s"), {Name: "_Parse", Type: schema.String, Hidden: true}}}
 	text := parseTestExpr{"t", schema.String}
 	parse := func(strict, where bool, caps ...plan.ParseCapture) *plan.Parse {
 		var cols []plan.Column
@@ -59,29 +59,30 @@ func TestParseFamily(t *testing.T) {
 		n    plan.Node
 		want string
 	}{
-		// The struct is named apart from the input's _parse; a typed
+		// The struct is named apart from the input's _Parse, as DuckDB
+		// reads names without regard to case; a typed
 		// capture that does not convert nulls every capture. s replaces
 		// the input's column, n comes after the struct.
 		{"strict parse", parse(true, false, plan.ParseCapture{Column: long("n"), Group: 0}, plan.ParseCapture{Column: str("s"), Group: 1}),
-			`SELECT CASE WHEN _parse1 IS NOT NULL AND "n" IS NOT NULL THEN "s" END AS "s", "_parse", CASE WHEN _parse1 IS NOT NULL AND "n" IS NOT NULL THEN "n" END AS "n" FROM (` +
-				`SELECT struct_extract(_parse1, '_1') AS "s", "_parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
-				`SELECT "s", "_parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t`},
+			`SELECT CASE WHEN _parse1 IS NOT NULL AND "n" IS NOT NULL THEN "s" END AS "s", "_Parse", CASE WHEN _parse1 IS NOT NULL AND "n" IS NOT NULL THEN "n" END AS "n" FROM (` +
+				`SELECT struct_extract(_parse1, '_1') AS "s", "_Parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
+				`SELECT "s", "_Parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t`},
 		// Strings alone never fail: no test of the captures.
 		{"string captures", parse(true, false, plan.ParseCapture{Column: str("x"), Group: 1}),
-			`SELECT "s", "_parse", "x" FROM (` +
-				`SELECT "s", "_parse", "_parse1", struct_extract(_parse1, '_1') AS "x" FROM (` +
-				`SELECT "s", "_parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t`},
+			`SELECT "s", "_Parse", "x" FROM (` +
+				`SELECT "s", "_Parse", "_parse1", struct_extract(_parse1, '_1') AS "x" FROM (` +
+				`SELECT "s", "_Parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t`},
 		// parse-where drops the rows that fail rather than nulling them.
 		{"strict parse-where", parse(true, true, plan.ParseCapture{Column: long("n"), Group: 0}),
-			`SELECT "s", "_parse", "n" FROM (` +
-				`SELECT "s", "_parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
-				`SELECT "s", "_parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t WHERE _parse1 IS NOT NULL AND "n" IS NOT NULL`},
+			`SELECT "s", "_Parse", "n" FROM (` +
+				`SELECT "s", "_Parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
+				`SELECT "s", "_Parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t WHERE _parse1 IS NOT NULL AND "n" IS NOT NULL`},
 		// Relaxed, a capture that fails is null alone: parse-where drops
 		// only the rows that do not match.
 		{"relaxed parse-where", parse(false, true, plan.ParseCapture{Column: long("n"), Group: 0}),
-			`SELECT "s", "_parse", "n" FROM (` +
-				`SELECT "s", "_parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
-				`SELECT "s", "_parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t WHERE _parse1 IS NOT NULL`},
+			`SELECT "s", "_Parse", "n" FROM (` +
+				`SELECT "s", "_Parse", "_parse1", TRY_CAST(struct_extract(_parse1, '_0') AS BIGINT) AS "n" FROM (` +
+				`SELECT "s", "_Parse", CASE WHEN regexp_matches(t, '(?s)a=(-?\d+) ''b''=(.*)') THEN regexp_extract(t, '(?s)a=(-?\d+) ''b''=(.*)', ['_0', '_1']) END AS _parse1 FROM (SELECT * FROM T) AS _t) AS _t) AS _t WHERE _parse1 IS NOT NULL`},
 		// A capture may be named like the struct's first choice.
 		{"a capture named _parse", &plan.Parse{Input: parseTestRows{"SELECT * FROM T", []plan.Column{str("s")}}, Text: text, Pattern: "(.*)", Groups: 1,
 			Captures: []plan.ParseCapture{{Column: str("_parse")}}, Strict: true, Slots: plan.Extend([]plan.Column{str("s")}, []plan.Column{str("_parse")})},
@@ -90,13 +91,13 @@ func TestParseFamily(t *testing.T) {
 		{"parse-kv", &plan.ParseKv{Input: in, Text: text, Keys: []plan.Column{long("k"), str("s")},
 			Options: map[string]any{"pair_delimiter": ";", "greedy": false, "quote": "'"},
 			Slots:   plan.Extend(in.cols, []plan.Column{long("k"), str("s")})},
-			`SELECT json_extract_string(CAST(kql_parse_kv(CAST(to_json(t) AS VARCHAR), '["k","s"]', '{"greedy":false,"pair_delimiter":";","quote":"''"}') AS JSON), '$.s') AS "s", "_parse", ` +
+			`SELECT json_extract_string(CAST(kql_parse_kv(CAST(to_json(t) AS VARCHAR), '["k","s"]', '{"greedy":false,"pair_delimiter":";","quote":"''"}') AS JSON), '$.s') AS "s", "_Parse", ` +
 				`TRY_CAST(json_extract_string(CAST(kql_parse_kv(CAST(to_json(t) AS VARCHAR), '["k","s"]', '{"greedy":false,"pair_delimiter":";","quote":"''"}') AS JSON), '$.k') AS BIGINT) AS "k" FROM (SELECT * FROM T) AS _t`},
 		// Each value is made a list, which unnest expands; a typed item's
 		// elements are converted; the index counts the longest list's.
 		{"mv-expand", plan.NewMvExpand(in, []plan.MvExpandValue{{X: parseTestExpr{"d", schema.Dynamic}, Column: long("s")}, {X: parseTestExpr{"e", schema.Dynamic}, Column: plan.Column{Name: "x", Type: schema.Dynamic}}},
 			true, "i", parseTestExpr{"5", schema.Long}),
-			`SELECT "s", "_parse", "x", "i" FROM (SELECT ` + mvLong + ` AS "s", "_parse", unnest(` + mvList("e") + `) AS "x", ` +
+			`SELECT "s", "_Parse", "x", "i" FROM (SELECT ` + mvLong + ` AS "s", "_Parse", unnest(` + mvList("e") + `) AS "x", ` +
 				`unnest(range(0, CAST(greatest(len(` + mvList("d") + `), len(` + mvList("e") + `)) AS BIGINT))) AS "i" FROM (SELECT * FROM T) AS _t) AS _t LIMIT 5`},
 	} {
 		if got := parseTestRenderer().Node(c.n); got != c.want {
