@@ -479,21 +479,6 @@ func subset(in *relation, tail string) *relation {
 	return out
 }
 
-// extended is the select list and columns of slots (plan.Extend's and
-// the like) over the columns in: a column passed on is read by its name,
-// a computed one by its SQL in entries ("... AS name").
-func extended(in []col, slots []plan.Slot, entries []string) ([]string, []col) {
-	var cols []col
-	for _, s := range slots {
-		if s.From >= 0 {
-			cols = append(cols, in[s.From])
-		} else {
-			cols = append(cols, col{name: s.Name, typ: s.Type, hidden: s.Hidden})
-		}
-	}
-	return sqlgen.Slots(planColumns(in), slots, entries), cols
-}
-
 // pick passes on the input columns slots say (plan.Pick), failing with
 // err: project-away, project-keep and project-reorder.
 func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
