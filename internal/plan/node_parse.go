@@ -51,14 +51,14 @@ type ParseCapture struct {
 func (n *Parse) Columns() []Column { return slotColumns(n.Slots) }
 
 // NewParse is the node of parse or parse-where op over in, x being
-// op.X, whose text it parses. Its pattern is op's parts in a row: in simple and
-// relaxed mode the literals match themselves and . matches newlines; in
-// regex mode they are regular expressions, the match is anchored at both
-// ends and flags= applies (U swaps greedy and lazy). A string capture
-// matches lazily up to what follows it (the last one greedily); in regex
-// mode greedily, as Kusto's documented examples show. A number capture
-// matches a number, and in relaxed mode, failing that, anything up to
-// what follows.
+// op.X, whose text it parses. Its pattern is op's parts in a row: in
+// simple and relaxed mode the literals match themselves and . matches
+// newlines; in regex mode they are regular expressions, the match is
+// anchored at both ends and flags= applies (U swaps greedy and lazy). A
+// string capture matches lazily up to what follows it (the last one
+// greedily); in regex mode greedily, as Kusto's documented examples
+// show. A number capture matches a number, and in relaxed mode, failing
+// that, anything up to what follows.
 func NewParse(in Node, x Expr, op *kql.ParseOp) (*Parse, error) {
 	caps, err := ParseCaptures(op)
 	if err != nil {
@@ -184,7 +184,10 @@ type MvExpand struct {
 // MvExpandValue is a value mv-expand expands: a dynamic expression, and
 // the column its elements go to, of the type they are converted to.
 type MvExpandValue struct {
-	X      Expr
+	// X is the value expanded, dynamic.
+	X Expr
+	// Column is the column X's elements go to (MvExpandItem): dynamic,
+	// or the type of the item's to typeof().
 	Column Column
 }
 
