@@ -16,7 +16,7 @@ import (
 type aggExprs struct {
 	in   *relation      // the summarize input the aggregates read
 	over []plan.AggItem // the aggregates, each its hidden column _aggN
-	used map[string]bool
+	used plan.Names
 	// inside is set while an aggregate's arguments compile: they are per
 	// row, so another aggregate there is an error.
 	inside bool

@@ -14,15 +14,7 @@ import (
 // (plan.Aggregate). The output is the by columns, then the aggregates.
 func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 	n := &plan.Aggregate{Input: in}
-	used := map[string]bool{}
-	unique := func(name string) string {
-		base := name
-		for i := 1; used[name]; i++ {
-			name = base + strconv.Itoa(i)
-		}
-		used[name] = true
-		return name
-	}
+	used := plan.Names{}
 	var byCols []col
 	for i, by := range op.By {
 		v := c.expr(by.Expr, in)
@@ -30,7 +22,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 		if name == "" {
 			name = plan.ByName(by.Expr, i)
 		}
-		name = unique(name)
+		name = used.Unique(name)
 		n.Keys = append(n.Keys, plan.Named{Name: name, Expr: v})
 		byCols = append(byCols, col{name: name, typ: v.typ})
 	}
@@ -41,7 +33,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 			if name == "" {
 				name = plan.ByName(agg.Expr, len(op.By)+i)
 			}
-			name = unique(name)
+			name = used.Unique(name)
 			a := &aggExprs{in: in, used: used}
 			c.aggs = a
 			v := c.expr(agg.Expr, &relation{cols: byCols})
@@ -63,7 +55,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 				if j < len(agg.Names) {
 					// (Time, User) = arg_max(TimeGenerated, UserName)
 					delete(used, o.name)
-					o.name = unique(agg.Names[j])
+					o.name = used.Unique(agg.Names[j])
 				}
 				names = append(names, o.name)
 			}
@@ -90,7 +82,7 @@ func (c *compiler) summarize(in *relation, op *kql.Summarize) *relation {
 					names[j] += "_" + strconv.Itoa(j)
 				}
 			}
-			names[j] = unique(names[j])
+			names[j] = used.Unique(names[j])
 		}
 		n.Items = append(n.Items, plan.AggItem{Call: a, Names: names})
 	}
@@ -126,7 +118,7 @@ func isAggregateCall(c *compiler, call *kql.Call) bool {
 // of the call's aggregates computing its own would give each its own
 // value of a volatile expr, as in arg_max(rand(), *). How the columns
 // are taken from one row is the dialect's (DuckDB's aggArgExtreme).
-func (c *compiler) argMinMax(in *relation, call *kql.Call, used map[string]bool, keys *[]plan.Named) (a *plan.AggCall, byKey bool, outs []col) {
+func (c *compiler) argMinMax(in *relation, call *kql.Call, used plan.Names, keys *[]plan.Named) (a *plan.AggCall, byKey bool, outs []col) {
 	exprs, args, names, _ := c.rowArgs(in, call, 1)
 	sig := c.typeAggregate(call, exprs, args)
 	id, isIdent := call.Args[0].(*kql.Ident)
@@ -187,22 +179,22 @@ func (c *compiler) rowArgs(in *relation, call *kql.Call, from int) (exprs []kql.
 
 // takeAny types take_any(a, b, ...) (or its deprecated alias any) into
 // a call with a column per expression, all from one row of the group,
-// the dialect's spelling choosing the row, with their names (anyName);
+// the dialect's spelling choosing the row, with their names (plan.AnyName);
 // a `*` stands for every column of in but those whose names are in
 // used, the by columns and earlier aggregates', as Kusto leaves out the
 // group keys, and which may leave no column at all, and no call.
-func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (*plan.AggCall, []string) {
+func (c *compiler) takeAny(in *relation, call *kql.Call, used plan.Names) (*plan.AggCall, []string) {
 	exprs, args, names, argIdx := c.rowArgs(in, call, 0)
 	var kept []kql.Expr
 	var vals []scalar
 	var outs []string
 	for i, e := range exprs {
-		name := anyName(call.Name, e, argIdx[i])
+		name := plan.AnyName(call.Name, e, argIdx[i])
 		if _, star := e.(*kql.Star); star {
 			if used[names[i]] {
 				continue
 			}
-			name = anyColumn(call.Name, names[i])
+			name = plan.AnyColumn(call.Name, names[i])
 		}
 		kept, vals, outs = append(kept, e), append(vals, args[i]), append(outs, name)
 	}
@@ -210,28 +202,6 @@ func (c *compiler) takeAny(in *relation, call *kql.Call, used map[string]bool) (
 		return nil, nil // take_any(*) by every column
 	}
 	return aggCall(call, c.typeAggregate(call, kept, vals), vals), outs
-}
-
-// anyName is the name of the column of take_any's (or any's) argument
-// e, the i-th (from 0): the name Kusto derives for it (a column's own,
-// as anyColumn gives it), else any_argI, the aggregate's prefix
-// (plan.AggPrefix) and argI.
-func anyName(fn string, e kql.Expr, i int) string {
-	name, ok := plan.DerivedName(e)
-	if !ok {
-		return plan.AggPrefix(fn) + "arg" + strconv.Itoa(i)
-	}
-	return anyColumn(fn, name)
-}
-
-// anyColumn is the name of take_any's (or any's) column of a value
-// named name: the name itself, which the deprecated any prefixes with
-// its prefix, any_, as Kusto documents.
-func anyColumn(fn, name string) string {
-	if fn == "any" {
-		return plan.AggPrefix(fn) + name
-	}
-	return name
 }
 
 // refersToColumn reports whether sqlText is a reference to a column of in.
@@ -266,7 +236,16 @@ func (c *compiler) aggregateCall(in *relation, call *kql.Call) (*plan.AggCall, [
 		exprs = append(exprs, a)
 		args = append(args, c.expr(a, in))
 	}
-	return aggCall(call, c.typeAggregate(call, exprs, args), args), c.aggNames(call, args)
+	sig := c.typeAggregate(call, exprs, args)
+	xs := make([]plan.Expr, len(args))
+	for i, a := range args {
+		xs[i] = a.x
+	}
+	names, err := plan.AggNames(call, xs)
+	if err != nil {
+		panic(failure{err})
+	}
+	return aggCall(call, sig, args), names
 }
 
 // typeAggregate types a call of an aggregate (plan.TypeAgg) whose
@@ -290,73 +269,4 @@ func aggCall(call *kql.Call, sig plan.AggSig, args []scalar) *plan.AggCall {
 		xs[i] = a
 	}
 	return &plan.AggCall{Name: call.Name, Sig: sig, Args: xs}
-}
-
-// aggNames are Kusto's default names of the columns of aggregate call:
-// its prefix (plan.AggPrefix) and its first argument's name, as in
-// sum_Duration, or the prefix alone, less its '_', for an expression; an
-// *if variant's prefix and its argument's name, or the prefix alone,
-// but take_anyif of a column is named by the column, as Kusto's is;
-// take_any's and any's columns anyName's;
-// covariance's prefix and both its arguments' names; and for each
-// percentile asked for, percentile_, the values' name and the
-// percentile's value (percentileName), as in percentile_Duration_95.
-func (c *compiler) aggNames(call *kql.Call, args []scalar) []string {
-	prefix := plan.AggPrefix(call.Name)
-	if call.Name == "take_anyif" {
-		// Named after its value, as take_any's one column is.
-		if name, ok := plan.DerivedName(call.Args[0]); ok {
-			return []string{name}
-		}
-	}
-	if call.Name == "take_any" || call.Name == "any" {
-		names := make([]string, len(call.Args))
-		for i, a := range call.Args {
-			names[i] = anyName(call.Name, a, i)
-		}
-		return names
-	}
-	if call.Name == "percentile" || call.Name == "percentiles" {
-		base := plan.ByName(call.Args[0], 0)
-		var names []string
-		for i, p := range call.Args[1:] {
-			names = append(names, prefix+base+"_"+c.percentileName(p, plan.ConstOf(args[i+1].x)))
-		}
-		return names
-	}
-	// countif's prefix ends in if_ and it takes one argument, its
-	// predicate, so it is named by the prefix alone.
-	name := prefix
-	ifPrefix := strings.HasSuffix(prefix, "if_")
-	if len(call.Args) > 0 && !ifPrefix {
-		name = prefix + plan.ByName(call.Args[0], 0)
-		if _, ok := call.Args[0].(*kql.Ident); !ok {
-			if _, isMember := call.Args[0].(*kql.Member); !isMember {
-				name = strings.TrimSuffix(prefix, "_")
-			}
-		}
-	} else if ifPrefix && len(call.Args) > 1 {
-		name = prefix + plan.ByName(call.Args[0], 0)
-	}
-	if strings.HasPrefix(call.Name, "covariance") && len(call.Args) > 1 {
-		name = prefix + plan.ByName(call.Args[0], 0) + "_" + plan.ByName(call.Args[1], 0)
-	}
-	return []string{name}
-}
-
-// percentileName is the name Kusto gives a percentile, p, in the name
-// of its column: its value, a '_' for its decimal point, as 95 in
-// percentile_x_95 and 99_9 in percentile_x_99_9. Kusto requires the
-// percentile to be a constant: a literal, or a let bound to one, whose
-// value, v, the compiled argument's tree carries (plan.ConstOf: not a
-// column that shadows a let of its name).
-func (c *compiler) percentileName(p kql.Expr, v any) string {
-	switch v := v.(type) {
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case float64:
-		return strings.ReplaceAll(strconv.FormatFloat(v, 'f', -1, 64), ".", "_")
-	}
-	c.fail(p, "The percentile must be a constant number")
-	return ""
 }
