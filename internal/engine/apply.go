@@ -264,7 +264,7 @@ func (c *compiler) probe(n kql.Node, query string) [][]string {
 	if c.db == nil {
 		c.fail(n, "This operator needs to read the data to know its columns")
 	}
-	rows, err := c.db.QueryContext(c.ctx, c.withCTEs(query))
+	rows, err := c.db.QueryContext(c.ctx, c.r.With(query))
 	if err != nil {
 		panic(failure{queryError(c.ctx, err)})
 	}

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,9 +122,6 @@ type compiler struct {
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
 	r *sqlgen.Renderer
-	// ctes are the query's materialize() results, "name AS MATERIALIZED
-	// (SELECT ...)", defined before the statement (withCTEs).
-	ctes []string
 	// aggs, while summarize compiles an expression over aggregates,
 	// takes the aggregate calls in it (see aggExprs); nil elsewhere.
 	aggs *aggExprs
@@ -193,17 +188,8 @@ func (c *compiler) compile() (rel *relation, err error) {
 		c.bindLet(l)
 	}
 	rel = c.tabular(q.Body)
-	rel.sql = c.withCTEs(rel.sql)
+	rel.sql = c.r.With(rel.sql)
 	return rel, nil
-}
-
-// withCTEs puts the materialized results the query defined (c.ctes)
-// before a statement that may read them.
-func (c *compiler) withCTEs(query string) string {
-	if len(c.ctes) == 0 {
-		return query
-	}
-	return "WITH " + strings.Join(c.ctes, ", ") + " " + query
 }
 
 func (c *compiler) bindLet(l *kql.Let) {
@@ -251,27 +237,9 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	case *kql.Range:
 		return c.rangeSrc(t)
 	case *kql.Materialize:
-		// A CTE DuckDB computes once (see compile), read by name.
-		body := c.tabular(t.Body)
-		name := sqlgen.QuoteIdent("_mat" + strconv.Itoa(len(c.ctes)))
-		c.ctes = append(c.ctes, name+" AS MATERIALIZED ("+body.sql+")")
-		return &relation{sql: "SELECT * FROM " + name, cols: body.cols, render: body.render, notNull: body.notNull}
+		return c.materialize(t)
 	case *kql.Print:
-		computed, exprs, err := c.b.Items(t.Items, nil, plan.PrintName)
-		if err != nil {
-			panic(failure{err})
-		}
-		var sel []string
-		for i, x := range exprs {
-			v := c.r.Expr(x)
-			if l, null := x.(*plan.Literal); !null || l.Value != nil {
-				if _, element := x.(*plan.Element); !element {
-					v = c.typed(scalar{sql: v, typ: x.Type()})
-				}
-			}
-			sel = append(sel, v+" AS "+sqlgen.QuoteIdent(computed[i].Name))
-		}
-		return &relation{sql: "SELECT " + strings.Join(sel, ", "), cols: engineColumns(computed)}
+		return c.print(t)
 	case *kql.UnionSrc:
 		return c.union(nil, t.Union)
 	case *kql.SearchSrc:
@@ -290,13 +258,24 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 	return nil
 }
 
-// typed returns the SQL of v with an explicit type where SQL would
-// otherwise guess (untyped nulls, small integer literals).
-func (c *compiler) typed(v scalar) string {
-	if v.typ == 0 {
-		return sqlgen.Null(plan.ColumnType(0))
+// materialize compiles materialize(): its body, computed once as a CTE
+// (sqlgen.Renderer.With puts it before the statement) however many times
+// the query reads the result.
+func (c *compiler) materialize(t *kql.Materialize) *relation {
+	body := c.tabular(t.Body)
+	out := c.rendered(&plan.Materialize{Input: body})
+	out.render, out.notNull = body.render, body.notNull
+	return out
+}
+
+// print compiles print: a row of its items' values (plan.Builder.Items,
+// a tuple (a, b) = array_sort_asc(x, y) giving a column per array).
+func (c *compiler) print(t *kql.Print) *relation {
+	cols, items, err := c.b.Items(t.Items, nil, plan.PrintName)
+	if err != nil {
+		panic(failure{err})
 	}
-	return "CAST(" + v.sql + " AS " + sqlgen.DuckDBType(v.typ) + ")"
+	return c.rendered(&plan.Print{Cols: cols, Items: items})
 }
 
 func (c *compiler) tableRef(t *kql.TableRef) *relation {
@@ -398,71 +377,53 @@ func unparen(s string) (string, bool) {
 // store, so the columns it fills may be null there (a transform's source).
 type unstored interface{ unstored() }
 
+// datatable compiles datatable: its values, each converted to its
+// column's declared type.
 func (c *compiler) datatable(t *kql.Datatable) *relation {
-	rel := &relation{}
-	for _, cd := range t.Cols {
-		typ, err := schema.ParseType(cd.Type)
-		if err != nil {
-			c.fail(t, "datatable column %s: %v", cd.Name, err)
+	cols, err := plan.DatatableColumns(t)
+	if err != nil {
+		panic(failure{err})
+	}
+	n := &plan.Values{Cols: cols}
+	for i := 0; i < len(t.Values); i += len(cols) {
+		row := make([]plan.Expr, len(cols))
+		for j, cl := range cols {
+			row[j] = c.converted(c.expr(t.Values[i+j], nil), cl.Type, t.Values[i+j])
 		}
-		rel.cols = append(rel.cols, col{name: cd.Name, typ: typ})
+		n.Rows = append(n.Rows, row)
 	}
-	if len(t.Values) == 0 {
-		var sel []string
-		for _, cl := range rel.cols {
-			sel = append(sel, sqlgen.Null(cl.typ)+" AS "+sqlgen.QuoteIdent(cl.name))
-		}
-		rel.sql = "SELECT " + strings.Join(sel, ", ") + " WHERE false"
-		return rel
-	}
-	var rows []string
-	for i := 0; i < len(t.Values); i += len(t.Cols) {
-		var vals []string
-		for j, cl := range rel.cols {
-			v := c.expr(t.Values[i+j], nil)
-			vals = append(vals, c.convert(v, cl.typ, t.Values[i+j]))
-		}
-		rows = append(rows, "("+strings.Join(vals, ", ")+")")
-	}
-	var names []string
-	for _, cl := range rel.cols {
-		names = append(names, sqlgen.QuoteIdent(cl.name))
-	}
-	rel.sql = "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _v(" + strings.Join(names, ", ") + ")"
-	return rel
+	return c.rendered(n)
 }
 
+// rangeSrc compiles range over the bounds and step plan.TypeRange typed:
+// a From that is not of the column's type is read as a real by
+// todouble(), a To of a datetime column as a datetime.
 func (c *compiler) rangeSrc(t *kql.Range) *relation {
 	from := c.expr(t.From, nil)
 	to := c.expr(t.To, nil)
 	step := c.expr(t.Step, nil)
-	name := sqlgen.QuoteIdent(t.Col)
-	switch from.typ {
-	case schema.DateTime:
-		return &relation{
-			sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, %s)", name, from.sql, c.convert(to, schema.DateTime, t.To), sqlgen.TicksInterval(step.sql)),
-			cols: []col{{name: t.Col, typ: schema.DateTime}},
-		}
-	case schema.Real:
-		return &relation{
-			sql:  fmt.Sprintf("SELECT CAST(%s + i * (%s) AS DOUBLE) AS %s FROM generate_series(0, CAST(floor((%s - %s) / (%s)) AS BIGINT)) AS _g(i)", from.sql, step.sql, name, to.sql, from.sql, step.sql),
-			cols: []col{{name: t.Col, typ: schema.Real}},
-		}
+	typ, err := plan.TypeRange(t, from.typ, to.typ, step.typ)
+	if err != nil {
+		panic(failure{err})
 	}
-	if !plan.IsNumeric(from.typ) && from.typ != schema.Timespan {
-		c.fail(t, "range needs numeric, datetime or timespan bounds, not %s", from.typ)
+	n := &plan.Range{Column: plan.Column{Name: t.Col, Type: typ}, From: from.x, To: to.x, Step: step.x}
+	switch {
+	case typ == schema.DateTime:
+		n.To = c.converted(to, schema.DateTime, t.To)
+	case typ == schema.Real && from.typ != schema.Real:
+		n.From = c.expr(&kql.Call{P: t.P, Name: "todouble", Args: []kql.Expr{t.From}}, nil).x
 	}
-	typ := schema.Long
-	if from.typ == schema.Timespan {
-		typ = schema.Timespan
+	return c.rendered(n)
+}
+
+// converted is v, an expression the plan built, converted to type to as
+// c.convert does, for a node to hold; a conversion plan.CanConvert does
+// not allow fails at n.
+func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
+	if !plan.CanConvert(v.typ, to) {
+		c.fail(n, "Cannot convert %s to %s", v.typ, to)
 	}
-	if step.typ == schema.Real || to.typ == schema.Real {
-		return c.rangeSrc(&kql.Range{P: t.P, Col: t.Col, From: &kql.Call{P: t.P, Name: "todouble", Args: []kql.Expr{t.From}}, To: t.To, Step: t.Step})
-	}
-	return &relation{
-		sql:  fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))", name, from.sql, to.sql, step.sql),
-		cols: []col{{name: t.Col, typ: typ}},
-	}
+	return &plan.Convert{X: v.x, To: to}
 }
 
 // wrap makes a new relation selecting exprs from in.

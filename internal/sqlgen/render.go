@@ -25,6 +25,13 @@ type Renderer struct {
 	// written, computes a part of a window function's call as a column
 	// of their input (Dialect.Window, windows).
 	Hoist Hoist
+
+	// ctes are the definitions, "name AS MATERIALIZED (SELECT ...)", of
+	// the CTEs that compute the materialize nodes rendered so far, in the
+	// order they read each other; materialized names each node's CTE.
+	// With puts them before the statement.
+	ctes         []string
+	materialized map[*plan.Materialize]string
 }
 
 // Node returns the SQL of the SELECT statement that gives n's rows.
@@ -56,6 +63,14 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.parseKv(n)
 	case *plan.MvExpand:
 		return r.mvExpand(n)
+	case *plan.Values:
+		return r.values(n)
+	case *plan.Range:
+		return r.rangeRows(n)
+	case *plan.Print:
+		return r.print(n)
+	case *plan.Materialize:
+		return r.materialize(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

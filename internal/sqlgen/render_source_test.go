@@ -1,0 +1,98 @@
+package sqlgen
+
+import (
+	"testing"
+
+	"vigil/internal/plan"
+	"vigil/internal/schema"
+)
+
+// sqlExpr is an expression given by its SQL, as the engine's compiled
+// scalars are while expressions move to the plan.
+type sqlExpr struct {
+	sql string
+	typ schema.Type
+}
+
+func (x sqlExpr) Type() schema.Type { return x.typ }
+
+// sqlNode is a node given by its SQL, as the engine's relations are.
+type sqlNode struct {
+	sql  string
+	cols []plan.Column
+}
+
+func (n sqlNode) Columns() []plan.Column { return n.cols }
+
+// testRenderer spells sqlExpr and sqlNode by their SQL.
+func testRenderer() *Renderer {
+	return &Renderer{
+		Input:  func(n plan.Node) string { return n.(sqlNode).sql },
+		Scalar: func(x plan.Expr) string { return x.(sqlExpr).sql },
+	}
+}
+
+func TestRenderSources(t *testing.T) {
+	one := sqlExpr{"1", schema.Long}
+	for _, c := range []struct {
+		name string
+		node plan.Node
+		want string
+	}{
+		{"datatable", &plan.Values{
+			Cols: []plan.Column{{Name: "a", Type: schema.Int}, {Name: "b c", Type: schema.String}},
+			Rows: [][]plan.Expr{{sqlExpr{"1", schema.Int}, sqlExpr{"'x'", schema.String}}, {sqlExpr{"2", schema.Int}, sqlExpr{"NULL", schema.String}}},
+		}, `SELECT * FROM (VALUES (1, 'x'), (2, NULL)) AS _v("a", "b c")`},
+		// Without rows, typed nulls keep the columns' types.
+		{"empty datatable", &plan.Values{
+			Cols: []plan.Column{{Name: "a", Type: schema.Int}, {Name: "t", Type: schema.DateTime}},
+		}, `SELECT CAST(NULL AS INTEGER) AS "a", CAST(NULL AS TIMESTAMP) AS "t" WHERE false`},
+		{"range of longs", &plan.Range{
+			Column: plan.Column{Name: "x", Type: schema.Long}, From: one, To: sqlExpr{"10", schema.Long}, Step: sqlExpr{"2", schema.Long},
+		}, `SELECT generate_series AS "x" FROM generate_series(CAST(1 AS BIGINT), CAST(10 AS BIGINT), CAST(2 AS BIGINT))`},
+		{"range of timespans", &plan.Range{
+			Column: plan.Column{Name: "x", Type: schema.Timespan}, From: sqlExpr{"0", schema.Timespan}, To: sqlExpr{"600000000", schema.Timespan}, Step: sqlExpr{"10000000", schema.Timespan},
+		}, `SELECT generate_series AS "x" FROM generate_series(CAST(0 AS BIGINT), CAST(600000000 AS BIGINT), CAST(10000000 AS BIGINT))`},
+		// generate_series has no DOUBLE form: the steps that fit are counted.
+		{"range of reals", &plan.Range{
+			Column: plan.Column{Name: "x", Type: schema.Real}, From: sqlExpr{"0.5", schema.Real}, To: sqlExpr{"3", schema.Long}, Step: sqlExpr{"0.5", schema.Real},
+		}, `SELECT CAST(0.5 + i * (0.5) AS DOUBLE) AS "x" FROM generate_series(0, CAST(floor((3 - 0.5) / (0.5)) AS BIGINT)) AS _g(i)`},
+		// A step of ticks becomes microseconds.
+		{"range of datetimes", &plan.Range{
+			Column: plan.Column{Name: "t", Type: schema.DateTime}, From: sqlExpr{"a", schema.DateTime}, To: sqlExpr{"b", schema.DateTime}, Step: sqlExpr{"36000000000", schema.Timespan},
+		}, `SELECT generate_series AS "t" FROM generate_series(a, b, to_microseconds((36000000000) // 10))`},
+		// Values are cast to their types but for a null literal and an
+		// element of a tuple, which have theirs.
+		{"print", &plan.Print{
+			Cols: []plan.Column{{Name: "print_0", Type: schema.Long}, {Name: "n", Type: schema.String}, {Name: "a", Type: schema.Dynamic}, {Name: "b", Type: schema.Dynamic}},
+			Items: []plan.Expr{one, &plan.Literal{T: schema.String},
+				&plan.Element{X: sqlExpr{"s", schema.Dynamic}, Index: 0, T: schema.Dynamic}, &plan.Element{X: sqlExpr{"s", schema.Dynamic}, Index: 1, T: schema.Dynamic}},
+		}, `SELECT CAST(1 AS BIGINT) AS "print_0", CAST(NULL AS VARCHAR) AS "n", json_extract(s, '$[0]') AS "a", json_extract(s, '$[1]') AS "b"`},
+	} {
+		if got := testRenderer().Node(c.node); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
+
+// TestRenderMaterialize checks that a materialize node is computed by
+// one CTE however often it is read, after the CTEs its input reads.
+func TestRenderMaterialize(t *testing.T) {
+	r := testRenderer()
+	if got := r.With("SELECT 1"); got != "SELECT 1" {
+		t.Errorf("a statement without materialize: %s", got)
+	}
+	cols := []plan.Column{{Name: "a", Type: schema.Long}}
+	inner := &plan.Materialize{Input: sqlNode{"SELECT 1 AS a", cols}}
+	outer := &plan.Materialize{Input: &plan.Count{Input: inner}}
+	if got := r.Node(outer); got != `SELECT * FROM "_mat1"` {
+		t.Errorf("outer: %s", got)
+	}
+	if got := r.Node(inner); got != `SELECT * FROM "_mat0"` {
+		t.Errorf("inner read again: %s", got)
+	}
+	want := `WITH "_mat0" AS MATERIALIZED (SELECT 1 AS a), "_mat1" AS MATERIALIZED (SELECT count(*) AS "Count" FROM (SELECT * FROM "_mat0")) SELECT * FROM "_mat1"`
+	if got := r.With(r.Node(outer)); got != want {
+		t.Errorf("statement:\n got %s\nwant %s", got, want)
+	}
+}
