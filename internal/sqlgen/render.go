@@ -71,6 +71,8 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.print(n)
 	case *plan.Materialize:
 		return r.materialize(n)
+	case *plan.TopNested:
+		return r.topNested(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
