@@ -46,16 +46,6 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, to)
 }
 
-// converted is v converted to to, by Kusto's implicit conversions
-// (plan.CanConvert), as the plan's expression a node holds, or fails at
-// n.
-func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
-	if !plan.CanConvert(v.typ, to) {
-		c.fail(n, "Cannot convert %s to %s", v.typ, to)
-	}
-	return &plan.Convert{X: v.x, To: to}
-}
-
 // toString renders v as Kusto's tostring() does.
 func (c *compiler) toString(v scalar) string {
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, schema.String)
