@@ -197,7 +197,7 @@ func (s *Server) queryTables(p auth.Principal, ws *workspace.Workspace, more []s
 	if len(members) == 1 {
 		return members[0], 0, nil
 	}
-	return source.Union(members...), 0, nil
+	return store.Union(members...), 0, nil
 }
 
 func queryStatus(err error) string {

@@ -112,12 +112,6 @@ type compiler struct {
 	// applyDepth the nesting of mv-apply, for unique aliases.
 	applySrc   *relation
 	applyDepth int
-	// terms are the terms offered for table reads (see offerTerms).
-	terms map[string][]string
-	// windows is set while extend, project or where builds its
-	// expressions, which may call window functions over the input's
-	// order (plan.Builder.Window).
-	windows bool
 	// d spells what differs between SQL dialects (internal/sqlgen).
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
@@ -133,21 +127,25 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 		now = time.Now()
 	}
 	d := sqlgen.NewDuckDB(now.UTC())
-	r := &sqlgen.Renderer{D: d,
-		Input:  func(n plan.Node) string { return n.(*relation).sql },
+	c := &compiler{ctx: ctx, req: req, db: db, d: d}
+	c.r = &sqlgen.Renderer{D: d, Input: c.input,
 		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
-	c := &compiler{ctx: ctx, req: req, db: db, d: d, r: r}
 	c.b = &plan.Builder{
-		Scope:    plan.NewScope(nil),
-		Tabular:  func(t kql.Tabular) plan.Node { return c.tabular(t) },
-		HasTable: c.sourceHas,
-		Window:   func() bool { return c.windows },
+		Scope: plan.NewScope(nil),
 		Aggregate: func(call *kql.Call) (plan.Expr, bool) {
 			if c.aggs == nil {
 				return nil, false
 			}
 			return c.aggs.add(c, call), true
 		},
+		Source:   func(t kql.Tabular) plan.Node { return c.source(t) },
+		Operator: func(in plan.Node, op kql.Operator) plan.Node { return c.operator(c.relationOf(in), op) },
+	}
+	if req.Tables != nil {
+		c.b.Tables = req.Tables
+	}
+	if req.Workspace != nil {
+		c.b.Workspace = func(name string) (plan.Tables, error) { return req.Workspace(name) }
 	}
 	return c
 }
@@ -198,40 +196,61 @@ func (c *compiler) bindLet(l *kql.Let) {
 	}
 }
 
-// lookupTable is the relation a name is bound to (let, as, a function's
-// parameter).
-func (c *compiler) lookupTable(name string) (*relation, bool) {
-	n, ok := c.b.Scope.Table(name)
-	if !ok {
-		return nil, false
-	}
-	return n.(*relation), true
-}
-
-func (c *compiler) sourceHas(name string) bool {
-	if c.req.Tables == nil {
-		return false
-	}
-	_, ok := c.req.Tables.Table(name)
-	return ok
-}
-
 // --- tabular ---
 
+// tabular compiles a tabular expression: the plan builds it, asking the
+// engine for the sources and operators it does not build yet.
 func (c *compiler) tabular(t kql.Tabular) *relation {
-	if done := c.offerTerms(t); done != nil {
-		defer done()
+	n, err := c.b.Tabular(t)
+	if err != nil {
+		panic(failure{err})
 	}
-	// A subquery's operators compute their own columns, not the
-	// enclosing extend's.
-	defer func(saved bool) { c.windows = saved }(c.windows)
-	c.windows = false
+	return c.relationOf(n)
+}
+
+// relationOf is the relation of the plan node n: n itself when the
+// engine compiled it, else its rendering, with what the engine's
+// operators read of its rows (render, notNull, as) as the plan's nodes
+// say.
+func (c *compiler) relationOf(n plan.Node) *relation {
+	switch n := n.(type) {
+	case *relation:
+		return n
+	case *plan.As:
+		out := *c.relationOf(n.Input)
+		out.as = n.Name
+		return &out
+	case *plan.Render:
+		out := *c.relationOf(n.Input)
+		out.render = &Render{Visualization: n.Visualization, Properties: n.Properties}
+		return &out
+	}
+	out := &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
+	// Every stored row has a TimeGenerated: the store fills it from the
+	// time received when the record has none (schema.ColTimeGenerated).
+	if s, ok := n.(*plan.Scan); ok && s.Stored {
+		out.notNull = map[string]bool{schema.ColTimeGenerated: true}
+	}
+	return out
+}
+
+// input spells the nodes the renderer leaves to the engine: the
+// relations it compiled, and a table's rows, read from the store.
+func (c *compiler) input(n plan.Node) string {
+	if s, ok := n.(*plan.Scan); ok {
+		rel, err := s.Tables.(source.Tables).Relation(c.ctx, s.Table, source.Scan{From: c.req.From, To: c.req.To, Terms: s.Terms})
+		if err != nil {
+			panic(failure{kql.Errorf(s.P, "Cannot read table '%s': %v", s.Table, err)})
+		}
+		c.releases = append(c.releases, rel.Release)
+		return tableSQL(rel.SQL)
+	}
+	return n.(*relation).sql
+}
+
+// source compiles the sources the plan does not build yet.
+func (c *compiler) source(t kql.Tabular) plan.Node {
 	switch t := t.(type) {
-	case *kql.Pipe:
-		in := c.tabular(t.Input)
-		return c.operator(in, t.Op)
-	case *kql.TableRef:
-		return c.tableRef(t)
 	case *kql.Datatable:
 		return c.datatable(t)
 	case *kql.Range:
@@ -244,8 +263,6 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 		return c.union(nil, t.Union)
 	case *kql.SearchSrc:
 		return c.search(nil, t.Search)
-	case *kql.Invoke:
-		return c.invokeTabular(t.Name, t.Args, t)
 	case *kql.Find:
 		return c.find(t)
 	case *kql.ApplySource:
@@ -276,56 +293,6 @@ func (c *compiler) print(t *kql.Print) *relation {
 		panic(failure{err})
 	}
 	return c.rendered(&plan.Print{Cols: cols, Items: items})
-}
-
-func (c *compiler) tableRef(t *kql.TableRef) *relation {
-	if t.Workspace == "" {
-		if rel, ok := c.lookupTable(t.Name); ok {
-			return rel
-		}
-		if f, ok := c.b.Scope.Func(t.Name); ok {
-			return c.callFuncTabular(f, nil, t, nil)
-		}
-	}
-	tables := c.req.Tables
-	if t.Workspace != "" {
-		if c.req.Workspace == nil {
-			c.fail(t, "Cross-workspace queries are not allowed here: workspace(%q)", t.Workspace)
-		}
-		ws, err := c.req.Workspace(t.Workspace)
-		if err != nil {
-			c.fail(t, "Failed to resolve workspace %q: %v", t.Workspace, err)
-		}
-		tables = ws
-	}
-	var def *schema.Table
-	ok := false
-	if tables != nil {
-		def, ok = tables.Table(t.Name)
-	}
-	if !ok {
-		var names []string
-		if tables != nil {
-			names = tables.Names()
-		}
-		names = append(names, c.b.Scope.TableNames()...)
-		panic(failure{plan.Unresolved(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name)})
-	}
-	rel, err := tables.Relation(c.ctx, t.Name, source.Scan{From: c.req.From, To: c.req.To, Terms: c.takeTerms(t)})
-	if err != nil {
-		c.fail(t, "Cannot read table '%s': %v", t.Name, err)
-	}
-	c.releases = append(c.releases, rel.Release)
-	out := &relation{sql: tableSQL(rel.SQL)}
-	for _, cd := range def.Columns {
-		out.cols = append(out.cols, col{name: cd.Name, typ: cd.Type, hidden: cd.Hidden})
-	}
-	// Every stored row has a TimeGenerated: the store fills it from the
-	// time received when the record has none (schema.ColTimeGenerated).
-	if _, ok := tables.(unstored); !ok {
-		out.notNull = map[string]bool{schema.ColTimeGenerated: true}
-	}
-	return out
 }
 
 // tableSQL is a SELECT statement of the rows of the table expression
@@ -372,10 +339,6 @@ func unparen(s string) (string, bool) {
 	}
 	return s[1 : len(s)-1], true
 }
-
-// unstored is implemented by Tables whose rows have not been through the
-// store, so the columns it fills may be null there (a transform's source).
-type unstored interface{ unstored() }
 
 // datatable compiles datatable: its values, each converted to its
 // column's declared type.
@@ -458,9 +421,9 @@ func allCols(in *relation) ([]string, []col) {
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.Where:
-		c.windows = true
+		c.b.Windows = true
 		p, err := c.b.Expr(op.Pred, in.Columns())
-		c.windows = false
+		c.b.Windows = false
 		if err == nil {
 			err = plan.CheckBool(op.Pred, p.Type(), "where predicate")
 		}
@@ -519,10 +482,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeLookup(op, l, r) })
 	case *kql.Union:
 		return c.union(in, op)
-	case *kql.Render:
-		out := *in
-		out.render = &Render{Visualization: op.Visualization, Properties: op.Props}
-		return &out
 	case *kql.GetSchema:
 		// The result describes in's columns, not its rows: it keeps none
 		// of in's render, notNull or as.
@@ -532,11 +491,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 			return in
 		}
 		return c.project(in, op.Items, true, false)
-	case *kql.As:
-		named := *in
-		named.as = op.Name
-		c.b.Scope.BindTable(op.Name, &named)
-		return &named
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
 	case *kql.ParseOp:
@@ -551,12 +505,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.evaluate(in, op)
 	case *kql.ParseKv:
 		return c.parseKv(in, op)
-	case *kql.InvokeOp:
-		f, ok := c.b.Scope.Func(op.Name)
-		if !ok {
-			c.fail(op, "Failed to resolve function named '%s'", op.Name)
-		}
-		return c.callFuncTabular(f, op.Args, op, in)
 	case *kql.TopNested:
 		return c.topNested(in, op)
 	case *kql.SampleDistinct:
@@ -576,9 +524,9 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 // naming an existing column replaces it in place); with distinct, each
 // distinct row once.
 func (c *compiler) project(in *relation, items []kql.NamedExpr, extend, distinct bool) *relation {
-	c.windows = true
+	c.b.Windows = true
 	computed, exprs, err := c.b.Items(items, in.Columns(), plan.ItemName)
-	c.windows = false
+	c.b.Windows = false
 	if err != nil {
 		panic(failure{err})
 	}
@@ -675,7 +623,7 @@ func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool
 		return nil, true
 	}
 	for _, n := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
-		matched = append(matched, namedRelation{n, c.tableRef(&kql.TableRef{P: ref.P, Name: n})})
+		matched = append(matched, namedRelation{n, c.tabular(&kql.TableRef{P: ref.P, Name: n})})
 	}
 	return matched, true
 }
@@ -691,37 +639,6 @@ func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
 	out := c.rendered(n)
 	out.render = in.render
 	return out
-}
-
-// invokeTabular calls a user function as a tabular source.
-func (c *compiler) invokeTabular(name string, args []kql.Expr, n kql.Node) *relation {
-	f, ok := c.b.Scope.Func(name)
-	if !ok {
-		c.fail(n, "Failed to resolve function or table named '%s'", name)
-	}
-	return c.callFuncTabular(f, args, n, nil)
-}
-
-// callFuncTabular calls a function returning a table; piped, when not
-// nil, is the input of `| invoke`, given to the first tabular parameter.
-func (c *compiler) callFuncTabular(f *kql.FuncDef, args []kql.Expr, n kql.Node, piped *relation) *relation {
-	var in plan.Node
-	if piped != nil {
-		in = piped
-	}
-	restore, err := c.b.EnterFunc(f, args, n, nil, in)
-	if err != nil {
-		panic(failure{err})
-	}
-	defer restore()
-	body, ok := f.Body.(kql.Tabular)
-	if !ok {
-		if id, isID := f.Body.(*kql.Ident); isID {
-			return c.tabular(&kql.TableRef{P: id.P, Name: id.Name})
-		}
-		c.fail(n, "The function returns a scalar, not a table")
-	}
-	return c.tabular(body)
 }
 
 // search filters the input, or the tables listed (every table when none

@@ -24,7 +24,7 @@ func (c *compiler) find(f *kql.Find) *relation {
 			c.fail(f, "find without 'in' needs a workspace's tables")
 		}
 		for _, n := range c.req.Tables.Names() {
-			add(n, c.tableRef(&kql.TableRef{P: f.P, Name: n}))
+			add(n, c.tabular(&kql.TableRef{P: f.P, Name: n}))
 		}
 	}
 	for i, t := range f.Tables {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"vigil/internal/plan"
 	"vigil/internal/source"
 	"vigil/internal/sqlgen"
 )
@@ -51,11 +52,7 @@ func matches(op, text, lit string) bool {
 // passes: whenever an operator matches a text, the term derived from its
 // literal is among those an index holds for the text.
 func FuzzTermsAreIndexed(f *testing.F) {
-	ops := make([]string, 0, len(termOps))
-	for op := range termOps {
-		ops = append(ops, op)
-	}
-	slices.Sort(ops)
+	ops := plan.TermOperators()
 	seeds := [][2]string{
 		{"Failed password for root from 10.0.0.1", "failed"},
 		{"GET /api/v1/items HTTP/1.1", "GET /api"},
@@ -75,8 +72,7 @@ func FuzzTermsAreIndexed(f *testing.F) {
 			return // stored strings and KQL literals are UTF-8
 		}
 		op := ops[int(pick)%len(ops)]
-		spec := termOps[op]
-		terms := literalTerms(lit, spec.mode, spec.start, spec.end)
+		terms := plan.OperatorTerms(op, lit)
 		if terms == nil || !matches(op, text, lit) {
 			return
 		}

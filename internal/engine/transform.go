@@ -90,8 +90,8 @@ func (b batchTables) Table(name string) (*schema.Table, bool) {
 
 func (b batchTables) Names() []string { return []string{"source"} }
 
-// unstored: a transform runs before the store fills TimeGenerated.
-func (batchTables) unstored() {}
+// Unstored: a transform runs before the store fills TimeGenerated (plan.Unstored).
+func (batchTables) Unstored() {}
 
 func (b batchTables) Relation(_ context.Context, name string, _ source.Scan) (source.Relation, error) {
 	if name != "source" {

@@ -18,29 +18,35 @@ import (
 // position of what is wrong.
 //
 // While operators move from the engine to the plan, the engine builds
-// the tabular expressions an expression holds (Tabular) and says where
-// window functions and aggregates may be (Window, Aggregate).
+// those the builder does not (Source, Operator) and takes summarize's
+// aggregates (Aggregate).
 type Builder struct {
 	// Scope is what names mean here.
 	Scope *Scope
 	// Sets are the query's set statements by name (bin_auto reads its
 	// bin size from one).
 	Sets map[string]kql.Expr
-	// Tabular builds a tabular expression that an expression holds:
-	// toscalar's, the table of in, column_names_of's and a user
-	// function's tabular argument.
-	Tabular func(kql.Tabular) Node
-	// HasTable reports whether the query's tables have one named name
-	// (a let of a bare name binds the table when there is one).
-	HasTable func(name string) bool
-	// Window is told of each window function built and reports whether
-	// one may be here: in extend, project and where, which compute them
-	// over their input's order.
-	Window func() bool
+	// Tables are the tables of the workspace queried; nil allows only
+	// datatable, range, print and lets.
+	Tables Tables
+	// Workspace resolves workspace("x") references, checking access;
+	// nil refuses them.
+	Workspace func(nameOrID string) (Tables, error)
+	// Windows is set while extend, project or where builds its
+	// expressions, which may call window functions over the input's
+	// order; the builder clears it for the subqueries inside.
+	Windows bool
 	// Aggregate, while summarize builds an expression over aggregates,
 	// takes an aggregate call in it and returns what reads its result;
 	// ok is false elsewhere.
 	Aggregate func(*kql.Call) (x Expr, ok bool)
+	// Source and Operator build the sources and operators the builder
+	// does not build itself yet, while they move from the engine.
+	Source   func(kql.Tabular) Node
+	Operator func(in Node, op kql.Operator) Node
+
+	// terms are the terms offered for table reads (offerTerms).
+	terms map[string][]string
 }
 
 // buildFailure unwinds a build with a user's error.
@@ -174,7 +180,7 @@ func (b *Builder) expr(e kql.Expr, in []Column) Expr {
 	case *kql.Call:
 		return b.call(e, in)
 	case *kql.ToScalar:
-		n := b.Tabular(e.Table)
+		n := b.tabular(e.Table)
 		if len(n.Columns()) == 0 {
 			fail(e, "toscalar needs a table with a column")
 		}
@@ -401,7 +407,7 @@ func (b *Builder) in(e *kql.In, in []Column) Expr {
 func (b *Builder) listTable(e kql.Expr) Node {
 	switch x := e.(type) {
 	case *kql.TabularExpr:
-		return b.Tabular(x.Table)
+		return b.tabular(x.Table)
 	case *kql.Ident:
 		if _, ok := b.Scope.Scalar(x.Name); ok {
 			return nil
@@ -557,7 +563,7 @@ func (b *Builder) typedCall(e *kql.Call, args []Expr) (x Expr, ok bool) {
 	}
 	check(err)
 	window := IsWindow(e.Name)
-	if window && !b.Window() {
+	if window && !b.Windows {
 		// A window function reads the rows around its own, which only
 		// these operators compute it over.
 		fail(e, "The function '%s' is only valid in extend, project or where", e.Name)
@@ -636,13 +642,13 @@ func (b *Builder) bindLet(l *kql.Let) {
 	}
 	switch v := l.Value.(type) {
 	case kql.Tabular:
-		b.Scope.BindTable(l.Name, b.Tabular(v))
+		b.Scope.BindTable(l.Name, b.tabular(v))
 	case *kql.Ident:
 		// A bare name: a table or tabular let if there is one, else a scalar.
 		if n, ok := b.Scope.Table(v.Name); ok {
 			b.Scope.BindTable(l.Name, n)
-		} else if b.HasTable(v.Name) {
-			b.Scope.BindTable(l.Name, b.Tabular(&kql.TableRef{P: v.P, Name: v.Name}))
+		} else if b.Tables != nil && hasTable(b.Tables, v.Name) {
+			b.Scope.BindTable(l.Name, b.tabular(&kql.TableRef{P: v.P, Name: v.Name}))
 		} else {
 			b.Scope.BindScalar(l.Name, b.expr(v, nil))
 		}
@@ -651,13 +657,18 @@ func (b *Builder) bindLet(l *kql.Let) {
 	}
 }
 
+func hasTable(tables Tables, name string) bool {
+	_, ok := tables.Table(name)
+	return ok
+}
+
 // tableArg is the table a function's tabular argument names.
 func (b *Builder) tableArg(e kql.Expr) Node {
 	switch x := e.(type) {
 	case *kql.Ident:
-		return b.Tabular(&kql.TableRef{P: x.P, Name: x.Name})
+		return b.tabular(&kql.TableRef{P: x.P, Name: x.Name})
 	case *kql.TabularExpr:
-		return b.Tabular(x.Table)
+		return b.tabular(x.Table)
 	}
 	fail(e, "A tabular parameter needs a table")
 	return nil

@@ -22,9 +22,8 @@ func buildPrint(t *testing.T, query string, in []Column, windows bool) (Expr, er
 	}
 	b := &Builder{
 		Scope:     NewScope(nil),
-		Tabular:   func(kql.Tabular) Node { return &SchemaTable{} },
-		HasTable:  func(name string) bool { return name == "Heartbeat" },
-		Window:    func() bool { return windows },
+		Tables:    testTables{},
+		Windows:   windows,
 		Aggregate: func(*kql.Call) (Expr, bool) { return nil, false },
 	}
 	for _, l := range q.Lets {
@@ -34,6 +33,14 @@ func buildPrint(t *testing.T, query string, in []Column, windows bool) (Expr, er
 	}
 	return b.Expr(q.Body.(*kql.Print).Items[0].Expr, in)
 }
+
+// testTables is a workspace of one table, Heartbeat.
+type testTables struct{}
+
+var heartbeat = &schema.Table{Name: "Heartbeat", Columns: []schema.Column{{Name: "Computer", Type: schema.String}}}
+
+func (testTables) Table(name string) (*schema.Table, bool) { return heartbeat, name == "Heartbeat" }
+func (testTables) Names() []string                         { return []string{"Heartbeat"} }
 
 var userCols = []Column{{Name: "User", Type: schema.String}, {Name: "n", Type: schema.Long},
 	{Name: schema.ColTimeReceived, Type: schema.DateTime, Hidden: true}}
@@ -82,7 +89,8 @@ func TestBuildExpr(t *testing.T) {
 			&ColumnRef{Name: "s1.n", T: schema.Long}},
 		// in (T) compares as the first column's type, or as text for in~.
 		{"let T = Heartbeat; print n in~ (T)", userCols, &InTable{Op: "in~",
-			X: &Convert{X: &ColumnRef{Name: "n", T: schema.Long}, To: schema.String}, Table: &SchemaTable{}}},
+			X:     &Convert{X: &ColumnRef{Name: "n", T: schema.Long}, To: schema.String},
+			Table: &Scan{Tables: testTables{}, Table: "Heartbeat", Cols: []Column{{Name: "Computer", Type: schema.String}}, Stored: true, P: kql.Pos{Line: 1, Column: 9}}}},
 		// A window function is a call marked so.
 		{"print prev(n)", userCols, &Call{Name: "prev", Args: []Expr{&ColumnRef{Name: "n", T: schema.Long}},
 			Sig: Sig{Params: []schema.Type{0}, Result: schema.Long}, Window: true}},

@@ -16,7 +16,7 @@ func buildItems(t *testing.T, query string, in []Column) ([]Column, []Expr, erro
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Builder{Scope: NewScope(nil), Window: func() bool { return true }}
+	b := &Builder{Scope: NewScope(nil), Windows: true}
 	return b.Items(q.Body.(*kql.Pipe).Op.(*kql.Extend).Items, in, ItemName)
 }
 

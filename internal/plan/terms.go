@@ -1,10 +1,11 @@
-package engine
+package plan
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"vigil/internal/kql"
-	"vigil/internal/plan"
 	"vigil/internal/schema"
 	"vigil/internal/source"
 )
@@ -21,9 +22,9 @@ import (
 // offerTerms records, when t is such a chain, the terms for the table
 // (or, for search, tables) at its bottom; tableRef takes them as it reads
 // the table. done forgets what was not taken. An enclosing chain's terms
-// stand while its inner chains compile.
-func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
-	if c.terms != nil || c.req.Tables == nil {
+// stand while its inner chains build.
+func (b *Builder) offerTerms(t kql.Tabular) (done func()) {
+	if b.terms != nil || b.Tables == nil {
 		return nil
 	}
 	var preds []termPred
@@ -56,7 +57,7 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 		// The chain's predicates see the union's columns, renamed where
 		// types clash: only the search's own predicate is used.
 		preds = []termPred{{src.Search.Pred, true}}
-		names = c.searchNames(src.Search.Tables)
+		names = b.searchNames(src.Search.Tables)
 	default:
 		return nil
 	}
@@ -70,13 +71,13 @@ func (c *compiler) offerTerms(t kql.Tabular) (done func()) {
 	defs := make([]*schema.Table, len(names))
 	textNames := map[string]bool{}
 	for i, name := range names {
-		if _, ok := c.lookupTable(name); ok {
+		if _, ok := b.Scope.Table(name); ok {
 			return nil
 		}
-		if _, ok := c.b.Scope.Func(name); ok {
+		if _, ok := b.Scope.Func(name); ok {
 			return nil
 		}
-		def, ok := c.req.Tables.Table(name)
+		def, ok := b.Tables.Table(name)
 		if !ok {
 			return nil
 		}
@@ -116,17 +117,17 @@ tables:
 	if len(terms) == 0 {
 		return nil
 	}
-	c.terms = terms
-	return func() { c.terms = nil }
+	b.terms = terms
+	return func() { b.terms = nil }
 }
 
 // takeTerms returns the terms offered for a read of ref, once.
-func (c *compiler) takeTerms(ref *kql.TableRef) []string {
+func (b *Builder) takeTerms(ref *kql.TableRef) []string {
 	if ref.Workspace != "" {
 		return nil
 	}
-	t := c.terms[ref.Name]
-	delete(c.terms, ref.Name)
+	t := b.terms[ref.Name]
+	delete(b.terms, ref.Name)
 	return t
 }
 
@@ -136,17 +137,17 @@ type termPred struct {
 }
 
 // searchNames lists the tables a search reads, as union expands them.
-func (c *compiler) searchNames(tables []string) []string {
+func (b *Builder) searchNames(tables []string) []string {
 	if len(tables) == 0 {
 		tables = []string{"*"}
 	}
 	var names []string
 	for _, t := range tables {
-		if !plan.IsTablePattern(t) {
+		if !IsTablePattern(t) {
 			names = append(names, t)
 			continue
 		}
-		names = append(names, plan.MatchTables(t, c.req.Tables.Names())...)
+		names = append(names, MatchTables(t, b.Tables.Names())...)
 	}
 	return names
 }
@@ -172,7 +173,7 @@ func predTerms(e kql.Expr, cols map[string]schema.Type, search bool) []string {
 			}
 			return append(append([]string(nil), l...), r...)
 		}
-		lit, ok := plan.StringConst(x.R)
+		lit, ok := StringConst(x.R)
 		if !ok || !isColumn(x.L, cols) {
 			return nil
 		}
@@ -203,7 +204,7 @@ func predTerms(e kql.Expr, cols map[string]schema.Type, search bool) []string {
 		var all []string
 		var best []string
 		for _, it := range x.List {
-			lit, ok := plan.StringConst(it)
+			lit, ok := StringConst(it)
 			if !ok {
 				return nil
 			}
@@ -344,4 +345,19 @@ func isColumn(e kql.Expr, cols map[string]schema.Type) bool {
 	}
 	_, ok = cols[id.Name]
 	return ok
+}
+
+// TermOperators are the string operators whose literal gives terms
+// (OperatorTerms), sorted.
+func TermOperators() []string { return slices.Sorted(maps.Keys(termOps)) }
+
+// OperatorTerms are terms every text that text op lit matches holds, as
+// an index splits the text into terms (source.ForIndexTerms); nil when
+// op and lit give none.
+func OperatorTerms(op, lit string) []string {
+	spec, ok := termOps[op]
+	if !ok {
+		return nil
+	}
+	return literalTerms(lit, spec.mode, spec.start, spec.end)
 }

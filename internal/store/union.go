@@ -1,4 +1,4 @@
-package source
+package store
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"vigil/internal/schema"
+	"vigil/internal/source"
 	"vigil/internal/sqlgen"
 )
 
@@ -15,9 +16,9 @@ import (
 // columns only later members have; a member lacking a column gives nulls.
 // The members must come from one DuckDB backend, since their relations
 // are combined in one SQL statement (UNION ALL BY NAME).
-func Union(members ...Tables) Tables { return union(members) }
+func Union(members ...source.Tables) source.Tables { return union(members) }
 
-type union []Tables
+type union []source.Tables
 
 func (u union) Table(name string) (*schema.Table, bool) {
 	var out *schema.Table
@@ -61,7 +62,7 @@ func (u union) Names() []string {
 
 // Relation unions the members' relations by column name and selects the
 // union table's columns in order, so the result has the shape Table says.
-func (u union) Relation(ctx context.Context, name string, scan Scan) (Relation, error) {
+func (u union) Relation(ctx context.Context, name string, scan source.Scan) (source.Relation, error) {
 	def, ok := u.Table(name)
 	if !ok {
 		// Let the first member report the missing table in its own words.
@@ -88,7 +89,7 @@ func (u union) Relation(ctx context.Context, name string, scan Scan) (Relation, 
 		rel, err := m.Relation(ctx, name, mscan)
 		if err != nil {
 			release()
-			return Relation{}, err
+			return source.Relation{}, err
 		}
 		releases = append(releases, rel.Release)
 		parts = append(parts, "SELECT * FROM "+rel.SQL)
@@ -98,7 +99,7 @@ func (u union) Relation(ctx context.Context, name string, scan Scan) (Relation, 
 		cols[i] = sqlgen.QuoteIdent(c.Name)
 	}
 	sql := "(SELECT " + strings.Join(cols, ", ") + " FROM (" + strings.Join(parts, " UNION ALL BY NAME ") + "))"
-	return Relation{SQL: sql, Release: release}, nil
+	return source.Relation{SQL: sql, Release: release}, nil
 }
 
 // sameTypes reports whether every column of t has its type in def.
