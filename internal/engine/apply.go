@@ -94,9 +94,9 @@ func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 }
 
 // bagUnpack turns the properties of a dynamic column into columns, in
-// the order of their names. Which properties exist is read from the data
-// when the query is compiled; a property whose values all have one JSON
-// type gets that type, otherwise it stays dynamic.
+// the order of their names (plan.BagUnpack). Which properties exist is
+// read from the data when the query is compiled; a property whose values
+// all have one JSON type gets that type, otherwise it stays dynamic.
 func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 	if len(op.Args) < 1 {
 		c.fail(op, "bag_unpack needs the dynamic column to unpack")
@@ -119,70 +119,34 @@ func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
 			ignored[k] = true
 		}
 	}
-	// Each key's member is read with a JSON pointer made at run time
-	// (sqlgen.KeyPointer).
-	keys := c.probe(op, "SELECT _k, list_distinct(list(json_type(json_extract("+v.sql+", "+sqlgen.KeyPointer("_k")+")))) FROM (SELECT *, unnest(json_keys("+v.sql+")) AS _k FROM ("+in.sql+") AS _t WHERE json_type("+v.sql+") = 'OBJECT') GROUP BY _k")
+	keys := c.probe(op, c.r.BagKeys(in, v.x))
 	sort.Slice(keys, func(i, j int) bool { return keys[i][0] < keys[j][0] })
+	props := make([]plan.BagProperty, len(keys))
+	for i, k := range keys {
+		props[i] = plan.BagProperty{Key: k[0], Type: jsonKindType(k[1])}
+	}
 	var source string
 	if id, ok := op.Args[0].(*kql.Ident); ok {
 		source = id.Name
 	}
-	var sel []string
-	var cols []col
-	taken := map[string]bool{}
-	for _, cl := range in.cols {
-		if cl.name == source {
-			continue
-		}
-		taken[cl.name] = true
+	n, err := plan.BagUnpack(in, v.x, source, props, prefix, conflict, ignored, op.P)
+	if err != nil {
+		panic(failure{err})
 	}
-	var props [][2]string // {key, column name}
-	var types []schema.Type
-	for _, k := range keys {
-		if ignored[k[0]] {
-			continue
-		}
-		name := prefix + k[0]
-		if taken[name] {
-			switch conflict {
-			case "keep_source":
-				continue
-			case "replace_source":
-				delete(taken, name)
-			default:
-				c.fail(op, "bag_unpack: the property '%s' clashes with the column of the same name; use columnsConflict='replace_source' or 'keep_source'", name)
-			}
-		}
-		props = append(props, [2]string{k[0], name})
-		types = append(types, jsonKindType(k[1]))
-	}
-	for _, cl := range in.cols {
-		if cl.name != source && taken[cl.name] {
-			sel = append(sel, sqlgen.QuoteIdent(cl.name))
-			cols = append(cols, cl)
-		}
-	}
-	for i, p := range props {
-		val := scalar{sql: "json_extract(" + v.sql + ", " + sqlgen.KeyPath(p[0]) + ")", typ: schema.Dynamic}
-		sel = append(sel, c.convert(val, types[i], op)+" AS "+sqlgen.QuoteIdent(p[1]))
-		cols = append(cols, col{name: p[1], typ: types[i]})
-	}
-	if len(sel) == 0 {
-		c.fail(op, "bag_unpack leaves no columns")
-	}
-	return wrap(in, sel, cols, "")
+	out := c.rendered(n)
+	out.render = in.render
+	return out
 }
 
-// pivot turns the distinct values of a column into columns: one row
-// per combination of the by columns, and per value the aggregate
-// (count() by default) over that value's rows. The values are read from
-// the data when the query is compiled, in their text's order.
+// pivot turns the distinct values of a column into columns (plan.Pivot):
+// per value the aggregate (count() by default) over that value's rows.
+// The values are read from the data when the query is compiled, in their
+// text's order.
 func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	if len(op.Args) < 1 {
 		c.fail(op, "pivot needs the column whose values become columns")
 	}
-	pv := c.expr(op.Args[0], in)
-	key := c.toString(pv)
+	n := &plan.Pivot{Input: in, Key: c.converted(c.expr(op.Args[0], in), schema.String, op.Args[0])}
 	agg := &kql.Call{P: op.P, Name: "count"}
 	rest := op.Args[1:]
 	if len(rest) > 0 {
@@ -192,19 +156,13 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 			}
 		}
 	}
-	var sel, groups []string
-	var cols []col
 	for i, by := range rest {
-		v := c.expr(by, in)
-		name := plan.ByName(by, i)
-		sel = append(sel, v.sql+" AS "+sqlgen.QuoteIdent(name))
-		groups = append(groups, v.sql)
-		cols = append(cols, col{name: name, typ: v.typ})
+		n.By = append(n.By, plan.Named{Name: plan.ByName(by, i), Expr: c.expr(by, in).x})
 	}
-	values := c.probe(op, "SELECT DISTINCT "+key+" FROM ("+in.sql+") AS _t WHERE "+key+" IS NOT NULL ORDER BY 1")
+	values := c.probe(op, c.r.PivotValues(in, n.Key))
 	// Each value's aggregate sees only its rows: the argument is nulled
 	// elsewhere (aggregates skip nulls), count() becomes countif().
-	withKey := wrap(in, append(quoted(in.cols), key+" AS _pv"), append(append([]col{}, in.cols...), col{name: "_pv", typ: schema.String, hidden: true}), "")
+	withKey := &relation{cols: append(append([]col{}, in.cols...), col{name: "_pv", typ: schema.String, hidden: true})}
 	for _, v := range values {
 		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: "_pv"}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v[0]}}
 		call := &kql.Call{P: agg.P, Name: "countif", Args: []kql.Expr{match}}
@@ -215,21 +173,18 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 			args := append([]kql.Expr{&kql.Call{P: agg.P, Name: "iff", Args: []kql.Expr{match, agg.Args[0], &kql.Literal{P: agg.P, Kind: kql.LitNull}}}}, agg.Args[1:]...)
 			call = &kql.Call{P: agg.P, Name: agg.Name, Args: args}
 		}
-		sqls, types, _ := c.aggregate(withKey, call)
-		if len(sqls) != 1 {
+		a, _ := c.aggregateCall(withKey, call)
+		if len(a.Sig.Results) != 1 {
 			c.fail(agg, "pivot takes an aggregate of one value, not %s", agg.Name)
 		}
-		sel = append(sel, sqls[0]+" AS "+sqlgen.QuoteIdent(v[0]))
-		cols = append(cols, col{name: v[0], typ: types[0]})
+		n.Values = append(n.Values, plan.AggItem{Call: a, Names: []string{v[0]}})
 	}
-	if len(sel) == 0 {
+	if len(n.By)+len(n.Values) == 0 {
 		c.fail(op, "pivot leaves no columns")
 	}
-	tail := ""
-	if len(groups) > 0 {
-		tail = " GROUP BY " + strings.Join(groups, ", ")
-	}
-	return wrap(withKey, sel, cols, tail)
+	out := c.rendered(n)
+	out.render = in.render
+	return out
 }
 
 // jsonKindType is the KQL type for values of the JSON types listed (as

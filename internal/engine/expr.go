@@ -45,8 +45,3 @@ func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
 	}
 	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, to)
 }
-
-// toString renders v as Kusto's tostring() does.
-func (c *compiler) toString(v scalar) string {
-	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, schema.String)
-}

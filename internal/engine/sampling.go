@@ -59,10 +59,14 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 
 // count compiles a constant row count (of take, sample, top-hitters, ...)
 // to a BIGINT.
-func (c *compiler) count(e kql.Expr) string {
+func (c *compiler) count(e kql.Expr) string { return c.r.Expr(c.rowCount(e)) }
+
+// rowCount is a constant row count (count's, active_users_count's number
+// of active periods) as a long.
+func (c *compiler) rowCount(e kql.Expr) plan.Expr {
 	n := c.expr(e, nil)
 	if !plan.IsNumeric(n.typ) {
 		c.fail(e, "A number of rows must be a number, not %s", n.typ)
 	}
-	return c.convert(n, schema.Long, e)
+	return c.converted(n, schema.Long, e)
 }

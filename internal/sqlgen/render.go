@@ -73,6 +73,24 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.materialize(n)
 	case *plan.TopNested:
 		return r.topNested(n)
+	case *plan.Ipv4Lookup:
+		return r.ipv4Lookup(n)
+	case *plan.Narrow:
+		return r.narrow(n)
+	case *plan.SchemaMerge:
+		return r.schemaMerge(n)
+	case *plan.RollingPercentile:
+		return r.rollingPercentile(n)
+	case *plan.ActivityCounts:
+		return r.activityCounts(n)
+	case *plan.ActivityEngagement:
+		return r.activityEngagement(n)
+	case *plan.SlidingWindowCounts:
+		return r.slidingWindowCounts(n)
+	case *plan.ActiveUsers:
+		return r.activeUsers(n)
+	case *plan.Pivot:
+		return r.pivot(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

@@ -26,7 +26,7 @@ func (r *Renderer) join(n *plan.JoinNode) string {
 		}
 		lsql = "(SELECT * FROM " + lsql + " QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ") = 1)"
 	}
-	sel := "SELECT " + strings.Join(JoinSelect(left, right, j.From, j.Columns, j.Kind != "rightsemi" && j.Kind != "rightanti"), ", ")
+	sel := "SELECT " + strings.Join(joinSelect(left, right, j.From, j.Columns, j.Kind != "rightsemi" && j.Kind != "rightanti"), ", ")
 	switch j.Kind {
 	case "leftsemi", "leftanti":
 		return sel + " FROM " + lsql + " AS _l WHERE " + notIf(j.Kind == "leftanti") + "EXISTS (SELECT 1 FROM (" + rsql + ") AS _r WHERE " + cond + ")"
@@ -40,12 +40,12 @@ func (r *Renderer) join(n *plan.JoinNode) string {
 // columns; innerunique is an inner join of the left's first row per key.
 var joinKeywords = map[string]string{"innerunique": "INNER", "inner": "INNER", "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL OUTER"}
 
-// JoinSelect is the select list of a join (_l and _r its sides, of the
+// joinSelect is the select list of a join (_l and _r its sides, of the
 // columns left and right) whose result has the columns cols, from the
 // input columns from; named says the right side's are named for their
-// (possibly renamed) result column. evaluate ipv4_lookup, which the
-// engine still writes, selects its result by it too.
-func JoinSelect(left, right []plan.Column, from []plan.JoinRef, cols []plan.Column, named bool) []string {
+// (possibly renamed) result column. evaluate ipv4_lookup selects its
+// result by it too.
+func joinSelect(left, right []plan.Column, from []plan.JoinRef, cols []plan.Column, named bool) []string {
 	sel := make([]string, len(from))
 	for i, ref := range from {
 		switch {

@@ -1,0 +1,228 @@
+package sqlgen
+
+import (
+	"strings"
+
+	"vigil/internal/plan"
+	"vigil/internal/schema"
+)
+
+// bound is the SQL of x with its columns read as fields of the rows
+// aliased alias (alias.name): x is over a relation of a plugin's own,
+// whose columns have names of the plugin's, bare identifiers (_w, _p).
+func (r *Renderer) bound(alias string, x plan.Expr) string {
+	defer func(saved func(string) string) { r.Column = saved }(r.Column)
+	r.Column = func(name string) string { return alias + "." + name }
+	return r.Expr(x)
+}
+
+// qualified is the names, quoted, each read from the rows aliased alias.
+func qualified(alias string, names []string) []string {
+	out := make([]string, len(names))
+	for i, q := range names {
+		out[i] = alias + "." + q
+	}
+	return out
+}
+
+// matching is the conditions that the rows aliased a and b have the same
+// values (nulls included) in the columns names, quoted.
+func matching(a, b string, names []string) []string {
+	out := make([]string, len(names))
+	for i, q := range names {
+		out[i] = a + "." + q + " IS NOT DISTINCT FROM " + b + "." + q
+	}
+	return out
+}
+
+// ipv4Lookup writes ipv4_lookup as a range join: each range becomes
+// [low, high] integer bounds (an address is a /32 block), which DuckDB
+// joins as a range join; the narrowest range of a row's matches (the
+// most bits) is kept, and numbering the input's rows tells one row's
+// matches from another's.
+func (r *Renderer) ipv4Lookup(n *plan.Ipv4Lookup) string {
+	on := []string{"_l._ip BETWEEN _r._lo AND _r._lo + (CAST(1 AS BIGINT) << (32 - " + "_r._bits)) - 1"}
+	for _, k := range n.Keys {
+		on = append(on, "_l."+QuoteIdent(k)+" = _r."+QuoteIdent(k))
+	}
+	bits := "coalesce(TRY_CAST(nullif(regexp_extract(" + QuoteIdent(n.Range) + ", '/\\s*([0-9]+)\\s*$', 1), '') AS BIGINT), 32)"
+	sel := joinSelect(n.Input.Columns(), n.Lookup.Columns(), n.From, n.Result, true)
+	join := "JOIN"
+	if n.Unmatched {
+		join = "LEFT JOIN"
+	}
+	left := "SELECT *, " + r.Expr(n.Addr) + " AS _ip, row_number() OVER () AS _lrn FROM (" + r.Node(n.Input) + ") AS _t"
+	right := "SELECT * FROM (SELECT *, " + r.Expr(n.Low) + " AS _lo, least(greatest(" + bits + ", 0), 32) AS _bits FROM (" + r.Node(n.Lookup) + ") AS _t) WHERE _lo IS NOT NULL"
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + left + ") AS _l " + join + " (" + right + ") AS _r ON " + strings.Join(on, " AND ") +
+		" QUALIFY row_number() OVER (PARTITION BY _l._lrn ORDER BY _r._bits DESC NULLS LAST) = 1"
+}
+
+// narrow writes narrow: the rows numbered, then a row per cell, by
+// unnesting the list of the names beside the list of the values.
+func (r *Renderer) narrow(n *plan.Narrow) string {
+	names := make([]string, len(n.Cells))
+	values := make([]string, len(n.Cells))
+	for i, cl := range n.Cells {
+		names[i] = QuoteString(cl.Name)
+		values[i] = r.D.Convert(Arg{SQL: QuoteIdent(cl.Name), Type: cl.Type}, schema.String)
+	}
+	return "SELECT _rn AS \"Row\", unnest([" + strings.Join(names, ", ") + "]) AS \"Column\", unnest([" + strings.Join(values, ", ") +
+		"]) AS \"Value\" FROM (SELECT row_number() OVER () - 1 AS _rn, * FROM (" + r.Node(n.Input) + ") AS _t) ORDER BY _rn"
+}
+
+// schemaMerge writes schema_merge: the rows numbered, grouped by column
+// name, each group's first row's type, in the order of the first rows.
+func (r *Renderer) schemaMerge(n *plan.SchemaMerge) string {
+	return "SELECT \"ColumnName\", CAST(row_number() OVER (ORDER BY min(_rn)) - 1 AS INTEGER) AS \"ColumnOrdinal\", arg_min(\"DataType\", _rn) AS \"DataType\", arg_min(\"ColumnType\", _rn) AS \"ColumnType\" " +
+		"FROM (SELECT row_number() OVER () AS _rn, * FROM (" + r.Node(n.Input) + ") AS _t) GROUP BY \"ColumnName\" ORDER BY min(_rn)"
+}
+
+// rollingPercentile writes rolling_percentile: the distinct bins (with
+// the dimensions), each joined with the rows of the bins of its window
+// (_rb the bin, _vb the row's), grouped by bin. A datetime index's
+// window reaches back a number of ticks.
+func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
+	in, bin, size := r.Node(n.Input), r.Expr(n.Bin), r.Expr(n.Size)
+	// The earliest bin of a window: the bin minus BinsPerWindow-1 bin sizes.
+	var first string
+	switch n.Index.Type {
+	case schema.DateTime:
+		first = "_rb - to_microseconds(CAST((" + r.Expr(n.Window) + " - 1) * (" + size + ") // 10 AS BIGINT))"
+	default:
+		first = "_rb - (" + r.Expr(n.Window) + " - 1) * (" + size + ")"
+	}
+	dims := Names(n.Dims)
+	on := append([]string{"_v._vb BETWEEN " + first + " AND _rb"}, matching("_v", "_bn", dims)...)
+	windows := "SELECT DISTINCT " + strings.Join(append([]string{bin + " AS _rb"}, dims...), ", ") + " FROM (" + in + ") AS _t"
+	rows := "SELECT _v.*, _bn._rb FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin + " AS _vb FROM (" + in + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
+	sel := append([]string{"_rb AS " + QuoteIdent(n.Index.Name)}, dims...)
+	sel = append(sel, r.Aggregate(n.Percentile)[0]+" AS "+QuoteIdent(n.Name))
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rows + ") AS _t GROUP BY " + strings.Join(append([]string{"_rb"}, dims...), ", ")
+}
+
+// activityCounts writes activity_counts_metrics: the rows in the
+// period with their windows (_ev), every window for every combination of
+// the dimensions (_ws), each id's first window (_f); the windows joined
+// with their rows and grouped count them, and a running sum over the
+// windows adds up the new ids.
+func (r *Renderer) activityCounts(n *plan.ActivityCounts) string {
+	dims := Names(n.Dims)
+	bin := r.Expr(n.Bin)
+	sel := append([]string{r.Expr(n.ID) + " AS _id", bin + " AS _w"}, dims...)
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " >= " + r.Expr(n.Start) + " AND " + bin + " <= " + r.Expr(n.End)
+	windows := r.Node(n.Windows)
+	keys := append([]string{"_id"}, dims...)
+	on := append([]string{"_ev._w = _ws._w"}, matching("_ev", "_ws", dims)...)
+	firstOn := append([]string{"_f._id IS NOT DISTINCT FROM _ev._id"}, matching("_f", "_ev", dims)...)
+	group := append([]string{"_ws._w"}, qualified("_ws", dims)...)
+	part := ""
+	if len(dims) > 0 {
+		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+		part = "PARTITION BY " + strings.Join(dims, ", ") + " "
+	}
+	firsts := "SELECT " + strings.Join(keys, ", ") + ", min(_w) AS _first FROM (" + events + ") GROUP BY " + strings.Join(keys, ", ")
+	counts := "SELECT " + strings.Join(group, ", ") + ", count(_ev._id) AS _n, count(DISTINCT _ev._id) AS _d, count(DISTINCT CASE WHEN _f._first = _ws._w THEN _ev._id END) AS _new " +
+		"FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _ev ON " + strings.Join(on, " AND ") + " LEFT JOIN (" + firsts + ") AS _f ON " + strings.Join(firstOn, " AND ") + " GROUP BY " + strings.Join(group, ", ")
+	final := append([]string{"_w AS " + QuoteIdent(n.Timeline)}, dims...)
+	final = append(final, "CAST(_n AS BIGINT) AS \"count\"", "CAST(_d AS BIGINT) AS \"dcount\"", "CAST(_new AS BIGINT) AS \"new_dcount\"",
+		"CAST(sum(_new) OVER ("+part+"ORDER BY _w) AS BIGINT) AS \"aggregated_dcount\"")
+	return "SELECT " + strings.Join(final, ", ") + " FROM (" + counts + ") ORDER BY " + strings.Join(append([]string{"_w"}, dims...), ", ")
+}
+
+// activityEngagement writes activity_engagement: the rows (_e) with
+// their inner windows, the distinct windows with activity (_win), each
+// joined with the rows of its outer window, grouped; the rows of the
+// window itself are those whose inner window is it.
+func (r *Renderer) activityEngagement(n *plan.ActivityEngagement) string {
+	dims := Names(n.Dims)
+	t := r.Expr(n.Time)
+	sel := append([]string{r.Expr(n.ID) + " AS _id", t + " AS _t", r.Expr(n.Bin) + " AS _w"}, dims...)
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t"
+	if n.Start != nil {
+		events += " WHERE " + t + " >= " + r.Expr(n.Start) + " AND " + t + " < " + r.Expr(n.End)
+	}
+	windows := "SELECT DISTINCT " + strings.Join(append([]string{"_w"}, dims...), ", ") + " FROM (" + events + ")"
+	on := append(matching("_e", "_win", dims), "_e._t >= "+r.bound("_win", n.OuterStart), "_e._t < "+r.bound("_win", n.InnerEnd))
+	group := append([]string{"_win._w"}, qualified("_win", dims)...)
+	out := []string{"_win._w AS " + QuoteIdent(n.Timeline),
+		"count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS \"dcount_activities_inner\"",
+		"count(DISTINCT _e._id) AS \"dcount_activities_outer\"",
+		"CAST(count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS DOUBLE) / count(DISTINCT _e._id) AS \"activity_ratio\""}
+	out = append(out, qualified("_win", dims)...)
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _win JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY _win._w"
+}
+
+// slidingWindowCounts writes sliding_window_counts: every bin for every
+// combination of the dimensions (_ws), each left joined with the rows
+// (_e) of the bins of its lookback, grouped.
+func (r *Renderer) slidingWindowCounts(n *plan.SlidingWindowCounts) string {
+	dims := Names(n.Dims)
+	sel := append([]string{r.Expr(n.ID) + " AS _id", r.Expr(n.Bin) + " AS _b"}, dims...)
+	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
+	windows := "SELECT _w FROM (" + r.Node(n.Bins) + ")"
+	if len(dims) > 0 {
+		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+	}
+	on := append(matching("_e", "_ws", dims), "_e._b > "+r.bound("_ws", n.From), "_e._b <= _ws._w")
+	group := append([]string{"_ws._w"}, qualified("_ws", dims)...)
+	out := append([]string{"_ws._w AS " + QuoteIdent(n.Timeline)}, qualified("_ws", dims)...)
+	out = append(out, "count(_e._id) AS \"Count\"", "count(DISTINCT _e._id) AS \"Dcount\"")
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+}
+
+// activeUsers writes active_users_count: the periods each id was active
+// in (_a), each joined with the same id's active periods in the lookback
+// ending with it (_b), those with enough of them kept, then binned and
+// the ids counted per bin.
+func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
+	dims := Names(n.Dims)
+	sel := append([]string{r.Expr(n.ID) + " AS _id", r.Expr(n.Period) + " AS _p"}, dims...)
+	active := "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
+	on := append([]string{"_b._id IS NOT DISTINCT FROM _a._id", "_b._p > " + r.bound("_a", n.From), "_b._p <= _a._p"}, matching("_b", "_a", dims)...)
+	keys := append([]string{"_a._id", "_a._p"}, qualified("_a", dims)...)
+	qualifying := "SELECT " + strings.Join(keys, ", ") + " FROM (" + active + ") AS _a JOIN (" + active + ") AS _b ON " + strings.Join(on, " AND ") +
+		" WHERE _a._p >= " + r.Expr(n.Start) + " AND _a._p <= " + r.Expr(n.End) + " GROUP BY " + strings.Join(keys, ", ") + " HAVING count(*) >= " + r.Expr(n.Need)
+	qualifying = "SELECT *, " + r.Expr(n.Bin) + " AS _w FROM (" + qualifying + ")"
+	group := append([]string{"_w"}, dims...)
+	out := append([]string{"_w AS " + QuoteIdent(n.Timeline)}, dims...)
+	out = append(out, "count(DISTINCT _id) AS \"dcount\"")
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + qualifying + ") GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+}
+
+// pivot writes pivot: the input with the pivoted value as _pv, grouped
+// by the keys' expressions, a column per value of its aggregate.
+func (r *Renderer) pivot(n *plan.Pivot) string {
+	in := Select(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS _pv"), r.Node(n.Input), "")
+	var sel, groups []string
+	for _, k := range n.By {
+		x := r.Expr(k.Expr)
+		sel = append(sel, x+" AS "+QuoteIdent(k.Name))
+		groups = append(groups, x)
+	}
+	for _, v := range n.Values {
+		sel = append(sel, r.aggColumns(v)...)
+	}
+	tail := ""
+	if len(groups) > 0 {
+		tail = " GROUP BY " + strings.Join(groups, ", ")
+	}
+	return Select(sel, in, tail)
+}
+
+// PivotValues is the query of the distinct values of pivot's key (as a
+// string, over in), in their text's order, which the engine reads while
+// it compiles to learn pivot's columns.
+func (r *Renderer) PivotValues(in plan.Node, key plan.Expr) string {
+	k := r.Expr(key)
+	return "SELECT DISTINCT " + k + " FROM (" + r.Node(in) + ") AS _t WHERE " + k + " IS NOT NULL ORDER BY 1"
+}
+
+// BagKeys is the query of the keys of the bags of v (a dynamic value
+// over in) with, for each, the list of its values' JSON types, which the
+// engine reads while it compiles to learn bag_unpack's columns. Each
+// key's member is read with a JSON pointer made at run time
+// (KeyPointer).
+func (r *Renderer) BagKeys(in plan.Node, v plan.Expr) string {
+	x := r.Expr(v)
+	return "SELECT _k, list_distinct(list(json_type(json_extract(" + x + ", " + KeyPointer("_k") + ")))) FROM (SELECT *, unnest(json_keys(" + x + ")) AS _k FROM (" + r.Node(in) + ") AS _t WHERE json_type(" + x + ") = 'OBJECT') GROUP BY _k"
+}
