@@ -69,6 +69,13 @@ type relation struct {
 // the engine compiled is the input of the plan's nodes (plan.Node).
 func (r *relation) Columns() []plan.Column { return planColumns(r.cols) }
 
+// Reads is nothing: what a relation reads is inside its SQL.
+func (r *relation) Reads() []plan.Node { return nil }
+
+// NotNull names the columns known to hold a value in every row
+// (plan.NotNull).
+func (r *relation) NotNull() map[string]bool { return r.notNull }
+
 // rendered is the relation of the plan node n, whose inputs are
 // relations the engine compiled; the caller says what it keeps of their
 // render, notNull and as.
@@ -213,25 +220,30 @@ func (c *compiler) tabular(t kql.Tabular) *relation {
 // operators read of its rows (render, notNull, as) as the plan's nodes
 // say.
 func (c *compiler) relationOf(n plan.Node) *relation {
-	switch n := n.(type) {
-	case *relation:
-		return n
-	case *plan.As:
-		out := *c.relationOf(n.Input)
-		out.as = n.Name
-		return &out
-	case *plan.Render:
-		out := *c.relationOf(n.Input)
-		out.render = &Render{Visualization: n.Visualization, Properties: n.Properties}
-		return &out
+	if r, ok := n.(*relation); ok {
+		return r
 	}
-	out := &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
-	// Every stored row has a TimeGenerated: the store fills it from the
-	// time received when the record has none (schema.ColTimeGenerated).
-	if s, ok := n.(*plan.Scan); ok && s.Stored {
-		out.notNull = map[string]bool{schema.ColTimeGenerated: true}
+	out := &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns()), render: renderOf(n), notNull: plan.NotNull(n)}
+	if a, ok := n.(*plan.As); ok {
+		out.as = a.Name
 	}
 	return out
+}
+
+// renderOf is how the rows of n are to be drawn: as the render operator
+// they last went through said, passed on by the operators over one
+// input.
+func renderOf(n plan.Node) *Render {
+	switch n := n.(type) {
+	case *relation:
+		return n.render
+	case *plan.Render:
+		return &Render{Visualization: n.Visualization, Properties: n.Properties}
+	}
+	if in := n.Reads(); len(in) == 1 {
+		return renderOf(in[0])
+	}
+	return nil
 }
 
 // input spells the nodes the renderer leaves to the engine: the

@@ -42,6 +42,9 @@ type Scan struct {
 // Columns are the table's columns.
 func (n *Scan) Columns() []Column { return n.Cols }
 
+// Reads is nothing: the node is a source.
+func (n *Scan) Reads() []Node { return nil }
+
 // As is the as operator: Input's rows, which union's withsource= column
 // reports under Name (UnionSourceName) and which the query may read
 // again by that name.
@@ -52,6 +55,9 @@ type As struct {
 
 // Columns are the input's.
 func (n *As) Columns() []Column { return n.Input.Columns() }
+
+// Reads is the input.
+func (n *As) Reads() []Node { return []Node{n.Input} }
 
 // Render is the render operator: Input's rows, to be drawn as the
 // visualization it names, which the result carries (the rows are as
@@ -64,6 +70,9 @@ type Render struct {
 
 // Columns are the input's.
 func (n *Render) Columns() []Column { return n.Input.Columns() }
+
+// Reads is the input.
+func (n *Render) Reads() []Node { return []Node{n.Input} }
 
 // Tabular builds the tabular expression t.
 func (b *Builder) Tabular(t kql.Tabular) (n Node, err error) {

@@ -13,6 +13,10 @@ import "vigil/internal/schema"
 type Node interface {
 	// Columns are the node's output columns, in order.
 	Columns() []Column
+	// Reads are the nodes whose rows the node's rows are made of, in
+	// order; none for a source. (A subquery in an expression is not
+	// one: its value is.)
+	Reads() []Node
 }
 
 // Count is the count operator: one row holding the number of Input's.
@@ -20,3 +24,6 @@ type Count struct{ Input Node }
 
 // Columns are count's one column, Count.
 func (n *Count) Columns() []Column { return []Column{{Name: "Count", Type: schema.Long}} }
+
+// Reads is the input.
+func (n *Count) Reads() []Node { return []Node{n.Input} }

@@ -12,3 +12,6 @@ type JoinNode struct {
 
 // Columns are the join's result columns, as Join gives them.
 func (n *JoinNode) Columns() []Column { return n.Join.Columns }
+
+// Reads are the two sides.
+func (n *JoinNode) Reads() []Node { return []Node{n.Left, n.Right} }

@@ -50,6 +50,9 @@ type ParseCapture struct {
 // out.
 func (n *Parse) Columns() []Column { return slotColumns(n.Slots) }
 
+// Reads is the input.
+func (n *Parse) Reads() []Node { return []Node{n.Input} }
+
 // NewParse is the node of parse or parse-where op over in, x being
 // op.X, whose text it parses. Its pattern is op's parts in a row: in
 // simple and relaxed mode the literals match themselves and . matches
@@ -147,6 +150,9 @@ type ParseKv struct {
 // Columns are the input's columns and the keys', as Slots lays them out.
 func (n *ParseKv) Columns() []Column { return slotColumns(n.Slots) }
 
+// Reads is the input.
+func (n *ParseKv) Reads() []Node { return []Node{n.Input} }
+
 // NewParseKv is the node of parse-kv op over in, x being op.X, whose
 // text it parses, and options its settings' values.
 func NewParseKv(in Node, x Expr, op *kql.ParseKv, options map[string]any) (*ParseKv, error) {
@@ -194,6 +200,9 @@ type MvExpandValue struct {
 // Columns are the input's columns, the items' and the index's, as Slots
 // lays them out.
 func (n *MvExpand) Columns() []Column { return slotColumns(n.Slots) }
+
+// Reads is the input.
+func (n *MvExpand) Reads() []Node { return []Node{n.Input} }
 
 // NewMvExpand is the node of mv-expand over in, expanding items, with
 // with_itemindex= named index ("" for none): the columns it writes come

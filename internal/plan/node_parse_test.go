@@ -12,6 +12,7 @@ import (
 type parseTestInput struct{}
 
 func (parseTestInput) Columns() []Column { return input }
+func (parseTestInput) Reads() []Node     { return nil }
 
 func TestNewParse(t *testing.T) {
 	for _, c := range []struct {

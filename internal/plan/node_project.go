@@ -10,6 +10,9 @@ type Filter struct {
 // Columns are the input's.
 func (n *Filter) Columns() []Column { return n.Input.Columns() }
 
+// Reads is the input.
+func (n *Filter) Reads() []Node { return []Node{n.Input} }
+
 // Project is project, extend, distinct of columns and serialize with
 // columns: the columns Slots lays out (Extend), those passed on from
 // Input and those computed, Items[Slot.Item] each (Builder.Items). With
@@ -23,6 +26,9 @@ type Project struct {
 
 // Columns are the slots' columns.
 func (n *Project) Columns() []Column { return slotColumns(n.Slots) }
+
+// Reads is the input.
+func (n *Project) Reads() []Node { return []Node{n.Input} }
 
 // HasWindow reports whether x calls a window function, which reads the
 // rows around its own (a filter on one is computed as a column first:

@@ -19,6 +19,9 @@ type Pick struct {
 // Columns are the slots' columns.
 func (n *Pick) Columns() []Column { return slotColumns(n.Slots) }
 
+// Reads is the input.
+func (n *Pick) Reads() []Node { return []Node{n.Input} }
+
 // Rename is project-rename: its input's rows with every input column
 // passed on under the name its slot gives it, renamed or not. Slots are
 // ProjectRename's: one for each input column, in order.
@@ -29,6 +32,9 @@ type Rename struct {
 
 // Columns are the slots' columns, under their new names.
 func (n *Rename) Columns() []Column { return slotColumns(n.Slots) }
+
+// Reads is the input.
+func (n *Rename) Reads() []Node { return []Node{n.Input} }
 
 // Distinct is distinct *: its input's rows without repeats, of the input
 // columns its slots pass on. Slots are Visible's, since * leaves hidden
@@ -41,6 +47,9 @@ type Distinct struct {
 // Columns are the slots' columns.
 func (n *Distinct) Columns() []Column { return slotColumns(n.Slots) }
 
+// Reads is the input.
+func (n *Distinct) Reads() []Node { return []Node{n.Input} }
+
 // SchemaTable is getschema's result: a row describing each visible
 // column of its input. getschema reads only the input's columns, never
 // its rows, so the node holds the rows GetSchema gave and no input: the
@@ -51,6 +60,9 @@ type SchemaTable struct {
 
 // Columns are GetSchemaColumns.
 func (n *SchemaTable) Columns() []Column { return slices.Clone(GetSchemaColumns) }
+
+// Reads is nothing: the node is a source.
+func (n *SchemaTable) Reads() []Node { return nil }
 
 // slotColumns are the columns of slots, in order.
 func slotColumns(slots []Slot) []Column {

@@ -19,6 +19,9 @@ type Values struct {
 // Columns are datatable's declared columns.
 func (n *Values) Columns() []Column { return n.Cols }
 
+// Reads is nothing: the node is a source.
+func (n *Values) Reads() []Node { return nil }
+
 // DatatableColumns are the columns datatable declares, typed; a type
 // that is no Kusto type is an error.
 func DatatableColumns(t *kql.Datatable) ([]Column, error) {
@@ -46,6 +49,9 @@ type Range struct {
 
 // Columns are range's one column.
 func (n *Range) Columns() []Column { return []Column{n.Column} }
+
+// Reads is nothing: the node is a source.
+func (n *Range) Reads() []Node { return nil }
 
 // TypeRange is the type of range's column for bounds and step of the
 // types from, to and step: a datetime or a real From gives its own type;
@@ -76,6 +82,9 @@ type Print struct {
 // Columns are print's columns.
 func (n *Print) Columns() []Column { return n.Cols }
 
+// Reads is nothing: the node is a source.
+func (n *Print) Reads() []Node { return nil }
+
 // Materialize is materialize(): Input computed once however many times
 // the query reads the result (a let used by both sides of a join), so
 // that both see the same rows and the work is done once.
@@ -83,3 +92,6 @@ type Materialize struct{ Input Node }
 
 // Columns are Input's.
 func (n *Materialize) Columns() []Column { return n.Input.Columns() }
+
+// Reads is the input.
+func (n *Materialize) Reads() []Node { return []Node{n.Input} }

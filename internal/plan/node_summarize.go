@@ -85,3 +85,6 @@ func (n *Aggregate) Columns() []Column {
 	}
 	return cols
 }
+
+// Reads is the input.
+func (n *Aggregate) Reads() []Node { return []Node{n.Input} }

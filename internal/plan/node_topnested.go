@@ -59,3 +59,6 @@ func (n *TopNested) Columns() []Column {
 	}
 	return cols
 }
+
+// Reads is the input.
+func (n *TopNested) Reads() []Node { return []Node{n.Input} }

@@ -16,3 +16,6 @@ type UnionNode struct {
 
 // Columns are the union's result columns, as Union gives them.
 func (n *UnionNode) Columns() []Column { return n.Union.Columns }
+
+// Reads are the inputs.
+func (n *UnionNode) Reads() []Node { return n.Inputs }

@@ -37,6 +37,10 @@ type Renderer struct {
 // Node returns the SQL of the SELECT statement that gives n's rows.
 func (r *Renderer) Node(n plan.Node) string {
 	switch n := n.(type) {
+	case *plan.As:
+		return r.Node(n.Input)
+	case *plan.Render:
+		return r.Node(n.Input)
 	case *plan.Filter:
 		return r.filter(n)
 	case *plan.Project:

@@ -16,6 +16,7 @@ type joinTestInput struct {
 }
 
 func (n *joinTestInput) Columns() []plan.Column { return n.cols }
+func (*joinTestInput) Reads() []plan.Node       { return nil }
 
 // joinTestRenderer spells joinTestInputs by their SQL.
 var joinTestRenderer = &Renderer{Input: func(n plan.Node) string { return n.(*joinTestInput).sql }}

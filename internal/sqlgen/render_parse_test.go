@@ -16,6 +16,7 @@ type parseTestRows struct {
 }
 
 func (n parseTestRows) Columns() []plan.Column { return n.cols }
+func (parseTestRows) Reads() []plan.Node       { return nil }
 
 // parseTestExpr is an expression the engine would have compiled.
 type parseTestExpr struct {

@@ -12,6 +12,7 @@ import (
 type shapeInput struct{ cols []plan.Column }
 
 func (n shapeInput) Columns() []plan.Column { return n.cols }
+func (shapeInput) Reads() []plan.Node       { return nil }
 
 // TestShapeRendering pins the SQL of the column-shaping nodes: columns
 // are read and named by quoted names, whatever the slots' order, and

@@ -23,6 +23,7 @@ type sqlNode struct {
 }
 
 func (n sqlNode) Columns() []plan.Column { return n.cols }
+func (sqlNode) Reads() []plan.Node       { return nil }
 
 // testRenderer spells sqlExpr and sqlNode by their SQL.
 func testRenderer() *Renderer {

@@ -20,6 +20,7 @@ func (x sumExpr) Type() schema.Type { return x.typ }
 type sumInput struct{ sql string }
 
 func (sumInput) Columns() []plan.Column { return nil }
+func (sumInput) Reads() []plan.Node     { return nil }
 
 func sumRenderer(d Dialect) *Renderer {
 	return &Renderer{D: d,
