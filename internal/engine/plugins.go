@@ -66,7 +66,7 @@ func (c *compiler) ipv4Lookup(in *relation, op *kql.Evaluate) *relation {
 	if err != nil {
 		panic(failure{err})
 	}
-	lookup := n.(*relation)
+	lookup := c.relationOf(n)
 	ip := c.expr(op.Args[1], in)
 	if ip.typ != schema.String {
 		c.fail(op.Args[1], "ipv4_lookup needs an address of type string, not %s", ip.typ)
