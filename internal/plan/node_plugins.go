@@ -39,6 +39,9 @@ type Ipv4Lookup struct {
 // Columns are Result.
 func (n *Ipv4Lookup) Columns() []Column { return n.Result }
 
+// Reads are the nodes the plugin reads.
+func (n *Ipv4Lookup) Reads() []Node { return []Node{n.Input, n.Lookup} }
+
 // Narrow is evaluate narrow: one row per cell of Input's visible
 // columns, with the row's 0-based number, the column's name and the
 // value as a string.
@@ -65,6 +68,9 @@ func (n *Narrow) Columns() []Column {
 	return []Column{{Name: "Row", Type: schema.Long}, {Name: "Column", Type: schema.String}, {Name: "Value", Type: schema.String}}
 }
 
+// Reads is the input.
+func (n *Narrow) Reads() []Node { return []Node{n.Input} }
+
 // SchemaMerge is evaluate schema_merge over the union of getschema's
 // results (their columns ColumnName, ColumnOrdinal, DataType and
 // ColumnType): each column once, in the order it first appears,
@@ -76,6 +82,9 @@ func (n *SchemaMerge) Columns() []Column {
 	return []Column{{Name: "ColumnName", Type: schema.String}, {Name: "ColumnOrdinal", Type: schema.Int},
 		{Name: "DataType", Type: schema.String}, {Name: "ColumnType", Type: schema.String}}
 }
+
+// Reads is the input.
+func (n *SchemaMerge) Reads() []Node { return []Node{n.Input} }
 
 // RollingPercentile is evaluate rolling_percentile: for each bin of the
 // index (and each combination of the dimensions) the percentile of the
@@ -103,6 +112,9 @@ func (n *RollingPercentile) Columns() []Column {
 	cols := append([]Column{n.Index}, n.Dims...)
 	return append(cols, Column{Name: n.Name, Type: n.Percentile.Sig.Results[0]})
 }
+
+// Reads is the input.
+func (n *RollingPercentile) Reads() []Node { return []Node{n.Input} }
 
 // Activity is what the activity plugins (activity_counts_metrics,
 // activity_engagement, sliding_window_counts, active_users_count) read
@@ -150,6 +162,9 @@ func (n *ActivityCounts) Columns() []Column {
 	return n.columns("count", "dcount", "new_dcount", "aggregated_dcount")
 }
 
+// Reads are the nodes the plugin reads.
+func (n *ActivityCounts) Reads() []Node { return []Node{n.Input, n.Windows} }
+
 // ActivityEngagement is evaluate activity_engagement: for each inner
 // window with activity (per combination of the dimensions) the distinct
 // ids in it, those in the outer window that ends with it, and their
@@ -173,6 +188,9 @@ func (n *ActivityEngagement) Columns() []Column {
 		{Name: "dcount_activities_outer", Type: schema.Long}, {Name: "activity_ratio", Type: schema.Real}}, n.Dims...)
 }
 
+// Reads is the input.
+func (n *ActivityEngagement) Reads() []Node { return []Node{n.Input} }
+
 // SlidingWindowCounts is evaluate sliding_window_counts: for each bin
 // from Start to End (and each combination of the dimensions) the rows
 // and the distinct ids of the bins in the lookback that ends with it.
@@ -189,6 +207,9 @@ type SlidingWindowCounts struct {
 
 // Columns are the bin's, the dimensions', Count and Dcount.
 func (n *SlidingWindowCounts) Columns() []Column { return n.columns("Count", "Dcount") }
+
+// Reads are the nodes the plugin reads.
+func (n *SlidingWindowCounts) Reads() []Node { return []Node{n.Input, n.Bins} }
 
 // ActiveUsers is evaluate active_users_count: for each bin from Start to
 // End, the distinct ids active in it that, at a period they were active
@@ -211,6 +232,9 @@ type ActiveUsers struct {
 
 // Columns are the bin's, the dimensions' and dcount.
 func (n *ActiveUsers) Columns() []Column { return n.columns("dcount") }
+
+// Reads is the input.
+func (n *ActiveUsers) Reads() []Node { return []Node{n.Input} }
 
 // Pivot is evaluate pivot: one row per combination of By, and per
 // value of Key a column of that value's aggregate.
@@ -238,6 +262,9 @@ func (n *Pivot) Columns() []Column {
 	}
 	return cols
 }
+
+// Reads is the input.
+func (n *Pivot) Reads() []Node { return []Node{n.Input} }
 
 // BagProperty is a property of the bags bag_unpack unpacks, as the data
 // has it: its key and its values' type.
