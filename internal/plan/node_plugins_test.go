@@ -11,6 +11,7 @@ import (
 type bagTestInput []Column
 
 func (n bagTestInput) Columns() []Column { return n }
+func (bagTestInput) Reads() []Node       { return nil }
 
 // TestBagUnpack checks bag_unpack's columns: the source column goes, the
 // properties follow the input's columns, prefixed, but those ignored,
