@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"vigil/internal/kql"
@@ -34,17 +33,12 @@ func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
 }
 
 // mvApply runs the subquery once per input row, over that row with its
-// arrays expanded, through a LATERAL join, with the columns of
-// plan.MvApply; a row whose subquery returns nothing is dropped.
+// arrays expanded (plan.Apply); a row whose subquery returns nothing is
+// dropped.
 func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	c.applyDepth++
 	defer func() { c.applyDepth-- }()
-	outer := "_o" + strconv.Itoa(c.applyDepth)
-	var refs []string
-	for _, cl := range in.cols {
-		refs = append(refs, outer+"."+sqlgen.QuoteIdent(cl.name)+" AS "+sqlgen.QuoteIdent(cl.name))
-	}
-	row := &relation{sql: "SELECT " + strings.Join(refs, ", "), cols: in.cols}
+	row := c.rendered(&plan.OuterRow{Of: plan.Outer{Depth: c.applyDepth}, Cols: in.Columns()})
 	expanded := c.mvExpand(row, &kql.MvExpand{P: op.P, Items: op.Items, ToType: op.ToType, ItemIndex: op.ItemIndex})
 	saved, savedScope := c.applySrc, c.b.Scope
 	// Names the subquery binds (as) read the outer row, so they stay
@@ -52,17 +46,9 @@ func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
 	c.applySrc, c.b.Scope = expanded, plan.NewScope(savedScope)
 	sub := c.tabular(op.Sub)
 	c.applySrc, c.b.Scope = saved, savedScope
-
-	var sel []string
-	var cols []col
-	for _, s := range plan.MvApply(planColumns(in.cols), op.Items, planColumns(sub.cols)) {
-		if s.From >= 0 {
-			sel, cols = append(sel, outer+"."+sqlgen.QuoteIdent(s.Name)), append(cols, in.cols[s.From])
-			continue
-		}
-		sel, cols = append(sel, "_s."+sqlgen.QuoteIdent(s.Name)), append(cols, sub.cols[s.Item])
-	}
-	return &relation{sql: "SELECT " + strings.Join(sel, ", ") + " FROM (" + in.sql + ") AS " + outer + ", LATERAL (" + sub.sql + ") AS _s", cols: cols, render: in.render}
+	out := c.rendered(plan.NewApply(in, op.Items, c.applyDepth, sub))
+	out.render = in.render
+	return out
 }
 
 // evaluate runs a plugin.

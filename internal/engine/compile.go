@@ -115,8 +115,10 @@ type compiler struct {
 	// db answers probe queries of operators whose columns depend on the
 	// data (bag_unpack).
 	db *sql.DB
-	// applySrc is the input of the mv-apply subquery being compiled, and
-	// applyDepth the nesting of mv-apply, for unique aliases.
+	// applySrc is the source of the partition or mv-apply subquery being
+	// compiled (kql.ApplySource): a partition's rows (plan.PartitionRows)
+	// or mv-apply's row expanded (an mv-expand of a plan.OuterRow). The
+	// nesting of both is applyDepth, the plan.Outer.Depth of their rows.
 	applySrc   *relation
 	applyDepth int
 	// d spells what differs between SQL dialects (internal/sqlgen).

@@ -95,6 +95,14 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.activeUsers(n)
 	case *plan.Pivot:
 		return r.pivot(n)
+	case *plan.Partition:
+		return r.partition(n)
+	case *plan.PartitionRows:
+		return r.partitionRows(n)
+	case *plan.Apply:
+		return r.apply(n)
+	case *plan.OuterRow:
+		return r.outerRow(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

@@ -56,6 +56,8 @@ func (r *Renderer) Expr(x plan.Expr) string {
 		return r.call(x)
 	case *plan.ToScalar:
 		return "(SELECT " + QuoteIdent(x.Table.Columns()[0].Name) + " FROM (" + r.Node(x.Table) + ") LIMIT 1)"
+	case *plan.OuterValue:
+		return outerValue(x)
 	case *plan.RowBag:
 		return r.RowBag(x.Columns, x.DropEmpty)
 	case *plan.Element:
