@@ -43,6 +43,10 @@ type OuterRow struct {
 // Columns are the row's columns.
 func (n *OuterRow) Columns() []Column { return n.Cols }
 
+// Reads is nothing: the row is its join's, not rows of a node the
+// subquery reads.
+func (n *OuterRow) Reads() []Node { return nil }
+
 // Partition is the partition operator: Sub, run once for each distinct
 // value of Input's column Key, and the union of its results. Every
 // strategy hint gives this result, so the node has none.
@@ -63,6 +67,10 @@ type Partition struct {
 // Columns are the subquery's columns.
 func (n *Partition) Columns() []Column { return n.Sub.Columns() }
 
+// Reads are the input, whose partitions' values are joined, and the
+// subquery.
+func (n *Partition) Reads() []Node { return []Node{n.Input, n.Sub} }
+
 // PartitionRows are the rows of one partition: those of Input whose Key
 // is the value of the partition the subquery runs for, the source of a
 // subquery of partition without one of its own (kql.ApplySource).
@@ -77,6 +85,9 @@ type PartitionRows struct {
 
 // Columns are the input's columns.
 func (n *PartitionRows) Columns() []Column { return n.Input.Columns() }
+
+// Reads is the input.
+func (n *PartitionRows) Reads() []Node { return []Node{n.Input} }
 
 // Apply is mv-apply: Sub, run once for each row of Input over that row
 // with its arrays expanded (an MvExpand of the OuterRow, the subquery's
@@ -104,3 +115,6 @@ func NewApply(in Node, items []kql.NamedExpr, depth int, sub Node) *Apply {
 // Columns are the input's columns kept and the subquery's, as Slots lay
 // them out.
 func (n *Apply) Columns() []Column { return slotColumns(n.Slots) }
+
+// Reads are the input, whose rows are joined, and the subquery.
+func (n *Apply) Reads() []Node { return []Node{n.Input, n.Sub} }

@@ -18,6 +18,8 @@ type applyInput struct {
 
 func (n applyInput) Columns() []plan.Column { return n.cols }
 
+func (applyInput) Reads() []plan.Node { return nil }
+
 func TestRenderApply(t *testing.T) {
 	k := plan.Column{Name: "K", Type: schema.String}
 	x := plan.Column{Name: "x", Type: schema.Long}
