@@ -95,3 +95,28 @@ func (n *Materialize) Columns() []Column { return n.Input.Columns() }
 
 // Reads is the input.
 func (n *Materialize) Reads() []Node { return []Node{n.Input} }
+
+// FindNode is find: the rows of each input that its predicate matches,
+// in the columns Find gives the result (TypeFind).
+type FindNode struct {
+	// Inputs are the tables find searches: those it lists (a table
+	// pattern expanded into the tables it matches), or else every table
+	// of the workspace, less those without the columns the predicate
+	// reads (FindSearches).
+	Inputs []Node
+	// Sources are the names the source column gives Inputs' rows
+	// (FindSourceName, or a table's name), one per input.
+	Sources []string
+	// Preds are the predicate over each input, one per input, as its
+	// names read different columns in each.
+	Preds []Expr
+	// Find is how the plan typed find over Inputs' columns: the result's
+	// columns and what each input fills them with.
+	Find Find
+}
+
+// Columns are find's result columns, as Find gives them.
+func (n *FindNode) Columns() []Column { return n.Find.Columns }
+
+// Reads are the inputs.
+func (n *FindNode) Reads() []Node { return n.Inputs }

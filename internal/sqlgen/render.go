@@ -103,6 +103,8 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.apply(n)
 	case *plan.OuterRow:
 		return r.outerRow(n)
+	case *plan.FindNode:
+		return r.find(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

@@ -91,3 +91,44 @@ func (r *Renderer) With(query string) string {
 	}
 	return "WITH " + strings.Join(r.ctes, ", ") + " " + query
 }
+
+// find writes find as a UNION ALL of a SELECT per input of the rows its
+// predicate matches, each giving every result column what Find's feeds
+// say: one of the input's columns (converted to the column's type), the
+// input's name, a null of the column's type or the bag of the input's
+// other columns (pack_).
+func (r *Renderer) find(n *plan.FindNode) string {
+	cols := n.Find.Columns
+	parts := make([]string, len(n.Inputs))
+	for i, in := range n.Inputs {
+		inCols := in.Columns()
+		sel := make([]string, len(cols))
+		for j, cl := range cols {
+			switch k := n.Find.Feeds[i][j]; k {
+			case plan.FeedSource:
+				sel[j] = QuoteString(n.Sources[i]) + " AS " + QuoteIdent(cl.Name)
+			case plan.FeedNull:
+				sel[j] = Null(cl.Type) + " AS " + QuoteIdent(cl.Name)
+			case plan.FeedPack:
+				sel[j] = r.findPack(inCols, n.Find.Pack[i]) + " AS pack_"
+			default:
+				sel[j] = r.D.Convert(Arg{SQL: QuoteIdent(cl.Name), Type: inCols[k].Type}, cl.Type) + " AS " + QuoteIdent(cl.Name)
+			}
+		}
+		parts[i] = "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(in) + ") AS _t WHERE " + r.Expr(n.Preds[i])
+	}
+	return strings.Join(parts, " UNION ALL ")
+}
+
+// findPack is the bag of a row's non-empty values of the columns cols at
+// the indexes packed, find's pack_.
+func (r *Renderer) findPack(cols []plan.Column, packed []int) string {
+	if len(packed) == 0 {
+		return "CAST('{}' AS JSON)"
+	}
+	picked := make([]plan.Column, len(packed))
+	for i, k := range packed {
+		picked[i] = cols[k]
+	}
+	return r.RowBag(picked, true)
+}

@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"testing"
+	"time"
 
 	"vigil/internal/plan"
 	"vigil/internal/schema"
@@ -28,6 +29,7 @@ func (sqlNode) Reads() []plan.Node       { return nil }
 // testRenderer spells sqlExpr and sqlNode by their SQL.
 func testRenderer() *Renderer {
 	return &Renderer{
+		D:      NewDuckDB(time.Time{}),
 		Input:  func(n plan.Node) string { return n.(sqlNode).sql },
 		Scalar: func(x plan.Expr) string { return x.(sqlExpr).sql },
 	}
@@ -95,5 +97,30 @@ func TestRenderMaterialize(t *testing.T) {
 	want := `WITH "_mat0" AS MATERIALIZED (SELECT 1 AS a), "_mat1" AS MATERIALIZED (SELECT count(*) AS "Count" FROM (SELECT * FROM "_mat0")) SELECT * FROM "_mat1"`
 	if got := r.With(r.Node(outer)); got != want {
 		t.Errorf("statement:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestRenderFind checks find's select list per input: the source's name,
+// a column converted to the result's type, a null where the input has
+// no such column, and pack_ of no columns as an empty bag.
+func TestRenderFind(t *testing.T) {
+	t1 := sqlNode{"SELECT 1", []plan.Column{{Name: "a", Type: schema.Int}, {Name: "b", Type: schema.String}}}
+	t2 := sqlNode{"SELECT 2", []plan.Column{{Name: "c", Type: schema.Real}, {Name: "a", Type: schema.Long}}}
+	n := &plan.FindNode{
+		Inputs:  []plan.Node{t1, t2},
+		Sources: []string{"T1", "T'2"},
+		Preds:   []plan.Expr{sqlExpr{"p1", schema.Bool}, sqlExpr{"p2", schema.Bool}},
+		Find: plan.Find{
+			Columns: []plan.Column{{Name: "source_", Type: schema.String}, {Name: "a", Type: schema.Long}, {Name: "c", Type: schema.Real}, {Name: "pack_", Type: schema.Dynamic}},
+			Feeds:   [][]int{{plan.FeedSource, 0, plan.FeedNull, plan.FeedPack}, {plan.FeedSource, 1, 0, plan.FeedPack}},
+			Pack:    [][]int{{1}, nil},
+		},
+	}
+	got := testRenderer().Node(n)
+	want := `SELECT 'T1' AS "source_", CAST("a" AS BIGINT) AS "a", CAST(NULL AS DOUBLE) AS "c", ` +
+		`CAST(kql_bag_drop_empty(CAST(json_object('b', to_json("b")) AS VARCHAR)) AS JSON) AS pack_ FROM (SELECT 1) AS _t WHERE p1` +
+		` UNION ALL SELECT 'T''2' AS "source_", "a" AS "a", "c" AS "c", CAST('{}' AS JSON) AS pack_ FROM (SELECT 2) AS _t WHERE p2`
+	if got != want {
+		t.Errorf("find:\n got %s\nwant %s", got, want)
 	}
 }
