@@ -474,15 +474,13 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		out.render = in.render
 		return out
 	case *kql.Take:
-		n := c.expr(op.N, nil)
-		return subset(in, " LIMIT "+n.sql)
+		return c.take(in, op)
 	case *kql.SampleOp:
-		return c.sample(in, op.N)
+		return c.sample(in, op)
 	case *kql.Top:
-		n := c.expr(op.N, nil)
-		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys)+" LIMIT "+n.sql)
+		return c.top(in, op)
 	case *kql.Sort:
-		return subset(in, " ORDER BY "+c.orderBy(in, op.Keys))
+		return c.sort(in, op)
 	case *kql.Distinct:
 		if op.All {
 			out := c.rendered(&plan.Distinct{Input: in, Slots: plan.Visible(in.Columns())})
@@ -551,26 +549,6 @@ func (c *compiler) project(in *relation, items []kql.NamedExpr, extend, distinct
 	out := c.rendered(&plan.Project{Input: in, Slots: plan.Extend(base, computed), Items: exprs, Distinct: distinct})
 	out.render = in.render
 	return out
-}
-
-func (c *compiler) orderBy(in *relation, keys []kql.SortKey) string {
-	var parts []string
-	for _, k := range keys {
-		v := c.expr(k.Expr, in)
-		dir := "DESC"
-		nulls := "NULLS LAST"
-		if !k.Desc {
-			dir, nulls = "ASC", "NULLS FIRST"
-		}
-		switch k.Nulls {
-		case "first":
-			nulls = "NULLS FIRST"
-		case "last":
-			nulls = "NULLS LAST"
-		}
-		parts = append(parts, v.sql+" "+dir+" "+nulls)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // join compiles a join or lookup of left and the query in its

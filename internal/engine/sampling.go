@@ -4,65 +4,43 @@ import (
 	"vigil/internal/kql"
 	"vigil/internal/plan"
 	"vigil/internal/schema"
-	"vigil/internal/sqlgen"
 )
 
-// sampleDistinct compiles sample-distinct N of Expr: up to N distinct
-// values of the expression, chosen at random, in one column named as
-// summarize would name it.
+// sampleDistinct compiles sample-distinct N of Expr into a
+// plan.SampleDistinct.
 func (c *compiler) sampleDistinct(in *relation, op *kql.SampleDistinct) *relation {
-	v := c.expr(op.Of.Expr, in)
-	name := op.Of.Name
-	if name == "" {
-		name = plan.ByName(op.Of.Expr, 0)
-	}
-	cols := []col{{name: name, typ: plan.ColumnType(v.typ)}}
-	distinct := &relation{sql: "SELECT DISTINCT " + v.sql + " AS " + sqlgen.QuoteIdent(name) + " FROM (" + in.sql + ") AS _t", cols: cols, render: in.render}
-	return c.sample(distinct, op.N)
+	of := c.expr(op.Of.Expr, in).x
+	out := c.rendered(plan.NewSampleDistinct(op, in, of, c.rowCount(op.N)))
+	out.render = in.render
+	return out
 }
 
-// sample keeps n rows of in chosen uniformly at random. It orders by
-// random() under a LIMIT (a top-N, one pass) rather than USING SAMPLE,
-// whose size must be a literal: n may be any constant expression.
-func (c *compiler) sample(in *relation, n kql.Expr) *relation {
-	sel, cols := allCols(in)
-	return wrap(in, sel, cols, " ORDER BY random() LIMIT "+c.count(n))
+// sample compiles sample into a plan.Sample.
+func (c *compiler) sample(in *relation, op *kql.SampleOp) *relation {
+	out := c.rendered(&plan.Sample{Input: in, N: c.rowCount(op.N)})
+	out.render = in.render
+	return out
 }
 
-// topHitters compiles top-hitters N of Expr [by Sum]: the N values of the
-// expression with the most rows (approximate_count_X) or the largest sum
-// (approximate_sum_X), largest first. Kusto estimates with a count-min
-// sketch; the counts here are exact.
+// topHitters compiles top-hitters N of Expr [by Sum] into a
+// plan.TopHitters.
 func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
-	v := c.expr(op.Of.Expr, in)
-	name := op.Of.Name
-	if name == "" {
-		name = plan.ByName(op.Of.Expr, 0)
-	}
-	agg, aggName, typ := "count(*)", "approximate_count_"+name, schema.Long
+	of := c.expr(op.Of.Expr, in).x
+	var by plan.Expr
 	if op.By != nil {
 		s := c.expr(op.By, in)
-		if !plan.IsNumeric(s.typ) {
-			c.fail(op.By, "top-hitters sums a number, not %s", s.typ)
+		if err := plan.CheckTopHittersBy(op, s.typ); err != nil {
+			panic(failure{err})
 		}
-		agg, aggName, typ = "sum("+s.sql+")", "approximate_sum_"+name, plan.SumType(s.typ)
-		agg = "CAST(" + agg + " AS " + sqlgen.DuckDBType(typ) + ")"
+		by = s.x
 	}
-	key, aggCol := sqlgen.QuoteIdent(name), sqlgen.QuoteIdent(aggName)
-	return &relation{
-		sql: "SELECT " + v.sql + " AS " + key + ", " + agg + " AS " + aggCol + " FROM (" + in.sql + ") AS _t GROUP BY ALL ORDER BY " +
-			aggCol + " DESC NULLS LAST, " + key + " LIMIT " + c.count(op.N),
-		cols:   []col{{name: name, typ: plan.ColumnType(v.typ)}, {name: aggName, typ: typ}},
-		render: in.render,
-	}
+	out := c.rendered(plan.NewTopHitters(op, in, of, by, c.rowCount(op.N)))
+	out.render = in.render
+	return out
 }
 
-// count compiles a constant row count (of take, sample, top-hitters, ...)
-// to a BIGINT.
-func (c *compiler) count(e kql.Expr) string { return c.r.Expr(c.rowCount(e)) }
-
-// rowCount is a constant row count (count's, active_users_count's number
-// of active periods) as a long.
+// rowCount is a constant row count (sample's, sample-distinct's,
+// top-hitters', active_users_count's number of active periods) as a long.
 func (c *compiler) rowCount(e kql.Expr) plan.Expr {
 	n := c.expr(e, nil)
 	if !plan.IsNumeric(n.typ) {

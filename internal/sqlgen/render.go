@@ -105,6 +105,18 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.outerRow(n)
 	case *plan.FindNode:
 		return r.find(n)
+	case *plan.Sort:
+		return r.sort(n)
+	case *plan.Top:
+		return r.top(n)
+	case *plan.Limit:
+		return r.limit(n)
+	case *plan.Sample:
+		return r.sample(n)
+	case *plan.SampleDistinct:
+		return r.sampleDistinct(n)
+	case *plan.TopHitters:
+		return r.topHitters(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))

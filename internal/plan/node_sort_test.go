@@ -1,0 +1,35 @@
+package plan
+
+import (
+	"testing"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+// sortTestExpr is an expression of the type it is.
+type sortTestExpr schema.Type
+
+func (x sortTestExpr) Type() schema.Type { return schema.Type(x) }
+
+// TestNewSortKey pins where nulls go: Kusto's default (first when
+// ascending, last when descending) unless the key says.
+func TestNewSortKey(t *testing.T) {
+	for _, c := range []struct {
+		op               string
+		desc, nullsFirst bool
+	}{
+		{"sort by x", true, false},
+		{"sort by x desc", true, false},
+		{"sort by x asc", false, true},
+		{"sort by x asc nulls last", false, false},
+		{"sort by x desc nulls first", true, true},
+		{"sort by x nulls first", true, true},
+	} {
+		k := parseOp(t, c.op).(*kql.Sort).Keys[0]
+		got := NewSortKey(k, sortTestExpr(schema.Long))
+		if got.Desc != c.desc || got.NullsFirst != c.nullsFirst || got.Expr != sortTestExpr(schema.Long) {
+			t.Errorf("%s: desc %v, nulls first %v, want %v, %v", c.op, got.Desc, got.NullsFirst, c.desc, c.nullsFirst)
+		}
+	}
+}
