@@ -408,8 +408,9 @@ func wrap(in *relation, sel []string, cols []col, tail string) *relation {
 	return &relation{sql: sqlgen.Select(sel, in.sql, tail), cols: cols, render: in.render}
 }
 
-// subset selects rows of in (filtered, ordered, limited) with their
-// values as they are, so what is known of its columns still holds.
+// subset selects rows of in (where's) with their values as they are, so
+// what is known of its columns still holds; the nodes of sort, top and
+// take keep rows likewise (kept).
 func subset(in *relation, tail string) *relation {
 	sel, cols := allCols(in)
 	out := wrap(in, sel, cols, tail)
