@@ -83,6 +83,15 @@ func (c *compiler) rendered(n plan.Node) *relation {
 	return &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
 }
 
+// kept is the relation of n, a node that keeps in's rows with their
+// values as they are (where, sort, top, take): in's render and what is
+// known of its columns still hold.
+func (c *compiler) kept(n plan.Node, in *relation) *relation {
+	out := c.rendered(n)
+	out.render, out.notNull = in.render, in.notNull
+	return out
+}
+
 func (r *relation) find(name string) (col, bool) {
 	for _, c := range r.cols {
 		if c.name == name {
@@ -408,16 +417,6 @@ func wrap(in *relation, sel []string, cols []col, tail string) *relation {
 	return &relation{sql: sqlgen.Select(sel, in.sql, tail), cols: cols, render: in.render}
 }
 
-// subset selects rows of in (where's) with their values as they are, so
-// what is known of its columns still holds; the nodes of sort, top and
-// take keep rows likewise (kept).
-func subset(in *relation, tail string) *relation {
-	sel, cols := allCols(in)
-	out := wrap(in, sel, cols, tail)
-	out.notNull = in.notNull
-	return out
-}
-
 // pick passes on the input columns slots say (plan.Pick), failing with
 // err: project-away, project-keep and project-reorder.
 func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
@@ -445,9 +444,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		if err != nil {
 			panic(failure{err})
 		}
-		out := c.rendered(&plan.Filter{Input: in, Pred: p})
-		out.render, out.notNull = in.render, in.notNull
-		return out
+		return c.kept(&plan.Filter{Input: in, Pred: p}, in)
 	case *kql.Project:
 		return c.project(in, op.Items, false, false)
 	case *kql.Extend:

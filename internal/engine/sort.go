@@ -29,12 +29,3 @@ func (c *compiler) sortKeys(in *relation, keys []kql.SortKey) []plan.SortKey {
 	}
 	return out
 }
-
-// kept is the relation of n, a node that keeps in's rows with their
-// values as they are (sort, top, take): in's render and what is known
-// of its columns still hold.
-func (c *compiler) kept(n plan.Node, in *relation) *relation {
-	out := c.rendered(n)
-	out.render, out.notNull = in.render, in.notNull
-	return out
-}
