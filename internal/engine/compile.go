@@ -83,15 +83,6 @@ func (c *compiler) rendered(n plan.Node) *relation {
 	return &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
 }
 
-// kept is the relation of n, a node that keeps in's rows with their
-// values as they are (where, sort, top, take): in's render and what is
-// known of its columns still hold.
-func (c *compiler) kept(n plan.Node, in *relation) *relation {
-	out := c.rendered(n)
-	out.render, out.notNull = in.render, in.notNull
-	return out
-}
-
 func (r *relation) find(name string) (col, bool) {
 	for _, c := range r.cols {
 		if c.name == name {
@@ -444,7 +435,7 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		if err != nil {
 			panic(failure{err})
 		}
-		return c.kept(&plan.Filter{Input: in, Pred: p}, in)
+		return c.relationOf(&plan.Filter{Input: in, Pred: p})
 	case *kql.Project:
 		return c.project(in, op.Items, false, false)
 	case *kql.Extend:

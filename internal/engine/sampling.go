@@ -10,16 +10,12 @@ import (
 // plan.SampleDistinct.
 func (c *compiler) sampleDistinct(in *relation, op *kql.SampleDistinct) *relation {
 	of := c.expr(op.Of.Expr, in).x
-	out := c.rendered(plan.NewSampleDistinct(op, in, of, c.rowCount(op.N)))
-	out.render = in.render
-	return out
+	return c.relationOf(plan.NewSampleDistinct(op, in, of, c.rowCount(op.N)))
 }
 
 // sample compiles sample into a plan.Sample.
 func (c *compiler) sample(in *relation, op *kql.SampleOp) *relation {
-	out := c.rendered(&plan.Sample{Input: in, N: c.rowCount(op.N)})
-	out.render = in.render
-	return out
+	return c.relationOf(&plan.Sample{Input: in, N: c.rowCount(op.N)})
 }
 
 // topHitters compiles top-hitters N of Expr [by Sum] into a
@@ -34,9 +30,7 @@ func (c *compiler) topHitters(in *relation, op *kql.TopHitters) *relation {
 		}
 		by = s.x
 	}
-	out := c.rendered(plan.NewTopHitters(op, in, of, by, c.rowCount(op.N)))
-	out.render = in.render
-	return out
+	return c.relationOf(plan.NewTopHitters(op, in, of, by, c.rowCount(op.N)))
 }
 
 // rowCount is a constant row count (sample's, sample-distinct's,

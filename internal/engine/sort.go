@@ -7,18 +7,18 @@ import (
 
 // sort compiles sort (order by) into a plan.Sort.
 func (c *compiler) sort(in *relation, op *kql.Sort) *relation {
-	return c.kept(&plan.Sort{Input: in, Keys: c.sortKeys(in, op.Keys)}, in)
+	return c.relationOf(&plan.Sort{Input: in, Keys: c.sortKeys(in, op.Keys)})
 }
 
 // top compiles top into a plan.Top.
 func (c *compiler) top(in *relation, op *kql.Top) *relation {
 	n := c.expr(op.N, nil).x
-	return c.kept(&plan.Top{Input: in, Keys: c.sortKeys(in, op.Keys), N: n}, in)
+	return c.relationOf(&plan.Top{Input: in, Keys: c.sortKeys(in, op.Keys), N: n})
 }
 
 // take compiles take (limit) into a plan.Limit.
 func (c *compiler) take(in *relation, op *kql.Take) *relation {
-	return c.kept(&plan.Limit{Input: in, N: c.expr(op.N, nil).x}, in)
+	return c.relationOf(&plan.Limit{Input: in, N: c.expr(op.N, nil).x})
 }
 
 // sortKeys compiles the keys of sort or top over in.

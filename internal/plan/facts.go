@@ -12,7 +12,7 @@ func NotNull(n Node) map[string]bool {
 		if n.Stored {
 			return map[string]bool{schema.ColTimeGenerated: true}
 		}
-	case *Filter, *As, *Render, *Materialize:
+	case *Filter, *As, *Render, *Materialize, *Sort, *Top, *Limit:
 		return NotNull(n.Reads()[0])
 	case interface{ NotNull() map[string]bool }:
 		// A relation the engine compiled, while operators move.

@@ -16,6 +16,9 @@ type Sample struct {
 // Columns are Input's: sample keeps rows as they are.
 func (n *Sample) Columns() []Column { return n.Input.Columns() }
 
+// Reads is the input.
+func (n *Sample) Reads() []Node { return []Node{n.Input} }
+
 // SampleDistinct is the sample-distinct operator: up to N distinct
 // values of Of over Input's rows, chosen at random, in one column.
 type SampleDistinct struct {
@@ -39,6 +42,9 @@ func NewSampleDistinct(op *kql.SampleDistinct, in Node, of, n Expr) *SampleDisti
 func (n *SampleDistinct) Columns() []Column {
 	return []Column{{Name: n.Name, Type: ColumnType(n.Of.Type())}}
 }
+
+// Reads is the input.
+func (n *SampleDistinct) Reads() []Node { return []Node{n.Input} }
 
 // TopHitters is the top-hitters operator: the N values of Of with the
 // most rows of Input or, with By, the largest sum of By, largest first
@@ -83,6 +89,9 @@ func (n *TopHitters) Columns() []Column {
 	}
 	return []Column{{Name: n.Name, Type: ColumnType(n.Of.Type())}, total}
 }
+
+// Reads is the input.
+func (n *TopHitters) Reads() []Node { return []Node{n.Input} }
 
 // ofName is the name of the column of values of sample-distinct's and
 // top-hitters' expression: the one given, else the one summarize would

@@ -12,6 +12,7 @@ import (
 type sampleTestInput []Column
 
 func (n sampleTestInput) Columns() []Column { return n }
+func (n sampleTestInput) Reads() []Node     { return nil }
 
 // TestSamplingColumns pins the columns of sample-distinct and
 // top-hitters: named as summarize names a key, an untyped null's values

@@ -38,6 +38,9 @@ type Sort struct {
 // Columns are Input's: sort moves rows, it does not change them.
 func (n *Sort) Columns() []Column { return n.Input.Columns() }
 
+// Reads is the input.
+func (n *Sort) Reads() []Node { return []Node{n.Input} }
+
 // Top is the top operator: the first N rows of Input ordered by Keys.
 type Top struct {
 	Input Node
@@ -49,6 +52,9 @@ type Top struct {
 // Columns are Input's: top keeps rows as they are.
 func (n *Top) Columns() []Column { return n.Input.Columns() }
 
+// Reads is the input.
+func (n *Top) Reads() []Node { return []Node{n.Input} }
+
 // Limit is the take (limit) operator: N rows of Input, any of them.
 type Limit struct {
 	Input Node
@@ -58,3 +64,6 @@ type Limit struct {
 
 // Columns are Input's: take keeps rows as they are.
 func (n *Limit) Columns() []Column { return n.Input.Columns() }
+
+// Reads is the input.
+func (n *Limit) Reads() []Node { return []Node{n.Input} }

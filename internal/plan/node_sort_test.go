@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"reflect"
 	"testing"
 
 	"vigil/internal/kql"
@@ -30,6 +31,22 @@ func TestNewSortKey(t *testing.T) {
 		got := NewSortKey(k, sortTestExpr(schema.Long))
 		if got.Desc != c.desc || got.NullsFirst != c.nullsFirst || got.Expr != sortTestExpr(schema.Long) {
 			t.Errorf("%s: desc %v, nulls first %v, want %v, %v", c.op, got.Desc, got.NullsFirst, c.desc, c.nullsFirst)
+		}
+	}
+}
+
+// TestSortKeepsNotNull pins that sort, top and take pass on what is
+// known of their input's columns: they keep rows as they are.
+func TestSortKeepsNotNull(t *testing.T) {
+	scan := &Scan{Table: "Syslog", Stored: true}
+	n := sortTestExpr(schema.Long)
+	want := map[string]bool{schema.ColTimeGenerated: true}
+	for _, node := range []Node{
+		&Sort{Input: scan},
+		&Top{Input: &Limit{Input: scan, N: n}, N: n},
+	} {
+		if got := NotNull(node); !reflect.DeepEqual(got, want) {
+			t.Errorf("%T: %v, want %v", node, got, want)
 		}
 	}
 }

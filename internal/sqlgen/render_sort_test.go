@@ -12,6 +12,7 @@ import (
 type sortTestInput struct{ cols []plan.Column }
 
 func (n sortTestInput) Columns() []plan.Column { return n.cols }
+func (n sortTestInput) Reads() []plan.Node     { return nil }
 
 // sortTestExpr is an expression the renderer does not know, spelled by
 // the Scalar hook as its sql.
