@@ -18,9 +18,6 @@ type col struct {
 	name   string
 	typ    schema.Type
 	hidden bool
-	// ref is the SQL that reads the column where it is not a column of
-	// the SELECT (a field of scan's row struct); "" is its quoted name.
-	ref string
 }
 
 // planColumns are cols as plan types them, for its operators' rules.
@@ -33,21 +30,13 @@ func planColumns(cols []col) []plan.Column {
 }
 
 // engineColumns are the columns of an operator's result that plan
-// typed; none has a ref, since the operator's SELECT names them all.
+// typed.
 func engineColumns(cols []plan.Column) []col {
 	out := make([]col, len(cols))
 	for i, pc := range cols {
 		out[i] = col{name: pc.Name, typ: pc.Type, hidden: pc.Hidden}
 	}
 	return out
-}
-
-// sqlRef is the SQL that reads the column.
-func (cl col) sqlRef() string {
-	if cl.ref != "" {
-		return cl.ref
-	}
-	return sqlgen.QuoteIdent(cl.name)
 }
 
 // relation is a compiled tabular expression: a SELECT statement and its

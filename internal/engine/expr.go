@@ -9,26 +9,15 @@ import (
 
 // expr compiles a scalar expression over the columns of in (nil outside
 // a row context): the plan builds it (names resolved, typed) and the
-// renderer writes it, reading a column by its ref where in has one.
+// renderer writes it.
 func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 	var cols []plan.Column
-	bound := false
 	if in != nil {
 		cols = in.Columns()
-		for _, cl := range in.cols {
-			bound = bound || cl.ref != ""
-		}
 	}
 	x, err := c.b.Expr(e, cols)
 	if err != nil {
 		panic(failure{err})
-	}
-	if bound {
-		defer func(saved func(string) string) { c.r.Column = saved }(c.r.Column)
-		c.r.Column = func(name string) string {
-			cl, _ := in.find(name)
-			return cl.sqlRef()
-		}
 	}
 	return scalar{sql: c.r.Expr(x), typ: x.Type(), x: x}
 }

@@ -19,7 +19,9 @@ type Renderer struct {
 	// the plan (plan.Expr).
 	Scalar func(plan.Expr) string
 	// Column, when set, spells a column reference by the column's name
-	// where the rows are not a SELECT's (scan's row struct).
+	// where the rows are not a SELECT's: the renderer sets it while it
+	// writes the expressions of such a node (scan's row struct and
+	// state, a plugin's relation of its own).
 	Column func(name string) string
 	// Hoist, while the expressions of extend, project or where are
 	// written, computes a part of a window function's call as a column
@@ -117,6 +119,8 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.sampleDistinct(n)
 	case *plan.TopHitters:
 		return r.topHitters(n)
+	case *plan.Sequence:
+		return r.sequence(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
