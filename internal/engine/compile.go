@@ -254,18 +254,6 @@ func (c *compiler) input(n plan.Node) string {
 // source compiles the sources the plan does not build yet.
 func (c *compiler) source(t kql.Tabular) plan.Node {
 	switch t := t.(type) {
-	case *kql.Datatable:
-		return c.datatable(t)
-	case *kql.Range:
-		return c.rangeSrc(t)
-	case *kql.Materialize:
-		return c.materialize(t)
-	case *kql.Print:
-		return c.print(t)
-	case *kql.UnionSrc:
-		return c.union(nil, t.Union)
-	case *kql.SearchSrc:
-		return c.search(nil, t.Search)
 	case *kql.Find:
 		return c.find(t)
 	case *kql.ApplySource:
@@ -276,26 +264,6 @@ func (c *compiler) source(t kql.Tabular) plan.Node {
 	}
 	c.fail(t, "unsupported tabular expression")
 	return nil
-}
-
-// materialize compiles materialize(): its body, computed once as a CTE
-// (sqlgen.Renderer.With puts it before the statement) however many times
-// the query reads the result.
-func (c *compiler) materialize(t *kql.Materialize) *relation {
-	body := c.tabular(t.Body)
-	out := c.rendered(&plan.Materialize{Input: body})
-	out.render, out.notNull = body.render, body.notNull
-	return out
-}
-
-// print compiles print: a row of its items' values (plan.Builder.Items,
-// a tuple (a, b) = array_sort_asc(x, y) giving a column per array).
-func (c *compiler) print(t *kql.Print) *relation {
-	cols, items, err := c.b.Items(t.Items, nil, plan.PrintName)
-	if err != nil {
-		panic(failure{err})
-	}
-	return c.rendered(&plan.Print{Cols: cols, Items: items})
 }
 
 // tableSQL is a SELECT statement of the rows of the table expression
@@ -343,45 +311,6 @@ func unparen(s string) (string, bool) {
 	return s[1 : len(s)-1], true
 }
 
-// datatable compiles datatable: its values, each converted to its
-// column's declared type.
-func (c *compiler) datatable(t *kql.Datatable) *relation {
-	cols, err := plan.DatatableColumns(t)
-	if err != nil {
-		panic(failure{err})
-	}
-	n := &plan.Values{Cols: cols}
-	for i := 0; i < len(t.Values); i += len(cols) {
-		row := make([]plan.Expr, len(cols))
-		for j, cl := range cols {
-			row[j] = c.converted(c.expr(t.Values[i+j], nil), cl.Type, t.Values[i+j])
-		}
-		n.Rows = append(n.Rows, row)
-	}
-	return c.rendered(n)
-}
-
-// rangeSrc compiles range over the bounds and step plan.TypeRange typed:
-// a From that is not of the column's type is read as a real by
-// todouble(), a To of a datetime column as a datetime.
-func (c *compiler) rangeSrc(t *kql.Range) *relation {
-	from := c.expr(t.From, nil)
-	to := c.expr(t.To, nil)
-	step := c.expr(t.Step, nil)
-	typ, err := plan.TypeRange(t, from.typ, to.typ, step.typ)
-	if err != nil {
-		panic(failure{err})
-	}
-	n := &plan.Range{Column: plan.Column{Name: t.Col, Type: typ}, From: from.x, To: to.x, Step: step.x}
-	switch {
-	case typ == schema.DateTime:
-		n.To = c.converted(to, schema.DateTime, t.To)
-	case typ == schema.Real && from.typ != schema.Real:
-		n.From = c.expr(&kql.Call{P: t.P, Name: "todouble", Args: []kql.Expr{t.From}}, nil).x
-	}
-	return c.rendered(n)
-}
-
 // converted is v, an expression the plan built, converted to type to as
 // c.convert does, for a node to hold; a conversion plan.CanConvert does
 // not allow fails at n.
@@ -392,59 +321,8 @@ func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
 	return &plan.Convert{X: v.x, To: to}
 }
 
-// wrap makes a new relation selecting exprs from in.
-func wrap(in *relation, sel []string, cols []col, tail string) *relation {
-	return &relation{sql: sqlgen.Select(sel, in.sql, tail), cols: cols, render: in.render}
-}
-
-// pick passes on the input columns slots say (plan.Pick), failing with
-// err: project-away, project-keep and project-reorder.
-func (c *compiler) pick(in *relation, slots []plan.Slot, err error) *relation {
-	if err != nil {
-		panic(failure{err})
-	}
-	out := c.rendered(&plan.Pick{Input: in, Slots: slots})
-	out.render = in.render
-	return out
-}
-
-func allCols(in *relation) ([]string, []col) {
-	return quoted(in.cols), append([]col(nil), in.cols...)
-}
-
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
-	case *kql.Where:
-		c.b.Windows = true
-		p, err := c.b.Expr(op.Pred, in.Columns())
-		c.b.Windows = false
-		if err == nil {
-			err = plan.CheckBool(op.Pred, p.Type(), "where predicate")
-		}
-		if err != nil {
-			panic(failure{err})
-		}
-		return c.relationOf(&plan.Filter{Input: in, Pred: p})
-	case *kql.Project:
-		return c.project(in, op.Items, false, false)
-	case *kql.Extend:
-		return c.project(in, op.Items, true, false)
-	case *kql.ProjectAway:
-		slots, err := plan.ProjectAway(planColumns(in.cols), op)
-		return c.pick(in, slots, err)
-	case *kql.ProjectKeep:
-		slots, err := plan.ProjectKeep(planColumns(in.cols), op)
-		return c.pick(in, slots, err)
-	case *kql.ProjectRename:
-		slots, err := plan.ProjectRename(planColumns(in.cols), op)
-		if err != nil {
-			panic(failure{err})
-		}
-		out := c.rendered(&plan.Rename{Input: in, Slots: slots})
-		out.render = in.render
-		return out
-	case *kql.ProjectReorder:
-		return c.pick(in, plan.ProjectReorder(planColumns(in.cols), op), nil)
 	case *kql.Summarize:
 		return c.summarize(in, op)
 	case *kql.Count:
@@ -459,34 +337,8 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.top(in, op)
 	case *kql.Sort:
 		return c.sort(in, op)
-	case *kql.Distinct:
-		if op.All {
-			out := c.rendered(&plan.Distinct{Input: in, Slots: plan.Visible(in.Columns())})
-			out.render = in.render
-			return out
-		}
-		return c.project(in, op.Items, false, true)
-	case *kql.Join:
-		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeJoin(op, l, r) })
-	case *kql.Lookup:
-		return c.join(in, op.Right, func(l, r []plan.Column) (plan.Join, error) { return plan.TypeLookup(op, l, r) })
-	case *kql.Union:
-		return c.union(in, op)
-	case *kql.GetSchema:
-		// The result describes in's columns, not its rows: it keeps none
-		// of in's render, notNull or as.
-		return c.rendered(&plan.SchemaTable{Rows: plan.GetSchema(in.Columns())})
-	case *kql.Serialize:
-		if len(op.Items) == 0 {
-			return in
-		}
-		return c.project(in, op.Items, true, false)
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
-	case *kql.ParseOp:
-		return c.parseOp(in, op)
-	case *kql.Search:
-		return c.search(in, op)
 	case *kql.MakeSeries:
 		return c.makeSeries(in, op)
 	case *kql.MvApply:
@@ -510,71 +362,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	return nil
 }
 
-// project computes items over in: for extend, after in's columns (an item
-// naming an existing column replaces it in place); with distinct, each
-// distinct row once.
-func (c *compiler) project(in *relation, items []kql.NamedExpr, extend, distinct bool) *relation {
-	c.b.Windows = true
-	computed, exprs, err := c.b.Items(items, in.Columns(), plan.ItemName)
-	c.b.Windows = false
-	if err != nil {
-		panic(failure{err})
-	}
-	var base []plan.Column
-	if extend {
-		base = in.Columns()
-	}
-	out := c.rendered(&plan.Project{Input: in, Slots: plan.Extend(base, computed), Items: exprs, Distinct: distinct})
-	out.render = in.render
-	return out
-}
-
-// join compiles a join or lookup of left and the query in its
-// parentheses, typed over their columns by typeJoin (plan.TypeJoin or
-// plan.TypeLookup).
-func (c *compiler) join(left *relation, query kql.Tabular, typeJoin func(left, right []plan.Column) (plan.Join, error)) *relation {
-	right := c.tabular(query)
-	j, err := typeJoin(planColumns(left.cols), planColumns(right.cols))
-	if err != nil {
-		panic(failure{err})
-	}
-	return c.rendered(&plan.JoinNode{Left: left, Right: right, Join: j})
-}
-
-// union compiles union of in (nil where union is the source) and u's
-// tables, a table pattern expanded into the tables it matches, as the
-// node of their rows in the columns plan.TypeUnion gives them.
-func (c *compiler) union(in *relation, u *kql.Union) *relation {
-	var rels []*relation
-	var names []string
-	offset := 0
-	if in != nil {
-		rels, names = append(rels, in), append(names, plan.UnionSourceName(nil, 0, in.as))
-		offset = 1
-	}
-	for i, t := range u.Tables {
-		if matched, ok := c.tablePattern(t); ok {
-			for _, m := range matched {
-				rels, names = append(rels, m.rel), append(names, m.name)
-			}
-			continue
-		}
-		rel := c.tabular(t)
-		rels, names = append(rels, rel), append(names, plan.UnionSourceName(t, i+offset, rel.as))
-	}
-	inputs := make([][]plan.Column, len(rels))
-	nodes := make([]plan.Node, len(rels))
-	for i, rel := range rels {
-		inputs[i] = planColumns(rel.cols)
-		nodes[i] = rel
-	}
-	typed, err := plan.TypeUnion(u, inputs)
-	if err != nil {
-		panic(failure{err})
-	}
-	return c.rendered(&plan.UnionNode{Inputs: nodes, Sources: names, Union: typed})
-}
-
 // namedRelation is a table of the workspace, by name.
 type namedRelation struct {
 	name string
@@ -596,84 +383,4 @@ func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool
 		matched = append(matched, namedRelation{n, c.tabular(&kql.TableRef{P: ref.P, Name: n})})
 	}
 	return matched, true
-}
-
-func quoted(cols []col) []string { return sqlgen.Names(planColumns(cols)) }
-
-// parseOp compiles parse and parse-where: plan.NewParse's node.
-func (c *compiler) parseOp(in *relation, op *kql.ParseOp) *relation {
-	n, err := plan.NewParse(in, c.expr(op.X, in).x, op)
-	if err != nil {
-		panic(failure{err})
-	}
-	out := c.rendered(n)
-	out.render = in.render
-	return out
-}
-
-// search filters the input, or the tables listed (every table when none
-// is) with a $table column, by the predicate; a bare string in it is a
-// term any string or dynamic column may have (with *, a substring).
-func (c *compiler) search(in *relation, op *kql.Search) *relation {
-	if in != nil && len(op.Tables) == 0 {
-		sel, cols := allCols(in)
-		return wrap(in, sel, cols, " WHERE "+c.searchPred(op.Pred, in))
-	}
-	names := op.Tables
-	if len(names) == 0 {
-		names = []string{"*"}
-	}
-	u := &kql.Union{P: op.P, Kind: "outer", WithSource: "$table"}
-	for _, n := range names {
-		u.Tables = append(u.Tables, &kql.TableRef{P: op.P, Name: n})
-	}
-	rel := c.union(nil, u)
-	return wrap(rel, quoted(rel.cols), rel.cols, " WHERE "+c.searchPred(op.Pred, rel))
-}
-
-func (c *compiler) searchPred(e kql.Expr, in *relation) string {
-	switch x := e.(type) {
-	case *kql.Literal:
-		if x.Kind != kql.LitString {
-			break
-		}
-		term := strings.ToLower(x.Value)
-		var ors []string
-		for _, cl := range in.cols {
-			if cl.typ != schema.String && cl.typ != schema.Dynamic || cl.hidden || cl.name == "$table" {
-				continue
-			}
-			ref := sqlgen.QuoteIdent(cl.name)
-			if cl.typ == schema.String {
-				// DuckDB matches names without regard to case, so across
-				// tables with ProcessID (int) and ProcessId (string) the
-				// name can bind to the int column: cast, so search runs.
-				ref = "CAST(" + ref + " AS VARCHAR)"
-			}
-			col := c.convert(scalar{sql: ref, typ: cl.typ}, schema.String, e)
-			if strings.Contains(term, "*") {
-				parts := strings.Split(term, "*")
-				ors = append(ors, "(lower("+col+") LIKE "+sqlgen.QuoteString("%"+strings.Join(parts, "%")+"%")+")")
-				continue
-			}
-			ors = append(ors, sqlgen.HasTerm("has", col, sqlgen.Arg{SQL: sqlgen.QuoteString(x.Value), Type: schema.String, Const: x.Value}, false))
-		}
-		if len(ors) == 0 {
-			return "false"
-		}
-		return "(" + strings.Join(ors, " OR ") + ")"
-	case *kql.Binary:
-		if x.Op == "and" || x.Op == "or" {
-			return "(" + c.searchPred(x.L, in) + " " + strings.ToUpper(x.Op) + " " + c.searchPred(x.R, in) + ")"
-		}
-	case *kql.Call:
-		if x.Name == "not" && len(x.Args) == 1 {
-			return "(NOT coalesce(" + c.searchPred(x.Args[0], in) + ", false))"
-		}
-	}
-	v := c.expr(e, in)
-	if err := plan.CheckBool(e, v.typ, "search predicate"); err != nil {
-		panic(failure{err})
-	}
-	return v.sql
 }

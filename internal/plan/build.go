@@ -99,6 +99,19 @@ func (b *Builder) tabular(t kql.Tabular) Node {
 			fail(t, "Failed to resolve function or table named '%s'", t.Name)
 		}
 		return b.callFuncTabular(f, t.Args, t, nil)
+	case *kql.Datatable:
+		return b.datatable(t)
+	case *kql.Range:
+		return b.rangeOf(t)
+	case *kql.Print:
+		return b.print(t)
+	case *kql.Materialize:
+		// Computed once (a CTE) however many times the query reads it.
+		return &Materialize{Input: b.tabular(t.Body)}
+	case *kql.UnionSrc:
+		return b.union(nil, t.Union)
+	case *kql.SearchSrc:
+		return b.search(nil, t.Search)
 	}
 	return b.Source(t)
 }
@@ -111,6 +124,51 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		return n
 	case *kql.Render:
 		return &Render{Input: in, Visualization: op.Visualization, Properties: op.Props}
+	case *kql.Where:
+		return b.where(in, op)
+	case *kql.Project:
+		return b.project(in, op.Items, false, false)
+	case *kql.Extend:
+		return b.project(in, op.Items, true, false)
+	case *kql.Serialize:
+		if len(op.Items) == 0 {
+			return in
+		}
+		return b.project(in, op.Items, true, false)
+	case *kql.Distinct:
+		if op.All {
+			return &Distinct{Input: in, Slots: Visible(in.Columns())}
+		}
+		return b.project(in, op.Items, false, true)
+	case *kql.ProjectAway:
+		slots, err := ProjectAway(in.Columns(), op)
+		check(err)
+		return &Pick{Input: in, Slots: slots}
+	case *kql.ProjectKeep:
+		slots, err := ProjectKeep(in.Columns(), op)
+		check(err)
+		return &Pick{Input: in, Slots: slots}
+	case *kql.ProjectReorder:
+		return &Pick{Input: in, Slots: ProjectReorder(in.Columns(), op)}
+	case *kql.ProjectRename:
+		slots, err := ProjectRename(in.Columns(), op)
+		check(err)
+		return &Rename{Input: in, Slots: slots}
+	case *kql.GetSchema:
+		// The result describes in's columns, not its rows.
+		return &SchemaTable{Rows: GetSchema(in.Columns())}
+	case *kql.Join:
+		return b.join(in, op.Right, func(l, r []Column) (Join, error) { return TypeJoin(op, l, r) })
+	case *kql.Lookup:
+		return b.join(in, op.Right, func(l, r []Column) (Join, error) { return TypeLookup(op, l, r) })
+	case *kql.Union:
+		return b.union(in, op)
+	case *kql.Search:
+		return b.search(in, op)
+	case *kql.ParseOp:
+		n, err := NewParse(in, b.expr(op.X, in.Columns()), op)
+		check(err)
+		return n
 	case *kql.InvokeOp:
 		f, ok := b.Scope.Func(op.Name)
 		if !ok {

@@ -62,6 +62,10 @@ func (r *Renderer) Expr(x plan.Expr) string {
 		return r.RowBag(x.Columns, x.DropEmpty)
 	case *plan.Element:
 		return r.element(x)
+	case *plan.SearchTerm:
+		return r.searchTerm(x)
+	case *plan.SearchNot:
+		return "(NOT coalesce(" + r.Expr(x.X) + ", false))"
 	}
 	return r.Scalar(x)
 }
@@ -170,4 +174,30 @@ func RealLiteral(f float64) string {
 		return "CAST('-Infinity' AS DOUBLE)"
 	}
 	return "CAST(" + strconv.FormatFloat(f, 'g', -1, 64) + " AS DOUBLE)"
+}
+
+// searchTerm is a bare string of search: a term of one of the columns,
+// or a LIKE pattern where it holds *.
+func (r *Renderer) searchTerm(x *plan.SearchTerm) string {
+	term := strings.ToLower(x.Term)
+	var ors []string
+	for _, cl := range x.Columns {
+		ref := QuoteIdent(cl.Name)
+		if cl.Type == schema.String {
+			// DuckDB matches names without regard to case, so across
+			// tables with ProcessID (int) and ProcessId (string) the
+			// name can bind to the int column: cast, so search runs.
+			ref = "CAST(" + ref + " AS VARCHAR)"
+		}
+		col := r.D.Convert(Arg{SQL: ref, Type: cl.Type}, schema.String)
+		if strings.Contains(term, "*") {
+			ors = append(ors, "(lower("+col+") LIKE "+QuoteString("%"+strings.ReplaceAll(term, "*", "%")+"%")+")")
+			continue
+		}
+		ors = append(ors, HasTerm("has", col, Arg{SQL: QuoteString(x.Term), Type: schema.String, Const: x.Term}, false))
+	}
+	if len(ors) == 0 {
+		return "false"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
