@@ -1,0 +1,57 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+// TestSequenceTrack checks what scan's steps read: the input columns
+// they name, and the state values StepName.Column, once each in the
+// order first read, with the hidden columns of the row the steps see.
+func TestSequenceTrack(t *testing.T) {
+	op := parseOp(t, `scan declare (total: long = 0) with (step s1: a > 0 => total = a + s1.total; step s2: s1.b == b and s2.ab > ab and s1.total > 1;)`).(*kql.Scan)
+	n := &Sequence{Input: parseTestInput{}, Declared: []Declared{{Column: Column{Name: "total", Type: schema.Long}}}}
+	for _, st := range op.Steps {
+		n.Steps = append(n.Steps, Step{Name: st.Name, Output: st.Output})
+	}
+	for _, st := range op.Steps {
+		if err := n.Track(st.Cond); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range st.Assign {
+			if err := n.Track(a.Expr); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// a, b and ab are read (b through s1.b), c and _h are not; total is
+	// declared, not an input column.
+	if want := []bool{true, true, true, false, false}; !slices.Equal(n.Used, want) {
+		t.Errorf("used %v, want %v", n.Used, want)
+	}
+	// s1.total (column 5, the declared one), then s1.b, s2.ab, in the
+	// order the steps read them.
+	if want := []State{{1, 5}, {1, 1}, {2, 2}}; !slices.Equal(n.States, want) {
+		t.Errorf("states %v, want %v", n.States, want)
+	}
+	var row []string
+	for _, cl := range n.Row() {
+		row = append(row, fmt.Sprintf("%s:%s%s", cl.Name, cl.Type, map[bool]string{true: "!"}[cl.Hidden]))
+	}
+	if got, want := strings.Join(row, " "), "a:long b:string ab:real _h:datetime! c:dynamic total:long s1.total:long! s1.b:string! s2.ab:real!"; got != want {
+		t.Errorf("row %s, want %s", got, want)
+	}
+	n.MatchID = "m"
+	if got := n.Columns(); len(got) != 7 || got[5] != (Column{Name: "total", Type: schema.Long}) || got[6] != (Column{Name: "m", Type: schema.Long}) {
+		t.Errorf("columns %v: want the input's, total and m", got)
+	}
+	err := n.Track(parseOp(t, `where s2.nope > 1`).(*kql.Where).Pred)
+	if err == nil || !strings.Contains(err.Error(), "Failed to resolve scan state 's2.nope': the row has no column 'nope'") {
+		t.Errorf("unknown state: %v", err)
+	}
+}
