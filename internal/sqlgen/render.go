@@ -38,6 +38,13 @@ type Renderer struct {
 
 // Node returns the SQL of the SELECT statement that gives n's rows.
 func (r *Renderer) Node(n plan.Node) string {
+	if r.Column != nil {
+		// A binding of names is for the expressions of the node being
+		// written; a node they hold (toscalar's, in's table) reads
+		// rows of its own.
+		defer func(saved func(string) string) { r.Column = saved }(r.Column)
+		r.Column = nil
+	}
 	switch n := n.(type) {
 	case *plan.As:
 		return r.Node(n.Input)
