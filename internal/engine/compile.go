@@ -329,14 +329,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		out := c.rendered(&plan.Count{Input: in})
 		out.render = in.render
 		return out
-	case *kql.Take:
-		return c.take(in, op)
-	case *kql.SampleOp:
-		return c.sample(in, op)
-	case *kql.Top:
-		return c.top(in, op)
-	case *kql.Sort:
-		return c.sort(in, op)
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
 	case *kql.MakeSeries:
@@ -349,10 +341,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.parseKv(in, op)
 	case *kql.TopNested:
 		return c.topNested(in, op)
-	case *kql.SampleDistinct:
-		return c.sampleDistinct(in, op)
-	case *kql.TopHitters:
-		return c.topHitters(in, op)
 	case *kql.Partition:
 		return c.partition(in, op)
 	case *kql.Scan:

@@ -165,6 +165,19 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		return b.union(in, op)
 	case *kql.Search:
 		return b.search(in, op)
+	case *kql.Sort:
+		return &Sort{Input: in, Keys: b.sortKeys(in, op.Keys)}
+	case *kql.Top:
+		n := b.expr(op.N, nil)
+		return &Top{Input: in, Keys: b.sortKeys(in, op.Keys), N: n}
+	case *kql.Take:
+		return &Limit{Input: in, N: b.expr(op.N, nil)}
+	case *kql.SampleOp:
+		return &Sample{Input: in, N: b.rowCount(op.N)}
+	case *kql.SampleDistinct:
+		return NewSampleDistinct(op, in, b.expr(op.Of.Expr, in.Columns()), b.rowCount(op.N))
+	case *kql.TopHitters:
+		return b.topHitters(in, op)
 	case *kql.ParseOp:
 		n, err := NewParse(in, b.expr(op.X, in.Columns()), op)
 		check(err)
