@@ -6,7 +6,6 @@ import (
 
 	"vigil/internal/kql"
 	"vigil/internal/plan"
-	"vigil/internal/schema"
 	"vigil/internal/sqlgen"
 )
 
@@ -212,13 +211,6 @@ func refersToColumn(in *relation, sqlText string) bool {
 		}
 	}
 	return false
-}
-
-// aggregate compiles one aggregation call into one or more columns:
-// their SQL, types and default names.
-func (c *compiler) aggregate(in *relation, call *kql.Call) ([]string, []schema.Type, []string) {
-	a, names := c.aggregateCall(in, call)
-	return c.r.Aggregate(a), a.Sig.Results, names
 }
 
 // aggregateCall types one aggregation call over the rows of in, with

@@ -128,6 +128,8 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.topHitters(n)
 	case *plan.Sequence:
 		return r.sequence(n)
+	case *plan.MakeSeries:
+		return r.makeSeries(n)
 	default:
 		if r.Input == nil {
 			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
