@@ -311,9 +311,9 @@ func unparen(s string) (string, bool) {
 	return s[1 : len(s)-1], true
 }
 
-// converted is v, an expression the plan built, converted to type to as
-// c.convert does, for a node to hold; a conversion plan.CanConvert does
-// not allow fails at n.
+// converted is v, an expression the plan built, converted to type to by
+// Kusto's implicit conversions, for a node to hold; a conversion
+// plan.CanConvert does not allow fails at n.
 func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
 	if !plan.CanConvert(v.typ, to) {
 		c.fail(n, "Cannot convert %s to %s", v.typ, to)

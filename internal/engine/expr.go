@@ -3,8 +3,6 @@ package engine
 import (
 	"vigil/internal/kql"
 	"vigil/internal/plan"
-	"vigil/internal/schema"
-	"vigil/internal/sqlgen"
 )
 
 // expr compiles a scalar expression over the columns of in (nil outside
@@ -26,11 +24,3 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 // or parameter bound to one (plan.Scope.Constant).
 func (c *compiler) constant(e kql.Expr) any { return c.b.Scope.Constant(e) }
 
-// convert returns v's SQL as type to, by Kusto's implicit conversions
-// (plan.CanConvert), or fails at n.
-func (c *compiler) convert(v scalar, to schema.Type, n kql.Node) string {
-	if !plan.CanConvert(v.typ, to) {
-		c.fail(n, "Cannot convert %s to %s", v.typ, to)
-	}
-	return c.d.Convert(sqlgen.Arg{SQL: v.sql, Type: v.typ}, to)
-}
