@@ -254,8 +254,6 @@ func (c *compiler) input(n plan.Node) string {
 // source compiles the sources the plan does not build yet.
 func (c *compiler) source(t kql.Tabular) plan.Node {
 	switch t := t.(type) {
-	case *kql.Find:
-		return c.find(t)
 	case *kql.ApplySource:
 		if c.applySrc == nil {
 			c.fail(t, "A subquery without a source is only valid inside mv-apply or partition")
@@ -348,27 +346,4 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil
-}
-
-// namedRelation is a table of the workspace, by name.
-type namedRelation struct {
-	name string
-	rel  *relation
-}
-
-// tablePattern expands t, when it is a table pattern (T*, as union and
-// find take), into the workspace's tables it matches; ok is false when t
-// is no pattern. Without a workspace a pattern matches nothing.
-func (c *compiler) tablePattern(t kql.Tabular) (matched []namedRelation, ok bool) {
-	ref, isRef := t.(*kql.TableRef)
-	if !isRef || !plan.IsTablePattern(ref.Name) {
-		return nil, false
-	}
-	if c.req.Tables == nil {
-		return nil, true
-	}
-	for _, n := range plan.MatchTables(ref.Name, c.req.Tables.Names()) {
-		matched = append(matched, namedRelation{n, c.tabular(&kql.TableRef{P: ref.P, Name: n})})
-	}
-	return matched, true
 }

@@ -112,6 +112,8 @@ func (b *Builder) tabular(t kql.Tabular) Node {
 		return b.union(nil, t.Union)
 	case *kql.SearchSrc:
 		return b.search(nil, t.Search)
+	case *kql.Find:
+		return b.find(t)
 	}
 	return b.Source(t)
 }
