@@ -221,8 +221,9 @@ func (r *Renderer) PivotValues(in plan.Node, key plan.Expr) string {
 // over in) with, for each, the list of its values' JSON types, which the
 // engine reads while it compiles to learn bag_unpack's columns. Each
 // key's member is read with a JSON pointer made at run time
-// (KeyPointer).
+// (KeyPointer). The keys are listed beside the bags alone, not beside
+// in's columns, whose names might be theirs.
 func (r *Renderer) BagKeys(in plan.Node, v plan.Expr) string {
 	x := r.Expr(v)
-	return "SELECT _k, list_distinct(list(json_type(json_extract(" + x + ", " + KeyPointer("_k") + ")))) FROM (SELECT *, unnest(json_keys(" + x + ")) AS _k FROM (" + r.Node(in) + ") AS _t WHERE json_type(" + x + ") = 'OBJECT') GROUP BY _k"
+	return "SELECT _k, list_distinct(list(json_type(json_extract(_v, " + KeyPointer("_k") + ")))) FROM (SELECT unnest(json_keys(" + x + ")) AS _k, " + x + " AS _v FROM (" + r.Node(in) + ") AS _t WHERE json_type(" + x + ") = 'OBJECT') GROUP BY _k"
 }
