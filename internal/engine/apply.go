@@ -132,7 +132,7 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	if len(op.Args) < 1 {
 		c.fail(op, "pivot needs the column whose values become columns")
 	}
-	n := &plan.Pivot{Input: in, Key: c.converted(c.expr(op.Args[0], in), schema.String, op.Args[0])}
+	n := &plan.Pivot{Input: in, Key: c.converted(c.expr(op.Args[0], in), schema.String, op.Args[0]), KeyName: plan.Apart(in.Columns(), "_pv")}
 	agg := &kql.Call{P: op.P, Name: "count"}
 	rest := op.Args[1:]
 	if len(rest) > 0 {
@@ -148,9 +148,9 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	values := c.probe(op, c.r.PivotValues(in, n.Key))
 	// Each value's aggregate sees only its rows: the argument is nulled
 	// elsewhere (aggregates skip nulls), count() becomes countif().
-	withKey := &relation{cols: append(append([]col{}, in.cols...), col{name: "_pv", typ: schema.String, hidden: true})}
+	withKey := &relation{cols: append(append([]col{}, in.cols...), col{name: n.KeyName, typ: schema.String, hidden: true})}
 	for _, v := range values {
-		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: "_pv"}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v[0]}}
+		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: n.KeyName}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v[0]}}
 		call := &kql.Call{P: agg.P, Name: "countif", Args: []kql.Expr{match}}
 		if agg.Name != "count" || len(agg.Args) > 0 {
 			if len(agg.Args) == 0 {

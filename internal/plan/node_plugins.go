@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"strconv"
+	"strings"
+
 	"vigil/internal/kql"
 	"vigil/internal/schema"
 )
@@ -236,18 +239,38 @@ func (n *ActiveUsers) Columns() []Column { return n.columns("dcount") }
 // Reads is the input.
 func (n *ActiveUsers) Reads() []Node { return []Node{n.Input} }
 
+// Apart is name, or else name followed by 1, 2, ..., the first that no
+// column of cols has, regardless of case, as DuckDB reads names: a
+// column a plugin adds for its own use beside cols, which their names
+// must not hide. name is a bare identifier, and so is the result.
+func Apart(cols []Column, name string) string {
+	out := name
+	for i := 1; ; i++ {
+		taken := false
+		for _, cl := range cols {
+			taken = taken || strings.EqualFold(cl.Name, out)
+		}
+		if !taken {
+			return out
+		}
+		out = name + strconv.Itoa(i)
+	}
+}
+
 // Pivot is evaluate pivot: one row per combination of By, and per
 // value of Key a column of that value's aggregate.
 type Pivot struct {
 	Input Node
 	// Key is the value whose distinct values become columns, as a
-	// string, over Input; the aggregates read it as the column _pv.
+	// string, over Input; the aggregates read it as the column KeyName.
 	Key Expr
+	// KeyName is Key's column, named apart from Input's (Apart of _pv).
+	KeyName string
 	// By are the group keys, each its column.
 	By []Named
 	// Values are the values' columns, each an aggregate over Input's
-	// columns and _pv (which sees only that value's rows) named for its
-	// value.
+	// columns and KeyName (which sees only that value's rows) named for
+	// its value.
 	Values []AggItem
 }
 

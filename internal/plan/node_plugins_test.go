@@ -64,3 +64,21 @@ func TestBagUnpack(t *testing.T) {
 		}
 	}
 }
+
+// TestApart checks that a plugin's own column is named apart from the
+// columns beside it, regardless of case.
+func TestApart(t *testing.T) {
+	for _, c := range []struct {
+		cols []Column
+		want string
+	}{
+		{nil, "_pv"},
+		{[]Column{{Name: "a"}, {Name: "_pv1"}}, "_pv"},
+		{[]Column{{Name: "_PV"}}, "_pv1"},
+		{[]Column{{Name: "_pv"}, {Name: "_pv1"}}, "_pv2"},
+	} {
+		if got := Apart(c.cols, "_pv"); got != c.want {
+			t.Errorf("Apart(%v) = %s, want %s", c.cols, got, c.want)
+		}
+	}
+}

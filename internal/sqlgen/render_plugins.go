@@ -189,10 +189,11 @@ func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + qualifying + ") GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
 }
 
-// pivot writes pivot: the input with the pivoted value as _pv, grouped
-// by the keys' expressions, a column per value of its aggregate.
+// pivot writes pivot: the input with the pivoted value as KeyName (a
+// bare identifier), grouped by the keys' expressions, a column per value
+// of its aggregate.
 func (r *Renderer) pivot(n *plan.Pivot) string {
-	in := Select(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS _pv"), r.Node(n.Input), "")
+	in := Select(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
 	var sel, groups []string
 	for _, k := range n.By {
 		x := r.Expr(k.Expr)
