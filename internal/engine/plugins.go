@@ -148,7 +148,8 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 	}
 	valName := c.identArg(op, 0, "the value column")
 	n.Name = "rolling_" + kql.FormatExpr(op.Args[4]) + "_percentile_" + valName + "_" + lit.Value
-	joined := &relation{cols: append(append([]col(nil), in.cols...), col{name: "_rb", typ: idx.typ, hidden: true})}
+	n.BinName, n.RowBin = plan.Apart(in.Columns(), "_rb"), plan.Apart(in.Columns(), "_vb")
+	joined := &relation{cols: append(append([]col(nil), in.cols...), col{name: n.BinName, typ: idx.typ, hidden: true})}
 	n.Percentile, _ = c.aggregateCall(joined, &kql.Call{P: op.P, Name: "percentile", Args: []kql.Expr{op.Args[0], op.Args[1]}})
 	return c.rendered(n)
 }

@@ -106,8 +106,12 @@ type RollingPercentile struct {
 	// rolling_<BinsPerWindow>_percentile_<Value>_<Percentile>.
 	Name string
 	// Percentile is the percentile's aggregate, over Input's columns and
-	// _rb, the bin whose window a row is counted in.
+	// BinName.
 	Percentile *AggCall
+	// BinName is the column of the bin whose window a row is counted in,
+	// and RowBin that of the row's own bin, both named apart from Input's
+	// columns (Apart of _rb and _vb).
+	BinName, RowBin string
 }
 
 // Columns are the index's, the dimensions' and the percentile's.

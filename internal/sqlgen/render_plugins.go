@@ -79,25 +79,25 @@ func (r *Renderer) schemaMerge(n *plan.SchemaMerge) string {
 
 // rollingPercentile writes rolling_percentile: the distinct bins (with
 // the dimensions), each joined with the rows of the bins of its window
-// (_rb the bin, _vb the row's), grouped by bin. A datetime index's
-// window reaches back a number of ticks.
+// (BinName the bin, RowBin the row's), grouped by bin. A datetime
+// index's window reaches back a number of ticks.
 func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
 	in, bin, size := r.Node(n.Input), r.Expr(n.Bin), r.Expr(n.Size)
 	// The earliest bin of a window: the bin minus BinsPerWindow-1 bin sizes.
 	var first string
 	switch n.Index.Type {
 	case schema.DateTime:
-		first = "_rb - to_microseconds(CAST((" + r.Expr(n.Window) + " - 1) * (" + size + ") // 10 AS BIGINT))"
+		first = n.BinName + " - to_microseconds(CAST((" + r.Expr(n.Window) + " - 1) * (" + size + ") // 10 AS BIGINT))"
 	default:
-		first = "_rb - (" + r.Expr(n.Window) + " - 1) * (" + size + ")"
+		first = n.BinName + " - (" + r.Expr(n.Window) + " - 1) * (" + size + ")"
 	}
 	dims := Names(n.Dims)
-	on := append([]string{"_v._vb BETWEEN " + first + " AND _rb"}, matching("_v", "_bn", dims)...)
-	windows := "SELECT DISTINCT " + strings.Join(append([]string{bin + " AS _rb"}, dims...), ", ") + " FROM (" + in + ") AS _t"
-	rows := "SELECT _v.*, _bn._rb FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin + " AS _vb FROM (" + in + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
-	sel := append([]string{"_rb AS " + QuoteIdent(n.Index.Name)}, dims...)
+	on := append([]string{"_v." + n.RowBin + " BETWEEN " + first + " AND " + n.BinName}, matching("_v", "_bn", dims)...)
+	windows := "SELECT DISTINCT " + strings.Join(append([]string{bin + " AS " + n.BinName}, dims...), ", ") + " FROM (" + in + ") AS _t"
+	rows := "SELECT _v.*, _bn." + n.BinName + " FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin + " AS " + n.RowBin + " FROM (" + in + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
+	sel := append([]string{n.BinName + " AS " + QuoteIdent(n.Index.Name)}, dims...)
 	sel = append(sel, r.Aggregate(n.Percentile)[0]+" AS "+QuoteIdent(n.Name))
-	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rows + ") AS _t GROUP BY " + strings.Join(append([]string{"_rb"}, dims...), ", ")
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rows + ") AS _t GROUP BY " + strings.Join(append([]string{n.BinName}, dims...), ", ")
 }
 
 // activityCounts writes activity_counts_metrics: the rows in the

@@ -25,7 +25,7 @@ func TestRenderPlugins(t *testing.T) {
 		pct := &plan.AggCall{Name: "percentile", Sig: plan.AggSig{Params: []schema.Type{0, 0}, Results: []schema.Type{schema.Long}},
 			Args: []plan.Expr{x("v", schema.Long), &plan.Literal{T: schema.Long, Value: int64(50)}}}
 		return &plan.RollingPercentile{Input: in, Index: plan.Column{Name: "ix", Type: index}, Bin: x("b", index), Size: x("sz", schema.Timespan),
-			Window: x("3", schema.Long), Dims: k, Name: "p", Percentile: pct}
+			Window: x("3", schema.Long), Dims: k, Name: "p", Percentile: pct, BinName: "_rb", RowBin: "_vb"}
 	}
 	active := `SELECT DISTINCT id AS _id, per AS _p, "k" FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL`
 	for _, c := range []struct {
