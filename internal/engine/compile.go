@@ -176,23 +176,15 @@ func (c *compiler) compile() (rel *relation, err error) {
 			rel, err = nil, f.err
 		}
 	}()
-	c.b.Sets = map[string]kql.Expr{}
-	for _, st := range q.Sets {
-		c.b.Sets[st.Name] = st.Value
+	n, err := c.b.Build(q)
+	if err != nil {
+		return nil, err
 	}
-	for _, l := range q.Lets {
-		c.bindLet(l)
-	}
-	rel = c.tabular(q.Body)
+	rel = c.relationOf(n)
 	rel.sql = c.r.With(rel.sql)
 	return rel, nil
 }
 
-func (c *compiler) bindLet(l *kql.Let) {
-	if err := c.b.BindLet(l); err != nil {
-		panic(failure{err})
-	}
-}
 
 // --- tabular ---
 

@@ -74,6 +74,20 @@ func (n *Render) Columns() []Column { return n.Input.Columns() }
 // Reads is the input.
 func (n *Render) Reads() []Node { return []Node{n.Input} }
 
+// Build builds the query q: its set statements and lets, in the
+// builder's scope, then its body.
+func (b *Builder) Build(q *kql.Query) (n Node, err error) {
+	defer caught(&err)
+	b.Sets = map[string]kql.Expr{}
+	for _, st := range q.Sets {
+		b.Sets[st.Name] = st.Value
+	}
+	for _, l := range q.Lets {
+		b.bindLet(l)
+	}
+	return b.tabular(q.Body), nil
+}
+
 // Tabular builds the tabular expression t.
 func (b *Builder) Tabular(t kql.Tabular) (n Node, err error) {
 	defer caught(&err)

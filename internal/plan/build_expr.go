@@ -92,12 +92,6 @@ func (b *Builder) Expr(e kql.Expr, in []Column) (x Expr, err error) {
 	return b.expr(e, in), nil
 }
 
-// BindLet binds a let statement's name in the builder's scope.
-func (b *Builder) BindLet(l *kql.Let) (err error) {
-	defer caught(&err)
-	b.bindLet(l)
-	return nil
-}
 
 // EnterFunc binds a user function's parameters in a new scope: scalars
 // to the arguments over the columns in (converted to the declared

@@ -26,10 +26,15 @@ func buildPrint(t *testing.T, query string, in []Column, windows bool) (Expr, er
 		Windows:   windows,
 		Aggregate: func(*kql.Call) (Expr, bool) { return nil, false },
 	}
-	for _, l := range q.Lets {
-		if err := b.BindLet(l); err != nil {
-			return nil, err
+	bind := func() (err error) {
+		defer caught(&err)
+		for _, l := range q.Lets {
+			b.bindLet(l)
 		}
+		return nil
+	}
+	if err := bind(); err != nil {
+		return nil, err
 	}
 	return b.Expr(q.Body.(*kql.Print).Items[0].Expr, in)
 }
