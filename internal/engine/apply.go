@@ -159,7 +159,10 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 			args := append([]kql.Expr{&kql.Call{P: agg.P, Name: "iff", Args: []kql.Expr{match, agg.Args[0], &kql.Literal{P: agg.P, Kind: kql.LitNull}}}}, agg.Args[1:]...)
 			call = &kql.Call{P: agg.P, Name: agg.Name, Args: args}
 		}
-		a, _ := c.aggregateCall(withKey, call)
+		a, _, err := c.b.AggCall(call, withKey.Columns())
+		if err != nil {
+			panic(failure{err})
+		}
 		if len(a.Sig.Results) != 1 {
 			c.fail(agg, "pivot takes an aggregate of one value, not %s", agg.Name)
 		}

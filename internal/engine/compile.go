@@ -114,9 +114,6 @@ type compiler struct {
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
 	r *sqlgen.Renderer
-	// aggs, while summarize compiles an expression over aggregates,
-	// takes the aggregate calls in it (see aggExprs); nil elsewhere.
-	aggs *aggExprs
 }
 
 func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
@@ -129,13 +126,7 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	c.r = &sqlgen.Renderer{D: d, Input: c.input,
 		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
 	c.b = &plan.Builder{
-		Scope: plan.NewScope(nil),
-		Aggregate: func(call *kql.Call) (plan.Expr, bool) {
-			if c.aggs == nil {
-				return nil, false
-			}
-			return c.aggs.add(c, call), true
-		},
+		Scope:    plan.NewScope(nil),
 		Source:   func(t kql.Tabular) plan.Node { return c.source(t) },
 		Operator: func(in plan.Node, op kql.Operator) plan.Node { return c.operator(c.relationOf(in), op) },
 	}
@@ -313,12 +304,6 @@ func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
 
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
-	case *kql.Summarize:
-		return c.summarize(in, op)
-	case *kql.Count:
-		out := c.rendered(&plan.Count{Input: in})
-		out.render = in.render
-		return out
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
 	case *kql.MakeSeries:
@@ -329,8 +314,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.evaluate(in, op)
 	case *kql.ParseKv:
 		return c.parseKv(in, op)
-	case *kql.TopNested:
-		return c.topNested(in, op)
 	case *kql.Partition:
 		return c.partition(in, op)
 	case *kql.Scan:

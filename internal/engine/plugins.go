@@ -150,7 +150,11 @@ func (c *compiler) rollingPercentile(in *relation, op *kql.Evaluate) *relation {
 	n.Name = "rolling_" + kql.FormatExpr(op.Args[4]) + "_percentile_" + valName + "_" + lit.Value
 	n.BinName, n.RowBin = plan.Apart(in.Columns(), "_rb"), plan.Apart(in.Columns(), "_vb")
 	joined := &relation{cols: append(append([]col(nil), in.cols...), col{name: n.BinName, typ: idx.typ, hidden: true})}
-	n.Percentile, _ = c.aggregateCall(joined, &kql.Call{P: op.P, Name: "percentile", Args: []kql.Expr{op.Args[0], op.Args[1]}})
+	percentile, _, err := c.b.AggCall(&kql.Call{P: op.P, Name: "percentile", Args: []kql.Expr{op.Args[0], op.Args[1]}}, joined.Columns())
+	if err != nil {
+		panic(failure{err})
+	}
+	n.Percentile = percentile
 	return c.rendered(n)
 }
 

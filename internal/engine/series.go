@@ -39,7 +39,10 @@ func (c *compiler) makeSeries(in *relation, op *kql.MakeSeries) *relation {
 		if !ok {
 			c.fail(agg.Expr, "make-series needs an aggregation function, such as count() or avg(x)")
 		}
-		a, names := c.aggregateCall(in, call)
+		a, names, err := c.b.AggCall(call, in.Columns())
+		if err != nil {
+			panic(failure{err})
+		}
 		if len(a.Sig.Results) != 1 {
 			c.fail(call, "make-series takes aggregates of one value, not %s", call.Name)
 		}

@@ -99,9 +99,10 @@ func (b *Builder) tabular(t kql.Tabular) Node {
 		defer done()
 	}
 	// A subquery's operators compute their own columns, not the
-	// enclosing extend's.
-	defer func(saved bool) { b.Windows = saved }(b.Windows)
-	b.Windows = false
+	// enclosing extend's, and its aggregates are not the enclosing
+	// summarize's.
+	defer func(windows bool, over *aggregates) { b.Windows, b.overAggs = windows, over }(b.Windows, b.overAggs)
+	b.Windows, b.overAggs = false, nil
 	switch t := t.(type) {
 	case *kql.Pipe:
 		return b.operator(b.tabular(t.Input), t.Op)
@@ -198,6 +199,12 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		n, err := NewParse(in, b.expr(op.X, in.Columns()), op)
 		check(err)
 		return n
+	case *kql.Summarize:
+		return b.summarize(in, op)
+	case *kql.Count:
+		return &Count{Input: in}
+	case *kql.TopNested:
+		return b.topNested(in, op)
 	case *kql.InvokeOp:
 		f, ok := b.Scope.Func(op.Name)
 		if !ok {

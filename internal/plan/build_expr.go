@@ -18,8 +18,7 @@ import (
 // position of what is wrong.
 //
 // While operators move from the engine to the plan, the engine builds
-// those the builder does not (Source, Operator) and takes summarize's
-// aggregates (Aggregate).
+// those the builder does not (Source, Operator).
 type Builder struct {
 	// Scope is what names mean here.
 	Scope *Scope
@@ -36,10 +35,6 @@ type Builder struct {
 	// expressions, which may call window functions over the input's
 	// order; the builder clears it for the subqueries inside.
 	Windows bool
-	// Aggregate, while summarize builds an expression over aggregates,
-	// takes an aggregate call in it and returns what reads its result;
-	// ok is false elsewhere.
-	Aggregate func(*kql.Call) (x Expr, ok bool)
 	// Source and Operator build the sources and operators the builder
 	// does not build itself yet, while they move from the engine.
 	Source   func(kql.Tabular) Node
@@ -47,6 +42,10 @@ type Builder struct {
 
 	// terms are the terms offered for table reads (offerTerms).
 	terms map[string][]string
+	// overAggs, while summarize builds an expression over aggregates,
+	// takes the aggregate calls in it (aggregates.add); nil elsewhere,
+	// where an aggregate call is an error.
+	overAggs *aggregates
 }
 
 // buildFailure unwinds a build with a user's error.
@@ -467,8 +466,8 @@ func (b *Builder) call(e *kql.Call, in []Column) Expr {
 		return b.expr(x, in)
 	}
 	if IsAgg(e.Name) {
-		if x, ok := b.Aggregate(e); ok {
-			return x
+		if b.overAggs != nil {
+			return b.overAggs.add(b, e)
 		}
 		if !IsFunc(e.Name) {
 			fail(e, "The aggregate function '%s' is only valid in summarize", e.Name)

@@ -21,10 +21,9 @@ func buildPrint(t *testing.T, query string, in []Column, windows bool) (Expr, er
 		t.Fatal(err)
 	}
 	b := &Builder{
-		Scope:     NewScope(nil),
-		Tables:    testTables{},
-		Windows:   windows,
-		Aggregate: func(*kql.Call) (Expr, bool) { return nil, false },
+		Scope:   NewScope(nil),
+		Tables:  testTables{},
+		Windows: windows,
 	}
 	bind := func() (err error) {
 		defer caught(&err)
