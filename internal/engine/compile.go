@@ -176,7 +176,6 @@ func (c *compiler) compile() (rel *relation, err error) {
 	return rel, nil
 }
 
-
 // --- tabular ---
 
 // tabular compiles a tabular expression: the plan builds it, asking the

@@ -91,7 +91,6 @@ func (b *Builder) Expr(e kql.Expr, in []Column) (x Expr, err error) {
 	return b.expr(e, in), nil
 }
 
-
 // EnterFunc binds a user function's parameters in a new scope: scalars
 // to the arguments over the columns in (converted to the declared
 // type) or to their defaults, tabular parameters to the table the
