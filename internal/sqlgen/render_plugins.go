@@ -7,13 +7,21 @@ import (
 	"vigil/internal/schema"
 )
 
-// bound is the SQL of x with its columns read as fields of the rows
-// aliased alias (alias.name): x is over a relation of a plugin's own,
-// whose columns have names of the plugin's, bare identifiers (_w, _p).
-func (r *Renderer) bound(alias string, x plan.Expr) string {
+// bound is the SQL of x, an expression over a relation of a plugin's
+// own whose one column (_w, _p) is read as field (alias.name).
+func (r *Renderer) bound(x plan.Expr, field string) string {
 	defer func(saved func(string) string) { r.Column = saved }(r.Column)
-	r.Column = func(name string) string { return alias + "." + name }
+	r.Column = func(string) string { return field }
 	return r.Expr(x)
+}
+
+// renamed is the SQL of the rows of n, whose one column is named name
+// unless n names it otherwise.
+func (r *Renderer) renamed(n plan.Node, name string) string {
+	if have := n.Columns()[0].Name; have != name {
+		return "SELECT " + have + " AS " + name + " FROM (" + r.Node(n) + ")"
+	}
+	return r.Node(n)
 }
 
 // qualified is the names, quoted, each read from the rows aliased alias.
@@ -104,88 +112,102 @@ func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
 // period with their windows (_ev), every window for every combination of
 // the dimensions (_ws), each id's first window (_f); the windows joined
 // with their rows and grouped count them, and a running sum over the
-// windows adds up the new ids.
+// windows adds up the new ids. The columns the plugin computes beside
+// the dimensions are named apart from them.
 func (r *Renderer) activityCounts(n *plan.ActivityCounts) string {
 	dims := Names(n.Dims)
+	id, w, first := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_w"), plan.Apart(n.Dims, "_first")
+	rows, ids, news := plan.Apart(n.Dims, "_n"), plan.Apart(n.Dims, "_d"), plan.Apart(n.Dims, "_new")
 	bin := r.Expr(n.Bin)
-	sel := append([]string{r.Expr(n.ID) + " AS _id", bin + " AS _w"}, dims...)
+	sel := append([]string{r.Expr(n.ID) + " AS " + id, bin + " AS " + w}, dims...)
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " >= " + r.Expr(n.Start) + " AND " + bin + " <= " + r.Expr(n.End)
-	windows := r.Node(n.Windows)
-	keys := append([]string{"_id"}, dims...)
-	on := append([]string{"_ev._w = _ws._w"}, matching("_ev", "_ws", dims)...)
-	firstOn := append([]string{"_f._id IS NOT DISTINCT FROM _ev._id"}, matching("_f", "_ev", dims)...)
-	group := append([]string{"_ws._w"}, qualified("_ws", dims)...)
+	windows := r.renamed(n.Windows, w)
+	keys := append([]string{id}, dims...)
+	on := append([]string{"_ev." + w + " = _ws." + w}, matching("_ev", "_ws", dims)...)
+	firstOn := append([]string{"_f." + id + " IS NOT DISTINCT FROM _ev." + id}, matching("_f", "_ev", dims)...)
+	group := append([]string{"_ws." + w}, qualified("_ws", dims)...)
 	part := ""
 	if len(dims) > 0 {
 		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
 		part = "PARTITION BY " + strings.Join(dims, ", ") + " "
 	}
-	firsts := "SELECT " + strings.Join(keys, ", ") + ", min(_w) AS _first FROM (" + events + ") GROUP BY " + strings.Join(keys, ", ")
-	counts := "SELECT " + strings.Join(group, ", ") + ", count(_ev._id) AS _n, count(DISTINCT _ev._id) AS _d, count(DISTINCT CASE WHEN _f._first = _ws._w THEN _ev._id END) AS _new " +
+	firsts := "SELECT " + strings.Join(keys, ", ") + ", min(" + w + ") AS " + first + " FROM (" + events + ") GROUP BY " + strings.Join(keys, ", ")
+	counts := "SELECT " + strings.Join(group, ", ") + ", count(_ev." + id + ") AS " + rows + ", count(DISTINCT _ev." + id + ") AS " + ids + ", count(DISTINCT CASE WHEN _f." + first + " = _ws." + w + " THEN _ev." + id + " END) AS " + news + " " +
 		"FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _ev ON " + strings.Join(on, " AND ") + " LEFT JOIN (" + firsts + ") AS _f ON " + strings.Join(firstOn, " AND ") + " GROUP BY " + strings.Join(group, ", ")
-	final := append([]string{"_w AS " + QuoteIdent(n.Timeline)}, dims...)
-	final = append(final, "CAST(_n AS BIGINT) AS \"count\"", "CAST(_d AS BIGINT) AS \"dcount\"", "CAST(_new AS BIGINT) AS \"new_dcount\"",
-		"CAST(sum(_new) OVER ("+part+"ORDER BY _w) AS BIGINT) AS \"aggregated_dcount\"")
-	return "SELECT " + strings.Join(final, ", ") + " FROM (" + counts + ") ORDER BY " + strings.Join(append([]string{"_w"}, dims...), ", ")
+	final := append([]string{w + " AS " + QuoteIdent(n.Timeline)}, dims...)
+	final = append(final, "CAST("+rows+" AS BIGINT) AS \"count\"", "CAST("+ids+" AS BIGINT) AS \"dcount\"", "CAST("+news+" AS BIGINT) AS \"new_dcount\"",
+		"CAST(sum("+news+") OVER ("+part+"ORDER BY "+w+") AS BIGINT) AS \"aggregated_dcount\"")
+	return "SELECT " + strings.Join(final, ", ") + " FROM (" + counts + ") ORDER BY " + strings.Join(append([]string{w}, dims...), ", ")
 }
 
 // activityEngagement writes activity_engagement: the rows (_e) with
 // their inner windows, the distinct windows with activity (_win), each
 // joined with the rows of its outer window, grouped; the rows of the
-// window itself are those whose inner window is it.
+// window itself are those whose inner window is it. The columns the
+// plugin computes beside the dimensions are named apart from them.
 func (r *Renderer) activityEngagement(n *plan.ActivityEngagement) string {
 	dims := Names(n.Dims)
+	id, at, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_t"), plan.Apart(n.Dims, "_w")
 	t := r.Expr(n.Time)
-	sel := append([]string{r.Expr(n.ID) + " AS _id", t + " AS _t", r.Expr(n.Bin) + " AS _w"}, dims...)
+	sel := append([]string{r.Expr(n.ID) + " AS " + id, t + " AS " + at, r.Expr(n.Bin) + " AS " + w}, dims...)
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t"
 	if n.Start != nil {
 		events += " WHERE " + t + " >= " + r.Expr(n.Start) + " AND " + t + " < " + r.Expr(n.End)
 	}
-	windows := "SELECT DISTINCT " + strings.Join(append([]string{"_w"}, dims...), ", ") + " FROM (" + events + ")"
-	on := append(matching("_e", "_win", dims), "_e._t >= "+r.bound("_win", n.OuterStart), "_e._t < "+r.bound("_win", n.InnerEnd))
-	group := append([]string{"_win._w"}, qualified("_win", dims)...)
-	out := []string{"_win._w AS " + QuoteIdent(n.Timeline),
-		"count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS \"dcount_activities_inner\"",
-		"count(DISTINCT _e._id) AS \"dcount_activities_outer\"",
-		"CAST(count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS DOUBLE) / count(DISTINCT _e._id) AS \"activity_ratio\""}
+	windows := "SELECT DISTINCT " + strings.Join(append([]string{w}, dims...), ", ") + " FROM (" + events + ")"
+	on := append(matching("_e", "_win", dims), "_e."+at+" >= "+r.bound(n.OuterStart, "_win."+w), "_e."+at+" < "+r.bound(n.InnerEnd, "_win."+w))
+	group := append([]string{"_win." + w}, qualified("_win", dims)...)
+	inner := "count(DISTINCT CASE WHEN _e." + w + " = _win." + w + " THEN _e." + id + " END)"
+	out := []string{"_win." + w + " AS " + QuoteIdent(n.Timeline),
+		inner + " AS \"dcount_activities_inner\"",
+		"count(DISTINCT _e." + id + ") AS \"dcount_activities_outer\"",
+		"CAST(" + inner + " AS DOUBLE) / count(DISTINCT _e." + id + ") AS \"activity_ratio\""}
 	out = append(out, qualified("_win", dims)...)
-	return "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _win JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY _win._w"
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _win JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY _win." + w
 }
 
 // slidingWindowCounts writes sliding_window_counts: every bin for every
 // combination of the dimensions (_ws), each left joined with the rows
-// (_e) of the bins of its lookback, grouped.
+// (_e) of the bins of its lookback, grouped. The columns the plugin
+// computes beside the dimensions are named apart from them.
 func (r *Renderer) slidingWindowCounts(n *plan.SlidingWindowCounts) string {
 	dims := Names(n.Dims)
-	sel := append([]string{r.Expr(n.ID) + " AS _id", r.Expr(n.Bin) + " AS _b"}, dims...)
+	id, b, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_b"), plan.Apart(n.Dims, "_w")
+	sel := append([]string{r.Expr(n.ID) + " AS " + id, r.Expr(n.Bin) + " AS " + b}, dims...)
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
-	windows := "SELECT _w FROM (" + r.Node(n.Bins) + ")"
+	bins := n.Bins.Columns()[0].Name
+	windows := "SELECT " + bins + " FROM (" + r.Node(n.Bins) + ")"
+	if bins != w {
+		windows = "SELECT " + bins + " AS " + w + " FROM (" + r.Node(n.Bins) + ")"
+	}
 	if len(dims) > 0 {
 		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
 	}
-	on := append(matching("_e", "_ws", dims), "_e._b > "+r.bound("_ws", n.From), "_e._b <= _ws._w")
-	group := append([]string{"_ws._w"}, qualified("_ws", dims)...)
-	out := append([]string{"_ws._w AS " + QuoteIdent(n.Timeline)}, qualified("_ws", dims)...)
-	out = append(out, "count(_e._id) AS \"Count\"", "count(DISTINCT _e._id) AS \"Dcount\"")
+	on := append(matching("_e", "_ws", dims), "_e."+b+" > "+r.bound(n.From, "_ws."+w), "_e."+b+" <= _ws."+w)
+	group := append([]string{"_ws." + w}, qualified("_ws", dims)...)
+	out := append([]string{"_ws." + w + " AS " + QuoteIdent(n.Timeline)}, qualified("_ws", dims)...)
+	out = append(out, "count(_e."+id+") AS \"Count\"", "count(DISTINCT _e."+id+") AS \"Dcount\"")
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + windows + ") AS _ws LEFT JOIN (" + events + ") AS _e ON " + strings.Join(on, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
 }
 
 // activeUsers writes active_users_count: the periods each id was active
 // in (_a), each joined with the same id's active periods in the lookback
 // ending with it (_b), those with enough of them kept, then binned and
-// the ids counted per bin.
+// the ids counted per bin. The columns the plugin computes beside the
+// dimensions are named apart from them.
 func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
 	dims := Names(n.Dims)
-	sel := append([]string{r.Expr(n.ID) + " AS _id", r.Expr(n.Period) + " AS _p"}, dims...)
+	id, p, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_p"), plan.Apart(n.Dims, "_w")
+	sel := append([]string{r.Expr(n.ID) + " AS " + id, r.Expr(n.Period) + " AS " + p}, dims...)
 	active := "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
-	on := append([]string{"_b._id IS NOT DISTINCT FROM _a._id", "_b._p > " + r.bound("_a", n.From), "_b._p <= _a._p"}, matching("_b", "_a", dims)...)
-	keys := append([]string{"_a._id", "_a._p"}, qualified("_a", dims)...)
+	on := append([]string{"_b." + id + " IS NOT DISTINCT FROM _a." + id, "_b." + p + " > " + r.bound(n.From, "_a."+p), "_b." + p + " <= _a." + p}, matching("_b", "_a", dims)...)
+	keys := append([]string{"_a." + id, "_a." + p}, qualified("_a", dims)...)
 	qualifying := "SELECT " + strings.Join(keys, ", ") + " FROM (" + active + ") AS _a JOIN (" + active + ") AS _b ON " + strings.Join(on, " AND ") +
-		" WHERE _a._p >= " + r.Expr(n.Start) + " AND _a._p <= " + r.Expr(n.End) + " GROUP BY " + strings.Join(keys, ", ") + " HAVING count(*) >= " + r.Expr(n.Need)
-	qualifying = "SELECT *, " + r.Expr(n.Bin) + " AS _w FROM (" + qualifying + ")"
-	group := append([]string{"_w"}, dims...)
-	out := append([]string{"_w AS " + QuoteIdent(n.Timeline)}, dims...)
-	out = append(out, "count(DISTINCT _id) AS \"dcount\"")
+		" WHERE _a." + p + " >= " + r.Expr(n.Start) + " AND _a." + p + " <= " + r.Expr(n.End) + " GROUP BY " + strings.Join(keys, ", ") + " HAVING count(*) >= " + r.Expr(n.Need)
+	qualifying = "SELECT *, " + r.bound(n.Bin, QuoteIdent(p)) + " AS " + w + " FROM (" + qualifying + ")"
+	group := append([]string{w}, dims...)
+	out := append([]string{w + " AS " + QuoteIdent(n.Timeline)}, dims...)
+	out = append(out, "count(DISTINCT "+id+") AS \"dcount\"")
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + qualifying + ") GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
 }
 

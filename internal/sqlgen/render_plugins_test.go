@@ -38,12 +38,16 @@ func TestRenderPlugins(t *testing.T) {
 			`SELECT _w AS "ts", "k", count(DISTINCT _id) AS "dcount" FROM (SELECT *, "_p" AS _w FROM (SELECT _a._id, _a._p, _a."k" FROM (` + active + `) AS _a JOIN (` + active +
 				`) AS _b ON _b._id IS NOT DISTINCT FROM _a._id AND _b._p > _a._p AND _b._p <= _a._p AND _b."k" IS NOT DISTINCT FROM _a."k" WHERE _a._p >= s0 AND _a._p <= e0 GROUP BY _a._id, _a._p, _a."k" HAVING count(*) >= 2)) GROUP BY _w, "k" ORDER BY _w, "k"`},
 		{"sliding_window_counts without dimensions: the bins alone", &plan.SlidingWindowCounts{Activity: activity(nil),
-			Bins: parseTestRows{"SELECT 1 AS _w", nil}, Bin: x("b", schema.DateTime), From: w},
+			Bins: parseTestRows{"SELECT 1 AS _w", []plan.Column{{Name: "_w", Type: schema.DateTime}}}, Bin: x("b", schema.DateTime), From: w},
 			`SELECT _ws._w AS "ts", count(_e._id) AS "Count", count(DISTINCT _e._id) AS "Dcount" FROM (SELECT _w FROM (SELECT 1 AS _w)) AS _ws LEFT JOIN (SELECT id AS _id, b AS _b FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL) AS _e ON _e._b > _ws._w AND _e._b <= _ws._w GROUP BY _ws._w ORDER BY _ws._w`},
 		{"sliding_window_counts: the bins of every combination of the dimensions", &plan.SlidingWindowCounts{Activity: activity(k),
-			Bins: parseTestRows{"SELECT 1 AS _w", nil}, Bin: x("b", schema.DateTime), From: w},
+			Bins: parseTestRows{"SELECT 1 AS _w", []plan.Column{{Name: "_w", Type: schema.DateTime}}}, Bin: x("b", schema.DateTime), From: w},
 			`SELECT _ws._w AS "ts", _ws."k", count(_e._id) AS "Count", count(DISTINCT _e._id) AS "Dcount" FROM (SELECT * FROM (SELECT _w FROM (SELECT 1 AS _w)), (SELECT DISTINCT "k" FROM (SELECT id AS _id, b AS _b, "k" FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL))) AS _ws ` +
 				`LEFT JOIN (SELECT id AS _id, b AS _b, "k" FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL) AS _e ON _e."k" IS NOT DISTINCT FROM _ws."k" AND _e._b > _ws._w AND _e._b <= _ws._w GROUP BY _ws._w, _ws."k" ORDER BY _ws._w, _ws."k"`},
+		{"sliding_window_counts by a dimension named _w: the plugin's own _w is named apart", &plan.SlidingWindowCounts{Activity: activity([]plan.Column{{Name: "_w", Type: schema.String}}),
+			Bins: parseTestRows{"SELECT 1 AS _w", []plan.Column{{Name: "_w", Type: schema.DateTime}}}, Bin: x("b", schema.DateTime), From: w},
+			`SELECT _ws._w1 AS "ts", _ws."_w", count(_e._id) AS "Count", count(DISTINCT _e._id) AS "Dcount" FROM (SELECT * FROM (SELECT _w AS _w1 FROM (SELECT 1 AS _w)), (SELECT DISTINCT "_w" FROM (SELECT id AS _id, b AS _b, "_w" FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL))) AS _ws ` +
+				`LEFT JOIN (SELECT id AS _id, b AS _b, "_w" FROM (SELECT * FROM T) AS _t WHERE t IS NOT NULL) AS _e ON _e."_w" IS NOT DISTINCT FROM _ws."_w" AND _e._b > _ws._w1 AND _e._b <= _ws._w1 GROUP BY _ws._w1, _ws."_w" ORDER BY _ws._w1, _ws."_w"`},
 		{"activity_engagement with a period", &plan.ActivityEngagement{Activity: activity(nil), Bin: x("b", schema.DateTime),
 			Start: x("s0", schema.DateTime), End: x("e0", schema.DateTime), InnerEnd: w, OuterStart: w},
 			`SELECT _win._w AS "ts", count(DISTINCT CASE WHEN _e._w = _win._w THEN _e._id END) AS "dcount_activities_inner", count(DISTINCT _e._id) AS "dcount_activities_outer", ` +
