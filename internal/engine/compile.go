@@ -305,8 +305,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
 	case *kql.MvExpand:
 		return c.mvExpand(in, op)
-	case *kql.MakeSeries:
-		return c.makeSeries(in, op)
 	case *kql.MvApply:
 		return c.mvApply(in, op)
 	case *kql.Evaluate:

@@ -205,6 +205,8 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		return &Count{Input: in}
 	case *kql.TopNested:
 		return b.topNested(in, op)
+	case *kql.MakeSeries:
+		return b.makeSeries(in, op)
 	case *kql.InvokeOp:
 		f, ok := b.Scope.Func(op.Name)
 		if !ok {

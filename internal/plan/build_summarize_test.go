@@ -43,8 +43,8 @@ func columnList(cols []Column) string {
 	return strings.Join(out, " ")
 }
 
-// TestBuildSummarize pins the columns summarize, count and top-nested
-// give, the names Kusto gives them kept unique, and what the aggregate
+// TestBuildSummarize pins the columns summarize, count, top-nested and
+// make-series give, the names Kusto gives them kept unique, and what the aggregate
 // node holds where it has a rule: arg_max's key column, known not null
 // or computed per row, `*` leaving out the by columns, the hidden
 // aggregates of an expression over aggregates.
@@ -121,6 +121,8 @@ func TestBuildSummarize(t *testing.T) {
 			}},
 		{query: "Events | count", cols: "Count:long"},
 		{query: "Events | top-nested 2 of User with others = 'rest' by sum(N), top-nested of N by n = count()", cols: "User:string aggregated_User:long N:long n:long"},
+		{query: "Events | make-series count(), s = sum(N) default = -1 on TimeGenerated step 1h by User", cols: "User:string count_:dynamic s:dynamic TimeGenerated:dynamic"},
+		{query: "Events | make-series avg(N) on N from 0 to 10 step 2 by k = User", cols: "k:string avg_N:dynamic N:dynamic"},
 	} {
 		t.Run(c.query, func(t *testing.T) {
 			n, err := buildEvents(t, c.query)
@@ -137,8 +139,8 @@ func TestBuildSummarize(t *testing.T) {
 	}
 }
 
-// TestBuildSummarizeErrors pins the errors of summarize and top-nested
-// and their positions.
+// TestBuildSummarizeErrors pins the errors of summarize, top-nested and
+// make-series and their positions.
 func TestBuildSummarizeErrors(t *testing.T) {
 	for _, c := range []struct{ query, err string }{
 		{"Events | summarize x = 1 by User", "summarize needs an aggregation function, such as count() or sum(x) (line 1, column 24)"},
@@ -154,6 +156,12 @@ func TestBuildSummarizeErrors(t *testing.T) {
 		{"Events | top-nested of User by percentiles(N, 5, 50)", "top-nested takes an aggregate of one value, not percentiles (line 1, column 32)"},
 		{"Events | top-nested datetime(2024-01-01) of User by count()", "Cannot convert datetime to long (line 1, column 21)"},
 		{"Events | top-nested 2 of N with others = now() by count()", "Cannot convert datetime to long (line 1, column 42)"},
+		{"Events | make-series count() on User step 1", "make-series needs a datetime or numeric axis, not string (line 1, column 33)"},
+		{"Events | make-series count() on TimeGenerated step 1", "Cannot convert long to timespan (line 1, column 52)"},
+		{"Events | make-series count() on N from now() step 1", "Cannot convert datetime to long (line 1, column 40)"},
+		{"Events | make-series N on TimeGenerated step 1h", "make-series needs an aggregation function, such as count() or avg(x) (line 1, column 22)"},
+		{"Events | make-series percentiles(N, 5, 50) on TimeGenerated step 1h", "make-series takes aggregates of one value, not percentiles (line 1, column 22)"},
+		{"Events | make-series sum(N) default = now() on TimeGenerated step 1h", "Cannot convert datetime to long (line 1, column 39)"},
 	} {
 		t.Run(c.query, func(t *testing.T) {
 			_, err := buildEvents(t, c.query)
