@@ -47,35 +47,41 @@ func matching(a, b string, names []string) []string {
 // [low, high] integer bounds (an address is a /32 block), which DuckDB
 // joins as a range join; the narrowest range of a row's matches (the
 // most bits) is kept, and numbering the input's rows tells one row's
-// matches from another's.
+// matches from another's. The columns it computes on each side are
+// named apart from that side's.
 func (r *Renderer) ipv4Lookup(n *plan.Ipv4Lookup) string {
-	on := []string{"_l._ip BETWEEN _r._lo AND _r._lo + (CAST(1 AS BIGINT) << (32 - " + "_r._bits)) - 1"}
+	left, right := n.Input.Columns(), n.Lookup.Columns()
+	ip, lrn := plan.Apart(left, "_ip"), plan.Apart(left, "_lrn")
+	lo, bits := plan.Apart(right, "_lo"), plan.Apart(right, "_bits")
+	on := []string{"_l." + ip + " BETWEEN _r." + lo + " AND _r." + lo + " + (CAST(1 AS BIGINT) << (32 - " + "_r." + bits + ")) - 1"}
 	for _, k := range n.Keys {
 		on = append(on, "_l."+QuoteIdent(k)+" = _r."+QuoteIdent(k))
 	}
-	bits := "coalesce(TRY_CAST(nullif(regexp_extract(" + QuoteIdent(n.Range) + ", '/\\s*([0-9]+)\\s*$', 1), '') AS BIGINT), 32)"
-	sel := joinSelect(n.Input.Columns(), n.Lookup.Columns(), n.From, n.Result, true)
+	prefix := "coalesce(TRY_CAST(nullif(regexp_extract(" + QuoteIdent(n.Range) + ", '/\\s*([0-9]+)\\s*$', 1), '') AS BIGINT), 32)"
+	sel := joinSelect(left, right, n.From, n.Result, true)
 	join := "JOIN"
 	if n.Unmatched {
 		join = "LEFT JOIN"
 	}
-	left := "SELECT *, " + r.Expr(n.Addr) + " AS _ip, row_number() OVER () AS _lrn FROM (" + r.Node(n.Input) + ") AS _t"
-	right := "SELECT * FROM (SELECT *, " + r.Expr(n.Low) + " AS _lo, least(greatest(" + bits + ", 0), 32) AS _bits FROM (" + r.Node(n.Lookup) + ") AS _t) WHERE _lo IS NOT NULL"
-	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + left + ") AS _l " + join + " (" + right + ") AS _r ON " + strings.Join(on, " AND ") +
-		" QUALIFY row_number() OVER (PARTITION BY _l._lrn ORDER BY _r._bits DESC NULLS LAST) = 1"
+	l := "SELECT *, " + r.Expr(n.Addr) + " AS " + ip + ", row_number() OVER () AS " + lrn + " FROM (" + r.Node(n.Input) + ") AS _t"
+	rt := "SELECT * FROM (SELECT *, " + r.Expr(n.Low) + " AS " + lo + ", least(greatest(" + prefix + ", 0), 32) AS " + bits + " FROM (" + r.Node(n.Lookup) + ") AS _t) WHERE " + lo + " IS NOT NULL"
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + l + ") AS _l " + join + " (" + rt + ") AS _r ON " + strings.Join(on, " AND ") +
+		" QUALIFY row_number() OVER (PARTITION BY _l." + lrn + " ORDER BY _r." + bits + " DESC NULLS LAST) = 1"
 }
 
-// narrow writes narrow: the rows numbered, then a row per cell, by
-// unnesting the list of the names beside the list of the values.
+// narrow writes narrow: the rows numbered (in a column named apart from
+// the input's), then a row per cell, by unnesting the list of the names
+// beside the list of the values.
 func (r *Renderer) narrow(n *plan.Narrow) string {
+	rn := plan.Apart(n.Input.Columns(), "_rn")
 	names := make([]string, len(n.Cells))
 	values := make([]string, len(n.Cells))
 	for i, cl := range n.Cells {
 		names[i] = QuoteString(cl.Name)
 		values[i] = r.D.Convert(Arg{SQL: QuoteIdent(cl.Name), Type: cl.Type}, schema.String)
 	}
-	return "SELECT _rn AS \"Row\", unnest([" + strings.Join(names, ", ") + "]) AS \"Column\", unnest([" + strings.Join(values, ", ") +
-		"]) AS \"Value\" FROM (SELECT row_number() OVER () - 1 AS _rn, * FROM (" + r.Node(n.Input) + ") AS _t) ORDER BY _rn"
+	return "SELECT " + rn + " AS \"Row\", unnest([" + strings.Join(names, ", ") + "]) AS \"Column\", unnest([" + strings.Join(values, ", ") +
+		"]) AS \"Value\" FROM (SELECT row_number() OVER () - 1 AS " + rn + ", * FROM (" + r.Node(n.Input) + ") AS _t) ORDER BY " + rn
 }
 
 // schemaMerge writes schema_merge: the rows numbered, grouped by column
