@@ -313,8 +313,6 @@ func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 		return c.parseKv(in, op)
 	case *kql.Partition:
 		return c.partition(in, op)
-	case *kql.Scan:
-		return c.scan(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil

@@ -195,6 +195,8 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		return NewSampleDistinct(op, in, b.expr(op.Of.Expr, in.Columns()), b.rowCount(op.N))
 	case *kql.TopHitters:
 		return b.topHitters(in, op)
+	case *kql.Scan:
+		return b.sequence(in, op)
 	case *kql.ParseOp:
 		n, err := NewParse(in, b.expr(op.X, in.Columns()), op)
 		check(err)

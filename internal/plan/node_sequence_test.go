@@ -55,3 +55,45 @@ func TestSequenceTrack(t *testing.T) {
 		t.Errorf("unknown state: %v", err)
 	}
 }
+
+// TestBuildSequence checks scan's node as the builder makes it: each
+// step's condition over the row's columns, StepName.Column a column of
+// that name, and an assignment converted to its declared column's type
+// (nil where the step leaves the column at its default).
+func TestBuildSequence(t *testing.T) {
+	b := &Builder{Scope: NewScope(nil)}
+	op := parseOp(t, `scan declare (r: real = 1) with (step s1: a > 0 => r = a; step s2: s1.r < ab;)`).(*kql.Scan)
+	var n *Sequence
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("build: %v", p)
+			}
+		}()
+		n = b.sequence(parseTestInput{}, op).(*Sequence)
+	}()
+	if d := n.Declared[0]; d.Type != schema.Real || d.Default == nil || d.Default.Type() != schema.Real {
+		t.Errorf("declared %+v: a real defaulting to 1 converted to real", d)
+	}
+	// r = a: a long converted to the column's real.
+	if cv, ok := n.Steps[0].Assign[0].(*Convert); !ok || cv.To != schema.Real || cv.X.(*ColumnRef).Name != "a" {
+		t.Errorf("s1 assigns %#v, want a converted to real", n.Steps[0].Assign[0])
+	}
+	if n.Steps[1].Assign[0] != nil {
+		t.Errorf("s2 assigns %#v, want nothing", n.Steps[1].Assign[0])
+	}
+	cond, ok := n.Steps[1].Cond.(*Binary)
+	if !ok || cond.L.(*ColumnRef).Name != "s1.r" || cond.R.(*ColumnRef).Name != "ab" {
+		t.Errorf("s2's condition %#v, want s1.r < ab over the row's columns", n.Steps[1].Cond)
+	}
+	bad := parseOp(t, `scan with (step s1: a => x = 1;)`).(*kql.Scan)
+	func() {
+		defer func() {
+			f, ok := recover().(buildFailure)
+			if !ok || !strings.Contains(f.err.Error(), "A scan step assigns only declared columns, not 'x'") {
+				t.Errorf("assigning an undeclared column: %v", f.err)
+			}
+		}()
+		b.sequence(parseTestInput{}, bad)
+	}()
+}
