@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"vigil/internal/kql"
@@ -11,117 +10,18 @@ import (
 	"vigil/internal/sqlgen"
 )
 
-// mvExpand expands dynamic arrays (and bags, a row per property) into
-// rows (plan.MvExpand).
-func (c *compiler) mvExpand(in *relation, op *kql.MvExpand) *relation {
-	var items []plan.MvExpandValue
-	for i, it := range op.Items {
-		v := c.expr(it.Expr, in)
-		out, err := plan.MvExpandItem(it, i, v.typ, op.ToType[i])
-		if err != nil {
-			panic(failure{err})
-		}
-		items = append(items, plan.MvExpandValue{X: v.x, Column: out})
-	}
-	var limit plan.Expr
-	if op.Limit != nil {
-		limit = c.expr(op.Limit, nil).x
-	}
-	out := c.rendered(plan.NewMvExpand(in, items, op.BagExpansion == "array", op.ItemIndex, limit))
-	out.render = in.render
-	return out
-}
-
-// mvApply runs the subquery once per input row, over that row with its
-// arrays expanded (plan.Apply); a row whose subquery returns nothing is
-// dropped.
-func (c *compiler) mvApply(in *relation, op *kql.MvApply) *relation {
-	c.applyDepth++
-	defer func() { c.applyDepth-- }()
-	row := c.rendered(&plan.OuterRow{Of: plan.Outer{Depth: c.applyDepth}, Cols: in.Columns()})
-	expanded := c.mvExpand(row, &kql.MvExpand{P: op.P, Items: op.Items, ToType: op.ToType, ItemIndex: op.ItemIndex})
-	saved, savedScope := c.applySrc, c.b.Scope
-	// Names the subquery binds (as) read the outer row, so they stay
-	// inside it.
-	c.applySrc, c.b.Scope = expanded, plan.NewScope(savedScope)
-	sub := c.tabular(op.Sub)
-	c.applySrc, c.b.Scope = saved, savedScope
-	out := c.rendered(plan.NewApply(in, op.Items, c.applyDepth, sub))
-	out.render = in.render
-	return out
-}
-
-// evaluate runs a plugin.
+// evaluate runs the plugins the plan does not build yet.
 func (c *compiler) evaluate(in *relation, op *kql.Evaluate) *relation {
 	switch op.Name {
-	case "bag_unpack":
-		return c.bagUnpack(in, op)
 	case "pivot":
 		return c.pivot(in, op)
-	case "ipv4_lookup":
-		return c.ipv4Lookup(in, op)
-	case "narrow":
-		return c.narrow(in, op)
-	case "schema_merge":
-		return c.schemaMerge(in, op)
 	case "rolling_percentile":
 		return c.rollingPercentile(in, op)
-	case "activity_counts_metrics":
-		return c.activityCountsMetrics(in, op)
-	case "activity_engagement":
-		return c.activityEngagement(in, op)
-	case "sliding_window_counts":
-		return c.slidingWindowCounts(in, op)
 	case "active_users_count":
 		return c.activeUsersCount(in, op)
 	}
 	c.fail(op, "The plugin '%s' is not supported", op.Name)
 	return nil
-}
-
-// bagUnpack turns the properties of a dynamic column into columns, in
-// the order of their names (plan.BagUnpack). Which properties exist is
-// read from the data when the query is compiled; a property whose values
-// all have one JSON type gets that type, otherwise it stays dynamic.
-func (c *compiler) bagUnpack(in *relation, op *kql.Evaluate) *relation {
-	if len(op.Args) < 1 {
-		c.fail(op, "bag_unpack needs the dynamic column to unpack")
-	}
-	v := c.expr(op.Args[0], in)
-	if v.typ != schema.Dynamic {
-		c.fail(op.Args[0], "bag_unpack needs a dynamic column, not %s", v.typ)
-	}
-	prefix := ""
-	if len(op.Args) > 1 {
-		prefix = c.constString(op.Args[1])
-	}
-	conflict := "error"
-	if e, ok := op.Named["columnsConflict"]; ok {
-		conflict = c.constString(e)
-	}
-	ignored := map[string]bool{}
-	if e, ok := op.Named["ignoredProperties"]; ok {
-		for _, k := range c.constStrings(e) {
-			ignored[k] = true
-		}
-	}
-	keys := c.probe(op, c.r.BagKeys(in, v.x))
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0] < keys[j][0] })
-	props := make([]plan.BagProperty, len(keys))
-	for i, k := range keys {
-		props[i] = plan.BagProperty{Key: k[0], Type: jsonKindType(k[1])}
-	}
-	var source string
-	if id, ok := op.Args[0].(*kql.Ident); ok {
-		source = id.Name
-	}
-	n, err := plan.BagUnpack(in, v.x, source, props, prefix, conflict, ignored, op.P)
-	if err != nil {
-		panic(failure{err})
-	}
-	out := c.rendered(n)
-	out.render = in.render
-	return out
 }
 
 // pivot turns the distinct values of a column into columns (plan.Pivot):
@@ -145,12 +45,18 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 	for i, by := range rest {
 		n.By = append(n.By, plan.Named{Name: plan.ByName(by, i), Expr: c.expr(by, in).x})
 	}
-	values := c.probe(op, c.r.PivotValues(in, n.Key))
+	if c.b.PivotValues == nil {
+		c.fail(op, "This operator needs to read the data to know its columns")
+	}
+	values, err := c.b.PivotValues(in, n.Key)
+	if err != nil {
+		panic(failure{err})
+	}
 	// Each value's aggregate sees only its rows: the argument is nulled
 	// elsewhere (aggregates skip nulls), count() becomes countif().
 	withKey := &relation{cols: append(append([]col{}, in.cols...), col{name: n.KeyName, typ: schema.String, hidden: true})}
 	for _, v := range values {
-		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: n.KeyName}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v[0]}}
+		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: n.KeyName}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v}}
 		call := &kql.Call{P: agg.P, Name: "countif", Args: []kql.Expr{match}}
 		if agg.Name != "count" || len(agg.Args) > 0 {
 			if len(agg.Args) == 0 {
@@ -166,7 +72,7 @@ func (c *compiler) pivot(in *relation, op *kql.Evaluate) *relation {
 		if len(a.Sig.Results) != 1 {
 			c.fail(agg, "pivot takes an aggregate of one value, not %s", agg.Name)
 		}
-		n.Values = append(n.Values, plan.AggItem{Call: a, Names: []string{v[0]}})
+		n.Values = append(n.Values, plan.AggItem{Call: a, Names: []string{v}})
 	}
 	if len(n.By)+len(n.Values) == 0 {
 		c.fail(op, "pivot leaves no columns")
@@ -202,15 +108,41 @@ func jsonKindType(kinds string) schema.Type {
 	return schema.Dynamic
 }
 
-// probe runs a query while compiling, for operators whose output columns
-// depend on the data (bag_unpack); each row comes back as text.
-func (c *compiler) probe(n kql.Node, query string) [][]string {
-	if c.db == nil {
-		c.fail(n, "This operator needs to read the data to know its columns")
+// bagKeys is the catalog's probe of bag_unpack's properties
+// (plan.Builder.BagKeys): a property whose values all have one JSON
+// type gets that type, otherwise it stays dynamic.
+func (c *compiler) bagKeys(in plan.Node, x plan.Expr) ([]plan.BagProperty, error) {
+	rows, err := c.probe(c.r.BagKeys(in, x))
+	if err != nil {
+		return nil, err
 	}
+	props := make([]plan.BagProperty, len(rows))
+	for i, k := range rows {
+		props[i] = plan.BagProperty{Key: k[0], Type: jsonKindType(k[1])}
+	}
+	return props, nil
+}
+
+// pivotValues is the catalog's probe of pivot's values
+// (plan.Builder.PivotValues).
+func (c *compiler) pivotValues(in plan.Node, key plan.Expr) ([]string, error) {
+	rows, err := c.probe(c.r.PivotValues(in, key))
+	if err != nil {
+		return nil, err
+	}
+	values := make([]string, len(rows))
+	for i, v := range rows {
+		values[i] = v[0]
+	}
+	return values, nil
+}
+
+// probe runs a query while the query compiles, for the operators whose
+// output columns depend on the data; each row comes back as text.
+func (c *compiler) probe(query string) ([][]string, error) {
 	rows, err := c.db.QueryContext(c.ctx, c.r.With(query))
 	if err != nil {
-		panic(failure{queryError(c.ctx, err)})
+		return nil, queryError(c.ctx, err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -218,7 +150,7 @@ func (c *compiler) probe(n kql.Node, query string) [][]string {
 	for rows.Next() {
 		vals, err := sqlgen.ScanRow(rows, len(cols))
 		if err != nil {
-			panic(failure{queryError(c.ctx, err)})
+			return nil, queryError(c.ctx, err)
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -236,61 +168,7 @@ func (c *compiler) probe(n kql.Node, query string) [][]string {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		panic(failure{queryError(c.ctx, err)})
+		return nil, queryError(c.ctx, err)
 	}
-	return out
-}
-
-// constString is the value of a constant string argument: a literal, or
-// a let or parameter bound to one (compiler.constant).
-func (c *compiler) constString(e kql.Expr) string {
-	s, ok := c.constant(e).(string)
-	if !ok {
-		c.fail(e, "Expected a constant string")
-	}
-	return s
-}
-
-// constStrings is the value of a constant dynamic array of strings.
-func (c *compiler) constStrings(e kql.Expr) []string {
-	var arr *kql.ArrayLit
-	switch x := e.(type) {
-	case *kql.TypedLit:
-		arr, _ = x.Dyn.(*kql.ArrayLit)
-	case *kql.ArrayLit:
-		arr = x
-	}
-	if arr == nil {
-		c.fail(e, "Expected a constant dynamic array of strings")
-	}
-	var out []string
-	for _, el := range arr.Elems {
-		out = append(out, c.constString(el))
-	}
-	return out
-}
-
-// parseKv extracts the listed keys from key/value text into typed
-// columns (plan.ParseKv; kql_parse_kv in gofuncs.go does the scanning).
-func (c *compiler) parseKv(in *relation, op *kql.ParseKv) *relation {
-	x := c.expr(op.X, in)
-	opts := map[string]any{}
-	for k, e := range op.Options {
-		switch k {
-		case "pair_delimiter", "kv_delimiter", "quote", "escape":
-			opts[k] = c.constString(e)
-		case "greedy":
-			lit, ok := e.(*kql.Literal)
-			opts[k] = ok && lit.Kind == kql.LitBool && lit.Value == "true"
-		default:
-			c.fail(e, "parse-kv has no option '%s'", k)
-		}
-	}
-	n, err := plan.NewParseKv(in, x.x, op, opts)
-	if err != nil {
-		panic(failure{err})
-	}
-	out := c.rendered(n)
-	out.render = in.render
-	return out
+	return out, nil
 }

@@ -101,15 +101,10 @@ type compiler struct {
 	// b resolves names and types expressions (internal/plan); its
 	// Scope is what names mean where the compiler is.
 	b *plan.Builder
-	// db answers probe queries of operators whose columns depend on the
-	// data (bag_unpack).
+	// db answers the catalog's probes, queries of the data for the
+	// operators whose columns depend on it (plan.Builder.BagKeys,
+	// PivotValues).
 	db *sql.DB
-	// applySrc is the source of the partition or mv-apply subquery being
-	// compiled (kql.ApplySource): a partition's rows (plan.PartitionRows)
-	// or mv-apply's row expanded (an mv-expand of a plan.OuterRow). The
-	// nesting of both is applyDepth, the plan.Outer.Depth of their rows.
-	applySrc   *relation
-	applyDepth int
 	// d spells what differs between SQL dialects (internal/sqlgen).
 	d sqlgen.Dialect
 	// r writes the SQL of the plan's nodes in d.
@@ -127,8 +122,10 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
 	c.b = &plan.Builder{
 		Scope:    plan.NewScope(nil),
-		Source:   func(t kql.Tabular) plan.Node { return c.source(t) },
 		Operator: func(in plan.Node, op kql.Operator) plan.Node { return c.operator(c.relationOf(in), op) },
+	}
+	if db != nil {
+		c.b.BagKeys, c.b.PivotValues = c.bagKeys, c.pivotValues
 	}
 	if req.Tables != nil {
 		c.b.Tables = req.Tables
@@ -178,16 +175,6 @@ func (c *compiler) compile() (rel *relation, err error) {
 
 // --- tabular ---
 
-// tabular compiles a tabular expression: the plan builds it, asking the
-// engine for the sources and operators it does not build yet.
-func (c *compiler) tabular(t kql.Tabular) *relation {
-	n, err := c.b.Tabular(t)
-	if err != nil {
-		panic(failure{err})
-	}
-	return c.relationOf(n)
-}
-
 // relationOf is the relation of the plan node n: n itself when the
 // engine compiled it, else its rendering, with what the engine's
 // operators read of its rows (render, notNull, as) as the plan's nodes
@@ -205,13 +192,24 @@ func (c *compiler) relationOf(n plan.Node) *relation {
 
 // renderOf is how the rows of n are to be drawn: as the render operator
 // they last went through said, passed on by the operators over one
-// input.
+// input, by ipv4_lookup and mv-apply from their input and by partition
+// from its subquery, as the engine passed it on when it compiled them;
+// a partition's rows, the source of its subquery, and the plugins that
+// make tables of their own pass on none.
 func renderOf(n plan.Node) *Render {
 	switch n := n.(type) {
 	case *relation:
 		return n.render
 	case *plan.Render:
 		return &Render{Visualization: n.Visualization, Properties: n.Properties}
+	case *plan.Ipv4Lookup:
+		return renderOf(n.Input)
+	case *plan.Apply:
+		return renderOf(n.Input)
+	case *plan.Partition:
+		return renderOf(n.Sub)
+	case *plan.PartitionRows, *plan.Narrow, *plan.SchemaMerge, *plan.RollingPercentile, *plan.ActivityEngagement, *plan.ActiveUsers:
+		return nil
 	}
 	if in := n.Reads(); len(in) == 1 {
 		return renderOf(in[0])
@@ -231,19 +229,6 @@ func (c *compiler) input(n plan.Node) string {
 		return tableSQL(rel.SQL)
 	}
 	return n.(*relation).sql
-}
-
-// source compiles the sources the plan does not build yet.
-func (c *compiler) source(t kql.Tabular) plan.Node {
-	switch t := t.(type) {
-	case *kql.ApplySource:
-		if c.applySrc == nil {
-			c.fail(t, "A subquery without a source is only valid inside mv-apply or partition")
-		}
-		return c.applySrc
-	}
-	c.fail(t, "unsupported tabular expression")
-	return nil
 }
 
 // tableSQL is a SELECT statement of the rows of the table expression
@@ -303,16 +288,8 @@ func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
 
 func (c *compiler) operator(in *relation, op kql.Operator) *relation {
 	switch op := op.(type) {
-	case *kql.MvExpand:
-		return c.mvExpand(in, op)
-	case *kql.MvApply:
-		return c.mvApply(in, op)
 	case *kql.Evaluate:
 		return c.evaluate(in, op)
-	case *kql.ParseKv:
-		return c.parseKv(in, op)
-	case *kql.Partition:
-		return c.partition(in, op)
 	}
 	c.fail(op, "This operator is not supported yet")
 	return nil

@@ -19,7 +19,3 @@ func (c *compiler) expr(e kql.Expr, in *relation) scalar {
 	}
 	return scalar{sql: c.r.Expr(x), typ: x.Type(), x: x}
 }
-
-// constant is the value of e when it is a constant: a literal, or a let
-// or parameter bound to one (plan.Scope.Constant).
-func (c *compiler) constant(e kql.Expr) any { return c.b.Scope.Constant(e) }

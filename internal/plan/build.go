@@ -129,8 +129,14 @@ func (b *Builder) tabular(t kql.Tabular) Node {
 		return b.search(nil, t.Search)
 	case *kql.Find:
 		return b.find(t)
+	case *kql.ApplySource:
+		if b.applySrc == nil {
+			fail(t, "A subquery without a source is only valid inside mv-apply or partition")
+		}
+		return b.applySrc
 	}
-	return b.Source(t)
+	fail(t, "unsupported tabular expression")
+	return nil
 }
 
 func (b *Builder) operator(in Node, op kql.Operator) Node {
@@ -209,6 +215,16 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		return b.topNested(in, op)
 	case *kql.MakeSeries:
 		return b.makeSeries(in, op)
+	case *kql.MvExpand:
+		return b.mvExpand(in, op)
+	case *kql.ParseKv:
+		return b.parseKv(in, op)
+	case *kql.MvApply:
+		return b.mvApply(in, op)
+	case *kql.Partition:
+		return b.partition(in, op)
+	case *kql.Evaluate:
+		return b.evaluate(in, op)
 	case *kql.InvokeOp:
 		f, ok := b.Scope.Func(op.Name)
 		if !ok {

@@ -18,7 +18,7 @@ import (
 // position of what is wrong.
 //
 // While operators move from the engine to the plan, the engine builds
-// those the builder does not (Source, Operator).
+// those the builder does not (Operator).
 type Builder struct {
 	// Scope is what names mean here.
 	Scope *Scope
@@ -35,10 +35,18 @@ type Builder struct {
 	// expressions, which may call window functions over the input's
 	// order; the builder clears it for the subqueries inside.
 	Windows bool
-	// Source and Operator build the sources and operators the builder
-	// does not build itself yet, while they move from the engine.
-	Source   func(kql.Tabular) Node
+	// Operator builds the operators the builder does not build itself
+	// yet, while they move from the engine.
 	Operator func(in Node, op kql.Operator) Node
+	// BagKeys and PivotValues are the catalog's probes, for the
+	// operators whose columns depend on the data, which they read while
+	// the query builds: BagKeys the properties of the bags x holds in
+	// in's rows (bag_unpack), with the type of each property's values,
+	// PivotValues the distinct values of the string key over in's rows,
+	// ordered (pivot). nil where the data cannot be read, which those
+	// operators refuse.
+	BagKeys     func(in Node, x Expr) ([]BagProperty, error)
+	PivotValues func(in Node, key Expr) ([]string, error)
 
 	// terms are the terms offered for table reads (offerTerms).
 	terms map[string][]string
@@ -46,6 +54,12 @@ type Builder struct {
 	// takes the aggregate calls in it (aggregates.add); nil elsewhere,
 	// where an aggregate call is an error.
 	overAggs *aggregates
+	// applySrc is the source of the partition or mv-apply subquery being
+	// built (kql.ApplySource): a partition's rows (PartitionRows) or
+	// mv-apply's row expanded (an MvExpand of an OuterRow). The nesting
+	// of both is applyDepth, the Outer.Depth of their rows.
+	applySrc   Node
+	applyDepth int
 }
 
 // buildFailure unwinds a build with a user's error.

@@ -1,0 +1,239 @@
+package plan
+
+import (
+	"sort"
+
+	"vigil/internal/kql"
+	"vigil/internal/schema"
+)
+
+// evaluate builds a plugin's node over in.
+func (b *Builder) evaluate(in Node, op *kql.Evaluate) Node {
+	switch op.Name {
+	case "pivot", "rolling_percentile", "active_users_count":
+		return b.Operator(in, op)
+	case "bag_unpack":
+		return b.bagUnpack(in, op)
+	case "ipv4_lookup":
+		return b.ipv4Lookup(in, op)
+	case "narrow":
+		n := NewNarrow(in)
+		if len(n.Cells) == 0 {
+			fail(op, "narrow needs columns")
+		}
+		return n
+	case "schema_merge":
+		for _, name := range []string{"ColumnName", "ColumnOrdinal", "DataType", "ColumnType"} {
+			if _, ok := find(in.Columns(), name); !ok {
+				fail(op, "schema_merge needs getschema's columns; the input lacks '%s'", name)
+			}
+		}
+		return &SchemaMerge{Input: in}
+	case "activity_counts_metrics":
+		return b.activityCounts(in, op)
+	case "activity_engagement":
+		return b.activityEngagement(in, op)
+	case "sliding_window_counts":
+		return b.slidingWindowCounts(in, op)
+	}
+	fail(op, "The plugin '%s' is not supported", op.Name)
+	return nil
+}
+
+// bagUnpack builds evaluate bag_unpack(Column [, Prefix]
+// [, columnsConflict=] [, ignoredProperties=]): the properties of a
+// dynamic column as columns, in the order of their names (BagUnpack).
+// Which properties exist, and their types, the data says (BagKeys).
+func (b *Builder) bagUnpack(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 1 {
+		fail(op, "bag_unpack needs the dynamic column to unpack")
+	}
+	x := b.expr(op.Args[0], in.Columns())
+	if x.Type() != schema.Dynamic {
+		fail(op.Args[0], "bag_unpack needs a dynamic column, not %s", x.Type())
+	}
+	prefix := ""
+	if len(op.Args) > 1 {
+		prefix = b.constString(op.Args[1])
+	}
+	conflict := "error"
+	if e, ok := op.Named["columnsConflict"]; ok {
+		conflict = b.constString(e)
+	}
+	ignored := map[string]bool{}
+	if e, ok := op.Named["ignoredProperties"]; ok {
+		for _, k := range b.constStrings(e) {
+			ignored[k] = true
+		}
+	}
+	if b.BagKeys == nil {
+		fail(op, "This operator needs to read the data to know its columns")
+	}
+	props, err := b.BagKeys(in, x)
+	check(err)
+	sort.Slice(props, func(i, j int) bool { return props[i].Key < props[j].Key })
+	var source string
+	if id, ok := op.Args[0].(*kql.Ident); ok {
+		source = id.Name
+	}
+	n, err := BagUnpack(in, x, source, props, prefix, conflict, ignored, op.P)
+	check(err)
+	return n
+}
+
+// identArg is the column name a plugin's argument i must be.
+func identArg(op *kql.Evaluate, i int, what string) string {
+	if i >= len(op.Args) {
+		fail(op, "%s needs %s", op.Name, what)
+	}
+	id, ok := op.Args[i].(*kql.Ident)
+	if !ok {
+		fail(op.Args[i], "%s needs %s, a column name", op.Name, what)
+	}
+	return id.Name
+}
+
+// dimensions are a plugin's dimension columns of in, its arguments from
+// on.
+func dimensions(in Node, op *kql.Evaluate, from int) []Column {
+	var cols []Column
+	for i := from; i < len(op.Args); i++ {
+		d := identArg(op, i, "dimension columns")
+		dc, ok := find(in.Columns(), d)
+		if !ok {
+			fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
+		}
+		cols = append(cols, dc)
+	}
+	return cols
+}
+
+// ipv4Lookup builds evaluate ipv4_lookup(LookupTable, SourceIPv4Key,
+// IPv4LookupRange [, ExtraKey ...] [, return_unmatched = bool])
+// (Ipv4Lookup). Rows without a match are dropped unless
+// return_unmatched is true.
+func (b *Builder) ipv4Lookup(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 3 {
+		fail(op, "ipv4_lookup needs a lookup table, the address column and the lookup table's range column")
+	}
+	lookup := b.tableArg(op.Args[0])
+	ip := b.expr(op.Args[1], in.Columns())
+	if ip.Type() != schema.String {
+		fail(op.Args[1], "ipv4_lookup needs an address of type string, not %s", ip.Type())
+	}
+	rangeName := identArg(op, 2, "the lookup table's range column")
+	rangeCol, ok := find(lookup.Columns(), rangeName)
+	if !ok || rangeCol.Type != schema.String {
+		fail(op.Args[2], "The lookup table has no string column '%s'", rangeName)
+	}
+	n := &Ipv4Lookup{Input: in, Lookup: lookup, Range: rangeName}
+	if e, ok := op.Named["return_unmatched"]; ok {
+		unmatched, isBool := b.Scope.Constant(e).(bool)
+		if !isBool {
+			fail(e, "ipv4_lookup's return_unmatched must be a constant bool")
+		}
+		n.Unmatched = unmatched
+	}
+	keys := map[string]bool{}
+	for i := 3; i < len(op.Args); i++ {
+		k := identArg(op, i, "extra key columns")
+		lc, okl := find(in.Columns(), k)
+		rc, okr := find(lookup.Columns(), k)
+		if !okl || !okr || lc.Type != rc.Type {
+			fail(op.Args[i], "ipv4_lookup's extra key '%s' must be a column of one type in both tables", k)
+		}
+		keys[k] = true
+		n.Keys = append(n.Keys, k)
+	}
+	n.Addr = b.expr(&kql.Call{P: op.P, Name: "parse_ipv4", Args: []kql.Expr{op.Args[1]}}, in.Columns())
+	n.Low = b.expr(&kql.Call{P: op.P, Name: "parse_ipv4", Args: []kql.Expr{&kql.Ident{P: op.P, Name: rangeName}}}, lookup.Columns())
+	n.Result, n.From = JoinColumns(in.Columns(), lookup.Columns(), keys)
+	return n
+}
+
+// timeline is the time column of an activity plugin over in, its
+// argument 1, a datetime; the caller adds the id and the dimensions.
+func (b *Builder) timeline(in Node, op *kql.Evaluate) Activity {
+	timeline := identArg(op, 1, "the time column")
+	t := b.expr(op.Args[1], in.Columns())
+	if t.Type() != schema.DateTime {
+		fail(op.Args[1], "%s needs a datetime time column, not %s", op.Name, t.Type())
+	}
+	return Activity{Input: in, Time: t, Timeline: timeline}
+}
+
+// activityCounts builds evaluate activity_counts_metrics(Id, Timeline,
+// Start, End, Window [, Dim ...]) (ActivityCounts).
+func (b *Builder) activityCounts(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 5 {
+		fail(op, "activity_counts_metrics needs the id column, the time column, start, end and the window")
+	}
+	if len(op.Args) > 5 {
+		if lit, ok := op.Args[5].(*kql.Literal); ok && lit.Kind == kql.LitString {
+			fail(op.Args[5], "activity_counts_metrics with a cohort is not supported yet")
+		}
+	}
+	n := &ActivityCounts{Activity: b.timeline(in, op)}
+	n.ID = b.expr(op.Args[0], in.Columns())
+	n.Start = convert(b.expr(op.Args[2], nil), schema.DateTime, op.Args[2])
+	n.End = convert(b.expr(op.Args[3], nil), schema.DateTime, op.Args[3])
+	n.Bin = b.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[4], op.Args[2]}}, in.Columns())
+	n.Windows = b.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[4]})
+	n.Dims = dimensions(in, op, 5)
+	return n
+}
+
+// activityEngagement builds evaluate activity_engagement(Id, Timeline,
+// [Start, End,] Inner, Outer [, Dim ...]) (ActivityEngagement). The
+// windows' ends are expressions over the plugin's own window column _w,
+// which the renderer binds while it writes the node.
+func (b *Builder) activityEngagement(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 4 {
+		fail(op, "activity_engagement needs the id column, the time column, the inner and the outer window")
+	}
+	n := &ActivityEngagement{Activity: b.timeline(in, op)}
+	n.ID = b.expr(op.Args[0], in.Columns())
+	windowsAt := 2
+	var origin kql.Expr = &kql.TypedLit{P: op.P, Type: "datetime", Text: "1970-01-01"}
+	if start := b.expr(op.Args[2], nil); start.Type() == schema.DateTime {
+		if len(op.Args) < 6 {
+			fail(op, "activity_engagement with a start and an end needs the inner and the outer window after them")
+		}
+		origin, windowsAt = op.Args[2], 4
+		n.Start = start
+		n.End = b.expr(&kql.Binary{P: op.P, Op: "+", L: op.Args[3], R: op.Args[4]}, nil)
+	}
+	inner, outer := op.Args[windowsAt], op.Args[windowsAt+1]
+	for _, e := range []kql.Expr{inner, outer} {
+		if x := b.expr(e, nil); x.Type() != schema.Timespan {
+			fail(e, "activity_engagement's windows must be timespans, not %s", x.Type())
+		}
+	}
+	n.Bin = b.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], inner, origin}}, in.Columns())
+	w := []Column{{Name: "_w", Type: schema.DateTime}}
+	end := &kql.Binary{P: op.P, Op: "+", L: &kql.Ident{P: op.P, Name: "_w"}, R: inner}
+	n.InnerEnd = b.expr(end, w)
+	n.OuterStart = b.expr(&kql.Binary{P: op.P, Op: "-", L: end, R: outer}, w)
+	n.Dims = dimensions(in, op, windowsAt+2)
+	return n
+}
+
+// slidingWindowCounts builds evaluate sliding_window_counts(Id,
+// Timeline, Start, End, Lookback, Bin [, Dim ...]) (SlidingWindowCounts).
+func (b *Builder) slidingWindowCounts(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 6 {
+		fail(op, "sliding_window_counts needs the id column, the time column, start, end, the lookback window and the bin")
+	}
+	n := &SlidingWindowCounts{Activity: b.timeline(in, op)}
+	for _, e := range op.Args[4:6] {
+		if x := b.expr(e, nil); x.Type() != schema.Timespan {
+			fail(e, "sliding_window_counts' lookback and bin must be timespans, not %s", x.Type())
+		}
+	}
+	n.ID = b.expr(op.Args[0], in.Columns())
+	n.Bin = b.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[5], op.Args[2]}}, in.Columns())
+	n.Bins = b.tabular(&kql.Range{P: op.P, Col: "_w", From: op.Args[2], To: op.Args[3], Step: op.Args[5]})
+	n.From = b.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Ident{P: op.P, Name: "_w"}, R: op.Args[4]}, []Column{{Name: "_w", Type: schema.DateTime}})
+	n.Dims = dimensions(in, op, 6)
+	return n
+}
