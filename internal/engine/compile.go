@@ -65,35 +65,6 @@ func (r *relation) Reads() []plan.Node { return nil }
 // (plan.NotNull).
 func (r *relation) NotNull() map[string]bool { return r.notNull }
 
-// rendered is the relation of the plan node n, whose inputs are
-// relations the engine compiled; the caller says what it keeps of their
-// render, notNull and as.
-func (c *compiler) rendered(n plan.Node) *relation {
-	return &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns())}
-}
-
-func (r *relation) find(name string) (col, bool) {
-	for _, c := range r.cols {
-		if c.name == name {
-			return c, true
-		}
-	}
-	return col{}, false
-}
-
-// scalar is a compiled scalar expression: its SQL, its type, and the
-// plan's expression it was written from (nil for SQL the engine wrote
-// itself).
-type scalar struct {
-	sql string
-	typ schema.Type // 0 for an untyped null
-	x   plan.Expr
-}
-
-// Type is the scalar's type: a compiled scalar is an expression of the
-// plan's nodes (plan.Expr).
-func (v scalar) Type() schema.Type { return v.typ }
-
 type compiler struct {
 	ctx      context.Context
 	req      Request
@@ -118,11 +89,9 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	}
 	d := sqlgen.NewDuckDB(now.UTC())
 	c := &compiler{ctx: ctx, req: req, db: db, d: d}
-	c.r = &sqlgen.Renderer{D: d, Input: c.input,
-		Scalar: func(x plan.Expr) string { return x.(scalar).sql }}
+	c.r = &sqlgen.Renderer{D: d, Input: c.input}
 	c.b = &plan.Builder{
-		Scope:    plan.NewScope(nil),
-		Operator: func(in plan.Node, op kql.Operator) plan.Node { return c.operator(c.relationOf(in), op) },
+		Scope: plan.NewScope(nil),
 	}
 	if db != nil {
 		c.b.BagKeys, c.b.PivotValues = c.bagKeys, c.pivotValues
@@ -145,10 +114,6 @@ func (c *compiler) release() {
 
 // failure unwinds compilation with a user error.
 type failure struct{ err error }
-
-func (c *compiler) fail(n kql.Node, format string, args ...any) {
-	panic(failure{kql.Errorf(n.Position(), format, args...)})
-}
 
 func (c *compiler) compile() (rel *relation, err error) {
 	q, err := kql.Parse(c.req.Query)
@@ -274,23 +239,4 @@ func unparen(s string) (string, bool) {
 		return "", false
 	}
 	return s[1 : len(s)-1], true
-}
-
-// converted is v, an expression the plan built, converted to type to by
-// Kusto's implicit conversions, for a node to hold; a conversion
-// plan.CanConvert does not allow fails at n.
-func (c *compiler) converted(v scalar, to schema.Type, n kql.Node) plan.Expr {
-	if !plan.CanConvert(v.typ, to) {
-		c.fail(n, "Cannot convert %s to %s", v.typ, to)
-	}
-	return &plan.Convert{X: v.x, To: to}
-}
-
-func (c *compiler) operator(in *relation, op kql.Operator) *relation {
-	switch op := op.(type) {
-	case *kql.Evaluate:
-		return c.evaluate(in, op)
-	}
-	c.fail(op, "This operator is not supported yet")
-	return nil
 }

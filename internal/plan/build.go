@@ -232,7 +232,8 @@ func (b *Builder) operator(in Node, op kql.Operator) Node {
 		}
 		return b.callFuncTabular(f, op.Args, op, in)
 	}
-	return b.Operator(in, op)
+	fail(op, "This operator is not supported yet")
+	return nil
 }
 
 // tableRef resolves a table's name: a tabular let or parameter, a user

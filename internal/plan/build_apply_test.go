@@ -8,8 +8,8 @@ import (
 	"vigil/internal/schema"
 )
 
-// buildWith builds the query, with bag_unpack's probe
-// answering props (nil: the data cannot be read).
+// buildWith builds the query, with bag_unpack's probe answering props
+// and pivot's the values x and y (props nil: the data cannot be read).
 func buildWith(t *testing.T, query string, props []BagProperty) (Node, error) {
 	t.Helper()
 	q, err := kql.Parse(query)
@@ -19,6 +19,7 @@ func buildWith(t *testing.T, query string, props []BagProperty) (Node, error) {
 	b := &Builder{Scope: NewScope(nil), Tables: testTables{}}
 	if props != nil {
 		b.BagKeys = func(Node, Expr) ([]BagProperty, error) { return append([]BagProperty(nil), props...), nil }
+		b.PivotValues = func(Node, Expr) ([]string, error) { return []string{"x", "y"}, nil }
 	}
 	return b.Build(q)
 }
@@ -61,6 +62,11 @@ func TestBuildApply(t *testing.T) {
 			"t:datetime d:string count:long dcount:long new_dcount:long aggregated_dcount:long"},
 		{logs + " | evaluate activity_engagement(id, t, 1d, 7d)", nil, "t:datetime dcount_activities_inner:long dcount_activities_outer:long activity_ratio:real"},
 		{logs + " | evaluate sliding_window_counts(id, t, datetime(2024-01-01), datetime(2024-01-03), 2d, 1d)", nil, "t:datetime Count:long Dcount:long"},
+		{logs + " | evaluate active_users_count(id, t, datetime(2024-01-01), datetime(2024-01-03), 3d, 1d, 2, 1d, d)", nil, "t:datetime d:string dcount:long"},
+		{"range i from 0 to 9 step 1 | extend v = i * 2, g = 'a' | evaluate rolling_percentile(v, 50, i, 2, 3, g)", nil, "i:long g:string rolling_3_percentile_v_50:long"},
+		// A column per value the data has, then the aggregate's type.
+		{logs + " | evaluate pivot(d, sum(1.5), id)", []BagProperty{}, "id:string x:real y:real"},
+		{logs + " | evaluate pivot(d)", []BagProperty{}, "x:long y:long"},
 	} {
 		n, err := buildWith(t, c.query, c.props)
 		if err != nil {
@@ -108,6 +114,9 @@ func TestBuildApplyErrors(t *testing.T) {
 		{"let L = datatable(net:string)[]; " + arr + " | evaluate ipv4_lookup(L, k, net, return_unmatched=1)", "ipv4_lookup's return_unmatched must be a constant bool (line 1, column 137)"},
 		{arr + " | evaluate activity_engagement(k, a, 1d, 7d)", "activity_engagement needs a datetime time column, not dynamic (line 1, column 87)"},
 		{arr + " | evaluate sliding_window_counts(k, 1, 1d, 2d, 1d, 1d)", "sliding_window_counts needs the time column, a column name (line 1, column 89)"},
+		{arr + " | evaluate pivot(k)", "This operator needs to read the data to know its columns (line 1, column 55)"},
+		{"print a = 1, b = 2 | evaluate rolling_percentile(a, p, b, 1, 2)", "rolling_percentile's percentile must be a number literal (line 1, column 53)"},
+		{arr + " | evaluate active_users_count(k, a, 1, 2, 3, 4, 5, 6)", "active_users_count needs a datetime time column, not dynamic (line 1, column 86)"},
 		{arr + " | evaluate nope()", "The plugin 'nope' is not supported (line 1, column 55)"},
 	} {
 		_, err := buildWith(t, c.query, nil)

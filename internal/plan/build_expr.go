@@ -16,9 +16,6 @@ import (
 // Builder resolves the names in scalar expressions and types them into
 // Expr trees, with the errors a user can cause as *kql.Error at the
 // position of what is wrong.
-//
-// While operators move from the engine to the plan, the engine builds
-// those the builder does not (Operator).
 type Builder struct {
 	// Scope is what names mean here.
 	Scope *Scope
@@ -35,9 +32,6 @@ type Builder struct {
 	// expressions, which may call window functions over the input's
 	// order; the builder clears it for the subqueries inside.
 	Windows bool
-	// Operator builds the operators the builder does not build itself
-	// yet, while they move from the engine.
-	Operator func(in Node, op kql.Operator) Node
 	// BagKeys and PivotValues are the catalog's probes, for the
 	// operators whose columns depend on the data, which they read while
 	// the query builds: BagKeys the properties of the bags x holds in

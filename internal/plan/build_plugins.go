@@ -10,8 +10,12 @@ import (
 // evaluate builds a plugin's node over in.
 func (b *Builder) evaluate(in Node, op *kql.Evaluate) Node {
 	switch op.Name {
-	case "pivot", "rolling_percentile", "active_users_count":
-		return b.Operator(in, op)
+	case "pivot":
+		return b.pivot(in, op)
+	case "rolling_percentile":
+		return b.rollingPercentile(in, op)
+	case "active_users_count":
+		return b.activeUsers(in, op)
 	case "bag_unpack":
 		return b.bagUnpack(in, op)
 	case "ipv4_lookup":
@@ -78,6 +82,114 @@ func (b *Builder) bagUnpack(in Node, op *kql.Evaluate) Node {
 	}
 	n, err := BagUnpack(in, x, source, props, prefix, conflict, ignored, op.P)
 	check(err)
+	return n
+}
+
+// pivot builds evaluate pivot(Column [, Aggregate] [, By ...]) (Pivot):
+// per distinct value of the column (the data says which, PivotValues,
+// in their text's order) a column of the aggregate (count() by default)
+// over that value's rows.
+func (b *Builder) pivot(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 1 {
+		fail(op, "pivot needs the column whose values become columns")
+	}
+	n := &Pivot{Input: in, Key: convert(b.expr(op.Args[0], in.Columns()), schema.String, op.Args[0]), KeyName: Apart(in.Columns(), "_pv")}
+	agg := &kql.Call{P: op.P, Name: "count"}
+	rest := op.Args[1:]
+	if len(rest) > 0 {
+		if call, ok := rest[0].(*kql.Call); ok {
+			if IsAgg(call.Name) {
+				agg, rest = call, rest[1:]
+			}
+		}
+	}
+	for i, by := range rest {
+		n.By = append(n.By, Named{Name: ByName(by, i), Expr: b.expr(by, in.Columns())})
+	}
+	if b.PivotValues == nil {
+		fail(op, "This operator needs to read the data to know its columns")
+	}
+	values, err := b.PivotValues(in, n.Key)
+	check(err)
+	// Each value's aggregate sees only its rows: the argument is nulled
+	// elsewhere (aggregates skip nulls), count() becomes countif().
+	withKey := append(append([]Column(nil), in.Columns()...), Column{Name: n.KeyName, Type: schema.String, Hidden: true})
+	for _, v := range values {
+		match := &kql.Binary{P: op.P, Op: "==", L: &kql.Ident{P: op.P, Name: n.KeyName}, R: &kql.Literal{P: op.P, Kind: kql.LitString, Value: v}}
+		call := &kql.Call{P: agg.P, Name: "countif", Args: []kql.Expr{match}}
+		if agg.Name != "count" || len(agg.Args) > 0 {
+			if len(agg.Args) == 0 {
+				fail(agg, "pivot needs an aggregate of a column, such as sum(x)")
+			}
+			args := append([]kql.Expr{&kql.Call{P: agg.P, Name: "iff", Args: []kql.Expr{match, agg.Args[0], &kql.Literal{P: agg.P, Kind: kql.LitNull}}}}, agg.Args[1:]...)
+			call = &kql.Call{P: agg.P, Name: agg.Name, Args: args}
+		}
+		a, _ := b.aggCall(call, withKey)
+		if len(a.Sig.Results) != 1 {
+			fail(agg, "pivot takes an aggregate of one value, not %s", agg.Name)
+		}
+		n.Values = append(n.Values, AggItem{Call: a, Names: []string{v}})
+	}
+	if len(n.By)+len(n.Values) == 0 {
+		fail(op, "pivot leaves no columns")
+	}
+	return n
+}
+
+// rollingPercentile builds evaluate rolling_percentile(Value,
+// Percentile, Index, BinSize, BinsPerWindow [, Dim ...])
+// (RollingPercentile): the percentile's column is named
+// rolling_<BinsPerWindow>_percentile_<Value>_<Percentile>.
+func (b *Builder) rollingPercentile(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 5 {
+		fail(op, "rolling_percentile needs the value, the percentile, the index column, the bin size and the bins per window")
+	}
+	index := identArg(op, 2, "the index column")
+	window := b.expr(op.Args[4], nil)
+	if !IsNumeric(window.Type()) {
+		fail(op.Args[4], "rolling_percentile's bins per window must be a number, not %s", window.Type())
+	}
+	size := b.expr(op.Args[3], nil)
+	bin := b.expr(&kql.Call{P: op.P, Name: "bin", Args: []kql.Expr{op.Args[2], op.Args[3]}}, in.Columns())
+	idx, _ := find(in.Columns(), index)
+	n := &RollingPercentile{Input: in, Index: idx, Bin: bin, Size: size, Window: convert(window, schema.Long, op)}
+	n.Dims = dimensions(in, op, 5)
+	lit, ok := op.Args[1].(*kql.Literal)
+	if !ok {
+		fail(op.Args[1], "rolling_percentile's percentile must be a number literal")
+	}
+	valName := identArg(op, 0, "the value column")
+	n.Name = "rolling_" + kql.FormatExpr(op.Args[4]) + "_percentile_" + valName + "_" + lit.Value
+	n.BinName, n.RowBin = Apart(in.Columns(), "_rb"), Apart(in.Columns(), "_vb")
+	joined := append(append([]Column(nil), in.Columns()...), Column{Name: n.BinName, Type: idx.Type, Hidden: true})
+	n.Percentile, _ = b.aggCall(&kql.Call{P: op.P, Name: "percentile", Args: []kql.Expr{op.Args[0], op.Args[1]}}, joined)
+	return n
+}
+
+// activeUsers builds evaluate active_users_count(Id, Timeline, Start,
+// End, Lookback, Period, ActivePeriods, Bin [, Dim ...]) (ActiveUsers).
+// The lookback's start and the bin are expressions over the plugin's
+// own period column _p, which the renderer binds while it writes the
+// node.
+func (b *Builder) activeUsers(in Node, op *kql.Evaluate) Node {
+	if len(op.Args) < 8 {
+		fail(op, "active_users_count needs the id column, the time column, start, end, the lookback window, the period, the number of active periods and the bin")
+	}
+	n := &ActiveUsers{Activity: b.timeline(in, op)}
+	for _, e := range []kql.Expr{op.Args[4], op.Args[5], op.Args[7]} {
+		if x := b.expr(e, nil); x.Type() != schema.Timespan {
+			fail(e, "active_users_count's lookback, period and bin must be timespans, not %s", x.Type())
+		}
+	}
+	n.ID = b.expr(op.Args[0], in.Columns())
+	n.Start = convert(b.expr(op.Args[2], nil), schema.DateTime, op.Args[2])
+	n.End = convert(b.expr(op.Args[3], nil), schema.DateTime, op.Args[3])
+	n.Need = b.rowCount(op.Args[6])
+	n.Period = b.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{op.Args[1], op.Args[5], op.Args[2]}}, in.Columns())
+	n.Dims = dimensions(in, op, 8)
+	p := []Column{{Name: "_p", Type: schema.DateTime}}
+	n.From = b.expr(&kql.Binary{P: op.P, Op: "-", L: &kql.Ident{P: op.P, Name: "_p"}, R: op.Args[4]}, p)
+	n.Bin = b.expr(&kql.Call{P: op.P, Name: "bin_at", Args: []kql.Expr{&kql.Ident{P: op.P, Name: "_p"}, op.Args[7], op.Args[2]}}, p)
 	return n
 }
 
