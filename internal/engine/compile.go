@@ -8,62 +8,9 @@ import (
 
 	"vigil/internal/kql"
 	"vigil/internal/plan"
-	"vigil/internal/schema"
 	"vigil/internal/source"
 	"vigil/internal/sqlgen"
 )
-
-// col is a column of a relation being compiled.
-type col struct {
-	name   string
-	typ    schema.Type
-	hidden bool
-}
-
-// planColumns are cols as plan types them, for its operators' rules.
-func planColumns(cols []col) []plan.Column {
-	out := make([]plan.Column, len(cols))
-	for i, cl := range cols {
-		out[i] = plan.Column{Name: cl.name, Type: cl.typ, Hidden: cl.hidden}
-	}
-	return out
-}
-
-// engineColumns are the columns of an operator's result that plan
-// typed.
-func engineColumns(cols []plan.Column) []col {
-	out := make([]col, len(cols))
-	for i, pc := range cols {
-		out[i] = col{name: pc.Name, typ: pc.Type, hidden: pc.Hidden}
-	}
-	return out
-}
-
-// relation is a compiled tabular expression: a SELECT statement and its
-// columns.
-type relation struct {
-	sql    string
-	cols   []col
-	render *Render
-	// notNull names the columns known to hold a value in every row, so
-	// work meant for nulls can be left out (arg_max's fallback). Only
-	// operators that keep the rows' values as they are pass it on.
-	notNull map[string]bool
-	// as is the name the as operator gave these rows, which union's
-	// withsource= column reports for them.
-	as string
-}
-
-// Columns are the relation's columns as the plan types them: a relation
-// the engine compiled is the input of the plan's nodes (plan.Node).
-func (r *relation) Columns() []plan.Column { return planColumns(r.cols) }
-
-// Reads is nothing: what a relation reads is inside its SQL.
-func (r *relation) Reads() []plan.Node { return nil }
-
-// NotNull names the columns known to hold a value in every row
-// (plan.NotNull).
-func (r *relation) NotNull() map[string]bool { return r.notNull }
 
 type compiler struct {
 	ctx      context.Context
@@ -115,85 +62,56 @@ func (c *compiler) release() {
 // failure unwinds compilation with a user error.
 type failure struct{ err error }
 
-func (c *compiler) compile() (rel *relation, err error) {
+// compiled is a query compiled: the statement that gives its result,
+// the result's columns and how the query asked it to be drawn.
+type compiled struct {
+	sql    string
+	cols   []Column
+	render *Render
+}
+
+func (c *compiler) compile() (out *compiled, err error) {
 	q, err := kql.Parse(c.req.Query)
 	if err != nil {
 		return nil, err
 	}
+	n, err := c.b.Build(q)
+	if err != nil {
+		return nil, err
+	}
+	// Binding a table's scan to the store fails with a user's error
+	// (compiler.input) while the renderer writes the statement.
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
 			if !ok {
 				panic(r)
 			}
-			rel, err = nil, f.err
+			out, err = nil, f.err
 		}
 	}()
-	n, err := c.b.Build(q)
-	if err != nil {
-		return nil, err
-	}
-	rel = c.relationOf(n)
-	rel.sql = c.r.With(rel.sql)
-	return rel, nil
-}
-
-// --- tabular ---
-
-// relationOf is the relation of the plan node n: n itself when the
-// engine compiled it, else its rendering, with what the engine's
-// operators read of its rows (render, notNull, as) as the plan's nodes
-// say.
-func (c *compiler) relationOf(n plan.Node) *relation {
-	if r, ok := n.(*relation); ok {
-		return r
-	}
-	out := &relation{sql: c.r.Node(n), cols: engineColumns(n.Columns()), render: renderOf(n), notNull: plan.NotNull(n)}
-	if a, ok := n.(*plan.As); ok {
-		out.as = a.Name
-	}
-	return out
-}
-
-// renderOf is how the rows of n are to be drawn: as the render operator
-// they last went through said, passed on by the operators over one
-// input, by ipv4_lookup and mv-apply from their input and by partition
-// from its subquery, as the engine passed it on when it compiled them;
-// a partition's rows, the source of its subquery, and the plugins that
-// make tables of their own pass on none.
-func renderOf(n plan.Node) *Render {
-	switch n := n.(type) {
-	case *relation:
-		return n.render
-	case *plan.Render:
-		return &Render{Visualization: n.Visualization, Properties: n.Properties}
-	case *plan.Ipv4Lookup:
-		return renderOf(n.Input)
-	case *plan.Apply:
-		return renderOf(n.Input)
-	case *plan.Partition:
-		return renderOf(n.Sub)
-	case *plan.PartitionRows, *plan.Narrow, *plan.SchemaMerge, *plan.RollingPercentile, *plan.ActivityEngagement, *plan.ActiveUsers:
-		return nil
-	}
-	if in := n.Reads(); len(in) == 1 {
-		return renderOf(in[0])
-	}
-	return nil
-}
-
-// input spells the nodes the renderer leaves to the engine: the
-// relations it compiled, and a table's rows, read from the store.
-func (c *compiler) input(n plan.Node) string {
-	if s, ok := n.(*plan.Scan); ok {
-		rel, err := s.Tables.(source.Tables).Relation(c.ctx, s.Table, source.Scan{From: c.req.From, To: c.req.To, Terms: s.Terms})
-		if err != nil {
-			panic(failure{kql.Errorf(s.P, "Cannot read table '%s': %v", s.Table, err)})
+	out = &compiled{sql: c.r.Result(n)}
+	for _, cl := range n.Columns() {
+		if !cl.Hidden {
+			out.cols = append(out.cols, Column{Name: cl.Name, Type: cl.Type})
 		}
-		c.releases = append(c.releases, rel.Release)
-		return tableSQL(rel.SQL)
 	}
-	return n.(*relation).sql
+	if r := plan.RenderOf(n); r != nil {
+		out.render = &Render{Visualization: r.Visualization, Properties: r.Properties}
+	}
+	return out, nil
+}
+
+// input spells the nodes the renderer leaves to the engine: a table's
+// scan, bound to the rows the store gives for the request's time range.
+func (c *compiler) input(n plan.Node) string {
+	s := n.(*plan.Scan)
+	rel, err := s.Tables.(source.Tables).Relation(c.ctx, s.Table, source.Scan{From: c.req.From, To: c.req.To, Terms: s.Terms})
+	if err != nil {
+		panic(failure{kql.Errorf(s.P, "Cannot read table '%s': %v", s.Table, err)})
+	}
+	c.releases = append(c.releases, rel.Release)
+	return tableSQL(rel.SQL)
 }
 
 // tableSQL is a SELECT statement of the rows of the table expression

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -97,12 +96,11 @@ func (e *Engine) Compile(ctx context.Context, req Request) (string, []Column, er
 	}
 	c := newCompiler(ctx, req, e.db)
 	defer c.release()
-	rel, err := c.compile()
+	q, err := c.compile()
 	if err != nil {
 		return "", nil, err
 	}
-	sqlText, cols := finalSelect(rel)
-	return sqlText, cols, nil
+	return q.sql, q.cols, nil
 }
 
 // Query runs a query. Errors the user caused are *kql.Error.
@@ -112,11 +110,11 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 	}
 	c := newCompiler(ctx, req, e.db)
 	defer c.release()
-	rel, err := c.compile()
+	q, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols := finalSelect(rel)
+	sqlText, cols := q.sql, q.cols
 	limit := req.MaxRows
 	if limit > 0 {
 		sqlText = fmt.Sprintf("SELECT * FROM (%s) LIMIT %d", sqlText, limit+1)
@@ -126,7 +124,7 @@ func (e *Engine) Query(ctx context.Context, req Request) (*Result, error) {
 		return nil, queryError(ctx, err)
 	}
 	defer rows.Close()
-	res := &Result{Columns: cols, Render: rel.render}
+	res := &Result{Columns: cols, Render: q.render}
 	for rows.Next() {
 		vals, err := sqlgen.ScanRow(rows, len(cols))
 		if err != nil {
@@ -176,25 +174,3 @@ type ExecError struct{ Err error }
 
 func (e *ExecError) Error() string { return "query execution failed: " + e.Err.Error() }
 func (e *ExecError) Unwrap() error { return e.Err }
-
-// finalSelect lists the visible columns, converting each to a form the
-// driver returns losslessly: dynamic as JSON text.
-func finalSelect(rel *relation) (string, []Column) {
-	var sel []string
-	var cols []Column
-	for _, c := range rel.cols {
-		if c.hidden {
-			continue
-		}
-		expr := sqlgen.QuoteIdent(c.name)
-		if c.typ == schema.Dynamic {
-			expr = "CAST(" + expr + " AS VARCHAR)"
-		}
-		sel = append(sel, expr+" AS "+sqlgen.QuoteIdent(c.name))
-		cols = append(cols, Column{Name: c.name, Type: c.typ})
-	}
-	if len(sel) == 0 {
-		return "SELECT 1 WHERE false", nil
-	}
-	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rel.sql + ")", cols
-}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"vigil/internal/plan"
+	"vigil/internal/schema"
 )
 
 // Renderer writes the SQL of plan nodes in a dialect.
@@ -166,4 +167,26 @@ func Slots(in []plan.Column, slots []plan.Slot, entries []string) []string {
 		}
 	}
 	return sel
+}
+
+// Result is the statement that gives the query n's result: its visible
+// columns, each in a form the driver returns losslessly (dynamic as its
+// JSON text), over n's statement with the CTEs of the materialize nodes
+// it holds (With).
+func (r *Renderer) Result(n plan.Node) string {
+	var sel []string
+	for _, c := range n.Columns() {
+		if c.Hidden {
+			continue
+		}
+		expr := QuoteIdent(c.Name)
+		if c.Type == schema.Dynamic {
+			expr = "CAST(" + expr + " AS VARCHAR)"
+		}
+		sel = append(sel, expr+" AS "+QuoteIdent(c.Name))
+	}
+	if len(sel) == 0 {
+		return "SELECT 1 WHERE false"
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.With(r.Node(n)) + ")"
 }
