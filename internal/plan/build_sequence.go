@@ -51,16 +51,32 @@ func (b *Builder) sequence(in Node, op *kql.Scan) Node {
 	row := n.Row()
 	for k := len(op.Steps) - 1; k >= 0; k-- {
 		st, step := op.Steps[k], &n.Steps[k]
-		step.Cond = b.expr(st.Cond, row)
+		step.Cond = b.stepExpr(st.Cond, row)
 		check(CheckBool(st.Cond, step.Cond.Type(), "condition of scan step '"+st.Name+"'"))
 		step.Assign = make([]Expr, len(n.Declared))
 		for di, d := range n.Declared {
 			for _, a := range st.Assign {
 				if a.Name == d.Name {
-					step.Assign[di] = convert(b.expr(a.Expr, row), d.Type, a.Expr)
+					step.Assign[di] = convert(b.stepExpr(a.Expr, row), d.Type, a.Expr)
 				}
 			}
 		}
 	}
 	return n
+}
+
+// stepExpr builds an expression of a scan step over its row. The steps
+// are folded in DuckDB lambdas, which cannot hold a subquery.
+func (b *Builder) stepExpr(e kql.Expr, row []Column) Expr {
+	x := b.expr(e, row)
+	if Any(x, func(x Expr) bool {
+		switch x.(type) {
+		case *ToScalar, *InTable:
+			return true
+		}
+		return false
+	}) {
+		fail(e, "A scan step cannot read a table (toscalar, in): compute the value as a column (extend) before the scan")
+	}
+	return x
 }

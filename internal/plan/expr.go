@@ -161,3 +161,51 @@ func ConstOf(x Expr) any {
 	}
 	return nil
 }
+
+// Any reports whether x or an expression inside it satisfies pred. The
+// tables of subqueries (InTable, ToScalar) are not looked into: their
+// expressions are over other rows.
+func Any(x Expr, pred func(Expr) bool) bool {
+	if x == nil {
+		return false
+	}
+	if pred(x) {
+		return true
+	}
+	some := func(xs ...Expr) bool {
+		for _, x := range xs {
+			if Any(x, pred) {
+				return true
+			}
+		}
+		return false
+	}
+	switch x := x.(type) {
+	case *Call:
+		return some(x.Args...)
+	case *Convert:
+		return some(x.X)
+	case *Unary:
+		return some(x.X)
+	case *Binary:
+		return some(x.L, x.R)
+	case *Between:
+		return some(x.X, x.Lo, x.Hi)
+	case *In:
+		return some(x.X) || some(x.Items...)
+	case *InTable:
+		return some(x.X)
+	case *Path:
+		for _, s := range x.Steps {
+			if some(s.Index) {
+				return true
+			}
+		}
+		return some(x.Base)
+	case *Element:
+		return some(x.X)
+	case *SearchNot:
+		return some(x.X)
+	}
+	return false
+}

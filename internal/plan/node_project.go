@@ -34,41 +34,8 @@ func (n *Project) Reads() []Node { return []Node{n.Input} }
 // rows around its own (a filter on one is computed as a column first:
 // SQL allows none in WHERE).
 func HasWindow(x Expr) bool {
-	switch x := x.(type) {
-	case *Call:
-		return x.Window || anyWindow(x.Args...)
-	case *Convert:
-		return HasWindow(x.X)
-	case *Unary:
-		return HasWindow(x.X)
-	case *Binary:
-		return anyWindow(x.L, x.R)
-	case *Between:
-		return anyWindow(x.X, x.Lo, x.Hi)
-	case *In:
-		return anyWindow(x.X) || anyWindow(x.Items...)
-	case *InTable:
-		return HasWindow(x.X)
-	case *Path:
-		if HasWindow(x.Base) {
-			return true
-		}
-		for _, s := range x.Steps {
-			if s.Index != nil && HasWindow(s.Index) {
-				return true
-			}
-		}
-	case *Element:
-		return HasWindow(x.X)
-	}
-	return false
-}
-
-func anyWindow(xs ...Expr) bool {
-	for _, x := range xs {
-		if x != nil && HasWindow(x) {
-			return true
-		}
-	}
-	return false
+	return Any(x, func(e Expr) bool {
+		c, ok := e.(*Call)
+		return ok && c.Window
+	})
 }
