@@ -36,7 +36,7 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	}
 	d := sqlgen.NewDuckDB(now.UTC())
 	c := &compiler{ctx: ctx, req: req, db: db, d: d}
-	c.r = &sqlgen.Renderer{D: d, Input: c.input}
+	c.r = &sqlgen.Renderer{D: d, Scan: c.scan}
 	c.b = &plan.Builder{
 		Scope: plan.NewScope(nil),
 	}
@@ -102,10 +102,9 @@ func (c *compiler) compile() (out *compiled, err error) {
 	return out, nil
 }
 
-// input spells the nodes the renderer leaves to the engine: a table's
-// scan, bound to the rows the store gives for the request's time range.
-func (c *compiler) input(n plan.Node) string {
-	s := n.(*plan.Scan)
+// scan binds a table's scan to the rows the store gives for the
+// request's time range.
+func (c *compiler) scan(s *plan.Scan) string {
 	rel, err := s.Tables.(source.Tables).Relation(c.ctx, s.Table, source.Scan{From: c.req.From, To: c.req.To, Terms: s.Terms})
 	if err != nil {
 		panic(failure{kql.Errorf(s.P, "Cannot read table '%s': %v", s.Table, err)})

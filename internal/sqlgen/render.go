@@ -11,14 +11,9 @@ import (
 // Renderer writes the SQL of plan nodes in a dialect.
 type Renderer struct {
 	D Dialect
-	// Input spells a node the renderer does not know: a relation the
-	// engine compiled itself, while operators move from the engine to the
-	// plan (plan.Node).
-	Input func(plan.Node) string
-	// Scalar spells an expression the renderer does not know: one the
-	// engine compiled itself, while expressions move from the engine to
-	// the plan (plan.Expr).
-	Scalar func(plan.Expr) string
+	// Scan binds a table's scan to the SQL of its rows: whoever runs the
+	// query reads them from its storage.
+	Scan func(*plan.Scan) string
 	// Column, when set, spells a column reference by the column's name
 	// where the rows are not a SELECT's: the renderer sets it while it
 	// writes the expressions of such a node (scan's row struct and
@@ -131,11 +126,11 @@ func (r *Renderer) Node(n plan.Node) string {
 		return r.sequence(n)
 	case *plan.MakeSeries:
 		return r.makeSeries(n)
+	case *plan.Scan:
+		return r.Scan(n)
 	default:
-		if r.Input == nil {
-			panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
-		}
-		return r.Input(n)
+		// Every node has a rendering: one without is a programming error.
+		panic(fmt.Sprintf("sqlgen: no rendering of %T", n))
 	}
 }
 

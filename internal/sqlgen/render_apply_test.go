@@ -3,36 +3,24 @@ package sqlgen
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"vigil/internal/plan"
 	"vigil/internal/schema"
 )
 
-// applyInput is the input of the partition and mv-apply tests, spelled
-// as its text, with its columns.
-type applyInput struct {
-	sql  string
-	cols []plan.Column
-}
-
-func (n applyInput) Columns() []plan.Column { return n.cols }
-
-func (applyInput) Reads() []plan.Node { return nil }
-
 func TestRenderApply(t *testing.T) {
 	k := plan.Column{Name: "K", Type: schema.String}
 	x := plan.Column{Name: "x", Type: schema.Long}
-	in := applyInput{"SELECT * FROM T", []plan.Column{k, x}}
-	r := &Renderer{D: NewDuckDB(time.Time{}), Input: func(n plan.Node) string { return n.(applyInput).sql }}
+	in := rows("SELECT * FROM T", k, x)
+	r := testRenderer()
 	// Partition's subquery counts its rows, over the rows of its
 	// partition: the outer value is the partition's at its depth.
-	rows := &plan.PartitionRows{Input: in, Key: k, Depth: 1}
-	part := &plan.Partition{Input: in, Key: k, Depth: 1, Sub: &plan.Count{Input: rows}}
+	pr := &plan.PartitionRows{Input: in, Key: k, Depth: 1}
+	part := &plan.Partition{Input: in, Key: k, Depth: 1, Sub: &plan.Count{Input: pr}}
 	// mv-apply nested in a partition's subquery, the second join: the
 	// subquery's source is the outer row.
 	row := &plan.OuterRow{Of: plan.Outer{Depth: 2}, Cols: []plan.Column{k, x}}
-	apply := plan.NewApply(rows, nil, 2, &plan.Count{Input: row})
+	apply := plan.NewApply(pr, nil, 2, &plan.Count{Input: row})
 	// The braces form reads the partition's value, as a value and as a
 	// table.
 	value := &plan.OuterValue{Of: plan.Outer{Partition: true, Depth: 1}, Column: k}
@@ -42,7 +30,7 @@ func TestRenderApply(t *testing.T) {
 		want string
 		cols []plan.Column
 	}{
-		{"a partition's rows", rows,
+		{"a partition's rows", pr,
 			`SELECT * FROM (SELECT * FROM T) AS _pr WHERE _pr."K" IS NOT DISTINCT FROM _pk1."K"`, []plan.Column{k, x}},
 		{"partition: its values joined to the subquery's rows", part,
 			`SELECT _s."Count" FROM (SELECT DISTINCT "K" FROM (SELECT * FROM T)) AS _pk1, LATERAL (SELECT count(*) AS "Count" FROM (` +

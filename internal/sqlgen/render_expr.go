@@ -67,7 +67,8 @@ func (r *Renderer) Expr(x plan.Expr) string {
 	case *plan.SearchNot:
 		return "(NOT coalesce(" + r.Expr(x.X) + ", false))"
 	}
-	return r.Scalar(x)
+	// Every expression has a rendering: one without is a programming error.
+	panic(fmt.Sprintf("sqlgen: no rendering of %T", x))
 }
 
 // arg is x as an argument of a dialect's spelling: converted to type to

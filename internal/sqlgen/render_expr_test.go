@@ -13,10 +13,9 @@ import (
 // type (so SQL does not guess a narrower one), conversions and the
 // constants a spelling reads, and subqueries over the rows of a node.
 func TestRenderExpr(t *testing.T) {
-	r := &Renderer{D: NewDuckDB(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)),
-		Input: func(plan.Node) string { return "SELECT * FROM t" }}
-	n := &plan.ColumnRef{Name: "n", T: schema.Long}
-	table := shapeInput{[]plan.Column{{Name: "v", Type: schema.String}}}
+	r := testRenderer()
+	n := ref("n", schema.Long)
+	table := rows("SELECT * FROM t", plan.Column{Name: "v", Type: schema.String})
 	for _, tc := range []struct {
 		name string
 		x    plan.Expr

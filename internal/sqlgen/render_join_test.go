@@ -8,19 +8,6 @@ import (
 	"vigil/internal/schema"
 )
 
-// joinTestInput is an input of the join and union renderings: a relation
-// the renderer cannot spell, whose SQL the Input hook gives.
-type joinTestInput struct {
-	sql  string
-	cols []plan.Column
-}
-
-func (n *joinTestInput) Columns() []plan.Column { return n.cols }
-func (*joinTestInput) Reads() []plan.Node       { return nil }
-
-// joinTestRenderer spells joinTestInputs by their SQL.
-var joinTestRenderer = &Renderer{Input: func(n plan.Node) string { return n.(*joinTestInput).sql }}
-
 // joinTestOp parses "L | op" and gives op.
 func joinTestOp(t *testing.T, op string) kql.Operator {
 	t.Helper()
@@ -32,8 +19,8 @@ func joinTestOp(t *testing.T, op string) kql.Operator {
 }
 
 func TestRenderJoin(t *testing.T) {
-	left := &joinTestInput{"SELECT 1", []plan.Column{{Name: "k", Type: schema.Long}, {Name: "a", Type: schema.String}}}
-	right := &joinTestInput{"SELECT 2", []plan.Column{{Name: "k", Type: schema.Long}, {Name: "a", Type: schema.String}, {Name: "b", Type: schema.String}}}
+	left := rows("SELECT 1", plan.Column{Name: "k", Type: schema.Long}, plan.Column{Name: "a", Type: schema.String})
+	right := rows("SELECT 2", plan.Column{Name: "k", Type: schema.Long}, plan.Column{Name: "a", Type: schema.String}, plan.Column{Name: "b", Type: schema.String})
 	for _, c := range []struct{ op, want string }{
 		// innerunique keeps the first left row per key; the right's a is
 		// renamed a1 and selected by that name.
@@ -52,22 +39,22 @@ func TestRenderJoin(t *testing.T) {
 		var err error
 		switch op := joinTestOp(t, c.op).(type) {
 		case *kql.Join:
-			j, err = plan.TypeJoin(op, left.cols, right.cols)
+			j, err = plan.TypeJoin(op, left.Cols, right.Cols)
 		case *kql.Lookup:
-			j, err = plan.TypeLookup(op, left.cols, right.cols)
+			j, err = plan.TypeLookup(op, left.Cols, right.Cols)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", c.op, err)
 		}
-		if got := joinTestRenderer.Node(&plan.JoinNode{Left: left, Right: right, Join: j}); got != c.want {
+		if got := testRenderer().Node(&plan.JoinNode{Left: left, Right: right, Join: j}); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.op, got, c.want)
 		}
 	}
 }
 
 func TestRenderUnion(t *testing.T) {
-	l := &joinTestInput{"SELECT 1", []plan.Column{{Name: "k", Type: schema.Long}, {Name: "a", Type: schema.String}}}
-	r := &joinTestInput{"SELECT 2", []plan.Column{{Name: "k", Type: schema.String}, {Name: "b", Type: schema.Real}}}
+	l := rows("SELECT 1", plan.Column{Name: "k", Type: schema.Long}, plan.Column{Name: "a", Type: schema.String})
+	r := rows("SELECT 2", plan.Column{Name: "k", Type: schema.String}, plan.Column{Name: "b", Type: schema.Real})
 	for _, c := range []struct{ op, want string }{
 		// An input without a column fills it with a typed null; k, of two
 		// types, is a column per type.
@@ -76,12 +63,12 @@ func TestRenderUnion(t *testing.T) {
 		{"union withsource=S kind=inner R", `SELECT 'L''s' AS "S" FROM (SELECT 1) UNION ALL SELECT 'R' AS "S" FROM (SELECT 2)`},
 	} {
 		u := joinTestOp(t, c.op).(*kql.Union)
-		typed, err := plan.TypeUnion(u, [][]plan.Column{l.cols, r.cols})
+		typed, err := plan.TypeUnion(u, [][]plan.Column{l.Cols, r.Cols})
 		if err != nil {
 			t.Fatalf("%s: %v", c.op, err)
 		}
 		n := &plan.UnionNode{Inputs: []plan.Node{l, r}, Sources: []string{"L's", "R"}, Union: typed}
-		if got := joinTestRenderer.Node(n); got != c.want {
+		if got := testRenderer().Node(n); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.op, got, c.want)
 		}
 	}

@@ -2,7 +2,6 @@ package sqlgen
 
 import (
 	"testing"
-	"time"
 
 	"vigil/internal/plan"
 	"vigil/internal/schema"
@@ -14,10 +13,9 @@ import (
 // the operator; an extended item replaces the column of its name in
 // place; distinct of columns is one SELECT DISTINCT.
 func TestRenderProject(t *testing.T) {
-	in := shapeInput{[]plan.Column{{Name: "k", Type: schema.String}, {Name: "n", Type: schema.Long}}}
-	r := &Renderer{D: NewDuckDB(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)),
-		Input: func(plan.Node) string { return "SELECT * FROM t" }}
-	k, n := &plan.ColumnRef{Name: "k", T: schema.String}, &plan.ColumnRef{Name: "n", T: schema.Long}
+	in := rows("SELECT * FROM t", plan.Column{Name: "k", Type: schema.String}, plan.Column{Name: "n", Type: schema.Long})
+	r := testRenderer()
+	k, n := ref("k", schema.String), ref("n", schema.Long)
 	one := &plan.Literal{T: schema.Long, Value: int64(1), Plain: true}
 	prev := &plan.Call{Name: "prev", Args: []plan.Expr{k}, Sig: plan.Sig{Params: []schema.Type{0}, Result: schema.String}, Window: true}
 	restart := &plan.Binary{Op: "!=", L: k, R: prev, Sig: plan.BinarySig{Result: schema.Bool}}
@@ -33,7 +31,7 @@ func TestRenderProject(t *testing.T) {
 		{"where over a window function", &plan.Filter{Input: in, Pred: restart},
 			`SELECT "k", "n" FROM (SELECT *, (coalesce("k", '') != coalesce(lag("k", 1, NULL) OVER (), '')) AS _where FROM (SELECT * FROM t)) AS _t WHERE _where`},
 		{"extend in place, with a restart hoisted", &plan.Project{Input: in, Items: []plan.Expr{cumsum},
-			Slots: plan.Extend(in.cols, []plan.Column{{Name: "n", Type: schema.Long}})},
+			Slots: plan.Extend(in.Cols, []plan.Column{{Name: "n", Type: schema.Long}})},
 			`SELECT "k", sum(_w0) OVER (ROWS BETWEEN _w2 - _w4 PRECEDING AND CURRENT ROW) AS "n" FROM ` +
 				`(SELECT *, max(CASE WHEN _w3 THEN _w2 END) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _w4 FROM ` +
 				`(SELECT *, row_number() OVER () AS _w2, (_w1 OR row_number() OVER () = 1) AS _w3 FROM ` +

@@ -3,7 +3,6 @@ package sqlgen
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"vigil/internal/plan"
 	"vigil/internal/schema"
@@ -15,7 +14,7 @@ import (
 // read; s1.total and s1.a are kept in the state of every step from s1
 // on; output=last gives s1 a pending output.
 func TestScanRowAndLayout(t *testing.T) {
-	in := applyInput{"SELECT * FROM T", []plan.Column{{Name: "a", Type: schema.Long}, {Name: "b", Type: schema.String}}}
+	in := rows("SELECT * FROM T", plan.Column{Name: "a", Type: schema.Long}, plan.Column{Name: "b", Type: schema.String})
 	n := &plan.Sequence{Input: in, Declared: []plan.Declared{{Column: plan.Column{Name: "total", Type: schema.Long}}},
 		Steps: []plan.Step{{Name: "s1", Output: "last"}, {Name: "s2"}}, Used: []bool{true, false},
 		States: []plan.State{{Step: 1, Col: 2}, {Step: 1, Col: 0}}}
@@ -54,10 +53,10 @@ func TestScanRowAndLayout(t *testing.T) {
 // renderer set for a node's expressions (scan's row) does not reach the
 // nodes they hold: toscalar's table reads its own rows' columns.
 func TestColumnBindingStaysInItsNode(t *testing.T) {
-	in := applyInput{"SELECT * FROM T", []plan.Column{{Name: "a", Type: schema.Bool}}}
-	r := &Renderer{D: NewDuckDB(time.Time{}), Input: func(n plan.Node) string { return n.(applyInput).sql },
-		Column: func(name string) string { return "_sx." + name }}
-	a := &plan.ColumnRef{Name: "a", T: schema.Bool}
+	in := rows("SELECT * FROM T", plan.Column{Name: "a", Type: schema.Bool})
+	r := testRenderer()
+	r.Column = func(name string) string { return "_sx." + name }
+	a := ref("a", schema.Bool)
 	x := &plan.Binary{Op: "and", L: a, R: &plan.ToScalar{Table: &plan.Filter{Input: in, Pred: a}},
 		Sig: plan.BinarySig{L: schema.Bool, R: schema.Bool, Result: schema.Bool}}
 	got := r.Expr(x)

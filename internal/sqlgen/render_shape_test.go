@@ -7,28 +7,21 @@ import (
 	"vigil/internal/schema"
 )
 
-// shapeInput is a node the renderer does not know, standing for the
-// relation the engine compiled that a shaping node reads.
-type shapeInput struct{ cols []plan.Column }
-
-func (n shapeInput) Columns() []plan.Column { return n.cols }
-func (shapeInput) Reads() []plan.Node       { return nil }
-
 // TestShapeRendering pins the SQL of the column-shaping nodes: columns
 // are read and named by quoted names, whatever the slots' order, and
 // getschema's rows are constants with its four columns.
 func TestShapeRendering(t *testing.T) {
-	in := shapeInput{[]plan.Column{
-		{Name: "a", Type: schema.Long},
-		{Name: `q"x`, Type: schema.String},
-		{Name: "h", Type: schema.Long, Hidden: true},
-	}}
+	in := rows("SELECT * FROM t",
+		plan.Column{Name: "a", Type: schema.Long},
+		plan.Column{Name: `q"x`, Type: schema.String},
+		plan.Column{Name: "h", Type: schema.Long, Hidden: true},
+	)
 	pass := func(i int, name string) plan.Slot {
-		c := in.cols[i]
+		c := in.Cols[i]
 		c.Name = name
 		return plan.Slot{Column: c, From: i, Item: -1}
 	}
-	r := &Renderer{Input: func(plan.Node) string { return "SELECT * FROM t" }}
+	r := testRenderer()
 	for _, tc := range []struct {
 		name string
 		node plan.Node
