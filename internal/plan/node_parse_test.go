@@ -7,13 +7,6 @@ import (
 	"vigil/internal/schema"
 )
 
-// parseTestInput is a node of the columns input, the input of the parse
-// family's nodes in their tests.
-type parseTestInput struct{}
-
-func (parseTestInput) Columns() []Column { return input }
-func (parseTestInput) Reads() []Node     { return nil }
-
 func TestNewParse(t *testing.T) {
 	for _, c := range []struct {
 		op, pattern string
@@ -42,7 +35,7 @@ func TestNewParse(t *testing.T) {
 			"a:long<-a b:string<-b ab:real<-ab _h:datetime<-_h! c:dynamic<-c v:long=0 s:string=1"},
 	} {
 		op := parseOp(t, c.op).(*kql.ParseOp)
-		n, err := NewParse(parseTestInput{}, nil, op)
+		n, err := NewParse(rows(input...), nil, op)
 		if err != nil {
 			t.Errorf("%s: %v", c.op, err)
 			continue
@@ -62,28 +55,28 @@ func TestNewParse(t *testing.T) {
 			t.Errorf("%s: layout %s, want %s", c.op, got, c.layout)
 		}
 	}
-	_, err := NewParse(parseTestInput{}, nil, parseOp(t, `parse kind=regex b with "(a" v`).(*kql.ParseOp))
+	_, err := NewParse(rows(input...), nil, parseOp(t, `parse kind=regex b with "(a" v`).(*kql.ParseOp))
 	wantErr(t, err, "parse: \"(a\" is not a regular expression: error parsing regexp: missing closing ): `(a`", 1, 5)
-	_, err = NewParse(parseTestInput{}, nil, parseOp(t, `parse b with "n=" n:number`).(*kql.ParseOp))
+	_, err = NewParse(rows(input...), nil, parseOp(t, `parse b with "n=" n:number`).(*kql.ParseOp))
 	wantErr(t, err, `parse column n: unknown type "number"`, 1, 5)
 }
 
 func TestNewParseKvAndMvExpand(t *testing.T) {
 	opts := map[string]any{"greedy": true}
-	kv, err := NewParseKv(parseTestInput{}, nil, parseOp(t, `parse-kv b as (b: long, k: string) with (greedy=true)`).(*kql.ParseKv), opts)
+	kv, err := NewParseKv(rows(input...), nil, parseOp(t, `parse-kv b as (b: long, k: string) with (greedy=true)`).(*kql.ParseKv), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := layout(kv.Slots), "a:long<-a b:long=0 ab:real<-ab _h:datetime<-_h! c:dynamic<-c k:string=1"; got != want || kv.Options["greedy"] != true {
 		t.Errorf("parse-kv: layout %s, options %v; want %s", got, kv.Options, want)
 	}
-	_, err = NewParseKv(parseTestInput{}, nil, parseOp(t, `parse-kv b as (k: text) with (greedy=true)`).(*kql.ParseKv), opts)
+	_, err = NewParseKv(rows(input...), nil, parseOp(t, `parse-kv b as (k: text) with (greedy=true)`).(*kql.ParseKv), opts)
 	wantErr(t, err, `parse-kv column k: unknown type "text"`, 1, 5)
 
 	// The index comes after the items; an item replaces the column of
 	// its name.
 	items := []MvExpandValue{{Column: Column{Name: "c", Type: schema.Long}}, {Column: Column{Name: "x", Type: schema.Dynamic}}}
-	mv := NewMvExpand(parseTestInput{}, items, true, "i", nil)
+	mv := NewMvExpand(rows(input...), items, true, "i", nil)
 	if got, want := layout(mv.Slots), "a:long<-a b:string<-b ab:real<-ab _h:datetime<-_h! c:long=0 x:dynamic=1 i:long=2"; got != want || !mv.BagArray || mv.Index != "i" {
 		t.Errorf("mv-expand: layout %s, bag array %v, index %q; want %s", got, mv.BagArray, mv.Index, want)
 	}

@@ -7,12 +7,6 @@ import (
 	"vigil/internal/schema"
 )
 
-// bagTestInput is an input node of the given columns.
-type bagTestInput []Column
-
-func (n bagTestInput) Columns() []Column { return n }
-func (bagTestInput) Reads() []Node       { return nil }
-
 // TestBagUnpack checks bag_unpack's columns: the source column goes, the
 // properties follow the input's columns, prefixed, but those ignored,
 // and a property that clashes with a column fails, keeps the column or
@@ -26,17 +20,17 @@ func TestBagUnpack(t *testing.T) {
 		in                             Node
 		want, err                      string
 	}{
-		{name: "a clashes with the column a", source: "c", conflict: "error", in: bagTestInput(input),
+		{name: "a clashes with the column a", source: "c", conflict: "error", in: rows(input...),
 			err: "bag_unpack: the property 'a' clashes with the column of the same name; use columnsConflict='replace_source' or 'keep_source'"},
-		{name: "keep_source", source: "c", conflict: "keep_source", in: bagTestInput(input),
+		{name: "keep_source", source: "c", conflict: "keep_source", in: rows(input...),
 			want: "a:long<-a b:string<-b ab:real<-ab _h:datetime<-_h! x:string=0 z:real=1"},
-		{name: "replace_source", source: "c", conflict: "replace_source", in: bagTestInput(input),
+		{name: "replace_source", source: "c", conflict: "replace_source", in: rows(input...),
 			want: "b:string<-b ab:real<-ab _h:datetime<-_h! a:long=0 x:string=1 z:real=2"},
-		{name: "a prefix and an ignored property", source: "c", prefix: "p_", conflict: "error", ignored: map[string]bool{"z": true}, in: bagTestInput(input),
+		{name: "a prefix and an ignored property", source: "c", prefix: "p_", conflict: "error", ignored: map[string]bool{"z": true}, in: rows(input...),
 			want: "a:long<-a b:string<-b ab:real<-ab _h:datetime<-_h! p_a:long=0 p_x:string=1"},
-		{name: "an expression's bags keep every column", prefix: "p_", conflict: "error", in: bagTestInput(input),
+		{name: "an expression's bags keep every column", prefix: "p_", conflict: "error", in: rows(input...),
 			want: "a:long<-a b:string<-b ab:real<-ab _h:datetime<-_h! c:dynamic<-c p_a:long=0 p_x:string=1 p_z:real=2"},
-		{name: "nothing left", source: "c", conflict: "error", ignored: map[string]bool{"a": true, "x": true, "z": true}, in: bagTestInput{input[4]},
+		{name: "nothing left", source: "c", conflict: "error", ignored: map[string]bool{"a": true, "x": true, "z": true}, in: rows(input[4]),
 			err: "bag_unpack leaves no columns"},
 	} {
 		n, err := BagUnpack(c.in, value, c.source, props, c.prefix, c.conflict, c.ignored, kql.Pos{Line: 1, Column: 3})

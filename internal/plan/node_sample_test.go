@@ -8,35 +8,29 @@ import (
 	"vigil/internal/schema"
 )
 
-// sampleTestInput is an input node of the columns it is.
-type sampleTestInput []Column
-
-func (n sampleTestInput) Columns() []Column { return n }
-func (n sampleTestInput) Reads() []Node     { return nil }
-
 // TestSamplingColumns pins the columns of sample-distinct and
 // top-hitters: named as summarize names a key, an untyped null's values
 // a string, the count a long and a sum typed as sum() types it.
 func TestSamplingColumns(t *testing.T) {
-	in := sampleTestInput{{Name: "a", Type: schema.Int}}
-	n := sortTestExpr(schema.Long)
+	in := rows(Column{Name: "a", Type: schema.Int})
+	n := typed(schema.Long)
 	for _, c := range []struct {
 		op     string
 		of, by Expr
 		want   []Column
 	}{
-		{"sample-distinct 3 of a", sortTestExpr(schema.Int), nil, []Column{{Name: "a", Type: schema.Int}}},
-		{"sample-distinct 3 of v = bin(a, 2)", sortTestExpr(schema.Int), nil, []Column{{Name: "v", Type: schema.Int}}},
-		{"sample-distinct 3 of bin(a, 2)", sortTestExpr(schema.Int), nil, []Column{{Name: "a", Type: schema.Int}}},
-		{"sample-distinct 3 of a + 1", sortTestExpr(schema.Long), nil, []Column{{Name: "Column1", Type: schema.Long}}},
-		{"sample-distinct 3 of a", sortTestExpr(0), nil, []Column{{Name: "a", Type: schema.String}}},
-		{"top-hitters 2 of a", sortTestExpr(schema.Int), nil,
+		{"sample-distinct 3 of a", typed(schema.Int), nil, []Column{{Name: "a", Type: schema.Int}}},
+		{"sample-distinct 3 of v = bin(a, 2)", typed(schema.Int), nil, []Column{{Name: "v", Type: schema.Int}}},
+		{"sample-distinct 3 of bin(a, 2)", typed(schema.Int), nil, []Column{{Name: "a", Type: schema.Int}}},
+		{"sample-distinct 3 of a + 1", typed(schema.Long), nil, []Column{{Name: "Column1", Type: schema.Long}}},
+		{"sample-distinct 3 of a", typed(0), nil, []Column{{Name: "a", Type: schema.String}}},
+		{"top-hitters 2 of a", typed(schema.Int), nil,
 			[]Column{{Name: "a", Type: schema.Int}, {Name: "approximate_count_a", Type: schema.Long}}},
-		{"top-hitters 2 of v = a by a", sortTestExpr(0), sortTestExpr(schema.Int),
+		{"top-hitters 2 of v = a by a", typed(0), typed(schema.Int),
 			[]Column{{Name: "v", Type: schema.String}, {Name: "approximate_sum_v", Type: schema.Long}}},
-		{"top-hitters 2 of a by a * 1.5", sortTestExpr(schema.Int), sortTestExpr(schema.Real),
+		{"top-hitters 2 of a by a * 1.5", typed(schema.Int), typed(schema.Real),
 			[]Column{{Name: "a", Type: schema.Int}, {Name: "approximate_sum_a", Type: schema.Real}}},
-		{"top-hitters 2 of a by d", sortTestExpr(schema.Int), sortTestExpr(schema.Decimal),
+		{"top-hitters 2 of a by d", typed(schema.Int), typed(schema.Decimal),
 			[]Column{{Name: "a", Type: schema.Int}, {Name: "approximate_sum_a", Type: schema.Decimal}}},
 	} {
 		var node Node

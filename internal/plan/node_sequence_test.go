@@ -15,7 +15,7 @@ import (
 // order first read, with the hidden columns of the row the steps see.
 func TestSequenceTrack(t *testing.T) {
 	op := parseOp(t, `scan declare (total: long = 0) with (step s1: a > 0 => total = a + s1.total; step s2: s1.b == b and s2.ab > ab and s1.total > 1;)`).(*kql.Scan)
-	n := &Sequence{Input: parseTestInput{}, Declared: []Declared{{Column: Column{Name: "total", Type: schema.Long}}}}
+	n := &Sequence{Input: rows(input...), Declared: []Declared{{Column: Column{Name: "total", Type: schema.Long}}}}
 	for _, st := range op.Steps {
 		n.Steps = append(n.Steps, Step{Name: st.Name, Output: st.Output})
 	}
@@ -70,7 +70,7 @@ func TestBuildSequence(t *testing.T) {
 				t.Fatalf("build: %v", p)
 			}
 		}()
-		n = b.sequence(parseTestInput{}, op).(*Sequence)
+		n = b.sequence(rows(input...), op).(*Sequence)
 	}()
 	if d := n.Declared[0]; d.Type != schema.Real || d.Default == nil || d.Default.Type() != schema.Real {
 		t.Errorf("declared %+v: a real defaulting to 1 converted to real", d)
@@ -94,6 +94,6 @@ func TestBuildSequence(t *testing.T) {
 				t.Errorf("assigning an undeclared column: %v", f.err)
 			}
 		}()
-		b.sequence(parseTestInput{}, bad)
+		b.sequence(rows(input...), bad)
 	}()
 }

@@ -8,11 +8,6 @@ import (
 	"vigil/internal/schema"
 )
 
-// sortTestExpr is an expression of the type it is.
-type sortTestExpr schema.Type
-
-func (x sortTestExpr) Type() schema.Type { return schema.Type(x) }
-
 // TestNewSortKey pins where nulls go: Kusto's default (first when
 // ascending, last when descending) unless the key says.
 func TestNewSortKey(t *testing.T) {
@@ -28,8 +23,9 @@ func TestNewSortKey(t *testing.T) {
 		{"sort by x nulls first", true, true},
 	} {
 		k := parseOp(t, c.op).(*kql.Sort).Keys[0]
-		got := NewSortKey(k, sortTestExpr(schema.Long))
-		if got.Desc != c.desc || got.NullsFirst != c.nullsFirst || got.Expr != sortTestExpr(schema.Long) {
+		x := typed(schema.Long)
+		got := NewSortKey(k, x)
+		if got.Desc != c.desc || got.NullsFirst != c.nullsFirst || got.Expr != x {
 			t.Errorf("%s: desc %v, nulls first %v, want %v, %v", c.op, got.Desc, got.NullsFirst, c.desc, c.nullsFirst)
 		}
 	}
@@ -39,7 +35,7 @@ func TestNewSortKey(t *testing.T) {
 // known of their input's columns: they keep rows as they are.
 func TestSortKeepsNotNull(t *testing.T) {
 	scan := &Scan{Table: "Syslog", Stored: true}
-	n := sortTestExpr(schema.Long)
+	n := typed(schema.Long)
 	want := map[string]bool{schema.ColTimeGenerated: true}
 	for _, node := range []Node{
 		&Sort{Input: scan},
