@@ -99,23 +99,6 @@ func (b *Builder) Expr(e kql.Expr, in []Column) (x Expr, err error) {
 	return b.expr(e, in), nil
 }
 
-// EnterFunc binds a user function's parameters in a new scope: scalars
-// to the arguments over the columns in (converted to the declared
-// type) or to their defaults, tabular parameters to the table the
-// argument names, or to piped (the input of | invoke) for the first of
-// them. restore returns to the scope around.
-func (b *Builder) EnterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in []Column, piped Node) (restore func(), err error) {
-	defer caught(&err)
-	return b.enterFunc(f, args, n, in, piped), nil
-}
-
-// TableArg is the table a tabular argument names: a table, a tabular
-// let, or a subquery.
-func (b *Builder) TableArg(e kql.Expr) (n Node, err error) {
-	defer caught(&err)
-	return b.tableArg(e), nil
-}
-
 func find(in []Column, name string) (Column, bool) {
 	for _, c := range in {
 		if c.Name == name {
@@ -583,6 +566,11 @@ func (b *Builder) callFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in []Col
 	return b.expr(body, nil)
 }
 
+// enterFunc binds a user function's parameters in a new scope: scalars
+// to the arguments over the columns in (converted to the declared
+// type) or to their defaults, tabular parameters to the table the
+// argument names, or to piped (the input of | invoke) for the first of
+// them. The function returned restores the scope around.
 func (b *Builder) enterFunc(f *kql.FuncDef, args []kql.Expr, n kql.Node, in []Column, piped Node) func() {
 	scalars := map[string]Expr{}
 	tables := map[string]Node{}
@@ -662,7 +650,8 @@ func hasTable(tables Tables, name string) bool {
 	return ok
 }
 
-// tableArg is the table a function's tabular argument names.
+// tableArg is the table a tabular argument names: a table, a tabular
+// let, or a subquery.
 func (b *Builder) tableArg(e kql.Expr) Node {
 	switch x := e.(type) {
 	case *kql.Ident:

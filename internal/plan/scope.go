@@ -19,9 +19,6 @@ func NewScope(parent *Scope) *Scope {
 	return &Scope{parent: parent, scalars: map[string]Expr{}, tables: map[string]Node{}, funcs: map[string]*kql.FuncDef{}}
 }
 
-// Parent is the scope s is nested in.
-func (s *Scope) Parent() *Scope { return s.parent }
-
 // BindScalar binds name to the value x.
 func (s *Scope) BindScalar(name string, x Expr) { s.scalars[name] = x }
 
