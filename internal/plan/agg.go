@@ -166,7 +166,7 @@ func init() {
 		"minif":            agg("minif_", withPredicate(1, sameType(2, 2))),
 		"maxif":            agg("maxif_", withPredicate(1, sameType(2, 2))),
 		// take_any(a, b) gives a column for each, from one row; its
-		// unnamed expressions are any_argN (the engine names them).
+		// unnamed expressions are any_argN (AnyName).
 		"take_any":       {Func: Func{Min: 1, Max: -1}, Prefix: "any_", Columns: eachArg},
 		"any":            {Func: Func{Min: 1, Max: -1}, Prefix: "any_", Columns: eachArg},
 		"take_anyif":     agg("take_anyif_", withPredicate(1, sameType(2, 2))),

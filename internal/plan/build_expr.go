@@ -13,9 +13,10 @@ import (
 	"vigil/internal/schema"
 )
 
-// Builder resolves the names in scalar expressions and types them into
-// Expr trees, with the errors a user can cause as *kql.Error at the
-// position of what is wrong.
+// Builder builds a query's logical plan: it resolves the names of its
+// tabular and scalar expressions and types them into Node and Expr
+// trees, with the errors a user can cause as *kql.Error at the position
+// of what is wrong.
 type Builder struct {
 	// Scope is what names mean here.
 	Scope *Scope
@@ -70,8 +71,8 @@ func check(err error) {
 	}
 }
 
-// caught ends a build: a user's error becomes *err; anything else goes
-// on up, such as an error of a tabular expression the engine built.
+// caught ends a build: a user's error becomes *err; any other panic, a
+// programming error, goes on up.
 func caught(err *error) {
 	if r := recover(); r != nil {
 		f, ok := r.(buildFailure)

@@ -8,7 +8,8 @@ import (
 // The window functions over a serialized input: their value depends on
 // the rows before or after in the input's order, so a dialect spells
 // them with Window rather than Call (sqlgen.Dialect), and may compute
-// them in steps the engine places before the operator (Func.Window).
+// parts of them as columns of the operator's input (sqlgen.Hoist); only
+// extend, project and where call them (Builder.Windows).
 func init() {
 	rank := Func{Min: 1, Max: 2, Params: []schema.Type{0, schema.Bool}, Result: schema.Long, Window: true}
 	define(map[string]Func{

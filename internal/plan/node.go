@@ -4,12 +4,8 @@ import "vigil/internal/schema"
 
 // Node is an operator of the logical plan: a tabular expression whose
 // names are resolved and whose columns are typed. Its SQL is
-// sqlgen.Renderer's to write.
-//
-// The plan is being built one operator family at a time (docs/kql.md,
-// "The logical plan"): meanwhile a node's input may be a relation the
-// engine compiled itself, which is a Node by its columns alone and which
-// the renderer asks the engine to spell.
+// sqlgen.Renderer's to write, but for a Scan's rows, which whoever binds
+// it to the store gives (docs/kql.md, "The logical plan").
 type Node interface {
 	// Columns are the node's output columns, in order.
 	Columns() []Column

@@ -11,7 +11,7 @@ import (
 )
 
 // The store can skip data that cannot hold a term (source.Scan.Terms).
-// The compiler passes terms only where that is sound: for a table read
+// The builder passes terms only where that is sound: for a table read
 // directly by a chain of where and search operators, whose predicates are
 // conjunctions, so every row the chain returns satisfies each of them.
 // From one predicate it derives a set of terms of which every matching

@@ -1,7 +1,9 @@
-// Package plan is the semantic layer of the KQL engine: what a query's
-// names refer to and what type everything has, independent of the SQL
-// that computes it (docs/kql.md, "Layers"). Its rules are Kusto's; the
-// spelling of each function in a SQL dialect is internal/sqlgen's.
+// Package plan is the semantic layer of the KQL engine: it builds a
+// query's logical plan (Builder.Build), operator nodes (Node) over
+// expression trees (Expr), deciding what the query's names refer to and
+// what type everything has, independent of the SQL that computes it
+// (docs/kql.md, "Layers"). Its rules are Kusto's; the SQL of the plan
+// in a dialect is internal/sqlgen's.
 package plan
 
 import "vigil/internal/schema"
