@@ -64,7 +64,7 @@ func (b *Builder) mvApply(in Node, op *kql.MvApply) Node {
 // and ignored. In the braces form the subquery has a source of its own
 // and the column's name, or toscalar(Column), is the partition's value.
 func (b *Builder) partition(in Node, op *kql.Partition) Node {
-	found, ok := find(in.Columns(), op.By)
+	found, ok := columnNamed(in.Columns(), op.By)
 	if !ok {
 		fail(op, "Failed to resolve column or scalar expression named '%s'", op.By)
 	}

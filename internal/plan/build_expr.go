@@ -100,11 +100,11 @@ func (b *Builder) Expr(e kql.Expr, in []Column) (x Expr, err error) {
 	return b.expr(e, in), nil
 }
 
-func find(in []Column, name string) (Column, bool) {
-	for _, c := range in {
-		if c.Name == name {
-			return c, true
-		}
+// columnNamed is the column of in named name, the first if there are
+// several (columnIndex).
+func columnNamed(in []Column, name string) (Column, bool) {
+	if i, ok := columnIndex(in, name); ok {
+		return in[i], true
 	}
 	return Column{}, false
 }
@@ -116,7 +116,7 @@ func (b *Builder) expr(e kql.Expr, in []Column) Expr {
 	case *kql.TypedLit:
 		return typedLiteral(e)
 	case *kql.Ident:
-		if cl, ok := find(in, e.Name); ok {
+		if cl, ok := columnNamed(in, e.Name); ok {
 			return &ColumnRef{Name: cl.Name, T: cl.Type}
 		}
 		if x, ok := b.Scope.Scalar(e.Name); ok {
@@ -153,8 +153,8 @@ func (b *Builder) expr(e kql.Expr, in []Column) Expr {
 		// column is named Step.
 		if m, ok := e.(*kql.Member); ok {
 			if id, ok := m.X.(*kql.Ident); ok {
-				if cl, ok := find(in, id.Name+"."+m.Name); ok {
-					if _, shadowed := find(in, id.Name); !shadowed {
+				if cl, ok := columnNamed(in, id.Name+"."+m.Name); ok {
+					if _, shadowed := columnNamed(in, id.Name); !shadowed {
 						return &ColumnRef{Name: cl.Name, T: cl.Type}
 					}
 				}
@@ -504,14 +504,14 @@ func (b *Builder) call(e *kql.Call, in []Column) Expr {
 		if !ok {
 			fail(e.Args[0], "column_ifexists needs the column's name as a string literal")
 		}
-		if cl, ok := find(in, name); ok {
+		if cl, ok := columnNamed(in, name); ok {
 			return &ColumnRef{Name: cl.Name, T: cl.Type}
 		}
 		return args[1]
 	case "ingestion_time":
 		// When Vigil received the row: its _TimeReceived, which tables
 		// keep hidden; null for rows that are not from a table.
-		if cl, ok := find(in, schema.ColTimeReceived); ok {
+		if cl, ok := columnNamed(in, schema.ColTimeReceived); ok {
 			return &ColumnRef{Name: cl.Name, T: schema.DateTime}
 		}
 		return &Literal{T: schema.DateTime}

@@ -28,7 +28,7 @@ func (b *Builder) evaluate(in Node, op *kql.Evaluate) Node {
 		return n
 	case "schema_merge":
 		for _, name := range []string{"ColumnName", "ColumnOrdinal", "DataType", "ColumnType"} {
-			if _, ok := find(in.Columns(), name); !ok {
+			if _, ok := columnNamed(in.Columns(), name); !ok {
 				fail(op, "schema_merge needs getschema's columns; the input lacks '%s'", name)
 			}
 		}
@@ -151,7 +151,7 @@ func (b *Builder) rollingPercentile(in Node, op *kql.Evaluate) Node {
 	}
 	size := b.expr(op.Args[3], nil)
 	bin := b.expr(&kql.Call{P: op.P, Name: "bin", Args: []kql.Expr{op.Args[2], op.Args[3]}}, in.Columns())
-	idx, _ := find(in.Columns(), index)
+	idx, _ := columnNamed(in.Columns(), index)
 	n := &RollingPercentile{Input: in, Index: idx, Bin: bin, Size: size, Window: convert(window, schema.Long, op)}
 	n.Dims = dimensions(in, op, 5)
 	lit, ok := op.Args[1].(*kql.Literal)
@@ -211,7 +211,7 @@ func dimensions(in Node, op *kql.Evaluate, from int) []Column {
 	var cols []Column
 	for i := from; i < len(op.Args); i++ {
 		d := identArg(op, i, "dimension columns")
-		dc, ok := find(in.Columns(), d)
+		dc, ok := columnNamed(in.Columns(), d)
 		if !ok {
 			fail(op.Args[i], "Failed to resolve column or scalar expression named '%s'", d)
 		}
@@ -234,7 +234,7 @@ func (b *Builder) ipv4Lookup(in Node, op *kql.Evaluate) Node {
 		fail(op.Args[1], "ipv4_lookup needs an address of type string, not %s", ip.Type())
 	}
 	rangeName := identArg(op, 2, "the lookup table's range column")
-	rangeCol, ok := find(lookup.Columns(), rangeName)
+	rangeCol, ok := columnNamed(lookup.Columns(), rangeName)
 	if !ok || rangeCol.Type != schema.String {
 		fail(op.Args[2], "The lookup table has no string column '%s'", rangeName)
 	}
@@ -249,8 +249,8 @@ func (b *Builder) ipv4Lookup(in Node, op *kql.Evaluate) Node {
 	keys := map[string]bool{}
 	for i := 3; i < len(op.Args); i++ {
 		k := identArg(op, i, "extra key columns")
-		lc, okl := find(in.Columns(), k)
-		rc, okr := find(lookup.Columns(), k)
+		lc, okl := columnNamed(in.Columns(), k)
+		rc, okr := columnNamed(lookup.Columns(), k)
 		if !okl || !okr || lc.Type != rc.Type {
 			fail(op.Args[i], "ipv4_lookup's extra key '%s' must be a column of one type in both tables", k)
 		}

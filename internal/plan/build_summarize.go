@@ -197,7 +197,7 @@ func (b *Builder) argMinMax(in Node, call *kql.Call, used Names, keys *[]Named) 
 
 // has reports whether cols has a column named name.
 func has(cols []Column, name string) bool {
-	_, ok := find(cols, name)
+	_, ok := columnNamed(cols, name)
 	return ok
 }
 
