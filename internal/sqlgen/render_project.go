@@ -38,11 +38,11 @@ func (r *Renderer) project(n *plan.Project) string {
 			entries[i] = r.Expr(x) + " AS " + QuoteIdent(names[i])
 		}
 	})
-	q := Select(Slots(n.Input.Columns(), n.Slots, entries), hoisted(r.Node(n.Input), levels), "")
+	sel, in := Slots(n.Input.Columns(), n.Slots, entries), hoisted(r.Node(n.Input), levels)
 	if n.Distinct {
-		q = "SELECT DISTINCT " + strings.TrimPrefix(q, "SELECT ")
+		return "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in + ") AS _t"
 	}
-	return q
+	return Select(sel, in, "")
 }
 
 // windows renders, with f, the expressions of an operator that computes
