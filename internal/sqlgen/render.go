@@ -19,10 +19,10 @@ type Renderer struct {
 	// writes the expressions of such a node (scan's row struct and
 	// state, a plugin's relation of its own).
 	Column func(name string) string
-	// Hoist, while the expressions of extend, project or where are
+	// hoist, while the expressions of extend, project or where are
 	// written, computes a part of a window function's call as a column
 	// of their input (Dialect.Window, windows).
-	Hoist Hoist
+	hoist Hoist
 
 	// ctes are the definitions, "name AS MATERIALIZED (SELECT ...)", of
 	// the CTEs that compute the materialize nodes rendered so far, in the

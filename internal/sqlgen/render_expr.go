@@ -93,7 +93,7 @@ func (r *Renderer) call(x *plan.Call) string {
 	var text string
 	var ok bool
 	if x.Window {
-		text, ok = r.D.Window(x.Name, args, x.Sig.Result, r.Hoist)
+		text, ok = r.D.Window(x.Name, args, x.Sig.Result, r.hoist)
 	} else {
 		text, ok = r.D.Call(x.Name, args, x.Sig.Result)
 	}

@@ -52,8 +52,8 @@ func (r *Renderer) project(n *plan.Project) string {
 func (r *Renderer) windows(f func()) [][]string {
 	var levels [][]string
 	n := 0
-	defer func(saved Hoist) { r.Hoist = saved }(r.Hoist)
-	r.Hoist = func(lv int, sql string) string {
+	defer func(saved Hoist) { r.hoist = saved }(r.hoist)
+	r.hoist = func(lv int, sql string) string {
 		for len(levels) <= lv {
 			levels = append(levels, nil)
 		}
