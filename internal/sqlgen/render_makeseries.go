@@ -37,11 +37,9 @@ func (r *Renderer) makeSeries(n *plan.MakeSeries) string {
 	}
 	bin := "CAST(floor((" + pos(axis) + " - " + start + ") / " + step + ") AS BIGINT)"
 
-	var bySel, byExprs, keys []string
+	bySel, byExprs := r.grouping(n.By)
+	var keys []string
 	for _, k := range n.By {
-		v := r.Expr(k.Expr)
-		bySel = append(bySel, v+" AS "+QuoteIdent(k.Name))
-		byExprs = append(byExprs, v)
 		keys = append(keys, QuoteIdent(k.Name))
 	}
 	var aggSel, finalSel []string

@@ -222,20 +222,11 @@ func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
 // of its aggregate.
 func (r *Renderer) pivot(n *plan.Pivot) string {
 	in := Select(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
-	var sel, groups []string
-	for _, k := range n.By {
-		x := r.Expr(k.Expr)
-		sel = append(sel, x+" AS "+QuoteIdent(k.Name))
-		groups = append(groups, x)
-	}
+	sel, groups := r.grouping(n.By)
 	for _, v := range n.Values {
 		sel = append(sel, r.aggColumns(v)...)
 	}
-	tail := ""
-	if len(groups) > 0 {
-		tail = " GROUP BY " + strings.Join(groups, ", ")
-	}
-	return Select(sel, in, tail)
+	return Select(sel, in, groupBy(groups))
 }
 
 // PivotValues is the query of the distinct values of pivot's key (as a

@@ -21,11 +21,9 @@ func (r *Renderer) aggregate(n *plan.Aggregate) string {
 		}
 		in = "SELECT *, " + strings.Join(keys, ", ") + " FROM (" + in + ")"
 	}
-	var sel, groups, post []string
+	sel, groups := r.grouping(n.Keys)
+	var post []string
 	for _, k := range n.Keys {
-		x := r.Expr(k.Expr)
-		sel = append(sel, x+" AS "+QuoteIdent(k.Name))
-		groups = append(groups, x)
 		post = append(post, QuoteIdent(k.Name))
 	}
 	computed := false
@@ -45,15 +43,32 @@ func (r *Renderer) aggregate(n *plan.Aggregate) string {
 			}
 		}
 	}
-	tail := ""
-	if len(groups) > 0 {
-		tail = " GROUP BY " + strings.Join(groups, ", ")
-	}
-	grouped := Select(sel, in, tail)
+	grouped := Select(sel, in, groupBy(groups))
 	if !computed {
 		return grouped
 	}
 	return Select(post, grouped, "")
+}
+
+// grouping is the select list of the group keys, each "expr AS name",
+// and the list to group by: the keys' expressions themselves, not their
+// names, which an input column of the same name would shadow.
+func (r *Renderer) grouping(keys []plan.Named) (sel, groups []string) {
+	for _, k := range keys {
+		x := r.Expr(k.Expr)
+		sel = append(sel, x+" AS "+QuoteIdent(k.Name))
+		groups = append(groups, x)
+	}
+	return sel, groups
+}
+
+// groupBy is the GROUP BY clause of groups; none is one group of all
+// the rows, and no clause.
+func groupBy(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	return " GROUP BY " + strings.Join(groups, ", ")
 }
 
 // aggColumns is the select list of an aggregate call's columns, each
