@@ -8,9 +8,10 @@ import "vigil/internal/schema"
 // literal, or a let or function parameter bound to one; nil otherwise),
 // as the query wrote it, before any conversion, for spellings that
 // depend on it, such as datetime_part's part name, has's term or
-// d['a']'s key. A spelling never reads a value back from SQL text. NotNull is set for a value known
-// never to be null, which spares a spelling its handling of nulls
-// (arg_max's fallback for a group whose key is null in every row).
+// d['a']'s key. A spelling never reads a value back from SQL text.
+// NotNull is set for a value known never to be null, which spares a
+// spelling its handling of nulls (arg_max's fallback for a group whose
+// key is null in every row).
 type Arg struct {
 	SQL     string
 	Type    schema.Type
@@ -51,9 +52,10 @@ type Dialect interface {
 	// themselves, so a spelling may compute parts of the call as columns
 	// of the operator's input: hoist(level, sql) has the caller compute
 	// sql as a column at that level (0 first; a level reads the columns
-	// of the levels before it) and returns the column's name, or aborts
-	// the compilation where no such columns can be added (outside extend
-	// and project). ok is false for a function the dialect lacks.
+	// of the levels before it) and returns the column's name. The plan
+	// allows window functions only where such columns can be added
+	// (where, extend, project). ok is false for a function the dialect
+	// lacks.
 	Window(fn string, args []Arg, result schema.Type, hoist Hoist) (sql string, ok bool)
 	// Aggregate spells a call of an aggregate function the plan typed
 	// (plan.TypeAgg): args are converted as its signature says and

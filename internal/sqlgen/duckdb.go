@@ -1,6 +1,8 @@
-// Package sqlgen holds what is particular to a SQL dialect, so the store
-// and the query engine spell types and names one way. DuckDB is the
-// embedded engine; a ClickHouse backend adds its own spellings here.
+// Package sqlgen writes SQL: the Renderer writes a query's logical plan
+// (internal/plan) through a Dialect, which spells what is particular to
+// one SQL engine, and the store and the query engine spell types, names
+// and values through the same helpers. DuckDB is the embedded engine; a
+// ClickHouse backend adds its own spellings here.
 package sqlgen
 
 import (

@@ -230,16 +230,18 @@ func (r *Renderer) pivot(n *plan.Pivot) string {
 }
 
 // PivotValues is the query of the distinct values of pivot's key (as a
-// string, over in), in their text's order, which the engine reads while
-// it compiles to learn pivot's columns.
+// string, over in), in their text's order: the catalog's probe of
+// pivot's columns (plan.Builder.PivotValues) runs it while the plan is
+// built.
 func (r *Renderer) PivotValues(in plan.Node, key plan.Expr) string {
 	k := r.Expr(key)
 	return "SELECT DISTINCT " + k + " FROM (" + r.Node(in) + ") AS _t WHERE " + k + " IS NOT NULL ORDER BY 1"
 }
 
 // BagKeys is the query of the keys of the bags of v (a dynamic value
-// over in) with, for each, the list of its values' JSON types, which the
-// engine reads while it compiles to learn bag_unpack's columns. Each
+// over in) with, for each, the list of its values' JSON types: the
+// catalog's probe of bag_unpack's columns (plan.Builder.BagKeys) runs it
+// while the plan is built. Each
 // key's member is read with a JSON pointer made at run time
 // (KeyPointer). The keys are listed beside the bags alone, not beside
 // in's columns, whose names might be theirs.
