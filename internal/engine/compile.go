@@ -59,7 +59,8 @@ func (c *compiler) release() {
 	c.releases = nil
 }
 
-// failure unwinds compilation with a user error.
+// failure carries a table's read error from compiler.scan, which the
+// renderer calls and which returns no error, up to compile.
 type failure struct{ err error }
 
 // compiled is a query compiled: the statement that gives its result,
@@ -71,16 +72,9 @@ type compiled struct {
 }
 
 func (c *compiler) compile() (out *compiled, err error) {
-	q, err := kql.Parse(c.req.Query)
-	if err != nil {
-		return nil, err
-	}
-	n, err := c.b.Build(q)
-	if err != nil {
-		return nil, err
-	}
-	// Binding a table's scan to the store fails with a user's error
-	// (compiler.input) while the renderer writes the statement.
+	// Binding a table's scan to the store (compiler.scan) fails with a
+	// user's error wherever the renderer writes one: in the statement,
+	// and in a probe's query while the plan is built.
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -90,6 +84,14 @@ func (c *compiler) compile() (out *compiled, err error) {
 			out, err = nil, f.err
 		}
 	}()
+	q, err := kql.Parse(c.req.Query)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.b.Build(q)
+	if err != nil {
+		return nil, err
+	}
 	out = &compiled{sql: c.r.Result(n)}
 	for _, cl := range n.Columns() {
 		if !cl.Hidden {

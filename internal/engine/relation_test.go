@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"vigil/internal/kql"
 	"vigil/internal/schema"
 	"vigil/internal/source"
 )
@@ -86,6 +88,33 @@ func TestUnparen(t *testing.T) {
 		got, ok := unparen(tc.in)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("unparen(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// unreadable serves the table T(x string, d dynamic) and fails to read
+// it, as a store whose files went missing does.
+type unreadable struct{}
+
+var tableTD = &schema.Table{Name: "T", Columns: []schema.Column{{Name: "x", Type: schema.String}, {Name: "d", Type: schema.Dynamic}}}
+
+func (unreadable) Table(name string) (*schema.Table, bool) { return tableTD, name == "T" }
+func (unreadable) Names() []string                         { return []string{"T"} }
+func (unreadable) Relation(context.Context, string, source.Scan) (source.Relation, error) {
+	return source.Relation{}, fmt.Errorf("files missing")
+}
+
+// TestUnreadableTable reads a table the store cannot read: the query
+// fails with the user's error at the table, whether the statement reads
+// it or a catalog's probe does while the plan is built (bag_unpack's
+// properties, pivot's values).
+func TestUnreadableTable(t *testing.T) {
+	e := newEngine(t)
+	for _, q := range []string{"T | count", "T | evaluate bag_unpack(d)", "T | evaluate pivot(x)"} {
+		_, err := e.Query(context.Background(), Request{Query: q, Tables: unreadable{}, Now: fixedNow})
+		var ke *kql.Error
+		if !errors.As(err, &ke) || !strings.Contains(ke.Error(), "Cannot read table 'T': files missing") {
+			t.Errorf("%s: got %v, want the table's read error", q, err)
 		}
 	}
 }
