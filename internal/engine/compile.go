@@ -12,20 +12,23 @@ import (
 	"vigil/internal/sqlgen"
 )
 
+// compiler turns one request into the statement that gives its result:
+// the plan's builder builds the query, the renderer writes it, and the
+// compiler binds the tables' scans to the store and answers the
+// catalog's probes.
 type compiler struct {
-	ctx      context.Context
-	req      Request
+	ctx context.Context
+	req Request
+	// releases release the store's relations the scans were bound to,
+	// once the request is done with them (release).
 	releases []func()
-	// b resolves names and types expressions (internal/plan); its
-	// Scope is what names mean where the compiler is.
+	// b builds the query's logical plan (internal/plan).
 	b *plan.Builder
 	// db answers the catalog's probes, queries of the data for the
 	// operators whose columns depend on it (plan.Builder.BagKeys,
 	// PivotValues).
 	db *sql.DB
-	// d spells what differs between SQL dialects (internal/sqlgen).
-	d sqlgen.Dialect
-	// r writes the SQL of the plan's nodes in d.
+	// r writes the SQL of the plan's nodes in DuckDB's dialect.
 	r *sqlgen.Renderer
 }
 
@@ -34,9 +37,8 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	d := sqlgen.NewDuckDB(now.UTC())
-	c := &compiler{ctx: ctx, req: req, db: db, d: d}
-	c.r = &sqlgen.Renderer{D: d, Scan: c.scan}
+	c := &compiler{ctx: ctx, req: req, db: db}
+	c.r = &sqlgen.Renderer{D: sqlgen.NewDuckDB(now.UTC()), Scan: c.scan}
 	c.b = &plan.Builder{
 		Scope: plan.NewScope(nil),
 	}

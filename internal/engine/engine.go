@@ -1,6 +1,9 @@
-// Package engine runs KQL queries: it parses them (internal/kql), resolves
-// names and types against the tables of a workspace (internal/source),
-// compiles them to DuckDB SQL and returns typed results.
+// Package engine runs KQL queries: it parses them (internal/kql), has
+// their logical plan built against the tables of a workspace
+// (internal/plan, internal/source) and written as DuckDB SQL
+// (internal/sqlgen), binds the tables' scans to the store's rows,
+// answers the plan's probes of the data, runs the statement and returns
+// typed results.
 package engine
 
 import (

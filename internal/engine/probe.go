@@ -64,7 +64,7 @@ func (c *compiler) pivotValues(in plan.Node, key plan.Expr) ([]string, error) {
 	return values, nil
 }
 
-// probe runs a query while the query compiles, for the operators whose
+// probe runs a query while the plan is built, for the operators whose
 // output columns depend on the data; each row comes back as text.
 func (c *compiler) probe(query string) ([][]string, error) {
 	rows, err := c.db.QueryContext(c.ctx, c.r.With(query))
