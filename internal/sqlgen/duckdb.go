@@ -57,9 +57,9 @@ func StorageType(t schema.Type) string {
 	return DuckDBType(t)
 }
 
-// Null is the SQL of a null of type t: typed, so that a column or a
+// null is the SQL of a null of type t: typed, so that a column or a
 // UNION branch of nulls has t's type rather than one DuckDB guesses.
-func Null(t schema.Type) string { return "CAST(NULL AS " + DuckDBType(t) + ")" }
+func null(t schema.Type) string { return "CAST(NULL AS " + DuckDBType(t) + ")" }
 
 // QuoteIdent quotes a column or table name.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -111,7 +111,7 @@ func aggArray(distinct bool, cond int) aggSpelling {
 // where argument cond holds, in Go (kql_make_bag).
 func aggMakeBag(cond int) aggSpelling {
 	return aggOne(func(_ *DuckDB, a []Arg, _ schema.Type) string {
-		return GoCall("kql_make_bag", schema.Dynamic, "CAST(to_json(list("+a[0].SQL+")"+aggFilter(a, cond)+") AS VARCHAR)")
+		return goCall("kql_make_bag", schema.Dynamic, "CAST(to_json(list("+a[0].SQL+")"+aggFilter(a, cond)+") AS VARCHAR)")
 	})
 }
 

@@ -83,7 +83,7 @@ func rangeArray(_ *DuckDB, a []Arg, _ schema.Type) string {
 	switch a[0].Type {
 	case schema.DateTime:
 		span = "(epoch_us(" + stop + ") - epoch_us(" + start + ")) * 10"
-		elem = "kql_datetime_json(" + start + " + " + TicksInterval("_i * "+step) + ")"
+		elem = "kql_datetime_json(" + start + " + " + ticksInterval("_i * "+step) + ")"
 	case schema.Timespan:
 		elem = "kql_timespan_str(" + elem + ")"
 	}

@@ -30,12 +30,12 @@ func NewDuckDB(now time.Time) *DuckDB {
 	return &DuckDB{now: now, members: map[string]jsonMember{}}
 }
 
-// TicksInterval is the interval of the timespan x, a count of 100 ns
+// ticksInterval is the interval of the timespan x, a count of 100 ns
 // ticks: whole microseconds, which is what a DuckDB timestamp holds.
-func TicksInterval(x string) string { return "to_microseconds((" + x + ") // 10)" }
+func ticksInterval(x string) string { return "to_microseconds((" + x + ") // 10)" }
 
-// TimestampLiteral is the SQL literal of a point in time.
-func TimestampLiteral(t time.Time) string {
+// timestampLiteral is the SQL literal of a point in time.
+func timestampLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
 }
 
@@ -65,7 +65,7 @@ func (d *DuckDB) Convert(x Arg, to schema.Type) string {
 	case x.Type == to:
 		return x.SQL
 	case x.Type == 0:
-		return Null(to)
+		return null(to)
 	case x.Type == schema.Dynamic:
 		return fromText(d.dynamicText(x.SQL), to)
 	case to == schema.Dynamic:

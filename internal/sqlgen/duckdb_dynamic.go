@@ -79,7 +79,7 @@ func sortArrays(asc bool) spelling {
 			arrays = a[:last]
 			nullsLast = "CAST(" + d.Convert(a[last], schema.Dynamic) + " AS VARCHAR)"
 		}
-		return GoCall("kql_array_sort", result, append([]string{jsonBool(asc), nullsLast}, jsonArgs(arrays, 0)...)...)
+		return goCall("kql_array_sort", result, append([]string{jsonBool(asc), nullsLast}, jsonArgs(arrays, 0)...)...)
 	}
 }
 
@@ -87,7 +87,7 @@ func sortArrays(asc bool) spelling {
 // a shift to the right is one to the left by minus as many.
 func shiftArray(sign string, rotate bool) spelling {
 	return func(_ *DuckDB, a []Arg, result schema.Type) string {
-		return GoCall("kql_array_shift", result, jsonArg(a, 0), "CAST(("+sign+a[1].SQL+") AS VARCHAR)", jsonArg(a, 2), jsonBool(rotate))
+		return goCall("kql_array_shift", result, jsonArg(a, 0), "CAST(("+sign+a[1].SQL+") AS VARCHAR)", jsonArg(a, 2), jsonBool(rotate))
 	}
 }
 

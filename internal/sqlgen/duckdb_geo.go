@@ -5,7 +5,7 @@ import "vigil/internal/schema"
 // The geospatial functions are Go functions registered in DuckDB
 // (internal/engine's spatial.go and spatial_h3.go). Those of points take
 // their coordinates as DOUBLE and give their result typed; those of
-// shapes and cells take JSON text (GoCall).
+// shapes and cells take JSON text (goCall).
 func init() {
 	spell(map[string]spelling{
 		"geo_distance_2points": tmpl("kql_geo_distance($1, $2, $3, $4)"),

@@ -6,10 +6,10 @@ import (
 	"vigil/internal/schema"
 )
 
-// GoCall spells a call of a function written in Go and registered in
+// goCall spells a call of a function written in Go and registered in
 // DuckDB (internal/engine's UDFs): its arguments are JSON text, and its
 // JSON result is read as typ.
-func GoCall(name string, typ schema.Type, args ...string) string {
+func goCall(name string, typ schema.Type, args ...string) string {
 	call := name + "(" + strings.Join(args, ", ") + ")"
 	switch typ {
 	case schema.Dynamic:
@@ -24,7 +24,7 @@ func GoCall(name string, typ schema.Type, args ...string) string {
 // text a Go function takes; NULL when the call has no argument i.
 func jsonArg(a []Arg, i int) string {
 	if i >= len(a) {
-		return Null(schema.String)
+		return null(schema.String)
 	}
 	return "CAST(" + a[i].SQL + " AS VARCHAR)"
 }
@@ -46,7 +46,7 @@ func goFixed(name string, n int) spelling {
 		for i := range args {
 			args[i] = jsonArg(a, i)
 		}
-		return GoCall(name, result, args...)
+		return goCall(name, result, args...)
 	}
 }
 
@@ -54,6 +54,6 @@ func goFixed(name string, n int) spelling {
 // arguments as JSON.
 func goVariadic(name string) spelling {
 	return func(_ *DuckDB, a []Arg, result schema.Type) string {
-		return GoCall(name, result, jsonArgs(a, 0)...)
+		return goCall(name, result, jsonArgs(a, 0)...)
 	}
 }

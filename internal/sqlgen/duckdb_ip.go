@@ -44,7 +44,7 @@ func init() {
 // ipv4/ipv6_is_match: whether the comparison is 0.
 func ipCompare(v6, match bool) spelling {
 	return func(_ *DuckDB, a []Arg, _ schema.Type) string {
-		s := GoCall("kql_ip_compare", schema.Long, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), jsonBool(v6))
+		s := goCall("kql_ip_compare", schema.Long, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), jsonBool(v6))
 		if match {
 			return "(" + s + " = 0)"
 		}
@@ -65,7 +65,7 @@ func inAnyRange(v6 bool) spelling {
 			}
 			ranges = jsonArray(parts)
 		}
-		return GoCall("kql_ip_in_any_range", result, jsonArg(a, 0), ranges, jsonBool(v6))
+		return goCall("kql_ip_in_any_range", result, jsonArg(a, 0), ranges, jsonBool(v6))
 	}
 }
 
@@ -78,7 +78,7 @@ func hasIPv4(prefix bool) spelling {
 		if len(a) > 2 {
 			looks = jsonArray(argSQL(a[1:]))
 		}
-		return GoCall("kql_has_ipv4", result, jsonArg(a, 0), looks, jsonBool(prefix))
+		return goCall("kql_has_ipv4", result, jsonArg(a, 0), looks, jsonBool(prefix))
 	}
 }
 
@@ -86,7 +86,7 @@ func hasIPv4(prefix bool) spelling {
 // format_ipv4_mask.
 func formatIPv4(mask bool) spelling {
 	return func(_ *DuckDB, a []Arg, result schema.Type) string {
-		return GoCall("kql_format_ipv4", result, jsonArg(a, 0), jsonArg(a, 1), jsonBool(mask))
+		return goCall("kql_format_ipv4", result, jsonArg(a, 0), jsonArg(a, 1), jsonBool(mask))
 	}
 }
 

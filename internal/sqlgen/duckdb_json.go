@@ -45,7 +45,7 @@ func (d *DuckDB) Path(base string, steps []PathStep) string {
 		case s.Index == nil:
 			path.WriteString(strings.ReplaceAll("."+jsonKey(s.Key), "'", "''"))
 		case s.Index.Type == schema.String:
-			pointer(KeyPointer(s.Index.SQL))
+			pointer(keyPointer(s.Index.SQL))
 		default:
 			path.WriteString("[' || CAST(" + s.Index.SQL + " AS VARCHAR) || ']")
 		}
@@ -66,21 +66,21 @@ func jsonKey(k string) string {
 	return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
 }
 
-// KeyPath is the SQL literal of the one-step JSON path to member k, for
+// keyPath is the SQL literal of the one-step JSON path to member k, for
 // json_extract. A key "*" gets a JSON pointer (see Path).
-func KeyPath(k string) string {
+func keyPath(k string) string {
 	if k == "*" {
 		return "'/*'"
 	}
 	return QuoteString("$." + jsonKey(k))
 }
 
-// KeyPointer is the SQL of the JSON pointer to the member whose name is
+// keyPointer is the SQL of the JSON pointer to the member whose name is
 // the value of the SQL string expression k, for json_extract: a pointer
 // needs no quoting of the name, and DuckDB reads a key * in a $ path as
 // a wildcard even when quoted, which a path made at run time may not
 // hold.
-func KeyPointer(k string) string {
+func keyPointer(k string) string {
 	return "'/' || replace(replace(" + k + ", '~', '~0'), '/', '~1')"
 }
 

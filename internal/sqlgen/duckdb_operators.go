@@ -65,7 +65,7 @@ func (d *DuckDB) Binary(op string, l, r Arg, result schema.Type) string {
 	case "endswith":
 		out = "ends_with(" + lower(l.SQL) + ", " + lower(r.SQL) + ")"
 	case "has", "hasprefix", "hassuffix":
-		out = HasTerm(op, l.SQL, r, cs)
+		out = hasTerm(op, l.SQL, r, cs)
 	case "matches regex":
 		out = "regexp_matches(" + l.SQL + ", " + r.SQL + ")"
 	}
@@ -82,9 +82,9 @@ func arith(op string, l, r Arg, result schema.Type) string {
 	case lt == schema.DateTime && rt == schema.DateTime:
 		return "((epoch_us(" + l.SQL + ") - epoch_us(" + r.SQL + ")) * 10)"
 	case lt == schema.DateTime && rt == schema.Timespan:
-		return "(" + l.SQL + " " + op + " " + TicksInterval(r.SQL) + ")"
+		return "(" + l.SQL + " " + op + " " + ticksInterval(r.SQL) + ")"
 	case lt == schema.Timespan && rt == schema.DateTime:
-		return "(" + r.SQL + " + " + TicksInterval(l.SQL) + ")"
+		return "(" + r.SQL + " + " + ticksInterval(l.SQL) + ")"
 	case lt == schema.Timespan && rt == schema.Timespan && op == "/":
 		return "(CAST(" + l.SQL + " AS DOUBLE) / " + r.SQL + ")"
 	case lt == schema.Timespan && rt == schema.Timespan:
@@ -111,12 +111,12 @@ func nonEmptyConst(a Arg) bool {
 // ASCII letter or digit, as in Kusto's term index.
 const TermBoundary = `[^0-9A-Za-z]`
 
-// HasTerm spells has (whole terms), hasprefix (term prefixes) or
+// hasTerm spells has (whole terms), hasprefix (term prefixes) or
 // hassuffix (term suffixes) of the term r in the text l, not substrings:
 // 'has "err"' does not match "error". A constant term (r.Const) is
 // compiled to a fixed regular expression with a cheap substring test in
 // front.
-func HasTerm(op, l string, r Arg, cs bool) string {
+func hasTerm(op, l string, r Arg, cs bool) string {
 	flags := "(?i)"
 	if cs {
 		flags = ""
@@ -132,7 +132,7 @@ func HasTerm(op, l string, r Arg, cs bool) string {
 		if term == "" {
 			return "(" + l + " IS NOT NULL)"
 		}
-		pattern := QuoteString(flags + pre + QuoteRegexp(term) + post)
+		pattern := QuoteString(flags + pre + quoteRegexp(term) + post)
 		sub := "contains(lower(" + l + "), " + QuoteString(strings.ToLower(term)) + ")"
 		if cs {
 			sub = "contains(" + l + ", " + QuoteString(term) + ")"
@@ -142,9 +142,9 @@ func HasTerm(op, l string, r Arg, cs bool) string {
 	return "regexp_matches(" + l + ", " + QuoteString(flags+pre) + " || regexp_escape(" + r.SQL + ") || " + QuoteString(post) + ")"
 }
 
-// QuoteRegexp escapes the characters a regular expression gives meaning
+// quoteRegexp escapes the characters a regular expression gives meaning
 // to, so that s matches itself.
-func QuoteRegexp(s string) string {
+func quoteRegexp(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
@@ -181,10 +181,10 @@ func (d *DuckDB) In(op string, x Arg, items []Arg) string {
 				if op == "has_all" {
 					fold, empty = "list_bool_and", "true"
 				}
-				parts = append(parts, "coalesce("+fold+"(list_transform(CAST("+it.SQL+" AS JSON[]), _t -> "+HasTerm("has", xs, Arg{SQL: elem, Type: schema.String}, false)+")), "+empty+")")
+				parts = append(parts, "coalesce("+fold+"(list_transform(CAST("+it.SQL+" AS JSON[]), _t -> "+hasTerm("has", xs, Arg{SQL: elem, Type: schema.String}, false)+")), "+empty+")")
 				continue
 			}
-			parts = append(parts, HasTerm("has", xs, it, false))
+			parts = append(parts, hasTerm("has", xs, it, false))
 		}
 		joiner := " OR "
 		if op == "has_all" {
@@ -223,12 +223,12 @@ func (d *DuckDB) In(op string, x Arg, items []Arg) string {
 	if strings.HasPrefix(op, "!") {
 		sqlText = "(NOT " + sqlText + ")"
 	}
-	return NotIn(op, sqlText)
+	return notIn(op, sqlText)
 }
 
-// NotIn makes a negated in true where SQL's NOT IN is null (a null
+// notIn makes a negated in true where SQL's NOT IN is null (a null
 // value, or a null in the list): in Kusto a value not found is not in.
-func NotIn(op, sqlText string) string {
+func notIn(op, sqlText string) string {
 	if strings.HasPrefix(op, "!") {
 		sqlText = "coalesce(" + sqlText + ", true)"
 	}

@@ -49,7 +49,7 @@ func init() {
 	for _, mode := range []string{"forward", "backward", "const"} {
 		// One Go function fills in these modes, told which by a JSON string.
 		fs["series_fill_"+mode] = func(_ *DuckDB, a []Arg, result schema.Type) string {
-			return GoCall("kql_series_fill", result, jsonArg(a, 0), `'"`+mode+`"'`, jsonArg(a, 1), jsonArg(a, 2))
+			return goCall("kql_series_fill", result, jsonArg(a, 0), `'"`+mode+`"'`, jsonArg(a, 1), jsonArg(a, 2))
 		}
 	}
 	// series_fill_linear's constant, for a series with no value, is 0
@@ -59,7 +59,7 @@ func init() {
 		if len(a) > 3 {
 			constant = jsonArg(a, 3)
 		}
-		return GoCall("kql_series_fill_linear", result, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), constant)
+		return goCall("kql_series_fill_linear", result, jsonArg(a, 0), jsonArg(a, 1), jsonArg(a, 2), constant)
 	}
 	spell(fs)
 }

@@ -78,7 +78,7 @@ func init() {
 			if len(a) > 2 {
 				source, groups = groups, source
 			}
-			return GoCall("kql_extract_all", result, jsonArg(a, 0), source, groups)
+			return goCall("kql_extract_all", result, jsonArg(a, 0), source, groups)
 		},
 		"regex_quote": func(_ *DuckDB, a []Arg, _ schema.Type) string {
 			return "regexp_replace(" + a[0].SQL + ", '([\\\\.+*?()|\\[\\]{}^$#&\\-~])', '\\\\\\1', 'g')"
@@ -103,7 +103,7 @@ func init() {
 				// A negative int is written as the unsigned 32-bit number.
 				n = "(" + d.Convert(a[0], schema.Long) + " & 4294967295)"
 			}
-			return GoCall("kql_tohex", result, "CAST("+n+" AS VARCHAR)", jsonArg(a, 1))
+			return goCall("kql_tohex", result, "CAST("+n+" AS VARCHAR)", jsonArg(a, 1))
 		},
 	})
 }

@@ -11,12 +11,12 @@ func init() {
 	spell(map[string]spelling{
 		"now": func(d *DuckDB, a []Arg, _ schema.Type) string {
 			if len(a) > 0 {
-				return "(" + TimestampLiteral(d.now) + " + " + TicksInterval(a[0].SQL) + ")"
+				return "(" + timestampLiteral(d.now) + " + " + ticksInterval(a[0].SQL) + ")"
 			}
-			return TimestampLiteral(d.now)
+			return timestampLiteral(d.now)
 		},
 		"ago": func(d *DuckDB, a []Arg, _ schema.Type) string {
-			return "(" + TimestampLiteral(d.now) + " - " + TicksInterval(a[0].SQL) + ")"
+			return "(" + timestampLiteral(d.now) + " - " + ticksInterval(a[0].SQL) + ")"
 		},
 		"datetime":   tmpl("$1"),
 		"todatetime": tmpl("$1"),

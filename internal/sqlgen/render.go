@@ -134,9 +134,9 @@ func (r *Renderer) Node(n plan.Node) string {
 	}
 }
 
-// Select is a SELECT of the select list sel over the rows of query (as
+// selectFrom is a SELECT of the select list sel over the rows of query (as
 // _t), followed by tail: a WHERE, ORDER BY or LIMIT clause, or nothing.
-func Select(sel []string, query, tail string) string {
+func selectFrom(sel []string, query, tail string) string {
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + query + ") AS _t" + tail
 }
 

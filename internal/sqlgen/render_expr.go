@@ -59,7 +59,7 @@ func (r *Renderer) Expr(x plan.Expr) string {
 	case *plan.OuterValue:
 		return outerValue(x)
 	case *plan.RowBag:
-		return r.RowBag(x.Columns, x.DropEmpty)
+		return r.rowBag(x.Columns, x.DropEmpty)
 	case *plan.Element:
 		return r.element(x)
 	case *plan.SearchTerm:
@@ -116,12 +116,12 @@ func (r *Renderer) inTable(x *plan.InTable) string {
 	if strings.HasPrefix(x.Op, "!") {
 		op = "NOT IN"
 	}
-	return NotIn(x.Op, "("+lhs+" "+op+" (SELECT "+col+" FROM ("+r.Node(x.Table)+") WHERE "+QuoteIdent(first.Name)+" IS NOT NULL))")
+	return notIn(x.Op, "("+lhs+" "+op+" (SELECT "+col+" FROM ("+r.Node(x.Table)+") WHERE "+QuoteIdent(first.Name)+" IS NOT NULL))")
 }
 
-// RowBag is a bag of the columns cols of the row, named by their names,
+// rowBag is a bag of the columns cols of the row, named by their names,
 // leaving out null and empty values when dropEmpty (pack_all).
-func (r *Renderer) RowBag(cols []plan.Column, dropEmpty bool) string {
+func (r *Renderer) rowBag(cols []plan.Column, dropEmpty bool) string {
 	args := make([]Arg, 0, 2*len(cols))
 	for _, cl := range cols {
 		args = append(args,
@@ -130,7 +130,7 @@ func (r *Renderer) RowBag(cols []plan.Column, dropEmpty bool) string {
 	}
 	bag, _ := r.D.Call("bag_pack", args, schema.Dynamic)
 	if dropEmpty {
-		bag = GoCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
+		bag = goCall("kql_bag_drop_empty", schema.Dynamic, "CAST("+bag+" AS VARCHAR)")
 	}
 	return bag
 }
@@ -143,7 +143,7 @@ func literal(l *plan.Literal) string {
 	}
 	switch v := l.Value.(type) {
 	case nil:
-		return Null(l.T)
+		return null(l.T)
 	case bool:
 		if v {
 			return "TRUE"
@@ -152,9 +152,9 @@ func literal(l *plan.Literal) string {
 	case int64:
 		return "CAST(" + strconv.FormatInt(v, 10) + " AS " + DuckDBType(l.T) + ")"
 	case float64:
-		return RealLiteral(v)
+		return realLiteral(v)
 	case time.Time:
-		return TimestampLiteral(v)
+		return timestampLiteral(v)
 	case string:
 		if l.T == schema.String {
 			return QuoteString(v)
@@ -164,8 +164,8 @@ func literal(l *plan.Literal) string {
 	panic(fmt.Sprintf("sqlgen: a literal of %T", l.Value))
 }
 
-// RealLiteral is the literal of a real, NaN and the infinities included.
-func RealLiteral(f float64) string {
+// realLiteral is the literal of a real, NaN and the infinities included.
+func realLiteral(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "CAST('NaN' AS DOUBLE)"
@@ -195,7 +195,7 @@ func (r *Renderer) searchTerm(x *plan.SearchTerm) string {
 			ors = append(ors, "(lower("+col+") LIKE "+QuoteString("%"+strings.ReplaceAll(term, "*", "%")+"%")+")")
 			continue
 		}
-		ors = append(ors, HasTerm("has", col, Arg{SQL: QuoteString(x.Term), Type: schema.String, Const: x.Term}, false))
+		ors = append(ors, hasTerm("has", col, Arg{SQL: QuoteString(x.Term), Type: schema.String, Const: x.Term}, false))
 	}
 	if len(ors) == 0 {
 		return "false"

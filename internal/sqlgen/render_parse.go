@@ -29,7 +29,7 @@ func (r *Renderer) parse(n *plan.Parse) string {
 		fields[i] = QuoteString(groupField(i))
 	}
 	sel := append(Names(in), "CASE WHEN regexp_matches("+text+", "+pattern+") THEN regexp_extract("+text+", "+pattern+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
-	matched := Select(sel, r.Node(n.Input), "")
+	matched := selectFrom(sel, r.Node(n.Input), "")
 
 	var entries, typed []string
 	for _, cp := range n.Captures {
@@ -44,7 +44,7 @@ func (r *Renderer) parse(n *plan.Parse) string {
 	sel = Slots(in, n.Slots[:len(in)], entries)
 	sel = append(sel, QuoteIdent(parsed))
 	sel = append(sel, Slots(in, n.Slots[len(in):], entries)...)
-	converted := Select(sel, matched, "")
+	converted := selectFrom(sel, matched, "")
 
 	ok := parsed + " IS NOT NULL"
 	strict := n.Strict && len(typed) > 0
@@ -61,7 +61,7 @@ func (r *Renderer) parse(n *plan.Parse) string {
 	if n.Where {
 		tail = " WHERE " + ok
 	}
-	return Select(sel, converted, tail)
+	return selectFrom(sel, converted, tail)
 }
 
 // groupField is the name of the field of the struct regexp_extract
@@ -88,13 +88,13 @@ func (r *Renderer) parseKv(n *plan.ParseKv) string {
 		keys = append(keys, k.Name)
 	}
 	text := "CAST(to_json(" + r.Expr(n.Text) + ") AS VARCHAR)"
-	bag := GoCall("kql_parse_kv", schema.Dynamic, text, QuoteString(mustJSON(keys)), QuoteString(mustJSON(n.Options)))
+	bag := goCall("kql_parse_kv", schema.Dynamic, text, QuoteString(mustJSON(keys)), QuoteString(mustJSON(n.Options)))
 	var entries []string
 	for _, k := range n.Keys {
-		v := Arg{SQL: "json_extract_string(" + bag + ", " + KeyPath(k.Name) + ")", Type: schema.String}
+		v := Arg{SQL: "json_extract_string(" + bag + ", " + keyPath(k.Name) + ")", Type: schema.String}
 		entries = append(entries, r.D.Convert(v, k.Type)+" AS "+QuoteIdent(k.Name))
 	}
-	return Select(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
+	return selectFrom(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
 }
 
 // mustJSON is v, made of strings, bools, slices and maps of them, as
@@ -111,9 +111,9 @@ func mustJSON(v any) string {
 // elements, a bag's properties, or the value alone), which unnest
 // expands side by side with the others; with_itemindex= numbers the
 // rows of the longest list. A bag's property is read with a JSON
-// pointer made at run time (KeyPointer).
+// pointer made at run time (keyPointer).
 func (r *Renderer) mvExpand(n *plan.MvExpand) string {
-	member := "json_extract(%[1]s, " + KeyPointer("_k") + ")"
+	member := "json_extract(%[1]s, " + keyPointer("_k") + ")"
 	prop := "json_object(_k, " + member + ")"
 	if n.BagArray {
 		prop = "to_json([to_json(_k), " + member + "])"
@@ -128,9 +128,9 @@ func (r *Renderer) mvExpand(n *plan.MvExpand) string {
 	if n.Index != "" {
 		entries = append(entries, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+QuoteIdent(n.Index))
 	}
-	out := Select(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
+	out := selectFrom(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
 	if n.Limit != nil {
-		out = Select(Names(n.Columns()), out, " LIMIT "+r.Expr(n.Limit))
+		out = selectFrom(Names(n.Columns()), out, " LIMIT "+r.Expr(n.Limit))
 	}
 	return out
 }

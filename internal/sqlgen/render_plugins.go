@@ -221,12 +221,12 @@ func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
 // bare identifier), grouped by the keys' expressions, a column per value
 // of its aggregate.
 func (r *Renderer) pivot(n *plan.Pivot) string {
-	in := Select(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
+	in := selectFrom(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
 	sel, groups := r.grouping(n.By)
 	for _, v := range n.Values {
 		sel = append(sel, r.aggColumns(v)...)
 	}
-	return Select(sel, in, groupBy(groups))
+	return selectFrom(sel, in, groupBy(groups))
 }
 
 // PivotValues is the query of the distinct values of pivot's key (as a
@@ -243,9 +243,9 @@ func (r *Renderer) PivotValues(in plan.Node, key plan.Expr) string {
 // catalog's probe of bag_unpack's columns (plan.Builder.BagKeys) runs it
 // while the plan is built. Each
 // key's member is read with a JSON pointer made at run time
-// (KeyPointer). The keys are listed beside the bags alone, not beside
+// (keyPointer). The keys are listed beside the bags alone, not beside
 // in's columns, whose names might be theirs.
 func (r *Renderer) BagKeys(in plan.Node, v plan.Expr) string {
 	x := r.Expr(v)
-	return "SELECT _k, list_distinct(list(json_type(json_extract(_v, " + KeyPointer("_k") + ")))) FROM (SELECT unnest(json_keys(" + x + ")) AS _k, " + x + " AS _v FROM (" + r.Node(in) + ") AS _t WHERE json_type(" + x + ") = 'OBJECT') GROUP BY _k"
+	return "SELECT _k, list_distinct(list(json_type(json_extract(_v, " + keyPointer("_k") + ")))) FROM (SELECT unnest(json_keys(" + x + ")) AS _k, " + x + " AS _v FROM (" + r.Node(in) + ") AS _t WHERE json_type(" + x + ") = 'OBJECT') GROUP BY _k"
 }

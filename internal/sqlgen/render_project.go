@@ -15,11 +15,11 @@ import (
 func (r *Renderer) filter(n *plan.Filter) string {
 	in, sel := r.Node(n.Input), Names(n.Columns())
 	if !plan.HasWindow(n.Pred) {
-		return Select(sel, in, " WHERE "+r.Expr(n.Pred))
+		return selectFrom(sel, in, " WHERE "+r.Expr(n.Pred))
 	}
 	var pred string
 	levels := r.windows(func() { pred = r.Expr(n.Pred) })
-	return Select(sel, hoisted(in, append(levels, []string{pred + " AS _where"})), " WHERE _where")
+	return selectFrom(sel, hoisted(in, append(levels, []string{pred + " AS _where"})), " WHERE _where")
 }
 
 // project is project, extend, distinct of columns and serialize with
@@ -42,7 +42,7 @@ func (r *Renderer) project(n *plan.Project) string {
 	if n.Distinct {
 		return "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in + ") AS _t"
 	}
-	return Select(sel, in, "")
+	return selectFrom(sel, in, "")
 }
 
 // windows renders, with f, the expressions of an operator that computes
@@ -81,5 +81,5 @@ func (r *Renderer) element(x *plan.Element) string {
 	if x.Field == "" {
 		return "json_extract(" + r.Expr(x.X) + ", '$[" + strconv.Itoa(x.Index) + "]')"
 	}
-	return r.D.Convert(Arg{SQL: "json_extract(" + r.Expr(x.X) + ", " + KeyPath(x.Field) + ")", Type: schema.Dynamic}, x.T)
+	return r.D.Convert(Arg{SQL: "json_extract(" + r.Expr(x.X) + ", " + keyPath(x.Field) + ")", Type: schema.Dynamic}, x.T)
 }

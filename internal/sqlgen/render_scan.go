@@ -46,7 +46,7 @@ func (r *Renderer) sequence(n *plan.Sequence) string {
 	p := &scanPlan{n: n, cols: append([]plan.Column(nil), in...), declared: len(in)}
 	for _, d := range n.Declared {
 		p.cols = append(p.cols, d.Column)
-		def := Null(d.Type)
+		def := null(d.Type)
 		if d.Default != nil {
 			def = r.Expr(d.Default)
 		}
@@ -185,7 +185,7 @@ func flushList(list []string) string {
 func (p *scanPlan) row(v string, from int) func(name string) string {
 	var names, refs []string
 	for i, cl := range p.cols {
-		ref := Null(cl.Type)
+		ref := null(cl.Type)
 		switch {
 		case i >= p.declared:
 			ref = p.defaults[i-p.declared]
@@ -198,7 +198,7 @@ func (p *scanPlan) row(v string, from int) func(name string) string {
 		cl := p.cols[s.Col]
 		// An empty state reads as the declared columns' defaults and
 		// null input columns.
-		empty := Null(cl.Type)
+		empty := null(cl.Type)
 		if s.Col >= p.declared {
 			empty = p.defaults[s.Col-p.declared]
 		}

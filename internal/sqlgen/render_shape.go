@@ -9,7 +9,7 @@ import (
 
 // pick selects the input columns n's slots pass on, by their names.
 func (r *Renderer) pick(n *plan.Pick) string {
-	return Select(Slots(n.Input.Columns(), n.Slots, nil), r.Node(n.Input), "")
+	return selectFrom(Slots(n.Input.Columns(), n.Slots, nil), r.Node(n.Input), "")
 }
 
 // rename selects every input column as "old AS new", renamed or not.
@@ -19,7 +19,7 @@ func (r *Renderer) rename(n *plan.Rename) string {
 	for i, s := range n.Slots {
 		sel[i] = QuoteIdent(in[s.From].Name) + " AS " + QuoteIdent(s.Name)
 	}
-	return Select(sel, r.Node(n.Input), "")
+	return selectFrom(sel, r.Node(n.Input), "")
 }
 
 // distinct selects the input columns n's slots pass on, each row once.

@@ -16,7 +16,7 @@ func (r *Renderer) values(n *plan.Values) string {
 	if len(n.Rows) == 0 {
 		sel := make([]string, len(n.Cols))
 		for i, cl := range n.Cols {
-			sel[i] = Null(cl.Type) + " AS " + QuoteIdent(cl.Name)
+			sel[i] = null(cl.Type) + " AS " + QuoteIdent(cl.Name)
 		}
 		return "SELECT " + strings.Join(sel, ", ") + " WHERE false"
 	}
@@ -40,7 +40,7 @@ func (r *Renderer) rangeRows(n *plan.Range) string {
 	from, to, step := r.Expr(n.From), r.Expr(n.To), r.Expr(n.Step)
 	switch n.Column.Type {
 	case schema.DateTime:
-		return fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, %s)", name, from, to, TicksInterval(step))
+		return fmt.Sprintf("SELECT generate_series AS %s FROM generate_series(%s, %s, %s)", name, from, to, ticksInterval(step))
 	case schema.Real:
 		return fmt.Sprintf("SELECT CAST(%s + i * (%s) AS DOUBLE) AS %s FROM generate_series(0, CAST(floor((%s - %s) / (%s)) AS BIGINT)) AS _g(i)", from, step, name, to, from, step)
 	}
@@ -108,7 +108,7 @@ func (r *Renderer) find(n *plan.FindNode) string {
 			case plan.FeedSource:
 				sel[j] = QuoteString(n.Sources[i]) + " AS " + QuoteIdent(cl.Name)
 			case plan.FeedNull:
-				sel[j] = Null(cl.Type) + " AS " + QuoteIdent(cl.Name)
+				sel[j] = null(cl.Type) + " AS " + QuoteIdent(cl.Name)
 			case plan.FeedPack:
 				sel[j] = r.findPack(inCols, n.Find.Pack[i]) + " AS pack_"
 			default:
@@ -130,5 +130,5 @@ func (r *Renderer) findPack(cols []plan.Column, packed []int) string {
 	for i, k := range packed {
 		picked[i] = cols[k]
 	}
-	return r.RowBag(picked, true)
+	return r.rowBag(picked, true)
 }

@@ -43,11 +43,11 @@ func (r *Renderer) aggregate(n *plan.Aggregate) string {
 			}
 		}
 	}
-	grouped := Select(sel, in, groupBy(groups))
+	grouped := selectFrom(sel, in, groupBy(groups))
 	if !computed {
 		return grouped
 	}
-	return Select(post, grouped, "")
+	return selectFrom(post, grouped, "")
 }
 
 // grouping is the select list of the group keys, each "expr AS name",

@@ -21,7 +21,7 @@ func (r *Renderer) union(n *plan.UnionNode) string {
 			case plan.FeedSource:
 				v = QuoteString(n.Sources[i])
 			case plan.FeedNull:
-				v = Null(cl.Type)
+				v = null(cl.Type)
 			default:
 				v = QuoteIdent(inCols[k].Name)
 			}
