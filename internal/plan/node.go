@@ -5,7 +5,7 @@ import "vigil/internal/schema"
 // Node is an operator of the logical plan: a tabular expression whose
 // names are resolved and whose columns are typed. Its SQL is
 // sqlgen.Renderer's to write, but for a Scan's rows, which whoever binds
-// it to the store gives (docs/kql.md, "The logical plan").
+// it to the store gives (sqlgen.Renderer.Scan).
 type Node interface {
 	// Columns are the node's output columns, in order.
 	Columns() []Column
