@@ -255,15 +255,9 @@ func (b *Builder) takeAny(call *kql.Call, in []Column, used Names) (*AggCall, []
 	return &AggCall{Name: call.Name, Sig: typeAgg(call, kept, vals), Args: vals}, outs
 }
 
-// AggCall types the aggregate call over the rows of the columns in, with
+// aggCall types the aggregate call over the rows of the columns in, with
 // the default names of its columns (AggNames): summarize's, top-nested's
 // and make-series' aggregates, pivot's and the percentile plugin's.
-func (b *Builder) AggCall(call *kql.Call, in []Column) (a *AggCall, names []string, err error) {
-	defer caught(&err)
-	a, names = b.aggCall(call, in)
-	return a, names, nil
-}
-
 func (b *Builder) aggCall(call *kql.Call, in []Column) (*AggCall, []string) {
 	if !IsAgg(call.Name) {
 		fail(call, "Unknown aggregation function: '%s'", call.Name)
