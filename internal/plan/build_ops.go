@@ -181,7 +181,7 @@ func (b *Builder) searchPred(e kql.Expr, in []Column) Expr {
 		}
 		t := &SearchTerm{Term: x.Value}
 		for _, cl := range in {
-			if (cl.Type == schema.String || cl.Type == schema.Dynamic) && !cl.Hidden && cl.Name != "$table" {
+			if textType(cl.Type) && !cl.Hidden && cl.Name != "$table" {
 				t.Columns = append(t.Columns, cl)
 			}
 		}
