@@ -32,7 +32,7 @@ type SampleDistinct struct {
 }
 
 // NewSampleDistinct is sample-distinct op over in, whose expression
-// compiled to of and whose count to n.
+// the builder built as of and whose count as n.
 func NewSampleDistinct(op *kql.SampleDistinct, in Node, of, n Expr) *SampleDistinct {
 	return &SampleDistinct{Input: in, Of: of, Name: ofName(op.Of), N: n}
 }
@@ -63,8 +63,8 @@ type TopHitters struct {
 	N Expr
 }
 
-// CheckTopHittersBy checks top-hitters op's by, which compiled to a
-// value of type t: the sum must be of numbers.
+// CheckTopHittersBy checks top-hitters op's by, built as a value of
+// type t: the sum must be of numbers.
 func CheckTopHittersBy(op *kql.TopHitters, t schema.Type) error {
 	if !IsNumeric(t) {
 		return kql.Errorf(op.By.Position(), "top-hitters sums a number, not %s", t)
@@ -72,9 +72,9 @@ func CheckTopHittersBy(op *kql.TopHitters, t schema.Type) error {
 	return nil
 }
 
-// NewTopHitters is top-hitters op over in, whose expression compiled to
-// of, its by to by (nil where op has none; see CheckTopHittersBy) and
-// its count to n.
+// NewTopHitters is top-hitters op over in, whose expression the builder
+// built as of, its by as by (nil where op has none; see
+// CheckTopHittersBy) and its count as n.
 func NewTopHitters(op *kql.TopHitters, in Node, of, by, n Expr) *TopHitters {
 	return &TopHitters{Input: in, Of: of, Name: ofName(op.Of), By: by, N: n}
 }

@@ -14,9 +14,9 @@ type SortKey struct {
 	NullsFirst bool
 }
 
-// NewSortKey is the sort key k, whose expression compiled to x. Where k
-// does not say where nulls go, Kusto's default applies: first when
-// ascending, last when descending.
+// NewSortKey is the sort key k, whose expression the builder built as
+// x. Where k does not say where nulls go, Kusto's default applies:
+// first when ascending, last when descending.
 func NewSortKey(k kql.SortKey, x Expr) SortKey {
 	nullsFirst := !k.Desc
 	switch k.Nulls {

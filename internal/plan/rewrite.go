@@ -3,7 +3,7 @@ package plan
 import "vigil/internal/kql"
 
 // rewrite is a function that KQL defines by other expressions: it gives
-// the expression a call stands for, which is then compiled in its place.
+// the expression a call stands for, which the builder builds in its place.
 // sets are the values of the query's set statements by name (kql.Set).
 type rewrite struct {
 	min, max int
