@@ -116,6 +116,7 @@ func TestBuildApplyErrors(t *testing.T) {
 		{arr + " | evaluate sliding_window_counts(k, 1, 1d, 2d, 1d, 1d)", "sliding_window_counts needs the time column, a column name (line 1, column 89)"},
 		{arr + " | evaluate pivot(k)", "This operator needs to read the data to know its columns (line 1, column 55)"},
 		{"print a = 1, b = 2 | evaluate rolling_percentile(a, p, b, 1, 2)", "rolling_percentile's percentile must be a number literal (line 1, column 53)"},
+		{"let t = 1; print a = 1 | evaluate rolling_percentile(a, 50, t, 1, 2)", "rolling_percentile's index must be a column of the input, not 't' (line 1, column 61)"},
 		{arr + " | evaluate active_users_count(k, a, 1, 2, 3, 4, 5, 6)", "active_users_count needs a datetime time column, not dynamic (line 1, column 86)"},
 		{arr + " | evaluate nope()", "The plugin 'nope' is not supported (line 1, column 55)"},
 	} {

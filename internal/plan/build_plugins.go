@@ -151,7 +151,12 @@ func (b *Builder) rollingPercentile(in Node, op *kql.Evaluate) Node {
 	}
 	size := b.expr(op.Args[3], nil)
 	bin := b.expr(&kql.Call{P: op.P, Name: "bin", Args: []kql.Expr{op.Args[2], op.Args[3]}}, in.Columns())
-	idx, _ := columnNamed(in.Columns(), index)
+	idx, ok := columnNamed(in.Columns(), index)
+	if !ok {
+		// A let of the name is a value, not the column the rows are
+		// binned by and the result's first column is named after.
+		fail(op.Args[2], "rolling_percentile's index must be a column of the input, not '%s'", index)
+	}
 	n := &RollingPercentile{Input: in, Index: idx, Bin: bin, Size: size, Window: convert(window, schema.Long, op)}
 	n.Dims = dimensions(in, op, 5)
 	lit, ok := op.Args[1].(*kql.Literal)
