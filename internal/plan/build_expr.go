@@ -71,8 +71,10 @@ func check(err error) {
 	}
 }
 
-// caught ends a build: a user's error becomes *err; any other panic, a
-// programming error, goes on up.
+// caught ends a build: a user's error becomes *err; any other panic goes
+// on up: a programming error, or the failure of a catalog's probe
+// (BagKeys, PivotValues) that its caller unwinds with itself, such as
+// the engine's of reading a table.
 func caught(err *error) {
 	if r := recover(); r != nil {
 		f, ok := r.(buildFailure)
