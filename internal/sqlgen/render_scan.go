@@ -55,7 +55,7 @@ func (r *Renderer) sequence(n *plan.Sequence) string {
 	p.layout()
 
 	fold := "(_sacc, _sx) -> " + r.scanFold(p)
-	elem := p.pack(func(f scanField) string {
+	elem := packFields(p.fields, func(f scanField) string {
 		switch {
 		case f.name == "rn":
 			return "_scan_rn"
@@ -65,7 +65,7 @@ func (r *Renderer) sequence(n *plan.Sequence) string {
 		}
 		return "NULL"
 	})
-	init := p.pack(func(f scanField) string {
+	init := packFields(p.fields, func(f scanField) string {
 		switch {
 		case f.name == "mid":
 			return "0"
@@ -76,7 +76,7 @@ func (r *Renderer) sequence(n *plan.Sequence) string {
 		}
 		return "NULL"
 	})
-	reset := p.pack(func(f scanField) string {
+	reset := packFields(p.fields, func(f scanField) string {
 		if f.name == "o" {
 			return "[]"
 		}
@@ -120,7 +120,7 @@ func (p *scanPlan) layout() {
 	for di, cl := range p.cols[p.declared:] {
 		p.out = append(p.out, scanField{"d" + strconv.Itoa(di), DuckDBType(cl.Type)})
 	}
-	outType := p.structType(p.out)
+	outType := structType(p.out)
 	p.fields = []scanField{{"rn", "BIGINT"}}
 	for i := 0; i < p.declared; i++ {
 		if p.n.Used[i] {
@@ -147,7 +147,8 @@ func stateField(k int, s plan.State) string {
 	return fmt.Sprintf("k%d_%d_%d", k, s.Step, s.Col)
 }
 
-func (p *scanPlan) structType(fields []scanField) string {
+// structType is the type of the struct of fields.
+func structType(fields []scanField) string {
 	parts := make([]string, len(fields))
 	for i, f := range fields {
 		parts[i] = f.name + " " + f.typ
@@ -155,13 +156,10 @@ func (p *scanPlan) structType(fields []scanField) string {
 	return "STRUCT(" + strings.Join(parts, ", ") + ")"
 }
 
-// pack builds the accumulator struct with every field cast to its type,
-// so the rows, the initial value and each step's result are of one type
-// as list_reduce requires.
-func (p *scanPlan) pack(value func(scanField) string) string {
-	return packFields(p.fields, value)
-}
-
+// packFields builds a struct of fields (the accumulator's, an output
+// record's) with each field's value cast to its type, so the rows, the
+// initial value and each step's result are of one type as list_reduce
+// requires.
 func packFields(fields []scanField, value func(scanField) string) string {
 	parts := make([]string, len(fields))
 	for i, f := range fields {
@@ -336,7 +334,7 @@ func (r *Renderer) scanFold(p *scanPlan) string {
 			outs = "list_concat(" + outs + ", CASE WHEN " + s.matched + " THEN [" + s.rec + "] ELSE [] END)"
 		}
 	}
-	return p.pack(func(f scanField) string {
+	return packFields(p.fields, func(f scanField) string {
 		if f.name == "o" {
 			return outs
 		}
