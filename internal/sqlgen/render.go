@@ -140,8 +140,9 @@ func selectFrom(sel []string, query, tail string) string {
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + query + ") AS _t" + tail
 }
 
-// Names is the select list that passes cols on by their names.
-func Names(cols []plan.Column) []string {
+// quotedNames is the names of cols, quoted: the select list that passes
+// cols on by their names.
+func quotedNames(cols []plan.Column) []string {
 	sel := make([]string, len(cols))
 	for i, cl := range cols {
 		sel[i] = QuoteIdent(cl.Name)
@@ -149,10 +150,10 @@ func Names(cols []plan.Column) []string {
 	return sel
 }
 
-// Slots is the select list of slots (plan.Extend's and the like) over
+// slotSelect is the select list of slots (plan.Extend's and the like) over
 // the columns in: a column passed on is read by its name, a computed one
 // by its SQL in entries ("... AS name").
-func Slots(in []plan.Column, slots []plan.Slot, entries []string) []string {
+func slotSelect(in []plan.Column, slots []plan.Slot, entries []string) []string {
 	sel := make([]string, len(slots))
 	for i, s := range slots {
 		if s.From >= 0 {

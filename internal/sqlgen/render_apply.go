@@ -34,7 +34,7 @@ func (r *Renderer) outerRow(n *plan.OuterRow) string {
 // partition writes partition: the distinct values of the key, each
 // LATERAL joined to the subquery's rows, of which it keeps the columns.
 func (r *Renderer) partition(n *plan.Partition) string {
-	sel := qualified("_s", Names(n.Sub.Columns()))
+	sel := qualified("_s", quotedNames(n.Sub.Columns()))
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (SELECT DISTINCT " + QuoteIdent(n.Key.Name) + " FROM (" + r.Node(n.Input) + ")) AS " +
 		outer(plan.Outer{Partition: true, Depth: n.Depth}) + ", LATERAL (" + r.Node(n.Sub) + ") AS _s"
 }

@@ -28,7 +28,7 @@ func (r *Renderer) parse(n *plan.Parse) string {
 	for i := range fields {
 		fields[i] = QuoteString(groupField(i))
 	}
-	sel := append(Names(in), "CASE WHEN regexp_matches("+text+", "+pattern+") THEN regexp_extract("+text+", "+pattern+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
+	sel := append(quotedNames(in), "CASE WHEN regexp_matches("+text+", "+pattern+") THEN regexp_extract("+text+", "+pattern+", ["+strings.Join(fields, ", ")+"]) END AS "+parsed)
 	matched := selectFrom(sel, r.Node(n.Input), "")
 
 	var entries, typed []string
@@ -41,9 +41,9 @@ func (r *Renderer) parse(n *plan.Parse) string {
 	}
 	// Extend keeps the input's columns where they are: the struct comes
 	// after them, before the captures that add columns.
-	sel = Slots(in, n.Slots[:len(in)], entries)
+	sel = slotSelect(in, n.Slots[:len(in)], entries)
 	sel = append(sel, QuoteIdent(parsed))
-	sel = append(sel, Slots(in, n.Slots[len(in):], entries)...)
+	sel = append(sel, slotSelect(in, n.Slots[len(in):], entries)...)
 	converted := selectFrom(sel, matched, "")
 
 	ok := parsed + " IS NOT NULL"
@@ -51,7 +51,7 @@ func (r *Renderer) parse(n *plan.Parse) string {
 	if strict {
 		ok += " AND " + strings.Join(typed, " IS NOT NULL AND ") + " IS NOT NULL"
 	}
-	sel = Names(n.Columns())
+	sel = quotedNames(n.Columns())
 	for i, s := range n.Slots {
 		if s.From < 0 && strict && !n.Where {
 			sel[i] = "CASE WHEN " + ok + " THEN " + sel[i] + " END AS " + sel[i]
@@ -94,7 +94,7 @@ func (r *Renderer) parseKv(n *plan.ParseKv) string {
 		v := Arg{SQL: "json_extract_string(" + bag + ", " + keyPath(k.Name) + ")", Type: schema.String}
 		entries = append(entries, r.D.Convert(v, k.Type)+" AS "+QuoteIdent(k.Name))
 	}
-	return selectFrom(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
+	return selectFrom(slotSelect(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
 }
 
 // mustJSON is v, made of strings, bools, slices and maps of them, as
@@ -128,9 +128,9 @@ func (r *Renderer) mvExpand(n *plan.MvExpand) string {
 	if n.Index != "" {
 		entries = append(entries, "unnest(range(0, CAST(greatest("+strings.Join(lengths, ", ")+") AS BIGINT))) AS "+QuoteIdent(n.Index))
 	}
-	out := selectFrom(Slots(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
+	out := selectFrom(slotSelect(n.Input.Columns(), n.Slots, entries), r.Node(n.Input), "")
 	if n.Limit != nil {
-		out = selectFrom(Names(n.Columns()), out, " LIMIT "+r.Expr(n.Limit))
+		out = selectFrom(quotedNames(n.Columns()), out, " LIMIT "+r.Expr(n.Limit))
 	}
 	return out
 }

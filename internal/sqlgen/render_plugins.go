@@ -105,7 +105,7 @@ func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
 	default:
 		first = n.BinName + " - (" + r.Expr(n.Window) + " - 1) * (" + size + ")"
 	}
-	dims := Names(n.Dims)
+	dims := quotedNames(n.Dims)
 	on := append([]string{"_v." + n.RowBin + " BETWEEN " + first + " AND " + n.BinName}, matching("_v", "_bn", dims)...)
 	windows := "SELECT DISTINCT " + strings.Join(append([]string{bin + " AS " + n.BinName}, dims...), ", ") + " FROM (" + in + ") AS _t"
 	rows := "SELECT _v.*, _bn." + n.BinName + " FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin + " AS " + n.RowBin + " FROM (" + in + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
@@ -121,7 +121,7 @@ func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
 // windows adds up the new ids. The columns the plugin computes beside
 // the dimensions are named apart from them.
 func (r *Renderer) activityCounts(n *plan.ActivityCounts) string {
-	dims := Names(n.Dims)
+	dims := quotedNames(n.Dims)
 	id, w, first := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_w"), plan.Apart(n.Dims, "_first")
 	rows, ids, news := plan.Apart(n.Dims, "_n"), plan.Apart(n.Dims, "_d"), plan.Apart(n.Dims, "_new")
 	bin := r.Expr(n.Bin)
@@ -152,7 +152,7 @@ func (r *Renderer) activityCounts(n *plan.ActivityCounts) string {
 // window itself are those whose inner window is it. The columns the
 // plugin computes beside the dimensions are named apart from them.
 func (r *Renderer) activityEngagement(n *plan.ActivityEngagement) string {
-	dims := Names(n.Dims)
+	dims := quotedNames(n.Dims)
 	id, at, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_t"), plan.Apart(n.Dims, "_w")
 	t := r.Expr(n.Time)
 	sel := append([]string{r.Expr(n.ID) + " AS " + id, t + " AS " + at, r.Expr(n.Bin) + " AS " + w}, dims...)
@@ -177,7 +177,7 @@ func (r *Renderer) activityEngagement(n *plan.ActivityEngagement) string {
 // (_e) of the bins of its lookback, grouped. The columns the plugin
 // computes beside the dimensions are named apart from them.
 func (r *Renderer) slidingWindowCounts(n *plan.SlidingWindowCounts) string {
-	dims := Names(n.Dims)
+	dims := quotedNames(n.Dims)
 	id, b, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_b"), plan.Apart(n.Dims, "_w")
 	sel := append([]string{r.Expr(n.ID) + " AS " + id, r.Expr(n.Bin) + " AS " + b}, dims...)
 	events := "SELECT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
@@ -202,7 +202,7 @@ func (r *Renderer) slidingWindowCounts(n *plan.SlidingWindowCounts) string {
 // the ids counted per bin. The columns the plugin computes beside the
 // dimensions are named apart from them.
 func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
-	dims := Names(n.Dims)
+	dims := quotedNames(n.Dims)
 	id, p, w := plan.Apart(n.Dims, "_id"), plan.Apart(n.Dims, "_p"), plan.Apart(n.Dims, "_w")
 	sel := append([]string{r.Expr(n.ID) + " AS " + id, r.Expr(n.Period) + " AS " + p}, dims...)
 	active := "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ") AS _t WHERE " + r.Expr(n.Time) + " IS NOT NULL"
@@ -221,7 +221,7 @@ func (r *Renderer) activeUsers(n *plan.ActiveUsers) string {
 // bare identifier), grouped by the keys' expressions, a column per value
 // of its aggregate.
 func (r *Renderer) pivot(n *plan.Pivot) string {
-	in := selectFrom(append(Names(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
+	in := selectFrom(append(quotedNames(n.Input.Columns()), r.Expr(n.Key)+" AS "+n.KeyName), r.Node(n.Input), "")
 	sel, groups := r.grouping(n.By)
 	for _, v := range n.Values {
 		sel = append(sel, r.aggColumns(v)...)

@@ -13,7 +13,7 @@ import (
 // computed as a column, after the columns its window functions need, and
 // the rows are filtered on that.
 func (r *Renderer) filter(n *plan.Filter) string {
-	in, sel := r.Node(n.Input), Names(n.Columns())
+	in, sel := r.Node(n.Input), quotedNames(n.Columns())
 	if !plan.HasWindow(n.Pred) {
 		return selectFrom(sel, in, " WHERE "+r.Expr(n.Pred))
 	}
@@ -38,7 +38,7 @@ func (r *Renderer) project(n *plan.Project) string {
 			entries[i] = r.Expr(x) + " AS " + QuoteIdent(names[i])
 		}
 	})
-	sel, in := Slots(n.Input.Columns(), n.Slots, entries), hoisted(r.Node(n.Input), levels)
+	sel, in := slotSelect(n.Input.Columns(), n.Slots, entries), hoisted(r.Node(n.Input), levels)
 	if n.Distinct {
 		return "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + in + ") AS _t"
 	}

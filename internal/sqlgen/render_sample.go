@@ -19,7 +19,7 @@ func (r *Renderer) sampleDistinct(n *plan.SampleDistinct) string {
 // sampled is the SELECT of limit rows of query, whose columns are cols,
 // chosen at random.
 func sampled(cols []plan.Column, query, limit string) string {
-	return selectFrom(Names(cols), query, " ORDER BY random() LIMIT "+limit)
+	return selectFrom(quotedNames(cols), query, " ORDER BY random() LIMIT "+limit)
 }
 
 // topHitters writes top-hitters: the count (or sum) of every value,

@@ -9,7 +9,7 @@ import (
 
 // pick selects the input columns n's slots pass on, by their names.
 func (r *Renderer) pick(n *plan.Pick) string {
-	return selectFrom(Slots(n.Input.Columns(), n.Slots, nil), r.Node(n.Input), "")
+	return selectFrom(slotSelect(n.Input.Columns(), n.Slots, nil), r.Node(n.Input), "")
 }
 
 // rename selects every input column as "old AS new", renamed or not.
@@ -24,7 +24,7 @@ func (r *Renderer) rename(n *plan.Rename) string {
 
 // distinct selects the input columns n's slots pass on, each row once.
 func (r *Renderer) distinct(n *plan.Distinct) string {
-	sel := Slots(n.Input.Columns(), n.Slots, nil)
+	sel := slotSelect(n.Input.Columns(), n.Slots, nil)
 	return "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM (" + r.Node(n.Input) + ")"
 }
 
@@ -35,5 +35,5 @@ func (r *Renderer) schemaTable(n *plan.SchemaTable) string {
 	for i, row := range n.Rows {
 		rows[i] = "(" + QuoteString(row.ColumnName) + ", " + strconv.Itoa(row.ColumnOrdinal) + ", " + QuoteString(row.DataType) + ", " + QuoteString(row.ColumnType) + ")"
 	}
-	return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(" + strings.Join(Names(n.Columns()), ", ") + ")"
+	return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _s(" + strings.Join(quotedNames(n.Columns()), ", ") + ")"
 }

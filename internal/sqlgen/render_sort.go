@@ -8,17 +8,17 @@ import (
 
 // sort writes sort (order by): Input's columns, all of them, ordered.
 func (r *Renderer) sort(n *plan.Sort) string {
-	return selectFrom(Names(n.Columns()), r.Node(n.Input), " ORDER BY "+r.orderBy(n.Keys))
+	return selectFrom(quotedNames(n.Columns()), r.Node(n.Input), " ORDER BY "+r.orderBy(n.Keys))
 }
 
 // top writes top: Input's columns, ordered, under a LIMIT.
 func (r *Renderer) top(n *plan.Top) string {
-	return selectFrom(Names(n.Columns()), r.Node(n.Input), " ORDER BY "+r.orderBy(n.Keys)+" LIMIT "+r.Expr(n.N))
+	return selectFrom(quotedNames(n.Columns()), r.Node(n.Input), " ORDER BY "+r.orderBy(n.Keys)+" LIMIT "+r.Expr(n.N))
 }
 
 // limit writes take: Input's columns under a LIMIT.
 func (r *Renderer) limit(n *plan.Limit) string {
-	return selectFrom(Names(n.Columns()), r.Node(n.Input), " LIMIT "+r.Expr(n.N))
+	return selectFrom(quotedNames(n.Columns()), r.Node(n.Input), " LIMIT "+r.Expr(n.N))
 }
 
 // orderBy is the list of an ORDER BY clause of keys, each with its

@@ -28,7 +28,7 @@ func (r *Renderer) values(n *plan.Values) string {
 		}
 		rows[i] = "(" + strings.Join(vals, ", ") + ")"
 	}
-	return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _v(" + strings.Join(Names(n.Cols), ", ") + ")"
+	return "SELECT * FROM (VALUES " + strings.Join(rows, ", ") + ") AS _v(" + strings.Join(quotedNames(n.Cols), ", ") + ")"
 }
 
 // rangeRows writes range by generate_series: over datetimes with a step
