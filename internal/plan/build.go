@@ -270,7 +270,7 @@ func (b *Builder) tableRef(t *kql.TableRef) Node {
 			names = tables.Names()
 		}
 		names = append(names, b.Scope.TableNames()...)
-		check(Unresolved(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name))
+		unresolved(t, t.Name, names, "Failed to resolve table or column expression named '%s'", t.Name)
 	}
 	_, unstored := tables.(Unstored)
 	scan := &Scan{Tables: tables, Table: t.Name, Terms: b.takeTerms(t), Stored: !unstored, P: t.P}

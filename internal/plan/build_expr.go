@@ -85,15 +85,15 @@ func caught(err *error) {
 	}
 }
 
-// Unresolved is the error of a name that resolves to nothing, with a
-// hint naming the closest of the candidates when one is close enough
-// to be a likely typo.
-func Unresolved(n kql.Node, name string, candidates []string, format string, args ...any) error {
+// unresolved fails at n, a name that resolves to nothing, with a hint
+// naming the closest of the candidates when one is close enough to be a
+// likely typo.
+func unresolved(n kql.Node, name string, candidates []string, format string, args ...any) {
 	err := kql.Errorf(n.Position(), format, args...)
 	if best := closest(name, candidates); best != "" {
 		err.Hint = "Did you mean '" + best + "'?"
 	}
-	return err
+	panic(buildFailure{err})
 }
 
 // Expr builds e over the columns in (nil outside a row).
@@ -132,7 +132,7 @@ func (b *Builder) expr(e kql.Expr, in []Column) Expr {
 			names = append(names, cl.Name)
 		}
 		names = append(names, b.Scope.ScalarNames()...)
-		check(Unresolved(e, e.Name, names, "Failed to resolve column or scalar expression named '%s'", e.Name))
+		unresolved(e, e.Name, names, "Failed to resolve column or scalar expression named '%s'", e.Name)
 	case *kql.Unary:
 		x := b.expr(e.X, in)
 		typ, err := TypeUnary(e, x.Type())
@@ -524,7 +524,7 @@ func (b *Builder) call(e *kql.Call, in []Column) Expr {
 	// close name: most unknown names are typos (dcount_if, tostirng).
 	names := append(FuncNames(), Aggs()...)
 	names = append(names, b.Scope.FuncNames()...)
-	check(Unresolved(e, e.Name, names, "Unknown function: '%s'", e.Name))
+	unresolved(e, e.Name, names, "Unknown function: '%s'", e.Name)
 	return nil
 }
 
