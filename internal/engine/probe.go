@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strings"
 
 	"vigil/internal/plan"
 	"vigil/internal/schema"
@@ -10,13 +9,12 @@ import (
 )
 
 // jsonKindType is the KQL type for values of the JSON types listed (as
-// DuckDB's json_type names them, in a list's text form).
-func jsonKindType(kinds string) schema.Type {
-	list := strings.Split(strings.Trim(kinds, "[]"), ", ")
+// DuckDB's json_type names them).
+func jsonKindType(kinds []any) schema.Type {
 	var known []string
-	for _, k := range list {
-		if k != "NULL" && k != "" {
-			known = append(known, k)
+	for _, k := range kinds {
+		if s, ok := k.(string); ok && s != "NULL" {
+			known = append(known, s)
 		}
 	}
 	if len(known) != 1 {
@@ -45,7 +43,8 @@ func (c *compiler) bagKeys(in plan.Node, x plan.Expr) ([]plan.BagProperty, error
 	}
 	props := make([]plan.BagProperty, len(rows))
 	for i, k := range rows {
-		props[i] = plan.BagProperty{Key: k[0], Type: jsonKindType(k[1])}
+		kinds, _ := k[1].([]any)
+		props[i] = plan.BagProperty{Key: fmt.Sprint(k[0]), Type: jsonKindType(kinds)}
 	}
 	return props, nil
 }
@@ -59,40 +58,28 @@ func (c *compiler) pivotValues(in plan.Node, key plan.Expr) ([]string, error) {
 	}
 	values := make([]string, len(rows))
 	for i, v := range rows {
-		values[i] = v[0]
+		values[i] = fmt.Sprint(v[0])
 	}
 	return values, nil
 }
 
 // probe runs a query while the plan is built, for the operators whose
-// output columns depend on the data; each row comes back as text.
-func (c *compiler) probe(query string) ([][]string, error) {
+// output columns depend on the data; each row comes back as the
+// driver's values.
+func (c *compiler) probe(query string) ([][]any, error) {
 	rows, err := c.db.QueryContext(c.ctx, c.r.With(query))
 	if err != nil {
 		return nil, queryError(c.ctx, err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	var out [][]string
+	var out [][]any
 	for rows.Next() {
 		vals, err := sqlgen.ScanRow(rows, len(cols))
 		if err != nil {
 			return nil, queryError(c.ctx, err)
 		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			switch x := v.(type) {
-			case []any:
-				var parts []string
-				for _, e := range x {
-					parts = append(parts, fmt.Sprint(e))
-				}
-				row[i] = "[" + strings.Join(parts, ", ") + "]"
-			default:
-				row[i] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, row)
+		out = append(out, vals)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, queryError(c.ctx, err)
