@@ -8,8 +8,11 @@ import (
 	"vigil/internal/schema"
 )
 
-// Renderer writes the SQL of plan nodes in a dialect.
+// Renderer writes the SQL of plan nodes in a dialect. One writes one
+// query: it keeps the CTEs of the materialize nodes it has written
+// (With), and its dialect the query's time.
 type Renderer struct {
+	// D spells what differs between SQL engines (NewDuckDB).
 	D Dialect
 	// Scan binds a table's scan to the SQL of its rows: whoever runs the
 	// query reads them from its storage.
