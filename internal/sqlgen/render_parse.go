@@ -19,10 +19,7 @@ import (
 func (r *Renderer) parse(n *plan.Parse) string {
 	in := n.Input.Columns()
 	// The result has the input's names and the captures'.
-	parsed := "_parse"
-	for i := 1; taken(n.Columns(), parsed); i++ {
-		parsed = "_parse" + strconv.Itoa(i)
-	}
+	parsed := plan.Apart(n.Columns(), "_parse")
 	text, pattern := r.Expr(n.Text), QuoteString(n.Pattern)
 	fields := make([]string, n.Groups)
 	for i := range fields {
@@ -67,17 +64,6 @@ func (r *Renderer) parse(n *plan.Parse) string {
 // groupField is the name of the field of the struct regexp_extract
 // fills that holds group i (from 0) of a parse pattern.
 func groupField(i int) string { return "_" + strconv.Itoa(i) }
-
-// taken reports whether one of cols is named name, in any case: DuckDB
-// reads names without regard to case.
-func taken(cols []plan.Column, name string) bool {
-	for _, c := range cols {
-		if strings.EqualFold(c.Name, name) {
-			return true
-		}
-	}
-	return false
-}
 
 // parseKv writes parse-kv: kql_parse_kv (a Go function) scans the text
 // for the keys into a bag, whose members are converted to the keys'
