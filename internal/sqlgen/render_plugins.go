@@ -43,6 +43,12 @@ func matching(a, b string, names []string) []string {
 	return out
 }
 
+// crossDims is the rows of windows, each with every combination of the
+// dimensions dims (quoted names) that the rows of events have.
+func crossDims(windows string, dims []string, events string) string {
+	return "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+}
+
 // ipv4Lookup writes ipv4_lookup as a range join: each range becomes
 // [low, high] integer bounds (an address is a /32 block), which DuckDB
 // joins as a range join; the narrowest range of a row's matches (the
@@ -134,7 +140,7 @@ func (r *Renderer) activityCounts(n *plan.ActivityCounts) string {
 	group := append([]string{"_ws." + w}, qualified("_ws", dims)...)
 	part := ""
 	if len(dims) > 0 {
-		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+		windows = crossDims(windows, dims, events)
 		part = "PARTITION BY " + strings.Join(dims, ", ") + " "
 	}
 	firsts := "SELECT " + strings.Join(keys, ", ") + ", min(" + w + ") AS " + first + " FROM (" + events + ") GROUP BY " + strings.Join(keys, ", ")
@@ -187,7 +193,7 @@ func (r *Renderer) slidingWindowCounts(n *plan.SlidingWindowCounts) string {
 		windows = "SELECT " + bins + " AS " + w + " FROM (" + r.Node(n.Bins) + ")"
 	}
 	if len(dims) > 0 {
-		windows = "SELECT * FROM (" + windows + "), (SELECT DISTINCT " + strings.Join(dims, ", ") + " FROM (" + events + "))"
+		windows = crossDims(windows, dims, events)
 	}
 	on := append(matching("_e", "_ws", dims), "_e."+b+" > "+r.bound(n.From, "_ws."+w), "_e."+b+" <= _ws."+w)
 	group := append([]string{"_ws." + w}, qualified("_ws", dims)...)
