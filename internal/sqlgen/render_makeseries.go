@@ -45,7 +45,7 @@ func (r *Renderer) makeSeries(n *plan.MakeSeries) string {
 	var aggSel, finalSel []string
 	for i, a := range n.Aggs {
 		key := "_a" + strconv.Itoa(i)
-		aggSel = append(aggSel, r.Aggregate(a.Call)[0]+" AS "+key)
+		aggSel = append(aggSel, r.aggCall(a.Call)[0]+" AS "+key)
 		typ := a.Call.Sig.Results[0]
 		def := "NULL"
 		switch {

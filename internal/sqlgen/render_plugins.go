@@ -116,7 +116,7 @@ func (r *Renderer) rollingPercentile(n *plan.RollingPercentile) string {
 	windows := "SELECT DISTINCT " + strings.Join(append([]string{bin + " AS " + n.BinName}, dims...), ", ") + " FROM (" + in + ") AS _t"
 	rows := "SELECT _v.*, _bn." + n.BinName + " FROM (" + windows + ") AS _bn JOIN (SELECT *, " + bin + " AS " + n.RowBin + " FROM (" + in + ") AS _t) AS _v ON " + strings.Join(on, " AND ")
 	sel := append([]string{n.BinName + " AS " + QuoteIdent(n.Index.Name)}, dims...)
-	sel = append(sel, r.Aggregate(n.Percentile)[0]+" AS "+QuoteIdent(n.Name))
+	sel = append(sel, r.aggCall(n.Percentile)[0]+" AS "+QuoteIdent(n.Name))
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + rows + ") AS _t GROUP BY " + strings.Join(append([]string{n.BinName}, dims...), ", ")
 }
 

@@ -75,7 +75,7 @@ func groupBy(groups []string) string {
 // "aggregate AS name", leaving out the results that are no column.
 func (r *Renderer) aggColumns(it plan.AggItem) []string {
 	var sel []string
-	for j, x := range r.Aggregate(it.Call) {
+	for j, x := range r.aggCall(it.Call) {
 		if it.Names[j] != "" {
 			sel = append(sel, x+" AS "+QuoteIdent(it.Names[j]))
 		}
@@ -83,10 +83,10 @@ func (r *Renderer) aggColumns(it plan.AggItem) []string {
 	return sel
 }
 
-// Aggregate returns the SQL of the typed aggregate call a, one aggregate
+// aggCall returns the SQL of the typed aggregate call a, one aggregate
 // expression per column of a.Sig.Results, its arguments converted as
 // a.Sig.Params say.
-func (r *Renderer) Aggregate(a *plan.AggCall) []string {
+func (r *Renderer) aggCall(a *plan.AggCall) []string {
 	args := make([]Arg, len(a.Args))
 	for i, x := range a.Args {
 		args[i] = r.arg(x, a.Sig.Params[i])

@@ -76,7 +76,7 @@ func TestRenderAggregate(t *testing.T) {
 func TestRenderAggregateNotNull(t *testing.T) {
 	a := &plan.AggCall{Name: "arg_min", Args: []plan.Expr{&plan.ColumnRef{Name: "t", T: schema.DateTime}, ref("u", schema.String)},
 		NotNull: true, Sig: plan.AggSig{Params: []schema.Type{0, 0}, Results: []schema.Type{schema.DateTime, schema.String}}}
-	got := testRenderer().Aggregate(a)
+	got := testRenderer().aggCall(a)
 	want := []string{`min("t")`, `arg_min_null("u", "t")`}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("got %q, want %q", got, want)

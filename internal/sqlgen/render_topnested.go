@@ -21,7 +21,7 @@ func (r *Renderer) topNested(n *plan.TopNested) string {
 	var prev string             // the SQL of the previous level's kept groups
 	for _, lv := range n.Levels {
 		v := r.Expr(lv.Value)
-		agg := r.Aggregate(lv.Agg)[0]
+		agg := r.aggCall(lv.Agg)[0]
 		key := QuoteIdent(lv.Name)
 		group := append(append([]string{}, keyExprs...), v)
 		var sel []string
