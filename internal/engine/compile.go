@@ -40,13 +40,10 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	c := &compiler{ctx: ctx, req: req, db: db}
 	c.r = &sqlgen.Renderer{D: sqlgen.NewDuckDB(now.UTC()), Scan: c.scan}
 	c.b = &plan.Builder{
-		Scope: plan.NewScope(nil),
-	}
-	if db != nil {
-		c.b.BagKeys, c.b.PivotValues = c.bagKeys, c.pivotValues
-	}
-	if req.Tables != nil {
-		c.b.Tables = req.Tables
+		Scope:       plan.NewScope(nil),
+		Tables:      req.Tables,
+		BagKeys:     c.bagKeys,
+		PivotValues: c.pivotValues,
 	}
 	if req.Workspace != nil {
 		c.b.Workspace = func(name string) (plan.Tables, error) { return req.Workspace(name) }
