@@ -49,10 +49,7 @@ type SeriesAgg struct {
 // Columns are the keys', then a dynamic array per series and the array
 // of the bins' starts.
 func (n *MakeSeries) Columns() []Column {
-	var cols []Column
-	for _, k := range n.By {
-		cols = append(cols, Column{Name: k.Name, Type: k.Expr.Type()})
-	}
+	cols := namedColumns(n.By)
 	for _, a := range n.Aggs {
 		cols = append(cols, Column{Name: a.Name, Type: schema.Dynamic})
 	}

@@ -26,6 +26,16 @@ type Named struct {
 	Expr Expr
 }
 
+// namedColumns are the columns of named expressions (group keys), in
+// order.
+func namedColumns(xs []Named) []Column {
+	cols := make([]Column, len(xs))
+	for i, x := range xs {
+		cols[i] = Column{Name: x.Name, Type: x.Expr.Type()}
+	}
+	return cols
+}
+
 // AggItem is an item of summarize's aggregate list: an aggregate call,
 // which gives one or more columns, or an expression over aggregates,
 // which gives one.
@@ -68,10 +78,7 @@ type AggCall struct {
 // Columns are the keys' columns, then each item's: an aggregate call's
 // named results and an expression's one column.
 func (n *Aggregate) Columns() []Column {
-	var cols []Column
-	for _, k := range n.Keys {
-		cols = append(cols, Column{Name: k.Name, Type: k.Expr.Type()})
-	}
+	cols := namedColumns(n.Keys)
 	for _, it := range n.Items {
 		if it.Call == nil {
 			cols = append(cols, Column{Name: it.Names[0], Type: it.Expr.Type()})
