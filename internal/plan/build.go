@@ -88,12 +88,6 @@ func (b *Builder) Build(q *kql.Query) (n Node, err error) {
 	return b.tabular(q.Body), nil
 }
 
-// Tabular builds the tabular expression t.
-func (b *Builder) Tabular(t kql.Tabular) (n Node, err error) {
-	defer caught(&err)
-	return b.tabular(t), nil
-}
-
 func (b *Builder) tabular(t kql.Tabular) Node {
 	if done := b.offerTerms(t); done != nil {
 		defer done()
@@ -101,8 +95,8 @@ func (b *Builder) tabular(t kql.Tabular) Node {
 	// A subquery's operators compute their own columns, not the
 	// enclosing extend's, and its aggregates are not the enclosing
 	// summarize's.
-	defer func(windows bool, over *aggregates) { b.Windows, b.overAggs = windows, over }(b.Windows, b.overAggs)
-	b.Windows, b.overAggs = false, nil
+	defer func(windows bool, over *aggregates) { b.windows, b.overAggs = windows, over }(b.windows, b.overAggs)
+	b.windows, b.overAggs = false, nil
 	switch t := t.(type) {
 	case *kql.Pipe:
 		return b.operator(b.tabular(t.Input), t.Op)

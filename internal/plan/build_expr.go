@@ -29,10 +29,10 @@ type Builder struct {
 	// Workspace resolves workspace("x") references, checking access;
 	// nil refuses them.
 	Workspace func(nameOrID string) (Tables, error)
-	// Windows is set while extend, project or where builds its
+	// windows is set while extend, project or where builds its
 	// expressions, which may call window functions over the input's
 	// order; the builder clears it for the subqueries inside.
-	Windows bool
+	windows bool
 	// BagKeys and PivotValues are the catalog's probes, for the
 	// operators whose columns depend on the data, which they read while
 	// the query builds: BagKeys the properties of the bags x holds in
@@ -94,12 +94,6 @@ func unresolved(n kql.Node, name string, candidates []string, format string, arg
 		err.Hint = "Did you mean '" + best + "'?"
 	}
 	panic(buildFailure{err})
-}
-
-// Expr builds e over the columns in (nil outside a row).
-func (b *Builder) Expr(e kql.Expr, in []Column) (x Expr, err error) {
-	defer caught(&err)
-	return b.expr(e, in), nil
 }
 
 // columnNamed is the column of in named name, the first if there are
@@ -549,7 +543,7 @@ func (b *Builder) typedCall(e *kql.Call, args []Expr) (x Expr, ok bool) {
 	}
 	check(err)
 	window := IsWindow(e.Name)
-	if window && !b.Windows {
+	if window && !b.windows {
 		// A window function reads the rows around its own, which only
 		// these operators compute it over.
 		fail(e, "The function '%s' is only valid in extend, project or where", e.Name)

@@ -23,19 +23,16 @@ func buildPrint(t *testing.T, query string, in []Column, windows bool) (Expr, er
 	b := &Builder{
 		Scope:   NewScope(nil),
 		Tables:  testTables{},
-		Windows: windows,
+		windows: windows,
 	}
-	bind := func() (err error) {
-		defer caught(&err)
+	var x Expr
+	err = built(func() {
 		for _, l := range q.Lets {
 			b.bindLet(l)
 		}
-		return nil
-	}
-	if err := bind(); err != nil {
-		return nil, err
-	}
-	return b.Expr(q.Body.(*kql.Print).Items[0].Expr, in)
+		x = b.expr(q.Body.(*kql.Print).Items[0].Expr, in)
+	})
+	return x, err
 }
 
 // testTables is a workspace of one table, Heartbeat.

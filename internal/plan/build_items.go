@@ -20,14 +20,13 @@ type Element struct {
 // Type is the element's type.
 func (x *Element) Type() schema.Type { return x.T }
 
-// Items builds the items of project, extend or print over the columns
+// items builds the items of project, extend or print over the columns
 // in (nil for print): for each, the column it computes and its
 // expression, or several for a function that gives several values
 // (tupleFields, array_sort_* over several arrays). name names an item
 // of one value (ItemName, PrintName). An untyped null makes a column of
 // ColumnType(0).
-func (b *Builder) Items(items []kql.NamedExpr, in []Column, name func(kql.NamedExpr, int) string) (cols []Column, exprs []Expr, err error) {
-	defer caught(&err)
+func (b *Builder) items(items []kql.NamedExpr, in []Column, name func(kql.NamedExpr, int) string) (cols []Column, exprs []Expr) {
 	add := func(col string, x Expr) {
 		if x.Type() == 0 {
 			x = &Literal{T: ColumnType(0)}
@@ -75,7 +74,7 @@ func (b *Builder) Items(items []kql.NamedExpr, in []Column, name func(kql.NamedE
 		}
 		add(name(it, i), b.expr(it.Expr, in))
 	}
-	return cols, exprs, nil
+	return cols, exprs
 }
 
 // sortArrays builds array_sort_asc/_desc over several arrays, or one

@@ -16,8 +16,11 @@ func buildItems(t *testing.T, query string, in []Column) ([]Column, []Expr, erro
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Builder{Scope: NewScope(nil), Windows: true}
-	return b.Items(q.Body.(*kql.Pipe).Op.(*kql.Extend).Items, in, ItemName)
+	b := &Builder{Scope: NewScope(nil), windows: true}
+	var cols []Column
+	var exprs []Expr
+	err = built(func() { cols, exprs = b.items(q.Body.(*kql.Pipe).Op.(*kql.Extend).Items, in, ItemName) })
+	return cols, exprs, err
 }
 
 // TestItems: the columns of extend's items, and the functions that give

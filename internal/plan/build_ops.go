@@ -41,16 +41,15 @@ func (b *Builder) rangeOf(t *kql.Range) Node {
 // print builds print: a row of its items' values (Items; a tuple (a, b)
 // = array_sort_asc(x, y) gives a column per array).
 func (b *Builder) print(t *kql.Print) Node {
-	cols, items, err := b.Items(t.Items, nil, PrintName)
-	check(err)
+	cols, items := b.items(t.Items, nil, PrintName)
 	return &Print{Cols: cols, Items: items}
 }
 
 // where builds where: a predicate, which may call window functions.
 func (b *Builder) where(in Node, op *kql.Where) Node {
-	b.Windows = true
+	b.windows = true
 	p := b.expr(op.Pred, in.Columns())
-	b.Windows = false
+	b.windows = false
 	check(CheckBool(op.Pred, p.Type(), "where predicate"))
 	return &Filter{Input: in, Pred: p}
 }
@@ -60,10 +59,9 @@ func (b *Builder) where(in Node, op *kql.Where) Node {
 // serialize with columns; with distinct, each distinct row once. The
 // items may call window functions.
 func (b *Builder) project(in Node, items []kql.NamedExpr, extend, distinct bool) Node {
-	b.Windows = true
-	computed, exprs, err := b.Items(items, in.Columns(), ItemName)
-	b.Windows = false
-	check(err)
+	b.windows = true
+	computed, exprs := b.items(items, in.Columns(), ItemName)
+	b.windows = false
 	var base []Column
 	if extend {
 		base = in.Columns()

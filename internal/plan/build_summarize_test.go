@@ -23,7 +23,7 @@ var events = &schema.Table{Name: "Events", Columns: []schema.Column{
 func (eventTables) Table(name string) (*schema.Table, bool) { return events, name == "Events" }
 func (eventTables) Names() []string                         { return []string{"Events"} }
 
-// buildEvents builds the query's tabular body over Events.
+// buildEvents builds the query over Events.
 func buildEvents(t *testing.T, query string) (Node, error) {
 	t.Helper()
 	q, err := kql.Parse(query)
@@ -31,7 +31,7 @@ func buildEvents(t *testing.T, query string) (Node, error) {
 		t.Fatal(err)
 	}
 	b := &Builder{Scope: NewScope(nil), Tables: eventTables{}}
-	return b.Tabular(q.Body)
+	return b.Build(q)
 }
 
 // columnList is cols as "name:type" words.

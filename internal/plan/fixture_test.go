@@ -13,3 +13,11 @@ func rows(cols ...Column) *Scan {
 func typed(t schema.Type) Expr {
 	return &Literal{T: t}
 }
+
+// built runs step, a part of a build, and returns the user's error it
+// stops with, as Build does.
+func built(step func()) (err error) {
+	defer caught(&err)
+	step()
+	return nil
+}

@@ -9,7 +9,7 @@ import (
 // the rows before or after in the input's order, so a dialect spells
 // them with Window rather than Call (sqlgen.Dialect), and may compute
 // parts of them as columns of the operator's input (sqlgen.Hoist); only
-// extend, project and where call them (Builder.Windows).
+// extend, project and where call them (Builder.windows).
 func init() {
 	rank := Func{Min: 1, Max: 2, Params: []schema.Type{0, schema.Bool}, Result: schema.Long, Window: true}
 	define(map[string]Func{

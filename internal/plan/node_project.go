@@ -15,7 +15,7 @@ func (n *Filter) Reads() []Node { return []Node{n.Input} }
 
 // Project is project, extend, distinct of columns and serialize with
 // columns: the columns Slots lays out (Extend), those passed on from
-// Input and those computed, Items[Slot.Item] each (Builder.Items). With
+// Input and those computed, Items[Slot.Item] each (Builder.items). With
 // Distinct, each distinct row once. Items may call window functions.
 type Project struct {
 	Input    Node

@@ -73,7 +73,7 @@ func TypeRange(t *kql.Range, from, to, step schema.Type) (schema.Type, error) {
 }
 
 // Print is print: one row of the values of Items, computed from no
-// input, in the columns Cols (Builder.Items).
+// input, in the columns Cols (Builder.items).
 type Print struct {
 	Cols  []Column
 	Items []Expr
