@@ -36,7 +36,7 @@ type AggSig struct {
 var aggs = map[string]Agg{}
 
 // defineAggs adds aggregate functions to aggs.
-func defineAggs(as map[string]Agg) { register(aggs, "aggregate", as) }
+func defineAggs(as map[string]Agg) { Register(aggs, "aggregate", as) }
 
 // TypeAgg types a call of an aggregate function, or says what is wrong
 // with it; known is false when there is no such aggregate. args are the

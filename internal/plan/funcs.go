@@ -53,14 +53,15 @@ type Func struct {
 var funcs = map[string]Func{}
 
 // define adds functions to funcs.
-func define(fs map[string]Func) { register(funcs, "function", fs) }
+func define(fs map[string]Func) { Register(funcs, "function", fs) }
 
-// register adds entries to registry, the functions or the aggregates,
-// by name; a name defined twice is a bug.
-func register[T any](registry map[string]T, kind string, entries map[string]T) {
+// Register adds entries to registry by name: the plan's functions and
+// aggregates, and a dialect's spellings of them, each filled by family.
+// A name added twice is a bug, named in the panic with its kind.
+func Register[T any](registry map[string]T, kind string, entries map[string]T) {
 	for name, e := range entries {
 		if _, dup := registry[name]; dup {
-			panic("plan: " + kind + " " + name + " defined twice")
+			panic(kind + " " + name + " added twice")
 		}
 		registry[name] = e
 	}

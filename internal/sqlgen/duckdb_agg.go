@@ -3,6 +3,7 @@ package sqlgen
 import (
 	"strings"
 
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 )
 
@@ -15,7 +16,9 @@ type aggSpelling func(d *DuckDB, args []Arg, results []schema.Type) []string
 var duckdbAggs = map[string]aggSpelling{}
 
 // spellAggs adds spellings to duckdbAggs.
-func spellAggs(as map[string]aggSpelling) { register(duckdbAggs, "aggregate", as) }
+func spellAggs(as map[string]aggSpelling) {
+	plan.Register(duckdbAggs, "DuckDB spelling of aggregate", as)
+}
 
 // Aggregate spells a call of an aggregate function.
 func (d *DuckDB) Aggregate(fn string, args []Arg, results []schema.Type) ([]string, bool) {

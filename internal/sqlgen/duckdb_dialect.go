@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/plan"
 	"vigil/internal/schema"
 )
 
@@ -132,18 +133,7 @@ type spelling func(d *DuckDB, args []Arg, result schema.Type) string
 var duckdbFuncs = map[string]spelling{}
 
 // spell adds spellings to duckdbFuncs.
-func spell(fs map[string]spelling) { register(duckdbFuncs, "function", fs) }
-
-// register adds spellings to registry, the functions' or the
-// aggregates', by name; a name spelled twice is a bug.
-func register[T any](registry map[string]T, kind string, entries map[string]T) {
-	for name, e := range entries {
-		if _, dup := registry[name]; dup {
-			panic("sqlgen: " + kind + " " + name + " spelled twice")
-		}
-		registry[name] = e
-	}
-}
+func spell(fs map[string]spelling) { plan.Register(duckdbFuncs, "DuckDB spelling of function", fs) }
 
 // Call spells a call of a built-in scalar function.
 func (d *DuckDB) Call(fn string, args []Arg, result schema.Type) (string, bool) {
