@@ -22,6 +22,10 @@ type compiler struct {
 	// releases release the store's relations the scans were bound to,
 	// once the request is done with them (release).
 	releases []func()
+	// bound is the SQL of each scan bound so far: a scan the statement
+	// writes twice (a let read twice, a probe's input) takes its
+	// relation from the store once.
+	bound map[*plan.Scan]string
 	// b builds the query's logical plan (internal/plan).
 	b *plan.Builder
 	// db answers the catalog's probes, queries of the data for the
@@ -37,7 +41,7 @@ func newCompiler(ctx context.Context, req Request, db *sql.DB) *compiler {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	c := &compiler{ctx: ctx, req: req, db: db}
+	c := &compiler{ctx: ctx, req: req, db: db, bound: map[*plan.Scan]string{}}
 	c.r = &sqlgen.Renderer{D: sqlgen.NewDuckDB(now.UTC()), Scan: c.scan}
 	c.b = &plan.Builder{
 		Scope:       plan.NewScope(nil),
@@ -106,12 +110,16 @@ func (c *compiler) compile() (out *compiled, err error) {
 // scan binds a table's scan to the rows the store gives for the
 // request's time range.
 func (c *compiler) scan(s *plan.Scan) string {
+	if sql, ok := c.bound[s]; ok {
+		return sql
+	}
 	rel, err := s.Tables.(source.Tables).Relation(c.ctx, s.Table, source.Scan{From: c.req.From, To: c.req.To, Terms: s.Terms})
 	if err != nil {
 		panic(failure{kql.Errorf(s.P, "Cannot read table '%s': %v", s.Table, err)})
 	}
 	c.releases = append(c.releases, rel.Release)
-	return tableSQL(rel.SQL)
+	c.bound[s] = tableSQL(rel.SQL)
+	return c.bound[s]
 }
 
 // tableSQL is a SELECT statement of the rows of the table expression

@@ -80,3 +80,55 @@ func TestTimeScopeEveryTableRead(t *testing.T) {
 		}
 	}
 }
+
+// countedTables is a workspace's tables that counts the relations taken
+// of each table, passing every call on to the store.
+type countedTables struct {
+	source.Tables
+	taken map[string]int
+}
+
+func (c countedTables) Relation(ctx context.Context, name string, scan source.Scan) (source.Relation, error) {
+	c.taken[name]++
+	return c.Tables.Relation(ctx, name, scan)
+}
+
+// TestScanBoundOnce: a table read that the statement writes more than
+// once (a let read twice, bag_unpack's probe and then its query) takes
+// the store's relation once, and the answer is the same.
+func TestScanBoundOnce(t *testing.T) {
+	s, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const ws = "6b1f8c2e-3d4a-4e5f-8a9b-0c1d2e3f4a5b"
+	b := &store.Batch{Workspace: ws, Table: "Sign_CL", ContentType: "application/json", Raw: []byte("{}"),
+		Columns: []schema.Column{{Name: "TimeGenerated", Type: schema.DateTime}, {Name: "User", Type: schema.String}}}
+	for i := range 3 {
+		b.Rows = append(b.Rows, []any{time.Now().UTC(), fmt.Sprintf("user%d", i)})
+	}
+	if _, err := s.Append(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	e := New(s.DB())
+	for _, c := range []struct {
+		query string
+		want  int64
+	}{
+		{`let a = Sign_CL; a | join kind=inner a on User | count`, 3},
+		{`Sign_CL | extend d = bag_pack('k', User) | evaluate bag_unpack(d) | where k == "user1" | count`, 1},
+	} {
+		tables := countedTables{s.Tables(ws), map[string]int{}}
+		res, err := e.Query(context.Background(), Request{Query: c.query, Tables: tables})
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if len(res.Rows) != 1 || res.Rows[0][0] != c.want {
+			t.Errorf("%s: got %v, want %d", c.query, res.Rows, c.want)
+		}
+		if tables.taken["Sign_CL"] != 1 {
+			t.Errorf("%s: took Sign_CL's relation %d times, want once", c.query, tables.taken["Sign_CL"])
+		}
+	}
+}
